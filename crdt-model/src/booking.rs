@@ -1,0 +1,186 @@
+//! Bookings: requests, cancellations and the owner's decisions, as stored in
+//! the replicated documents, plus the lifecycle status shown to users.
+
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+
+use crate::agency::Text;
+use crate::hlc::Hlc;
+use crate::ids::{BookingId, ResourceId};
+
+/// A booking request, written by the requesting agency in its own document.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BookingRequest {
+    /// Id; its requester part is the only agency that may cancel it.
+    pub id: BookingId,
+    /// The resource asked for (of any member agency).
+    pub resource: ResourceId,
+    /// Contact person (name, phone).
+    #[serde(default)]
+    pub contact: String,
+    /// Purpose of the booking.
+    #[serde(default)]
+    pub purpose: String,
+    /// Start, UTC instant.
+    pub start: Timestamp,
+    /// End, UTC instant, exclusive.
+    pub end: Timestamp,
+    /// Attendees (rooms, vehicles) or units (parking, desks, assets).
+    pub quantity: u32,
+    /// When it was requested; earlier requests go first in line.
+    pub hlc: Hlc,
+}
+
+impl BookingRequest {
+    /// The terms the owner confirms.
+    pub fn terms(&self) -> Terms {
+        Terms {
+            start: self.start,
+            end: self.end,
+            quantity: self.quantity,
+        }
+    }
+
+    /// The order of requests in line: HLC, then requester, then id.
+    pub fn rank_key(&self) -> (Hlc, &BookingId) {
+        (self.hlc, &self.id)
+    }
+}
+
+/// The time range and quantity of a booking, repeated in decisions so that
+/// capacity accounting needs only the owner's own log.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct Terms {
+    /// Start, UTC.
+    pub start: Timestamp,
+    /// End, UTC, exclusive.
+    pub end: Timestamp,
+    /// Quantity.
+    pub quantity: u32,
+}
+
+impl Terms {
+    /// Whether two half-open ranges overlap.
+    pub fn overlaps(&self, start: Timestamp, end: Timestamp) -> bool {
+        self.start < end && start < self.end
+    }
+}
+
+/// A cancellation, written by the requester in its own document.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Cancellation {
+    /// The cancelled request.
+    pub booking: BookingId,
+    /// Why.
+    #[serde(default)]
+    pub reason: String,
+    /// When.
+    pub hlc: Hlc,
+}
+
+/// Another slot or resource offered with a rejection.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Alternative {
+    /// The resource offered.
+    pub resource: ResourceId,
+    /// Start, UTC.
+    pub start: Timestamp,
+    /// End, UTC.
+    pub end: Timestamp,
+}
+
+/// What the owner decided.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "verdict")]
+pub enum Verdict {
+    /// Confirmed: the booking holds capacity.
+    Confirm,
+    /// Rejected, with a reason and up to three alternatives.
+    Reject {
+        /// Why.
+        reason: Text,
+        /// Other slots or equivalent resources.
+        #[serde(default)]
+        alternatives: Vec<Alternative>,
+    },
+    /// Capacity of a confirmed booking given back after its cancellation.
+    Release,
+}
+
+/// One entry of an owner's decision log for a resource.
+///
+/// Decisions on a resource are numbered 1, 2, 3 … by its owner. Every replica
+/// applies them in that order and only as an unbroken prefix, so each replica
+/// holds exactly the confirmations the owner held when it decided: capacity
+/// can never be exceeded, whatever arrives late.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Decision {
+    /// The resource (its owner wrote this).
+    pub resource: ResourceId,
+    /// Position in the resource's decision log, from 1.
+    pub seq: u64,
+    /// The booking decided on.
+    pub booking: BookingId,
+    /// The terms decided on (must equal the request's).
+    pub terms: Terms,
+    /// What was decided.
+    #[serde(flatten)]
+    pub verdict: Verdict,
+    /// When.
+    pub hlc: Hlc,
+}
+
+/// Where a booking stands, as every replica with the same changes computes it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "status")]
+pub enum Status {
+    /// Waiting for the owner; `rank` is its place in line among overlapping
+    /// requests (1 = next), `fits` whether it would fit the free capacity
+    /// after the requests ahead of it.
+    Tentative {
+        /// Place in line, 1-based.
+        rank: u32,
+        /// Whether it fits after the ones ahead.
+        fits: bool,
+    },
+    /// Confirmed by the owner.
+    Confirmed,
+    /// Rejected by the owner.
+    Rejected {
+        /// Why.
+        reason: Text,
+        /// Alternatives offered.
+        alternatives: Vec<Alternative>,
+    },
+    /// Cancelled by the requester.
+    Cancelled,
+    /// The requester was revoked before a decision.
+    Void,
+}
+
+impl Status {
+    /// Short machine label: `tentative`, `confirmed`, …
+    pub fn label(&self) -> &'static str {
+        match self {
+            Status::Tentative { .. } => "tentative",
+            Status::Confirmed => "confirmed",
+            Status::Rejected { .. } => "rejected",
+            Status::Cancelled => "cancelled",
+            Status::Void => "void",
+        }
+    }
+
+    /// Bilingual display label.
+    pub fn text(&self) -> Text {
+        match self {
+            Status::Tentative { rank, .. } => Text::new(
+                format!("待定(第{rank}位)"),
+                format!("tentative (#{rank} in line)"),
+            ),
+            Status::Confirmed => Text::new("已确认", "confirmed"),
+            Status::Rejected { .. } => Text::new("已拒绝", "rejected"),
+            Status::Cancelled => Text::new("已取消", "cancelled"),
+            Status::Void => Text::new("已作废", "void"),
+        }
+    }
+}

@@ -1,0 +1,337 @@
+//! The calendar view: a deterministic function from a replica's accepted
+//! records to, per resource, confirmed bookings, tentative requests in rank
+//! order, rejected / cancelled / void history, conflicts and anomalies.
+//!
+//! Replicas that hold the same changes compute the same calendar, whatever
+//! order the changes arrived in: every input is read from sorted maps, and
+//! the owner's decisions are replayed in their own numbering.
+
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+
+use crate::booking::{BookingRequest, Status, Terms, Verdict};
+use crate::ids::{BookingId, ResourceId};
+use crate::ledger::Index;
+use crate::membership::Roster;
+use crate::occupancy::Occupancy;
+
+/// A booking as shown in a calendar.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Booking {
+    /// Id.
+    pub id: BookingId,
+    /// Resource.
+    pub resource: ResourceId,
+    /// Time range and quantity (from the owner's decision when confirmed).
+    pub terms: Terms,
+    /// The request, once it has arrived (a confirmation can arrive first).
+    pub request: Option<BookingRequest>,
+    /// Where it stands.
+    #[serde(flatten)]
+    pub status: Status,
+}
+
+/// A tentative request that does not fit behind the ones ahead of it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Conflict {
+    /// The request that does not fit.
+    pub booking: BookingId,
+    /// Overlapping bookings ahead of it (confirmed first, then tentative in rank order).
+    pub ahead: Vec<BookingId>,
+    /// Its place in line.
+    pub rank: u32,
+}
+
+/// A decision by the owner that every replica ignores, with why.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "problem")]
+pub enum Anomaly {
+    /// The confirmation would exceed capacity.
+    OverCapacity {
+        /// Decision number.
+        seq: u64,
+        /// Booking.
+        booking: BookingId,
+    },
+    /// The decision's terms differ from the request's.
+    TermsMismatch {
+        /// Decision number.
+        seq: u64,
+        /// Booking.
+        booking: BookingId,
+    },
+    /// The booking was already decided.
+    AlreadyDecided {
+        /// Decision number.
+        seq: u64,
+        /// Booking.
+        booking: BookingId,
+    },
+    /// Two decisions share a number.
+    DuplicateSeq {
+        /// Decision number.
+        seq: u64,
+        /// Booking of the ignored decision.
+        booking: BookingId,
+    },
+    /// A release of a booking that holds nothing.
+    StrayRelease {
+        /// Decision number.
+        seq: u64,
+        /// Booking.
+        booking: BookingId,
+    },
+}
+
+/// Everything known about one resource's bookings.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ResourceCalendar {
+    /// The resource.
+    pub resource: Option<ResourceId>,
+    /// Whether its catalogue entry has arrived (capacity unknown otherwise,
+    /// and nothing is shown as confirmed).
+    pub known: bool,
+    /// Confirmed bookings, by start.
+    pub confirmed: Vec<Booking>,
+    /// Undecided requests in rank order.
+    pub tentative: Vec<Booking>,
+    /// Rejected requests, by start.
+    pub rejected: Vec<Booking>,
+    /// Cancelled requests, by start.
+    pub cancelled: Vec<Booking>,
+    /// Requests voided by their requester's revocation.
+    pub void: Vec<Booking>,
+    /// Tentative requests that do not fit.
+    pub conflicts: Vec<Conflict>,
+    /// Owner decisions ignored, with why.
+    pub anomalies: Vec<Anomaly>,
+    /// When a decision number is missing, the first missing one: later
+    /// decisions wait for it.
+    pub waiting_for_decision: Option<u64>,
+    /// Next decision number the owner should use.
+    pub next_decision: u64,
+    /// Confirmed bookings whose requester cancelled, still holding capacity
+    /// until the owner releases them.
+    pub to_release: Vec<Booking>,
+    /// Capacity held by confirmed bookings (including those to release).
+    #[serde(skip)]
+    pub occupancy: Occupancy,
+}
+
+impl ResourceCalendar {
+    /// Every booking of this resource, in a fixed order.
+    pub fn all(&self) -> impl Iterator<Item = &Booking> {
+        self.confirmed
+            .iter()
+            .chain(&self.tentative)
+            .chain(&self.rejected)
+            .chain(&self.cancelled)
+            .chain(&self.void)
+    }
+
+    /// The status of one booking, if it concerns this resource.
+    pub fn find(&self, id: &BookingId) -> Option<&Booking> {
+        self.all().find(|b| &b.id == id)
+    }
+}
+
+/// Computes a resource's calendar from the index (see module docs).
+pub fn calendar(index: &Index, roster: &Roster, rid: &ResourceId) -> ResourceCalendar {
+    let resource = index.resources.get(rid);
+    let mut cal = ResourceCalendar {
+        resource: Some(rid.clone()),
+        known: resource.is_some(),
+        next_decision: index.next_decision_seq(rid),
+        ..Default::default()
+    };
+    let capacity = resource.map(|r| r.capacity);
+    let mut confirmed: std::collections::BTreeMap<BookingId, Terms> = Default::default();
+    let mut rejected: std::collections::BTreeMap<BookingId, (Terms, Status)> = Default::default();
+    let mut released: std::collections::BTreeSet<BookingId> = Default::default();
+    if let (Some(cap), Some(decisions)) = (capacity, index.decisions.get(rid)) {
+        let mut expected = 1u64;
+        for ((seq, booking), d) in decisions {
+            if *seq < expected {
+                cal.anomalies.push(Anomaly::DuplicateSeq {
+                    seq: *seq,
+                    booking: booking.clone(),
+                });
+                continue;
+            }
+            if *seq > expected {
+                cal.waiting_for_decision = Some(expected);
+                break;
+            }
+            expected += 1;
+            let request = index.requests.get(booking);
+            if request.is_some_and(|r| r.terms() != d.terms || &r.resource != rid) {
+                cal.anomalies.push(Anomaly::TermsMismatch {
+                    seq: *seq,
+                    booking: booking.clone(),
+                });
+                continue;
+            }
+            let decided = confirmed.contains_key(booking)
+                || rejected.contains_key(booking)
+                || released.contains(booking);
+            match &d.verdict {
+                Verdict::Confirm => {
+                    let usage = cap.usage(d.terms.quantity);
+                    if decided {
+                        cal.anomalies.push(Anomaly::AlreadyDecided {
+                            seq: *seq,
+                            booking: booking.clone(),
+                        });
+                    } else if !cap.admits(d.terms.quantity)
+                        || cal.occupancy.peak(d.terms.start, d.terms.end) + usage > cap.limit()
+                    {
+                        cal.anomalies.push(Anomaly::OverCapacity {
+                            seq: *seq,
+                            booking: booking.clone(),
+                        });
+                    } else {
+                        cal.occupancy
+                            .insert(booking.clone(), d.terms.start, d.terms.end, usage);
+                        confirmed.insert(booking.clone(), d.terms);
+                    }
+                }
+                Verdict::Reject {
+                    reason,
+                    alternatives,
+                } => {
+                    if decided {
+                        cal.anomalies.push(Anomaly::AlreadyDecided {
+                            seq: *seq,
+                            booking: booking.clone(),
+                        });
+                    } else {
+                        let status = Status::Rejected {
+                            reason: reason.clone(),
+                            alternatives: alternatives.clone(),
+                        };
+                        rejected.insert(booking.clone(), (d.terms, status));
+                    }
+                }
+                Verdict::Release => {
+                    if let Some(t) = confirmed.remove(booking) {
+                        cal.occupancy.remove(booking, t.start);
+                        released.insert(booking.clone());
+                    } else {
+                        cal.anomalies.push(Anomaly::StrayRelease {
+                            seq: *seq,
+                            booking: booking.clone(),
+                        });
+                    }
+                }
+            }
+        }
+    }
+    let make = |id: &BookingId, terms: Terms, status: Status| Booking {
+        id: id.clone(),
+        resource: rid.clone(),
+        terms,
+        request: index.requests.get(id).cloned(),
+        status,
+    };
+    for (id, terms) in &confirmed {
+        let b = make(id, *terms, Status::Confirmed);
+        if index.cancels.contains_key(id) {
+            cal.to_release.push(make(id, *terms, Status::Cancelled));
+            cal.cancelled.push(Booking {
+                status: Status::Cancelled,
+                ..b
+            });
+        } else {
+            cal.confirmed.push(b);
+        }
+    }
+    for (id, (terms, status)) in &rejected {
+        cal.rejected.push(make(id, *terms, status.clone()));
+    }
+    let mut waiting: Vec<&BookingRequest> = Vec::new();
+    let empty = Default::default();
+    for id in index.by_resource.get(rid).unwrap_or(&empty) {
+        if confirmed.contains_key(id) || rejected.contains_key(id) {
+            continue;
+        }
+        let Some(req) = index.requests.get(id) else {
+            continue;
+        };
+        if index.cancels.contains_key(id) || released.contains(id) {
+            cal.cancelled.push(make(id, req.terms(), Status::Cancelled));
+        } else if !roster.is_active(&id.requester) {
+            cal.void.push(make(id, req.terms(), Status::Void));
+        } else {
+            waiting.push(req);
+        }
+    }
+    waiting.sort_by(|a, b| a.rank_key().cmp(&b.rank_key()));
+    rank_tentative(&mut cal, capacity, waiting);
+    let by_start = |a: &Booking, b: &Booking| (a.terms.start, &a.id).cmp(&(b.terms.start, &b.id));
+    cal.confirmed.sort_by(by_start);
+    cal.rejected.sort_by(by_start);
+    cal.cancelled.sort_by(by_start);
+    cal.void.sort_by(by_start);
+    cal
+}
+
+fn rank_tentative(
+    cal: &mut ResourceCalendar,
+    capacity: Option<crate::resource::Capacity>,
+    waiting: Vec<&BookingRequest>,
+) {
+    let mut line = Occupancy::new();
+    let mut fitting = cal.occupancy.clone();
+    let mut ahead_all: Vec<&BookingRequest> = Vec::new();
+    for req in waiting {
+        let (s, e) = (req.start, req.end);
+        let rank = 1 + line.overlapping(s, e).count() as u32;
+        let fits = capacity.is_some_and(|cap| {
+            cap.admits(req.quantity) && fitting.peak(s, e) + cap.usage(req.quantity) <= cap.limit()
+        });
+        let usage = capacity.map_or(1, |c| c.usage(req.quantity));
+        line.insert(req.id.clone(), s, e, usage);
+        if fits {
+            fitting.insert(req.id.clone(), s, e, usage);
+        } else if capacity.is_some() {
+            let mut ahead: Vec<BookingId> = cal
+                .occupancy
+                .overlapping(s, e)
+                .map(|(_, _, _, id)| id.clone())
+                .collect();
+            ahead.extend(
+                ahead_all
+                    .iter()
+                    .filter(|r| r.start < e && s < r.end)
+                    .map(|r| r.id.clone()),
+            );
+            cal.conflicts.push(Conflict {
+                booking: req.id.clone(),
+                ahead,
+                rank,
+            });
+        }
+        ahead_all.push(req);
+        cal.tentative.push(Booking {
+            id: req.id.clone(),
+            resource: req.resource.clone(),
+            terms: req.terms(),
+            request: Some(req.clone()),
+            status: Status::Tentative { rank, fits },
+        });
+    }
+}
+
+/// Whether `terms` would fit on a resource now, given its calendar
+/// (`buffer_s` seconds kept free on each side).
+pub fn fits(
+    cal: &ResourceCalendar,
+    capacity: crate::resource::Capacity,
+    terms: &Terms,
+    buffer_s: i64,
+) -> bool {
+    let s = Timestamp::from_second(terms.start.as_second() - buffer_s).unwrap_or(terms.start);
+    let e = Timestamp::from_second(terms.end.as_second() + buffer_s).unwrap_or(terms.end);
+    capacity.admits(terms.quantity)
+        && cal.occupancy.peak(s, e) + capacity.usage(terms.quantity) <= capacity.limit()
+}

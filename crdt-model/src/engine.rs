@@ -1,0 +1,814 @@
+//! The replication engine, sans-io: fed `(now, input)`, it returns outputs
+//! (persist, send, disconnect, notify, set timer) and never touches a socket,
+//! clock or disk. The node drives it; tests run many of them in one process.
+//!
+//! # Protocol
+//! Every document has one writer, so its history is a numbered chain and a
+//! peer's state is one number per document. On connect, and every
+//! anti-entropy period, each side sends a [`Message::Summary`]; the receiver
+//! answers with the changes and roster events the sender lacks. New local
+//! changes, and remote ones once verified, are pushed to every other peer
+//! that is not known to hold them. Refused changes are never forwarded.
+
+mod io;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use jiff::Timestamp;
+
+pub use io::{Event, Input, LocalError, LocalOp, LocalOutcome, Message, Output, PROTOCOL_VERSION};
+
+use crate::agency::AgencyKey;
+use crate::availability::{Candidate, SlotQuery, find_slots};
+use crate::booking::{BookingRequest, Cancellation, Decision};
+use crate::calendar::{Booking, ResourceCalendar, calendar};
+use crate::doc::DocWriter;
+use crate::hlc::{Hlc, HlcClock};
+use crate::ids::{AgencyId, BookingId, DocId, DocKind, ResourceId, shard_of};
+use crate::ledger::{IngestReport, Ledger, RefuseReason};
+use crate::membership::{Roster, SignedRosterEvent};
+use crate::policy::{Draft, auto_decisions, manual_decision};
+use crate::record::Record;
+use crate::signed::SignedChange;
+
+/// Engine tuning.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// Most changes in one message.
+    pub max_batch: usize,
+    /// Most bytes of changes in one message (approximate).
+    pub max_batch_bytes: usize,
+    /// Period of summary exchange with every peer, ms.
+    pub anti_entropy_ms: i64,
+    /// Remote clocks further ahead than this are not followed, ms.
+    pub max_skew_ms: i64,
+    /// Refused changes from one peer before it is disconnected.
+    pub max_peer_refusals: u32,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            max_batch: 1_000,
+            max_batch_bytes: 512 * 1024,
+            anti_entropy_ms: 30_000,
+            max_skew_ms: 5 * 60_000,
+            max_peer_refusals: 100,
+        }
+    }
+}
+
+#[derive(Debug, Default)]
+struct PeerState {
+    known: BTreeMap<DocId, u64>,
+    roster: BTreeSet<String>,
+    refused: u32,
+}
+
+/// One agency's replica and sync state.
+#[derive(Debug)]
+pub struct Engine {
+    key: AgencyKey,
+    me: AgencyId,
+    cfg: Config,
+    ledger: Ledger,
+    writers: BTreeMap<DocId, DocWriter>,
+    clock: HlcClock,
+    peers: BTreeMap<AgencyId, PeerState>,
+    calendars: BTreeMap<ResourceId, ResourceCalendar>,
+    next_tick: Option<i64>,
+}
+
+fn ms(t: Timestamp) -> i64 {
+    t.as_millisecond()
+}
+
+impl Engine {
+    /// An engine for `key`'s agency in the network of `roster`, restored from
+    /// stored changes (any order). Returns it with the report of the restore.
+    pub fn new(
+        key: AgencyKey,
+        roster: Roster,
+        cfg: Config,
+        stored: Vec<SignedChange>,
+    ) -> (Self, IngestReport) {
+        let me = key.id();
+        let mut e = Self {
+            key,
+            me,
+            cfg,
+            ledger: Ledger::new(roster),
+            writers: BTreeMap::new(),
+            clock: HlcClock::new(),
+            peers: BTreeMap::new(),
+            calendars: BTreeMap::new(),
+            next_tick: None,
+        };
+        let report = e.ledger.ingest(stored);
+        // Never reuse a timestamp (and so a booking id) from before a restart.
+        let idx = e.ledger.index();
+        let last = idx
+            .requests
+            .values()
+            .filter(|r| r.id.requester == me)
+            .map(|r| r.hlc)
+            .chain(
+                idx.decisions
+                    .values()
+                    .flat_map(|m| m.values())
+                    .filter(|d| d.resource.owner == me)
+                    .map(|d| d.hlc),
+            )
+            .chain(
+                idx.cancels
+                    .values()
+                    .filter(|c| c.booking.requester == me)
+                    .map(|c| c.hlc),
+            )
+            .max();
+        if let Some(h) = last {
+            e.clock.observe(h, h.wall_ms, 0);
+        }
+        let all: Vec<ResourceId> = e
+            .ledger
+            .index()
+            .resources
+            .keys()
+            .cloned()
+            .chain(e.ledger.index().by_resource.keys().cloned())
+            .collect();
+        e.refresh(all.into_iter().collect());
+        (e, report)
+    }
+
+    /// This agency.
+    pub fn id(&self) -> AgencyId {
+        self.me
+    }
+
+    /// The replica.
+    pub fn ledger(&self) -> &Ledger {
+        &self.ledger
+    }
+
+    /// Connected peers.
+    pub fn peers(&self) -> impl Iterator<Item = &AgencyId> {
+        self.peers.keys()
+    }
+
+    /// What we believe a peer holds: `(doc, changes)`.
+    pub fn peer_known(&self, peer: &AgencyId) -> Option<&BTreeMap<DocId, u64>> {
+        self.peers.get(peer).map(|p| &p.known)
+    }
+
+    /// A resource's calendar.
+    pub fn calendar(&self, rid: &ResourceId) -> Option<&ResourceCalendar> {
+        self.calendars.get(rid)
+    }
+
+    /// All calendars.
+    pub fn calendars(&self) -> &BTreeMap<ResourceId, ResourceCalendar> {
+        &self.calendars
+    }
+
+    /// Where a booking stands.
+    pub fn booking(&self, id: &BookingId) -> Option<&Booking> {
+        let rid = self.ledger.index().requests.get(id).map(|r| &r.resource);
+        match rid {
+            Some(rid) => self.calendars.get(rid).and_then(|c| c.find(id)),
+            None => self.calendars.values().find_map(|c| c.find(id)),
+        }
+    }
+
+    /// Free-slot search over the whole catalogue.
+    pub fn find_slots(&self, q: &SlotQuery, now: Timestamp) -> Vec<Candidate> {
+        find_slots(
+            self.ledger.index().resources.values(),
+            |r| self.calendars.get(r),
+            q,
+            now,
+        )
+    }
+
+    fn refresh(&mut self, touched: BTreeSet<ResourceId>) {
+        for rid in touched {
+            let cal = calendar(self.ledger.index(), self.ledger.roster(), &rid);
+            self.calendars.insert(rid, cal);
+        }
+    }
+
+    /// Handles one input.
+    pub fn handle(&mut self, now: Timestamp, input: Input) -> Vec<Output> {
+        let mut out = Vec::new();
+        match input {
+            Input::Connected(peer) => self.on_connected(now, peer, &mut out),
+            Input::Disconnected(peer) => {
+                if self.peers.remove(&peer).is_some() {
+                    out.push(Output::Notify(Event::Peer {
+                        peer,
+                        connected: false,
+                    }));
+                }
+            }
+            Input::Received { from, msg } => self.on_message(now, from, msg, &mut out),
+            Input::Tick => self.on_tick(now, &mut out),
+        }
+        out
+    }
+
+    fn on_connected(&mut self, now: Timestamp, peer: AgencyId, out: &mut Vec<Output>) {
+        if !self.ledger.roster().is_active(&peer) || peer == self.me {
+            out.push(Output::Disconnect {
+                peer,
+                reason: "not an active member".into(),
+            });
+            return;
+        }
+        self.peers.entry(peer).or_default();
+        out.push(Output::Notify(Event::Peer {
+            peer,
+            connected: true,
+        }));
+        out.push(Output::Send {
+            to: peer,
+            msg: self.summary(),
+        });
+        if self.next_tick.is_none() {
+            let at = ms(now) + self.cfg.anti_entropy_ms;
+            self.next_tick = Some(at);
+            out.push(Output::SetTimer(at));
+        }
+    }
+
+    fn on_tick(&mut self, now: Timestamp, out: &mut Vec<Output>) {
+        if self.next_tick.is_some_and(|t| t > ms(now)) {
+            return;
+        }
+        let summary = self.summary();
+        for peer in self.peers.keys() {
+            out.push(Output::Send {
+                to: *peer,
+                msg: summary.clone(),
+            });
+        }
+        let at = ms(now) + self.cfg.anti_entropy_ms;
+        self.next_tick = Some(at);
+        out.push(Output::SetTimer(at));
+        // The owner's policy may depend on time (requests that started meanwhile).
+        self.run_policy(now, self.owned_resources(), out);
+    }
+
+    /// Our summary message.
+    pub fn summary(&self) -> Message {
+        Message::Summary {
+            version: PROTOCOL_VERSION,
+            network: self.ledger.roster().network_id().to_string(),
+            docs: self.ledger.heads().into_iter().collect(),
+            roster: self
+                .ledger
+                .roster()
+                .events()
+                .map(|(id, _)| id.clone())
+                .collect(),
+        }
+    }
+
+    fn on_message(&mut self, now: Timestamp, from: AgencyId, msg: Message, out: &mut Vec<Output>) {
+        if !self.peers.contains_key(&from) {
+            // Messages only count within a session the engine accepted.
+            return;
+        }
+        match msg {
+            Message::Summary {
+                version,
+                network,
+                docs,
+                roster,
+            } => {
+                if network != self.ledger.roster().network_id() || version != PROTOCOL_VERSION {
+                    self.peers.remove(&from);
+                    out.push(Output::Disconnect {
+                        peer: from,
+                        reason: "other network or protocol version".into(),
+                    });
+                    return;
+                }
+                let peer = self.peers.get_mut(&from).expect("checked above");
+                peer.known = docs.into_iter().collect();
+                peer.roster = roster.into_iter().collect();
+                let missing_roster: Vec<SignedRosterEvent> = self
+                    .ledger
+                    .roster()
+                    .events()
+                    .filter(|(id, _)| !peer.roster.contains(*id))
+                    .map(|(_, e)| e.clone())
+                    .collect();
+                if !missing_roster.is_empty() {
+                    out.push(Output::Send {
+                        to: from,
+                        msg: Message::Roster {
+                            events: missing_roster,
+                        },
+                    });
+                }
+                let mut lacking = Vec::new();
+                for (doc, log) in self.ledger.docs() {
+                    let theirs = peer.known.get(doc).copied().unwrap_or(0);
+                    if log.len() > theirs {
+                        lacking.extend_from_slice(self.ledger.changes_after(
+                            doc,
+                            theirs,
+                            usize::MAX,
+                        ));
+                        peer.known.insert(doc.clone(), log.len());
+                    }
+                }
+                self.send_changes(from, lacking, out);
+            }
+            Message::Changes { changes } => {
+                for c in &changes {
+                    if let Ok(ch) = automerge::Change::from_bytes(c.change.clone()) {
+                        let p = self.peers.get_mut(&from).expect("checked above");
+                        let k = p.known.entry(c.doc.clone()).or_default();
+                        *k = (*k).max(ch.seq());
+                    }
+                }
+                let report = self.ledger.ingest(changes);
+                self.after_ingest(now, Some(from), report, out);
+                if self.ledger.pending_len() > 0 {
+                    // A gap: ask the sender for everything we lack.
+                    out.push(Output::Send {
+                        to: from,
+                        msg: self.summary(),
+                    });
+                }
+            }
+            Message::Roster { events } => {
+                let (changed, errors, touched) = self.ledger.add_roster_events(events.clone());
+                if let Some(p) = self.peers.get_mut(&from) {
+                    p.refused += errors.len() as u32;
+                    p.roster.extend(events.iter().map(SignedRosterEvent::id));
+                }
+                if changed {
+                    out.push(Output::PersistRoster(events.clone()));
+                    out.push(Output::Notify(Event::Roster));
+                    for (peer, st) in &self.peers {
+                        if *peer != from {
+                            let fresh: Vec<_> = events
+                                .iter()
+                                .filter(|e| !st.roster.contains(&e.id()))
+                                .cloned()
+                                .collect();
+                            if !fresh.is_empty() {
+                                out.push(Output::Send {
+                                    to: *peer,
+                                    msg: Message::Roster { events: fresh },
+                                });
+                            }
+                        }
+                    }
+                    self.refresh(touched.clone());
+                    out.push(Output::Notify(Event::Calendar {
+                        resources: touched.into_iter().collect(),
+                    }));
+                    let gone: Vec<AgencyId> = self
+                        .peers
+                        .keys()
+                        .filter(|p| !self.ledger.roster().is_active(p))
+                        .copied()
+                        .collect();
+                    for peer in gone {
+                        self.peers.remove(&peer);
+                        out.push(Output::Disconnect {
+                            peer,
+                            reason: "revoked".into(),
+                        });
+                    }
+                    self.run_policy(now, self.owned_resources(), out);
+                }
+                self.check_peer(from, out);
+            }
+        }
+    }
+
+    fn check_peer(&mut self, peer: AgencyId, out: &mut Vec<Output>) {
+        if self
+            .peers
+            .get(&peer)
+            .is_some_and(|p| p.refused > self.cfg.max_peer_refusals)
+        {
+            self.peers.remove(&peer);
+            out.push(Output::Disconnect {
+                peer,
+                reason: "too many refused changes".into(),
+            });
+        }
+    }
+
+    /// Adds roster events from outside the sync protocol (e.g. a join
+    /// handshake or the local admin), with the same effects as receiving them.
+    pub fn add_roster_events(
+        &mut self,
+        now: Timestamp,
+        events: Vec<SignedRosterEvent>,
+    ) -> Vec<Output> {
+        let mut out = Vec::new();
+        let (changed, _errors, touched) = self.ledger.add_roster_events(events.clone());
+        if changed {
+            out.push(Output::PersistRoster(events.clone()));
+            out.push(Output::Notify(Event::Roster));
+            for peer in self.peers.keys() {
+                out.push(Output::Send {
+                    to: *peer,
+                    msg: Message::Roster {
+                        events: events.clone(),
+                    },
+                });
+            }
+            self.refresh(touched.clone());
+            out.push(Output::Notify(Event::Calendar {
+                resources: touched.into_iter().collect(),
+            }));
+            let gone: Vec<AgencyId> = self
+                .peers
+                .keys()
+                .filter(|p| !self.ledger.roster().is_active(p))
+                .copied()
+                .collect();
+            for peer in gone {
+                self.peers.remove(&peer);
+                out.push(Output::Disconnect {
+                    peer,
+                    reason: "revoked".into(),
+                });
+            }
+            self.run_policy(now, self.owned_resources(), &mut out);
+        }
+        out
+    }
+
+    fn send_changes(&self, to: AgencyId, changes: Vec<SignedChange>, out: &mut Vec<Output>) {
+        let mut batch = Vec::new();
+        let mut bytes = 0;
+        for c in changes {
+            bytes += c.change.len() + 200;
+            batch.push(c);
+            if batch.len() >= self.cfg.max_batch || bytes >= self.cfg.max_batch_bytes {
+                out.push(Output::Send {
+                    to,
+                    msg: Message::Changes {
+                        changes: std::mem::take(&mut batch),
+                    },
+                });
+                bytes = 0;
+            }
+        }
+        if !batch.is_empty() {
+            out.push(Output::Send {
+                to,
+                msg: Message::Changes { changes: batch },
+            });
+        }
+    }
+
+    /// Persists, forwards and reacts to what an ingest accepted.
+    fn after_ingest(
+        &mut self,
+        now: Timestamp,
+        from: Option<AgencyId>,
+        report: IngestReport,
+        out: &mut Vec<Output>,
+    ) {
+        for r in &report.refused {
+            if let Some(p) = from.and_then(|f| self.peers.get_mut(&f))
+                && !matches!(
+                    r.reason,
+                    RefuseReason::QueueFull | RefuseReason::Membership(_)
+                )
+            {
+                p.refused += 1;
+            }
+            out.push(Output::Notify(Event::Refused {
+                peer: from,
+                refusal: r.clone(),
+            }));
+        }
+        if let Some(f) = from {
+            self.check_peer(f, out);
+        }
+        if report.accepted.is_empty() {
+            return;
+        }
+        out.push(Output::Persist(report.accepted.clone()));
+        let seqs: Vec<(DocId, u64)> = report
+            .accepted
+            .iter()
+            .map(|c| {
+                (
+                    c.doc.clone(),
+                    self.ledger.doc(&c.doc).map_or(0, |l| l.len()),
+                )
+            })
+            .collect();
+        let peers: Vec<AgencyId> = self
+            .peers
+            .keys()
+            .copied()
+            .filter(|p| Some(*p) != from)
+            .collect();
+        for peer in peers {
+            let st = self.peers.get_mut(&peer).expect("listed above");
+            let mut send = Vec::new();
+            for (c, (doc, top)) in report.accepted.iter().zip(&seqs) {
+                if st.known.get(doc).copied().unwrap_or(0) < *top {
+                    send.push(c.clone());
+                }
+            }
+            for (doc, top) in &seqs {
+                let k = st.known.entry(doc.clone()).or_default();
+                *k = (*k).max(*top);
+            }
+            self.send_changes(peer, send, out);
+        }
+        self.observe_clocks(now, &report);
+        self.refresh(report.touched.clone());
+        out.push(Output::Notify(Event::Calendar {
+            resources: report.touched.iter().cloned().collect(),
+        }));
+        let mine: BTreeSet<ResourceId> = report
+            .touched
+            .into_iter()
+            .filter(|r| r.owner == self.me)
+            .collect();
+        self.run_policy(now, mine, out);
+    }
+
+    fn observe_clocks(&mut self, now: Timestamp, report: &IngestReport) {
+        if let Some(h) = report.max_hlc {
+            self.clock.observe(h, ms(now), self.cfg.max_skew_ms);
+        }
+    }
+
+    fn owned_resources(&self) -> BTreeSet<ResourceId> {
+        self.calendars
+            .keys()
+            .filter(|r| r.owner == self.me)
+            .cloned()
+            .collect()
+    }
+
+    /// Runs the owner policy on our resources and writes its decisions.
+    fn run_policy(
+        &mut self,
+        now: Timestamp,
+        resources: BTreeSet<ResourceId>,
+        out: &mut Vec<Output>,
+    ) {
+        let mut records = Vec::new();
+        for rid in &resources {
+            let (Some(res), Some(cal)) = (
+                self.ledger.index().resources.get(rid),
+                self.calendars.get(rid),
+            ) else {
+                continue;
+            };
+            let drafts = auto_decisions(self.ledger.index(), res, cal, now);
+            for (seq, d) in (cal.next_decision..).zip(drafts) {
+                records.push(self.decision_record(now, rid, seq, d));
+            }
+        }
+        if records.is_empty() {
+            return;
+        }
+        let doc = DocId {
+            kind: DocKind::Decisions,
+            owner: self.me,
+            shard: shard_of(now),
+        };
+        if let Ok(report) = self.write(now, doc, records) {
+            self.after_ingest(now, None, report, out);
+        }
+    }
+
+    fn decision_record(&mut self, now: Timestamp, rid: &ResourceId, seq: u64, d: Draft) -> Record {
+        Record::Decision(Decision {
+            resource: rid.clone(),
+            seq,
+            booking: d.booking,
+            terms: d.terms,
+            verdict: d.verdict,
+            hlc: self.clock.tick(ms(now)),
+        })
+    }
+
+    /// Writes records to one of our documents as one signed change and
+    /// ingests it like any other change.
+    fn write(
+        &mut self,
+        now: Timestamp,
+        doc: DocId,
+        records: Vec<Record>,
+    ) -> Result<IngestReport, LocalError> {
+        if !self.writers.contains_key(&doc) {
+            let history = self
+                .ledger
+                .doc(&doc)
+                .map(|d| d.changes().to_vec())
+                .unwrap_or_default();
+            let w = DocWriter::new(&self.key, doc.clone(), &history)
+                .map_err(|e| LocalError::Invalid(e.to_string()))?;
+            self.writers.insert(doc.clone(), w);
+        }
+        let writer = self.writers.get_mut(&doc).expect("inserted above");
+        let signed = writer
+            .write(&self.key, &records, now.as_second())
+            .map_err(|e| LocalError::Invalid(e.to_string()))?;
+        let report = self.ledger.ingest(vec![signed]);
+        if report.accepted.is_empty() {
+            // Our own change was refused (e.g. we were revoked): forget the
+            // writer so it is rebuilt from the verified history next time.
+            self.writers.remove(&doc);
+            let why = report
+                .refused
+                .first()
+                .map_or("refused".to_string(), |r| r.reason.to_string());
+            return Err(LocalError::NotAllowed(why));
+        }
+        Ok(report)
+    }
+
+    /// Performs a local action. On success the outputs start with the
+    /// [`Output::Persist`] that must complete before the outcome is
+    /// acknowledged to the user.
+    pub fn local(
+        &mut self,
+        now: Timestamp,
+        op: LocalOp,
+    ) -> Result<(LocalOutcome, Vec<Output>), LocalError> {
+        let mut out = Vec::new();
+        let me = self.me;
+        let (doc, records, booking) = match op {
+            LocalOp::SetProfile(p) => {
+                if p.id != me {
+                    return Err(LocalError::NotAllowed("profile of another agency".into()));
+                }
+                (DocId::catalog(me), vec![Record::Profile(p)], None)
+            }
+            LocalOp::PutResource(r) => {
+                if r.id.owner != me {
+                    return Err(LocalError::NotAllowed(
+                        "only the owner edits a resource".into(),
+                    ));
+                }
+                if r.capacity.size() == 0 {
+                    return Err(LocalError::Invalid("capacity must be at least 1".into()));
+                }
+                if jiff::tz::TimeZone::get(&r.rules.time_zone).is_err() {
+                    return Err(LocalError::Invalid(format!(
+                        "unknown time zone {}",
+                        r.rules.time_zone
+                    )));
+                }
+                (DocId::catalog(me), vec![Record::Resource(r)], None)
+            }
+            LocalOp::Book {
+                resource,
+                start,
+                end,
+                quantity,
+                contact,
+                purpose,
+            } => {
+                let res = self
+                    .ledger
+                    .index()
+                    .resources
+                    .get(&resource)
+                    .ok_or_else(|| LocalError::UnknownResource(resource.to_string()))?;
+                res.check(&me, start, end, quantity, now)
+                    .map_err(|v| LocalError::Rule(v.to_string()))?;
+                if contact.len() > crate::record::MAX_TEXT
+                    || purpose.len() > crate::record::MAX_TEXT
+                {
+                    return Err(LocalError::Invalid("contact or purpose too long".into()));
+                }
+                let hlc = self.clock.tick(ms(now));
+                let local = self.fresh_local(hlc);
+                let id =
+                    BookingId::new(me, &local).map_err(|e| LocalError::Invalid(e.to_string()))?;
+                let req = BookingRequest {
+                    id: id.clone(),
+                    resource,
+                    contact,
+                    purpose,
+                    start,
+                    end,
+                    quantity,
+                    hlc,
+                };
+                let doc = DocId {
+                    kind: DocKind::Requests,
+                    owner: me,
+                    shard: shard_of(now),
+                };
+                (doc, vec![Record::Request(req)], Some(id))
+            }
+            LocalOp::Cancel { booking, reason } => {
+                if booking.requester != me {
+                    return Err(LocalError::NotAllowed(
+                        "only the requester cancels a request".into(),
+                    ));
+                }
+                if !self.ledger.index().requests.contains_key(&booking) {
+                    return Err(LocalError::UnknownBooking(booking.to_string()));
+                }
+                if self.ledger.index().cancels.contains_key(&booking) {
+                    return Err(LocalError::Invalid("already cancelled".into()));
+                }
+                if reason.len() > crate::record::MAX_TEXT {
+                    return Err(LocalError::Invalid("reason too long".into()));
+                }
+                let hlc = self.clock.tick(ms(now));
+                let doc = DocId {
+                    kind: DocKind::Requests,
+                    owner: me,
+                    shard: shard_of(now),
+                };
+                (
+                    doc,
+                    vec![Record::Cancel(Cancellation {
+                        booking: booking.clone(),
+                        reason,
+                        hlc,
+                    })],
+                    Some(booking),
+                )
+            }
+            LocalOp::Decide {
+                booking,
+                approve,
+                reason,
+            } => {
+                let idx = self.ledger.index();
+                let req = idx
+                    .requests
+                    .get(&booking)
+                    .ok_or_else(|| LocalError::UnknownBooking(booking.to_string()))?;
+                if req.resource.owner != me {
+                    return Err(LocalError::NotAllowed(
+                        "only the resource's owner decides".into(),
+                    ));
+                }
+                let rid = req.resource.clone();
+                let res = idx
+                    .resources
+                    .get(&rid)
+                    .ok_or_else(|| LocalError::UnknownResource(rid.to_string()))?;
+                let cal = self
+                    .calendars
+                    .get(&rid)
+                    .ok_or_else(|| LocalError::UnknownResource(rid.to_string()))?;
+                let draft = manual_decision(res, cal, idx, &booking, approve, reason, now)
+                    .map_err(|e| LocalError::Decide(e.to_string()))?;
+                let seq = cal.next_decision;
+                let rec = self.decision_record(now, &rid, seq, draft);
+                let doc = DocId {
+                    kind: DocKind::Decisions,
+                    owner: me,
+                    shard: shard_of(now),
+                };
+                (doc, vec![rec], Some(booking))
+            }
+        };
+        let report = self.write(now, doc, records)?;
+        self.after_ingest(now, None, report, &mut out);
+        let outcome = match booking {
+            Some(id) => LocalOutcome::Booking(Box::new(
+                self.booking(&id)
+                    .cloned()
+                    .ok_or_else(|| LocalError::UnknownBooking(id.to_string()))?,
+            )),
+            None => LocalOutcome::Catalog,
+        };
+        Ok((outcome, out))
+    }
+
+    fn fresh_local(&self, hlc: Hlc) -> String {
+        let mut n = 0u32;
+        loop {
+            let local = if n == 0 {
+                format!("b{}-{}", hlc.wall_ms, hlc.counter)
+            } else {
+                format!("b{}-{}-{n}", hlc.wall_ms, hlc.counter)
+            };
+            let id = BookingId {
+                requester: self.me,
+                local: local.clone(),
+            };
+            if !self.ledger.index().requests.contains_key(&id) {
+                return local;
+            }
+            n += 1;
+        }
+    }
+}

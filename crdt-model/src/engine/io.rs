@@ -1,0 +1,195 @@
+//! The engine's inputs, outputs and wire messages.
+
+use serde::{Deserialize, Serialize};
+
+use crate::agency::{AgencyProfile, Text};
+use crate::calendar::Booking;
+use crate::ids::{AgencyId, BookingId, DocId, ResourceId};
+use crate::ledger::Refusal;
+use crate::membership::SignedRosterEvent;
+use crate::resource::Resource;
+use crate::signed::SignedChange;
+
+/// Wire protocol version carried in summaries.
+pub const PROTOCOL_VERSION: u16 = 1;
+
+/// A message between two engines.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "type")]
+pub enum Message {
+    /// What the sender holds: per document the number of changes, and the
+    /// roster event ids. The receiver answers with what the sender lacks.
+    Summary {
+        /// Protocol version.
+        version: u16,
+        /// Network id.
+        network: String,
+        /// `(document, number of changes)`.
+        docs: Vec<(DocId, u64)>,
+        /// Roster event ids.
+        roster: Vec<String>,
+    },
+    /// Signed changes (any documents, any order).
+    Changes {
+        /// The changes.
+        changes: Vec<SignedChange>,
+    },
+    /// Roster events.
+    Roster {
+        /// The events.
+        events: Vec<SignedRosterEvent>,
+    },
+}
+
+/// Something that happened to the engine.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Input {
+    /// A session with a peer node opened.
+    Connected(AgencyId),
+    /// The session closed.
+    Disconnected(AgencyId),
+    /// A message arrived.
+    Received {
+        /// From whom (authenticated by the transport).
+        from: AgencyId,
+        /// What.
+        msg: Message,
+    },
+    /// A timer set with [`Output::SetTimer`] fired (or any periodic tick).
+    Tick,
+}
+
+/// Something the driver must do. Persist outputs come before the sends and
+/// notifications that depend on them: a driver that executes outputs in
+/// order never sends or acknowledges a change it has not stored.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Output {
+    /// Store these accepted changes durably.
+    Persist(Vec<SignedChange>),
+    /// Store these roster events durably.
+    PersistRoster(Vec<SignedRosterEvent>),
+    /// Send a message to a peer.
+    Send {
+        /// To whom.
+        to: AgencyId,
+        /// What.
+        msg: Message,
+    },
+    /// Close the session with a peer.
+    Disconnect {
+        /// Which.
+        peer: AgencyId,
+        /// Why.
+        reason: String,
+    },
+    /// Tell local clients.
+    Notify(Event),
+    /// Call again with [`Input::Tick`] at this time (ms since the epoch).
+    SetTimer(i64),
+}
+
+/// A notification for local clients (UI, API event stream).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "event")]
+pub enum Event {
+    /// Calendars of these resources changed.
+    Calendar {
+        /// Resources.
+        resources: Vec<ResourceId>,
+    },
+    /// A change was refused.
+    Refused {
+        /// From which peer (none if local).
+        peer: Option<AgencyId>,
+        /// What and why.
+        refusal: Refusal,
+    },
+    /// The roster changed.
+    Roster,
+    /// A peer connected or disconnected.
+    Peer {
+        /// Which.
+        peer: AgencyId,
+        /// Whether connected now.
+        connected: bool,
+    },
+}
+
+/// A local action by this agency's staff or operators.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "op")]
+pub enum LocalOp {
+    /// Publish or update this agency's profile.
+    SetProfile(AgencyProfile),
+    /// Publish, edit or retire a resource of this agency.
+    PutResource(Box<Resource>),
+    /// Request a booking.
+    Book {
+        /// Which resource.
+        resource: ResourceId,
+        /// Start.
+        start: jiff::Timestamp,
+        /// End.
+        end: jiff::Timestamp,
+        /// People or units.
+        quantity: u32,
+        /// Contact person.
+        #[serde(default)]
+        contact: String,
+        /// Purpose.
+        #[serde(default)]
+        purpose: String,
+    },
+    /// Cancel one of this agency's requests.
+    Cancel {
+        /// Which.
+        booking: BookingId,
+        /// Why.
+        #[serde(default)]
+        reason: String,
+    },
+    /// Approve or reject a request for one of this agency's resources.
+    Decide {
+        /// Which.
+        booking: BookingId,
+        /// Approve (true) or reject.
+        approve: bool,
+        /// Reason for a rejection.
+        #[serde(default)]
+        reason: Option<Text>,
+    },
+}
+
+/// What a local action produced.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum LocalOutcome {
+    /// A booking (new, cancelled or decided) and where it stands now.
+    Booking(Box<Booking>),
+    /// The catalogue was updated.
+    Catalog,
+}
+
+/// Why a local action was refused. Nothing was written.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "code", content = "message")]
+pub enum LocalError {
+    /// Unknown resource.
+    #[error("unknown resource {0}")]
+    UnknownResource(String),
+    /// Unknown booking.
+    #[error("unknown booking {0}")]
+    UnknownBooking(String),
+    /// Not this agency's to do.
+    #[error("not allowed: {0}")]
+    NotAllowed(String),
+    /// Breaks the resource's rules.
+    #[error("{0}")]
+    Rule(String),
+    /// Invalid input.
+    #[error("invalid: {0}")]
+    Invalid(String),
+    /// The decision cannot be made.
+    #[error("{0}")]
+    Decide(String),
+}

@@ -1,0 +1,533 @@
+//! The ledger: one replica's verified documents, the queue of changes waiting
+//! for earlier ones, the log of refused changes, and the index of records
+//! the calendar is computed from.
+//!
+//! [`Ledger::ingest`] is the only way a change gets in, local or remote:
+//! decode, check envelope and membership, batch-verify signatures, then apply
+//! each document's changes strictly in sequence, decoding and authorising
+//! every record. A refused change is never applied (and so never forwarded);
+//! changes after it in the same document stay pending, visibly.
+
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+
+use automerge::{Change, ChangeHash};
+use serde::{Deserialize, Serialize};
+
+use crate::agency::{AgencyProfile, verify_many};
+use crate::booking::{BookingRequest, Cancellation, Decision};
+use crate::doc::{Write, actor_of, decode_writes};
+use crate::ids::{AgencyId, BookingId, DocId, DocKind, ResourceId};
+use crate::membership::{Roster, RosterError, SignedRosterEvent, WriteRefusal};
+use crate::record::Record;
+use crate::resource::Resource;
+use crate::signed::{ENVELOPE_VERSION, MAX_CHANGE_BYTES, SignedChange};
+
+/// Most changes held waiting for earlier ones, over all documents.
+pub const MAX_PENDING: usize = 200_000;
+/// How many refusals are remembered in detail (all are counted).
+pub const MAX_REFUSALS_KEPT: usize = 1_000;
+
+/// Why a change was refused.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[serde(rename_all = "snake_case", tag = "code", content = "detail")]
+pub enum RefuseReason {
+    /// Unknown envelope version.
+    #[error("unsupported envelope version {0}")]
+    Version(u8),
+    /// Over the size limit.
+    #[error("change too large")]
+    TooLarge,
+    /// Not a valid Automerge change.
+    #[error("malformed: {0}")]
+    Malformed(String),
+    /// The change's actor is not the signer.
+    #[error("automerge actor does not match the signer")]
+    ActorMismatch,
+    /// The signer does not own the document.
+    #[error("signer does not own the document")]
+    NotOwner,
+    /// Signature does not verify.
+    #[error("bad signature")]
+    Signature,
+    /// Signer not a member, or revoked.
+    #[error(transparent)]
+    Membership(#[from] WriteRefusal),
+    /// A different change already holds this place in the document's
+    /// history (equivocation), or the dependencies are not the previous change.
+    #[error("conflicting history (fork or equivocation)")]
+    Fork,
+    /// A record is not allowed (unauthorized write, bad content, deletion).
+    #[error("refused record: {0}")]
+    Record(String),
+    /// The pending queue is full; the change may be sent again later.
+    #[error("pending queue full")]
+    QueueFull,
+}
+
+/// A refused change, kept for operators.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Refusal {
+    /// Document it claimed to belong to.
+    pub doc: DocId,
+    /// Its sequence number, if it decoded.
+    pub seq: u64,
+    /// Claimed signer.
+    pub signer: AgencyId,
+    /// Change hash, if it decoded.
+    pub hash: Option<String>,
+    /// Why.
+    pub reason: RefuseReason,
+}
+
+/// What one [`Ledger::ingest`] call did.
+#[derive(Debug, Default)]
+pub struct IngestReport {
+    /// Changes accepted, in application order (to persist and forward).
+    pub accepted: Vec<SignedChange>,
+    /// Changes refused.
+    pub refused: Vec<Refusal>,
+    /// Changes already held.
+    pub duplicates: usize,
+    /// Resources whose calendar may have changed.
+    pub touched: BTreeSet<ResourceId>,
+    /// The latest HLC among accepted records.
+    pub max_hlc: Option<crate::hlc::Hlc>,
+}
+
+/// One document's verified history.
+#[derive(Debug, Default, Clone)]
+pub struct DocLog {
+    changes: Vec<SignedChange>,
+    hashes: Vec<ChangeHash>,
+}
+
+impl DocLog {
+    /// Number of changes (the sequence number of the last one).
+    pub fn len(&self) -> u64 {
+        self.changes.len() as u64
+    }
+
+    /// Whether it has no changes.
+    pub fn is_empty(&self) -> bool {
+        self.changes.is_empty()
+    }
+
+    /// Hash of the last change.
+    pub fn head(&self) -> Option<ChangeHash> {
+        self.hashes.last().copied()
+    }
+
+    /// The changes, oldest first.
+    pub fn changes(&self) -> &[SignedChange] {
+        &self.changes
+    }
+}
+
+/// Records of all accepted changes, indexed for the calendar.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct Index {
+    /// Agency profiles from catalogues.
+    pub profiles: BTreeMap<AgencyId, AgencyProfile>,
+    /// Resources (latest version).
+    pub resources: BTreeMap<ResourceId, Resource>,
+    /// Booking requests.
+    pub requests: BTreeMap<BookingId, BookingRequest>,
+    /// Cancellations.
+    pub cancels: BTreeMap<BookingId, Cancellation>,
+    /// Decisions per resource, by `(seq, booking)`.
+    pub decisions: BTreeMap<ResourceId, BTreeMap<(u64, BookingId), Decision>>,
+    /// Request ids per resource.
+    pub by_resource: BTreeMap<ResourceId, BTreeSet<BookingId>>,
+}
+
+impl Index {
+    fn contains(&self, record: &Record) -> bool {
+        match record {
+            Record::Request(r) => self.requests.contains_key(&r.id),
+            Record::Cancel(c) => self.cancels.contains_key(&c.booking),
+            Record::Decision(d) => self.decisions.get(&d.resource).is_some_and(|m| {
+                m.range((d.seq, BookingId::min())..)
+                    .next()
+                    .is_some_and(|(k, _)| k.0 == d.seq)
+            }),
+            Record::Profile(_) | Record::Resource(_) => false,
+        }
+    }
+
+    fn apply(&mut self, record: Record, touched: &mut BTreeSet<ResourceId>) {
+        match record {
+            Record::Profile(p) => {
+                self.profiles.insert(p.id, p);
+            }
+            Record::Resource(r) => {
+                touched.insert(r.id.clone());
+                self.resources.insert(r.id.clone(), *r);
+            }
+            Record::Request(r) => {
+                touched.insert(r.resource.clone());
+                self.by_resource
+                    .entry(r.resource.clone())
+                    .or_default()
+                    .insert(r.id.clone());
+                self.requests.insert(r.id.clone(), r);
+            }
+            Record::Cancel(c) => {
+                if let Some(r) = self.requests.get(&c.booking) {
+                    touched.insert(r.resource.clone());
+                }
+                self.cancels.insert(c.booking.clone(), c);
+            }
+            Record::Decision(d) => {
+                touched.insert(d.resource.clone());
+                self.decisions
+                    .entry(d.resource.clone())
+                    .or_default()
+                    .insert((d.seq, d.booking.clone()), d);
+            }
+        }
+    }
+
+    /// The next decision number for a resource (one past the highest seen).
+    pub fn next_decision_seq(&self, resource: &ResourceId) -> u64 {
+        self.decisions
+            .get(resource)
+            .and_then(|m| m.keys().next_back())
+            .map_or(1, |k| k.0 + 1)
+    }
+}
+
+/// A replica's verified state.
+#[derive(Debug, Clone)]
+pub struct Ledger {
+    roster: Roster,
+    docs: BTreeMap<DocId, DocLog>,
+    pending: BTreeMap<(DocId, u64), (SignedChange, Change)>,
+    refusals: VecDeque<Refusal>,
+    refused_total: u64,
+    index: Index,
+}
+
+impl Ledger {
+    /// An empty replica of the network described by `roster`.
+    pub fn new(roster: Roster) -> Self {
+        Self {
+            roster,
+            docs: BTreeMap::new(),
+            pending: BTreeMap::new(),
+            refusals: VecDeque::new(),
+            refused_total: 0,
+            index: Index::default(),
+        }
+    }
+
+    /// The roster.
+    pub fn roster(&self) -> &Roster {
+        &self.roster
+    }
+
+    /// The record index.
+    pub fn index(&self) -> &Index {
+        &self.index
+    }
+
+    /// Documents and their verified histories.
+    pub fn docs(&self) -> &BTreeMap<DocId, DocLog> {
+        &self.docs
+    }
+
+    /// One document's history.
+    pub fn doc(&self, id: &DocId) -> Option<&DocLog> {
+        self.docs.get(id)
+    }
+
+    /// Number of changes waiting for earlier ones.
+    pub fn pending_len(&self) -> usize {
+        self.pending.len()
+    }
+
+    /// Changes waiting, per document: `(doc, first missing seq, waiting)`.
+    pub fn pending_summary(&self) -> Vec<(DocId, u64, usize)> {
+        let mut out: BTreeMap<&DocId, usize> = BTreeMap::new();
+        for (doc, _) in self.pending.keys() {
+            *out.entry(doc).or_default() += 1;
+        }
+        out.into_iter()
+            .map(|(d, n)| (d.clone(), self.docs.get(d).map_or(0, DocLog::len) + 1, n))
+            .collect()
+    }
+
+    /// Recent refusals (newest last) and the total ever refused.
+    pub fn refusals(&self) -> (&VecDeque<Refusal>, u64) {
+        (&self.refusals, self.refused_total)
+    }
+
+    fn refuse(&mut self, report: &mut IngestReport, r: Refusal) {
+        self.refused_total += 1;
+        if self.refusals.len() == MAX_REFUSALS_KEPT {
+            self.refusals.pop_front();
+        }
+        self.refusals.push_back(r.clone());
+        report.refused.push(r);
+    }
+
+    /// Verifies and applies a batch of signed changes, in any order.
+    pub fn ingest(&mut self, batch: Vec<SignedChange>) -> IngestReport {
+        let mut report = IngestReport::default();
+        let mut checked: Vec<(SignedChange, Change)> = Vec::with_capacity(batch.len());
+        let mut seen_in_batch: BTreeSet<(DocId, u64)> = BTreeSet::new();
+        for env in batch {
+            let refusal = |seq: u64, hash: Option<String>, reason| Refusal {
+                doc: env.doc.clone(),
+                seq,
+                signer: env.signer,
+                hash,
+                reason,
+            };
+            if env.v != ENVELOPE_VERSION {
+                let r = refusal(0, None, RefuseReason::Version(env.v));
+                self.refuse(&mut report, r);
+                continue;
+            }
+            if env.change.len() > MAX_CHANGE_BYTES {
+                let r = refusal(0, None, RefuseReason::TooLarge);
+                self.refuse(&mut report, r);
+                continue;
+            }
+            let change = match Change::from_bytes(env.change.clone()) {
+                Ok(c) => c,
+                Err(e) => {
+                    let r = refusal(0, None, RefuseReason::Malformed(e.to_string()));
+                    self.refuse(&mut report, r);
+                    continue;
+                }
+            };
+            let seq = change.seq();
+            let hash = change.hash();
+            let known = self.docs.get(&env.doc).and_then(|d| {
+                usize::try_from(seq)
+                    .ok()
+                    .and_then(|s| s.checked_sub(1))
+                    .and_then(|i| d.hashes.get(i))
+            });
+            let pending = self
+                .pending
+                .get(&(env.doc.clone(), seq))
+                .map(|(_, c)| c.hash());
+            match known.copied().or(pending) {
+                Some(h) if h == hash => {
+                    report.duplicates += 1;
+                    continue;
+                }
+                Some(_) => {
+                    let r = refusal(seq, Some(hash.to_string()), RefuseReason::Fork);
+                    self.refuse(&mut report, r);
+                    continue;
+                }
+                None => {}
+            }
+            if !seen_in_batch.insert((env.doc.clone(), seq)) {
+                report.duplicates += 1;
+                continue;
+            }
+            let reason = if *change.actor_id() != actor_of(&env.signer) {
+                Some(RefuseReason::ActorMismatch)
+            } else if env.doc.owner != env.signer {
+                Some(RefuseReason::NotOwner)
+            } else {
+                self.roster
+                    .may_write(&env.signer, &env.doc, seq)
+                    .err()
+                    .map(Into::into)
+            };
+            if let Some(reason) = reason {
+                let r = refusal(seq, Some(hash.to_string()), reason);
+                self.refuse(&mut report, r);
+                continue;
+            }
+            checked.push((env, change));
+        }
+        let items: Vec<_> = checked
+            .iter()
+            .map(|(env, c)| (env.signer, env.tagged_message(&c.hash()), env.sig))
+            .collect();
+        let results = verify_many(&items);
+        let mut touched_docs = BTreeSet::new();
+        for ((env, change), ok) in checked.into_iter().zip(results) {
+            if ok.is_err() {
+                let r = Refusal {
+                    doc: env.doc.clone(),
+                    seq: change.seq(),
+                    signer: env.signer,
+                    hash: Some(change.hash().to_string()),
+                    reason: RefuseReason::Signature,
+                };
+                self.refuse(&mut report, r);
+                continue;
+            }
+            if self.pending.len() >= MAX_PENDING {
+                let r = Refusal {
+                    doc: env.doc.clone(),
+                    seq: change.seq(),
+                    signer: env.signer,
+                    hash: Some(change.hash().to_string()),
+                    reason: RefuseReason::QueueFull,
+                };
+                self.refuse(&mut report, r);
+                continue;
+            }
+            touched_docs.insert(env.doc.clone());
+            self.pending
+                .insert((env.doc.clone(), change.seq()), (env, change));
+        }
+        for doc in touched_docs {
+            self.drain(&doc, &mut report);
+        }
+        report
+    }
+
+    /// Applies the pending changes of `doc` that continue its history.
+    fn drain(&mut self, doc: &DocId, report: &mut IngestReport) {
+        loop {
+            let next = self.docs.get(doc).map_or(0, DocLog::len) + 1;
+            let Some((env, change)) = self.pending.remove(&(doc.clone(), next)) else {
+                return;
+            };
+            let prev = self.docs.get(doc).and_then(DocLog::head);
+            let deps_ok = match prev {
+                None => change.deps().is_empty(),
+                Some(h) => change.deps() == [h],
+            };
+            let outcome = if deps_ok {
+                decode_writes(doc, &change)
+                    .map_err(|e| RefuseReason::Record(e.to_string()))
+                    .and_then(|w| self.check_append_only(doc, w))
+            } else {
+                Err(RefuseReason::Fork)
+            };
+            match outcome {
+                Ok(writes) => {
+                    for w in writes {
+                        report.max_hlc = report.max_hlc.max(w.record.hlc());
+                        self.index.apply(w.record, &mut report.touched);
+                    }
+                    let log = self.docs.entry(doc.clone()).or_default();
+                    log.hashes.push(change.hash());
+                    log.changes.push(env.clone());
+                    report.accepted.push(env);
+                }
+                Err(reason) => {
+                    let r = Refusal {
+                        doc: doc.clone(),
+                        seq: next,
+                        signer: env.signer,
+                        hash: Some(change.hash().to_string()),
+                        reason,
+                    };
+                    self.refuse(report, r);
+                    return;
+                }
+            }
+        }
+    }
+
+    fn check_append_only(
+        &self,
+        doc: &DocId,
+        writes: Vec<Write>,
+    ) -> Result<Vec<Write>, RefuseReason> {
+        if doc.kind != DocKind::Catalog {
+            for w in &writes {
+                if self.index.contains(&w.record) {
+                    return Err(RefuseReason::Record(format!(
+                        "{} already exists (append-only)",
+                        w.key
+                    )));
+                }
+            }
+        }
+        Ok(writes)
+    }
+
+    /// Adds roster events. When a revocation takes effect, the revoked
+    /// agency's changes past its cutoffs are withdrawn (moved to the refused
+    /// log) and the index is rebuilt, so every replica ends up with the same
+    /// valid history whatever order things arrived in.
+    pub fn add_roster_events(
+        &mut self,
+        events: Vec<SignedRosterEvent>,
+    ) -> (bool, Vec<RosterError>, BTreeSet<ResourceId>) {
+        let (changed, errors) = self.roster.add(events);
+        if !changed {
+            return (false, errors, BTreeSet::new());
+        }
+        let mut report = IngestReport::default();
+        let mut withdrawn = false;
+        let docs: Vec<DocId> = self.docs.keys().cloned().collect();
+        for doc in docs {
+            let log = &self.docs[&doc];
+            let mut keep = log.len();
+            while keep > 0 && self.roster.may_write(&doc.owner, &doc, keep).is_err() {
+                keep -= 1;
+            }
+            if keep < log.len() {
+                withdrawn = true;
+                let log = self.docs.get_mut(&doc).expect("doc exists");
+                let cut: Vec<_> = log.changes.drain(keep as usize..).collect();
+                log.hashes.truncate(keep as usize);
+                for (i, env) in cut.into_iter().enumerate() {
+                    let r = Refusal {
+                        doc: doc.clone(),
+                        seq: keep + 1 + i as u64,
+                        signer: env.signer,
+                        hash: None,
+                        reason: RefuseReason::Membership(WriteRefusal::Revoked),
+                    };
+                    self.refuse(&mut report, r);
+                }
+            }
+        }
+        let roster = &self.roster;
+        self.pending
+            .retain(|(doc, seq), _| roster.may_write(&doc.owner, doc, *seq).is_ok());
+        let mut touched = BTreeSet::new();
+        if withdrawn {
+            self.rebuild_index(&mut touched);
+        }
+        // Revocation voids undecided requests: every resource may change.
+        touched.extend(self.index.resources.keys().cloned());
+        (true, errors, touched)
+    }
+
+    fn rebuild_index(&mut self, touched: &mut BTreeSet<ResourceId>) {
+        self.index = Index::default();
+        for (doc, log) in &self.docs {
+            for env in &log.changes {
+                let writes = Change::from_bytes(env.change.clone())
+                    .ok()
+                    .and_then(|c| decode_writes(doc, &c).ok())
+                    .unwrap_or_default();
+                for w in writes {
+                    self.index.apply(w.record, touched);
+                }
+            }
+        }
+    }
+
+    /// `(doc, seq)` of every document, for sync summaries.
+    pub fn heads(&self) -> BTreeMap<DocId, u64> {
+        self.docs
+            .iter()
+            .map(|(d, l)| (d.clone(), l.len()))
+            .collect()
+    }
+
+    /// The changes of `doc` after the first `after`, at most `limit`.
+    pub fn changes_after(&self, doc: &DocId, after: u64, limit: usize) -> &[SignedChange] {
+        let Some(log) = self.docs.get(doc) else {
+            return &[];
+        };
+        let start = (after as usize).min(log.changes.len());
+        let end = start.saturating_add(limit).min(log.changes.len());
+        &log.changes[start..end]
+    }
+}

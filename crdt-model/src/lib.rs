@@ -1,0 +1,46 @@
+//! # crdt-model
+//!
+//! The pure core of Tongchou (统筹): the domain of shared government
+//! resources and bookings, the signed, replicated documents they live in, the
+//! deterministic rules that turn those documents into calendars, and the
+//! sans-io replication engine. No I/O, no clock, no threads: the node drives
+//! it and tests run many replicas of it in one process.
+//!
+//! ## Layout
+//! - [`ids`], [`agency`], [`hlc`]: identifiers, keys and signatures, clocks.
+//! - [`resource`], [`booking`]: the catalogue and booking records, with rule checks.
+//! - [`record`], [`doc`], [`signed`]: what documents hold, who may write what,
+//!   Automerge encoding, and the signed change envelope.
+//! - [`membership`]: the admin-signed roster.
+//! - [`ledger`]: one replica's verified changes and record index; the only way in.
+//! - [`occupancy`], [`calendar`], [`policy`], [`availability`]: the
+//!   deterministic calendar view, the owner's decision policy, free-slot search.
+//! - [`engine`]: replication as a state machine of `(now, input) → outputs`.
+//!
+//! ## Data flow
+//! A staff action becomes a [`record::Record`] written by [`doc::DocWriter`]
+//! into one of the agency's own documents as an Automerge change, signed into
+//! a [`signed::SignedChange`]. Every replica (the writer's included) admits it
+//! only through [`ledger::Ledger::ingest`], which checks the envelope, the
+//! roster, the signature (batched), the document's history and the
+//! authorship of every record. [`calendar::calendar`] then computes each
+//! resource's calendar from the accepted records alone.
+#![deny(missing_docs)]
+
+pub mod agency;
+pub mod availability;
+pub mod booking;
+pub mod calendar;
+pub mod doc;
+pub mod engine;
+pub mod hlc;
+pub mod ids;
+pub mod ledger;
+pub mod membership;
+pub mod occupancy;
+pub mod policy;
+pub mod record;
+pub mod resource;
+pub mod signed;
+#[cfg(any(test, feature = "test-utils"))]
+pub mod sim;
