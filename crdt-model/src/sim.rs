@@ -1,1 +1,493 @@
-//! sim placeholder
+//! A deterministic simulated network of engines: virtual clock, timed event
+//! queue, seeded RNG, partitions and crashes. For tests and benchmarks
+//! (feature `test-utils`); a failing seed replays exactly.
+
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, BinaryHeap};
+
+use jiff::Timestamp;
+
+use crate::agency::{AgencyKey, AgencyProfile, Text};
+use crate::booking::Status;
+use crate::calendar::ResourceCalendar;
+use crate::engine::{Config, Engine, Input, LocalError, LocalOp, LocalOutcome, Message, Output};
+use crate::hlc::Hlc;
+use crate::ids::{AgencyId, ResourceId};
+use crate::membership::{Role, Roster, RosterAction, SignedRosterEvent};
+use crate::signed::SignedChange;
+
+/// SplitMix64: a tiny seeded RNG so this crate needs no RNG dependency.
+#[derive(Clone, Debug)]
+pub struct Rng(u64);
+
+impl Rng {
+    /// Seeded.
+    pub fn new(seed: u64) -> Self {
+        Self(seed)
+    }
+
+    /// Next 64 random bits.
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// Uniform in `0..n` (n > 0).
+    pub fn below(&mut self, n: u64) -> u64 {
+        self.next_u64() % n.max(1)
+    }
+
+    /// True with probability `p`.
+    pub fn chance(&mut self, p: f64) -> bool {
+        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64 <= p
+    }
+}
+
+#[derive(Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Ev {
+    Deliver {
+        from: usize,
+        to: usize,
+        msg: Box<MessageOrd>,
+    },
+    Timer {
+        node: usize,
+    },
+}
+
+/// Messages ordered only by insertion (the heap key carries the order).
+#[derive(Debug)]
+struct MessageOrd(Message);
+impl PartialEq for MessageOrd {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+impl Eq for MessageOrd {}
+impl PartialOrd for MessageOrd {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for MessageOrd {
+    fn cmp(&self, _: &Self) -> std::cmp::Ordering {
+        std::cmp::Ordering::Equal
+    }
+}
+
+/// One simulated node.
+#[derive(Debug)]
+pub struct SimNode {
+    /// Its key (kept to restart it).
+    pub key: AgencyKey,
+    /// The engine (`None` while crashed).
+    pub engine: Option<Engine>,
+    /// What it persisted: survives crashes.
+    pub stored: Vec<SignedChange>,
+    /// Roster events it persisted.
+    pub roster: Vec<SignedRosterEvent>,
+}
+
+/// The simulated network.
+#[derive(Debug)]
+pub struct Sim {
+    /// The nodes.
+    pub nodes: Vec<SimNode>,
+    /// The RNG (seeded).
+    pub rng: Rng,
+    /// Virtual time, ms since the epoch.
+    pub now_ms: i64,
+    queue: BinaryHeap<Reverse<(i64, u64, Ev)>>,
+    seq: u64,
+    link_up: BTreeMap<(usize, usize), bool>,
+    connected: BTreeMap<(usize, usize), bool>,
+    /// Messages delivered so far.
+    pub delivered: u64,
+    /// Maximum one-way latency, ms.
+    pub max_latency_ms: i64,
+    genesis: SignedRosterEvent,
+}
+
+/// Deterministic test key number `i`.
+pub fn test_key(i: usize) -> AgencyKey {
+    let mut s = [0u8; 32];
+    s[..8].copy_from_slice(&(i as u64 + 1).to_le_bytes());
+    s[31] = 0x7c;
+    AgencyKey::from_secret(&s)
+}
+
+/// A profile for test agency `i`.
+pub fn test_profile(key: &AgencyKey, i: usize) -> AgencyProfile {
+    let cities = [
+        ("深圳", "Shenzhen"),
+        ("杭州", "Hangzhou"),
+        ("石家庄", "Shijiazhuang"),
+        ("南宁", "Nanning"),
+    ];
+    let (zh, en) = cities[i % cities.len()];
+    AgencyProfile {
+        id: key.id(),
+        name: Text::new(format!("机关{i}"), format!("Agency {i}")),
+        city: Text::new(zh, en),
+    }
+}
+
+impl Sim {
+    /// `n` agencies, all members (agency 0 is the admin), all online and
+    /// connected, at virtual time `start_ms`.
+    pub fn new(seed: u64, n: usize, start_ms: i64) -> Self {
+        let keys: Vec<AgencyKey> = (0..n).map(test_key).collect();
+        let (mut roster, genesis) = Roster::create(
+            &keys[0],
+            "sim",
+            test_profile(&keys[0], 0),
+            Hlc {
+                wall_ms: start_ms,
+                counter: 0,
+            },
+        );
+        let mut events = Vec::new();
+        for (i, k) in keys.iter().enumerate().skip(1) {
+            events.push(roster.act(
+                &keys[0],
+                Hlc {
+                    wall_ms: start_ms,
+                    counter: i as u32,
+                },
+                RosterAction::Admit {
+                    profile: test_profile(k, i),
+                    role: Role::Member,
+                    invitation: None,
+                },
+            ));
+        }
+        let nodes = keys
+            .into_iter()
+            .map(|key| SimNode {
+                key,
+                engine: None,
+                stored: Vec::new(),
+                roster: events.clone(),
+            })
+            .collect();
+        let mut sim = Self {
+            nodes,
+            rng: Rng::new(seed),
+            now_ms: start_ms,
+            queue: BinaryHeap::new(),
+            seq: 0,
+            link_up: BTreeMap::new(),
+            connected: BTreeMap::new(),
+            delivered: 0,
+            max_latency_ms: 40,
+            genesis,
+        };
+        for i in 0..n {
+            sim.start(i);
+        }
+        for a in 0..n {
+            for b in a + 1..n {
+                sim.link_up.insert((a, b), true);
+            }
+        }
+        sim.reconnect();
+        sim
+    }
+
+    /// Current virtual time.
+    pub fn now(&self) -> Timestamp {
+        Timestamp::from_millisecond(self.now_ms).expect("virtual time in range")
+    }
+
+    /// Agency id of node `i`.
+    pub fn id(&self, i: usize) -> AgencyId {
+        self.nodes[i].key.id()
+    }
+
+    /// Node `i`'s engine (panics if crashed).
+    pub fn engine(&self, i: usize) -> &Engine {
+        self.nodes[i].engine.as_ref().expect("node is running")
+    }
+
+    fn start(&mut self, i: usize) {
+        let node = &mut self.nodes[i];
+        let mut roster = Roster::from_genesis(self.genesis.clone()).expect("valid genesis");
+        roster.add(node.roster.clone());
+        let (engine, _) = Engine::new(
+            node.key.clone(),
+            roster,
+            Config::default(),
+            node.stored.clone(),
+        );
+        node.engine = Some(engine);
+    }
+
+    fn pair(a: usize, b: usize) -> (usize, usize) {
+        (a.min(b), a.max(b))
+    }
+
+    /// Opens sessions on every up link between running nodes that lack one.
+    pub fn reconnect(&mut self) {
+        let n = self.nodes.len();
+        for a in 0..n {
+            for b in a + 1..n {
+                let up = self.link_up.get(&(a, b)).copied().unwrap_or(false)
+                    && self.nodes[a].engine.is_some()
+                    && self.nodes[b].engine.is_some();
+                let conn = self.connected.get(&(a, b)).copied().unwrap_or(false);
+                if up && !conn {
+                    self.connected.insert((a, b), true);
+                    let (ia, ib) = (self.id(a), self.id(b));
+                    self.input(a, Input::Connected(ib));
+                    self.input(b, Input::Connected(ia));
+                }
+            }
+        }
+    }
+
+    /// Cuts every link between `group` and the rest.
+    pub fn partition(&mut self, group: &[usize]) {
+        let n = self.nodes.len();
+        for a in 0..n {
+            for b in a + 1..n {
+                if group.contains(&a) != group.contains(&b) {
+                    self.set_link(a, b, false);
+                }
+            }
+        }
+    }
+
+    /// Restores every link and reconnects.
+    pub fn heal(&mut self) {
+        let n = self.nodes.len();
+        for a in 0..n {
+            for b in a + 1..n {
+                self.link_up.insert((a, b), true);
+            }
+        }
+        self.reconnect();
+    }
+
+    fn set_link(&mut self, a: usize, b: usize, up: bool) {
+        let p = Self::pair(a, b);
+        self.link_up.insert(p, up);
+        if !up && self.connected.insert(p, false) == Some(true) {
+            let (ia, ib) = (self.id(a), self.id(b));
+            if self.nodes[a].engine.is_some() {
+                self.input(a, Input::Disconnected(ib));
+            }
+            if self.nodes[b].engine.is_some() {
+                self.input(b, Input::Disconnected(ia));
+            }
+        }
+    }
+
+    /// Kills node `i` (kill -9: only what it persisted survives).
+    pub fn crash(&mut self, i: usize) {
+        for j in 0..self.nodes.len() {
+            if j != i {
+                let p = Self::pair(i, j);
+                if self.connected.insert(p, false) == Some(true) && self.nodes[j].engine.is_some() {
+                    let id = self.id(i);
+                    self.input(j, Input::Disconnected(id));
+                }
+            }
+        }
+        self.nodes[i].engine = None;
+    }
+
+    /// Restarts a crashed node from what it stored and reconnects.
+    pub fn restart(&mut self, i: usize) {
+        self.start(i);
+        self.reconnect();
+    }
+
+    /// Advances virtual time.
+    pub fn advance(&mut self, ms: i64) {
+        self.now_ms += ms;
+    }
+
+    /// A local action on node `i`.
+    pub fn local(&mut self, i: usize, op: LocalOp) -> Result<LocalOutcome, LocalError> {
+        let now = self.now();
+        let engine = self.nodes[i].engine.as_mut().expect("node is running");
+        let (outcome, outputs) = engine.local(now, op)?;
+        self.apply(i, outputs);
+        Ok(outcome)
+    }
+
+    fn input(&mut self, i: usize, input: Input) {
+        let now = self.now();
+        let Some(engine) = self.nodes[i].engine.as_mut() else {
+            return;
+        };
+        let outputs = engine.handle(now, input);
+        self.apply(i, outputs);
+    }
+
+    /// Hands roster events to node `i` as an admin action would.
+    pub fn roster_events(&mut self, i: usize, events: Vec<SignedRosterEvent>) {
+        let now = self.now();
+        let engine = self.nodes[i].engine.as_mut().expect("node is running");
+        let outputs = engine.add_roster_events(now, events);
+        self.apply(i, outputs);
+    }
+
+    fn push(&mut self, at: i64, ev: Ev) {
+        self.seq += 1;
+        self.queue.push(Reverse((at, self.seq, ev)));
+    }
+
+    fn apply(&mut self, i: usize, outputs: Vec<Output>) {
+        for o in outputs {
+            match o {
+                Output::Persist(changes) => self.nodes[i].stored.extend(changes),
+                Output::PersistRoster(events) => self.nodes[i].roster.extend(events),
+                Output::Send { to, msg } => {
+                    if let Some(j) = self.nodes.iter().position(|n| n.key.id() == to) {
+                        let lat = 1 + self.rng.below(self.max_latency_ms as u64) as i64;
+                        let at = self.now_ms + lat;
+                        self.push(
+                            at,
+                            Ev::Deliver {
+                                from: i,
+                                to: j,
+                                msg: Box::new(MessageOrd(msg)),
+                            },
+                        );
+                    }
+                }
+                Output::Disconnect { peer, .. } => {
+                    if let Some(j) = self.nodes.iter().position(|n| n.key.id() == peer) {
+                        let p = Self::pair(i, j);
+                        if self.connected.insert(p, false) == Some(true) {
+                            let me = self.id(i);
+                            self.input(j, Input::Disconnected(me));
+                        }
+                    }
+                }
+                Output::Notify(_) => {}
+                Output::SetTimer(at) => self.push(at.max(self.now_ms), Ev::Timer { node: i }),
+            }
+        }
+    }
+
+    /// Delivers messages (and fires timers due meanwhile) until no message
+    /// is in flight, or `max_steps` events. Returns the events processed.
+    pub fn run_until_quiet(&mut self, max_steps: usize) -> usize {
+        let mut steps = 0;
+        while steps < max_steps
+            && self
+                .queue
+                .iter()
+                .any(|Reverse((_, _, e))| matches!(e, Ev::Deliver { .. }))
+        {
+            let Some(Reverse((at, _, ev))) = self.queue.pop() else {
+                break;
+            };
+            steps += 1;
+            self.now_ms = self.now_ms.max(at);
+            match ev {
+                Ev::Deliver { from, to, msg } => {
+                    let up = self
+                        .connected
+                        .get(&Self::pair(from, to))
+                        .copied()
+                        .unwrap_or(false);
+                    if up && self.nodes[to].engine.is_some() {
+                        self.delivered += 1;
+                        let from_id = self.id(from);
+                        self.input(
+                            to,
+                            Input::Received {
+                                from: from_id,
+                                msg: msg.0,
+                            },
+                        );
+                    }
+                }
+                Ev::Timer { node } => self.input(node, Input::Tick),
+            }
+        }
+        steps
+    }
+
+    /// Calendars of every running node.
+    pub fn views(&self) -> Vec<(usize, &BTreeMap<ResourceId, ResourceCalendar>)> {
+        self.nodes
+            .iter()
+            .enumerate()
+            .filter_map(|(i, n)| n.engine.as_ref().map(|e| (i, e.calendars())))
+            .collect()
+    }
+}
+
+/// The largest amount by which confirmed bookings exceed a resource's
+/// capacity at any instant, over all calendars given (0 when the invariant
+/// holds). Computed from the confirmed list alone, independently of the
+/// calendar's own bookkeeping.
+pub fn overbooking(
+    resources: &BTreeMap<ResourceId, crate::resource::Resource>,
+    cals: &BTreeMap<ResourceId, ResourceCalendar>,
+) -> u32 {
+    let mut worst = 0;
+    for (rid, cal) in cals {
+        let Some(res) = resources.get(rid) else {
+            if !cal.confirmed.is_empty() {
+                return u32::MAX;
+            }
+            continue;
+        };
+        let mut events: Vec<(Timestamp, i64)> = Vec::new();
+        for b in &cal.confirmed {
+            debug_assert_eq!(b.status, Status::Confirmed);
+            if !res.capacity.admits(b.terms.quantity) {
+                return u32::MAX;
+            }
+            let u = i64::from(res.capacity.usage(b.terms.quantity));
+            events.push((b.terms.start, u));
+            events.push((b.terms.end, -u));
+        }
+        events.sort();
+        let mut cur = 0i64;
+        for (_, d) in events {
+            cur += d;
+            worst = worst.max(cur - i64::from(res.capacity.limit()));
+        }
+    }
+    u32::try_from(worst.max(0)).unwrap_or(u32::MAX)
+}
+
+/// A test resource owned by `owner`.
+pub fn test_resource(
+    owner: AgencyId,
+    local: &str,
+    capacity: crate::resource::Capacity,
+    approval: crate::resource::Approval,
+) -> crate::resource::Resource {
+    use crate::resource::*;
+    Resource {
+        id: ResourceId::new(owner, local).expect("valid local id"),
+        kind: match capacity {
+            Capacity::People(_) => ResourceKind::MeetingRoom,
+            Capacity::Units(_) => ResourceKind::Parking,
+        },
+        name: Text::new(format!("资源{local}"), format!("Resource {local}")),
+        location: Location {
+            city: Text::new("杭州", "Hangzhou"),
+            ..Default::default()
+        },
+        capacity,
+        features: Default::default(),
+        attributes: Default::default(),
+        sharing: Sharing::AllMembers,
+        rules: BookingRules {
+            approval,
+            ..Default::default()
+        },
+        retired: false,
+    }
+}
