@@ -26,7 +26,7 @@ use crate::doc::DocWriter;
 use crate::hlc::{Hlc, HlcClock};
 use crate::ids::{AgencyId, BookingId, DocId, DocKind, ResourceId, shard_of};
 use crate::ledger::{IngestReport, Ledger, RefuseReason};
-use crate::membership::{Roster, SignedRosterEvent};
+use crate::membership::{Roster, RosterAction, SignedRosterEvent};
 use crate::policy::{Draft, auto_decisions, manual_decision};
 use crate::record::Record;
 use crate::signed::SignedChange;
@@ -315,11 +315,7 @@ impl Engine {
                 for (doc, log) in self.ledger.docs() {
                     let theirs = peer.known.get(doc).copied().unwrap_or(0);
                     if log.len() > theirs {
-                        lacking.extend_from_slice(self.ledger.changes_after(
-                            doc,
-                            theirs,
-                            usize::MAX,
-                        ));
+                        lacking.extend(self.ledger.changes_after(doc, theirs, usize::MAX));
                         peer.known.insert(doc.clone(), log.len());
                     }
                 }
@@ -445,6 +441,39 @@ impl Engine {
             self.run_policy(now, self.owned_resources(), &mut out);
         }
         out
+    }
+
+    /// Signs a roster action by this agency (an admin) and applies it like
+    /// received events. A revocation's cutoffs are filled in from what this
+    /// replica holds of the revoked agency's documents.
+    pub fn roster_act(
+        &mut self,
+        now: Timestamp,
+        mut action: RosterAction,
+    ) -> Result<Vec<Output>, LocalError> {
+        if !self.ledger.roster().is_admin(&self.me) {
+            return Err(LocalError::NotAllowed(
+                "only an admin changes the roster".into(),
+            ));
+        }
+        if let RosterAction::Revoke {
+            agency, cutoffs, ..
+        } = &mut action
+        {
+            if self.ledger.roster().member(agency).is_none() {
+                return Err(LocalError::Invalid(format!("{agency} is not a member")));
+            }
+            *cutoffs = self
+                .ledger
+                .heads()
+                .into_iter()
+                .filter(|(d, _)| d.owner == *agency)
+                .collect();
+        }
+        let hlc = self.clock.tick(ms(now));
+        let mut roster = self.ledger.roster().clone();
+        let event = roster.act(&self.key, hlc, action);
+        Ok(self.add_roster_events(now, vec![event]))
     }
 
     fn send_changes(&self, to: AgencyId, changes: Vec<SignedChange>, out: &mut Vec<Output>) {

@@ -256,6 +256,11 @@ pub struct DocId {
 }
 
 impl DocId {
+    /// Whether the id is in canonical form (catalogues have shard 0).
+    pub fn is_canonical(&self) -> bool {
+        self.kind != DocKind::Catalog || self.shard == 0
+    }
+
     /// The catalogue document of an agency.
     pub fn catalog(owner: AgencyId) -> Self {
         Self {

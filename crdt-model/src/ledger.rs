@@ -94,22 +94,32 @@ pub struct IngestReport {
     pub max_hlc: Option<crate::hlc::Hlc>,
 }
 
-/// One document's verified history.
-#[derive(Debug, Default, Clone)]
+/// One document's verified history, stored compactly: the document and
+/// signer are the same for every change, so only bytes and signatures are kept.
+#[derive(Debug, Clone)]
 pub struct DocLog {
-    changes: Vec<SignedChange>,
+    doc: DocId,
+    entries: Vec<(Box<[u8]>, [u8; 64])>,
     hashes: Vec<ChangeHash>,
 }
 
 impl DocLog {
+    fn new(doc: DocId) -> Self {
+        Self {
+            doc,
+            entries: Vec::new(),
+            hashes: Vec::new(),
+        }
+    }
+
     /// Number of changes (the sequence number of the last one).
     pub fn len(&self) -> u64 {
-        self.changes.len() as u64
+        self.entries.len() as u64
     }
 
     /// Whether it has no changes.
     pub fn is_empty(&self) -> bool {
-        self.changes.is_empty()
+        self.entries.is_empty()
     }
 
     /// Hash of the last change.
@@ -117,9 +127,40 @@ impl DocLog {
         self.hashes.last().copied()
     }
 
-    /// The changes, oldest first.
-    pub fn changes(&self) -> &[SignedChange] {
-        &self.changes
+    fn envelope(&self, i: usize) -> SignedChange {
+        let (bytes, sig) = &self.entries[i];
+        SignedChange {
+            v: ENVELOPE_VERSION,
+            doc: self.doc.clone(),
+            signer: self.doc.owner,
+            sig: *sig,
+            change: bytes.to_vec(),
+        }
+    }
+
+    /// The signed changes from index `from` (0-based) on, at most `limit`.
+    pub fn range(&self, from: usize, limit: usize) -> Vec<SignedChange> {
+        let start = from.min(self.entries.len());
+        let end = start.saturating_add(limit).min(self.entries.len());
+        (start..end).map(|i| self.envelope(i)).collect()
+    }
+
+    /// All signed changes, oldest first.
+    pub fn changes(&self) -> Vec<SignedChange> {
+        self.range(0, usize::MAX)
+    }
+
+    fn push(&mut self, env: &SignedChange, hash: ChangeHash) {
+        self.entries
+            .push((env.change.clone().into_boxed_slice(), env.sig));
+        self.hashes.push(hash);
+    }
+
+    fn truncate(&mut self, keep: usize) -> Vec<SignedChange> {
+        let cut = self.range(keep, usize::MAX);
+        self.entries.truncate(keep);
+        self.hashes.truncate(keep);
+        cut
     }
 }
 
@@ -283,6 +324,15 @@ impl Ledger {
                 hash,
                 reason,
             };
+            if !env.doc.is_canonical() {
+                let r = refusal(
+                    0,
+                    None,
+                    RefuseReason::Malformed("non-canonical document id".into()),
+                );
+                self.refuse(&mut report, r);
+                continue;
+            }
             if env.v != ENVELOPE_VERSION {
                 let r = refusal(0, None, RefuseReason::Version(env.v));
                 self.refuse(&mut report, r);
@@ -410,9 +460,11 @@ impl Ledger {
                         report.max_hlc = report.max_hlc.max(w.record.hlc());
                         self.index.apply(w.record, &mut report.touched);
                     }
-                    let log = self.docs.entry(doc.clone()).or_default();
-                    log.hashes.push(change.hash());
-                    log.changes.push(env.clone());
+                    let log = self
+                        .docs
+                        .entry(doc.clone())
+                        .or_insert_with(|| DocLog::new(doc.clone()));
+                    log.push(&env, change.hash());
                     report.accepted.push(env);
                 }
                 Err(reason) => {
@@ -472,8 +524,7 @@ impl Ledger {
             if keep < log.len() {
                 withdrawn = true;
                 let log = self.docs.get_mut(&doc).expect("doc exists");
-                let cut: Vec<_> = log.changes.drain(keep as usize..).collect();
-                log.hashes.truncate(keep as usize);
+                let cut = log.truncate(keep as usize);
                 for (i, env) in cut.into_iter().enumerate() {
                     let r = Refusal {
                         doc: doc.clone(),
@@ -501,7 +552,7 @@ impl Ledger {
     fn rebuild_index(&mut self, touched: &mut BTreeSet<ResourceId>) {
         self.index = Index::default();
         for (doc, log) in &self.docs {
-            for env in &log.changes {
+            for env in log.changes() {
                 let writes = Change::from_bytes(env.change.clone())
                     .ok()
                     .and_then(|c| decode_writes(doc, &c).ok())
@@ -522,12 +573,9 @@ impl Ledger {
     }
 
     /// The changes of `doc` after the first `after`, at most `limit`.
-    pub fn changes_after(&self, doc: &DocId, after: u64, limit: usize) -> &[SignedChange] {
-        let Some(log) = self.docs.get(doc) else {
-            return &[];
-        };
-        let start = (after as usize).min(log.changes.len());
-        let end = start.saturating_add(limit).min(log.changes.len());
-        &log.changes[start..end]
+    pub fn changes_after(&self, doc: &DocId, after: u64, limit: usize) -> Vec<SignedChange> {
+        self.docs
+            .get(doc)
+            .map_or_else(Vec::new, |l| l.range(after as usize, limit))
     }
 }

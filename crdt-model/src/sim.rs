@@ -328,6 +328,19 @@ impl Sim {
         self.apply(i, outputs);
     }
 
+    /// An admin roster action on node `i`.
+    pub fn roster_act(
+        &mut self,
+        i: usize,
+        action: crate::membership::RosterAction,
+    ) -> Result<(), LocalError> {
+        let now = self.now();
+        let engine = self.nodes[i].engine.as_mut().expect("node is running");
+        let outputs = engine.roster_act(now, action)?;
+        self.apply(i, outputs);
+        Ok(())
+    }
+
     /// Hands roster events to node `i` as an admin action would.
     pub fn roster_events(&mut self, i: usize, events: Vec<SignedRosterEvent>) {
         let now = self.now();

@@ -397,3 +397,55 @@ fn run_schedule(seed: u64) {
         }
     }
 }
+
+#[test]
+fn revocation_across_a_partition_keeps_old_history_and_refuses_new_changes() {
+    let mut sim = Sim::new(6, 4, START);
+    let room = publish(
+        &mut sim,
+        1,
+        "room-1",
+        Capacity::Units(3),
+        Approval::Required,
+    );
+    sim.run_until_quiet(10_000);
+    let old = book(&mut sim, 3, &room, 1, 2, 1).unwrap();
+    sim.run_until_quiet(10_000);
+    sim.partition(&[3]);
+    let new = book(&mut sim, 3, &room, 3, 4, 1).unwrap();
+    sim.run_until_quiet(10_000);
+    let revoked = sim.id(3);
+    sim.roster_act(
+        0,
+        crdt_model::membership::RosterAction::Revoke {
+            agency: revoked,
+            reason: "test".into(),
+            cutoffs: Default::default(),
+        },
+    )
+    .unwrap();
+    sim.run_until_quiet(10_000);
+    sim.heal();
+    sim.run_until_quiet(100_000);
+    for i in 0..3 {
+        let e = sim.engine(i);
+        assert!(!e.ledger().roster().is_active(&revoked));
+        // Its earlier request is still history, shown as void (never decided).
+        assert_eq!(
+            e.booking(&old).map(|b| b.status.clone()),
+            Some(Status::Void),
+            "node {i}"
+        );
+        // Its request made after the cutoff never arrived anywhere.
+        assert!(
+            e.booking(&new).is_none(),
+            "node {i} accepted a change made after the cutoff"
+        );
+        assert!(
+            !e.peers().any(|p| *p == revoked),
+            "node {i} still connected to the revoked agency"
+        );
+    }
+    assert_eq!(sim.engine(0).calendars(), sim.engine(1).calendars());
+    assert_eq!(sim.engine(1).calendars(), sim.engine(2).calendars());
+}

@@ -1,0 +1,366 @@
+//! Property tests of the ledger and calendar: order-free convergence, the
+//! capacity invariant, refusal of forged and unauthorized changes, and
+//! save → load round trips.
+
+use std::collections::BTreeMap;
+
+use automerge::transaction::{CommitOptions, Transactable};
+use automerge::{AutoCommit, Change, ROOT};
+use crdt_model::agency::AgencyKey;
+use crdt_model::calendar::{ResourceCalendar, calendar};
+use crdt_model::doc::{actor_of, load_changes};
+use crdt_model::engine::LocalOp;
+use crdt_model::ids::{DocId, DocKind, ResourceId};
+use crdt_model::ledger::{Ledger, RefuseReason};
+use crdt_model::membership::Roster;
+use crdt_model::resource::{Approval, Capacity};
+use crdt_model::signed::SignedChange;
+use crdt_model::sim::{Rng, Sim, overbooking, test_key, test_resource};
+use jiff::Timestamp;
+use proptest::prelude::*;
+
+const START: i64 = 1_795_000_000_000;
+
+fn at(h: i64) -> Timestamp {
+    Timestamp::from_millisecond(START + 3_600_000 * (24 + h)).unwrap()
+}
+
+/// Runs a random history on a connected simulated network and returns the
+/// roster and every accepted change (from node 0, which holds them all).
+fn history(seed: u64, agencies: usize, steps: usize) -> (Roster, Vec<SignedChange>) {
+    let mut rng = Rng::new(seed);
+    let mut sim = Sim::new(seed, agencies, START);
+    let mut rooms = Vec::new();
+    for k in 0..3 {
+        let owner = rng.below(agencies as u64) as usize;
+        let cap = if k == 0 {
+            Capacity::People(8)
+        } else {
+            Capacity::Units(1 + rng.below(3) as u32)
+        };
+        let approval = if rng.chance(0.8) {
+            Approval::Automatic
+        } else {
+            Approval::Required
+        };
+        let r = test_resource(sim.id(owner), &format!("r{k}"), cap, approval);
+        rooms.push((r.id.clone(), owner));
+        sim.local(owner, LocalOp::PutResource(Box::new(r))).unwrap();
+    }
+    sim.run_until_quiet(100_000);
+    let mut made = Vec::new();
+    for _ in 0..steps {
+        let node = rng.below(agencies as u64) as usize;
+        match rng.below(6) {
+            0..=3 => {
+                let (rid, _) = rooms[rng.below(3) as usize].clone();
+                let from = rng.below(6) as i64;
+                let op = LocalOp::Book {
+                    resource: rid,
+                    start: at(from),
+                    end: at(from + 1 + rng.below(2) as i64),
+                    quantity: 1 + rng.below(2) as u32,
+                    contact: String::new(),
+                    purpose: String::new(),
+                };
+                if let Ok(crdt_model::engine::LocalOutcome::Booking(b)) = sim.local(node, op) {
+                    made.push((node, b.id));
+                }
+            }
+            4 => {
+                if let Some((n, b)) = made
+                    .get(rng.below(made.len().max(1) as u64) as usize)
+                    .cloned()
+                {
+                    let _ = sim.local(
+                        n,
+                        LocalOp::Cancel {
+                            booking: b,
+                            reason: String::new(),
+                        },
+                    );
+                }
+            }
+            _ => {
+                let (rid, owner) = rooms[rng.below(3) as usize].clone();
+                if let Some(t) = sim
+                    .engine(owner)
+                    .calendar(&rid)
+                    .and_then(|c| c.tentative.first())
+                    .map(|b| b.id.clone())
+                {
+                    let _ = sim.local(
+                        owner,
+                        LocalOp::Decide {
+                            booking: t,
+                            approve: rng.chance(0.5),
+                            reason: None,
+                        },
+                    );
+                }
+            }
+        }
+        if rng.chance(0.3) {
+            sim.run_until_quiet(rng.below(100) as usize);
+        }
+    }
+    sim.run_until_quiet(1_000_000);
+    let e = sim.engine(0);
+    let changes = e
+        .ledger()
+        .docs()
+        .values()
+        .flat_map(|d| d.changes())
+        .collect();
+    (e.ledger().roster().clone(), changes)
+}
+
+fn views(ledger: &Ledger) -> BTreeMap<ResourceId, ResourceCalendar> {
+    let idx = ledger.index();
+    let ids: std::collections::BTreeSet<ResourceId> = idx
+        .resources
+        .keys()
+        .chain(idx.by_resource.keys())
+        .cloned()
+        .collect();
+    ids.into_iter()
+        .map(|r| (r.clone(), calendar(idx, ledger.roster(), &r)))
+        .collect()
+}
+
+fn shuffled<T: Clone>(items: &[T], rng: &mut Rng) -> Vec<T> {
+    let mut v = items.to_vec();
+    for i in (1..v.len()).rev() {
+        v.swap(i, rng.below(i as u64 + 1) as usize);
+    }
+    v
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 24, .. ProptestConfig::default() })]
+
+    /// (a) Replicas with the same changes, delivered in any order, in any
+    /// batches, with duplicates, show the same calendars; (b) none of them
+    /// ever shows an overbooking, even with only part of the changes.
+    #[test]
+    fn any_delivery_order_gives_the_same_calendars(seed in 0u64..10_000, agencies in 3usize..8, order_seed in any::<u64>()) {
+        let (roster, changes) = history(seed, agencies, 30);
+        let mut reference = Ledger::new(roster.clone());
+        let rep = reference.ingest(changes.clone());
+        prop_assert!(rep.refused.is_empty());
+        let expected = views(&reference);
+        let mut rng = Rng::new(order_seed);
+        let mut replica = Ledger::new(roster);
+        let mut order = shuffled(&changes, &mut rng);
+        order.extend(shuffled(&changes[..changes.len() / 3], &mut rng));
+        let mut rest = order.as_slice();
+        while !rest.is_empty() {
+            let k = 1 + rng.below(rest.len() as u64) as usize;
+            let (now, later) = rest.split_at(k.min(rest.len()).max(1).min(rest.len()));
+            let rep = replica.ingest(now.to_vec());
+            prop_assert!(rep.refused.is_empty(), "{:?}", rep.refused);
+            let partial = views(&replica);
+            prop_assert_eq!(overbooking(&replica.index().resources, &partial), 0);
+            rest = later;
+        }
+        prop_assert_eq!(replica.pending_len(), 0);
+        prop_assert_eq!(views(&replica), expected);
+        prop_assert_eq!(replica.heads(), reference.heads());
+    }
+
+    /// (c) Forged, unknown-signer and tampered changes are refused and leave
+    /// the calendars unchanged.
+    #[test]
+    fn forged_changes_are_refused_and_change_nothing(seed in 0u64..10_000, which in 0usize..1000, flip in 0usize..64) {
+        let (roster, changes) = history(seed, 3, 10);
+        let mut ledger = Ledger::new(roster);
+        ledger.ingest(changes.clone());
+        let before = views(&ledger);
+        let victim = changes[which % changes.len()].clone();
+        // A flipped signature bit.
+        let mut bad_sig = victim.clone();
+        bad_sig.sig[flip] ^= 1;
+        // Re-signed by a non-member, claiming to be the owner.
+        let outsider = AgencyKey::from_secret(&[0xEE; 32]);
+        let change = Change::from_bytes(victim.change.clone()).unwrap();
+        let mut impostor = SignedChange::sign(&outsider, victim.doc.clone(), &change);
+        impostor.signer = victim.signer;
+        // Correctly signed by a non-member in its own name.
+        let stranger = SignedChange::sign(&outsider, victim.doc.clone(), &change);
+        // Moved to another document (the signature binds the document).
+        let mut moved = victim.clone();
+        moved.doc = DocId { shard: victim.doc.shard + 1, ..victim.doc.clone() };
+        // Garbage bytes.
+        let mut garbage = victim.clone();
+        garbage.change = vec![0x85, 0x6f, 0x4a, 0x83, 1, 2, 3];
+        let fresh = Ledger::new(ledger.roster().clone());
+        for (name, forged) in [("sig", bad_sig), ("impostor", impostor), ("stranger", stranger), ("moved", moved), ("garbage", garbage)] {
+            let mut l = fresh.clone();
+            let rep = l.ingest(vec![forged.clone()]);
+            prop_assert!(rep.accepted.is_empty(), "{} accepted", name);
+            let rep = ledger.ingest(vec![forged]);
+            prop_assert!(rep.accepted.is_empty(), "{} accepted", name);
+        }
+        prop_assert_eq!(views(&ledger), before);
+    }
+
+    /// (d) Saving a document with Automerge and loading it back gives the
+    /// same changes, which still verify and give the same calendars.
+    #[test]
+    fn save_load_round_trips(seed in 0u64..10_000) {
+        let (roster, changes) = history(seed, 3, 20);
+        let mut original = Ledger::new(roster.clone());
+        original.ingest(changes);
+        let mut restored = Ledger::new(roster);
+        for (doc, log) in original.docs() {
+            let mut am = AutoCommit::new();
+            let parsed: Vec<Change> = log.changes().iter().map(|c| Change::from_bytes(c.change.clone()).unwrap()).collect();
+            am.apply_changes(parsed).unwrap();
+            let saved = am.save();
+            let loaded = load_changes(&saved).unwrap();
+            prop_assert_eq!(loaded.len(), log.changes().len());
+            let envelopes: Vec<SignedChange> = loaded.iter().zip(log.changes()).map(|(c, env)| {
+                SignedChange { change: c.raw_bytes().to_vec(), ..env.clone() }
+            }).collect();
+            for (c, env) in loaded.iter().zip(log.changes()) {
+                prop_assert_eq!(c.hash(), Change::from_bytes(env.change.clone()).unwrap().hash(), "{}", doc);
+            }
+            let rep = restored.ingest(envelopes);
+            prop_assert!(rep.refused.is_empty());
+        }
+        prop_assert_eq!(views(&restored), views(&original));
+    }
+}
+
+/// Builds a change by hand, as a malicious member could, bypassing the
+/// checks of `DocWriter`.
+fn raw_change(
+    key: &AgencyKey,
+    doc: DocId,
+    history: &[SignedChange],
+    entries: &[(&str, String)],
+    delete: Option<&str>,
+) -> SignedChange {
+    let mut am = AutoCommit::new().with_actor(actor_of(&key.id()));
+    am.apply_changes(
+        history
+            .iter()
+            .map(|c| Change::from_bytes(c.change.clone()).unwrap()),
+    )
+    .unwrap();
+    for (k, v) in entries {
+        am.put(ROOT, *k, v.clone()).unwrap();
+    }
+    if let Some(k) = delete {
+        am.delete(ROOT, k).unwrap();
+    }
+    let h = am.commit_with(CommitOptions::default()).unwrap();
+    let change = am.get_change_by_hash(&h).unwrap();
+    SignedChange::sign(key, doc, &change)
+}
+
+#[test]
+fn unauthorized_writes_by_members_are_refused() {
+    let (roster, changes) = history(7, 3, 20);
+    let mut ledger = Ledger::new(roster);
+    ledger.ingest(changes);
+    let before = views(&ledger);
+    let idx = ledger.index().clone();
+    let (req_id, req) = idx
+        .requests
+        .iter()
+        .next()
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .expect("a request");
+    let owner = req.resource.owner;
+    // A member that is neither the owner nor the requester.
+    let mallory = (0..3)
+        .map(test_key)
+        .find(|k| k.id() != owner && k.id() != req_id.requester)
+        .unwrap();
+    let shard = 2026 * 12 + 10;
+    // 1. Confirming a request for someone else's resource in its own decision document.
+    let doc = DocId {
+        kind: DocKind::Decisions,
+        owner: mallory.id(),
+        shard,
+    };
+    let hist: Vec<SignedChange> = ledger.doc(&doc).map(|d| d.changes()).unwrap_or_default();
+    let decision = serde_json::json!({"type": "decision", "resource": req.resource, "seq": 1, "booking": req_id, "terms": req.terms(), "verdict": "confirm", "hlc": {"wall_ms": 1, "counter": 0}});
+    let forged = raw_change(
+        &mallory,
+        doc.clone(),
+        &hist,
+        &[(
+            &format!("dec/{}/1", req.resource.local),
+            decision.to_string(),
+        )],
+        None,
+    );
+    let rep = ledger.ingest(vec![forged]);
+    assert!(
+        matches!(rep.refused[0].reason, RefuseReason::Record(ref m) if m.contains("unauthorized")),
+        "{:?}",
+        rep.refused
+    );
+    // 2. Cancelling another agency's request from its own requests document.
+    let doc = DocId {
+        kind: DocKind::Requests,
+        owner: mallory.id(),
+        shard,
+    };
+    let hist: Vec<SignedChange> = ledger.doc(&doc).map(|d| d.changes()).unwrap_or_default();
+    let cancel = serde_json::json!({"type": "cancel", "booking": req_id, "reason": "", "hlc": {"wall_ms": 1, "counter": 0}});
+    let forged = raw_change(
+        &mallory,
+        doc,
+        &hist,
+        &[(&format!("cancel/{}", req_id.local), cancel.to_string())],
+        None,
+    );
+    let rep = ledger.ingest(vec![forged]);
+    assert!(
+        matches!(rep.refused[0].reason, RefuseReason::Record(_)),
+        "{:?}",
+        rep.refused
+    );
+    // 3. The requester deleting its own request (history is append-only).
+    let requester = (0..3)
+        .map(test_key)
+        .find(|k| k.id() == req_id.requester)
+        .unwrap();
+    let (doc, log) = ledger
+        .docs()
+        .iter()
+        .find(|(d, _)| d.kind == DocKind::Requests && d.owner == requester.id())
+        .map(|(d, l)| (d.clone(), l.changes()))
+        .unwrap();
+    let forged = raw_change(
+        &requester,
+        doc.clone(),
+        &log,
+        &[],
+        Some(&format!("req/{}", req_id.local)),
+    );
+    let rep = ledger.ingest(vec![forged.clone()]);
+    assert!(
+        matches!(rep.refused[0].reason, RefuseReason::Record(_)),
+        "{:?}",
+        rep.refused
+    );
+    // A later valid change after a refused one stays pending, visibly.
+    let mut follow_up = AutoCommit::new().with_actor(actor_of(&requester.id()));
+    follow_up
+        .apply_changes(
+            log.iter()
+                .chain([&forged])
+                .map(|c| Change::from_bytes(c.change.clone()).unwrap()),
+        )
+        .unwrap();
+    follow_up.put(ROOT, "noop", "x").unwrap();
+    let h = follow_up.commit_with(CommitOptions::default()).unwrap();
+    let next = SignedChange::sign(&requester, doc, &follow_up.get_change_by_hash(&h).unwrap());
+    ledger.ingest(vec![next]);
+    assert_eq!(ledger.pending_len(), 1);
+    assert_eq!(views(&ledger), before);
+}
