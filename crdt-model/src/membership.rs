@@ -46,6 +46,27 @@ pub enum RosterAction {
         #[serde(default)]
         invitation: Option<String>,
     },
+    /// An admin's one-time invitation: whoever holds the secret key of
+    /// `invitation` may join once, before `expires_ms`, with `role`.
+    Invite {
+        /// Public key of the invitation's one-time secret.
+        invitation: AgencyId,
+        /// Intended agency name (informational).
+        #[serde(default)]
+        name: String,
+        /// Role granted.
+        role: Role,
+        /// Expiry, ms since the epoch.
+        expires_ms: i64,
+    },
+    /// Uses an invitation: signed by the invitation key, names the new
+    /// agency's own key and profile.
+    Join {
+        /// The invitation used.
+        invitation: AgencyId,
+        /// The joining agency.
+        profile: AgencyProfile,
+    },
     /// Revokes an agency. Its changes up to `cutoffs[doc]` (the number of its
     /// changes in each document the revoking admin held) stay valid history;
     /// every later change is refused.
@@ -182,7 +203,23 @@ pub struct Roster {
     name: String,
     events: BTreeMap<String, SignedRosterEvent>,
     members: BTreeMap<AgencyId, Member>,
+    invitations: BTreeMap<AgencyId, Invitation>,
     ignored: BTreeSet<String>,
+}
+
+/// State of an invitation.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Invitation {
+    /// Issuing admin.
+    pub by: AgencyId,
+    /// Role granted.
+    pub role: Role,
+    /// Expiry, ms since the epoch.
+    pub expires_ms: i64,
+    /// Intended agency name.
+    pub name: String,
+    /// The agency that used it, if any.
+    pub used_by: Option<AgencyId>,
 }
 
 impl Roster {
@@ -290,6 +327,7 @@ impl Roster {
             gb.cmp(&ga).then(a.0.cmp(&b.0)).then(a.1.cmp(&b.1))
         });
         self.members.clear();
+        self.invitations.clear();
         self.ignored.clear();
         for (hlc, id, ev) in order {
             let admin = self
@@ -321,6 +359,21 @@ impl Roster {
                             status: MemberStatus::Active,
                         },
                     );
+                }
+                RosterAction::Invite { invitation, name, role, expires_ms } if admin => {
+                    self.invitations.entry(invitation).or_insert(Invitation { by: ev.by, role, expires_ms, name, used_by: None });
+                }
+                RosterAction::Join { invitation, profile }
+                    if ev.by == invitation
+                        && self.invitations.get(&invitation).is_some_and(|i| {
+                            i.used_by.is_none() && hlc.wall_ms <= i.expires_ms && self.members.get(&i.by).is_some_and(|m| m.status == MemberStatus::Active)
+                        })
+                        && !self.members.contains_key(&profile.id) =>
+                {
+                    let inv = self.invitations.get_mut(&invitation).expect("checked above");
+                    inv.used_by = Some(profile.id);
+                    let (role, by) = (inv.role, inv.by);
+                    self.members.insert(profile.id, Member { profile, role, admitted_by: by, admitted_at: hlc, status: MemberStatus::Active });
                 }
                 RosterAction::Revoke {
                     agency,
@@ -361,6 +414,17 @@ impl Roster {
     /// One member.
     pub fn member(&self, id: &AgencyId) -> Option<&Member> {
         self.members.get(id)
+    }
+
+    /// Invitations issued, by invitation key.
+    pub fn invitations(&self) -> &BTreeMap<AgencyId, Invitation> {
+        &self.invitations
+    }
+
+    /// Events that were signed correctly but had no effect (e.g. by a
+    /// non-admin, or a second use of an invitation).
+    pub fn ignored(&self) -> &BTreeSet<String> {
+        &self.ignored
     }
 
     /// Whether `id` is an active member.

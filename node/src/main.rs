@@ -1,1 +1,5 @@
-fn main() {}
+//! `tongchou`: an agency's node, its command line and its tools.
+
+fn main() -> std::process::ExitCode {
+    node::cli::main()
+}

@@ -1,0 +1,538 @@
+//! The node actor: one task owns the engine, the swarm and the store. API
+//! handlers talk to it through a cloneable [`NodeHandle`] (bounded channel,
+//! one-shot replies). Every loop iteration stores what the engine asked to
+//! persist, flushes once (group commit), and only then sends messages and
+//! acknowledges local actions: nothing acknowledged or sent is ever lost to
+//! a crash.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use crdt_model::agency::AgencyKey;
+use crdt_model::engine::{Engine, Event, Input, LocalError, LocalOp, LocalOutcome, Output};
+use crdt_model::ids::AgencyId;
+use crdt_model::membership::{RosterAction, SignedRosterEvent};
+use futures::StreamExt;
+use jiff::Timestamp;
+use libp2p::swarm::SwarmEvent;
+use libp2p::{Multiaddr, PeerId, Swarm, request_response};
+use tokio::sync::{broadcast, mpsc, oneshot};
+use tracing::{debug, info, warn};
+
+use crate::config::{Config, Home};
+use crate::net::{self, Ack, Behaviour, BehaviourEvent, JoinRequest, JoinResponse};
+use crate::store::Storage;
+
+/// How long an unknown peer may stay connected to present an admission.
+const UNKNOWN_GRACE: Duration = Duration::from_secs(10);
+
+/// What the actor exposes to read-only queries.
+#[derive(Debug)]
+pub struct View<'a> {
+    /// The replica.
+    pub engine: &'a Engine,
+    /// libp2p listen addresses.
+    pub listen: &'a [Multiaddr],
+    /// Per-peer statistics.
+    pub peers: &'a BTreeMap<AgencyId, PeerStats>,
+    /// When the daemon started.
+    pub started: Timestamp,
+    /// Last join handshake result.
+    pub join: &'a Option<Result<(), String>>,
+}
+
+/// Per-peer counters.
+#[derive(Debug, Default, Clone, serde::Serialize)]
+pub struct PeerStats {
+    /// Connected now.
+    pub connected: bool,
+    /// Messages received.
+    pub messages_in: u64,
+    /// Messages sent.
+    pub messages_out: u64,
+    /// Changes from it that were refused.
+    pub refused: u64,
+    /// Last message time.
+    pub last_seen: Option<Timestamp>,
+}
+
+type ReadFn = Box<dyn FnOnce(&View<'_>) + Send>;
+
+/// A request to the actor.
+pub enum Command {
+    /// A local action; the reply comes after the change is durable.
+    Local(LocalOp, oneshot::Sender<Result<LocalOutcome, LocalError>>),
+    /// An admin roster action.
+    Roster(RosterAction, oneshot::Sender<Result<(), LocalError>>),
+    /// Adds roster events (an invite issued by this admin).
+    AddRoster(Vec<SignedRosterEvent>, oneshot::Sender<()>),
+    /// A read-only query.
+    Read(ReadFn),
+}
+
+impl std::fmt::Debug for Command {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Command::Local(op, _) => write!(f, "Local({op:?})"),
+            Command::Roster(a, _) => write!(f, "Roster({a:?})"),
+            Command::AddRoster(e, _) => write!(f, "AddRoster({})", e.len()),
+            Command::Read(_) => write!(f, "Read"),
+        }
+    }
+}
+
+/// A cloneable handle to the actor.
+#[derive(Clone, Debug)]
+pub struct NodeHandle {
+    tx: mpsc::Sender<Command>,
+    events: broadcast::Sender<Event>,
+}
+
+impl NodeHandle {
+    /// Performs a local action; resolves once it is durable.
+    pub async fn local(&self, op: LocalOp) -> Result<LocalOutcome, LocalError> {
+        let (tx, rx) = oneshot::channel();
+        self.send(Command::Local(op, tx)).await;
+        rx.await.unwrap_or_else(|_| Err(LocalError::Invalid("node is shutting down".into())))
+    }
+
+    /// Performs an admin roster action.
+    pub async fn roster(&self, action: RosterAction) -> Result<(), LocalError> {
+        let (tx, rx) = oneshot::channel();
+        self.send(Command::Roster(action, tx)).await;
+        rx.await.unwrap_or_else(|_| Err(LocalError::Invalid("node is shutting down".into())))
+    }
+
+    /// Adds roster events (durably).
+    pub async fn add_roster(&self, events: Vec<SignedRosterEvent>) {
+        let (tx, rx) = oneshot::channel();
+        self.send(Command::AddRoster(events, tx)).await;
+        let _ = rx.await;
+    }
+
+    /// Runs a read-only query against the actor's state.
+    pub async fn read<T: Send + 'static>(&self, f: impl FnOnce(&View<'_>) -> T + Send + 'static) -> Option<T> {
+        let (tx, rx) = oneshot::channel();
+        self.send(Command::Read(Box::new(move |v| {
+            let _ = tx.send(f(v));
+        })))
+        .await;
+        rx.await.ok()
+    }
+
+    async fn send(&self, cmd: Command) {
+        // The actor only stops at shutdown; a closed channel then shows as
+        // a dropped reply.
+        let _ = self.tx.send(cmd).await;
+    }
+
+    /// Subscribes to engine events.
+    pub fn subscribe(&self) -> broadcast::Receiver<Event> {
+        self.events.subscribe()
+    }
+}
+
+/// The actor.
+pub struct Actor {
+    engine: Engine,
+    swarm: Swarm<Behaviour>,
+    store: Box<dyn Storage>,
+    home: Home,
+    cfg: Config,
+    rx: mpsc::Receiver<Command>,
+    events: broadcast::Sender<Event>,
+    listen: Vec<Multiaddr>,
+    connected: BTreeMap<PeerId, AgencyId>,
+    unknown: BTreeMap<PeerId, Instant>,
+    peers: BTreeMap<AgencyId, PeerStats>,
+    dial: BTreeMap<String, (Instant, Duration)>,
+    engine_timer: Option<i64>,
+    started: Timestamp,
+    join: Option<Result<(), String>>,
+    api: Option<crate::config::ApiInfo>,
+    // Effects held until the store is flushed.
+    dirty: bool,
+    sends: Vec<Output>,
+    replies: Vec<Box<dyn FnOnce() + Send>>,
+    notes: Vec<Event>,
+}
+
+impl std::fmt::Debug for Actor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Actor").field("me", &self.engine.id()).finish_non_exhaustive()
+    }
+}
+
+impl Actor {
+    /// Builds the actor: restores the engine from the store and starts listening.
+    pub fn new(key: AgencyKey, home: Home, cfg: Config, store: Box<dyn Storage>) -> anyhow::Result<(Self, NodeHandle)> {
+        let events_stored = store.roster().context("reading the roster")?;
+        let roster = bootstrap::genesis::roster_from_events(&events_stored)
+            .context("this home has no network roster (run `tongchou network create` or `tongchou join`)")?;
+        let stored = store.changes().context("reading stored changes")?;
+        let n = stored.len();
+        let (engine, report) = Engine::new(key.clone(), roster, crdt_model::engine::Config::default(), stored);
+        info!(changes = n, refused = report.refused.len(), "restored replica");
+        let mut swarm = net::swarm(&key, cfg.mdns)?;
+        for addr in &cfg.listen {
+            let ma: Multiaddr = addr.parse().with_context(|| format!("bad listen address {addr}"))?;
+            swarm.listen_on(ma).with_context(|| format!("cannot listen on {addr}"))?;
+        }
+        let (tx, rx) = mpsc::channel(1024);
+        let (events, _) = broadcast::channel(1024);
+        let handle = NodeHandle { tx, events: events.clone() };
+        let actor = Self {
+            engine,
+            swarm,
+            store,
+            home,
+            cfg,
+            rx,
+            events,
+            listen: Vec::new(),
+            connected: BTreeMap::new(),
+            unknown: BTreeMap::new(),
+            peers: BTreeMap::new(),
+            dial: BTreeMap::new(),
+            engine_timer: None,
+            started: Timestamp::now(),
+            join: None,
+            api: None,
+            dirty: false,
+            sends: Vec::new(),
+            replies: Vec::new(),
+            notes: Vec::new(),
+        };
+        Ok((actor, handle))
+    }
+
+    /// Sets the API info to publish (with listen addresses filled in later).
+    pub fn set_api(&mut self, info: crate::config::ApiInfo) {
+        self.api = Some(info);
+    }
+
+    /// Runs until `shutdown` resolves or every handle is dropped.
+    pub async fn run(mut self, shutdown: impl std::future::Future<Output = ()>) -> anyhow::Result<()> {
+        tokio::pin!(shutdown);
+        self.redial();
+        let mut housekeeping = tokio::time::interval(Duration::from_secs(2));
+        loop {
+            let timer = self.engine_timer.map(|at| {
+                let wait = (at - Timestamp::now().as_millisecond()).max(0) as u64;
+                tokio::time::Instant::now() + Duration::from_millis(wait)
+            });
+            tokio::select! {
+                biased;
+                _ = &mut shutdown => break,
+                cmd = self.rx.recv() => {
+                    let Some(cmd) = cmd else { break };
+                    self.handle_command(cmd);
+                    // Group commit: take whatever else is queued before flushing once.
+                    for _ in 0..512 {
+                        match self.rx.try_recv() {
+                            Ok(cmd) => self.handle_command(cmd),
+                            Err(_) => break,
+                        }
+                    }
+                }
+                ev = self.swarm.select_next_some() => self.handle_swarm(ev),
+                _ = async { tokio::time::sleep_until(timer.expect("guarded")).await }, if timer.is_some() => {
+                    self.engine_timer = None;
+                    self.engine_input(Input::Tick);
+                }
+                _ = housekeeping.tick() => self.housekeeping(),
+            }
+            self.commit()?;
+        }
+        self.commit()?;
+        self.store.flush().context("final flush")?;
+        info!("node stopped");
+        Ok(())
+    }
+
+    /// Flushes the store if needed, then performs held sends, notifications and replies.
+    fn commit(&mut self) -> anyhow::Result<()> {
+        if self.dirty {
+            self.store.flush().context("flushing the store")?;
+            self.dirty = false;
+        }
+        for o in std::mem::take(&mut self.sends) {
+            match o {
+                Output::Send { to, msg } => {
+                    if let Some(peer) = net::peer_of(&to) {
+                        self.peers.entry(to).or_default().messages_out += 1;
+                        self.swarm.behaviour_mut().sync.send_request(&peer, msg);
+                    }
+                }
+                Output::Disconnect { peer, reason } => {
+                    info!(peer = %peer.short(), %reason, "disconnecting");
+                    if let Some(p) = net::peer_of(&peer) {
+                        let _ = self.swarm.disconnect_peer_id(p);
+                    }
+                }
+                _ => {}
+            }
+        }
+        for e in std::mem::take(&mut self.notes) {
+            let _ = self.events.send(e);
+        }
+        for r in std::mem::take(&mut self.replies) {
+            r();
+        }
+        Ok(())
+    }
+
+    fn apply(&mut self, outputs: Vec<Output>) {
+        for o in outputs {
+            match o {
+                Output::Persist(changes) => {
+                    if let Err(e) = self.store.put_changes(&changes) {
+                        warn!(error = %e, "storing changes failed");
+                    }
+                    self.dirty = true;
+                }
+                Output::PersistRoster(events) => {
+                    if let Err(e) = self.store.put_roster(&events) {
+                        warn!(error = %e, "storing roster failed");
+                    }
+                    self.dirty = true;
+                }
+                Output::SetTimer(at) => self.engine_timer = Some(self.engine_timer.map_or(at, |t| t.min(at))),
+                Output::Notify(ev) => {
+                    if let Event::Refused { peer: Some(p), refusal } = &ev {
+                        warn!(peer = %p.short(), doc = %refusal.doc, reason = %refusal.reason, "refused change");
+                        self.peers.entry(*p).or_default().refused += 1;
+                    }
+                    self.notes.push(ev);
+                }
+                send @ (Output::Send { .. } | Output::Disconnect { .. }) => self.sends.push(send),
+            }
+        }
+    }
+
+    fn engine_input(&mut self, input: Input) {
+        let out = self.engine.handle(Timestamp::now(), input);
+        self.apply(out);
+    }
+
+    fn handle_command(&mut self, cmd: Command) {
+        let now = Timestamp::now();
+        match cmd {
+            Command::Local(op, reply) => {
+                let result = match self.engine.local(now, op) {
+                    Ok((outcome, out)) => {
+                        self.apply(out);
+                        Ok(outcome)
+                    }
+                    Err(e) => Err(e),
+                };
+                self.replies.push(Box::new(move || {
+                    let _ = reply.send(result);
+                }));
+            }
+            Command::Roster(action, reply) => {
+                let result = self.engine.roster_act(now, action).map(|out| self.apply(out));
+                self.replies.push(Box::new(move || {
+                    let _ = reply.send(result);
+                }));
+            }
+            Command::AddRoster(events, reply) => {
+                let out = self.engine.add_roster_events(now, events);
+                self.apply(out);
+                self.replies.push(Box::new(move || {
+                    let _ = reply.send(());
+                }));
+            }
+            Command::Read(f) => {
+                let view = View { engine: &self.engine, listen: &self.listen, peers: &self.peers, started: self.started, join: &self.join };
+                f(&view);
+            }
+        }
+    }
+
+    fn handle_swarm(&mut self, ev: SwarmEvent<BehaviourEvent>) {
+        match ev {
+            SwarmEvent::NewListenAddr { address, .. } => {
+                let full = address.with_p2p(*self.swarm.local_peer_id()).unwrap_or_else(|a| a);
+                info!(address = %full, "listening");
+                self.listen.push(full);
+                self.publish_api();
+            }
+            SwarmEvent::ConnectionEstablished { peer_id, num_established, .. } => {
+                if num_established.get() == 1 {
+                    self.on_connected(peer_id);
+                }
+            }
+            SwarmEvent::ConnectionClosed { peer_id, num_established: 0, .. } => {
+                self.unknown.remove(&peer_id);
+                if let Some(agency) = self.connected.remove(&peer_id) {
+                    debug!(peer = %agency.short(), "disconnected");
+                    self.peers.entry(agency).or_default().connected = false;
+                    self.engine_input(Input::Disconnected(agency));
+                }
+            }
+            SwarmEvent::Behaviour(BehaviourEvent::Sync(e)) => self.on_sync(e),
+            SwarmEvent::Behaviour(BehaviourEvent::Join(e)) => self.on_join(e),
+            SwarmEvent::Behaviour(BehaviourEvent::Mdns(libp2p::mdns::Event::Discovered(list))) => {
+                for (peer, addr) in list {
+                    if !self.swarm.is_connected(&peer) && peer != *self.swarm.local_peer_id() {
+                        let _ = self.swarm.dial(addr.with_p2p(peer).unwrap_or_else(|a| a));
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn on_connected(&mut self, peer: PeerId) {
+        let Some(agency) = net::agency_of(&peer) else {
+            let _ = self.swarm.disconnect_peer_id(peer);
+            return;
+        };
+        if let Some(adm) = &self.cfg.admission {
+            let req = JoinRequest { invite: adm.invite.clone(), join: adm.join.clone() };
+            self.swarm.behaviour_mut().join.send_request(&peer, req);
+        }
+        if self.engine.ledger().roster().is_active(&agency) {
+            self.admit(peer, agency);
+        } else {
+            debug!(peer = %agency.short(), "unknown peer: waiting for an admission");
+            self.unknown.insert(peer, Instant::now() + UNKNOWN_GRACE);
+        }
+    }
+
+    fn admit(&mut self, peer: PeerId, agency: AgencyId) {
+        if self.connected.contains_key(&peer) {
+            return;
+        }
+        self.unknown.remove(&peer);
+        self.connected.insert(peer, agency);
+        let st = self.peers.entry(agency).or_default();
+        st.connected = true;
+        info!(peer = %agency.short(), "member connected");
+        self.engine_input(Input::Connected(agency));
+    }
+
+    fn on_sync(&mut self, e: request_response::Event<crdt_model::engine::Message, Ack>) {
+        match e {
+            request_response::Event::Message { peer, message: request_response::Message::Request { request, channel, .. }, .. } => {
+                let _ = self.swarm.behaviour_mut().sync.send_response(channel, Ack);
+                let Some(&agency) = self.connected.get(&peer) else {
+                    debug!(%peer, "message from a peer that is not a connected member: dropped");
+                    return;
+                };
+                let st = self.peers.entry(agency).or_default();
+                st.messages_in += 1;
+                st.last_seen = Some(Timestamp::now());
+                self.engine_input(Input::Received { from: agency, msg: request });
+            }
+            request_response::Event::OutboundFailure { peer, error, .. } => debug!(%peer, %error, "sync send failed"),
+            request_response::Event::InboundFailure { peer, error, .. } => debug!(%peer, %error, "sync receive failed"),
+            _ => {}
+        }
+    }
+
+    fn on_join(&mut self, e: request_response::Event<JoinRequest, JoinResponse>) {
+        match e {
+            request_response::Event::Message { peer, message: request_response::Message::Request { request, channel, .. }, .. } => {
+                let Some(agency) = net::agency_of(&peer) else { return };
+                let roster = self.engine.ledger().roster();
+                let checked = if roster.is_active(&agency) {
+                    Ok(())
+                } else {
+                    bootstrap::invite::check_join(roster, &request.invite, &request.join, agency, Timestamp::now().as_millisecond())
+                };
+                let resp = match checked {
+                    Ok(()) => {
+                        if !roster.is_active(&agency) {
+                            info!(peer = %agency.short(), "admitting a new member by invitation");
+                            let out = self.engine.add_roster_events(Timestamp::now(), vec![request.invite, request.join]);
+                            self.apply(out);
+                        }
+                        let all = self.engine.ledger().roster().events().map(|(_, e)| e.clone()).collect();
+                        JoinResponse { error: None, roster: all }
+                    }
+                    Err(e) => {
+                        warn!(peer = %agency.short(), error = %e, "join refused");
+                        JoinResponse { error: Some(e.to_string()), roster: Vec::new() }
+                    }
+                };
+                let ok = resp.error.is_none();
+                let _ = self.swarm.behaviour_mut().join.send_response(channel, resp);
+                if ok && self.engine.ledger().roster().is_active(&agency) {
+                    self.admit(peer, agency);
+                }
+            }
+            request_response::Event::Message { peer, message: request_response::Message::Response { response, .. }, .. } => {
+                match response.error {
+                    Some(err) => {
+                        if self.join.is_none() || self.join == Some(Err(err.clone())) {
+                            self.join = Some(Err(err));
+                        }
+                    }
+                    None => {
+                        let out = self.engine.add_roster_events(Timestamp::now(), response.roster);
+                        self.apply(out);
+                        self.join = Some(Ok(()));
+                        if let Some(agency) = net::agency_of(&peer)
+                            && self.engine.ledger().roster().is_active(&agency)
+                        {
+                            self.admit(peer, agency);
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn housekeeping(&mut self) {
+        let now = Instant::now();
+        let expired: Vec<PeerId> = self.unknown.iter().filter(|(_, d)| **d <= now).map(|(p, _)| *p).collect();
+        for p in expired {
+            self.unknown.remove(&p);
+            if !self.connected.contains_key(&p) {
+                info!(peer = %p, "disconnecting a non-member");
+                let _ = self.swarm.disconnect_peer_id(p);
+            }
+        }
+        self.redial();
+    }
+
+    /// Dials configured peers that are not connected, with exponential backoff.
+    fn redial(&mut self) {
+        let now = Instant::now();
+        let connected: BTreeSet<PeerId> = self.swarm.connected_peers().copied().collect();
+        for addr in self.cfg.peers.clone() {
+            let Ok(ma) = addr.parse::<Multiaddr>() else { continue };
+            let peer = ma.iter().find_map(|p| match p {
+                libp2p::multiaddr::Protocol::P2p(id) => Some(id),
+                _ => None,
+            });
+            if peer.is_some_and(|p| connected.contains(&p)) {
+                self.dial.remove(&addr);
+                continue;
+            }
+            let (next, backoff) = self.dial.get(&addr).copied().unwrap_or((now, Duration::from_millis(500)));
+            if next > now {
+                continue;
+            }
+            if peer.is_none() && !connected.is_empty() {
+                continue;
+            }
+            debug!(%addr, "dialing");
+            let _ = self.swarm.dial(ma);
+            self.dial.insert(addr, (now + backoff, (backoff * 2).min(Duration::from_secs(30))));
+        }
+    }
+
+    fn publish_api(&mut self) {
+        if let Some(info) = &mut self.api {
+            info.listen = self.listen.iter().map(|a| a.to_string()).collect();
+            if let Err(e) = self.home.write_api(info) {
+                warn!(error = %e, "cannot write api.json");
+            }
+        }
+    }
+}

@@ -1,0 +1,858 @@
+//! The command line: `tongchou run | status | network | invite | join |
+//! members | revoke | resource | resources | book | bookings | cancel |
+//! decide | slots | ics`. Commands other than `run` talk to the daemon of
+//! `--home` through its local API.
+
+use std::collections::BTreeSet;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+use clap::{Args, Parser, Subcommand};
+use crdt_model::agency::Text;
+use crdt_model::api::*;
+use crdt_model::availability::{Candidate, SlotQuery};
+use crdt_model::booking::Status as BStatus;
+use crdt_model::calendar::Booking;
+use crdt_model::ids::{AgencyId, BookingId, ResourceId};
+use crdt_model::membership::Role;
+use crdt_model::resource::*;
+use jiff::Timestamp;
+use jiff::civil::Time;
+use jiff::tz::TimeZone;
+use unicode_width::UnicodeWidthStr;
+
+use crate::client::Client;
+use crate::config::Home;
+
+/// Tongchou (统筹): shared government resources over a peer-to-peer network.
+#[derive(Debug, Parser)]
+#[command(name = "tongchou", version, about)]
+pub struct Cli {
+    /// The node's home directory (key, config, database).
+    #[arg(long, global = true, env = "TONGCHOU_HOME")]
+    pub home: Option<std::path::PathBuf>,
+    /// Machine-readable JSON output.
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// Language of messages: zh or en (default from LANG).
+    #[arg(long, global = true)]
+    pub lang: Option<String>,
+    /// What to do.
+    #[command(subcommand)]
+    pub cmd: Cmd,
+}
+
+/// Commands.
+#[derive(Debug, Subcommand)]
+pub enum Cmd {
+    /// Run the node daemon in the foreground.
+    Run {
+        /// libp2p listen address (repeatable), e.g. /ip4/0.0.0.0/tcp/4001.
+        #[arg(long)]
+        listen: Vec<String>,
+        /// Local API address (127.0.0.1 only), e.g. 127.0.0.1:7420.
+        #[arg(long)]
+        api: Option<String>,
+        /// Peer or bootstrap address to stay connected to (repeatable).
+        #[arg(long)]
+        peer: Vec<String>,
+        /// Disable LAN discovery (mDNS).
+        #[arg(long)]
+        no_mdns: bool,
+    },
+    /// This node: agency, network, peers and sync state.
+    Status,
+    /// Create a network.
+    #[command(subcommand)]
+    Network(NetworkCmd),
+    /// Issue a one-time invitation token (admins).
+    Invite {
+        /// Name of the agency invited.
+        #[arg(long)]
+        agency: String,
+        /// Role: member or admin.
+        #[arg(long, default_value = "member")]
+        role: String,
+        /// Validity, e.g. 7d, 12h.
+        #[arg(long, default_value = "7d")]
+        expires: String,
+        /// Extra bootstrap addresses to put in the token.
+        #[arg(long)]
+        bootstrap: Vec<String>,
+    },
+    /// Join a network with an invitation token (fresh home).
+    Join {
+        /// The token.
+        token: String,
+        /// This agency's name (zh).
+        #[arg(long)]
+        agency: String,
+        /// This agency's English name.
+        #[arg(long, default_value = "")]
+        agency_en: String,
+        /// City (zh).
+        #[arg(long)]
+        city: String,
+        /// City (en).
+        #[arg(long, default_value = "")]
+        city_en: String,
+        /// Extra bootstrap addresses.
+        #[arg(long)]
+        bootstrap: Vec<String>,
+        /// Seconds to wait for a member.
+        #[arg(long, default_value_t = 30)]
+        timeout: u64,
+    },
+    /// The roster.
+    Members,
+    /// Revoke an agency (admins).
+    Revoke {
+        /// Agency id.
+        agency: AgencyId,
+        /// Why.
+        #[arg(long, default_value = "")]
+        reason: String,
+    },
+    /// Publish or retire this agency's resources.
+    #[command(subcommand)]
+    Resource(ResourceCmd),
+    /// List resources.
+    Resources {
+        /// Kind: meeting-room, office, parking, ev-charger, vehicle, warehouse-asset.
+        #[arg(long)]
+        kind: Option<String>,
+        /// City.
+        #[arg(long)]
+        city: Option<String>,
+        /// Owner agency.
+        #[arg(long)]
+        owner: Option<AgencyId>,
+    },
+    /// Request a booking.
+    Book {
+        /// Resource id (OWNER/LOCAL).
+        resource: ResourceId,
+        /// Start, e.g. 2026-12-01T09:00 (local time) or RFC 3339.
+        #[arg(long)]
+        from: String,
+        /// End.
+        #[arg(long)]
+        to: String,
+        /// People or units.
+        #[arg(long, default_value_t = 1)]
+        quantity: u32,
+        /// Purpose.
+        #[arg(long, default_value = "")]
+        purpose: String,
+        /// Contact person.
+        #[arg(long, default_value = "")]
+        contact: String,
+        /// Wait up to SECS for the owner's decision.
+        #[arg(long)]
+        wait: Option<u64>,
+    },
+    /// List bookings.
+    Bookings {
+        /// Only this resource.
+        #[arg(long)]
+        resource: Option<ResourceId>,
+        /// Only this agency's requests.
+        #[arg(long)]
+        mine: bool,
+        /// Only requests waiting for this agency's decision.
+        #[arg(long)]
+        pending: bool,
+    },
+    /// Cancel one of this agency's requests.
+    Cancel {
+        /// Booking id.
+        id: BookingId,
+        /// Why.
+        #[arg(long, default_value = "")]
+        reason: String,
+    },
+    /// Approve or reject a request for this agency's resource.
+    Decide {
+        /// Booking id.
+        id: BookingId,
+        /// approve or reject.
+        verdict: String,
+        /// Reason (for a rejection).
+        #[arg(long)]
+        reason: Option<String>,
+    },
+    /// Find free slots.
+    Slots {
+        /// Length, e.g. 2h, 90m.
+        #[arg(long)]
+        duration: String,
+        /// Window start.
+        #[arg(long)]
+        from: String,
+        /// Window end.
+        #[arg(long)]
+        to: String,
+        /// People or units.
+        #[arg(long, default_value_t = 1)]
+        quantity: u32,
+        /// Kind.
+        #[arg(long)]
+        kind: Option<String>,
+        /// City.
+        #[arg(long)]
+        city: Option<String>,
+        /// Required feature (repeatable).
+        #[arg(long)]
+        feature: Vec<String>,
+    },
+    /// iCalendar (RFC 5545) export.
+    Ics {
+        /// Resource id; without it, this agency's calendar.
+        resource: Option<ResourceId>,
+    },
+}
+
+/// `tongchou network …`.
+#[derive(Debug, Subcommand)]
+pub enum NetworkCmd {
+    /// Create a new network with this agency as first admin.
+    Create {
+        /// Network name.
+        #[arg(long)]
+        name: String,
+        /// This agency's name (zh).
+        #[arg(long)]
+        agency: String,
+        /// English name.
+        #[arg(long, default_value = "")]
+        agency_en: String,
+        /// City (zh).
+        #[arg(long)]
+        city: String,
+        /// City (en).
+        #[arg(long, default_value = "")]
+        city_en: String,
+    },
+}
+
+/// `tongchou resource …`.
+#[derive(Debug, Subcommand)]
+pub enum ResourceCmd {
+    /// Publish (or replace) a resource.
+    Add(ResourceArgs),
+    /// Retire a resource: no new bookings, history kept.
+    Retire {
+        /// Resource id (OWNER/LOCAL or LOCAL).
+        id: String,
+    },
+    /// Publish many resources from a TOML file (`[[resource]]` tables).
+    Import {
+        /// File.
+        file: std::path::PathBuf,
+    },
+}
+
+/// A resource on the command line.
+#[derive(Debug, Args, Clone, serde::Deserialize)]
+pub struct ResourceArgs {
+    /// Local id, e.g. room-301.
+    #[arg(long)]
+    pub id: String,
+    /// Kind.
+    #[arg(long, default_value = "meeting-room")]
+    #[serde(default = "default_kind")]
+    pub kind: String,
+    /// Name (zh).
+    #[arg(long)]
+    pub name: String,
+    /// Name (en).
+    #[arg(long, default_value = "")]
+    #[serde(default)]
+    pub name_en: String,
+    /// City (zh).
+    #[arg(long)]
+    pub city: String,
+    /// City (en).
+    #[arg(long, default_value = "")]
+    #[serde(default)]
+    pub city_en: String,
+    /// Site.
+    #[arg(long, default_value = "")]
+    #[serde(default)]
+    pub site: String,
+    /// Building.
+    #[arg(long, default_value = "")]
+    #[serde(default)]
+    pub building: String,
+    /// Floor.
+    #[arg(long, default_value = "")]
+    #[serde(default)]
+    pub floor: String,
+    /// Capacity in people (one booking at a time).
+    #[arg(long)]
+    #[serde(default)]
+    pub people: Option<u32>,
+    /// Quantity of identical units.
+    #[arg(long)]
+    #[serde(default)]
+    pub units: Option<u32>,
+    /// Feature tag (repeatable): projector, video, wheelchair …
+    #[arg(long)]
+    #[serde(default)]
+    pub feature: Vec<String>,
+    /// Attribute key=value (repeatable), e.g. plate=粤B12345.
+    #[arg(long)]
+    #[serde(default)]
+    pub attr: Vec<String>,
+    /// auto or required.
+    #[arg(long, default_value = "auto")]
+    #[serde(default = "default_approval")]
+    pub approval: String,
+    /// Minimum minutes.
+    #[arg(long, default_value_t = 15)]
+    #[serde(default = "default_min")]
+    pub min_minutes: u32,
+    /// Maximum minutes (0: none).
+    #[arg(long, default_value_t = 0)]
+    #[serde(default)]
+    pub max_minutes: u32,
+    /// Booking horizon in days (0: none).
+    #[arg(long, default_value_t = 0)]
+    #[serde(default)]
+    pub advance_days: u32,
+    /// Buffer minutes between bookings.
+    #[arg(long, default_value_t = 0)]
+    #[serde(default)]
+    pub buffer_minutes: u32,
+    /// Opening hours, e.g. 08:00-18:00.
+    #[arg(long)]
+    #[serde(default)]
+    pub open: Option<String>,
+    /// Open days, e.g. 1-5 (Mon-Fri) or 1,2,3.
+    #[arg(long, default_value = "1-7")]
+    #[serde(default = "default_days")]
+    pub days: String,
+    /// Time zone.
+    #[arg(long, default_value = DEFAULT_TZ)]
+    #[serde(default = "default_tz")]
+    pub tz: String,
+    /// Sharing: all, owner, or comma-separated agency ids.
+    #[arg(long, default_value = "all")]
+    #[serde(default = "default_share")]
+    pub share: String,
+}
+
+fn default_kind() -> String {
+    "meeting-room".into()
+}
+fn default_approval() -> String {
+    "auto".into()
+}
+fn default_min() -> u32 {
+    15
+}
+fn default_days() -> String {
+    "1-7".into()
+}
+fn default_tz() -> String {
+    DEFAULT_TZ.into()
+}
+fn default_share() -> String {
+    "all".into()
+}
+
+impl ResourceArgs {
+    /// Builds the resource, naming the field at fault on bad input.
+    pub fn build(&self, owner: AgencyId) -> anyhow::Result<Resource> {
+        let id = ResourceId::new(owner, &self.id).map_err(|e| anyhow::anyhow!("--id: {e}"))?;
+        let capacity = match (self.people, self.units) {
+            (Some(n), None) if n > 0 => Capacity::People(n),
+            (None, Some(n)) if n > 0 => Capacity::Units(n),
+            _ => bail!("give exactly one of --people N or --units N (N ≥ 1)"),
+        };
+        let approval = match self.approval.as_str() {
+            "auto" | "automatic" => Approval::Automatic,
+            "required" | "manual" => Approval::Required,
+            other => bail!("--approval: expected auto or required, got {other:?}"),
+        };
+        TimeZone::get(&self.tz).map_err(|_| anyhow::anyhow!("--tz: unknown time zone {:?}", self.tz))?;
+        let opening = match &self.open {
+            None => None,
+            Some(s) => {
+                let (a, b) = s.split_once('-').ok_or_else(|| anyhow::anyhow!("--open: expected HH:MM-HH:MM"))?;
+                let open: Time = a.trim().parse().map_err(|_| anyhow::anyhow!("--open: bad time {a:?}"))?;
+                let close: Time = b.trim().parse().map_err(|_| anyhow::anyhow!("--open: bad time {b:?}"))?;
+                if close <= open {
+                    bail!("--open: closing time must be after opening time");
+                }
+                Some(OpeningHours { days: parse_days(&self.days)?, open, close })
+            }
+        };
+        let sharing = match self.share.as_str() {
+            "all" => Sharing::AllMembers,
+            "owner" => Sharing::OwnerOnly,
+            list => Sharing::Agencies(
+                list.split(',').map(|s| s.trim().parse::<AgencyId>().map_err(|e| anyhow::anyhow!("--share: {e}"))).collect::<Result<_, _>>()?,
+            ),
+        };
+        let attributes = self
+            .attr
+            .iter()
+            .map(|kv| kv.split_once('=').map(|(k, v)| (k.to_string(), v.to_string())).ok_or_else(|| anyhow::anyhow!("--attr: expected key=value, got {kv:?}")))
+            .collect::<Result<_, _>>()?;
+        Ok(Resource {
+            id,
+            kind: self.kind.parse().unwrap_or(ResourceKind::Other(self.kind.clone())),
+            name: Text::new(&self.name, &self.name_en),
+            location: Location { city: Text::new(&self.city, &self.city_en), site: self.site.clone(), building: self.building.clone(), floor: self.floor.clone() },
+            capacity,
+            features: self.feature.iter().cloned().collect(),
+            attributes,
+            sharing,
+            rules: BookingRules {
+                approval,
+                min_minutes: self.min_minutes,
+                max_minutes: self.max_minutes,
+                max_advance_days: self.advance_days,
+                buffer_minutes: self.buffer_minutes,
+                opening,
+                blackouts: Vec::new(),
+                time_zone: self.tz.clone(),
+            },
+            retired: false,
+        })
+    }
+}
+
+fn parse_days(s: &str) -> anyhow::Result<BTreeSet<u8>> {
+    let mut out = BTreeSet::new();
+    for part in s.split(',') {
+        let bad = || anyhow::anyhow!("--days: expected e.g. 1-5 or 1,3,5 (1 = Monday), got {s:?}");
+        match part.split_once('-') {
+            Some((a, b)) => {
+                let (a, b): (u8, u8) = (a.trim().parse().map_err(|_| bad())?, b.trim().parse().map_err(|_| bad())?);
+                if !(1..=7).contains(&a) || !(1..=7).contains(&b) || a > b {
+                    return Err(bad());
+                }
+                out.extend(a..=b);
+            }
+            None => {
+                let d: u8 = part.trim().parse().map_err(|_| bad())?;
+                if !(1..=7).contains(&d) {
+                    return Err(bad());
+                }
+                out.insert(d);
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Parses a time: RFC 3339, or `YYYY-MM-DDTHH:MM[:SS]` / `YYYY-MM-DD` in the local zone.
+pub fn parse_time(field: &str, s: &str) -> anyhow::Result<Timestamp> {
+    if let Ok(t) = s.parse::<Timestamp>() {
+        return Ok(t);
+    }
+    let tz = TimeZone::try_system().unwrap_or_else(|_| TimeZone::get(DEFAULT_TZ).unwrap_or(TimeZone::UTC));
+    let dt = s
+        .parse::<jiff::civil::DateTime>()
+        .or_else(|_| s.parse::<jiff::civil::Date>().map(|d| d.to_datetime(Time::midnight())))
+        .map_err(|_| anyhow::anyhow!("{field}: {s:?} is not a time (use 2026-12-01T09:00 or RFC 3339)"))?;
+    Ok(dt.to_zoned(tz).map_err(|e| anyhow::anyhow!("{field}: {e}"))?.timestamp())
+}
+
+/// Parses `2h`, `90m`, `7d`, `1h30m` into minutes.
+pub fn parse_minutes(field: &str, s: &str) -> anyhow::Result<u32> {
+    let bad = || anyhow::anyhow!("{field}: {s:?} is not a duration (e.g. 90m, 2h, 7d)");
+    let mut total: u64 = 0;
+    let mut num = String::new();
+    for c in s.chars() {
+        if c.is_ascii_digit() {
+            num.push(c);
+            continue;
+        }
+        let n: u64 = num.parse().map_err(|_| bad())?;
+        num.clear();
+        total += n * match c {
+            'm' => 1,
+            'h' => 60,
+            'd' => 1440,
+            _ => return Err(bad()),
+        };
+    }
+    if !num.is_empty() {
+        total += num.parse::<u64>().map_err(|_| bad())?;
+    }
+    if total == 0 {
+        return Err(bad());
+    }
+    u32::try_from(total).map_err(|_| bad())
+}
+
+/// Entry point of the binary.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let filter = if matches!(cli.cmd, Cmd::Run { .. }) { "info" } else { "warn" };
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(filter)))
+        .with_writer(std::io::stderr)
+        .init();
+    let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match rt.block_on(dispatch(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+struct Out {
+    json: bool,
+    zh: bool,
+}
+
+impl Out {
+    fn t<'a>(&self, zh: &'a str, en: &'a str) -> &'a str {
+        if self.zh { zh } else { en }
+    }
+    fn text<'a>(&self, t: &'a Text) -> &'a str {
+        t.get(if self.zh { "zh" } else { "en" })
+    }
+    fn json<T: serde::Serialize>(&self, v: &T) -> anyhow::Result<()> {
+        println!("{}", serde_json::to_string_pretty(v)?);
+        Ok(())
+    }
+}
+
+/// Pads to a display width (Chinese characters take two cells).
+fn pad(s: &str, width: usize) -> String {
+    let w = UnicodeWidthStr::width(s);
+    if w >= width { s.to_string() } else { format!("{s}{}", " ".repeat(width - w)) }
+}
+
+fn table(rows: &[Vec<String>]) {
+    let cols = rows.iter().map(Vec::len).max().unwrap_or(0);
+    let widths: Vec<usize> = (0..cols).map(|c| rows.iter().filter_map(|r| r.get(c)).map(|s| UnicodeWidthStr::width(s.as_str())).max().unwrap_or(0)).collect();
+    for r in rows {
+        let line: Vec<String> = r.iter().enumerate().map(|(i, s)| pad(s, widths[i])).collect();
+        println!("{}", line.join("  ").trim_end());
+    }
+}
+
+fn local(t: Timestamp, tz: &str) -> String {
+    let tz = TimeZone::get(tz).unwrap_or(TimeZone::UTC);
+    t.to_zoned(tz).strftime("%Y-%m-%d %H:%M").to_string()
+}
+
+fn status_text(out: &Out, s: &BStatus) -> String {
+    match s {
+        BStatus::Rejected { reason, .. } => format!("{}: {}", out.text(&s.text()), out.text(reason)),
+        _ => out.text(&s.text()).to_string(),
+    }
+}
+
+fn print_booking(out: &Out, b: &Booking) {
+    println!("{} {}", out.t("预约", "booking"), b.id);
+    println!("  {}: {}", out.t("资源", "resource"), b.resource);
+    println!("  {}: {} → {}", out.t("时间", "time"), local(b.terms.start, DEFAULT_TZ), local(b.terms.end, DEFAULT_TZ));
+    println!("  {}: {}", out.t("状态", "status"), status_text(out, &b.status));
+    if let BStatus::Rejected { alternatives, .. } = &b.status {
+        for a in alternatives {
+            println!("  {}: {} {} → {}", out.t("备选", "alternative"), a.resource, local(a.start, DEFAULT_TZ), local(a.end, DEFAULT_TZ));
+        }
+    }
+}
+
+async fn dispatch(cli: Cli) -> anyhow::Result<()> {
+    let home = Home::new(cli.home.clone().unwrap_or_else(Home::default_dir));
+    let zh = match &cli.lang {
+        Some(l) => l.starts_with("zh"),
+        None => std::env::var("LANG").unwrap_or_default().starts_with("zh"),
+    };
+    let out = Out { json: cli.json, zh };
+    match cli.cmd {
+        Cmd::Run { listen, api, peer, no_mdns } => crate::daemon::run(home, crate::daemon::RunFlags { listen, api, peers: peer, no_mdns }).await,
+        Cmd::Network(NetworkCmd::Create { name, agency, agency_en, city, city_en }) => {
+            let (network, id) = crate::daemon::create_network(&home, &name, Text::new(agency, agency_en), Text::new(city, city_en))?;
+            if out.json {
+                return out.json(&serde_json::json!({"network": network, "agency": id, "home": home.dir()}));
+            }
+            println!("{}: {network}", out.t("网络已创建", "network created"));
+            println!("{}: {id}", out.t("本单位", "this agency"));
+            println!("{}", out.t("下一步: tongchou run", "next: tongchou run"));
+            Ok(())
+        }
+        Cmd::Join { token, agency, agency_en, city, city_en, bootstrap, timeout } => {
+            let network = crate::daemon::join(&home, &token, Text::new(agency, agency_en), Text::new(city, city_en), bootstrap, Duration::from_secs(timeout)).await?;
+            if out.json {
+                return out.json(&serde_json::json!({"network": network, "joined": true}));
+            }
+            println!("{}: {network}", out.t("已加入网络", "joined network"));
+            Ok(())
+        }
+        cmd => client_command(cmd, &home, &out).await,
+    }
+}
+
+async fn client_command(cmd: Cmd, home: &Home, out: &Out) -> anyhow::Result<()> {
+    let c = Client::new(home)?;
+    match cmd {
+        Cmd::Status => {
+            let s: Status = c.get("/api/v1/status", &[]).await?;
+            if out.json {
+                return out.json(&s);
+            }
+            println!("{}: {} ({})", out.t("本单位", "agency"), out.text(&s.name), s.agency);
+            println!("{}: {} ({})", out.t("网络", "network"), s.network_name, s.network);
+            for l in &s.listen {
+                println!("{}: {l}", out.t("监听", "listening"));
+            }
+            println!("{}: {} / {} {} / {} {}", out.t("文档/变更", "docs/changes"), s.docs.len(), s.changes, out.t("资源", "resources"), s.resources, out.t("预约", "bookings"));
+            println!("{}: {}  {}: {}", out.t("待处理", "pending"), s.pending.len(), out.t("已拒收", "refused"), s.refused_total);
+            let mut rows = vec![vec![out.t("对等节点", "peer").into(), out.t("连接", "connected").into(), out.t("落后", "lag").into(), out.t("收/发", "in/out").into(), out.t("拒收", "refused").into()]];
+            for p in &s.peers {
+                rows.push(vec![out.text(&p.name).to_string(), if p.connected { "✓".into() } else { "✗".into() }, p.lag.to_string(), format!("{}/{}", p.messages_in, p.messages_out), p.refused.to_string()]);
+            }
+            table(&rows);
+            Ok(())
+        }
+        Cmd::Invite { agency, role, expires, bootstrap } => {
+            let role = match role.as_str() {
+                "member" => Role::Member,
+                "admin" => Role::Admin,
+                other => bail!("--role: expected member or admin, got {other:?}"),
+            };
+            let hours = parse_minutes("--expires", &expires)?.div_ceil(60);
+            let r: InviteResponse = c.post("/api/v1/invite", &InviteRequest { agency, role, expires_hours: hours, bootstrap }).await?;
+            if out.json {
+                return out.json(&r);
+            }
+            println!("{}", r.token);
+            eprintln!("{} {}", out.t("一次性邀请，有效期至", "one-time invitation, valid until"), r.expires);
+            Ok(())
+        }
+        Cmd::Members => {
+            let m: Vec<MemberEntry> = c.get("/api/v1/members", &[]).await?;
+            if out.json {
+                return out.json(&m);
+            }
+            let mut rows = vec![vec![out.t("单位", "agency").into(), out.t("城市", "city").into(), out.t("角色", "role").into(), out.t("状态", "status").into(), "id".into()]];
+            for e in &m {
+                let status = match &e.member.status {
+                    crdt_model::membership::MemberStatus::Active => out.t("正常", "active").to_string(),
+                    crdt_model::membership::MemberStatus::Revoked { reason, .. } => format!("{} {reason}", out.t("已撤销", "revoked")),
+                };
+                let role = if e.member.role == Role::Admin { out.t("管理员", "admin") } else { out.t("成员", "member") };
+                rows.push(vec![out.text(&e.member.profile.name).into(), out.text(&e.member.profile.city).into(), role.into(), status, e.agency.to_string()]);
+            }
+            table(&rows);
+            Ok(())
+        }
+        Cmd::Revoke { agency, reason } => {
+            let v: serde_json::Value = c.post("/api/v1/revoke", &RevokeRequest { agency, reason }).await?;
+            if out.json {
+                return out.json(&v);
+            }
+            println!("{} {agency}", out.t("已撤销", "revoked"));
+            Ok(())
+        }
+        Cmd::Resource(rc) => {
+            let s: Status = c.get("/api/v1/status", &[]).await?;
+            match rc {
+                ResourceCmd::Add(args) => {
+                    let r = args.build(s.agency)?;
+                    let r: Resource = c.put("/api/v1/resources", &r).await?;
+                    if out.json {
+                        return out.json(&r);
+                    }
+                    println!("{}: {}", out.t("已发布", "published"), r.id);
+                }
+                ResourceCmd::Retire { id } => {
+                    let rid: ResourceId = if id.contains('/') { id.parse().map_err(|e| anyhow::anyhow!("{e}"))? } else { ResourceId::new(s.agency, &id).map_err(|e| anyhow::anyhow!("{e}"))? };
+                    let list: Vec<Resource> = c.get("/api/v1/resources", &[("owner", s.agency.to_string())]).await?;
+                    let mut r = list.into_iter().find(|r| r.id == rid).ok_or_else(|| anyhow::anyhow!("unknown resource {rid}"))?;
+                    r.retired = true;
+                    let _: Resource = c.put("/api/v1/resources", &r).await?;
+                    println!("{}: {rid}", out.t("已停用", "retired"));
+                }
+                ResourceCmd::Import { file } => {
+                    #[derive(serde::Deserialize)]
+                    struct File {
+                        resource: Vec<ResourceArgs>,
+                    }
+                    let text = std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;
+                    let f: File = toml::from_str(&text).with_context(|| format!("parsing {}", file.display()))?;
+                    let (mut ok, mut bad) = (0, Vec::new());
+                    for (i, a) in f.resource.iter().enumerate() {
+                        let res = match a.build(s.agency) {
+                            Ok(r) => c.put::<_, Resource>("/api/v1/resources", &r).await.map(|_| ()),
+                            Err(e) => Err(e),
+                        };
+                        match res {
+                            Ok(()) => ok += 1,
+                            Err(e) => bad.push(serde_json::json!({"row": i + 1, "id": a.id, "error": format!("{e:#}")})),
+                        }
+                    }
+                    if out.json {
+                        return out.json(&serde_json::json!({"published": ok, "rejected": bad}));
+                    }
+                    println!("{}: {ok}", out.t("已发布", "published"));
+                    for b in &bad {
+                        println!("{} {}: {}", out.t("拒绝第", "rejected row"), b["row"], b["error"]);
+                    }
+                    if !bad.is_empty() {
+                        bail!("{} rows rejected", bad.len());
+                    }
+                }
+            }
+            Ok(())
+        }
+        Cmd::Resources { kind, city, owner } => {
+            let mut q = Vec::new();
+            if let Some(k) = kind {
+                q.push(("kind", k));
+            }
+            if let Some(ci) = city {
+                q.push(("city", ci));
+            }
+            if let Some(o) = owner {
+                q.push(("owner", o.to_string()));
+            }
+            let list: Vec<Resource> = c.get("/api/v1/resources", &q).await?;
+            if out.json {
+                return out.json(&list);
+            }
+            let mut rows = vec![vec![out.t("名称", "name").into(), out.t("类型", "kind").into(), out.t("城市", "city").into(), out.t("容量", "size").into(), "id".into()]];
+            for r in &list {
+                let size = match r.capacity {
+                    Capacity::People(n) => format!("{n}{}", out.t("人", " people")),
+                    Capacity::Units(n) => format!("{n}{}", out.t("个", " units")),
+                };
+                rows.push(vec![out.text(&r.name).into(), out.text(&r.kind.label()).into(), out.text(&r.location.city).into(), size, r.id.to_string()]);
+            }
+            table(&rows);
+            Ok(())
+        }
+        Cmd::Book { resource, from, to, quantity, purpose, contact, wait } => {
+            let start = parse_time("--from", &from)?;
+            let end = parse_time("--to", &to)?;
+            if end <= start {
+                bail!("--to: must be after --from");
+            }
+            let mut b: Booking = c.post("/api/v1/bookings", &BookRequest { resource, start, end, quantity, contact, purpose }).await?;
+            if let Some(secs) = wait {
+                let deadline = std::time::Instant::now() + Duration::from_secs(secs);
+                while matches!(b.status, BStatus::Tentative { .. }) && std::time::Instant::now() < deadline {
+                    tokio::time::sleep(Duration::from_millis(200)).await;
+                    b = c.get("/api/v1/booking", &[("id", b.id.to_string())]).await?;
+                }
+            }
+            if out.json {
+                return out.json(&b);
+            }
+            print_booking(out, &b);
+            Ok(())
+        }
+        Cmd::Bookings { resource, mine, pending } => {
+            let mut q = vec![("mine", mine.to_string()), ("pending", pending.to_string())];
+            if let Some(r) = resource {
+                q.push(("resource", r.to_string()));
+            }
+            let list: Vec<Booking> = c.get("/api/v1/bookings", &q).await?;
+            if out.json {
+                return out.json(&list);
+            }
+            let mut rows = vec![vec![out.t("开始", "start").into(), out.t("结束", "end").into(), out.t("状态", "status").into(), out.t("资源", "resource").into(), "id".into()]];
+            for b in &list {
+                rows.push(vec![local(b.terms.start, DEFAULT_TZ), local(b.terms.end, DEFAULT_TZ), status_text(out, &b.status), b.resource.local.clone(), b.id.to_string()]);
+            }
+            table(&rows);
+            Ok(())
+        }
+        Cmd::Cancel { id, reason } => {
+            let b: Booking = c.post("/api/v1/cancel", &CancelRequest { booking: id, reason }).await?;
+            if out.json {
+                return out.json(&b);
+            }
+            print_booking(out, &b);
+            Ok(())
+        }
+        Cmd::Decide { id, verdict, reason } => {
+            let approve = match verdict.as_str() {
+                "approve" | "confirm" | "yes" => true,
+                "reject" | "no" => false,
+                other => bail!("verdict: expected approve or reject, got {other:?}"),
+            };
+            let reason = reason.map(|r| Text::new(r.clone(), r));
+            let b: Booking = c.post("/api/v1/decide", &DecideRequest { booking: id, approve, reason }).await?;
+            if out.json {
+                return out.json(&b);
+            }
+            print_booking(out, &b);
+            Ok(())
+        }
+        Cmd::Slots { duration, from, to, quantity, kind, city, feature } => {
+            let q = SlotQuery {
+                kind: kind.map(|k| k.parse().unwrap_or(ResourceKind::Other(k))),
+                city,
+                owner: None,
+                quantity,
+                features: feature.into_iter().collect(),
+                duration_minutes: parse_minutes("--duration", &duration)?,
+                from: parse_time("--from", &from)?,
+                to: parse_time("--to", &to)?,
+                step_minutes: 30,
+                limit: 20,
+                per_resource: 3,
+                requester: AgencyId([0; 32]),
+            };
+            let list: Vec<Candidate> = c.post("/api/v1/slots", &q).await?;
+            if out.json {
+                return out.json(&list);
+            }
+            let mut rows = vec![vec![out.t("开始", "start").into(), out.t("结束", "end").into(), out.t("资源", "resource").into(), out.t("竞争", "competing").into()]];
+            for cand in &list {
+                rows.push(vec![local(cand.start, DEFAULT_TZ), local(cand.end, DEFAULT_TZ), cand.resource.to_string(), cand.competing.to_string()]);
+            }
+            table(&rows);
+            Ok(())
+        }
+        Cmd::Ics { resource } => {
+            let q = match resource {
+                Some(r) => vec![("resource", r.to_string())],
+                None => {
+                    let s: Status = c.get("/api/v1/status", &[]).await?;
+                    vec![("agency", s.agency.to_string())]
+                }
+            };
+            print!("{}", c.get_text("/api/v1/ics", &q).await?);
+            Ok(())
+        }
+        Cmd::Run { .. } | Cmd::Network(_) | Cmd::Join { .. } => unreachable!("handled in dispatch"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_and_times_parse_or_name_the_field() {
+        assert_eq!(parse_minutes("--d", "1h30m").unwrap(), 90);
+        assert_eq!(parse_minutes("--d", "7d").unwrap(), 7 * 1440);
+        assert!(parse_minutes("--d", "x").unwrap_err().to_string().contains("--d"));
+        assert!(parse_time("--from", "2026-12-01T09:00:00+08:00").is_ok());
+        assert!(parse_time("--from", "2026-12-01T09:00").is_ok());
+        assert!(parse_time("--from", "2026-13-01").unwrap_err().to_string().contains("--from"));
+        assert_eq!(parse_days("1-5").unwrap().len(), 5);
+        assert!(parse_days("0-9").is_err());
+    }
+}

@@ -1,0 +1,218 @@
+//! A node's home directory: key file (0600), config (TOML), database, and the
+//! API address/token file the daemon writes for the CLI and TUI.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+use crdt_model::agency::AgencyKey;
+use crdt_model::membership::SignedRosterEvent;
+use serde::{Deserialize, Serialize};
+
+/// Defaults for the config file.
+mod cfg_defaults {
+    pub(super) fn listen() -> Vec<String> {
+        vec!["/ip4/0.0.0.0/tcp/0".to_string()]
+    }
+    pub(super) fn api() -> String {
+        "127.0.0.1:0".to_string()
+    }
+    pub(super) fn mdns() -> bool {
+        true
+    }
+}
+
+/// `config.toml` in the home.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Config {
+    /// libp2p listen multiaddrs.
+    #[serde(default = "cfg_defaults::listen")]
+    pub listen: Vec<String>,
+    /// Local API address (127.0.0.1 only).
+    #[serde(default = "cfg_defaults::api")]
+    pub api: String,
+    /// Peers and bootstrap addresses to keep connected to (multiaddrs).
+    #[serde(default)]
+    pub peers: Vec<String>,
+    /// LAN discovery.
+    #[serde(default = "cfg_defaults::mdns")]
+    pub mdns: bool,
+    /// This agency's admission (invite + join events) when it joined with a
+    /// token: presented to members that do not know it yet.
+    #[serde(default)]
+    pub admission: Option<Admission>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self { listen: cfg_defaults::listen(), api: cfg_defaults::api(), peers: Vec::new(), mdns: cfg_defaults::mdns(), admission: None }
+    }
+}
+
+/// The roster events that admitted this agency.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Admission {
+    /// Invite event.
+    pub invite: SignedRosterEvent,
+    /// Join event.
+    pub join: SignedRosterEvent,
+}
+
+/// What a running daemon publishes for local clients.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ApiInfo {
+    /// `127.0.0.1:PORT`.
+    pub addr: String,
+    /// Bearer token.
+    pub token: String,
+    /// Daemon process id.
+    pub pid: u32,
+    /// libp2p listen addresses (with `/p2p/` suffix).
+    pub listen: Vec<String>,
+}
+
+/// A node's home directory.
+#[derive(Debug, Clone)]
+pub struct Home {
+    dir: PathBuf,
+}
+
+impl Home {
+    /// The home at `dir`.
+    pub fn new(dir: impl Into<PathBuf>) -> Self {
+        Self { dir: dir.into() }
+    }
+
+    /// The default home: `$TONGCHOU_HOME`, else `$XDG_DATA_HOME/tongchou`,
+    /// else `~/.local/share/tongchou`.
+    pub fn default_dir() -> PathBuf {
+        if let Some(d) = std::env::var_os("XDG_DATA_HOME") {
+            return PathBuf::from(d).join("tongchou");
+        }
+        let home = std::env::var_os("HOME").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("."));
+        home.join(".local/share/tongchou")
+    }
+
+    /// The directory.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    fn key_path(&self) -> PathBuf {
+        self.dir.join("agency.key")
+    }
+
+    /// Database directory.
+    pub fn db_path(&self) -> PathBuf {
+        self.dir.join("db")
+    }
+
+    fn config_path(&self) -> PathBuf {
+        self.dir.join("config.toml")
+    }
+
+    fn api_path(&self) -> PathBuf {
+        self.dir.join("api.json")
+    }
+
+    /// Whether this home already holds an agency key.
+    pub fn has_key(&self) -> bool {
+        self.key_path().exists()
+    }
+
+    /// Creates a new agency key (file mode 0600). Refuses to overwrite one.
+    pub fn create_key(&self) -> anyhow::Result<AgencyKey> {
+        if self.has_key() {
+            bail!("{} already holds an agency key; use another --home", self.dir.display());
+        }
+        std::fs::create_dir_all(&self.dir).with_context(|| format!("creating {}", self.dir.display()))?;
+        let key = AgencyKey::generate(&mut os_rng());
+        let mut opts = std::fs::OpenOptions::new();
+        opts.write(true).create_new(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
+        let mut f = opts.open(self.key_path()).context("writing the agency key")?;
+        f.write_all(hex(&key.secret()).as_bytes())?;
+        f.sync_all()?;
+        Ok(key)
+    }
+
+    /// Loads the agency key.
+    pub fn load_key(&self) -> anyhow::Result<AgencyKey> {
+        let text = std::fs::read_to_string(self.key_path()).with_context(|| {
+            format!("no agency key in {} (run `tongchou network create` or `tongchou join` first)", self.dir.display())
+        })?;
+        let bytes = unhex(text.trim()).context("agency key file is corrupt")?;
+        let secret: [u8; 32] = bytes.try_into().map_err(|_| anyhow::anyhow!("agency key file is corrupt"))?;
+        Ok(AgencyKey::from_secret(&secret))
+    }
+
+    /// Reads the config (defaults when absent).
+    pub fn config(&self) -> anyhow::Result<Config> {
+        match std::fs::read_to_string(self.config_path()) {
+            Ok(s) => toml::from_str(&s).with_context(|| format!("parsing {}", self.config_path().display())),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Config::default()),
+            Err(e) => Err(e).context("reading config.toml"),
+        }
+    }
+
+    /// Writes the config atomically.
+    pub fn write_config(&self, cfg: &Config) -> anyhow::Result<()> {
+        let text = toml::to_string_pretty(cfg).context("encoding config")?;
+        write_atomic(&self.config_path(), text.as_bytes())
+    }
+
+    /// Publishes the API info (mode 0600: it holds the token).
+    pub fn write_api(&self, info: &ApiInfo) -> anyhow::Result<()> {
+        write_atomic(&self.api_path(), &serde_json::to_vec_pretty(info)?)
+    }
+
+    /// Reads the API info of the daemon, if one ever started here.
+    pub fn api(&self) -> anyhow::Result<ApiInfo> {
+        let text = std::fs::read_to_string(self.api_path())
+            .with_context(|| format!("the node in {} is not running (start it with `tongchou run`)", self.dir.display()))?;
+        serde_json::from_str(&text).context("api.json is corrupt")
+    }
+
+    /// Removes the API info (on clean shutdown).
+    pub fn clear_api(&self) {
+        let _ = std::fs::remove_file(self.api_path());
+    }
+}
+
+fn write_atomic(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    let tmp = path.with_extension("tmp");
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
+    let mut f = opts.open(&tmp).with_context(|| format!("writing {}", tmp.display()))?;
+    f.write_all(bytes)?;
+    f.sync_all()?;
+    std::fs::rename(&tmp, path).with_context(|| format!("writing {}", path.display()))?;
+    Ok(())
+}
+
+/// Lowercase hex.
+pub fn hex(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+fn unhex(s: &str) -> Option<Vec<u8>> {
+    if !s.len().is_multiple_of(2) {
+        return None;
+    }
+    (0..s.len()).step_by(2).map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok()).collect()
+}
+
+/// A fresh random secret from the OS.
+pub fn random_secret() -> [u8; 32] {
+    let mut out = [0u8; 32];
+    rand::Rng::fill_bytes(&mut os_rng(), &mut out);
+    out
+}
+
+/// The operating system's CSPRNG.
+fn os_rng() -> rand::rand_core::UnwrapErr<rand::rngs::SysRng> {
+    rand::rand_core::UnwrapErr(rand::rngs::SysRng)
+}

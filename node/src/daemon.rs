@@ -1,0 +1,196 @@
+//! Wiring for the long-running commands: `tongchou run` (store, actor, API,
+//! signals) and the one-shot network ceremonies `network create` and `join`.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+use crdt_model::agency::{AgencyProfile, Text};
+use crdt_model::engine::LocalOp;
+use crdt_model::hlc::Hlc;
+use jiff::Timestamp;
+use tracing::info;
+
+use crate::actor::{Actor, NodeHandle};
+use crate::config::{Admission, ApiInfo, Config, Home, hex, random_secret};
+use crate::store::{SledStore, Storage};
+
+/// Flags of `tongchou run` that override the config file.
+#[derive(Debug, Default, Clone)]
+pub struct RunFlags {
+    /// Listen multiaddrs (replace the config's when given).
+    pub listen: Vec<String>,
+    /// API address.
+    pub api: Option<String>,
+    /// Extra peers.
+    pub peers: Vec<String>,
+    /// Disable mDNS.
+    pub no_mdns: bool,
+}
+
+fn open_store(home: &Home) -> anyhow::Result<SledStore> {
+    SledStore::open(&home.db_path()).map_err(|e| anyhow::anyhow!("{e}"))
+}
+
+/// `tongchou network create`: a new key, a genesis roster, a config.
+pub fn create_network(home: &Home, name: &str, agency: Text, city: Text) -> anyhow::Result<(String, crdt_model::ids::AgencyId)> {
+    let key = home.create_key()?;
+    let profile = AgencyProfile { id: key.id(), name: agency, city };
+    let (roster, genesis) = bootstrap::genesis::create_network(&key, name, profile, Timestamp::now().as_millisecond());
+    let store = open_store(home)?;
+    store.put_roster(&[genesis])?;
+    store.flush()?;
+    home.write_config(&Config::default())?;
+    Ok((roster.network_id().to_string(), key.id()))
+}
+
+/// Starts the daemon and serves until Ctrl-C / SIGTERM.
+pub async fn run(home: Home, flags: RunFlags) -> anyhow::Result<()> {
+    let key = home.load_key()?;
+    let mut cfg = home.config()?;
+    if !flags.listen.is_empty() {
+        cfg.listen = flags.listen;
+    }
+    if let Some(api) = flags.api {
+        cfg.api = api;
+    }
+    cfg.peers.extend(flags.peers);
+    if flags.no_mdns {
+        cfg.mdns = false;
+    }
+    let store = open_store(&home)?;
+    let api_addr: SocketAddr = cfg.api.parse().with_context(|| format!("bad API address {}", cfg.api))?;
+    if !api_addr.ip().is_loopback() {
+        bail!("the API may only listen on 127.0.0.1 (got {api_addr})");
+    }
+    let listener = tokio::net::TcpListener::bind(api_addr).await.with_context(|| format!("cannot bind the API on {api_addr}"))?;
+    let addr = listener.local_addr()?;
+    let token = hex(&random_secret());
+    let (mut actor, handle) = Actor::new(key.clone(), home.clone(), cfg, Box::new(store))?;
+    let info = ApiInfo { addr: addr.to_string(), token: token.clone(), pid: std::process::id(), listen: Vec::new() };
+    home.write_api(&info)?;
+    actor.set_api(info);
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let router = crate::api::router(handle.clone(), token, key);
+    let mut api_stop = stop_rx.clone();
+    let server = tokio::spawn(async move {
+        axum::serve(listener, router)
+            .with_graceful_shutdown(async move {
+                let _ = api_stop.changed().await;
+            })
+            .await
+    });
+    info!(api = %addr, "API listening");
+    let publish = publish_profile(handle.clone());
+    let actor_task = tokio::spawn(actor.run(async move {
+        shutdown_signal().await;
+    }));
+    publish.await;
+    let result = actor_task.await.context("node task panicked")?;
+    let _ = stop_tx.send(true);
+    let _ = tokio::time::timeout(Duration::from_secs(5), server).await;
+    home.clear_api();
+    result
+}
+
+/// Publishes this agency's profile in its catalogue once, from the roster.
+async fn publish_profile(handle: NodeHandle) {
+    let profile = handle
+        .read(|v| {
+            let me = v.engine.id();
+            if v.engine.ledger().index().profiles.contains_key(&me) {
+                None
+            } else {
+                v.engine.ledger().roster().member(&me).map(|m| m.profile.clone())
+            }
+        })
+        .await
+        .flatten();
+    if let Some(p) = profile {
+        let _ = handle.local(LocalOp::SetProfile(p)).await;
+    }
+}
+
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(s) => s,
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+                return;
+            }
+        };
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = tokio::signal::ctrl_c().await;
+}
+
+/// `tongchou join`: prepares a fresh home from a token and performs the
+/// admission handshake with a member. Returns the network id.
+pub async fn join(home: &Home, token: &str, agency: Text, city: Text, bootstrap: Vec<String>, timeout: Duration) -> anyhow::Result<String> {
+    let inv = bootstrap::invite::Invitation::from_token(token).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let roster = inv.roster().map_err(|e| anyhow::anyhow!("{e}"))?;
+    let (_, expires_ms) = inv.terms().map_err(|e| anyhow::anyhow!("{e}"))?;
+    if Timestamp::now().as_millisecond() > expires_ms {
+        bail!("invitation expired");
+    }
+    if home.has_key() {
+        bail!("{} already holds an agency; join needs a fresh --home", home.dir().display());
+    }
+    let key = home.create_key()?;
+    let profile = AgencyProfile { id: key.id(), name: agency, city };
+    let join = inv.claim(profile, Hlc { wall_ms: Timestamp::now().as_millisecond(), counter: 0 });
+    let mut events: Vec<_> = inv.roster.clone();
+    events.push(inv.invite.clone());
+    events.push(join.clone());
+    {
+        let store = open_store(home)?;
+        store.put_roster(&events)?;
+        store.flush()?;
+    }
+    let mut peers = inv.bootstrap.clone();
+    peers.extend(bootstrap);
+    let cfg = Config { peers, admission: Some(Admission { invite: inv.invite.clone(), join }), ..Config::default() };
+    home.write_config(&cfg)?;
+    let network = roster.network_id().to_string();
+    // Run a short-lived node until a member answers the handshake.
+    let mut run_cfg = cfg.clone();
+    run_cfg.listen = vec!["/ip4/127.0.0.1/tcp/0".into()];
+    run_cfg.mdns = false;
+    let store = open_store(home)?;
+    let (actor, handle) = Actor::new(key, home.clone(), run_cfg, Box::new(store))?;
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(actor.run(async move {
+        let _ = stop_rx.await;
+    }));
+    let deadline = tokio::time::Instant::now() + timeout;
+    let outcome = loop {
+        if let Some(Some(r)) = handle.read(|v| v.join.clone()).await {
+            break Some(r);
+        }
+        if tokio::time::Instant::now() >= deadline {
+            break None;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    let _ = stop_tx.send(());
+    let _ = task.await;
+    match outcome {
+        Some(Ok(())) => Ok(network),
+        Some(Err(e)) => {
+            // Leave no half-joined agency behind: the user can retry with a valid token.
+            let _ = std::fs::remove_dir_all(home.dir());
+            bail!("join refused by the network: {e}")
+        }
+        None => bail!(
+            "no member answered within {}s at {:?}; the home is ready and `tongchou run` will complete the join when one is reachable",
+            timeout.as_secs(),
+            cfg.peers
+        ),
+    }
+}

@@ -1,0 +1,82 @@
+//! RFC 5545 iCalendar export of confirmed and tentative bookings.
+
+use crdt_model::booking::Status;
+use crdt_model::engine::Engine;
+use crdt_model::ids::{AgencyId, ResourceId};
+use jiff::Timestamp;
+
+fn stamp(t: Timestamp) -> String {
+    t.strftime("%Y%m%dT%H%M%SZ").to_string()
+}
+
+/// Escapes TEXT values (RFC 5545 §3.3.11).
+fn esc(s: &str) -> String {
+    s.replace('\\', "\\\\").replace(';', "\\;").replace(',', "\\,").replace('\n', "\\n")
+}
+
+/// Folds lines longer than 75 octets (RFC 5545 §3.1), on character boundaries.
+fn fold(line: &str, out: &mut String) {
+    let mut len = 0;
+    for ch in line.chars() {
+        if len + ch.len_utf8() > 75 {
+            out.push_str("\r\n ");
+            len = 1;
+        }
+        out.push(ch);
+        len += ch.len_utf8();
+    }
+    out.push_str("\r\n");
+}
+
+/// The calendar of one resource, or of every resource an agency owns or
+/// booked (`None` if the resource is unknown).
+pub fn render(engine: &Engine, resource: Option<&ResourceId>, agency: Option<&AgencyId>) -> Option<String> {
+    let idx = engine.ledger().index();
+    let mut lines = vec!["BEGIN:VCALENDAR".to_string(), "VERSION:2.0".into(), "PRODID:-//Tongchou//统筹//ZH".into(), "CALSCALE:GREGORIAN".into()];
+    let cals: Vec<_> = match resource {
+        Some(r) => vec![engine.calendar(r)?],
+        None => engine.calendars().values().collect(),
+    };
+    for cal in cals {
+        for b in cal.confirmed.iter().chain(&cal.tentative) {
+            if let Some(a) = agency
+                && b.resource.owner != *a
+                && b.id.requester != *a
+            {
+                continue;
+            }
+            let name = idx.resources.get(&b.resource).map(|r| r.name.zh.clone()).unwrap_or_else(|| b.resource.local.clone());
+            let purpose = b.request.as_ref().map(|r| r.purpose.clone()).unwrap_or_default();
+            lines.push("BEGIN:VEVENT".into());
+            lines.push(format!("UID:{}@tongchou", b.id));
+            lines.push(format!("DTSTAMP:{}", stamp(b.request.as_ref().and_then(|r| Timestamp::from_millisecond(r.hlc.wall_ms).ok()).unwrap_or(b.terms.start))));
+            lines.push(format!("DTSTART:{}", stamp(b.terms.start)));
+            lines.push(format!("DTEND:{}", stamp(b.terms.end)));
+            lines.push(format!("SUMMARY:{}", esc(&format!("{name} {purpose}").trim().to_string())));
+            lines.push(format!("LOCATION:{}", esc(&name)));
+            lines.push(format!("STATUS:{}", if b.status == Status::Confirmed { "CONFIRMED" } else { "TENTATIVE" }));
+            lines.push("END:VEVENT".into());
+        }
+    }
+    lines.push("END:VCALENDAR".into());
+    let mut out = String::new();
+    for l in lines {
+        fold(&l, &mut out);
+    }
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn folding_respects_utf8_and_line_length() {
+        let mut out = String::new();
+        fold(&format!("SUMMARY:{}", "会议室".repeat(20)), &mut out);
+        for l in out.split("\r\n") {
+            assert!(l.len() <= 75);
+        }
+        assert_eq!(esc("a,b;c"), "a\\,b\\;c");
+    }
+}

@@ -1,0 +1,28 @@
+//! # node
+//!
+//! The `tongchou` binary's library: everything an agency's node runs.
+//!
+//! ## Layout
+//! - [`config`]: the home directory (key, config, database, API info).
+//! - [`store`]: durable storage of changes and roster events (sled).
+//! - [`net`]: libp2p behaviour and identity mapping.
+//! - [`actor`]: the single task that owns engine, swarm and store.
+//! - [`api`]: the local HTTP/JSON API; [`ics`]: iCalendar export.
+//! - [`client`], [`cli`]: the command line and its API client.
+//! - [`daemon`]: wiring for `tongchou run` and `tongchou join`.
+//!
+//! ## Data flow
+//! A CLI or TUI request reaches [`api`], which sends a command to the
+//! [`actor`]. The actor hands it to the `crdt_model` engine, stores the
+//! resulting signed changes and flushes before it replies or sends them to
+//! peers over [`net`]; peers' changes come back the same way in reverse.
+
+pub mod actor;
+pub mod api;
+pub mod cli;
+pub mod client;
+pub mod config;
+pub mod daemon;
+pub mod ics;
+pub mod net;
+pub mod store;

@@ -1,0 +1,122 @@
+//! libp2p wiring: the network behaviour (sync and join request-response
+//! protocols, identify, ping, optional mDNS), the swarm builder, and the
+//! mapping between libp2p peer ids and agency ids (the same ed25519 key).
+
+use std::time::Duration;
+
+use crdt_model::agency::AgencyKey;
+use crdt_model::engine::Message;
+use crdt_model::ids::AgencyId;
+use crdt_model::membership::SignedRosterEvent;
+use libp2p::request_response::{self, ProtocolSupport};
+use libp2p::swarm::NetworkBehaviour;
+use libp2p::swarm::behaviour::toggle::Toggle;
+use libp2p::{PeerId, StreamProtocol, Swarm, identify, identity, mdns, noise, ping, tcp, yamux};
+use serde::{Deserialize, Serialize};
+
+/// Largest sync message accepted, bytes.
+pub const MAX_MESSAGE: u64 = 4 * 1024 * 1024;
+
+/// Acknowledgement of a sync message.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Ack;
+
+/// A joining agency presents its admission.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct JoinRequest {
+    /// The admin-signed invite.
+    pub invite: SignedRosterEvent,
+    /// The claim signed by the invitation key.
+    pub join: SignedRosterEvent,
+}
+
+/// The member's answer: the whole roster when admitted.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct JoinResponse {
+    /// Refusal reason, if refused.
+    pub error: Option<String>,
+    /// All roster events (when admitted).
+    pub roster: Vec<SignedRosterEvent>,
+}
+
+/// The node's network behaviour.
+#[allow(missing_debug_implementations)]
+#[derive(NetworkBehaviour)]
+pub struct Behaviour {
+    /// Signed-change sync (engine messages).
+    pub sync: request_response::cbor::Behaviour<Message, Ack>,
+    /// Admission handshake for agencies joining with a token.
+    pub join: request_response::cbor::Behaviour<JoinRequest, JoinResponse>,
+    /// Address exchange.
+    pub identify: identify::Behaviour,
+    /// Liveness.
+    pub ping: ping::Behaviour,
+    /// LAN discovery.
+    pub mdns: Toggle<mdns::tokio::Behaviour>,
+}
+
+/// The libp2p keypair of an agency (its agency key).
+pub fn keypair(key: &AgencyKey) -> identity::Keypair {
+    let mut secret = key.secret();
+    let sk = identity::ed25519::SecretKey::try_from_bytes(&mut secret).expect("32-byte ed25519 secret");
+    identity::Keypair::from(identity::ed25519::Keypair::from(sk))
+}
+
+/// The peer id of an agency.
+pub fn peer_of(agency: &AgencyId) -> Option<PeerId> {
+    let pk = identity::ed25519::PublicKey::try_from_bytes(agency.as_bytes()).ok()?;
+    Some(identity::PublicKey::from(pk).to_peer_id())
+}
+
+/// The agency of a peer id (ed25519 peer ids embed the public key).
+pub fn agency_of(peer: &PeerId) -> Option<AgencyId> {
+    let pk = identity::PublicKey::try_decode_protobuf(peer.as_ref().digest()).ok()?;
+    let ed = pk.try_into_ed25519().ok()?;
+    Some(AgencyId(ed.to_bytes()))
+}
+
+/// Builds the swarm.
+pub fn swarm(key: &AgencyKey, use_mdns: bool) -> anyhow::Result<Swarm<Behaviour>> {
+    let kp = keypair(key);
+    let swarm = libp2p::SwarmBuilder::with_existing_identity(kp)
+        .with_tokio()
+        .with_tcp(tcp::Config::default().nodelay(true), noise::Config::new, yamux::Config::default)?
+        .with_behaviour(|kp| {
+            let rr_cfg = request_response::Config::default()
+                .with_request_timeout(Duration::from_secs(30))
+                .with_max_concurrent_streams(256);
+            let codec = request_response::cbor::codec::Codec::default()
+                .set_request_size_maximum(MAX_MESSAGE)
+                .set_response_size_maximum(MAX_MESSAGE);
+            let sync = request_response::Behaviour::with_codec(
+                codec,
+                [(StreamProtocol::new("/tongchou/sync/1"), ProtocolSupport::Full)],
+                rr_cfg.clone(),
+            );
+            let join = request_response::cbor::Behaviour::new([(StreamProtocol::new("/tongchou/join/1"), ProtocolSupport::Full)], rr_cfg);
+            let mdns = if use_mdns { mdns::tokio::Behaviour::new(mdns::Config::default(), kp.public().to_peer_id()).ok() } else { None };
+            Ok(Behaviour {
+                sync,
+                join,
+                identify: identify::Behaviour::new(identify::Config::new("/tongchou/1".into(), kp.public())),
+                ping: ping::Behaviour::new(ping::Config::new()),
+                mdns: Toggle::from(mdns),
+            })
+        })?
+        .with_swarm_config(|c| c.with_idle_connection_timeout(Duration::from_secs(3600)))
+        .build();
+    Ok(swarm)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn peer_ids_and_agency_ids_are_the_same_key() {
+        let key = AgencyKey::from_secret(&[8; 32]);
+        let peer = keypair(&key).public().to_peer_id();
+        assert_eq!(peer_of(&key.id()), Some(peer));
+        assert_eq!(agency_of(&peer), Some(key.id()));
+    }
+}

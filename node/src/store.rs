@@ -1,0 +1,202 @@
+//! Durable storage of a node's home: signed changes and roster events in
+//! sled, behind a small [`Storage`] trait (sled is no longer developed, so
+//! it must stay replaceable), plus an in-memory implementation for tests.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::Mutex;
+
+use crdt_model::ids::DocId;
+use crdt_model::membership::SignedRosterEvent;
+use crdt_model::signed::{ENVELOPE_VERSION, SignedChange};
+
+/// Storage errors.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// Another process holds the database.
+    #[error("the node's database at {0} is in use by another tongchou process (is a daemon already running on this home?)")]
+    Locked(String),
+    /// sled failed.
+    #[error("storage: {0}")]
+    Sled(#[from] sled::Error),
+    /// Corrupt entry.
+    #[error("corrupt entry in {tree}: {detail}")]
+    Corrupt {
+        /// Tree.
+        tree: &'static str,
+        /// What.
+        detail: String,
+    },
+}
+
+/// What a node stores.
+pub trait Storage: Send {
+    /// Adds accepted changes (idempotent).
+    fn put_changes(&self, changes: &[SignedChange]) -> Result<(), Error>;
+    /// Adds roster events (idempotent).
+    fn put_roster(&self, events: &[SignedRosterEvent]) -> Result<(), Error>;
+    /// Makes everything written so far durable.
+    fn flush(&self) -> Result<(), Error>;
+    /// All stored changes.
+    fn changes(&self) -> Result<Vec<SignedChange>, Error>;
+    /// All stored roster events.
+    fn roster(&self) -> Result<Vec<SignedRosterEvent>, Error>;
+}
+
+fn change_key(doc: &DocId, seq: u64) -> Vec<u8> {
+    let mut k = doc.to_string().into_bytes();
+    k.push(0);
+    k.extend_from_slice(&seq.to_be_bytes());
+    k
+}
+
+fn encode_change(c: &SignedChange) -> Vec<u8> {
+    let mut v = Vec::with_capacity(64 + c.change.len());
+    v.extend_from_slice(&c.sig);
+    v.extend_from_slice(&c.change);
+    v
+}
+
+fn decode_change(key: &[u8], value: &[u8]) -> Result<SignedChange, Error> {
+    let corrupt = |d: &str| Error::Corrupt { tree: "changes", detail: d.to_string() };
+    let sep = key.iter().position(|b| *b == 0).ok_or_else(|| corrupt("key"))?;
+    let doc: DocId = std::str::from_utf8(&key[..sep])
+        .map_err(|_| corrupt("key utf8"))?
+        .parse()
+        .map_err(|_| corrupt("doc id"))?;
+    if value.len() < 64 {
+        return Err(corrupt("value too short"));
+    }
+    let mut sig = [0u8; 64];
+    sig.copy_from_slice(&value[..64]);
+    Ok(SignedChange { v: ENVELOPE_VERSION, signer: doc.owner, doc, sig, change: value[64..].to_vec() })
+}
+
+fn seq_of(c: &SignedChange) -> u64 {
+    automerge::Change::from_bytes(c.change.clone()).map(|c| c.seq()).unwrap_or(0)
+}
+
+/// sled-backed storage.
+#[derive(Debug)]
+pub struct SledStore {
+    db: sled::Db,
+    changes: sled::Tree,
+    roster: sled::Tree,
+}
+
+impl SledStore {
+    /// Opens (or creates) the database under `dir`.
+    pub fn open(dir: &Path) -> Result<Self, Error> {
+        let db = sled::Config::new().path(dir).cache_capacity(64 * 1024 * 1024).flush_every_ms(Some(500)).open().map_err(|e| match e {
+            sled::Error::Io(ref io) if io.kind() == std::io::ErrorKind::WouldBlock || io.to_string().contains("lock") => {
+                Error::Locked(dir.display().to_string())
+            }
+            other => Error::Sled(other),
+        })?;
+        let changes = db.open_tree("changes")?;
+        let roster = db.open_tree("roster")?;
+        Ok(Self { db, changes, roster })
+    }
+}
+
+impl Storage for SledStore {
+    fn put_changes(&self, changes: &[SignedChange]) -> Result<(), Error> {
+        let mut batch = sled::Batch::default();
+        for c in changes {
+            batch.insert(change_key(&c.doc, seq_of(c)), encode_change(c));
+        }
+        self.changes.apply_batch(batch)?;
+        Ok(())
+    }
+
+    fn put_roster(&self, events: &[SignedRosterEvent]) -> Result<(), Error> {
+        for e in events {
+            let v = serde_json::to_vec(e).map_err(|x| Error::Corrupt { tree: "roster", detail: x.to_string() })?;
+            self.roster.insert(e.id().as_bytes(), v)?;
+        }
+        Ok(())
+    }
+
+    fn flush(&self) -> Result<(), Error> {
+        self.db.flush()?;
+        Ok(())
+    }
+
+    fn changes(&self) -> Result<Vec<SignedChange>, Error> {
+        self.changes
+            .iter()
+            .map(|kv| {
+                let (k, v) = kv?;
+                decode_change(&k, &v)
+            })
+            .collect()
+    }
+
+    fn roster(&self) -> Result<Vec<SignedRosterEvent>, Error> {
+        self.roster
+            .iter()
+            .map(|kv| {
+                let (_, v) = kv?;
+                serde_json::from_slice(&v).map_err(|x| Error::Corrupt { tree: "roster", detail: x.to_string() })
+            })
+            .collect()
+    }
+}
+
+/// In-memory storage for tests.
+#[derive(Debug, Default)]
+pub struct MemStore {
+    changes: Mutex<BTreeMap<Vec<u8>, SignedChange>>,
+    roster: Mutex<BTreeMap<String, SignedRosterEvent>>,
+}
+
+impl Storage for MemStore {
+    fn put_changes(&self, changes: &[SignedChange]) -> Result<(), Error> {
+        let mut m = self.changes.lock().expect("not poisoned");
+        for c in changes {
+            m.insert(change_key(&c.doc, seq_of(c)), c.clone());
+        }
+        Ok(())
+    }
+    fn put_roster(&self, events: &[SignedRosterEvent]) -> Result<(), Error> {
+        let mut m = self.roster.lock().expect("not poisoned");
+        for e in events {
+            m.insert(e.id(), e.clone());
+        }
+        Ok(())
+    }
+    fn flush(&self) -> Result<(), Error> {
+        Ok(())
+    }
+    fn changes(&self) -> Result<Vec<SignedChange>, Error> {
+        Ok(self.changes.lock().expect("not poisoned").values().cloned().collect())
+    }
+    fn roster(&self) -> Result<Vec<SignedRosterEvent>, Error> {
+        Ok(self.roster.lock().expect("not poisoned").values().cloned().collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn change_encoding_round_trips() {
+        let key = crdt_model::agency::AgencyKey::from_secret(&[4; 32]);
+        let doc = DocId::catalog(key.id());
+        let mut w = crdt_model::doc::DocWriter::new(&key, doc, &[]).unwrap();
+        let p = crdt_model::agency::AgencyProfile { id: key.id(), name: Default::default(), city: Default::default() };
+        let c = w.write(&key, &[crdt_model::record::Record::Profile(p)], 0).unwrap();
+        let dir = std::env::temp_dir().join(format!("tongchou-store-{}", std::process::id()));
+        {
+            let s = SledStore::open(&dir).unwrap();
+            s.put_changes(std::slice::from_ref(&c)).unwrap();
+            s.flush().unwrap();
+            assert!(matches!(SledStore::open(&dir), Err(Error::Locked(_)) | Err(Error::Sled(_))));
+        }
+        let s = SledStore::open(&dir).unwrap();
+        assert_eq!(s.changes().unwrap(), vec![c]);
+        drop(s);
+        let _ = std::fs::remove_dir_all(dir);
+    }
+}
