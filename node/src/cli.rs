@@ -449,12 +449,23 @@ fn parse_days(s: &str) -> anyhow::Result<BTreeSet<u8>> {
     Ok(out)
 }
 
-/// Parses a time: RFC 3339, or `YYYY-MM-DDTHH:MM[:SS]` / `YYYY-MM-DD` in the local zone.
+/// The zone civil times on the command line are read in: `$TZ` when set,
+/// else the product default Asia/Shanghai.
+pub fn cli_zone() -> TimeZone {
+    std::env::var("TZ").ok().and_then(|z| TimeZone::get(z.trim_start_matches(':')).ok()).unwrap_or_else(|| TimeZone::get(DEFAULT_TZ).unwrap_or(TimeZone::UTC))
+}
+
+/// Parses a time: RFC 3339, or `YYYY-MM-DDTHH:MM[:SS]` / `YYYY-MM-DD` in [`cli_zone`].
 pub fn parse_time(field: &str, s: &str) -> anyhow::Result<Timestamp> {
+    parse_time_in(field, s, &cli_zone())
+}
+
+/// Parses a time, reading civil times in `tz`.
+pub fn parse_time_in(field: &str, s: &str, tz: &TimeZone) -> anyhow::Result<Timestamp> {
     if let Ok(t) = s.parse::<Timestamp>() {
         return Ok(t);
     }
-    let tz = TimeZone::try_system().unwrap_or_else(|_| TimeZone::get(DEFAULT_TZ).unwrap_or(TimeZone::UTC));
+    let tz = tz.clone();
     let dt = s
         .parse::<jiff::civil::DateTime>()
         .or_else(|_| s.parse::<jiff::civil::Date>().map(|d| d.to_datetime(Time::midnight())))
@@ -742,8 +753,11 @@ async fn client_command(cmd: Cmd, home: &Home, out: &Out) -> anyhow::Result<()> 
             Ok(())
         }
         Cmd::Book { resource, from, to, quantity, purpose, contact, wait } => {
-            let start = parse_time("--from", &from)?;
-            let end = parse_time("--to", &to)?;
+            // Civil times are read in the resource's own time zone.
+            let list: Vec<Resource> = c.get("/api/v1/resources", &[("owner", resource.owner.to_string())]).await?;
+            let tz = list.iter().find(|r| r.id == resource).map_or_else(cli_zone, Resource::tz);
+            let start = parse_time_in("--from", &from, &tz)?;
+            let end = parse_time_in("--to", &to, &tz)?;
             if end <= start {
                 bail!("--to: must be after --from");
             }
