@@ -43,6 +43,19 @@ pub enum InviteError {
     BadClaim,
 }
 
+/// What an admin grants with an invitation.
+#[derive(Debug, Clone)]
+pub struct Terms {
+    /// Intended agency name.
+    pub name: String,
+    /// Role granted.
+    pub role: Role,
+    /// Expiry, ms since the epoch.
+    pub expires_ms: i64,
+    /// Addresses to contact, put in the token.
+    pub bootstrap: Vec<String>,
+}
+
 /// A decoded invitation token. Holds a secret: never log it.
 #[derive(Clone, Serialize, Deserialize)]
 pub struct Invitation {
@@ -60,7 +73,10 @@ pub struct Invitation {
 
 impl std::fmt::Debug for Invitation {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Invitation").field("network", &self.network).field("bootstrap", &self.bootstrap).finish_non_exhaustive()
+        f.debug_struct("Invitation")
+            .field("network", &self.network)
+            .field("bootstrap", &self.bootstrap)
+            .finish_non_exhaustive()
     }
 }
 
@@ -71,13 +87,16 @@ impl Invitation {
     pub fn issue(
         roster: &Roster,
         admin: &AgencyKey,
-        name: &str,
-        role: Role,
-        expires_ms: i64,
+        terms: Terms,
         now: Hlc,
         secret: [u8; 32],
-        bootstrap: Vec<String>,
     ) -> Result<Self, InviteError> {
+        let Terms {
+            name,
+            role,
+            expires_ms,
+            bootstrap,
+        } = terms;
         if !roster.is_admin(&admin.id()) {
             return Err(InviteError::NotAdmin);
         }
@@ -86,10 +105,21 @@ impl Invitation {
             network: roster.network_id().to_string(),
             by: admin.id(),
             hlc: now,
-            action: RosterAction::Invite { invitation: one_time.id(), name: name.to_string(), role, expires_ms },
+            action: RosterAction::Invite {
+                invitation: one_time.id(),
+                name: name.to_string(),
+                role,
+                expires_ms,
+            },
         };
         let invite = SignedRosterEvent::sign(admin, &ev);
-        Ok(Self { network: roster.network_id().to_string(), roster: admin_chain(roster, admin.id()), invite, secret, bootstrap })
+        Ok(Self {
+            network: roster.network_id().to_string(),
+            roster: admin_chain(roster, admin.id()),
+            invite,
+            secret,
+            bootstrap,
+        })
     }
 
     /// The one-line token.
@@ -100,8 +130,13 @@ impl Invitation {
 
     /// Decodes a token (whitespace around it is ignored).
     pub fn from_token(token: &str) -> Result<Self, InviteError> {
-        let body = token.trim().strip_prefix(TOKEN_PREFIX).ok_or(InviteError::Malformed)?;
-        let json = URL_SAFE_NO_PAD.decode(body).map_err(|_| InviteError::Malformed)?;
+        let body = token
+            .trim()
+            .strip_prefix(TOKEN_PREFIX)
+            .ok_or(InviteError::Malformed)?;
+        let json = URL_SAFE_NO_PAD
+            .decode(body)
+            .map_err(|_| InviteError::Malformed)?;
         serde_json::from_slice(&json).map_err(|_| InviteError::Malformed)
     }
 
@@ -112,15 +147,23 @@ impl Invitation {
 
     /// Expiry and role, read from the invite event.
     pub fn terms(&self) -> Result<(Role, i64), InviteError> {
-        match self.invite.open().map_err(|_| InviteError::Malformed)?.action {
-            RosterAction::Invite { role, expires_ms, .. } => Ok((role, expires_ms)),
+        match self
+            .invite
+            .open()
+            .map_err(|_| InviteError::Malformed)?
+            .action
+        {
+            RosterAction::Invite {
+                role, expires_ms, ..
+            } => Ok((role, expires_ms)),
             _ => Err(InviteError::Malformed),
         }
     }
 
     /// The roster as the token shows it (genesis, admin chain, invite).
     pub fn roster(&self) -> Result<Roster, InviteError> {
-        let mut r = crate::genesis::roster_from_events(&self.roster).ok_or(InviteError::Malformed)?;
+        let mut r =
+            crate::genesis::roster_from_events(&self.roster).ok_or(InviteError::Malformed)?;
         if r.network_id() != self.network {
             return Err(InviteError::OtherNetwork);
         }
@@ -132,7 +175,15 @@ impl Invitation {
     /// join event every member will check.
     pub fn claim(&self, profile: AgencyProfile, now: Hlc) -> SignedRosterEvent {
         let one_time = AgencyKey::from_secret(&self.secret);
-        let ev = RosterEvent { network: self.network.clone(), by: one_time.id(), hlc: now, action: RosterAction::Join { invitation: one_time.id(), profile } };
+        let ev = RosterEvent {
+            network: self.network.clone(),
+            by: one_time.id(),
+            hlc: now,
+            action: RosterAction::Join {
+                invitation: one_time.id(),
+                profile,
+            },
+        };
         SignedRosterEvent::sign(&one_time, &ev)
     }
 }
@@ -142,7 +193,10 @@ impl Invitation {
 fn admin_chain(roster: &Roster, admin: AgencyId) -> Vec<SignedRosterEvent> {
     let mut out = Vec::new();
     let mut want = vec![admin];
-    let events: Vec<(RosterEvent, SignedRosterEvent)> = roster.events().filter_map(|(_, e)| e.open().ok().map(|ev| (ev, e.clone()))).collect();
+    let events: Vec<(RosterEvent, SignedRosterEvent)> = roster
+        .events()
+        .filter_map(|(_, e)| e.open().ok().map(|ev| (ev, e.clone())))
+        .collect();
     while let Some(a) = want.pop() {
         for (ev, signed) in &events {
             let admits = match &ev.action {
@@ -166,21 +220,44 @@ fn admin_chain(roster: &Roster, admin: AgencyId) -> Vec<SignedRosterEvent> {
 /// A member's check of a join request from the connecting agency `peer`:
 /// the invite is by an admin of this network, unexpired at `now_ms`, unused,
 /// and the claim is signed by the invitation key and names `peer`.
-pub fn check_join(roster: &Roster, invite: &SignedRosterEvent, join: &SignedRosterEvent, peer: AgencyId, now_ms: i64) -> Result<(), InviteError> {
+pub fn check_join(
+    roster: &Roster,
+    invite: &SignedRosterEvent,
+    join: &SignedRosterEvent,
+    peer: AgencyId,
+    now_ms: i64,
+) -> Result<(), InviteError> {
     let inv = invite.open().map_err(|_| InviteError::Malformed)?;
     let claim = join.open().map_err(|_| InviteError::BadClaim)?;
     if inv.network != roster.network_id() || claim.network != roster.network_id() {
         return Err(InviteError::OtherNetwork);
     }
-    let RosterAction::Invite { invitation, expires_ms, .. } = inv.action else { return Err(InviteError::Malformed) };
-    let RosterAction::Join { invitation: claimed, profile } = claim.action else { return Err(InviteError::BadClaim) };
+    let RosterAction::Invite {
+        invitation,
+        expires_ms,
+        ..
+    } = inv.action
+    else {
+        return Err(InviteError::Malformed);
+    };
+    let RosterAction::Join {
+        invitation: claimed,
+        profile,
+    } = claim.action
+    else {
+        return Err(InviteError::BadClaim);
+    };
     if claimed != invitation || claim.by != invitation || profile.id != peer {
         return Err(InviteError::BadClaim);
     }
     if now_ms > expires_ms {
         return Err(InviteError::Expired);
     }
-    if roster.invitations().get(&invitation).is_some_and(|i| i.used_by.is_some_and(|u| u != peer)) {
+    if roster
+        .invitations()
+        .get(&invitation)
+        .is_some_and(|i| i.used_by.is_some_and(|u| u != peer))
+    {
         return Err(InviteError::AlreadyUsed);
     }
     let mut trial = roster.clone();
@@ -203,35 +280,97 @@ mod tests {
         AgencyKey::from_secret(&[i; 32])
     }
 
+    fn terms(name: &str, role: Role) -> Terms {
+        Terms {
+            name: name.into(),
+            role,
+            expires_ms: 10_000,
+            bootstrap: vec![],
+        }
+    }
+
     fn profile(k: &AgencyKey) -> AgencyProfile {
-        AgencyProfile { id: k.id(), name: Text::new("单位", "Agency"), city: Text::new("杭州", "Hangzhou") }
+        AgencyProfile {
+            id: k.id(),
+            name: Text::new("单位", "Agency"),
+            city: Text::new("杭州", "Hangzhou"),
+        }
     }
 
     #[test]
     fn invite_claim_verify_and_refuse_reuse_expiry_and_forgery() {
         let admin = key(1);
         let (mut roster, _) = crate::genesis::create_network(&admin, "net", profile(&admin), 1_000);
-        let inv = Invitation::issue(&roster, &admin, "B", Role::Member, 10_000, Hlc { wall_ms: 2_000, counter: 0 }, [9; 32], vec![]).unwrap();
+        let inv = Invitation::issue(
+            &roster,
+            &admin,
+            "B",
+            Role::Member,
+            10_000,
+            Hlc {
+                wall_ms: 2_000,
+                counter: 0,
+            },
+            [9; 32],
+            vec![],
+        )
+        .unwrap();
         roster.add([inv.invite.clone()]);
         let token = inv.to_token();
         assert!(!token.contains(' ') && token.starts_with(TOKEN_PREFIX));
         let decoded = Invitation::from_token(&token).unwrap();
         assert!(decoded.roster().is_ok());
         let b = key(2);
-        let join = decoded.claim(profile(&b), Hlc { wall_ms: 3_000, counter: 0 });
+        let join = decoded.claim(
+            profile(&b),
+            Hlc {
+                wall_ms: 3_000,
+                counter: 0,
+            },
+        );
         // Another member (without the admin) verifies the claim.
-        assert_eq!(check_join(&roster, &decoded.invite, &join, b.id(), 3_000), Ok(()));
-        assert_eq!(check_join(&roster, &decoded.invite, &join, key(5).id(), 3_000), Err(InviteError::BadClaim));
-        assert_eq!(check_join(&roster, &decoded.invite, &join, b.id(), 20_000), Err(InviteError::Expired));
+        assert_eq!(
+            check_join(&roster, &decoded.invite, &join, b.id(), 3_000),
+            Ok(())
+        );
+        assert_eq!(
+            check_join(&roster, &decoded.invite, &join, key(5).id(), 3_000),
+            Err(InviteError::BadClaim)
+        );
+        assert_eq!(
+            check_join(&roster, &decoded.invite, &join, b.id(), 20_000),
+            Err(InviteError::Expired)
+        );
         roster.add([join]);
         assert!(roster.is_active(&b.id()));
         // The same token used by a second agency.
         let c = key(3);
-        let join2 = decoded.claim(profile(&c), Hlc { wall_ms: 4_000, counter: 0 });
-        assert_eq!(check_join(&roster, &decoded.invite, &join2, c.id(), 4_000), Err(InviteError::AlreadyUsed));
+        let join2 = decoded.claim(
+            profile(&c),
+            Hlc {
+                wall_ms: 4_000,
+                counter: 0,
+            },
+        );
+        assert_eq!(
+            check_join(&roster, &decoded.invite, &join2, c.id(), 4_000),
+            Err(InviteError::AlreadyUsed)
+        );
         // An "invite" signed by a plain member.
-        let forged = Invitation::issue(&roster, &b, "C", Role::Admin, 10_000, Hlc::default(), [7; 32], vec![]);
+        let forged = Invitation::issue(
+            &roster,
+            &b,
+            "C",
+            Role::Admin,
+            10_000,
+            Hlc::default(),
+            [7; 32],
+            vec![],
+        );
         assert_eq!(forged.unwrap_err(), InviteError::NotAdmin);
-        assert_eq!(Invitation::from_token("tcinv1.xyz").unwrap_err(), InviteError::Malformed);
+        assert_eq!(
+            Invitation::from_token("tcinv1.xyz").unwrap_err(),
+            InviteError::Malformed
+        );
     }
 }

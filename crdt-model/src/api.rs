@@ -161,6 +161,9 @@ pub struct Status {
     pub bookings: usize,
     /// Started at.
     pub started: Timestamp,
+    /// libp2p peer ids with an open connection (members and not-yet-admitted).
+    #[serde(default)]
+    pub transport_peers: Vec<String>,
 }
 
 /// `GET /api/v1/members`.

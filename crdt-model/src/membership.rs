@@ -360,20 +360,50 @@ impl Roster {
                         },
                     );
                 }
-                RosterAction::Invite { invitation, name, role, expires_ms } if admin => {
-                    self.invitations.entry(invitation).or_insert(Invitation { by: ev.by, role, expires_ms, name, used_by: None });
+                RosterAction::Invite {
+                    invitation,
+                    name,
+                    role,
+                    expires_ms,
+                } if admin => {
+                    self.invitations.entry(invitation).or_insert(Invitation {
+                        by: ev.by,
+                        role,
+                        expires_ms,
+                        name,
+                        used_by: None,
+                    });
                 }
-                RosterAction::Join { invitation, profile }
-                    if ev.by == invitation
-                        && self.invitations.get(&invitation).is_some_and(|i| {
-                            i.used_by.is_none() && hlc.wall_ms <= i.expires_ms && self.members.get(&i.by).is_some_and(|m| m.status == MemberStatus::Active)
-                        })
-                        && !self.members.contains_key(&profile.id) =>
+                RosterAction::Join {
+                    invitation,
+                    profile,
+                } if ev.by == invitation
+                    && self.invitations.get(&invitation).is_some_and(|i| {
+                        i.used_by.is_none()
+                            && hlc.wall_ms <= i.expires_ms
+                            && self
+                                .members
+                                .get(&i.by)
+                                .is_some_and(|m| m.status == MemberStatus::Active)
+                    })
+                    && !self.members.contains_key(&profile.id) =>
                 {
-                    let inv = self.invitations.get_mut(&invitation).expect("checked above");
+                    let inv = self
+                        .invitations
+                        .get_mut(&invitation)
+                        .expect("checked above");
                     inv.used_by = Some(profile.id);
                     let (role, by) = (inv.role, inv.by);
-                    self.members.insert(profile.id, Member { profile, role, admitted_by: by, admitted_at: hlc, status: MemberStatus::Active });
+                    self.members.insert(
+                        profile.id,
+                        Member {
+                            profile,
+                            role,
+                            admitted_by: by,
+                            admitted_at: hlc,
+                            status: MemberStatus::Active,
+                        },
+                    );
                 }
                 RosterAction::Revoke {
                     agency,

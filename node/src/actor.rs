@@ -40,6 +40,8 @@ pub struct View<'a> {
     pub started: Timestamp,
     /// Last join handshake result.
     pub join: &'a Option<Result<(), String>>,
+    /// Peers with an open transport connection.
+    pub transport_peers: Vec<String>,
 }
 
 /// Per-peer counters.
@@ -94,14 +96,16 @@ impl NodeHandle {
     pub async fn local(&self, op: LocalOp) -> Result<LocalOutcome, LocalError> {
         let (tx, rx) = oneshot::channel();
         self.send(Command::Local(op, tx)).await;
-        rx.await.unwrap_or_else(|_| Err(LocalError::Invalid("node is shutting down".into())))
+        rx.await
+            .unwrap_or_else(|_| Err(LocalError::Invalid("node is shutting down".into())))
     }
 
     /// Performs an admin roster action.
     pub async fn roster(&self, action: RosterAction) -> Result<(), LocalError> {
         let (tx, rx) = oneshot::channel();
         self.send(Command::Roster(action, tx)).await;
-        rx.await.unwrap_or_else(|_| Err(LocalError::Invalid("node is shutting down".into())))
+        rx.await
+            .unwrap_or_else(|_| Err(LocalError::Invalid("node is shutting down".into())))
     }
 
     /// Adds roster events (durably).
@@ -112,7 +116,10 @@ impl NodeHandle {
     }
 
     /// Runs a read-only query against the actor's state.
-    pub async fn read<T: Send + 'static>(&self, f: impl FnOnce(&View<'_>) -> T + Send + 'static) -> Option<T> {
+    pub async fn read<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&View<'_>) -> T + Send + 'static,
+    ) -> Option<T> {
         let (tx, rx) = oneshot::channel();
         self.send(Command::Read(Box::new(move |v| {
             let _ = tx.send(f(v));
@@ -160,28 +167,52 @@ pub struct Actor {
 
 impl std::fmt::Debug for Actor {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Actor").field("me", &self.engine.id()).finish_non_exhaustive()
+        f.debug_struct("Actor")
+            .field("me", &self.engine.id())
+            .finish_non_exhaustive()
     }
 }
 
 impl Actor {
     /// Builds the actor: restores the engine from the store and starts listening.
-    pub fn new(key: AgencyKey, home: Home, cfg: Config, store: Box<dyn Storage>) -> anyhow::Result<(Self, NodeHandle)> {
+    pub fn new(
+        key: AgencyKey,
+        home: Home,
+        cfg: Config,
+        store: Box<dyn Storage>,
+    ) -> anyhow::Result<(Self, NodeHandle)> {
         let events_stored = store.roster().context("reading the roster")?;
-        let roster = bootstrap::genesis::roster_from_events(&events_stored)
-            .context("this home has no network roster (run `tongchou network create` or `tongchou join`)")?;
+        let roster = bootstrap::genesis::roster_from_events(&events_stored).context(
+            "this home has no network roster (run `tongchou network create` or `tongchou join`)",
+        )?;
         let stored = store.changes().context("reading stored changes")?;
         let n = stored.len();
-        let (engine, report) = Engine::new(key.clone(), roster, crdt_model::engine::Config::default(), stored);
-        info!(changes = n, refused = report.refused.len(), "restored replica");
+        let (engine, report) = Engine::new(
+            key.clone(),
+            roster,
+            crdt_model::engine::Config::default(),
+            stored,
+        );
+        info!(
+            changes = n,
+            refused = report.refused.len(),
+            "restored replica"
+        );
         let mut swarm = net::swarm(&key, cfg.mdns)?;
         for addr in &cfg.listen {
-            let ma: Multiaddr = addr.parse().with_context(|| format!("bad listen address {addr}"))?;
-            swarm.listen_on(ma).with_context(|| format!("cannot listen on {addr}"))?;
+            let ma: Multiaddr = addr
+                .parse()
+                .with_context(|| format!("bad listen address {addr}"))?;
+            swarm
+                .listen_on(ma)
+                .with_context(|| format!("cannot listen on {addr}"))?;
         }
         let (tx, rx) = mpsc::channel(1024);
         let (events, _) = broadcast::channel(1024);
-        let handle = NodeHandle { tx, events: events.clone() };
+        let handle = NodeHandle {
+            tx,
+            events: events.clone(),
+        };
         let actor = Self {
             engine,
             swarm,
@@ -213,7 +244,10 @@ impl Actor {
     }
 
     /// Runs until `shutdown` resolves or every handle is dropped.
-    pub async fn run(mut self, shutdown: impl std::future::Future<Output = ()>) -> anyhow::Result<()> {
+    pub async fn run(
+        mut self,
+        shutdown: impl std::future::Future<Output = ()>,
+    ) -> anyhow::Result<()> {
         tokio::pin!(shutdown);
         self.redial();
         let mut housekeeping = tokio::time::interval(Duration::from_secs(2));
@@ -298,9 +332,15 @@ impl Actor {
                     }
                     self.dirty = true;
                 }
-                Output::SetTimer(at) => self.engine_timer = Some(self.engine_timer.map_or(at, |t| t.min(at))),
+                Output::SetTimer(at) => {
+                    self.engine_timer = Some(self.engine_timer.map_or(at, |t| t.min(at)))
+                }
                 Output::Notify(ev) => {
-                    if let Event::Refused { peer: Some(p), refusal } = &ev {
+                    if let Event::Refused {
+                        peer: Some(p),
+                        refusal,
+                    } = &ev
+                    {
                         warn!(peer = %p.short(), doc = %refusal.doc, reason = %refusal.reason, "refused change");
                         self.peers.entry(*p).or_default().refused += 1;
                     }
@@ -332,7 +372,10 @@ impl Actor {
                 }));
             }
             Command::Roster(action, reply) => {
-                let result = self.engine.roster_act(now, action).map(|out| self.apply(out));
+                let result = self
+                    .engine
+                    .roster_act(now, action)
+                    .map(|out| self.apply(out));
                 self.replies.push(Box::new(move || {
                     let _ = reply.send(result);
                 }));
@@ -345,7 +388,19 @@ impl Actor {
                 }));
             }
             Command::Read(f) => {
-                let view = View { engine: &self.engine, listen: &self.listen, peers: &self.peers, started: self.started, join: &self.join };
+                let transport_peers = self
+                    .swarm
+                    .connected_peers()
+                    .map(|p| p.to_string())
+                    .collect();
+                let view = View {
+                    engine: &self.engine,
+                    listen: &self.listen,
+                    peers: &self.peers,
+                    started: self.started,
+                    join: &self.join,
+                    transport_peers,
+                };
                 f(&view);
             }
         }
@@ -354,17 +409,25 @@ impl Actor {
     fn handle_swarm(&mut self, ev: SwarmEvent<BehaviourEvent>) {
         match ev {
             SwarmEvent::NewListenAddr { address, .. } => {
-                let full = address.with_p2p(*self.swarm.local_peer_id()).unwrap_or_else(|a| a);
+                let full = address
+                    .with_p2p(*self.swarm.local_peer_id())
+                    .unwrap_or_else(|a| a);
                 info!(address = %full, "listening");
                 self.listen.push(full);
                 self.publish_api();
             }
-            SwarmEvent::ConnectionEstablished { peer_id, num_established, .. } => {
-                if num_established.get() == 1 {
-                    self.on_connected(peer_id);
-                }
+            SwarmEvent::ConnectionEstablished {
+                peer_id,
+                num_established,
+                ..
+            } if num_established.get() == 1 => {
+                self.on_connected(peer_id);
             }
-            SwarmEvent::ConnectionClosed { peer_id, num_established: 0, .. } => {
+            SwarmEvent::ConnectionClosed {
+                peer_id,
+                num_established: 0,
+                ..
+            } => {
                 self.unknown.remove(&peer_id);
                 if let Some(agency) = self.connected.remove(&peer_id) {
                     debug!(peer = %agency.short(), "disconnected");
@@ -391,7 +454,10 @@ impl Actor {
             return;
         };
         if let Some(adm) = &self.cfg.admission {
-            let req = JoinRequest { invite: adm.invite.clone(), join: adm.join.clone() };
+            let req = JoinRequest {
+                invite: adm.invite.clone(),
+                join: adm.join.clone(),
+            };
             self.swarm.behaviour_mut().join.send_request(&peer, req);
         }
         if self.engine.ledger().roster().is_active(&agency) {
@@ -416,7 +482,14 @@ impl Actor {
 
     fn on_sync(&mut self, e: request_response::Event<crdt_model::engine::Message, Ack>) {
         match e {
-            request_response::Event::Message { peer, message: request_response::Message::Request { request, channel, .. }, .. } => {
+            request_response::Event::Message {
+                peer,
+                message:
+                    request_response::Message::Request {
+                        request, channel, ..
+                    },
+                ..
+            } => {
                 let _ = self.swarm.behaviour_mut().sync.send_response(channel, Ack);
                 let Some(&agency) = self.connected.get(&peer) else {
                     debug!(%peer, "message from a peer that is not a connected member: dropped");
@@ -425,37 +498,74 @@ impl Actor {
                 let st = self.peers.entry(agency).or_default();
                 st.messages_in += 1;
                 st.last_seen = Some(Timestamp::now());
-                self.engine_input(Input::Received { from: agency, msg: request });
+                self.engine_input(Input::Received {
+                    from: agency,
+                    msg: request,
+                });
             }
-            request_response::Event::OutboundFailure { peer, error, .. } => debug!(%peer, %error, "sync send failed"),
-            request_response::Event::InboundFailure { peer, error, .. } => debug!(%peer, %error, "sync receive failed"),
+            request_response::Event::OutboundFailure { peer, error, .. } => {
+                debug!(%peer, %error, "sync send failed")
+            }
+            request_response::Event::InboundFailure { peer, error, .. } => {
+                debug!(%peer, %error, "sync receive failed")
+            }
             _ => {}
         }
     }
 
     fn on_join(&mut self, e: request_response::Event<JoinRequest, JoinResponse>) {
         match e {
-            request_response::Event::Message { peer, message: request_response::Message::Request { request, channel, .. }, .. } => {
-                let Some(agency) = net::agency_of(&peer) else { return };
+            request_response::Event::Message {
+                peer,
+                message:
+                    request_response::Message::Request {
+                        request, channel, ..
+                    },
+                ..
+            } => {
+                let Some(agency) = net::agency_of(&peer) else {
+                    return;
+                };
                 let roster = self.engine.ledger().roster();
                 let checked = if roster.is_active(&agency) {
                     Ok(())
                 } else {
-                    bootstrap::invite::check_join(roster, &request.invite, &request.join, agency, Timestamp::now().as_millisecond())
+                    bootstrap::invite::check_join(
+                        roster,
+                        &request.invite,
+                        &request.join,
+                        agency,
+                        Timestamp::now().as_millisecond(),
+                    )
                 };
                 let resp = match checked {
                     Ok(()) => {
                         if !roster.is_active(&agency) {
                             info!(peer = %agency.short(), "admitting a new member by invitation");
-                            let out = self.engine.add_roster_events(Timestamp::now(), vec![request.invite, request.join]);
+                            let out = self.engine.add_roster_events(
+                                Timestamp::now(),
+                                vec![request.invite, request.join],
+                            );
                             self.apply(out);
                         }
-                        let all = self.engine.ledger().roster().events().map(|(_, e)| e.clone()).collect();
-                        JoinResponse { error: None, roster: all }
+                        let all = self
+                            .engine
+                            .ledger()
+                            .roster()
+                            .events()
+                            .map(|(_, e)| e.clone())
+                            .collect();
+                        JoinResponse {
+                            error: None,
+                            roster: all,
+                        }
                     }
                     Err(e) => {
                         warn!(peer = %agency.short(), error = %e, "join refused");
-                        JoinResponse { error: Some(e.to_string()), roster: Vec::new() }
+                        JoinResponse {
+                            error: Some(e.to_string()),
+                            roster: Vec::new(),
+                        }
                     }
                 };
                 let ok = resp.error.is_none();
@@ -464,32 +574,41 @@ impl Actor {
                     self.admit(peer, agency);
                 }
             }
-            request_response::Event::Message { peer, message: request_response::Message::Response { response, .. }, .. } => {
-                match response.error {
-                    Some(err) => {
-                        if self.join.is_none() || self.join == Some(Err(err.clone())) {
-                            self.join = Some(Err(err));
-                        }
-                    }
-                    None => {
-                        let out = self.engine.add_roster_events(Timestamp::now(), response.roster);
-                        self.apply(out);
-                        self.join = Some(Ok(()));
-                        if let Some(agency) = net::agency_of(&peer)
-                            && self.engine.ledger().roster().is_active(&agency)
-                        {
-                            self.admit(peer, agency);
-                        }
+            request_response::Event::Message {
+                peer,
+                message: request_response::Message::Response { response, .. },
+                ..
+            } => match response.error {
+                Some(err) => {
+                    if self.join.is_none() || self.join == Some(Err(err.clone())) {
+                        self.join = Some(Err(err));
                     }
                 }
-            }
+                None => {
+                    let out = self
+                        .engine
+                        .add_roster_events(Timestamp::now(), response.roster);
+                    self.apply(out);
+                    self.join = Some(Ok(()));
+                    if let Some(agency) = net::agency_of(&peer)
+                        && self.engine.ledger().roster().is_active(&agency)
+                    {
+                        self.admit(peer, agency);
+                    }
+                }
+            },
             _ => {}
         }
     }
 
     fn housekeeping(&mut self) {
         let now = Instant::now();
-        let expired: Vec<PeerId> = self.unknown.iter().filter(|(_, d)| **d <= now).map(|(p, _)| *p).collect();
+        let expired: Vec<PeerId> = self
+            .unknown
+            .iter()
+            .filter(|(_, d)| **d <= now)
+            .map(|(p, _)| *p)
+            .collect();
         for p in expired {
             self.unknown.remove(&p);
             if !self.connected.contains_key(&p) {
@@ -505,7 +624,9 @@ impl Actor {
         let now = Instant::now();
         let connected: BTreeSet<PeerId> = self.swarm.connected_peers().copied().collect();
         for addr in self.cfg.peers.clone() {
-            let Ok(ma) = addr.parse::<Multiaddr>() else { continue };
+            let Ok(ma) = addr.parse::<Multiaddr>() else {
+                continue;
+            };
             let peer = ma.iter().find_map(|p| match p {
                 libp2p::multiaddr::Protocol::P2p(id) => Some(id),
                 _ => None,
@@ -514,7 +635,11 @@ impl Actor {
                 self.dial.remove(&addr);
                 continue;
             }
-            let (next, backoff) = self.dial.get(&addr).copied().unwrap_or((now, Duration::from_millis(500)));
+            let (next, backoff) = self
+                .dial
+                .get(&addr)
+                .copied()
+                .unwrap_or((now, Duration::from_millis(500)));
             if next > now {
                 continue;
             }
@@ -523,7 +648,10 @@ impl Actor {
             }
             debug!(%addr, "dialing");
             let _ = self.swarm.dial(ma);
-            self.dial.insert(addr, (now + backoff, (backoff * 2).min(Duration::from_secs(30))));
+            self.dial.insert(
+                addr,
+                (now + backoff, (backoff * 2).min(Duration::from_secs(8))),
+            );
         }
     }
 

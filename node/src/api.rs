@@ -16,7 +16,7 @@ use crdt_model::availability::SlotQuery;
 use crdt_model::calendar::Booking;
 use crdt_model::engine::{LocalError, LocalOp, LocalOutcome};
 use crdt_model::ids::{AgencyId, BookingId, ResourceId};
-use crdt_model::membership::{Role, RosterAction};
+use crdt_model::membership::RosterAction;
 use crdt_model::resource::{Resource, ResourceKind};
 use futures::Stream;
 use jiff::Timestamp;
@@ -38,7 +38,14 @@ pub struct Error(StatusCode, &'static str, String);
 
 impl IntoResponse for Error {
     fn into_response(self) -> Response {
-        (self.0, Json(ApiError { code: self.1.to_string(), message: self.2 })).into_response()
+        (
+            self.0,
+            Json(ApiError {
+                code: self.1.to_string(),
+                message: self.2,
+            }),
+        )
+            .into_response()
     }
 }
 
@@ -57,14 +64,22 @@ impl From<LocalError> for Error {
 }
 
 fn gone() -> Error {
-    Error(StatusCode::SERVICE_UNAVAILABLE, "shutting_down", "node is shutting down".into())
+    Error(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "shutting_down",
+        "node is shutting down".into(),
+    )
 }
 
 type ApiResult<T> = Result<Json<T>, Error>;
 
 /// Builds the router.
 pub fn router(node: NodeHandle, token: String, key: crdt_model::agency::AgencyKey) -> Router {
-    let state = AppState { node, token, key: std::sync::Arc::new(key) };
+    let state = AppState {
+        node,
+        token,
+        key: std::sync::Arc::new(key),
+    };
     Router::new()
         .route("/api/v1/status", get(status))
         .route("/api/v1/resources", get(resources).put(put_resource))
@@ -84,14 +99,24 @@ pub fn router(node: NodeHandle, token: String, key: crdt_model::agency::AgencyKe
         .with_state(state)
 }
 
-async fn auth(State(st): State<AppState>, headers: HeaderMap, req: Request, next: Next) -> Response {
+async fn auth(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    req: Request,
+    next: Next,
+) -> Response {
     let ok = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
         .is_some_and(|t| t == st.token);
     if !ok {
-        return Error(StatusCode::UNAUTHORIZED, "unauthorized", "missing or wrong bearer token (see api.json in the node's home)".into()).into_response();
+        return Error(
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+            "missing or wrong bearer token (see api.json in the node's home)".into(),
+        )
+        .into_response();
     }
     next.run(req).await
 }
@@ -104,13 +129,32 @@ async fn status(State(st): State<AppState>) -> ApiResult<Status> {
             let roster = l.roster();
             let me = e.id();
             let heads = l.heads();
-            let name_of = |a: &AgencyId| roster.member(a).map(|m| m.profile.name.clone()).unwrap_or_default();
+            let name_of = |a: &AgencyId| {
+                roster
+                    .member(a)
+                    .map(|m| m.profile.name.clone())
+                    .unwrap_or_default()
+            };
             let peers = v
                 .peers
                 .iter()
                 .map(|(a, s)| {
-                    let lag = e.peer_known(a).map_or(0, |k| heads.iter().map(|(d, n)| n.saturating_sub(k.get(d).copied().unwrap_or(0))).sum());
-                    PeerStatus { agency: *a, name: name_of(a), connected: s.connected, lag, messages_in: s.messages_in, messages_out: s.messages_out, refused: s.refused, last_seen: s.last_seen }
+                    let lag = e.peer_known(a).map_or(0, |k| {
+                        heads
+                            .iter()
+                            .map(|(d, n)| n.saturating_sub(k.get(d).copied().unwrap_or(0)))
+                            .sum()
+                    });
+                    PeerStatus {
+                        agency: *a,
+                        name: name_of(a),
+                        connected: s.connected,
+                        lag,
+                        messages_in: s.messages_in,
+                        messages_out: s.messages_out,
+                        refused: s.refused,
+                        last_seen: s.last_seen,
+                    }
                 })
                 .collect();
             let (refusals, refused_total) = l.refusals();
@@ -129,6 +173,7 @@ async fn status(State(st): State<AppState>) -> ApiResult<Status> {
                 resources: l.index().resources.len(),
                 bookings: l.index().requests.len(),
                 started: v.started,
+                transport_peers: v.transport_peers.clone(),
             })
         })
         .await
@@ -142,7 +187,10 @@ struct ResourceFilter {
     owner: Option<AgencyId>,
 }
 
-async fn resources(State(st): State<AppState>, Query(f): Query<ResourceFilter>) -> ApiResult<Vec<Resource>> {
+async fn resources(
+    State(st): State<AppState>,
+    Query(f): Query<ResourceFilter>,
+) -> ApiResult<Vec<Resource>> {
     let kind: Option<ResourceKind> = f.kind.map(|k| k.parse().unwrap_or(ResourceKind::Other(k)));
     st.node
         .read(move |v| {
@@ -155,7 +203,11 @@ async fn resources(State(st): State<AppState>, Query(f): Query<ResourceFilter>) 
                     .values()
                     .filter(|r| kind.as_ref().is_none_or(|k| *k == r.kind))
                     .filter(|r| f.owner.is_none_or(|o| o == r.id.owner))
-                    .filter(|r| city.as_ref().is_none_or(|c| r.location.city.zh == *c || r.location.city.en.to_lowercase() == *c))
+                    .filter(|r| {
+                        city.as_ref().is_none_or(|c| {
+                            r.location.city.zh == *c || r.location.city.en.to_lowercase() == *c
+                        })
+                    })
                     .cloned()
                     .collect(),
             )
@@ -165,7 +217,9 @@ async fn resources(State(st): State<AppState>, Query(f): Query<ResourceFilter>) 
 }
 
 async fn put_resource(State(st): State<AppState>, Json(r): Json<Resource>) -> ApiResult<Resource> {
-    st.node.local(LocalOp::PutResource(Box::new(r.clone()))).await?;
+    st.node
+        .local(LocalOp::PutResource(Box::new(r.clone())))
+        .await?;
     Ok(Json(r))
 }
 
@@ -174,14 +228,23 @@ struct ResourceQ {
     resource: ResourceId,
 }
 
-async fn calendar(State(st): State<AppState>, Query(q): Query<ResourceQ>) -> ApiResult<crdt_model::calendar::ResourceCalendar> {
+async fn calendar(
+    State(st): State<AppState>,
+    Query(q): Query<ResourceQ>,
+) -> ApiResult<crdt_model::calendar::ResourceCalendar> {
     let rid = q.resource.clone();
     st.node
         .read(move |v| v.engine.calendar(&rid).cloned())
         .await
         .ok_or_else(gone)?
         .map(Json)
-        .ok_or_else(|| Error(StatusCode::NOT_FOUND, "unknown_resource", format!("unknown resource {}", q.resource)))
+        .ok_or_else(|| {
+            Error(
+                StatusCode::NOT_FOUND,
+                "unknown_resource",
+                format!("unknown resource {}", q.resource),
+            )
+        })
 }
 
 #[derive(Deserialize)]
@@ -193,7 +256,10 @@ struct BookingFilter {
     pending: bool,
 }
 
-async fn bookings(State(st): State<AppState>, Query(f): Query<BookingFilter>) -> ApiResult<Vec<Booking>> {
+async fn bookings(
+    State(st): State<AppState>,
+    Query(f): Query<BookingFilter>,
+) -> ApiResult<Vec<Booking>> {
     st.node
         .read(move |v| {
             let me = v.engine.id();
@@ -204,7 +270,11 @@ async fn bookings(State(st): State<AppState>, Query(f): Query<BookingFilter>) ->
                 .filter(|(r, _)| f.resource.as_ref().is_none_or(|x| x == *r))
                 .flat_map(|(_, c)| c.all().cloned())
                 .filter(|b| !f.mine || b.id.requester == me)
-                .filter(|b| !f.pending || (matches!(b.status, crdt_model::booking::Status::Tentative { .. }) && b.resource.owner == me))
+                .filter(|b| {
+                    !f.pending
+                        || (matches!(b.status, crdt_model::booking::Status::Tentative { .. })
+                            && b.resource.owner == me)
+                })
                 .collect();
             out.sort_by(|a, b| (a.terms.start, &a.id).cmp(&(b.terms.start, &b.id)));
             Json(out)
@@ -225,32 +295,71 @@ async fn booking(State(st): State<AppState>, Query(q): Query<BookingQ>) -> ApiRe
         .await
         .ok_or_else(gone)?
         .map(Json)
-        .ok_or_else(|| Error(StatusCode::NOT_FOUND, "unknown_booking", format!("unknown booking {}", q.id)))
+        .ok_or_else(|| {
+            Error(
+                StatusCode::NOT_FOUND,
+                "unknown_booking",
+                format!("unknown booking {}", q.id),
+            )
+        })
 }
 
 fn booking_of(o: LocalOutcome) -> Result<Json<Booking>, Error> {
     match o {
         LocalOutcome::Booking(b) => Ok(Json(*b)),
-        LocalOutcome::Catalog => Err(Error(StatusCode::INTERNAL_SERVER_ERROR, "internal", "unexpected outcome".into())),
+        LocalOutcome::Catalog => Err(Error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "unexpected outcome".into(),
+        )),
     }
 }
 
 async fn book(State(st): State<AppState>, Json(r): Json<BookRequest>) -> ApiResult<Booking> {
-    let op = LocalOp::Book { resource: r.resource, start: r.start, end: r.end, quantity: r.quantity, contact: r.contact, purpose: r.purpose };
+    let op = LocalOp::Book {
+        resource: r.resource,
+        start: r.start,
+        end: r.end,
+        quantity: r.quantity,
+        contact: r.contact,
+        purpose: r.purpose,
+    };
     booking_of(st.node.local(op).await?)
 }
 
 async fn cancel(State(st): State<AppState>, Json(r): Json<CancelRequest>) -> ApiResult<Booking> {
-    booking_of(st.node.local(LocalOp::Cancel { booking: r.booking, reason: r.reason }).await?)
+    booking_of(
+        st.node
+            .local(LocalOp::Cancel {
+                booking: r.booking,
+                reason: r.reason,
+            })
+            .await?,
+    )
 }
 
 async fn decide(State(st): State<AppState>, Json(r): Json<DecideRequest>) -> ApiResult<Booking> {
-    booking_of(st.node.local(LocalOp::Decide { booking: r.booking, approve: r.approve, reason: r.reason }).await?)
+    booking_of(
+        st.node
+            .local(LocalOp::Decide {
+                booking: r.booking,
+                approve: r.approve,
+                reason: r.reason,
+            })
+            .await?,
+    )
 }
 
-async fn slots(State(st): State<AppState>, Json(mut q): Json<SlotQuery>) -> ApiResult<Vec<crdt_model::availability::Candidate>> {
+async fn slots(
+    State(st): State<AppState>,
+    Json(mut q): Json<SlotQuery>,
+) -> ApiResult<Vec<crdt_model::availability::Candidate>> {
     if q.to <= q.from || q.duration_minutes == 0 || q.quantity == 0 {
-        return Err(Error(StatusCode::BAD_REQUEST, "bad_request", "need from < to, duration ≥ 1 and quantity ≥ 1".into()));
+        return Err(Error(
+            StatusCode::BAD_REQUEST,
+            "bad_request",
+            "need from < to, duration ≥ 1 and quantity ≥ 1".into(),
+        ));
     }
     q.limit = q.limit.clamp(1, 200);
     st.node
@@ -264,14 +373,31 @@ async fn slots(State(st): State<AppState>, Json(mut q): Json<SlotQuery>) -> ApiR
 
 async fn members(State(st): State<AppState>) -> ApiResult<Vec<MemberEntry>> {
     st.node
-        .read(|v| Json(v.engine.ledger().roster().members().iter().map(|(a, m)| MemberEntry { agency: *a, member: m.clone() }).collect()))
+        .read(|v| {
+            Json(
+                v.engine
+                    .ledger()
+                    .roster()
+                    .members()
+                    .iter()
+                    .map(|(a, m)| MemberEntry {
+                        agency: *a,
+                        member: m.clone(),
+                    })
+                    .collect(),
+            )
+        })
         .await
         .ok_or_else(gone)
 }
 
-async fn invite(State(st): State<AppState>, Json(r): Json<InviteRequest>) -> ApiResult<InviteResponse> {
+async fn invite(
+    State(st): State<AppState>,
+    Json(r): Json<InviteRequest>,
+) -> ApiResult<InviteResponse> {
     let now = Timestamp::now();
-    let expires_ms = now.as_millisecond() + i64::from(r.expires_hours.clamp(1, 24 * 365)) * 3_600_000;
+    let expires_ms =
+        now.as_millisecond() + i64::from(r.expires_hours.clamp(1, 24 * 365)) * 3_600_000;
     let key = st.key.clone();
     let secret = crate::config::random_secret();
     let role = r.role;
@@ -280,26 +406,60 @@ async fn invite(State(st): State<AppState>, Json(r): Json<InviteRequest>) -> Api
     let inv = st
         .node
         .read(move |v| {
-            let mut boot: Vec<String> = v.listen.iter().map(|a| a.to_string()).filter(|a| !a.starts_with("/ip4/0.0.0.0")).collect();
+            let mut boot: Vec<String> = v
+                .listen
+                .iter()
+                .map(|a| a.to_string())
+                .filter(|a| !a.starts_with("/ip4/0.0.0.0"))
+                .collect();
             boot.extend(extra);
-            let hlc = crdt_model::hlc::Hlc { wall_ms: now.as_millisecond(), counter: 0 };
-            bootstrap::invite::Invitation::issue(v.engine.ledger().roster(), &key, &agency, role, expires_ms, hlc, secret, boot)
+            let hlc = crdt_model::hlc::Hlc {
+                wall_ms: now.as_millisecond(),
+                counter: 0,
+            };
+            let terms = bootstrap::invite::Terms {
+                name: agency,
+                role,
+                expires_ms,
+                bootstrap: boot,
+            };
+            bootstrap::invite::Invitation::issue(
+                v.engine.ledger().roster(),
+                &key,
+                terms,
+                hlc,
+                secret,
+            )
         })
         .await
         .ok_or_else(gone)?
         .map_err(|e| Error(StatusCode::FORBIDDEN, "not_allowed", e.to_string()))?;
     st.node.add_roster(vec![inv.invite.clone()]).await;
-    let expires = Timestamp::from_millisecond(expires_ms).map_err(|e| Error(StatusCode::BAD_REQUEST, "bad_request", e.to_string()))?;
-    let _ = Role::Member;
-    Ok(Json(InviteResponse { token: inv.to_token(), expires }))
+    let expires = Timestamp::from_millisecond(expires_ms)
+        .map_err(|e| Error(StatusCode::BAD_REQUEST, "bad_request", e.to_string()))?;
+    Ok(Json(InviteResponse {
+        token: inv.to_token(),
+        expires,
+    }))
 }
 
-async fn revoke(State(st): State<AppState>, Json(r): Json<RevokeRequest>) -> ApiResult<serde_json::Value> {
-    st.node.roster(RosterAction::Revoke { agency: r.agency, reason: r.reason, cutoffs: Default::default() }).await?;
+async fn revoke(
+    State(st): State<AppState>,
+    Json(r): Json<RevokeRequest>,
+) -> ApiResult<serde_json::Value> {
+    st.node
+        .roster(RosterAction::Revoke {
+            agency: r.agency,
+            reason: r.reason,
+            cutoffs: Default::default(),
+        })
+        .await?;
     Ok(Json(serde_json::json!({"revoked": r.agency})))
 }
 
-async fn events(State(st): State<AppState>) -> Sse<impl Stream<Item = Result<SseEvent, Infallible>>> {
+async fn events(
+    State(st): State<AppState>,
+) -> Sse<impl Stream<Item = Result<SseEvent, Infallible>>> {
     let rx = st.node.subscribe();
     let stream = futures::stream::unfold(rx, |mut rx| async move {
         loop {
@@ -328,6 +488,16 @@ async fn ics_feed(State(st): State<AppState>, Query(q): Query<IcsQ>) -> Result<R
         .read(move |v| ics::render(v.engine, q.resource.as_ref(), q.agency.as_ref()))
         .await
         .ok_or_else(gone)?
-        .ok_or_else(|| Error(StatusCode::NOT_FOUND, "unknown_resource", "unknown resource".into()))?;
-    Ok(([(header::CONTENT_TYPE, "text/calendar; charset=utf-8")], text).into_response())
+        .ok_or_else(|| {
+            Error(
+                StatusCode::NOT_FOUND,
+                "unknown_resource",
+                "unknown resource".into(),
+            )
+        })?;
+    Ok((
+        [(header::CONTENT_TYPE, "text/calendar; charset=utf-8")],
+        text,
+    )
+        .into_response())
 }

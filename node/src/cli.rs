@@ -45,6 +45,7 @@ pub struct Cli {
 
 /// Commands.
 #[derive(Debug, Subcommand)]
+#[allow(clippy::large_enum_variant)]
 pub enum Cmd {
     /// Run the node daemon in the foreground.
     Run {
@@ -240,7 +241,7 @@ pub enum NetworkCmd {
 #[derive(Debug, Subcommand)]
 pub enum ResourceCmd {
     /// Publish (or replace) a resource.
-    Add(ResourceArgs),
+    Add(Box<ResourceArgs>),
     /// Retire a resource: no new bookings, history kept.
     Retire {
         /// Resource id (OWNER/LOCAL or LOCAL).
@@ -376,36 +377,67 @@ impl ResourceArgs {
             "required" | "manual" => Approval::Required,
             other => bail!("--approval: expected auto or required, got {other:?}"),
         };
-        TimeZone::get(&self.tz).map_err(|_| anyhow::anyhow!("--tz: unknown time zone {:?}", self.tz))?;
+        TimeZone::get(&self.tz)
+            .map_err(|_| anyhow::anyhow!("--tz: unknown time zone {:?}", self.tz))?;
         let opening = match &self.open {
             None => None,
             Some(s) => {
-                let (a, b) = s.split_once('-').ok_or_else(|| anyhow::anyhow!("--open: expected HH:MM-HH:MM"))?;
-                let open: Time = a.trim().parse().map_err(|_| anyhow::anyhow!("--open: bad time {a:?}"))?;
-                let close: Time = b.trim().parse().map_err(|_| anyhow::anyhow!("--open: bad time {b:?}"))?;
+                let (a, b) = s
+                    .split_once('-')
+                    .ok_or_else(|| anyhow::anyhow!("--open: expected HH:MM-HH:MM"))?;
+                let open: Time = a
+                    .trim()
+                    .parse()
+                    .map_err(|_| anyhow::anyhow!("--open: bad time {a:?}"))?;
+                let close: Time = b
+                    .trim()
+                    .parse()
+                    .map_err(|_| anyhow::anyhow!("--open: bad time {b:?}"))?;
                 if close <= open {
                     bail!("--open: closing time must be after opening time");
                 }
-                Some(OpeningHours { days: parse_days(&self.days)?, open, close })
+                Some(OpeningHours {
+                    days: parse_days(&self.days)?,
+                    open,
+                    close,
+                })
             }
         };
         let sharing = match self.share.as_str() {
             "all" => Sharing::AllMembers,
             "owner" => Sharing::OwnerOnly,
             list => Sharing::Agencies(
-                list.split(',').map(|s| s.trim().parse::<AgencyId>().map_err(|e| anyhow::anyhow!("--share: {e}"))).collect::<Result<_, _>>()?,
+                list.split(',')
+                    .map(|s| {
+                        s.trim()
+                            .parse::<AgencyId>()
+                            .map_err(|e| anyhow::anyhow!("--share: {e}"))
+                    })
+                    .collect::<Result<_, _>>()?,
             ),
         };
         let attributes = self
             .attr
             .iter()
-            .map(|kv| kv.split_once('=').map(|(k, v)| (k.to_string(), v.to_string())).ok_or_else(|| anyhow::anyhow!("--attr: expected key=value, got {kv:?}")))
+            .map(|kv| {
+                kv.split_once('=')
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+                    .ok_or_else(|| anyhow::anyhow!("--attr: expected key=value, got {kv:?}"))
+            })
             .collect::<Result<_, _>>()?;
         Ok(Resource {
             id,
-            kind: self.kind.parse().unwrap_or(ResourceKind::Other(self.kind.clone())),
+            kind: self
+                .kind
+                .parse()
+                .unwrap_or(ResourceKind::Other(self.kind.clone())),
             name: Text::new(&self.name, &self.name_en),
-            location: Location { city: Text::new(&self.city, &self.city_en), site: self.site.clone(), building: self.building.clone(), floor: self.floor.clone() },
+            location: Location {
+                city: Text::new(&self.city, &self.city_en),
+                site: self.site.clone(),
+                building: self.building.clone(),
+                floor: self.floor.clone(),
+            },
             capacity,
             features: self.feature.iter().cloned().collect(),
             attributes,
@@ -431,7 +463,10 @@ fn parse_days(s: &str) -> anyhow::Result<BTreeSet<u8>> {
         let bad = || anyhow::anyhow!("--days: expected e.g. 1-5 or 1,3,5 (1 = Monday), got {s:?}");
         match part.split_once('-') {
             Some((a, b)) => {
-                let (a, b): (u8, u8) = (a.trim().parse().map_err(|_| bad())?, b.trim().parse().map_err(|_| bad())?);
+                let (a, b): (u8, u8) = (
+                    a.trim().parse().map_err(|_| bad())?,
+                    b.trim().parse().map_err(|_| bad())?,
+                );
                 if !(1..=7).contains(&a) || !(1..=7).contains(&b) || a > b {
                     return Err(bad());
                 }
@@ -452,7 +487,10 @@ fn parse_days(s: &str) -> anyhow::Result<BTreeSet<u8>> {
 /// The zone civil times on the command line are read in: `$TZ` when set,
 /// else the product default Asia/Shanghai.
 pub fn cli_zone() -> TimeZone {
-    std::env::var("TZ").ok().and_then(|z| TimeZone::get(z.trim_start_matches(':')).ok()).unwrap_or_else(|| TimeZone::get(DEFAULT_TZ).unwrap_or(TimeZone::UTC))
+    std::env::var("TZ")
+        .ok()
+        .and_then(|z| TimeZone::get(z.trim_start_matches(':')).ok())
+        .unwrap_or_else(|| TimeZone::get(DEFAULT_TZ).unwrap_or(TimeZone::UTC))
 }
 
 /// Parses a time: RFC 3339, or `YYYY-MM-DDTHH:MM[:SS]` / `YYYY-MM-DD` in [`cli_zone`].
@@ -468,9 +506,17 @@ pub fn parse_time_in(field: &str, s: &str, tz: &TimeZone) -> anyhow::Result<Time
     let tz = tz.clone();
     let dt = s
         .parse::<jiff::civil::DateTime>()
-        .or_else(|_| s.parse::<jiff::civil::Date>().map(|d| d.to_datetime(Time::midnight())))
-        .map_err(|_| anyhow::anyhow!("{field}: {s:?} is not a time (use 2026-12-01T09:00 or RFC 3339)"))?;
-    Ok(dt.to_zoned(tz).map_err(|e| anyhow::anyhow!("{field}: {e}"))?.timestamp())
+        .or_else(|_| {
+            s.parse::<jiff::civil::Date>()
+                .map(|d| d.to_datetime(Time::midnight()))
+        })
+        .map_err(|_| {
+            anyhow::anyhow!("{field}: {s:?} is not a time (use 2026-12-01T09:00 or RFC 3339)")
+        })?;
+    Ok(dt
+        .to_zoned(tz)
+        .map_err(|e| anyhow::anyhow!("{field}: {e}"))?
+        .timestamp())
 }
 
 /// Parses `2h`, `90m`, `7d`, `1h30m` into minutes.
@@ -504,12 +550,22 @@ pub fn parse_minutes(field: &str, s: &str) -> anyhow::Result<u32> {
 /// Entry point of the binary.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    let filter = if matches!(cli.cmd, Cmd::Run { .. }) { "info" } else { "warn" };
+    let filter = if matches!(cli.cmd, Cmd::Run { .. }) {
+        "info"
+    } else {
+        "warn"
+    };
     tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(filter)))
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(filter)),
+        )
         .with_writer(std::io::stderr)
         .init();
-    let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("error: cannot start the runtime: {e}");
@@ -546,14 +602,30 @@ impl Out {
 /// Pads to a display width (Chinese characters take two cells).
 fn pad(s: &str, width: usize) -> String {
     let w = UnicodeWidthStr::width(s);
-    if w >= width { s.to_string() } else { format!("{s}{}", " ".repeat(width - w)) }
+    if w >= width {
+        s.to_string()
+    } else {
+        format!("{s}{}", " ".repeat(width - w))
+    }
 }
 
 fn table(rows: &[Vec<String>]) {
     let cols = rows.iter().map(Vec::len).max().unwrap_or(0);
-    let widths: Vec<usize> = (0..cols).map(|c| rows.iter().filter_map(|r| r.get(c)).map(|s| UnicodeWidthStr::width(s.as_str())).max().unwrap_or(0)).collect();
+    let widths: Vec<usize> = (0..cols)
+        .map(|c| {
+            rows.iter()
+                .filter_map(|r| r.get(c))
+                .map(|s| UnicodeWidthStr::width(s.as_str()))
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
     for r in rows {
-        let line: Vec<String> = r.iter().enumerate().map(|(i, s)| pad(s, widths[i])).collect();
+        let line: Vec<String> = r
+            .iter()
+            .enumerate()
+            .map(|(i, s)| pad(s, widths[i]))
+            .collect();
         println!("{}", line.join("  ").trim_end());
     }
 }
@@ -565,7 +637,9 @@ fn local(t: Timestamp, tz: &str) -> String {
 
 fn status_text(out: &Out, s: &BStatus) -> String {
     match s {
-        BStatus::Rejected { reason, .. } => format!("{}: {}", out.text(&s.text()), out.text(reason)),
+        BStatus::Rejected { reason, .. } => {
+            format!("{}: {}", out.text(&s.text()), out.text(reason))
+        }
         _ => out.text(&s.text()).to_string(),
     }
 }
@@ -573,11 +647,26 @@ fn status_text(out: &Out, s: &BStatus) -> String {
 fn print_booking(out: &Out, b: &Booking) {
     println!("{} {}", out.t("预约", "booking"), b.id);
     println!("  {}: {}", out.t("资源", "resource"), b.resource);
-    println!("  {}: {} → {}", out.t("时间", "time"), local(b.terms.start, DEFAULT_TZ), local(b.terms.end, DEFAULT_TZ));
-    println!("  {}: {}", out.t("状态", "status"), status_text(out, &b.status));
+    println!(
+        "  {}: {} → {}",
+        out.t("时间", "time"),
+        local(b.terms.start, DEFAULT_TZ),
+        local(b.terms.end, DEFAULT_TZ)
+    );
+    println!(
+        "  {}: {}",
+        out.t("状态", "status"),
+        status_text(out, &b.status)
+    );
     if let BStatus::Rejected { alternatives, .. } = &b.status {
         for a in alternatives {
-            println!("  {}: {} {} → {}", out.t("备选", "alternative"), a.resource, local(a.start, DEFAULT_TZ), local(a.end, DEFAULT_TZ));
+            println!(
+                "  {}: {} {} → {}",
+                out.t("备选", "alternative"),
+                a.resource,
+                local(a.start, DEFAULT_TZ),
+                local(a.end, DEFAULT_TZ)
+            );
         }
     }
 }
@@ -590,19 +679,64 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
     };
     let out = Out { json: cli.json, zh };
     match cli.cmd {
-        Cmd::Run { listen, api, peer, no_mdns } => crate::daemon::run(home, crate::daemon::RunFlags { listen, api, peers: peer, no_mdns }).await,
-        Cmd::Network(NetworkCmd::Create { name, agency, agency_en, city, city_en }) => {
-            let (network, id) = crate::daemon::create_network(&home, &name, Text::new(agency, agency_en), Text::new(city, city_en))?;
+        Cmd::Run {
+            listen,
+            api,
+            peer,
+            no_mdns,
+        } => {
+            crate::daemon::run(
+                home,
+                crate::daemon::RunFlags {
+                    listen,
+                    api,
+                    peers: peer,
+                    no_mdns,
+                },
+            )
+            .await
+        }
+        Cmd::Network(NetworkCmd::Create {
+            name,
+            agency,
+            agency_en,
+            city,
+            city_en,
+        }) => {
+            let (network, id) = crate::daemon::create_network(
+                &home,
+                &name,
+                Text::new(agency, agency_en),
+                Text::new(city, city_en),
+            )?;
             if out.json {
-                return out.json(&serde_json::json!({"network": network, "agency": id, "home": home.dir()}));
+                return out.json(
+                    &serde_json::json!({"network": network, "agency": id, "home": home.dir()}),
+                );
             }
             println!("{}: {network}", out.t("网络已创建", "network created"));
             println!("{}: {id}", out.t("本单位", "this agency"));
             println!("{}", out.t("下一步: tongchou run", "next: tongchou run"));
             Ok(())
         }
-        Cmd::Join { token, agency, agency_en, city, city_en, bootstrap, timeout } => {
-            let network = crate::daemon::join(&home, &token, Text::new(agency, agency_en), Text::new(city, city_en), bootstrap, Duration::from_secs(timeout)).await?;
+        Cmd::Join {
+            token,
+            agency,
+            agency_en,
+            city,
+            city_en,
+            bootstrap,
+            timeout,
+        } => {
+            let network = crate::daemon::join(
+                &home,
+                &token,
+                Text::new(agency, agency_en),
+                Text::new(city, city_en),
+                bootstrap,
+                Duration::from_secs(timeout),
+            )
+            .await?;
             if out.json {
                 return out.json(&serde_json::json!({"network": network, "joined": true}));
             }
@@ -621,33 +755,92 @@ async fn client_command(cmd: Cmd, home: &Home, out: &Out) -> anyhow::Result<()> 
             if out.json {
                 return out.json(&s);
             }
-            println!("{}: {} ({})", out.t("本单位", "agency"), out.text(&s.name), s.agency);
-            println!("{}: {} ({})", out.t("网络", "network"), s.network_name, s.network);
+            println!(
+                "{}: {} ({})",
+                out.t("本单位", "agency"),
+                out.text(&s.name),
+                s.agency
+            );
+            println!(
+                "{}: {} ({})",
+                out.t("网络", "network"),
+                s.network_name,
+                s.network
+            );
             for l in &s.listen {
                 println!("{}: {l}", out.t("监听", "listening"));
             }
-            println!("{}: {} / {} {} / {} {}", out.t("文档/变更", "docs/changes"), s.docs.len(), s.changes, out.t("资源", "resources"), s.resources, out.t("预约", "bookings"));
-            println!("{}: {}  {}: {}", out.t("待处理", "pending"), s.pending.len(), out.t("已拒收", "refused"), s.refused_total);
-            let mut rows = vec![vec![out.t("对等节点", "peer").into(), out.t("连接", "connected").into(), out.t("落后", "lag").into(), out.t("收/发", "in/out").into(), out.t("拒收", "refused").into()]];
+            println!(
+                "{}: {} / {} {} / {} {}",
+                out.t("文档/变更", "docs/changes"),
+                s.docs.len(),
+                s.changes,
+                out.t("资源", "resources"),
+                s.resources,
+                out.t("预约", "bookings")
+            );
+            println!(
+                "{}: {}  {}: {}",
+                out.t("待处理", "pending"),
+                s.pending.len(),
+                out.t("已拒收", "refused"),
+                s.refused_total
+            );
+            let mut rows = vec![vec![
+                out.t("对等节点", "peer").into(),
+                out.t("连接", "connected").into(),
+                out.t("落后", "lag").into(),
+                out.t("收/发", "in/out").into(),
+                out.t("拒收", "refused").into(),
+            ]];
             for p in &s.peers {
-                rows.push(vec![out.text(&p.name).to_string(), if p.connected { "✓".into() } else { "✗".into() }, p.lag.to_string(), format!("{}/{}", p.messages_in, p.messages_out), p.refused.to_string()]);
+                rows.push(vec![
+                    out.text(&p.name).to_string(),
+                    if p.connected {
+                        "✓".into()
+                    } else {
+                        "✗".into()
+                    },
+                    p.lag.to_string(),
+                    format!("{}/{}", p.messages_in, p.messages_out),
+                    p.refused.to_string(),
+                ]);
             }
             table(&rows);
             Ok(())
         }
-        Cmd::Invite { agency, role, expires, bootstrap } => {
+        Cmd::Invite {
+            agency,
+            role,
+            expires,
+            bootstrap,
+        } => {
             let role = match role.as_str() {
                 "member" => Role::Member,
                 "admin" => Role::Admin,
                 other => bail!("--role: expected member or admin, got {other:?}"),
             };
             let hours = parse_minutes("--expires", &expires)?.div_ceil(60);
-            let r: InviteResponse = c.post("/api/v1/invite", &InviteRequest { agency, role, expires_hours: hours, bootstrap }).await?;
+            let r: InviteResponse = c
+                .post(
+                    "/api/v1/invite",
+                    &InviteRequest {
+                        agency,
+                        role,
+                        expires_hours: hours,
+                        bootstrap,
+                    },
+                )
+                .await?;
             if out.json {
                 return out.json(&r);
             }
             println!("{}", r.token);
-            eprintln!("{} {}", out.t("一次性邀请，有效期至", "one-time invitation, valid until"), r.expires);
+            eprintln!(
+                "{} {}",
+                out.t("一次性邀请，有效期至", "one-time invitation, valid until"),
+                r.expires
+            );
             Ok(())
         }
         Cmd::Members => {
@@ -655,20 +848,42 @@ async fn client_command(cmd: Cmd, home: &Home, out: &Out) -> anyhow::Result<()> 
             if out.json {
                 return out.json(&m);
             }
-            let mut rows = vec![vec![out.t("单位", "agency").into(), out.t("城市", "city").into(), out.t("角色", "role").into(), out.t("状态", "status").into(), "id".into()]];
+            let mut rows = vec![vec![
+                out.t("单位", "agency").into(),
+                out.t("城市", "city").into(),
+                out.t("角色", "role").into(),
+                out.t("状态", "status").into(),
+                "id".into(),
+            ]];
             for e in &m {
                 let status = match &e.member.status {
-                    crdt_model::membership::MemberStatus::Active => out.t("正常", "active").to_string(),
-                    crdt_model::membership::MemberStatus::Revoked { reason, .. } => format!("{} {reason}", out.t("已撤销", "revoked")),
+                    crdt_model::membership::MemberStatus::Active => {
+                        out.t("正常", "active").to_string()
+                    }
+                    crdt_model::membership::MemberStatus::Revoked { reason, .. } => {
+                        format!("{} {reason}", out.t("已撤销", "revoked"))
+                    }
                 };
-                let role = if e.member.role == Role::Admin { out.t("管理员", "admin") } else { out.t("成员", "member") };
-                rows.push(vec![out.text(&e.member.profile.name).into(), out.text(&e.member.profile.city).into(), role.into(), status, e.agency.to_string()]);
+                let role = if e.member.role == Role::Admin {
+                    out.t("管理员", "admin")
+                } else {
+                    out.t("成员", "member")
+                };
+                rows.push(vec![
+                    out.text(&e.member.profile.name).into(),
+                    out.text(&e.member.profile.city).into(),
+                    role.into(),
+                    status,
+                    e.agency.to_string(),
+                ]);
             }
             table(&rows);
             Ok(())
         }
         Cmd::Revoke { agency, reason } => {
-            let v: serde_json::Value = c.post("/api/v1/revoke", &RevokeRequest { agency, reason }).await?;
+            let v: serde_json::Value = c
+                .post("/api/v1/revoke", &RevokeRequest { agency, reason })
+                .await?;
             if out.json {
                 return out.json(&v);
             }
@@ -687,9 +902,18 @@ async fn client_command(cmd: Cmd, home: &Home, out: &Out) -> anyhow::Result<()> 
                     println!("{}: {}", out.t("已发布", "published"), r.id);
                 }
                 ResourceCmd::Retire { id } => {
-                    let rid: ResourceId = if id.contains('/') { id.parse().map_err(|e| anyhow::anyhow!("{e}"))? } else { ResourceId::new(s.agency, &id).map_err(|e| anyhow::anyhow!("{e}"))? };
-                    let list: Vec<Resource> = c.get("/api/v1/resources", &[("owner", s.agency.to_string())]).await?;
-                    let mut r = list.into_iter().find(|r| r.id == rid).ok_or_else(|| anyhow::anyhow!("unknown resource {rid}"))?;
+                    let rid: ResourceId = if id.contains('/') {
+                        id.parse().map_err(|e| anyhow::anyhow!("{e}"))?
+                    } else {
+                        ResourceId::new(s.agency, &id).map_err(|e| anyhow::anyhow!("{e}"))?
+                    };
+                    let list: Vec<Resource> = c
+                        .get("/api/v1/resources", &[("owner", s.agency.to_string())])
+                        .await?;
+                    let mut r = list
+                        .into_iter()
+                        .find(|r| r.id == rid)
+                        .ok_or_else(|| anyhow::anyhow!("unknown resource {rid}"))?;
                     r.retired = true;
                     let _: Resource = c.put("/api/v1/resources", &r).await?;
                     println!("{}: {rid}", out.t("已停用", "retired"));
@@ -699,12 +923,17 @@ async fn client_command(cmd: Cmd, home: &Home, out: &Out) -> anyhow::Result<()> 
                     struct File {
                         resource: Vec<ResourceArgs>,
                     }
-                    let text = std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;
-                    let f: File = toml::from_str(&text).with_context(|| format!("parsing {}", file.display()))?;
+                    let text = std::fs::read_to_string(&file)
+                        .with_context(|| format!("reading {}", file.display()))?;
+                    let f: File = toml::from_str(&text)
+                        .with_context(|| format!("parsing {}", file.display()))?;
                     let (mut ok, mut bad) = (0, Vec::new());
                     for (i, a) in f.resource.iter().enumerate() {
                         let res = match a.build(s.agency) {
-                            Ok(r) => c.put::<_, Resource>("/api/v1/resources", &r).await.map(|_| ()),
+                            Ok(r) => c
+                                .put::<_, Resource>("/api/v1/resources", &r)
+                                .await
+                                .map(|_| ()),
                             Err(e) => Err(e),
                         };
                         match res {
@@ -717,7 +946,12 @@ async fn client_command(cmd: Cmd, home: &Home, out: &Out) -> anyhow::Result<()> 
                     }
                     println!("{}: {ok}", out.t("已发布", "published"));
                     for b in &bad {
-                        println!("{} {}: {}", out.t("拒绝第", "rejected row"), b["row"], b["error"]);
+                        println!(
+                            "{} {}: {}",
+                            out.t("拒绝第", "rejected row"),
+                            b["row"],
+                            b["error"]
+                        );
                     }
                     if !bad.is_empty() {
                         bail!("{} rows rejected", bad.len());
@@ -741,32 +975,76 @@ async fn client_command(cmd: Cmd, home: &Home, out: &Out) -> anyhow::Result<()> 
             if out.json {
                 return out.json(&list);
             }
-            let mut rows = vec![vec![out.t("名称", "name").into(), out.t("类型", "kind").into(), out.t("城市", "city").into(), out.t("容量", "size").into(), "id".into()]];
+            let mut rows = vec![vec![
+                out.t("名称", "name").into(),
+                out.t("类型", "kind").into(),
+                out.t("城市", "city").into(),
+                out.t("容量", "size").into(),
+                "id".into(),
+            ]];
             for r in &list {
                 let size = match r.capacity {
                     Capacity::People(n) => format!("{n}{}", out.t("人", " people")),
                     Capacity::Units(n) => format!("{n}{}", out.t("个", " units")),
                 };
-                rows.push(vec![out.text(&r.name).into(), out.text(&r.kind.label()).into(), out.text(&r.location.city).into(), size, r.id.to_string()]);
+                rows.push(vec![
+                    out.text(&r.name).into(),
+                    out.text(&r.kind.label()).into(),
+                    out.text(&r.location.city).into(),
+                    size,
+                    r.id.to_string(),
+                ]);
             }
             table(&rows);
             Ok(())
         }
-        Cmd::Book { resource, from, to, quantity, purpose, contact, wait } => {
+        Cmd::Book {
+            resource,
+            from,
+            to,
+            quantity,
+            purpose,
+            contact,
+            wait,
+        } => {
             // Civil times are read in the resource's own time zone.
-            let list: Vec<Resource> = c.get("/api/v1/resources", &[("owner", resource.owner.to_string())]).await?;
-            let tz = list.iter().find(|r| r.id == resource).map_or_else(cli_zone, Resource::tz);
+            let list: Vec<Resource> = c
+                .get(
+                    "/api/v1/resources",
+                    &[("owner", resource.owner.to_string())],
+                )
+                .await?;
+            let tz = list
+                .iter()
+                .find(|r| r.id == resource)
+                .map_or_else(cli_zone, Resource::tz);
             let start = parse_time_in("--from", &from, &tz)?;
             let end = parse_time_in("--to", &to, &tz)?;
             if end <= start {
                 bail!("--to: must be after --from");
             }
-            let mut b: Booking = c.post("/api/v1/bookings", &BookRequest { resource, start, end, quantity, contact, purpose }).await?;
+            let mut b: Booking = c
+                .post(
+                    "/api/v1/bookings",
+                    &BookRequest {
+                        resource,
+                        start,
+                        end,
+                        quantity,
+                        contact,
+                        purpose,
+                    },
+                )
+                .await?;
             if let Some(secs) = wait {
                 let deadline = std::time::Instant::now() + Duration::from_secs(secs);
-                while matches!(b.status, BStatus::Tentative { .. }) && std::time::Instant::now() < deadline {
+                while matches!(b.status, BStatus::Tentative { .. })
+                    && std::time::Instant::now() < deadline
+                {
                     tokio::time::sleep(Duration::from_millis(200)).await;
-                    b = c.get("/api/v1/booking", &[("id", b.id.to_string())]).await?;
+                    b = c
+                        .get("/api/v1/booking", &[("id", b.id.to_string())])
+                        .await?;
                 }
             }
             if out.json {
@@ -775,7 +1053,11 @@ async fn client_command(cmd: Cmd, home: &Home, out: &Out) -> anyhow::Result<()> 
             print_booking(out, &b);
             Ok(())
         }
-        Cmd::Bookings { resource, mine, pending } => {
+        Cmd::Bookings {
+            resource,
+            mine,
+            pending,
+        } => {
             let mut q = vec![("mine", mine.to_string()), ("pending", pending.to_string())];
             if let Some(r) = resource {
                 q.push(("resource", r.to_string()));
@@ -784,36 +1066,77 @@ async fn client_command(cmd: Cmd, home: &Home, out: &Out) -> anyhow::Result<()> 
             if out.json {
                 return out.json(&list);
             }
-            let mut rows = vec![vec![out.t("开始", "start").into(), out.t("结束", "end").into(), out.t("状态", "status").into(), out.t("资源", "resource").into(), "id".into()]];
+            let mut rows = vec![vec![
+                out.t("开始", "start").into(),
+                out.t("结束", "end").into(),
+                out.t("状态", "status").into(),
+                out.t("资源", "resource").into(),
+                "id".into(),
+            ]];
             for b in &list {
-                rows.push(vec![local(b.terms.start, DEFAULT_TZ), local(b.terms.end, DEFAULT_TZ), status_text(out, &b.status), b.resource.local.clone(), b.id.to_string()]);
+                rows.push(vec![
+                    local(b.terms.start, DEFAULT_TZ),
+                    local(b.terms.end, DEFAULT_TZ),
+                    status_text(out, &b.status),
+                    b.resource.local.clone(),
+                    b.id.to_string(),
+                ]);
             }
             table(&rows);
             Ok(())
         }
         Cmd::Cancel { id, reason } => {
-            let b: Booking = c.post("/api/v1/cancel", &CancelRequest { booking: id, reason }).await?;
+            let b: Booking = c
+                .post(
+                    "/api/v1/cancel",
+                    &CancelRequest {
+                        booking: id,
+                        reason,
+                    },
+                )
+                .await?;
             if out.json {
                 return out.json(&b);
             }
             print_booking(out, &b);
             Ok(())
         }
-        Cmd::Decide { id, verdict, reason } => {
+        Cmd::Decide {
+            id,
+            verdict,
+            reason,
+        } => {
             let approve = match verdict.as_str() {
                 "approve" | "confirm" | "yes" => true,
                 "reject" | "no" => false,
                 other => bail!("verdict: expected approve or reject, got {other:?}"),
             };
             let reason = reason.map(|r| Text::new(r.clone(), r));
-            let b: Booking = c.post("/api/v1/decide", &DecideRequest { booking: id, approve, reason }).await?;
+            let b: Booking = c
+                .post(
+                    "/api/v1/decide",
+                    &DecideRequest {
+                        booking: id,
+                        approve,
+                        reason,
+                    },
+                )
+                .await?;
             if out.json {
                 return out.json(&b);
             }
             print_booking(out, &b);
             Ok(())
         }
-        Cmd::Slots { duration, from, to, quantity, kind, city, feature } => {
+        Cmd::Slots {
+            duration,
+            from,
+            to,
+            quantity,
+            kind,
+            city,
+            feature,
+        } => {
             let q = SlotQuery {
                 kind: kind.map(|k| k.parse().unwrap_or(ResourceKind::Other(k))),
                 city,
@@ -832,9 +1155,19 @@ async fn client_command(cmd: Cmd, home: &Home, out: &Out) -> anyhow::Result<()> 
             if out.json {
                 return out.json(&list);
             }
-            let mut rows = vec![vec![out.t("开始", "start").into(), out.t("结束", "end").into(), out.t("资源", "resource").into(), out.t("竞争", "competing").into()]];
+            let mut rows = vec![vec![
+                out.t("开始", "start").into(),
+                out.t("结束", "end").into(),
+                out.t("资源", "resource").into(),
+                out.t("竞争", "competing").into(),
+            ]];
             for cand in &list {
-                rows.push(vec![local(cand.start, DEFAULT_TZ), local(cand.end, DEFAULT_TZ), cand.resource.to_string(), cand.competing.to_string()]);
+                rows.push(vec![
+                    local(cand.start, DEFAULT_TZ),
+                    local(cand.end, DEFAULT_TZ),
+                    cand.resource.to_string(),
+                    cand.competing.to_string(),
+                ]);
             }
             table(&rows);
             Ok(())
@@ -862,10 +1195,20 @@ mod tests {
     fn durations_and_times_parse_or_name_the_field() {
         assert_eq!(parse_minutes("--d", "1h30m").unwrap(), 90);
         assert_eq!(parse_minutes("--d", "7d").unwrap(), 7 * 1440);
-        assert!(parse_minutes("--d", "x").unwrap_err().to_string().contains("--d"));
+        assert!(
+            parse_minutes("--d", "x")
+                .unwrap_err()
+                .to_string()
+                .contains("--d")
+        );
         assert!(parse_time("--from", "2026-12-01T09:00:00+08:00").is_ok());
         assert!(parse_time("--from", "2026-12-01T09:00").is_ok());
-        assert!(parse_time("--from", "2026-13-01").unwrap_err().to_string().contains("--from"));
+        assert!(
+            parse_time("--from", "2026-13-01")
+                .unwrap_err()
+                .to_string()
+                .contains("--from")
+        );
         assert_eq!(parse_days("1-5").unwrap().len(), 5);
         assert!(parse_days("0-9").is_err());
     }

@@ -27,13 +27,21 @@ impl Client {
             .no_proxy()
             .build()
             .context("building the HTTP client")?;
-        Ok(Self { base: format!("http://{}", info.addr), token: info.token, http, home: home.dir().display().to_string() })
+        Ok(Self {
+            base: format!("http://{}", info.addr),
+            token: info.token,
+            http,
+            home: home.dir().display().to_string(),
+        })
     }
 
     async fn send<T: DeserializeOwned>(&self, req: reqwest::RequestBuilder) -> anyhow::Result<T> {
         let resp = req.bearer_auth(&self.token).send().await.map_err(|e| {
             if e.is_connect() || e.is_timeout() {
-                anyhow::anyhow!("the node in {} is not running or not answering (start it with `tongchou run`)", self.home)
+                anyhow::anyhow!(
+                    "the node in {} is not running or not answering (start it with `tongchou run`)",
+                    self.home
+                )
             } else {
                 anyhow::anyhow!("talking to the node: {e}")
             }
@@ -50,8 +58,13 @@ impl Client {
     }
 
     /// GET with query parameters.
-    pub async fn get<T: DeserializeOwned>(&self, path: &str, query: &[(&str, String)]) -> anyhow::Result<T> {
-        self.send(self.http.get(format!("{}{path}", self.base)).query(query)).await
+    pub async fn get<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        query: &[(&str, String)],
+    ) -> anyhow::Result<T> {
+        self.send(self.http.get(format!("{}{path}", self.base)).query(query))
+            .await
     }
 
     /// GET returning text.
@@ -63,7 +76,12 @@ impl Client {
             .bearer_auth(&self.token)
             .send()
             .await
-            .map_err(|_| anyhow::anyhow!("the node in {} is not running (start it with `tongchou run`)", self.home))?;
+            .map_err(|_| {
+                anyhow::anyhow!(
+                    "the node in {} is not running (start it with `tongchou run`)",
+                    self.home
+                )
+            })?;
         if !resp.status().is_success() {
             let e: ApiError = resp.json().await.context("decoding error")?;
             bail!("{} ({})", e.message, e.code);
@@ -72,12 +90,22 @@ impl Client {
     }
 
     /// POST a JSON body.
-    pub async fn post<B: Serialize, T: DeserializeOwned>(&self, path: &str, body: &B) -> anyhow::Result<T> {
-        self.send(self.http.post(format!("{}{path}", self.base)).json(body)).await
+    pub async fn post<B: Serialize, T: DeserializeOwned>(
+        &self,
+        path: &str,
+        body: &B,
+    ) -> anyhow::Result<T> {
+        self.send(self.http.post(format!("{}{path}", self.base)).json(body))
+            .await
     }
 
     /// PUT a JSON body.
-    pub async fn put<B: Serialize, T: DeserializeOwned>(&self, path: &str, body: &B) -> anyhow::Result<T> {
-        self.send(self.http.put(format!("{}{path}", self.base)).json(body)).await
+    pub async fn put<B: Serialize, T: DeserializeOwned>(
+        &self,
+        path: &str,
+        body: &B,
+    ) -> anyhow::Result<T> {
+        self.send(self.http.put(format!("{}{path}", self.base)).json(body))
+            .await
     }
 }

@@ -45,7 +45,13 @@ pub struct Config {
 
 impl Default for Config {
     fn default() -> Self {
-        Self { listen: cfg_defaults::listen(), api: cfg_defaults::api(), peers: Vec::new(), mdns: cfg_defaults::mdns(), admission: None }
+        Self {
+            listen: cfg_defaults::listen(),
+            api: cfg_defaults::api(),
+            peers: Vec::new(),
+            mdns: cfg_defaults::mdns(),
+            admission: None,
+        }
     }
 }
 
@@ -89,7 +95,9 @@ impl Home {
         if let Some(d) = std::env::var_os("XDG_DATA_HOME") {
             return PathBuf::from(d).join("tongchou");
         }
-        let home = std::env::var_os("HOME").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("."));
+        let home = std::env::var_os("HOME")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from("."));
         home.join(".local/share/tongchou")
     }
 
@@ -123,15 +131,21 @@ impl Home {
     /// Creates a new agency key (file mode 0600). Refuses to overwrite one.
     pub fn create_key(&self) -> anyhow::Result<AgencyKey> {
         if self.has_key() {
-            bail!("{} already holds an agency key; use another --home", self.dir.display());
+            bail!(
+                "{} already holds an agency key; use another --home",
+                self.dir.display()
+            );
         }
-        std::fs::create_dir_all(&self.dir).with_context(|| format!("creating {}", self.dir.display()))?;
+        std::fs::create_dir_all(&self.dir)
+            .with_context(|| format!("creating {}", self.dir.display()))?;
         let key = AgencyKey::generate(&mut os_rng());
         let mut opts = std::fs::OpenOptions::new();
         opts.write(true).create_new(true);
         #[cfg(unix)]
         std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
-        let mut f = opts.open(self.key_path()).context("writing the agency key")?;
+        let mut f = opts
+            .open(self.key_path())
+            .context("writing the agency key")?;
         f.write_all(hex(&key.secret()).as_bytes())?;
         f.sync_all()?;
         Ok(key)
@@ -140,17 +154,23 @@ impl Home {
     /// Loads the agency key.
     pub fn load_key(&self) -> anyhow::Result<AgencyKey> {
         let text = std::fs::read_to_string(self.key_path()).with_context(|| {
-            format!("no agency key in {} (run `tongchou network create` or `tongchou join` first)", self.dir.display())
+            format!(
+                "no agency key in {} (run `tongchou network create` or `tongchou join` first)",
+                self.dir.display()
+            )
         })?;
         let bytes = unhex(text.trim()).context("agency key file is corrupt")?;
-        let secret: [u8; 32] = bytes.try_into().map_err(|_| anyhow::anyhow!("agency key file is corrupt"))?;
+        let secret: [u8; 32] = bytes
+            .try_into()
+            .map_err(|_| anyhow::anyhow!("agency key file is corrupt"))?;
         Ok(AgencyKey::from_secret(&secret))
     }
 
     /// Reads the config (defaults when absent).
     pub fn config(&self) -> anyhow::Result<Config> {
         match std::fs::read_to_string(self.config_path()) {
-            Ok(s) => toml::from_str(&s).with_context(|| format!("parsing {}", self.config_path().display())),
+            Ok(s) => toml::from_str(&s)
+                .with_context(|| format!("parsing {}", self.config_path().display())),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Config::default()),
             Err(e) => Err(e).context("reading config.toml"),
         }
@@ -169,8 +189,12 @@ impl Home {
 
     /// Reads the API info of the daemon, if one ever started here.
     pub fn api(&self) -> anyhow::Result<ApiInfo> {
-        let text = std::fs::read_to_string(self.api_path())
-            .with_context(|| format!("the node in {} is not running (start it with `tongchou run`)", self.dir.display()))?;
+        let text = std::fs::read_to_string(self.api_path()).with_context(|| {
+            format!(
+                "the node in {} is not running (start it with `tongchou run`)",
+                self.dir.display()
+            )
+        })?;
         serde_json::from_str(&text).context("api.json is corrupt")
     }
 
@@ -186,7 +210,9 @@ fn write_atomic(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     opts.write(true).create(true).truncate(true);
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
-    let mut f = opts.open(&tmp).with_context(|| format!("writing {}", tmp.display()))?;
+    let mut f = opts
+        .open(&tmp)
+        .with_context(|| format!("writing {}", tmp.display()))?;
     f.write_all(bytes)?;
     f.sync_all()?;
     std::fs::rename(&tmp, path).with_context(|| format!("writing {}", path.display()))?;
@@ -202,7 +228,10 @@ fn unhex(s: &str) -> Option<Vec<u8>> {
     if !s.len().is_multiple_of(2) {
         return None;
     }
-    (0..s.len()).step_by(2).map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok()).collect()
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok())
+        .collect()
 }
 
 /// A fresh random secret from the OS.

@@ -33,10 +33,20 @@ fn open_store(home: &Home) -> anyhow::Result<SledStore> {
 }
 
 /// `tongchou network create`: a new key, a genesis roster, a config.
-pub fn create_network(home: &Home, name: &str, agency: Text, city: Text) -> anyhow::Result<(String, crdt_model::ids::AgencyId)> {
+pub fn create_network(
+    home: &Home,
+    name: &str,
+    agency: Text,
+    city: Text,
+) -> anyhow::Result<(String, crdt_model::ids::AgencyId)> {
     let key = home.create_key()?;
-    let profile = AgencyProfile { id: key.id(), name: agency, city };
-    let (roster, genesis) = bootstrap::genesis::create_network(&key, name, profile, Timestamp::now().as_millisecond());
+    let profile = AgencyProfile {
+        id: key.id(),
+        name: agency,
+        city,
+    };
+    let (roster, genesis) =
+        bootstrap::genesis::create_network(&key, name, profile, Timestamp::now().as_millisecond());
     let store = open_store(home)?;
     store.put_roster(&[genesis])?;
     store.flush()?;
@@ -59,15 +69,25 @@ pub async fn run(home: Home, flags: RunFlags) -> anyhow::Result<()> {
         cfg.mdns = false;
     }
     let store = open_store(&home)?;
-    let api_addr: SocketAddr = cfg.api.parse().with_context(|| format!("bad API address {}", cfg.api))?;
+    let api_addr: SocketAddr = cfg
+        .api
+        .parse()
+        .with_context(|| format!("bad API address {}", cfg.api))?;
     if !api_addr.ip().is_loopback() {
         bail!("the API may only listen on 127.0.0.1 (got {api_addr})");
     }
-    let listener = tokio::net::TcpListener::bind(api_addr).await.with_context(|| format!("cannot bind the API on {api_addr}"))?;
+    let listener = tokio::net::TcpListener::bind(api_addr)
+        .await
+        .with_context(|| format!("cannot bind the API on {api_addr}"))?;
     let addr = listener.local_addr()?;
     let token = hex(&random_secret());
     let (mut actor, handle) = Actor::new(key.clone(), home.clone(), cfg, Box::new(store))?;
-    let info = ApiInfo { addr: addr.to_string(), token: token.clone(), pid: std::process::id(), listen: Vec::new() };
+    let info = ApiInfo {
+        addr: addr.to_string(),
+        token: token.clone(),
+        pid: std::process::id(),
+        listen: Vec::new(),
+    };
     home.write_api(&info)?;
     actor.set_api(info);
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
@@ -101,7 +121,11 @@ async fn publish_profile(handle: NodeHandle) {
             if v.engine.ledger().index().profiles.contains_key(&me) {
                 None
             } else {
-                v.engine.ledger().roster().member(&me).map(|m| m.profile.clone())
+                v.engine
+                    .ledger()
+                    .roster()
+                    .member(&me)
+                    .map(|m| m.profile.clone())
             }
         })
         .await
@@ -114,13 +138,14 @@ async fn publish_profile(handle: NodeHandle) {
 async fn shutdown_signal() {
     #[cfg(unix)]
     {
-        let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(s) => s,
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
-                return;
-            }
-        };
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(s) => s,
+                Err(_) => {
+                    let _ = tokio::signal::ctrl_c().await;
+                    return;
+                }
+            };
         tokio::select! {
             _ = tokio::signal::ctrl_c() => {}
             _ = term.recv() => {}
@@ -132,19 +157,40 @@ async fn shutdown_signal() {
 
 /// `tongchou join`: prepares a fresh home from a token and performs the
 /// admission handshake with a member. Returns the network id.
-pub async fn join(home: &Home, token: &str, agency: Text, city: Text, bootstrap: Vec<String>, timeout: Duration) -> anyhow::Result<String> {
-    let inv = bootstrap::invite::Invitation::from_token(token).map_err(|e| anyhow::anyhow!("{e}"))?;
+pub async fn join(
+    home: &Home,
+    token: &str,
+    agency: Text,
+    city: Text,
+    bootstrap: Vec<String>,
+    timeout: Duration,
+) -> anyhow::Result<String> {
+    let inv =
+        bootstrap::invite::Invitation::from_token(token).map_err(|e| anyhow::anyhow!("{e}"))?;
     let roster = inv.roster().map_err(|e| anyhow::anyhow!("{e}"))?;
     let (_, expires_ms) = inv.terms().map_err(|e| anyhow::anyhow!("{e}"))?;
     if Timestamp::now().as_millisecond() > expires_ms {
         bail!("invitation expired");
     }
     if home.has_key() {
-        bail!("{} already holds an agency; join needs a fresh --home", home.dir().display());
+        bail!(
+            "{} already holds an agency; join needs a fresh --home",
+            home.dir().display()
+        );
     }
     let key = home.create_key()?;
-    let profile = AgencyProfile { id: key.id(), name: agency, city };
-    let join = inv.claim(profile, Hlc { wall_ms: Timestamp::now().as_millisecond(), counter: 0 });
+    let profile = AgencyProfile {
+        id: key.id(),
+        name: agency,
+        city,
+    };
+    let join = inv.claim(
+        profile,
+        Hlc {
+            wall_ms: Timestamp::now().as_millisecond(),
+            counter: 0,
+        },
+    );
     let mut events: Vec<_> = inv.roster.clone();
     events.push(inv.invite.clone());
     events.push(join.clone());
@@ -155,7 +201,14 @@ pub async fn join(home: &Home, token: &str, agency: Text, city: Text, bootstrap:
     }
     let mut peers = inv.bootstrap.clone();
     peers.extend(bootstrap);
-    let cfg = Config { peers, admission: Some(Admission { invite: inv.invite.clone(), join }), ..Config::default() };
+    let cfg = Config {
+        peers,
+        admission: Some(Admission {
+            invite: inv.invite.clone(),
+            join,
+        }),
+        ..Config::default()
+    };
     home.write_config(&cfg)?;
     let network = roster.network_id().to_string();
     // Run a short-lived node until a member answers the handshake.

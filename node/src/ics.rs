@@ -11,7 +11,10 @@ fn stamp(t: Timestamp) -> String {
 
 /// Escapes TEXT values (RFC 5545 §3.3.11).
 fn esc(s: &str) -> String {
-    s.replace('\\', "\\\\").replace(';', "\\;").replace(',', "\\,").replace('\n', "\\n")
+    s.replace('\\', "\\\\")
+        .replace(';', "\\;")
+        .replace(',', "\\,")
+        .replace('\n', "\\n")
 }
 
 /// Folds lines longer than 75 octets (RFC 5545 §3.1), on character boundaries.
@@ -30,9 +33,18 @@ fn fold(line: &str, out: &mut String) {
 
 /// The calendar of one resource, or of every resource an agency owns or
 /// booked (`None` if the resource is unknown).
-pub fn render(engine: &Engine, resource: Option<&ResourceId>, agency: Option<&AgencyId>) -> Option<String> {
+pub fn render(
+    engine: &Engine,
+    resource: Option<&ResourceId>,
+    agency: Option<&AgencyId>,
+) -> Option<String> {
     let idx = engine.ledger().index();
-    let mut lines = vec!["BEGIN:VCALENDAR".to_string(), "VERSION:2.0".into(), "PRODID:-//Tongchou//统筹//ZH".into(), "CALSCALE:GREGORIAN".into()];
+    let mut lines = vec![
+        "BEGIN:VCALENDAR".to_string(),
+        "VERSION:2.0".into(),
+        "PRODID:-//Tongchou//统筹//ZH".into(),
+        "CALSCALE:GREGORIAN".into(),
+    ];
     let cals: Vec<_> = match resource {
         Some(r) => vec![engine.calendar(r)?],
         None => engine.calendars().values().collect(),
@@ -45,16 +57,42 @@ pub fn render(engine: &Engine, resource: Option<&ResourceId>, agency: Option<&Ag
             {
                 continue;
             }
-            let name = idx.resources.get(&b.resource).map(|r| r.name.zh.clone()).unwrap_or_else(|| b.resource.local.clone());
-            let purpose = b.request.as_ref().map(|r| r.purpose.clone()).unwrap_or_default();
+            let name = idx
+                .resources
+                .get(&b.resource)
+                .map(|r| r.name.zh.clone())
+                .unwrap_or_else(|| b.resource.local.clone());
+            let purpose = b
+                .request
+                .as_ref()
+                .map(|r| r.purpose.clone())
+                .unwrap_or_default();
             lines.push("BEGIN:VEVENT".into());
             lines.push(format!("UID:{}@tongchou", b.id));
-            lines.push(format!("DTSTAMP:{}", stamp(b.request.as_ref().and_then(|r| Timestamp::from_millisecond(r.hlc.wall_ms).ok()).unwrap_or(b.terms.start))));
+            lines.push(format!(
+                "DTSTAMP:{}",
+                stamp(
+                    b.request
+                        .as_ref()
+                        .and_then(|r| Timestamp::from_millisecond(r.hlc.wall_ms).ok())
+                        .unwrap_or(b.terms.start)
+                )
+            ));
             lines.push(format!("DTSTART:{}", stamp(b.terms.start)));
             lines.push(format!("DTEND:{}", stamp(b.terms.end)));
-            lines.push(format!("SUMMARY:{}", esc(&format!("{name} {purpose}").trim().to_string())));
+            lines.push(format!(
+                "SUMMARY:{}",
+                esc(format!("{name} {purpose}").trim())
+            ));
             lines.push(format!("LOCATION:{}", esc(&name)));
-            lines.push(format!("STATUS:{}", if b.status == Status::Confirmed { "CONFIRMED" } else { "TENTATIVE" }));
+            lines.push(format!(
+                "STATUS:{}",
+                if b.status == Status::Confirmed {
+                    "CONFIRMED"
+                } else {
+                    "TENTATIVE"
+                }
+            ));
             lines.push("END:VEVENT".into());
         }
     }

@@ -58,7 +58,8 @@ pub struct Behaviour {
 /// The libp2p keypair of an agency (its agency key).
 pub fn keypair(key: &AgencyKey) -> identity::Keypair {
     let mut secret = key.secret();
-    let sk = identity::ed25519::SecretKey::try_from_bytes(&mut secret).expect("32-byte ed25519 secret");
+    let sk =
+        identity::ed25519::SecretKey::try_from_bytes(&mut secret).expect("32-byte ed25519 secret");
     identity::Keypair::from(identity::ed25519::Keypair::from(sk))
 }
 
@@ -80,7 +81,11 @@ pub fn swarm(key: &AgencyKey, use_mdns: bool) -> anyhow::Result<Swarm<Behaviour>
     let kp = keypair(key);
     let swarm = libp2p::SwarmBuilder::with_existing_identity(kp)
         .with_tokio()
-        .with_tcp(tcp::Config::default().nodelay(true), noise::Config::new, yamux::Config::default)?
+        .with_tcp(
+            tcp::Config::default().nodelay(true),
+            noise::Config::new,
+            yamux::Config::default,
+        )?
         .with_behaviour(|kp| {
             let rr_cfg = request_response::Config::default()
                 .with_request_timeout(Duration::from_secs(30))
@@ -90,15 +95,31 @@ pub fn swarm(key: &AgencyKey, use_mdns: bool) -> anyhow::Result<Swarm<Behaviour>
                 .set_response_size_maximum(MAX_MESSAGE);
             let sync = request_response::Behaviour::with_codec(
                 codec,
-                [(StreamProtocol::new("/tongchou/sync/1"), ProtocolSupport::Full)],
+                [(
+                    StreamProtocol::new("/tongchou/sync/1"),
+                    ProtocolSupport::Full,
+                )],
                 rr_cfg.clone(),
             );
-            let join = request_response::cbor::Behaviour::new([(StreamProtocol::new("/tongchou/join/1"), ProtocolSupport::Full)], rr_cfg);
-            let mdns = if use_mdns { mdns::tokio::Behaviour::new(mdns::Config::default(), kp.public().to_peer_id()).ok() } else { None };
+            let join = request_response::cbor::Behaviour::new(
+                [(
+                    StreamProtocol::new("/tongchou/join/1"),
+                    ProtocolSupport::Full,
+                )],
+                rr_cfg,
+            );
+            let mdns = if use_mdns {
+                mdns::tokio::Behaviour::new(mdns::Config::default(), kp.public().to_peer_id()).ok()
+            } else {
+                None
+            };
             Ok(Behaviour {
                 sync,
                 join,
-                identify: identify::Behaviour::new(identify::Config::new("/tongchou/1".into(), kp.public())),
+                identify: identify::Behaviour::new(identify::Config::new(
+                    "/tongchou/1".into(),
+                    kp.public(),
+                )),
                 ping: ping::Behaviour::new(ping::Config::new()),
                 mdns: Toggle::from(mdns),
             })

@@ -14,7 +14,9 @@ use crdt_model::signed::{ENVELOPE_VERSION, SignedChange};
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// Another process holds the database.
-    #[error("the node's database at {0} is in use by another tongchou process (is a daemon already running on this home?)")]
+    #[error(
+        "the node's database at {0} is in use by another tongchou process (is a daemon already running on this home?)"
+    )]
     Locked(String),
     /// sled failed.
     #[error("storage: {0}")]
@@ -58,8 +60,14 @@ fn encode_change(c: &SignedChange) -> Vec<u8> {
 }
 
 fn decode_change(key: &[u8], value: &[u8]) -> Result<SignedChange, Error> {
-    let corrupt = |d: &str| Error::Corrupt { tree: "changes", detail: d.to_string() };
-    let sep = key.iter().position(|b| *b == 0).ok_or_else(|| corrupt("key"))?;
+    let corrupt = |d: &str| Error::Corrupt {
+        tree: "changes",
+        detail: d.to_string(),
+    };
+    let sep = key
+        .iter()
+        .position(|b| *b == 0)
+        .ok_or_else(|| corrupt("key"))?;
     let doc: DocId = std::str::from_utf8(&key[..sep])
         .map_err(|_| corrupt("key utf8"))?
         .parse()
@@ -69,11 +77,19 @@ fn decode_change(key: &[u8], value: &[u8]) -> Result<SignedChange, Error> {
     }
     let mut sig = [0u8; 64];
     sig.copy_from_slice(&value[..64]);
-    Ok(SignedChange { v: ENVELOPE_VERSION, signer: doc.owner, doc, sig, change: value[64..].to_vec() })
+    Ok(SignedChange {
+        v: ENVELOPE_VERSION,
+        signer: doc.owner,
+        doc,
+        sig,
+        change: value[64..].to_vec(),
+    })
 }
 
 fn seq_of(c: &SignedChange) -> u64 {
-    automerge::Change::from_bytes(c.change.clone()).map(|c| c.seq()).unwrap_or(0)
+    automerge::Change::from_bytes(c.change.clone())
+        .map(|c| c.seq())
+        .unwrap_or(0)
 }
 
 /// sled-backed storage.
@@ -87,15 +103,27 @@ pub struct SledStore {
 impl SledStore {
     /// Opens (or creates) the database under `dir`.
     pub fn open(dir: &Path) -> Result<Self, Error> {
-        let db = sled::Config::new().path(dir).cache_capacity(64 * 1024 * 1024).flush_every_ms(Some(500)).open().map_err(|e| match e {
-            sled::Error::Io(ref io) if io.kind() == std::io::ErrorKind::WouldBlock || io.to_string().contains("lock") => {
-                Error::Locked(dir.display().to_string())
-            }
-            other => Error::Sled(other),
-        })?;
+        let db = sled::Config::new()
+            .path(dir)
+            .cache_capacity(64 * 1024 * 1024)
+            .flush_every_ms(Some(500))
+            .open()
+            .map_err(|e| match e {
+                sled::Error::Io(ref io)
+                    if io.kind() == std::io::ErrorKind::WouldBlock
+                        || io.to_string().contains("lock") =>
+                {
+                    Error::Locked(dir.display().to_string())
+                }
+                other => Error::Sled(other),
+            })?;
         let changes = db.open_tree("changes")?;
         let roster = db.open_tree("roster")?;
-        Ok(Self { db, changes, roster })
+        Ok(Self {
+            db,
+            changes,
+            roster,
+        })
     }
 }
 
@@ -111,7 +139,10 @@ impl Storage for SledStore {
 
     fn put_roster(&self, events: &[SignedRosterEvent]) -> Result<(), Error> {
         for e in events {
-            let v = serde_json::to_vec(e).map_err(|x| Error::Corrupt { tree: "roster", detail: x.to_string() })?;
+            let v = serde_json::to_vec(e).map_err(|x| Error::Corrupt {
+                tree: "roster",
+                detail: x.to_string(),
+            })?;
             self.roster.insert(e.id().as_bytes(), v)?;
         }
         Ok(())
@@ -137,7 +168,10 @@ impl Storage for SledStore {
             .iter()
             .map(|kv| {
                 let (_, v) = kv?;
-                serde_json::from_slice(&v).map_err(|x| Error::Corrupt { tree: "roster", detail: x.to_string() })
+                serde_json::from_slice(&v).map_err(|x| Error::Corrupt {
+                    tree: "roster",
+                    detail: x.to_string(),
+                })
             })
             .collect()
     }
@@ -169,10 +203,22 @@ impl Storage for MemStore {
         Ok(())
     }
     fn changes(&self) -> Result<Vec<SignedChange>, Error> {
-        Ok(self.changes.lock().expect("not poisoned").values().cloned().collect())
+        Ok(self
+            .changes
+            .lock()
+            .expect("not poisoned")
+            .values()
+            .cloned()
+            .collect())
     }
     fn roster(&self) -> Result<Vec<SignedRosterEvent>, Error> {
-        Ok(self.roster.lock().expect("not poisoned").values().cloned().collect())
+        Ok(self
+            .roster
+            .lock()
+            .expect("not poisoned")
+            .values()
+            .cloned()
+            .collect())
     }
 }
 
@@ -185,14 +231,23 @@ mod tests {
         let key = crdt_model::agency::AgencyKey::from_secret(&[4; 32]);
         let doc = DocId::catalog(key.id());
         let mut w = crdt_model::doc::DocWriter::new(&key, doc, &[]).unwrap();
-        let p = crdt_model::agency::AgencyProfile { id: key.id(), name: Default::default(), city: Default::default() };
-        let c = w.write(&key, &[crdt_model::record::Record::Profile(p)], 0).unwrap();
+        let p = crdt_model::agency::AgencyProfile {
+            id: key.id(),
+            name: Default::default(),
+            city: Default::default(),
+        };
+        let c = w
+            .write(&key, &[crdt_model::record::Record::Profile(p)], 0)
+            .unwrap();
         let dir = std::env::temp_dir().join(format!("tongchou-store-{}", std::process::id()));
         {
             let s = SledStore::open(&dir).unwrap();
             s.put_changes(std::slice::from_ref(&c)).unwrap();
             s.flush().unwrap();
-            assert!(matches!(SledStore::open(&dir), Err(Error::Locked(_)) | Err(Error::Sled(_))));
+            assert!(matches!(
+                SledStore::open(&dir),
+                Err(Error::Locked(_)) | Err(Error::Sled(_))
+            ));
         }
         let s = SledStore::open(&dir).unwrap();
         assert_eq!(s.changes().unwrap(), vec![c]);

@@ -16,7 +16,11 @@ pub fn tongchou() -> PathBuf {
     BIN.get_or_init(|| {
         // target/<profile>/deps/<test> → target/<profile>/tongchou
         let exe = std::env::current_exe().expect("test executable path");
-        let dir = exe.parent().and_then(Path::parent).expect("target dir").to_path_buf();
+        let dir = exe
+            .parent()
+            .and_then(Path::parent)
+            .expect("target dir")
+            .to_path_buf();
         let profile_release = dir.ends_with("release");
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
         let mut cmd = Command::new(cargo);
@@ -37,8 +41,16 @@ pub fn tongchou() -> PathBuf {
 pub fn fresh_dir(name: &str) -> PathBuf {
     static N: AtomicUsize = AtomicUsize::new(0);
     let exe = std::env::current_exe().expect("test executable path");
-    let base = exe.parent().and_then(Path::parent).expect("target dir").join("tongchou-tests");
-    let dir = base.join(format!("{name}-{}-{}", std::process::id(), N.fetch_add(1, Ordering::SeqCst)));
+    let base = exe
+        .parent()
+        .and_then(Path::parent)
+        .expect("target dir")
+        .join("tongchou-tests");
+    let dir = base.join(format!(
+        "{name}-{}-{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::SeqCst)
+    ));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).expect("creating test dir");
     dir
@@ -55,13 +67,28 @@ fn describe(cmd: &str, out: &Output) -> String {
 
 /// Runs `tongchou --home HOME ARGS…`.
 pub fn cli(home: &Path, args: &[&str]) -> Output {
-    Command::new(tongchou()).arg("--home").arg(home).args(args).env("RUST_LOG", "warn").env("TZ", "Asia/Shanghai").stdin(Stdio::null()).output().expect("running tongchou")
+    Command::new(tongchou())
+        .arg("--home")
+        .arg(home)
+        .args(args)
+        .env("RUST_LOG", "warn")
+        .env("TZ", "Asia/Shanghai")
+        .stdin(Stdio::null())
+        .output()
+        .expect("running tongchou")
 }
 
 /// Runs a command that must succeed; returns stdout.
 pub fn cli_ok(home: &Path, args: &[&str]) -> String {
     let out = cli(home, args);
-    assert!(out.status.success(), "{}", describe(&format!("tongchou --home {} {}", home.display(), args.join(" ")), &out));
+    assert!(
+        out.status.success(),
+        "{}",
+        describe(
+            &format!("tongchou --home {} {}", home.display(), args.join(" ")),
+            &out
+        )
+    );
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
@@ -70,7 +97,8 @@ pub fn cli_json<T: DeserializeOwned>(home: &Path, args: &[&str]) -> T {
     let mut a = vec!["--json"];
     a.extend_from_slice(args);
     let text = cli_ok(home, &a);
-    serde_json::from_str(&text).unwrap_or_else(|e| panic!("bad JSON from tongchou {}: {e}\n{text}", args.join(" ")))
+    serde_json::from_str(&text)
+        .unwrap_or_else(|e| panic!("bad JSON from tongchou {}: {e}\n{text}", args.join(" ")))
 }
 
 /// Waits until `f` returns `Some`, or panics with `what` at the deadline.
@@ -80,7 +108,10 @@ pub fn wait_for<T>(what: &str, timeout: Duration, mut f: impl FnMut() -> Option<
         if let Some(v) = f() {
             return v;
         }
-        assert!(Instant::now() < deadline, "timed out after {timeout:?} waiting for: {what}");
+        assert!(
+            Instant::now() < deadline,
+            "timed out after {timeout:?} waiting for: {what}"
+        );
         std::thread::sleep(Duration::from_millis(100));
     }
 }
@@ -112,34 +143,71 @@ pub struct Node {
 impl Node {
     /// A node for an existing home (not started).
     pub fn new(home: PathBuf) -> Self {
-        Self { home, child: None, api: None, peers: Vec::new() }
+        Self {
+            home,
+            child: None,
+            api: None,
+            peers: Vec::new(),
+        }
     }
 
     /// Starts the daemon with extra peers and waits until it is ready.
     pub fn start(&mut self, peers: &[String]) {
+        self.start_on(peers, "/ip4/127.0.0.1/tcp/0");
+    }
+
+    fn start_on(&mut self, peers: &[String], listen: &str) {
         self.peers = peers.to_vec();
-        let log = std::fs::OpenOptions::new().create(true).append(true).open(self.home.join("node.log")).expect("log file");
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(self.home.join("node.log"))
+            .expect("log file");
         let mut cmd = Command::new(tongchou());
-        cmd.arg("--home").arg(&self.home).args(["run", "--listen", "/ip4/127.0.0.1/tcp/0", "--api", "127.0.0.1:0", "--no-mdns"]);
+        cmd.arg("--home").arg(&self.home).args([
+            "run",
+            "--listen",
+            listen,
+            "--api",
+            "127.0.0.1:0",
+            "--no-mdns",
+        ]);
         for p in peers {
             cmd.args(["--peer", p]);
         }
-        let child = cmd.env("RUST_LOG", "info").stdin(Stdio::null()).stdout(log.try_clone().expect("log")).stderr(log).spawn().expect("spawning tongchou run");
+        let child = cmd
+            .env("RUST_LOG", "info")
+            .stdin(Stdio::null())
+            .stdout(log.try_clone().expect("log"))
+            .stderr(log)
+            .spawn()
+            .expect("spawning tongchou run");
         let pid = child.id();
         self.child = Some(child);
         let home = self.home.clone();
-        let api = wait_for(&format!("node in {} to be ready (see its node.log)", home.display()), Duration::from_secs(30), || {
-            let text = std::fs::read_to_string(home.join("api.json")).ok()?;
-            let info: ApiInfo = serde_json::from_str(&text).ok()?;
-            (info.pid == pid && !info.listen.is_empty()).then_some(info)
-        });
+        let api = wait_for(
+            &format!("node in {} to be ready (see its node.log)", home.display()),
+            Duration::from_secs(30),
+            || {
+                let text = std::fs::read_to_string(home.join("api.json")).ok()?;
+                let info: ApiInfo = serde_json::from_str(&text).ok()?;
+                (info.pid == pid && !info.listen.is_empty()).then_some(info)
+            },
+        );
         self.api = Some(api);
     }
 
-    /// Restarts with the same peers.
+    /// Restarts with the same peers, on the same port (peers know it).
     pub fn restart(&mut self) {
         let peers = self.peers.clone();
-        self.start(&peers);
+        let listen = self.api.as_ref().map(|a| {
+            a.listen[0]
+                .split("/p2p/")
+                .next()
+                .unwrap_or_default()
+                .to_string()
+        });
+        self.start_on(&peers, listen.as_deref().unwrap_or("/ip4/127.0.0.1/tcp/0"));
     }
 
     /// Its first libp2p address.
@@ -158,7 +226,10 @@ impl Node {
     /// SIGTERM and wait for a clean exit.
     pub fn stop(&mut self) {
         if let Some(mut c) = self.child.take() {
-            let _ = Command::new("kill").arg("-TERM").arg(c.id().to_string()).status();
+            let _ = Command::new("kill")
+                .arg("-TERM")
+                .arg(c.id().to_string())
+                .status();
             let deadline = Instant::now() + Duration::from_secs(20);
             loop {
                 if let Ok(Some(_)) = c.try_wait() {
@@ -207,17 +278,56 @@ impl Drop for Node {
 /// invites the others, who join through it. All are running and connected.
 pub fn network(name: &str, n: usize) -> Vec<Node> {
     let dir = fresh_dir(name);
-    let cities = [("深圳", "Shenzhen"), ("杭州", "Hangzhou"), ("石家庄", "Shijiazhuang"), ("南宁", "Nanning"), ("广州", "Guangzhou")];
+    let cities = [
+        ("深圳", "Shenzhen"),
+        ("杭州", "Hangzhou"),
+        ("石家庄", "Shijiazhuang"),
+        ("南宁", "Nanning"),
+        ("广州", "Guangzhou"),
+    ];
     let home0 = dir.join("a0");
-    cli_ok(&home0, &["network", "create", "--name", name, "--agency", "机关0", "--agency-en", "Agency 0", "--city", cities[0].0, "--city-en", cities[0].1]);
+    cli_ok(
+        &home0,
+        &[
+            "network",
+            "create",
+            "--name",
+            name,
+            "--agency",
+            "机关0",
+            "--agency-en",
+            "Agency 0",
+            "--city",
+            cities[0].0,
+            "--city-en",
+            cities[0].1,
+        ],
+    );
     let mut first = Node::new(home0);
     first.start(&[]);
     let mut nodes = vec![first];
     for i in 1..n {
-        let token = nodes[0].ok(&["invite", "--agency", &format!("机关{i}"), "--expires", "1d"]).trim().to_string();
+        let token = nodes[0]
+            .ok(&["invite", "--agency", &format!("机关{i}"), "--expires", "1d"])
+            .trim()
+            .to_string();
         let home = dir.join(format!("a{i}"));
         let (zh, en) = cities[i % cities.len()];
-        cli_ok(&home, &["join", &token, "--agency", &format!("机关{i}"), "--agency-en", &format!("Agency {i}"), "--city", zh, "--city-en", en]);
+        cli_ok(
+            &home,
+            &[
+                "join",
+                &token,
+                "--agency",
+                &format!("机关{i}"),
+                "--agency-en",
+                &format!("Agency {i}"),
+                "--city",
+                zh,
+                "--city-en",
+                en,
+            ],
+        );
         let mut node = Node::new(home);
         // Dial every node already running: a full mesh, all on 127.0.0.1.
         let peers: Vec<String> = nodes.iter().map(Node::addr).collect();
@@ -227,7 +337,11 @@ pub fn network(name: &str, n: usize) -> Vec<Node> {
     for node in &nodes {
         wait_for("all members connected", Duration::from_secs(30), || {
             let s: serde_json::Value = node.json(&["status"]);
-            let up = s["peers"].as_array()?.iter().filter(|p| p["connected"] == true).count();
+            let up = s["peers"]
+                .as_array()?
+                .iter()
+                .filter(|p| p["connected"] == true)
+                .count();
             (up == n - 1).then_some(())
         });
     }

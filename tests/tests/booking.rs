@@ -6,7 +6,24 @@ use integration::{Node, network, wait_for};
 use serde_json::Value;
 
 fn publish_room(owner: &Node, id: &str, people: &str) -> String {
-    let v: Value = owner.json(&["resource", "add", "--id", id, "--name", "第一会议室", "--name-en", "Room 1", "--city", "深圳", "--city-en", "Shenzhen", "--people", people, "--feature", "video"]);
+    let v: Value = owner.json(&[
+        "resource",
+        "add",
+        "--id",
+        id,
+        "--name",
+        "第一会议室",
+        "--name-en",
+        "Room 1",
+        "--city",
+        "深圳",
+        "--city-en",
+        "Shenzhen",
+        "--people",
+        people,
+        "--feature",
+        "video",
+    ]);
     v["id"].as_str().expect("resource id").to_string()
 }
 
@@ -16,10 +33,17 @@ fn status_on(node: &Node, id: &str) -> Option<Value> {
 }
 
 fn wait_resource(node: &Node, rid: &str) {
-    wait_for(&format!("{rid} in the catalogue of {}", node.home.display()), Duration::from_secs(30), || {
-        let list: Value = node.json(&["resources"]);
-        list.as_array()?.iter().any(|r| r["id"] == rid).then_some(())
-    });
+    wait_for(
+        &format!("{rid} in the catalogue of {}", node.home.display()),
+        Duration::from_secs(30),
+        || {
+            let list: Value = node.json(&["resources"]);
+            list.as_array()?
+                .iter()
+                .any(|r| r["id"] == rid)
+                .then_some(())
+        },
+    );
 }
 
 #[test]
@@ -27,19 +51,51 @@ fn a_booking_by_one_agency_is_confirmed_on_every_node() {
     let nodes = network("book3", 3);
     let room = publish_room(&nodes[0], "room-1", "12");
     wait_resource(&nodes[1], &room);
-    let b: Value = nodes[1].json(&["book", &room, "--from", "2030-03-04T09:00", "--to", "2030-03-04T11:00", "--quantity", "8", "--purpose", "联席会议", "--wait", "20"]);
+    let b: Value = nodes[1].json(&[
+        "book",
+        &room,
+        "--from",
+        "2030-03-04T09:00",
+        "--to",
+        "2030-03-04T11:00",
+        "--quantity",
+        "8",
+        "--purpose",
+        "联席会议",
+        "--wait",
+        "20",
+    ]);
     assert_eq!(b["status"], "confirmed", "{b}");
     let id = b["id"].as_str().unwrap().to_string();
     for node in &nodes {
-        wait_for("booking confirmed everywhere", Duration::from_secs(30), || {
-            status_on(node, &id).filter(|s| s["status"] == "confirmed").map(|_| ())
-        });
+        wait_for(
+            "booking confirmed everywhere",
+            Duration::from_secs(30),
+            || {
+                status_on(node, &id)
+                    .filter(|s| s["status"] == "confirmed")
+                    .map(|_| ())
+            },
+        );
     }
     // Bad input gets a one-line error naming the field, and changes nothing.
-    let out = integration::cli(&nodes[1].home, &["book", &room, "--from", "2030-03-04T09:00", "--to", "soon"]);
+    let out = integration::cli(
+        &nodes[1].home,
+        &["book", &room, "--from", "2030-03-04T09:00", "--to", "soon"],
+    );
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("--to"));
-    let out = integration::cli(&nodes[1].home, &["book", &format!("{room}x"), "--from", "2030-03-04T09:00", "--to", "2030-03-04T10:00"]);
+    let out = integration::cli(
+        &nodes[1].home,
+        &[
+            "book",
+            &format!("{room}x"),
+            "--from",
+            "2030-03-04T09:00",
+            "--to",
+            "2030-03-04T10:00",
+        ],
+    );
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("unknown resource"));
 }
@@ -52,20 +108,72 @@ fn the_same_slot_requested_at_once_by_two_agencies_confirms_exactly_one() {
     wait_resource(&nodes[2], &room);
     let (h1, h2) = (nodes[1].home.clone(), nodes[2].home.clone());
     let (r1, r2) = (room.clone(), room.clone());
-    let t1 = std::thread::spawn(move || integration::cli_json::<Value>(&h1, &["book", &r1, "--from", "2030-03-05T14:00", "--to", "2030-03-05T16:00", "--quantity", "6"]));
-    let t2 = std::thread::spawn(move || integration::cli_json::<Value>(&h2, &["book", &r2, "--from", "2030-03-05T15:00", "--to", "2030-03-05T17:00", "--quantity", "6"]));
+    let t1 = std::thread::spawn(move || {
+        integration::cli_json::<Value>(
+            &h1,
+            &[
+                "book",
+                &r1,
+                "--from",
+                "2030-03-05T14:00",
+                "--to",
+                "2030-03-05T16:00",
+                "--quantity",
+                "6",
+            ],
+        )
+    });
+    let t2 = std::thread::spawn(move || {
+        integration::cli_json::<Value>(
+            &h2,
+            &[
+                "book",
+                &r2,
+                "--from",
+                "2030-03-05T15:00",
+                "--to",
+                "2030-03-05T17:00",
+                "--quantity",
+                "6",
+            ],
+        )
+    });
     let (b1, b2) = (t1.join().unwrap(), t2.join().unwrap());
-    let ids = [b1["id"].as_str().unwrap().to_string(), b2["id"].as_str().unwrap().to_string()];
+    let ids = [
+        b1["id"].as_str().unwrap().to_string(),
+        b2["id"].as_str().unwrap().to_string(),
+    ];
     let decided = |node: &Node| -> Option<Vec<Value>> {
         let all: Value = node.json(&["bookings", "--resource", &room]);
-        let list: Vec<Value> = all.as_array()?.iter().filter(|b| ids.contains(&b["id"].as_str().unwrap_or("").to_string())).cloned().collect();
+        let list: Vec<Value> = all
+            .as_array()?
+            .iter()
+            .filter(|b| ids.contains(&b["id"].as_str().unwrap_or("").to_string()))
+            .cloned()
+            .collect();
         (list.len() == 2 && list.iter().all(|b| b["status"] != "tentative")).then_some(list)
     };
-    let views: Vec<Vec<Value>> = nodes.iter().map(|n| wait_for("both requests decided", Duration::from_secs(30), || decided(n))).collect();
-    let confirmed = views[0].iter().filter(|b| b["status"] == "confirmed").count();
+    let views: Vec<Vec<Value>> = nodes
+        .iter()
+        .map(|n| {
+            wait_for("both requests decided", Duration::from_secs(30), || {
+                decided(n)
+            })
+        })
+        .collect();
+    let confirmed = views[0]
+        .iter()
+        .filter(|b| b["status"] == "confirmed")
+        .count();
     assert_eq!(confirmed, 1, "{views:?}");
-    let rejected = views[0].iter().find(|b| b["status"] == "rejected").expect("one rejected");
-    assert!(!rejected["alternatives"].as_array().unwrap().is_empty(), "alternatives offered: {rejected}");
+    let rejected = views[0]
+        .iter()
+        .find(|b| b["status"] == "rejected")
+        .expect("one rejected");
+    assert!(
+        !rejected["alternatives"].as_array().unwrap().is_empty(),
+        "alternatives offered: {rejected}"
+    );
     assert_eq!(views[0], views[1], "nodes 0 and 1 disagree");
     assert_eq!(views[1], views[2], "nodes 1 and 2 disagree");
 }
