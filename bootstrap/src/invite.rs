@@ -304,15 +304,12 @@ mod tests {
         let inv = Invitation::issue(
             &roster,
             &admin,
-            "B",
-            Role::Member,
-            10_000,
+            terms("B", Role::Member),
             Hlc {
                 wall_ms: 2_000,
                 counter: 0,
             },
             [9; 32],
-            vec![],
         )
         .unwrap();
         roster.add([inv.invite.clone()]);
@@ -360,12 +357,9 @@ mod tests {
         let forged = Invitation::issue(
             &roster,
             &b,
-            "C",
-            Role::Admin,
-            10_000,
+            terms("C", Role::Admin),
             Hlc::default(),
             [7; 32],
-            vec![],
         );
         assert_eq!(forged.unwrap_err(), InviteError::NotAdmin);
         assert_eq!(
