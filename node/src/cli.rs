@@ -207,6 +207,15 @@ pub enum Cmd {
         #[arg(long)]
         feature: Vec<String>,
     },
+    /// Start a four-city demo network on this machine.
+    Demo {
+        /// Run the scripted scenario without a terminal and report.
+        #[arg(long)]
+        headless: bool,
+        /// Keep the temporary homes.
+        #[arg(long)]
+        keep: bool,
+    },
     /// iCalendar (RFC 5545) export.
     Ics {
         /// Resource id; without it, this agency's calendar.
@@ -743,6 +752,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
             println!("{}: {network}", out.t("已加入网络", "joined network"));
             Ok(())
         }
+        Cmd::Demo { headless, keep } => crate::demo::run(headless, out.json, keep).await,
         cmd => client_command(cmd, &home, &out).await,
     }
 }
@@ -1183,7 +1193,9 @@ async fn client_command(cmd: Cmd, home: &Home, out: &Out) -> anyhow::Result<()> 
             print!("{}", c.get_text("/api/v1/ics", &q).await?);
             Ok(())
         }
-        Cmd::Run { .. } | Cmd::Network(_) | Cmd::Join { .. } => unreachable!("handled in dispatch"),
+        Cmd::Run { .. } | Cmd::Network(_) | Cmd::Join { .. } | Cmd::Demo { .. } => {
+            unreachable!("handled in dispatch")
+        }
     }
 }
 

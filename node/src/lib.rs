@@ -10,6 +10,7 @@
 //! - [`api`]: the local HTTP/JSON API; [`ics`]: iCalendar export.
 //! - [`client`], [`cli`]: the command line and its API client.
 //! - [`daemon`]: wiring for `tongchou run` and `tongchou join`.
+//! - [`demo`]: the four-city demo network and its scripted scenario.
 //!
 //! ## Data flow
 //! A CLI or TUI request reaches [`api`], which sends a command to the
@@ -23,6 +24,7 @@ pub mod cli;
 pub mod client;
 pub mod config;
 pub mod daemon;
+pub mod demo;
 pub mod ics;
 pub mod net;
 pub mod store;

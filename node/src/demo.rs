@@ -1,0 +1,813 @@
+//! `tongchou demo`: a realistic four-city network on this machine — real
+//! node processes on 127.0.0.1, a seeded bilingual catalogue, a few weeks of
+//! bookings — and, with `--headless`, a scripted scenario (cross-city
+//! bookings, a partitioned city, conflicting requests, heal, owner
+//! decisions, a revocation) that checks the invariants and reports figures.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+use crdt_model::api::*;
+use crdt_model::booking::Status as BStatus;
+use crdt_model::calendar::Booking;
+use crdt_model::ids::ResourceId;
+use crdt_model::resource::{Capacity, Resource};
+use jiff::{Timestamp, ToSpan};
+use serde::Serialize;
+
+use crate::client::Client;
+use crate::config::Home;
+
+/// The four agencies: (name zh, name en, city zh, city en).
+pub const AGENCIES: [(&str, &str, &str, &str); 4] = [
+    (
+        "深圳市机关事务管理局",
+        "Shenzhen Government Affairs Administration",
+        "深圳",
+        "Shenzhen",
+    ),
+    (
+        "杭州市机关事务管理局",
+        "Hangzhou Government Affairs Administration",
+        "杭州",
+        "Hangzhou",
+    ),
+    (
+        "河北省机关事务管理局",
+        "Hebei Government Affairs Administration",
+        "石家庄",
+        "Shijiazhuang",
+    ),
+    (
+        "广西壮族自治区机关事务管理局",
+        "Guangxi Government Affairs Administration",
+        "南宁",
+        "Nanning",
+    ),
+];
+
+/// A node process started by the demo.
+#[derive(Debug)]
+pub struct DemoNode {
+    /// Display name.
+    pub name: &'static str,
+    /// Home.
+    pub home: Home,
+    child: Option<Child>,
+    /// API client.
+    pub client: Option<Client>,
+    /// libp2p address.
+    pub addr: String,
+    listen: String,
+    peers: Vec<String>,
+}
+
+impl DemoNode {
+    fn start(&mut self, exe: &Path) -> anyhow::Result<()> {
+        let log = std::fs::File::create(self.home.dir().join("node.log"))?;
+        let mut cmd = Command::new(exe);
+        cmd.arg("--home").arg(self.home.dir()).args([
+            "run",
+            "--listen",
+            &self.listen,
+            "--api",
+            "127.0.0.1:0",
+            "--no-mdns",
+        ]);
+        for p in &self.peers {
+            cmd.args(["--peer", p]);
+        }
+        let child = cmd
+            .env("RUST_LOG", "info")
+            .stdin(Stdio::null())
+            .stdout(log.try_clone()?)
+            .stderr(log)
+            .spawn()
+            .context("starting a node")?;
+        let pid = child.id();
+        self.child = Some(child);
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            if let Ok(info) = self.home.api()
+                && info.pid == pid
+                && !info.listen.is_empty()
+            {
+                self.addr = info.listen[0].clone();
+                self.listen = self
+                    .addr
+                    .split("/p2p/")
+                    .next()
+                    .unwrap_or_default()
+                    .to_string();
+                break;
+            }
+            if Instant::now() > deadline {
+                bail!(
+                    "node {} did not start (see {}/node.log)",
+                    self.name,
+                    self.home.dir().display()
+                );
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        self.client = Some(Client::new(&self.home)?);
+        Ok(())
+    }
+
+    fn stop(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = Command::new("kill")
+                .arg("-TERM")
+                .arg(c.id().to_string())
+                .status();
+            let deadline = Instant::now() + Duration::from_secs(10);
+            while Instant::now() < deadline {
+                if let Ok(Some(_)) = c.try_wait() {
+                    return;
+                }
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+
+    /// The API client (panics if not started).
+    pub fn api(&self) -> &Client {
+        self.client.as_ref().expect("node started")
+    }
+}
+
+impl Drop for DemoNode {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+fn run_cli(exe: &Path, home: &Path, args: &[&str]) -> anyhow::Result<String> {
+    let out = Command::new(exe)
+        .arg("--home")
+        .arg(home)
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .context("running tongchou")?;
+    if !out.status.success() {
+        bail!(
+            "tongchou {} failed: {}",
+            args.join(" "),
+            String::from_utf8_lossy(&out.stderr).trim()
+        );
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
+}
+
+fn progress(quiet: bool, msg: &str) {
+    if !quiet {
+        eprintln!("[demo] {msg}");
+    }
+}
+
+/// Creates the network: Shenzhen founds it and serves as the bootstrap
+/// address through which the other cities join and find each other.
+pub async fn build_network(dir: &Path, quiet: bool) -> anyhow::Result<Vec<DemoNode>> {
+    let exe = std::env::current_exe().context("locating tongchou")?;
+    let mut nodes: Vec<DemoNode> = Vec::new();
+    for (i, (zh, en, czh, cen)) in AGENCIES.iter().enumerate() {
+        let home = Home::new(dir.join(format!("node{i}")));
+        if i == 0 {
+            run_cli(
+                &exe,
+                home.dir(),
+                &[
+                    "network",
+                    "create",
+                    "--name",
+                    "机关事务统筹网 / Government Affairs Network",
+                    "--agency",
+                    zh,
+                    "--agency-en",
+                    en,
+                    "--city",
+                    czh,
+                    "--city-en",
+                    cen,
+                ],
+            )?;
+        } else {
+            let token = nodes[0]
+                .api()
+                .post::<_, InviteResponse>(
+                    "/api/v1/invite",
+                    &InviteRequest {
+                        agency: zh.to_string(),
+                        role: crdt_model::membership::Role::Member,
+                        expires_hours: 24,
+                        bootstrap: vec![],
+                    },
+                )
+                .await?
+                .token;
+            run_cli(
+                &exe,
+                home.dir(),
+                &[
+                    "join",
+                    &token,
+                    "--agency",
+                    zh,
+                    "--agency-en",
+                    en,
+                    "--city",
+                    czh,
+                    "--city-en",
+                    cen,
+                ],
+            )?;
+        }
+        let peers = if i == 0 {
+            Vec::new()
+        } else {
+            vec![nodes[0].addr.clone()]
+        };
+        let mut node = DemoNode {
+            name: zh,
+            home,
+            child: None,
+            client: None,
+            addr: String::new(),
+            listen: "/ip4/127.0.0.1/tcp/0".into(),
+            peers,
+        };
+        node.start(&exe)?;
+        progress(quiet, &format!("{} ({cen}) is up at {}", zh, node.addr));
+        nodes.push(node);
+    }
+    Ok(nodes)
+}
+
+fn seed_resources(owner: crdt_model::ids::AgencyId, i: usize) -> Vec<Resource> {
+    use crdt_model::resource::*;
+    let (_, _, czh, cen) = AGENCIES[i];
+    let city = crdt_model::agency::Text::new(czh, cen);
+    let mk = |local: &str,
+              kind: ResourceKind,
+              zh: &str,
+              en: &str,
+              cap: Capacity,
+              feats: &[&str],
+              approval: Approval| Resource {
+        id: ResourceId::new(owner, local).expect("valid id"),
+        kind,
+        name: crdt_model::agency::Text::new(zh, en),
+        location: Location {
+            city: city.clone(),
+            site: "市民中心".into(),
+            building: "A".into(),
+            floor: "3".into(),
+        },
+        capacity: cap,
+        features: feats.iter().map(|s| s.to_string()).collect(),
+        attributes: Default::default(),
+        sharing: Sharing::AllMembers,
+        rules: BookingRules {
+            approval,
+            min_minutes: 30,
+            max_minutes: 0,
+            max_advance_days: 90,
+            buffer_minutes: 0,
+            opening: None,
+            blackouts: Vec::new(),
+            time_zone: DEFAULT_TZ.into(),
+        },
+        retired: false,
+    };
+    vec![
+        mk(
+            "room-small",
+            ResourceKind::MeetingRoom,
+            "小会议室",
+            "Small meeting room",
+            Capacity::People(8),
+            &["projector"],
+            Approval::Automatic,
+        ),
+        mk(
+            "room-large",
+            ResourceKind::MeetingRoom,
+            "大会议室",
+            "Large meeting room",
+            Capacity::People(40),
+            &["projector", "video"],
+            Approval::Automatic,
+        ),
+        mk(
+            "hall",
+            ResourceKind::MeetingRoom,
+            "报告厅",
+            "Auditorium",
+            Capacity::People(200),
+            &["video", "wheelchair"],
+            Approval::Required,
+        ),
+        mk(
+            "desks",
+            ResourceKind::Office,
+            "共享工位",
+            "Shared desks",
+            Capacity::Units(20),
+            &[],
+            Approval::Automatic,
+        ),
+        mk(
+            "parking",
+            ResourceKind::Parking,
+            "访客停车位",
+            "Visitor parking",
+            Capacity::Units(10),
+            &[],
+            Approval::Automatic,
+        ),
+        mk(
+            "charger",
+            ResourceKind::EvCharger,
+            "充电桩",
+            "EV chargers",
+            Capacity::Units(4),
+            &[],
+            Approval::Automatic,
+        ),
+        mk(
+            "van",
+            ResourceKind::Vehicle,
+            "公务商务车",
+            "Official van",
+            Capacity::People(7),
+            &["seats-7"],
+            Approval::Required,
+        ),
+        mk(
+            "projectors",
+            ResourceKind::WarehouseAsset,
+            "公物仓投影仪",
+            "Warehouse projectors",
+            Capacity::Units(5),
+            &[],
+            Approval::Automatic,
+        ),
+    ]
+}
+
+/// What `demo --headless --json` prints.
+#[derive(Debug, Serialize)]
+pub struct Summary {
+    /// Agencies in the network.
+    pub agencies: usize,
+    /// Booking requests made.
+    pub bookings: usize,
+    /// Confirmed at the end.
+    pub confirmed: usize,
+    /// Rejected at the end.
+    pub rejected: usize,
+    /// All nodes show the same bookings.
+    pub converged: bool,
+    /// Largest excess of confirmed bookings over capacity on any node (0).
+    pub max_overbooking: u64,
+    /// Changes refused across all nodes (e.g. the revoked agency's).
+    pub refused_forged: u64,
+    /// Requests by the revoked agency after revocation that any other node accepted (0).
+    pub accepted_after_revocation: usize,
+    /// Ack-to-visible-everywhere latency, ms.
+    pub convergence_p50_ms: f64,
+    /// Same, 99th percentile.
+    pub convergence_p99_ms: f64,
+    /// Wall time of the scenario, s.
+    pub seconds: f64,
+}
+
+async fn all_bookings(node: &DemoNode) -> anyhow::Result<Vec<Booking>> {
+    node.api().get("/api/v1/bookings", &[]).await
+}
+
+fn overbooking(resources: &[Resource], list: &[Booking]) -> u64 {
+    let mut worst = 0i64;
+    for r in resources {
+        let mut ev: Vec<(Timestamp, i64)> = Vec::new();
+        for b in list
+            .iter()
+            .filter(|b| b.resource == r.id && b.status == BStatus::Confirmed)
+        {
+            let u = i64::from(r.capacity.usage(b.terms.quantity));
+            ev.push((b.terms.start, u));
+            ev.push((b.terms.end, -u));
+        }
+        ev.sort();
+        let mut cur = 0;
+        for (_, d) in ev {
+            cur += d;
+            worst = worst.max(cur - i64::from(r.capacity.limit()));
+        }
+    }
+    worst.max(0) as u64
+}
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
+}
+
+async fn book(
+    node: &DemoNode,
+    rid: &ResourceId,
+    start: Timestamp,
+    hours: i64,
+    q: u32,
+    purpose: &str,
+) -> Option<Booking> {
+    let req = BookRequest {
+        resource: rid.clone(),
+        start,
+        end: start + hours.hours(),
+        quantity: q,
+        contact: "王科长 0755-8888".into(),
+        purpose: purpose.into(),
+    };
+    node.api().post("/api/v1/bookings", &req).await.ok()
+}
+
+/// Runs the demo. `keep` leaves the homes in place.
+pub async fn run(headless: bool, json: bool, keep: bool) -> anyhow::Result<()> {
+    let started = Instant::now();
+    let dir = std::env::temp_dir().join(format!("tongchou-demo-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    let quiet = json;
+    progress(
+        quiet,
+        &format!("building a four-city network in {}", dir.display()),
+    );
+    let result = scenario(&dir, headless, quiet, started).await;
+    if !keep {
+        let _ = std::fs::remove_dir_all(&dir);
+    } else {
+        progress(quiet, &format!("homes kept in {}", dir.display()));
+    }
+    let summary = result?;
+    let Some(s) = summary else { return Ok(()) };
+    if json {
+        println!("{}", serde_json::to_string_pretty(&s)?);
+    } else {
+        println!(
+            "agencies {} · bookings {} · confirmed {} · rejected {}",
+            s.agencies, s.bookings, s.confirmed, s.rejected
+        );
+        println!(
+            "converged {} · max overbooking {} · refused changes {} · accepted after revocation {}",
+            s.converged, s.max_overbooking, s.refused_forged, s.accepted_after_revocation
+        );
+        println!(
+            "convergence latency p50 {:.0} ms · p99 {:.0} ms · {:.1} s in all",
+            s.convergence_p50_ms, s.convergence_p99_ms, s.seconds
+        );
+    }
+    if !s.converged || s.max_overbooking > 0 || s.accepted_after_revocation > 0 {
+        bail!("an invariant failed");
+    }
+    Ok(())
+}
+
+async fn scenario(
+    dir: &Path,
+    headless: bool,
+    quiet: bool,
+    started: Instant,
+) -> anyhow::Result<Option<Summary>> {
+    let exe = std::env::current_exe()?;
+    let mut nodes = build_network(dir, quiet).await?;
+    // Full mesh once everyone is admitted (Shenzhen was the bootstrap address).
+    let addrs: Vec<String> = nodes.iter().map(|n| n.addr.clone()).collect();
+    for (i, n) in nodes.iter_mut().enumerate().skip(1) {
+        n.peers = addrs
+            .iter()
+            .enumerate()
+            .filter(|(j, _)| *j != i)
+            .map(|(_, a)| a.clone())
+            .collect();
+    }
+    let mut catalog: Vec<Resource> = Vec::new();
+    for (i, n) in nodes.iter().enumerate() {
+        let me: Status = n.api().get("/api/v1/status", &[]).await?;
+        for r in seed_resources(me.agency, i) {
+            let r: Resource = n.api().put("/api/v1/resources", &r).await?;
+            catalog.push(r);
+        }
+    }
+    progress(
+        quiet,
+        &format!(
+            "published {} resources in Chinese and English",
+            catalog.len()
+        ),
+    );
+    wait_until("catalogues replicated", Duration::from_secs(60), || async {
+        for n in &nodes {
+            let list: Vec<Resource> = n.api().get("/api/v1/resources", &[]).await.ok()?;
+            if list.len() < catalog.len() {
+                return None;
+            }
+        }
+        Some(())
+    })
+    .await?;
+    // A few weeks of plausible cross-city bookings.
+    let base = Timestamp::now().round(jiff::Unit::Hour)? + 24.hours();
+    let mut made = 0usize;
+    let mut latencies = Vec::new();
+    let mut rng = Lcg(2026);
+    for k in 0..60 {
+        let who = (k % 4) as usize;
+        let r = &catalog[rng.below(catalog.len() as u64) as usize];
+        let start = base + ((rng.below(21) * 24 + 1 + rng.below(9)) as i64).hours();
+        let q = match r.capacity {
+            Capacity::People(n) => 1 + rng.below(u64::from(n)) as u32,
+            Capacity::Units(n) => 1 + rng.below(u64::from(n.min(3))) as u32,
+        };
+        let t0 = Instant::now();
+        if let Some(b) = book(
+            &nodes[who],
+            &r.id,
+            start,
+            1 + rng.below(3) as i64,
+            q,
+            "跨城协调会 / cross-city meeting",
+        )
+        .await
+        {
+            made += 1;
+            if k % 6 == 0 {
+                // Measure ack → visible on every other node.
+                let id = b.id.clone();
+                let others: Vec<&DemoNode> = nodes
+                    .iter()
+                    .enumerate()
+                    .filter(|(j, _)| *j != who)
+                    .map(|(_, n)| n)
+                    .collect();
+                wait_until(
+                    "booking visible everywhere",
+                    Duration::from_secs(30),
+                    || async {
+                        for n in &others {
+                            let _: Booking = n
+                                .api()
+                                .get("/api/v1/booking", &[("id", id.to_string())])
+                                .await
+                                .ok()?;
+                        }
+                        Some(())
+                    },
+                )
+                .await?;
+                latencies.push(t0.elapsed().as_secs_f64() * 1000.0);
+            }
+        }
+    }
+    progress(quiet, &format!("made {made} cross-city bookings"));
+    if !headless {
+        println!(
+            "\nTongchou demo network is running: four agencies, {} resources, {made} bookings.",
+            catalog.len()
+        );
+        for n in &nodes {
+            println!(
+                "  {:<16} tongchou --home {} status",
+                n.name,
+                n.home.dir().display()
+            );
+        }
+        println!(
+            "\nTry:  tongchou --home {} slots --duration 2h --from tomorrow… (see README)",
+            nodes[0].home.dir().display()
+        );
+        println!("The terminal UI is not built yet; press Ctrl-C to stop every node and clean up.");
+        let _ = tokio::signal::ctrl_c().await;
+        return Ok(None);
+    }
+    // Partition: Nanning goes offline; both sides request the same slots.
+    progress(quiet, "partition: 南宁 (Nanning) is cut off");
+    let mut agencies = Vec::new();
+    for n in &nodes {
+        let st: Status = n.api().get("/api/v1/status", &[]).await?;
+        agencies.push(st.agency);
+    }
+    nodes[3].stop();
+    let slot = base + (22 * 24 + 2).hours();
+    let room_of = |i: usize| ResourceId::new(agencies[i], "room-small").expect("valid id");
+    let mut conflict_ids = Vec::new();
+    for n in &nodes[0..3] {
+        if let Some(b) = book(
+            n,
+            &room_of(3),
+            slot,
+            2,
+            6,
+            "冲突测试 / conflict while the owner is away",
+        )
+        .await
+        {
+            made += 1;
+            conflict_ids.push(b.id);
+        }
+    }
+    // Nanning keeps working on its own side of the cut: same slot, Shenzhen's room.
+    let (listen, peers) = (nodes[3].listen.clone(), std::mem::take(&mut nodes[3].peers));
+    nodes[3].listen = "/ip4/127.0.0.1/tcp/0".into();
+    nodes[3].start(&exe)?;
+    if let Some(b) = book(
+        &nodes[3],
+        &room_of(0),
+        slot,
+        2,
+        6,
+        "南宁离线时的请求 / Nanning, offline",
+    )
+    .await
+    {
+        made += 1;
+        conflict_ids.push(b.id);
+    }
+    if let Some(b) = book(
+        &nodes[1],
+        &room_of(0),
+        slot,
+        2,
+        6,
+        "杭州同时段请求 / Hangzhou, same slot",
+    )
+    .await
+    {
+        made += 1;
+        conflict_ids.push(b.id);
+    }
+    nodes[3].stop();
+    progress(quiet, "heal: 南宁 rejoins");
+    nodes[3].listen = listen;
+    nodes[3].peers = peers;
+    nodes[3].start(&exe)?;
+    // Owner decisions on approval-required resources.
+    for n in &nodes {
+        let pending: Vec<Booking> = n
+            .api()
+            .get("/api/v1/bookings", &[("pending", "true".into())])
+            .await?;
+        for (j, b) in pending.iter().enumerate() {
+            let _: Result<Booking, _> = n
+                .api()
+                .post(
+                    "/api/v1/decide",
+                    &DecideRequest {
+                        booking: b.id.clone(),
+                        approve: j % 3 != 2,
+                        reason: None,
+                    },
+                )
+                .await;
+        }
+    }
+    progress(quiet, "owners decided their approval queues");
+    // Revocation: Hebei is revoked by the founding admin; its later requests go nowhere.
+    let _: serde_json::Value = nodes[0]
+        .api()
+        .post(
+            "/api/v1/revoke",
+            &RevokeRequest {
+                agency: agencies[2],
+                reason: "演示撤销 / demo revocation".into(),
+            },
+        )
+        .await?;
+    wait_until(
+        "revocation known to every other node",
+        Duration::from_secs(30),
+        || async {
+            for i in [1, 3] {
+                let m: Vec<MemberEntry> = nodes[i].api().get("/api/v1/members", &[]).await.ok()?;
+                if !m.iter().any(|e| {
+                    e.agency == agencies[2]
+                        && e.member.status != crdt_model::membership::MemberStatus::Active
+                }) {
+                    return None;
+                }
+            }
+            Some(())
+        },
+    )
+    .await?;
+    let late = book(
+        &nodes[2],
+        &room_of(0),
+        slot + 48.hours(),
+        1,
+        2,
+        "撤销后的请求 / after revocation",
+    )
+    .await;
+    progress(quiet, "河北 (Hebei) revoked; its later request stays local");
+    // Converge and check.
+    let honest = [0usize, 1, 3];
+    let views = wait_until("honest nodes converge", Duration::from_secs(60), || async {
+        let mut views = Vec::new();
+        for &i in &honest {
+            views.push(all_bookings(&nodes[i]).await.ok()?);
+        }
+        let decided = views.iter().all(|v| {
+            v.iter()
+                .filter(|b| conflict_ids.contains(&b.id))
+                .all(|b| !matches!(b.status, BStatus::Tentative { .. }))
+        });
+        (decided && views.windows(2).all(|w| w[0] == w[1])).then_some(views)
+    })
+    .await;
+    let (converged, views) = match views {
+        Ok(v) => (true, v),
+        Err(_) => {
+            let mut v = Vec::new();
+            for &i in &honest {
+                v.push(all_bookings(&nodes[i]).await?);
+            }
+            (false, v)
+        }
+    };
+    let max_overbooking = views
+        .iter()
+        .map(|v| overbooking(&catalog, v))
+        .max()
+        .unwrap_or(0);
+    let accepted_after_revocation = late.map_or(0, |b| {
+        views
+            .iter()
+            .filter(|v| v.iter().any(|x| x.id == b.id))
+            .count()
+    });
+    let mut refused = 0;
+    for n in &nodes {
+        let s: Status = n.api().get("/api/v1/status", &[]).await?;
+        refused += s.refused_total;
+    }
+    latencies.sort_by(f64::total_cmp);
+    let v0 = &views[0];
+    Ok(Some(Summary {
+        agencies: nodes.len(),
+        bookings: made,
+        confirmed: v0.iter().filter(|b| b.status == BStatus::Confirmed).count(),
+        rejected: v0
+            .iter()
+            .filter(|b| matches!(b.status, BStatus::Rejected { .. }))
+            .count(),
+        converged,
+        max_overbooking,
+        refused_forged: refused,
+        accepted_after_revocation,
+        convergence_p50_ms: percentile(&latencies, 0.5),
+        convergence_p99_ms: percentile(&latencies, 0.99),
+        seconds: started.elapsed().as_secs_f64(),
+    }))
+}
+
+async fn wait_until<T, F, Fut>(what: &str, timeout: Duration, mut f: F) -> anyhow::Result<T>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let deadline = Instant::now() + timeout;
+    loop {
+        if let Some(v) = f().await {
+            return Ok(v);
+        }
+        if Instant::now() > deadline {
+            bail!("timed out waiting for: {what}");
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// A tiny deterministic generator for the seeded bookings.
+struct Lcg(u64);
+
+impl Lcg {
+    fn below(&mut self, n: u64) -> u64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (self.0 >> 33) % n.max(1)
+    }
+}
+
+/// The demo's directory for a given process (for tests).
+pub fn demo_dir(pid: u32) -> PathBuf {
+    std::env::temp_dir().join(format!("tongchou-demo-{pid}"))
+}
