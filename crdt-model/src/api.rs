@@ -126,6 +126,9 @@ pub struct PeerStatus {
     pub messages_out: u64,
     /// Its changes we refused.
     pub refused: u64,
+    /// Bytes of signed changes received from it.
+    #[serde(default)]
+    pub bytes_in: u64,
     /// Last message.
     pub last_seen: Option<Timestamp>,
 }

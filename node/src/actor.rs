@@ -55,6 +55,8 @@ pub struct PeerStats {
     pub messages_out: u64,
     /// Changes from it that were refused.
     pub refused: u64,
+    /// Bytes of signed changes received.
+    pub bytes_in: u64,
     /// Last message time.
     pub last_seen: Option<Timestamp>,
 }
@@ -496,6 +498,12 @@ impl Actor {
                     return;
                 };
                 let st = self.peers.entry(agency).or_default();
+                if let crdt_model::engine::Message::Changes { changes } = &request {
+                    st.bytes_in += changes
+                        .iter()
+                        .map(|c| c.change.len() as u64 + 64 + 120)
+                        .sum::<u64>();
+                }
                 st.messages_in += 1;
                 st.last_seen = Some(Timestamp::now());
                 self.engine_input(Input::Received {

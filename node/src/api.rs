@@ -153,6 +153,7 @@ async fn status(State(st): State<AppState>) -> ApiResult<Status> {
                         messages_in: s.messages_in,
                         messages_out: s.messages_out,
                         refused: s.refused,
+                        bytes_in: s.bytes_in,
                         last_seen: s.last_seen,
                     }
                 })

@@ -216,6 +216,14 @@ pub enum Cmd {
         #[arg(long)]
         keep: bool,
     },
+    /// Benchmarks on this machine (release build recommended).
+    Bench {
+        /// What: net.
+        what: String,
+        /// The full sizes (5 and 10 nodes, 1,000 bookings, 10,000 and 100,000 missed).
+        #[arg(long)]
+        full: bool,
+    },
     /// iCalendar (RFC 5545) export.
     Ics {
         /// Resource id; without it, this agency's calendar.
@@ -753,6 +761,22 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Cmd::Demo { headless, keep } => crate::demo::run(headless, out.json, keep).await,
+        Cmd::Bench { what, full } => match what.as_str() {
+            "net" => {
+                crate::bench::net(
+                    if full {
+                        crate::bench::Sizes::full()
+                    } else {
+                        crate::bench::Sizes::small()
+                    },
+                    out.json,
+                )
+                .await
+            }
+            other => bail!(
+                "unknown benchmark {other:?}: try `net` (the model benchmark is `cargo run --release -p crdt-model --features test-utils --example bench_model`)"
+            ),
+        },
         cmd => client_command(cmd, &home, &out).await,
     }
 }
@@ -1193,7 +1217,11 @@ async fn client_command(cmd: Cmd, home: &Home, out: &Out) -> anyhow::Result<()> 
             print!("{}", c.get_text("/api/v1/ics", &q).await?);
             Ok(())
         }
-        Cmd::Run { .. } | Cmd::Network(_) | Cmd::Join { .. } | Cmd::Demo { .. } => {
+        Cmd::Run { .. }
+        | Cmd::Network(_)
+        | Cmd::Join { .. }
+        | Cmd::Demo { .. }
+        | Cmd::Bench { .. } => {
             unreachable!("handled in dispatch")
         }
     }

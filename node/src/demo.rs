@@ -52,7 +52,7 @@ pub const AGENCIES: [(&str, &str, &str, &str); 4] = [
 #[derive(Debug)]
 pub struct DemoNode {
     /// Display name.
-    pub name: &'static str,
+    pub name: String,
     /// Home.
     pub home: Home,
     child: Option<Child>,
@@ -65,7 +65,8 @@ pub struct DemoNode {
 }
 
 impl DemoNode {
-    fn start(&mut self, exe: &Path) -> anyhow::Result<()> {
+    /// Starts the process and waits for its API.
+    pub fn start(&mut self, exe: &Path) -> anyhow::Result<()> {
         let log = std::fs::File::create(self.home.dir().join("node.log"))?;
         let mut cmd = Command::new(exe);
         cmd.arg("--home").arg(self.home.dir()).args([
@@ -116,7 +117,8 @@ impl DemoNode {
         Ok(())
     }
 
-    fn stop(&mut self) {
+    /// SIGTERM, then wait for a clean exit.
+    pub fn stop(&mut self) {
         if let Some(mut c) = self.child.take() {
             let _ = Command::new("kill")
                 .arg("-TERM")
@@ -132,6 +134,18 @@ impl DemoNode {
             let _ = c.kill();
             let _ = c.wait();
         }
+    }
+
+    /// Resident memory of the process, KiB (Linux).
+    pub fn rss_kib(&self) -> Option<u64> {
+        let pid = self.child.as_ref()?.id();
+        let text = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+        text.lines()
+            .find(|l| l.starts_with("VmRSS:"))?
+            .split_whitespace()
+            .nth(1)?
+            .parse()
+            .ok()
     }
 
     /// The API client (panics if not started).
@@ -164,7 +178,7 @@ fn run_cli(exe: &Path, home: &Path, args: &[&str]) -> anyhow::Result<String> {
     Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
 }
 
-fn progress(quiet: bool, msg: &str) {
+pub(crate) fn progress(quiet: bool, msg: &str) {
     if !quiet {
         eprintln!("[demo] {msg}");
     }
@@ -172,10 +186,38 @@ fn progress(quiet: bool, msg: &str) {
 
 /// Creates the network: Shenzhen founds it and serves as the bootstrap
 /// address through which the other cities join and find each other.
-pub async fn build_network(dir: &Path, quiet: bool) -> anyhow::Result<Vec<DemoNode>> {
+///
+/// With `mesh`, every node also dials every node started before it.
+pub async fn build_network(
+    dir: &Path,
+    n: usize,
+    mesh: bool,
+    quiet: bool,
+) -> anyhow::Result<Vec<DemoNode>> {
     let exe = std::env::current_exe().context("locating tongchou")?;
     let mut nodes: Vec<DemoNode> = Vec::new();
-    for (i, (zh, en, czh, cen)) in AGENCIES.iter().enumerate() {
+    let names: Vec<(String, String, String, String)> = (0..n)
+        .map(|i| {
+            let (zh, en, czh, cen) = AGENCIES[i % AGENCIES.len()];
+            if i < AGENCIES.len() {
+                (
+                    zh.to_string(),
+                    en.to_string(),
+                    czh.to_string(),
+                    cen.to_string(),
+                )
+            } else {
+                (
+                    format!("{zh}（{i}）"),
+                    format!("{en} #{i}"),
+                    czh.to_string(),
+                    cen.to_string(),
+                )
+            }
+        })
+        .collect();
+    for (i, (zh, en, czh, cen)) in names.iter().enumerate() {
+        let (zh, en, czh, cen) = (zh.as_str(), en.as_str(), czh.as_str(), cen.as_str());
         let home = Home::new(dir.join(format!("node{i}")));
         if i == 0 {
             run_cli(
@@ -227,13 +269,13 @@ pub async fn build_network(dir: &Path, quiet: bool) -> anyhow::Result<Vec<DemoNo
                 ],
             )?;
         }
-        let peers = if i == 0 {
-            Vec::new()
+        let peers: Vec<String> = if mesh {
+            nodes.iter().map(|n| n.addr.clone()).collect()
         } else {
-            vec![nodes[0].addr.clone()]
+            nodes.iter().take(1).map(|n| n.addr.clone()).collect()
         };
         let mut node = DemoNode {
-            name: zh,
+            name: zh.to_string(),
             home,
             child: None,
             client: None,
@@ -413,7 +455,7 @@ fn overbooking(resources: &[Resource], list: &[Booking]) -> u64 {
     worst.max(0) as u64
 }
 
-fn percentile(sorted: &[f64], p: f64) -> f64 {
+pub(crate) fn percentile(sorted: &[f64], p: f64) -> f64 {
     if sorted.is_empty() {
         return 0.0;
     }
@@ -486,7 +528,7 @@ async fn scenario(
     started: Instant,
 ) -> anyhow::Result<Option<Summary>> {
     let exe = std::env::current_exe()?;
-    let mut nodes = build_network(dir, quiet).await?;
+    let mut nodes = build_network(dir, AGENCIES.len(), false, quiet).await?;
     // Full mesh once everyone is admitted (Shenzhen was the bootstrap address).
     let addrs: Vec<String> = nodes.iter().map(|n| n.addr.clone()).collect();
     for (i, n) in nodes.iter_mut().enumerate().skip(1) {
@@ -777,7 +819,11 @@ async fn scenario(
     }))
 }
 
-async fn wait_until<T, F, Fut>(what: &str, timeout: Duration, mut f: F) -> anyhow::Result<T>
+pub(crate) async fn wait_until<T, F, Fut>(
+    what: &str,
+    timeout: Duration,
+    mut f: F,
+) -> anyhow::Result<T>
 where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = Option<T>>,

@@ -11,6 +11,7 @@
 //! - [`client`], [`cli`]: the command line and its API client.
 //! - [`daemon`]: wiring for `tongchou run` and `tongchou join`.
 //! - [`demo`]: the four-city demo network and its scripted scenario.
+//! - [`bench`]: `tongchou bench net`, multi-process network figures.
 //!
 //! ## Data flow
 //! A CLI or TUI request reaches [`api`], which sends a command to the
@@ -20,6 +21,7 @@
 
 pub mod actor;
 pub mod api;
+pub mod bench;
 pub mod cli;
 pub mod client;
 pub mod config;

@@ -1,0 +1,283 @@
+//! `tongchou bench net`: real node processes on 127.0.0.1 — durable
+//! bookings per second into one node, acknowledgement-to-everywhere
+//! latency, catch-up of a node that was offline, and memory per node.
+
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use crdt_model::api::{BookRequest, Status};
+use crdt_model::calendar::Booking;
+use crdt_model::ids::ResourceId;
+use crdt_model::resource::{
+    Approval, BookingRules, Capacity, Location, Resource, ResourceKind, Sharing,
+};
+use jiff::{Timestamp, ToSpan};
+use serde::Serialize;
+
+use crate::demo::{DemoNode, build_network, percentile, progress, wait_until};
+
+/// Sizes of a run.
+#[derive(Debug, Clone)]
+pub struct Sizes {
+    /// Node processes for the latency run.
+    pub nodes: Vec<usize>,
+    /// Bookings timed for latency.
+    pub latency_bookings: usize,
+    /// Bookings for the throughput run.
+    pub throughput_bookings: usize,
+    /// Bookings a returning node must catch up with.
+    pub catchup: Vec<usize>,
+}
+
+impl Sizes {
+    /// Small default (under two minutes).
+    pub fn small() -> Self {
+        Self {
+            nodes: vec![5],
+            latency_bookings: 200,
+            throughput_bookings: 2_000,
+            catchup: vec![2_000],
+        }
+    }
+
+    /// The sizes the issue names.
+    pub fn full() -> Self {
+        Self {
+            nodes: vec![5, 10],
+            latency_bookings: 1_000,
+            throughput_bookings: 20_000,
+            catchup: vec![10_000, 100_000],
+        }
+    }
+}
+
+/// Figures of one run.
+#[derive(Debug, Serialize, Default)]
+pub struct Report {
+    /// Acknowledged durable bookings per second into one node (64 concurrent clients).
+    pub bookings_per_s: f64,
+    /// `(nodes, p50 ms, p99 ms)` from acknowledgement to visible on every other node.
+    pub latency: Vec<(usize, f64, f64)>,
+    /// `(missed bookings, seconds to catch up, bytes received)`.
+    pub catchup: Vec<(usize, f64, u64)>,
+    /// Resident memory per node at the end, MiB.
+    pub rss_mib: Vec<f64>,
+}
+
+/// Resources the load is spread over: a province's bookings land on many
+/// resources, and each resource's calendar is recomputed when it changes.
+const POOLS: usize = 100;
+
+fn pool(owner: crdt_model::ids::AgencyId, k: usize) -> Resource {
+    Resource {
+        id: ResourceId::new(owner, &format!("bench-pool-{k}")).expect("valid id"),
+        kind: ResourceKind::Parking,
+        name: crdt_model::agency::Text::new("压测车位池", "Bench parking pool"),
+        location: Location {
+            city: crdt_model::agency::Text::new("深圳", "Shenzhen"),
+            ..Default::default()
+        },
+        capacity: Capacity::Units(10_000_000),
+        features: Default::default(),
+        attributes: Default::default(),
+        sharing: Sharing::AllMembers,
+        rules: BookingRules {
+            approval: Approval::Automatic,
+            min_minutes: 1,
+            ..Default::default()
+        },
+        retired: false,
+    }
+}
+
+fn request(rids: &[ResourceId], i: usize) -> BookRequest {
+    let rid = &rids[i % rids.len()];
+    let start = Timestamp::now() + 24.hours() + ((i % 50_000) as i64).minutes();
+    BookRequest {
+        resource: rid.clone(),
+        start,
+        end: start + 30.minutes(),
+        quantity: 1,
+        contact: "压测".into(),
+        purpose: format!("bench {i}"),
+    }
+}
+
+async fn burst(
+    node: &DemoNode,
+    rid: &[ResourceId],
+    n: usize,
+    concurrency: usize,
+) -> anyhow::Result<usize> {
+    let client = node.api().clone();
+    let mut ok = 0;
+    let mut set = tokio::task::JoinSet::new();
+    for i in 0..n {
+        if set.len() >= concurrency
+            && let Some(r) = set.join_next().await
+        {
+            ok += usize::from(matches!(r, Ok(true)));
+        }
+        let c = client.clone();
+        let req = request(rid, i);
+        set.spawn(async move { c.post::<_, Booking>("/api/v1/bookings", &req).await.is_ok() });
+    }
+    while let Some(r) = set.join_next().await {
+        ok += usize::from(matches!(r, Ok(true)));
+    }
+    Ok(ok)
+}
+
+async fn setup(
+    dir: &std::path::Path,
+    n: usize,
+    quiet: bool,
+) -> anyhow::Result<(Vec<DemoNode>, Vec<ResourceId>)> {
+    let nodes = build_network(dir, n, true, quiet).await?;
+    let st: Status = nodes[0].api().get("/api/v1/status", &[]).await?;
+    let mut rids = Vec::new();
+    for k in 0..POOLS {
+        let r = pool(st.agency, k);
+        let _: Resource = nodes[0].api().put("/api/v1/resources", &r).await?;
+        rids.push(r.id);
+    }
+    wait_until("pools replicated", Duration::from_secs(60), || async {
+        for n in &nodes {
+            let s: Status = n.api().get("/api/v1/status", &[]).await.ok()?;
+            if s.resources < POOLS {
+                return None;
+            }
+        }
+        Some(())
+    })
+    .await?;
+    Ok((nodes, rids))
+}
+
+/// Runs the network benchmark.
+pub async fn net(sizes: Sizes, json: bool) -> anyhow::Result<()> {
+    let quiet = json;
+    let dir = std::env::temp_dir().join(format!("tongchou-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    let result = run(&dir, sizes, quiet).await;
+    let _ = std::fs::remove_dir_all(&dir);
+    let report = result?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+        return Ok(());
+    }
+    println!(
+        "durable acknowledged bookings into one node: {:.0}/s (64 concurrent API clients, flush before ack, group commit)",
+        report.bookings_per_s
+    );
+    for (n, p50, p99) in &report.latency {
+        println!(
+            "ack → visible on all {} other nodes: p50 {p50:.1} ms, p99 {p99:.1} ms",
+            n - 1
+        );
+    }
+    for (m, s, bytes) in &report.catchup {
+        println!(
+            "catch-up after missing {m} bookings: {s:.2} s, {:.1} MiB received",
+            *bytes as f64 / 1_048_576.0
+        );
+    }
+    let rss: Vec<String> = report.rss_mib.iter().map(|m| format!("{m:.0}")).collect();
+    println!("resident memory per node, MiB: {}", rss.join(", "));
+    Ok(())
+}
+
+async fn run(dir: &std::path::Path, sizes: Sizes, quiet: bool) -> anyhow::Result<Report> {
+    let exe = std::env::current_exe().context("locating tongchou")?;
+    let mut report = Report::default();
+    for (k, &n) in sizes.nodes.iter().enumerate() {
+        progress(quiet, &format!("starting {n} nodes"));
+        let (mut nodes, rid) = setup(&dir.join(format!("net{k}")), n, quiet).await?;
+        if k == 0 {
+            progress(
+                quiet,
+                &format!(
+                    "throughput: {} bookings into one node",
+                    sizes.throughput_bookings
+                ),
+            );
+            let t = Instant::now();
+            let ok = burst(&nodes[1], &rid, sizes.throughput_bookings, 64).await?;
+            report.bookings_per_s = ok as f64 / t.elapsed().as_secs_f64();
+        }
+        progress(
+            quiet,
+            &format!(
+                "latency: {} bookings across {n} nodes",
+                sizes.latency_bookings
+            ),
+        );
+        let mut lat = Vec::with_capacity(sizes.latency_bookings);
+        for i in 0..sizes.latency_bookings {
+            let from = 1 + i % (n - 1);
+            let t0 = Instant::now();
+            let b: Booking = nodes[from]
+                .api()
+                .post("/api/v1/bookings", &request(&rid, 1_000_000 + i))
+                .await?;
+            let others: Vec<&DemoNode> = nodes
+                .iter()
+                .enumerate()
+                .filter(|(j, _)| *j != from)
+                .map(|(_, x)| x)
+                .collect();
+            let id = b.id.to_string();
+            wait_until(
+                "booking visible everywhere",
+                Duration::from_secs(30),
+                || async {
+                    for o in &others {
+                        let _: Booking = o
+                            .api()
+                            .get("/api/v1/booking", &[("id", id.clone())])
+                            .await
+                            .ok()?;
+                    }
+                    Some(())
+                },
+            )
+            .await?;
+            lat.push(t0.elapsed().as_secs_f64() * 1000.0);
+        }
+        lat.sort_by(f64::total_cmp);
+        report
+            .latency
+            .push((n, percentile(&lat, 0.5), percentile(&lat, 0.99)));
+        if k == 0 {
+            for &m in &sizes.catchup {
+                progress(
+                    quiet,
+                    &format!("catch-up: node offline while {m} bookings are made"),
+                );
+                let last = nodes.len() - 1;
+                nodes[last].stop();
+                burst(&nodes[1], &rid, m, 64).await?;
+                let target: Status = nodes[1].api().get("/api/v1/status", &[]).await?;
+                let t = Instant::now();
+                nodes[last].start(&exe)?;
+                let st = wait_until(
+                    "returning node caught up",
+                    Duration::from_secs(600),
+                    || async {
+                        let s: Status = nodes[last].api().get("/api/v1/status", &[]).await.ok()?;
+                        (s.changes >= target.changes).then_some(s)
+                    },
+                )
+                .await?;
+                let bytes = st.peers.iter().map(|p| p.bytes_in).sum();
+                report.catchup.push((m, t.elapsed().as_secs_f64(), bytes));
+            }
+            report.rss_mib = nodes
+                .iter()
+                .filter_map(DemoNode::rss_kib)
+                .map(|k| k as f64 / 1024.0)
+                .collect();
+        }
+    }
+    Ok(report)
+}
