@@ -247,6 +247,24 @@ fn main() {
     );
     let _ = before;
     drop(ledger);
+    // The same through a whole engine: ledger plus the cached calendars.
+    let changes = bookings(&w, n, false);
+    let live_before = live_mib();
+    let mut all = w.catalog.clone();
+    all.extend(changes.iter().cloned());
+    let (engine, _) = crdt_model::engine::Engine::new(
+        w.keys[0].clone(),
+        w.roster.clone(),
+        Default::default(),
+        all,
+    );
+    let held = live_mib() - live_before;
+    println!(
+        "memory: engine (ledger + calendar cache) holds {:.1} MiB per 100,000 bookings",
+        held * 100_000.0 / n as f64
+    );
+    drop(engine);
+    drop(changes);
 
     // 3. Free-slot search over 1,000 resources for one week.
     let w = world(20);

@@ -146,13 +146,12 @@ impl DocWriter {
                 .put(ROOT, k, json)
                 .map_err(|e| DocError::Malformed(e.to_string()))?;
         }
-        let hash = self
-            .am
+        self.am
             .commit_with(CommitOptions::default().with_time(time_s))
             .ok_or(DocError::Empty)?;
         let change = self
             .am
-            .get_change_by_hash(&hash)
+            .get_last_local_change()
             .ok_or_else(|| DocError::Malformed("committed change not found".into()))?;
         Ok(SignedChange::sign(key, self.doc.clone(), &change))
     }

@@ -171,13 +171,14 @@ impl Engine {
         &self.calendars
     }
 
-    /// Where a booking stands.
-    pub fn booking(&self, id: &BookingId) -> Option<&Booking> {
+    /// Where a booking stands (with its request).
+    pub fn booking(&self, id: &BookingId) -> Option<Booking> {
         let rid = self.ledger.index().requests.get(id).map(|r| &r.resource);
-        match rid {
+        let b = match rid {
             Some(rid) => self.calendars.get(rid).and_then(|c| c.find(id)),
             None => self.calendars.values().find_map(|c| c.find(id)),
-        }
+        };
+        b.cloned().map(|b| self.hydrate(b))
     }
 
     /// Free-slot search over the whole catalogue.
@@ -192,9 +193,49 @@ impl Engine {
 
     fn refresh(&mut self, touched: BTreeSet<ResourceId>) {
         for rid in touched {
-            let cal = calendar(self.ledger.index(), self.ledger.roster(), &rid);
+            let mut cal = calendar(self.ledger.index(), self.ledger.roster(), &rid);
+            // The cache keeps no copy of the requests: the index has them,
+            // and `hydrate` puts them back when a booking leaves the engine.
+            for b in cal
+                .confirmed
+                .iter_mut()
+                .chain(&mut cal.tentative)
+                .chain(&mut cal.rejected)
+                .chain(&mut cal.cancelled)
+                .chain(&mut cal.void)
+                .chain(&mut cal.to_release)
+            {
+                b.request = None;
+            }
             self.calendars.insert(rid, cal);
         }
+    }
+
+    /// A booking with its request filled in from the index.
+    pub fn hydrate(&self, mut b: Booking) -> Booking {
+        if b.request.is_none() {
+            b.request = self.ledger.index().requests.get(&b.id).cloned();
+        }
+        b
+    }
+
+    /// A resource's calendar with every booking's request filled in.
+    pub fn calendar_full(&self, rid: &ResourceId) -> Option<ResourceCalendar> {
+        let mut cal = self.calendars.get(rid)?.clone();
+        for b in cal
+            .confirmed
+            .iter_mut()
+            .chain(&mut cal.tentative)
+            .chain(&mut cal.rejected)
+            .chain(&mut cal.cancelled)
+            .chain(&mut cal.void)
+            .chain(&mut cal.to_release)
+        {
+            if b.request.is_none() {
+                b.request = self.ledger.index().requests.get(&b.id).cloned();
+            }
+        }
+        Some(cal)
     }
 
     /// Handles one input.
@@ -652,7 +693,7 @@ impl Engine {
         let signed = writer
             .write(&self.key, &records, now.as_second())
             .map_err(|e| LocalError::Invalid(e.to_string()))?;
-        let report = self.ledger.ingest(vec![signed]);
+        let report = self.ledger.ingest_own(signed);
         if report.accepted.is_empty() {
             // Our own change was refused (e.g. we were revoked): forget the
             // writer so it is rebuilt from the verified history next time.
@@ -814,7 +855,6 @@ impl Engine {
         let outcome = match booking {
             Some(id) => LocalOutcome::Booking(Box::new(
                 self.booking(&id)
-                    .cloned()
                     .ok_or_else(|| LocalError::UnknownBooking(id.to_string()))?,
             )),
             None => LocalOutcome::Catalog,

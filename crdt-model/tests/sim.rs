@@ -262,7 +262,7 @@ fn random_partition_and_crash_schedules_converge_without_overbooking() {
     let rounds: u64 = std::env::var("ROUNDS")
         .ok()
         .and_then(|s| s.parse().ok())
-        .unwrap_or(300);
+        .unwrap_or(1000);
     let seeds: Vec<u64> = match std::env::var("SEED").ok().and_then(|s| s.parse().ok()) {
         Some(s) => vec![s],
         None => (0..rounds).collect(),

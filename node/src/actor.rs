@@ -167,6 +167,42 @@ pub struct Actor {
     notes: Vec<Event>,
 }
 
+/// Merges the change messages of one loop iteration per peer (up to the
+/// engine's batch size), so a burst of bookings costs a few messages per
+/// peer instead of one stream per change.
+fn coalesce(sends: Vec<Output>) -> Vec<Output> {
+    use crdt_model::engine::Message;
+    const MAX: usize = 1_000;
+    let mut out: Vec<Output> = Vec::with_capacity(sends.len());
+    let mut open: BTreeMap<AgencyId, usize> = BTreeMap::new();
+    for o in sends {
+        if let Output::Send {
+            to,
+            msg: Message::Changes { changes },
+        } = o
+        {
+            if let Some(&i) = open.get(&to)
+                && let Output::Send {
+                    msg: Message::Changes { changes: acc },
+                    ..
+                } = &mut out[i]
+                && acc.len() + changes.len() <= MAX
+            {
+                acc.extend(changes);
+                continue;
+            }
+            open.insert(to, out.len());
+            out.push(Output::Send {
+                to,
+                msg: Message::Changes { changes },
+            });
+        } else {
+            out.push(o);
+        }
+    }
+    out
+}
+
 impl std::fmt::Debug for Actor {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Actor")
@@ -290,10 +326,19 @@ impl Actor {
     /// Flushes the store if needed, then performs held sends, notifications and replies.
     fn commit(&mut self) -> anyhow::Result<()> {
         if self.dirty {
-            self.store.flush().context("flushing the store")?;
+            // fsync blocks: let the runtime move the API handlers to other
+            // workers meanwhile, so requests keep queueing for the next batch.
+            let store = &self.store;
+            let t = Instant::now();
+            tokio::task::block_in_place(|| store.flush()).context("flushing the store")?;
+            debug!(
+                replies = self.replies.len(),
+                flush_us = t.elapsed().as_micros() as u64,
+                "group commit"
+            );
             self.dirty = false;
         }
-        for o in std::mem::take(&mut self.sends) {
+        for o in coalesce(std::mem::take(&mut self.sends)) {
             match o {
                 Output::Send { to, msg } => {
                     if let Some(peer) = net::peer_of(&to) {
@@ -326,7 +371,13 @@ impl Actor {
                     if let Err(e) = self.store.put_changes(&changes) {
                         warn!(error = %e, "storing changes failed");
                     }
-                    self.dirty = true;
+                    // Our own changes must be durable before they are
+                    // acknowledged or sent (a lost own change could be
+                    // re-created differently: a fork). Other agencies'
+                    // changes can be fetched again after a crash, so sled's
+                    // periodic flush is enough for them.
+                    let me = self.engine.id();
+                    self.dirty |= changes.iter().any(|c| c.signer == me);
                 }
                 Output::PersistRoster(events) => {
                     if let Err(e) = self.store.put_roster(&events) {

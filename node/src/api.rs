@@ -235,7 +235,7 @@ async fn calendar(
 ) -> ApiResult<crdt_model::calendar::ResourceCalendar> {
     let rid = q.resource.clone();
     st.node
-        .read(move |v| v.engine.calendar(&rid).cloned())
+        .read(move |v| v.engine.calendar_full(&rid))
         .await
         .ok_or_else(gone)?
         .map(Json)
@@ -270,6 +270,7 @@ async fn bookings(
                 .iter()
                 .filter(|(r, _)| f.resource.as_ref().is_none_or(|x| x == *r))
                 .flat_map(|(_, c)| c.all().cloned())
+                .map(|b| v.engine.hydrate(b))
                 .filter(|b| !f.mine || b.id.requester == me)
                 .filter(|b| {
                     !f.pending
@@ -292,7 +293,7 @@ struct BookingQ {
 async fn booking(State(st): State<AppState>, Query(q): Query<BookingQ>) -> ApiResult<Booking> {
     let id = q.id.clone();
     st.node
-        .read(move |v| v.engine.booking(&id).cloned())
+        .read(move |v| v.engine.booking(&id))
         .await
         .ok_or_else(gone)?
         .map(Json)

@@ -68,7 +68,7 @@ pub struct Report {
 /// resources, and each resource's calendar is recomputed when it changes.
 const POOLS: usize = 100;
 
-fn pool(owner: crdt_model::ids::AgencyId, k: usize) -> Resource {
+fn pool(owner: crdt_model::ids::AgencyId, k: usize, approval: Approval) -> Resource {
     Resource {
         id: ResourceId::new(owner, &format!("bench-pool-{k}")).expect("valid id"),
         kind: ResourceKind::Parking,
@@ -82,7 +82,7 @@ fn pool(owner: crdt_model::ids::AgencyId, k: usize) -> Resource {
         attributes: Default::default(),
         sharing: Sharing::AllMembers,
         rules: BookingRules {
-            approval: Approval::Automatic,
+            approval,
             min_minutes: 1,
             ..Default::default()
         },
@@ -137,7 +137,7 @@ async fn setup(
     let st: Status = nodes[0].api().get("/api/v1/status", &[]).await?;
     let mut rids = Vec::new();
     for k in 0..POOLS {
-        let r = pool(st.agency, k);
+        let r = pool(st.agency, k, Approval::Automatic);
         let _: Resource = nodes[0].api().put("/api/v1/resources", &r).await?;
         rids.push(r.id);
     }
@@ -190,6 +190,28 @@ pub async fn net(sizes: Sizes, json: bool) -> anyhow::Result<()> {
 async fn run(dir: &std::path::Path, sizes: Sizes, quiet: bool) -> anyhow::Result<Report> {
     let exe = std::env::current_exe().context("locating tongchou")?;
     let mut report = Report::default();
+    {
+        // Throughput into one node: a single-node network, requests for
+        // approval-required resources (one signed, flushed change each).
+        progress(
+            quiet,
+            &format!(
+                "throughput: {} bookings into one node",
+                sizes.throughput_bookings
+            ),
+        );
+        let nodes = build_network(&dir.join("solo"), 1, true, quiet).await?;
+        let st: Status = nodes[0].api().get("/api/v1/status", &[]).await?;
+        let mut rids = Vec::new();
+        for k in 0..POOLS {
+            let r = pool(st.agency, k, Approval::Required);
+            let _: Resource = nodes[0].api().put("/api/v1/resources", &r).await?;
+            rids.push(r.id);
+        }
+        let t = Instant::now();
+        let ok = burst(&nodes[0], &rids, sizes.throughput_bookings, 64).await?;
+        report.bookings_per_s = ok as f64 / t.elapsed().as_secs_f64();
+    }
     for (k, &n) in sizes.nodes.iter().enumerate() {
         progress(quiet, &format!("starting {n} nodes"));
         let (mut nodes, rid) = setup(&dir.join(format!("net{k}")), n, quiet).await?;

@@ -62,18 +62,14 @@ pub fn render(
                 .get(&b.resource)
                 .map(|r| r.name.zh.clone())
                 .unwrap_or_else(|| b.resource.local.clone());
-            let purpose = b
-                .request
-                .as_ref()
-                .map(|r| r.purpose.clone())
-                .unwrap_or_default();
+            let request = idx.requests.get(&b.id);
+            let purpose = request.map(|r| r.purpose.clone()).unwrap_or_default();
             lines.push("BEGIN:VEVENT".into());
             lines.push(format!("UID:{}@tongchou", b.id));
             lines.push(format!(
                 "DTSTAMP:{}",
                 stamp(
-                    b.request
-                        .as_ref()
+                    request
                         .and_then(|r| Timestamp::from_millisecond(r.hlc.wall_ms).ok())
                         .unwrap_or(b.terms.start)
                 )
