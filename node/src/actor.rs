@@ -301,7 +301,7 @@ impl Actor {
                     let Some(cmd) = cmd else { break };
                     self.handle_command(cmd);
                     // Group commit: take whatever else is queued before flushing once.
-                    for _ in 0..512 {
+                    for _ in 0..128 {
                         match self.rx.try_recv() {
                             Ok(cmd) => self.handle_command(cmd),
                             Err(_) => break,
