@@ -404,28 +404,39 @@ impl Engine {
                             }
                         }
                     }
-                    self.refresh(touched.clone());
-                    out.push(Output::Notify(Event::Calendar {
-                        resources: touched.into_iter().collect(),
-                    }));
-                    let gone: Vec<AgencyId> = self
-                        .peers
-                        .keys()
-                        .filter(|p| !self.ledger.roster().is_active(p))
-                        .copied()
-                        .collect();
-                    for peer in gone {
-                        self.peers.remove(&peer);
-                        out.push(Output::Disconnect {
-                            peer,
-                            reason: "revoked".into(),
-                        });
-                    }
-                    self.run_policy(now, self.owned_resources(), out);
+                    self.after_roster_change(now, touched, out);
                 }
                 self.check_peer(from, out);
             }
         }
+    }
+
+    /// After the roster changed: recompute calendars, drop sessions with
+    /// agencies no longer active, and let the owner policy react.
+    fn after_roster_change(
+        &mut self,
+        now: Timestamp,
+        touched: BTreeSet<ResourceId>,
+        out: &mut Vec<Output>,
+    ) {
+        self.refresh(touched.clone());
+        out.push(Output::Notify(Event::Calendar {
+            resources: touched.into_iter().collect(),
+        }));
+        let gone: Vec<AgencyId> = self
+            .peers
+            .keys()
+            .filter(|p| !self.ledger.roster().is_active(p))
+            .copied()
+            .collect();
+        for peer in gone {
+            self.peers.remove(&peer);
+            out.push(Output::Disconnect {
+                peer,
+                reason: "revoked".into(),
+            });
+        }
+        self.run_policy(now, self.owned_resources(), out);
     }
 
     fn check_peer(&mut self, peer: AgencyId, out: &mut Vec<Output>) {
@@ -462,24 +473,7 @@ impl Engine {
                     },
                 });
             }
-            self.refresh(touched.clone());
-            out.push(Output::Notify(Event::Calendar {
-                resources: touched.into_iter().collect(),
-            }));
-            let gone: Vec<AgencyId> = self
-                .peers
-                .keys()
-                .filter(|p| !self.ledger.roster().is_active(p))
-                .copied()
-                .collect();
-            for peer in gone {
-                self.peers.remove(&peer);
-                out.push(Output::Disconnect {
-                    peer,
-                    reason: "revoked".into(),
-                });
-            }
-            self.run_policy(now, self.owned_resources(), &mut out);
+            self.after_roster_change(now, touched, &mut out);
         }
         out
     }
