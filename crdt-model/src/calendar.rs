@@ -129,6 +129,17 @@ impl ResourceCalendar {
             .chain(&self.void)
     }
 
+    /// Every booking list, mutably (including `to_release`).
+    pub fn bookings_mut(&mut self) -> impl Iterator<Item = &mut Booking> {
+        self.confirmed
+            .iter_mut()
+            .chain(&mut self.tentative)
+            .chain(&mut self.rejected)
+            .chain(&mut self.cancelled)
+            .chain(&mut self.void)
+            .chain(&mut self.to_release)
+    }
+
     /// The status of one booking, if it concerns this resource.
     pub fn find(&self, id: &BookingId) -> Option<&Booking> {
         self.all().find(|b| &b.id == id)

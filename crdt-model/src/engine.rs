@@ -196,15 +196,7 @@ impl Engine {
             let mut cal = calendar(self.ledger.index(), self.ledger.roster(), &rid);
             // The cache keeps no copy of the requests: the index has them,
             // and `hydrate` puts them back when a booking leaves the engine.
-            for b in cal
-                .confirmed
-                .iter_mut()
-                .chain(&mut cal.tentative)
-                .chain(&mut cal.rejected)
-                .chain(&mut cal.cancelled)
-                .chain(&mut cal.void)
-                .chain(&mut cal.to_release)
-            {
+            for b in cal.bookings_mut() {
                 b.request = None;
             }
             self.calendars.insert(rid, cal);
@@ -222,15 +214,7 @@ impl Engine {
     /// A resource's calendar with every booking's request filled in.
     pub fn calendar_full(&self, rid: &ResourceId) -> Option<ResourceCalendar> {
         let mut cal = self.calendars.get(rid)?.clone();
-        for b in cal
-            .confirmed
-            .iter_mut()
-            .chain(&mut cal.tentative)
-            .chain(&mut cal.rejected)
-            .chain(&mut cal.cancelled)
-            .chain(&mut cal.void)
-            .chain(&mut cal.to_release)
-        {
+        for b in cal.bookings_mut() {
             if b.request.is_none() {
                 b.request = self.ledger.index().requests.get(&b.id).cloned();
             }
