@@ -224,6 +224,8 @@ pub enum Cmd {
         #[arg(long)]
         full: bool,
     },
+    /// The terminal UI (staff booking, operator review) on this home's node.
+    Tui,
     /// iCalendar (RFC 5545) export.
     Ics {
         /// Resource id; without it, this agency's calendar.
@@ -501,6 +503,24 @@ fn parse_days(s: &str) -> anyhow::Result<BTreeSet<u8>> {
     Ok(out)
 }
 
+/// Starts the TUI on the node of `home` (which may start later: the TUI
+/// shows a banner and keeps retrying).
+pub async fn run_tui(home: Home, zh: bool) -> anyhow::Result<()> {
+    let connect: tui::Connect = std::sync::Arc::new(move || {
+        let info = home.api()?;
+        Ok(tui::Endpoint {
+            base: format!("http://{}", info.addr),
+            token: info.token,
+        })
+    });
+    tui::run(tui::Options {
+        connect,
+        lang: if zh { tui::Lang::Zh } else { tui::Lang::En },
+        tz: cli_zone(),
+    })
+    .await
+}
+
 /// The zone civil times on the command line are read in: `$TZ` when set,
 /// else the product default Asia/Shanghai.
 pub fn cli_zone() -> TimeZone {
@@ -572,13 +592,31 @@ pub fn main() -> ExitCode {
     } else {
         "warn"
     };
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(filter)),
-        )
-        .with_writer(std::io::stderr)
-        .init();
+    let env_filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(filter));
+    if matches!(cli.cmd, Cmd::Tui) {
+        // Logs would tear the screen: they go to a file in the temp dir.
+        let path = std::env::temp_dir().join("tongchou-tui.log");
+        match std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&path)
+        {
+            Ok(file) => tracing_subscriber::fmt()
+                .with_env_filter(env_filter)
+                .with_ansi(false)
+                .with_writer(std::sync::Mutex::new(file))
+                .init(),
+            Err(_) => tracing_subscriber::fmt()
+                .with_env_filter(tracing_subscriber::EnvFilter::new("off"))
+                .init(),
+        }
+    } else {
+        tracing_subscriber::fmt()
+            .with_env_filter(env_filter)
+            .with_writer(std::io::stderr)
+            .init();
+    }
     let rt = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -696,6 +734,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
     };
     let out = Out { json: cli.json, zh };
     match cli.cmd {
+        Cmd::Tui => run_tui(home, zh).await,
         Cmd::Run {
             listen,
             api,
@@ -1218,6 +1257,7 @@ async fn client_command(cmd: Cmd, home: &Home, out: &Out) -> anyhow::Result<()> 
             Ok(())
         }
         Cmd::Run { .. }
+        | Cmd::Tui
         | Cmd::Network(_)
         | Cmd::Join { .. }
         | Cmd::Demo { .. }

@@ -1,1 +1,43 @@
-//! x
+//! Tongchou's terminal UI (`tongchou tui`): staff find and book shared
+//! resources, operators review approvals and conflicts and watch the network.
+//!
+//! It talks only to the local node's HTTP/JSON API (never libp2p or sled).
+//! The shape is state / update / view: [`app::State`] is plain data,
+//! [`update::update`] turns an [`action::Action`] into state changes and
+//! [`action::Effect`]s (API calls, run by [`client`]), and [`view::view`]
+//! draws the state. Strings live in [`i18n`].
+
+pub mod action;
+pub mod app;
+pub mod client;
+pub mod grid;
+pub mod i18n;
+mod terminal;
+pub mod update;
+pub mod view;
+
+#[cfg(test)]
+mod tests;
+
+pub use client::{Connect, Endpoint};
+pub use i18n::Lang;
+pub use terminal::run;
+
+/// How to start the TUI.
+pub struct Options {
+    /// Finds the node's API (called again on every reconnect).
+    pub connect: Connect,
+    /// Initial language.
+    pub lang: Lang,
+    /// Zone times are shown and typed in.
+    pub tz: jiff::tz::TimeZone,
+}
+
+impl std::fmt::Debug for Options {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Options")
+            .field("lang", &self.lang)
+            .field("tz", &self.tz)
+            .finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,58 @@
+//! What can happen to the TUI (`Action`, fed to `update`) and what `update`
+//! asks the outside world to do (`Effect`, run by the client task).
+
+use crdt_model::api::{BookRequest, CancelRequest, DecideRequest, InviteRequest, RevokeRequest};
+use crdt_model::availability::{Candidate, SlotQuery};
+use crdt_model::calendar::Booking;
+use crdt_model::ids::BookingId;
+use jiff::Timestamp;
+use ratatui::crossterm::event::KeyEvent;
+
+use crate::app::Data;
+use crate::i18n::L;
+
+/// An input to [`crate::update::update`].
+#[derive(Debug)]
+pub enum Action {
+    /// A key press.
+    Key(KeyEvent),
+    /// The terminal changed size.
+    Resize(u16, u16),
+    /// The clock moved.
+    Tick(Timestamp),
+    /// Fresh data from the node.
+    Data(Box<Data>),
+    /// The node did not answer.
+    Unreachable(String),
+    /// Answer to [`Effect::Book`].
+    Booked(Result<Box<Booking>, String>),
+    /// Answer to [`Effect::Slots`].
+    Slots(Result<Vec<Candidate>, String>),
+    /// Answer to [`Effect::Suggest`].
+    Suggested(BookingId, Vec<Candidate>),
+    /// Answer to [`Effect::Invite`]: the token.
+    Invited(Result<String, String>),
+    /// Answer to a cancel, decision or revocation.
+    Done(Result<L, String>),
+}
+
+/// Work for the client task.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Effect {
+    /// Fetch everything again.
+    Refresh,
+    /// Submit a booking request.
+    Book(BookRequest),
+    /// Cancel our request.
+    Cancel(CancelRequest),
+    /// Decide a request for our resource.
+    Decide(DecideRequest),
+    /// Search free slots.
+    Slots(SlotQuery),
+    /// Search alternatives for a conflicting request.
+    Suggest(BookingId, SlotQuery),
+    /// Issue an invitation.
+    Invite(InviteRequest),
+    /// Revoke a member.
+    Revoke(RevokeRequest),
+}

@@ -1,0 +1,617 @@
+//! The TUI's state: plain data, no I/O. `update` changes it, `view` draws it.
+
+use std::collections::BTreeMap;
+
+use crdt_model::api::{MemberEntry, Status};
+use crdt_model::availability::Candidate;
+use crdt_model::booking::Status as BookingStatus;
+use crdt_model::calendar::Booking;
+use crdt_model::ids::{AgencyId, BookingId, ResourceId};
+use crdt_model::resource::{Resource, ResourceKind};
+use jiff::civil::Date;
+use jiff::tz::TimeZone;
+use jiff::{Timestamp, ToSpan};
+
+use crate::i18n::{self, L, Lang};
+
+/// The screens, in tab order (keys 1–8).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Screen {
+    /// Resource browser.
+    Resources,
+    /// Day / week grid.
+    Calendar,
+    /// Free-slot finder.
+    Find,
+    /// Booking form and live result.
+    Book,
+    /// This agency's requests.
+    Mine,
+    /// Requests for this agency's resources waiting for a decision.
+    Approvals,
+    /// Overlapping tentative requests on this agency's resources.
+    Conflicts,
+    /// Peers, roster, refusals.
+    Network,
+}
+
+impl Screen {
+    /// All screens in tab order.
+    pub const ALL: [Screen; 8] = [
+        Screen::Resources,
+        Screen::Calendar,
+        Screen::Find,
+        Screen::Book,
+        Screen::Mine,
+        Screen::Approvals,
+        Screen::Conflicts,
+        Screen::Network,
+    ];
+
+    /// Tab title.
+    pub fn title(self) -> L {
+        match self {
+            Screen::Resources => i18n::SCREEN_RESOURCES,
+            Screen::Calendar => i18n::SCREEN_CALENDAR,
+            Screen::Find => i18n::SCREEN_FIND,
+            Screen::Book => i18n::SCREEN_BOOK,
+            Screen::Mine => i18n::SCREEN_MINE,
+            Screen::Approvals => i18n::SCREEN_APPROVALS,
+            Screen::Conflicts => i18n::SCREEN_CONFLICTS,
+            Screen::Network => i18n::SCREEN_NETWORK,
+        }
+    }
+
+    /// Keys of this screen, for the help overlay.
+    pub fn help(self) -> L {
+        match self {
+            Screen::Resources => i18n::HELP_RESOURCES,
+            Screen::Calendar => i18n::HELP_CALENDAR,
+            Screen::Find => i18n::HELP_FIND,
+            Screen::Book => i18n::HELP_BOOK,
+            Screen::Mine => i18n::HELP_MINE,
+            Screen::Approvals => i18n::HELP_APPROVALS,
+            Screen::Conflicts => i18n::HELP_CONFLICTS,
+            Screen::Network => i18n::HELP_NETWORK,
+        }
+    }
+}
+
+/// What the node last told us.
+#[derive(Clone, Debug, Default)]
+pub struct Data {
+    /// Node status.
+    pub status: Option<Status>,
+    /// The catalogue.
+    pub resources: Vec<Resource>,
+    /// Every booking known, hydrated.
+    pub bookings: Vec<Booking>,
+    /// The roster.
+    pub members: Vec<MemberEntry>,
+}
+
+/// One text field of a form, with its validation message.
+#[derive(Clone, Debug)]
+pub struct Field {
+    /// Label.
+    pub label: L,
+    /// Current text.
+    pub value: String,
+    /// What is wrong with it, if anything.
+    pub error: Option<String>,
+}
+
+impl Field {
+    fn new(label: L, value: impl Into<String>) -> Self {
+        Self {
+            label,
+            value: value.into(),
+            error: None,
+        }
+    }
+}
+
+/// A form: fields and which one is being edited.
+#[derive(Clone, Debug)]
+pub struct Form {
+    /// Fields in order.
+    pub fields: Vec<Field>,
+    /// The field being edited (`None`: not editing, screen keys work).
+    pub focus: Option<usize>,
+}
+
+impl Form {
+    /// Value of field `i`, trimmed.
+    pub fn value(&self, i: usize) -> &str {
+        self.fields.get(i).map_or("", |f| f.value.trim())
+    }
+
+    /// Sets field `i`.
+    pub fn set(&mut self, i: usize, v: impl Into<String>) {
+        if let Some(f) = self.fields.get_mut(i) {
+            f.value = v.into();
+            f.error = None;
+        }
+    }
+
+    /// Whether any field has an error.
+    pub fn has_errors(&self) -> bool {
+        self.fields.iter().any(|f| f.error.is_some())
+    }
+}
+
+/// Field positions of the free-slot form.
+pub mod find_field {
+    /// People / units.
+    pub const QUANTITY: usize = 0;
+    /// City.
+    pub const CITY: usize = 1;
+    /// Kind.
+    pub const KIND: usize = 2;
+    /// Features.
+    pub const FEATURES: usize = 3;
+    /// Duration, minutes.
+    pub const DURATION: usize = 4;
+    /// Date.
+    pub const DATE: usize = 5;
+    /// Earliest start.
+    pub const FROM: usize = 6;
+    /// Latest end.
+    pub const TO: usize = 7;
+}
+
+/// Field positions of the booking form.
+pub mod book_field {
+    /// Resource id.
+    pub const RESOURCE: usize = 0;
+    /// Start.
+    pub const START: usize = 1;
+    /// End.
+    pub const END: usize = 2;
+    /// Quantity.
+    pub const QUANTITY: usize = 3;
+    /// Purpose.
+    pub const PURPOSE: usize = 4;
+    /// Contact.
+    pub const CONTACT: usize = 5;
+}
+
+/// Resource browser filters and selection.
+#[derive(Clone, Debug, Default)]
+pub struct ResourcesState {
+    /// Search text (name, id, site, features, owner).
+    pub search: String,
+    /// Typing into the search box.
+    pub searching: bool,
+    /// Kind filter.
+    pub kind: Option<ResourceKind>,
+    /// City filter (the English or Chinese name as listed).
+    pub city: Option<String>,
+    /// Owner filter.
+    pub owner: Option<AgencyId>,
+    /// Minimum capacity.
+    pub min_capacity: u32,
+    /// Selected row.
+    pub selected: usize,
+}
+
+/// Calendar grid position.
+#[derive(Clone, Debug)]
+pub struct CalendarState {
+    /// Week (true) or day view.
+    pub week: bool,
+    /// First day shown.
+    pub day: Date,
+    /// Resource row under the cursor (index into the filtered resources).
+    pub row: usize,
+    /// Time column under the cursor.
+    pub col: usize,
+}
+
+/// Free-slot finder.
+#[derive(Clone, Debug)]
+pub struct FindState {
+    /// The query.
+    pub form: Form,
+    /// Candidates of the last search.
+    pub results: Vec<Candidate>,
+    /// Whether a search ran.
+    pub searched: bool,
+    /// Selected candidate.
+    pub selected: usize,
+}
+
+/// Booking form and the booking it submitted.
+#[derive(Clone, Debug)]
+pub struct BookState {
+    /// The form.
+    pub form: Form,
+    /// A submission is under way.
+    pub submitting: bool,
+    /// The booking submitted last (its live status is looked up in the data).
+    pub submitted: Option<Booking>,
+    /// Error from the node for the last submission.
+    pub error: Option<String>,
+}
+
+/// Network screen panes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum NetPane {
+    /// Peers.
+    #[default]
+    Peers,
+    /// Roster.
+    Roster,
+    /// Refused changes.
+    Refusals,
+}
+
+/// A modal dialog.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Dialog {
+    /// Cancel one of our bookings?
+    Cancel(BookingId),
+    /// Revoke an agency?
+    Revoke(AgencyId, String),
+    /// Reason for rejecting a request.
+    Reject {
+        /// The request.
+        booking: BookingId,
+        /// Reason typed so far.
+        reason: String,
+    },
+    /// Name of the agency to invite.
+    Invite {
+        /// Name typed so far.
+        name: String,
+    },
+    /// An invitation token to copy.
+    Token(String),
+}
+
+/// A one-line message at the bottom.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Toast {
+    /// Text.
+    pub text: String,
+    /// Shown as an error.
+    pub error: bool,
+}
+
+/// Suggested alternatives for a conflicting request.
+#[derive(Clone, Debug, Default)]
+pub struct Suggestions {
+    /// Request they are for.
+    pub booking: Option<BookingId>,
+    /// Free slots.
+    pub slots: Vec<Candidate>,
+}
+
+/// The whole TUI state.
+#[derive(Clone, Debug)]
+pub struct State {
+    /// Display language.
+    pub lang: Lang,
+    /// Time zone times are shown and typed in.
+    pub tz: TimeZone,
+    /// Current time (set by ticks, fixed in tests).
+    pub now: Timestamp,
+    /// Current screen.
+    pub screen: Screen,
+    /// Node data.
+    pub data: Data,
+    /// `None` before the first answer, then whether the node answers.
+    pub connected: Option<bool>,
+    /// Why the node is unreachable.
+    pub unreachable: Option<String>,
+    /// Bottom-line message.
+    pub toast: Option<Toast>,
+    /// Help overlay shown.
+    pub help: bool,
+    /// Modal dialog.
+    pub dialog: Option<Dialog>,
+    /// Resource browser.
+    pub resources: ResourcesState,
+    /// Calendar.
+    pub calendar: CalendarState,
+    /// Free-slot finder.
+    pub find: FindState,
+    /// Booking form.
+    pub book: BookState,
+    /// My bookings: showing past ones.
+    pub mine_past: bool,
+    /// My bookings: selected row.
+    pub mine_selected: usize,
+    /// Approval queue: selected row.
+    pub approvals_selected: usize,
+    /// Conflicts: selected row.
+    pub conflicts_selected: usize,
+    /// Suggested alternatives for the selected conflict.
+    pub suggestions: Suggestions,
+    /// Network: focused pane.
+    pub net_pane: NetPane,
+    /// Network: selected row in the focused pane.
+    pub net_selected: usize,
+    /// Terminal size (columns, rows).
+    pub size: (u16, u16),
+    /// The user asked to quit.
+    pub quit: bool,
+}
+
+impl State {
+    /// A fresh state at `now`, showing times in `tz`.
+    pub fn new(lang: Lang, tz: TimeZone, now: Timestamp) -> Self {
+        let today = now.to_zoned(tz.clone()).date();
+        let find = Form {
+            fields: vec![
+                Field::new(i18n::F_QUANTITY, "1"),
+                Field::new(i18n::F_CITY, ""),
+                Field::new(i18n::F_KIND, ""),
+                Field::new(i18n::F_FEATURES, ""),
+                Field::new(i18n::F_DURATION, "60"),
+                Field::new(i18n::F_DATE, "+1"),
+                Field::new(i18n::F_FROM_HOUR, "09:00"),
+                Field::new(i18n::F_TO_HOUR, "18:00"),
+            ],
+            focus: Some(0),
+        };
+        let book = Form {
+            fields: vec![
+                Field::new(i18n::F_RESOURCE, ""),
+                Field::new(i18n::F_START, ""),
+                Field::new(i18n::F_END, ""),
+                Field::new(i18n::F_QUANTITY, "1"),
+                Field::new(i18n::F_PURPOSE, ""),
+                Field::new(i18n::F_CONTACT, ""),
+            ],
+            focus: Some(0),
+        };
+        Self {
+            lang,
+            tz,
+            now,
+            screen: Screen::Resources,
+            data: Data::default(),
+            connected: None,
+            unreachable: None,
+            toast: None,
+            help: false,
+            dialog: None,
+            resources: ResourcesState::default(),
+            calendar: CalendarState {
+                week: false,
+                day: today,
+                row: 0,
+                col: 0,
+            },
+            find: FindState {
+                form: find,
+                results: Vec::new(),
+                searched: false,
+                selected: 0,
+            },
+            book: BookState {
+                form: book,
+                submitting: false,
+                submitted: None,
+                error: None,
+            },
+            mine_past: false,
+            mine_selected: 0,
+            approvals_selected: 0,
+            conflicts_selected: 0,
+            suggestions: Suggestions::default(),
+            net_pane: NetPane::Peers,
+            net_selected: 0,
+            size: (80, 24),
+            quit: false,
+        }
+    }
+
+    /// This agency, once the node has answered.
+    pub fn me(&self) -> Option<AgencyId> {
+        self.data.status.as_ref().map(|s| s.agency)
+    }
+
+    /// Text of `l` in the current language.
+    pub fn t(&self, l: L) -> &'static str {
+        l.get(self.lang)
+    }
+
+    /// A bilingual model text in the current language.
+    pub fn text<'a>(&self, t: &'a crdt_model::agency::Text) -> &'a str {
+        t.get(self.lang.code())
+    }
+
+    /// Name of an agency from the roster (its short id when unknown).
+    pub fn agency_name(&self, a: &AgencyId) -> String {
+        self.data
+            .members
+            .iter()
+            .find(|m| m.agency == *a)
+            .map(|m| self.text(&m.member.profile.name).to_string())
+            .unwrap_or_else(|| a.short())
+    }
+
+    /// A resource by id.
+    pub fn resource(&self, id: &ResourceId) -> Option<&Resource> {
+        self.data.resources.iter().find(|r| r.id == *id)
+    }
+
+    /// A resource's display name (its id when unknown).
+    pub fn resource_name(&self, id: &ResourceId) -> String {
+        self.resource(id)
+            .map(|r| self.text(&r.name).to_string())
+            .unwrap_or_else(|| id.to_string())
+    }
+
+    /// Resources passing the browser's filters, in catalogue order.
+    pub fn filtered_resources(&self) -> Vec<&Resource> {
+        let f = &self.resources;
+        let needle = f.search.to_lowercase();
+        self.data
+            .resources
+            .iter()
+            .filter(|r| !r.retired)
+            .filter(|r| f.kind.as_ref().is_none_or(|k| *k == r.kind))
+            .filter(|r| f.city.as_ref().is_none_or(|c| r.location.city.en == *c))
+            .filter(|r| f.owner.is_none_or(|o| o == r.id.owner))
+            .filter(|r| r.capacity.size() >= f.min_capacity)
+            .filter(|r| needle.is_empty() || self.matches_search(r, &needle))
+            .collect()
+    }
+
+    fn matches_search(&self, r: &Resource, needle: &str) -> bool {
+        let owner = self.agency_name(&r.id.owner).to_lowercase();
+        [
+            r.name.zh.to_lowercase(),
+            r.name.en.to_lowercase(),
+            r.id.to_string().to_lowercase(),
+            r.location.site.to_lowercase(),
+            r.location.building.to_lowercase(),
+            r.location.city.zh.to_lowercase(),
+            r.location.city.en.to_lowercase(),
+            owner,
+        ]
+        .iter()
+        .any(|s| s.contains(needle))
+            || r.features.iter().any(|f| f.to_lowercase().contains(needle))
+            || r.attributes
+                .values()
+                .any(|v| v.to_lowercase().contains(needle))
+    }
+
+    /// Cities in the catalogue (English names), sorted.
+    pub fn cities(&self) -> Vec<String> {
+        let mut v: Vec<String> = self
+            .data
+            .resources
+            .iter()
+            .map(|r| r.location.city.en.clone())
+            .collect();
+        v.sort();
+        v.dedup();
+        v
+    }
+
+    /// Agencies owning resources, sorted.
+    pub fn owners(&self) -> Vec<AgencyId> {
+        let mut v: Vec<AgencyId> = self.data.resources.iter().map(|r| r.id.owner).collect();
+        v.sort();
+        v.dedup();
+        v
+    }
+
+    /// Our bookings: upcoming ones by start, or past ones latest first.
+    pub fn my_bookings(&self) -> Vec<&Booking> {
+        let Some(me) = self.me() else {
+            return Vec::new();
+        };
+        let mut v: Vec<&Booking> = self
+            .data
+            .bookings
+            .iter()
+            .filter(|b| b.id.requester == me)
+            .filter(|b| (b.terms.end <= self.now) == self.mine_past)
+            .collect();
+        if self.mine_past {
+            v.sort_by_key(|b| std::cmp::Reverse(b.terms.start));
+        }
+        v
+    }
+
+    /// Requests for our resources waiting for our decision, by start.
+    pub fn approval_queue(&self) -> Vec<&Booking> {
+        let Some(me) = self.me() else {
+            return Vec::new();
+        };
+        self.data
+            .bookings
+            .iter()
+            .filter(|b| b.resource.owner == me)
+            .filter(|b| matches!(b.status, BookingStatus::Tentative { .. }))
+            .collect()
+    }
+
+    /// Tentative requests on our resources that overlap another live booking.
+    pub fn conflicts(&self) -> Vec<&Booking> {
+        self.approval_queue()
+            .into_iter()
+            .filter(|b| !self.overlapping(b).is_empty())
+            .collect()
+    }
+
+    /// Live bookings (confirmed or tentative) of the same resource overlapping `b`.
+    pub fn overlapping(&self, b: &Booking) -> Vec<&Booking> {
+        self.data
+            .bookings
+            .iter()
+            .filter(|o| o.id != b.id && o.resource == b.resource)
+            .filter(|o| {
+                matches!(
+                    o.status,
+                    BookingStatus::Confirmed | BookingStatus::Tentative { .. }
+                )
+            })
+            .filter(|o| o.terms.overlaps(b.terms.start, b.terms.end))
+            .collect()
+    }
+
+    /// Counts of a requester's bookings on our resources, by status label.
+    pub fn history(&self, requester: &AgencyId) -> BTreeMap<&'static str, usize> {
+        let mut out = BTreeMap::new();
+        let Some(me) = self.me() else {
+            return out;
+        };
+        for b in &self.data.bookings {
+            if b.id.requester == *requester && b.resource.owner == me {
+                *out.entry(b.status.label()).or_insert(0) += 1;
+            }
+        }
+        out
+    }
+
+    /// A booking by id.
+    pub fn booking(&self, id: &BookingId) -> Option<&Booking> {
+        self.data.bookings.iter().find(|b| b.id == *id)
+    }
+
+    /// Formats an instant in the display zone: `12-01 09:00`.
+    pub fn fmt_time(&self, t: Timestamp) -> String {
+        t.to_zoned(self.tz.clone())
+            .strftime("%m-%d %H:%M")
+            .to_string()
+    }
+
+    /// Formats a range: `12-01 09:00–10:30` (end date only when it differs).
+    pub fn fmt_range(&self, a: Timestamp, b: Timestamp) -> String {
+        let za = a.to_zoned(self.tz.clone());
+        let zb = b.to_zoned(self.tz.clone());
+        if za.date() == zb.date() {
+            format!("{}–{}", za.strftime("%m-%d %H:%M"), zb.strftime("%H:%M"))
+        } else {
+            format!(
+                "{}–{}",
+                za.strftime("%m-%d %H:%M"),
+                zb.strftime("%m-%d %H:%M")
+            )
+        }
+    }
+
+    /// Start of the calendar window and its length in days.
+    pub fn calendar_window(&self) -> (Timestamp, i64) {
+        let days = if self.calendar.week { 7 } else { 1 };
+        let start = self
+            .calendar
+            .day
+            .to_zoned(self.tz.clone())
+            .map(|z| z.timestamp())
+            .unwrap_or(self.now);
+        (start, days)
+    }
+
+    /// One day after `t`.
+    pub fn plus_days(t: Timestamp, days: i64) -> Timestamp {
+        t.checked_add((days * 24).hours()).unwrap_or(t)
+    }
+}

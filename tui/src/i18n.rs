@@ -1,0 +1,251 @@
+//! Every user-visible string of the TUI, in zh-CN and English, in one place.
+
+/// Display language.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Lang {
+    /// 简体中文.
+    Zh,
+    /// English.
+    En,
+}
+
+impl Lang {
+    /// From a `LANG`-style value (`zh_CN.UTF-8` → Chinese, else English).
+    pub fn from_env_value(v: &str) -> Self {
+        if v.to_lowercase().starts_with("zh") {
+            Lang::Zh
+        } else {
+            Lang::En
+        }
+    }
+
+    /// The other language.
+    pub fn toggle(self) -> Self {
+        match self {
+            Lang::Zh => Lang::En,
+            Lang::En => Lang::Zh,
+        }
+    }
+
+    /// Code for [`crdt_model::agency::Text::get`].
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::Zh => "zh",
+            Lang::En => "en",
+        }
+    }
+}
+
+/// A string in both languages.
+#[derive(Clone, Copy, Debug)]
+pub struct L(pub &'static str, pub &'static str);
+
+impl L {
+    /// The text in `lang`.
+    pub fn get(self, lang: Lang) -> &'static str {
+        match lang {
+            Lang::Zh => self.0,
+            Lang::En => self.1,
+        }
+    }
+}
+
+// Application.
+pub(crate) const UNREACHABLE: L = L(
+    "⚠ 无法连接本单位节点，正在重试…（请确认 `tongchou run` 正在运行）",
+    "⚠ Node unreachable, retrying… (is `tongchou run` running?)",
+);
+pub(crate) const LOADING: L = L("正在加载…", "Loading…");
+pub(crate) const HELP_HINT: L = L("? 帮助  q 退出", "? help  q quit");
+
+// Screens.
+pub(crate) const SCREEN_RESOURCES: L = L("资源", "Resources");
+pub(crate) const SCREEN_CALENDAR: L = L("日历", "Calendar");
+pub(crate) const SCREEN_FIND: L = L("找空闲", "Find slot");
+pub(crate) const SCREEN_BOOK: L = L("预订", "Book");
+pub(crate) const SCREEN_MINE: L = L("我的预订", "My bookings");
+pub(crate) const SCREEN_APPROVALS: L = L("审批", "Approvals");
+pub(crate) const SCREEN_CONFLICTS: L = L("冲突", "Conflicts");
+pub(crate) const SCREEN_NETWORK: L = L("网络", "Network");
+
+// Column headers and labels.
+pub(crate) const COL_NAME: L = L("名称", "Name");
+pub(crate) const COL_KIND: L = L("类型", "Kind");
+pub(crate) const COL_CITY: L = L("城市", "City");
+pub(crate) const COL_OWNER: L = L("所属单位", "Owner");
+pub(crate) const COL_CAPACITY: L = L("容量", "Capacity");
+pub(crate) const COL_FEATURES: L = L("设施", "Features");
+pub(crate) const COL_RESOURCE: L = L("资源", "Resource");
+pub(crate) const COL_TIME: L = L("时间", "Time");
+pub(crate) const COL_STATUS: L = L("状态", "Status");
+pub(crate) const COL_REQUESTER: L = L("申请单位", "Requester");
+pub(crate) const COL_PURPOSE: L = L("用途", "Purpose");
+pub(crate) const COL_SPARE: L = L("余量", "Spare");
+pub(crate) const COL_COMPETING: L = L("竞争", "Competing");
+pub(crate) const COL_AGENCY: L = L("单位", "Agency");
+pub(crate) const COL_CONNECTED: L = L("连接", "Link");
+pub(crate) const COL_LAG: L = L("待同步", "Lag");
+pub(crate) const COL_IN_OUT: L = L("收/发", "In/Out");
+pub(crate) const COL_REFUSED: L = L("拒收", "Refused");
+pub(crate) const COL_LAST_SEEN: L = L("最近", "Last seen");
+pub(crate) const COL_ROLE: L = L("角色", "Role");
+pub(crate) const COL_RANK: L = L("排位", "Rank");
+pub(crate) const COL_WHY: L = L("排序依据", "Why this order");
+pub(crate) const COL_REASON: L = L("原因", "Reason");
+pub(crate) const COL_ID: L = L("标识", "Id");
+pub(crate) const COL_DOC: L = L("文档", "Document");
+pub(crate) const COL_SEQ: L = L("序号", "Seq");
+
+pub(crate) const SEARCH: L = L("搜索", "Search");
+pub(crate) const ALL: L = L("全部", "all");
+pub(crate) const MIN_CAPACITY: L = L("最小容量", "min capacity");
+pub(crate) const DETAILS: L = L("详情", "Details");
+pub(crate) const NOTHING: L = L("（无）", "(none)");
+pub(crate) const DAY_VIEW: L = L("日视图", "Day");
+pub(crate) const WEEK_VIEW: L = L("周视图", "Week");
+pub(crate) const LEGEND: L = L(
+    "█ 已确认  ▓ 本单位  1-9 待定排位  ░ 关闭/停用  · 空闲",
+    "█ confirmed  ▓ ours  1-9 tentative rank  ░ closed  · free",
+);
+pub(crate) const AT_CURSOR: L = L("光标处", "At cursor");
+pub(crate) const FREE: L = L("空闲", "free");
+pub(crate) const CLOSED: L = L("关闭", "closed");
+
+// Forms.
+pub(crate) const F_QUANTITY: L = L("人数/数量", "People / units");
+pub(crate) const F_CITY: L = L("城市", "City");
+pub(crate) const F_KIND: L = L("类型", "Kind");
+pub(crate) const F_FEATURES: L = L("设施(逗号分隔)", "Features (comma)");
+pub(crate) const F_DURATION: L = L("时长(分钟)", "Duration (min)");
+pub(crate) const F_DATE: L = L("日期", "Date");
+pub(crate) const F_FROM_HOUR: L = L("最早开始", "Earliest start");
+pub(crate) const F_TO_HOUR: L = L("最晚结束", "Latest end");
+pub(crate) const F_RESOURCE: L = L("资源", "Resource");
+pub(crate) const F_START: L = L("开始", "Start");
+pub(crate) const F_END: L = L("结束", "End");
+pub(crate) const F_PURPOSE: L = L("用途", "Purpose");
+pub(crate) const F_CONTACT: L = L("联系人", "Contact");
+pub(crate) const F_REASON: L = L("拒绝原因", "Reason for rejection");
+pub(crate) const F_AGENCY_NAME: L = L("受邀单位名称", "Agency to invite");
+
+pub(crate) const CANDIDATES: L = L("候选时段（按匹配度排序）", "Candidates (best first)");
+pub(crate) const NO_CANDIDATES: L = L(
+    "没有符合条件的空闲时段，请放宽条件",
+    "No free slot matches; widen the search",
+);
+pub(crate) const FORM_HINT: L = L(
+    "Tab/↑↓ 切换字段 · Enter 提交 · Esc 结束编辑",
+    "Tab/↑↓ next field · Enter submit · Esc stop editing",
+);
+pub(crate) const RESULT: L = L("结果", "Result");
+pub(crate) const ALTERNATIVES: L = L(
+    "替代方案（按 a 选第一项，1-3 选择）",
+    "Alternatives (a or 1-3 to take)",
+);
+pub(crate) const SUBMITTING: L = L("正在提交…", "Submitting…");
+
+// Validation.
+pub(crate) const E_NUMBER: L = L("须为正整数", "must be a positive whole number");
+pub(crate) const E_DATE: L = L(
+    "日期格式：2026-12-01、今天、明天 或 +3",
+    "date as 2026-12-01, today, tomorrow or +3",
+);
+pub(crate) const E_HOUR: L = L("时间格式：09:00", "time as 09:00");
+pub(crate) const E_DATETIME: L = L("时间格式：2026-12-01 09:00", "time as 2026-12-01 09:00");
+pub(crate) const E_RESOURCE: L = L("未知资源", "unknown resource");
+pub(crate) const E_KIND: L = L(
+    "类型：会议室/meeting-room、共享办公/office、停车位/parking、充电桩/ev-charger、公务用车/vehicle、公物仓资产/warehouse-asset",
+    "kind: meeting-room, office, parking, ev-charger, vehicle, warehouse-asset",
+);
+pub(crate) const E_FIX_FIELDS: L = L("请先修正标红的字段", "Fix the fields marked in red first");
+
+// Lists.
+pub(crate) const UPCOMING: L = L("即将开始", "Upcoming");
+pub(crate) const PAST: L = L("已过去", "Past");
+pub(crate) const PENDING_HEADER: L = L("待审批申请", "Requests waiting for a decision");
+pub(crate) const CONFLICTS_HEADER: L = L("重叠的待定申请", "Overlapping tentative requests");
+pub(crate) const OVERLAPS: L = L("与之重叠", "Overlaps with");
+pub(crate) const HISTORY: L = L("申请单位历史", "Requester's history");
+pub(crate) const HISTORY_FMT: L = L(
+    "在本单位资源上：已确认 {c}，已拒绝 {r}，已取消 {x}，待定 {t}",
+    "on our resources: {c} confirmed, {r} rejected, {x} cancelled, {t} tentative",
+);
+pub(crate) const RANK_WHY: L = L(
+    "按申请的混合逻辑时钟（HLC）先后排序，时间相同按单位标识排序",
+    "ranked by the request's hybrid logical clock, ties by agency id",
+);
+pub(crate) const FITS: L = L("可容纳", "fits");
+pub(crate) const DOES_NOT_FIT: L = L("容量不足", "does not fit");
+pub(crate) const SUGGESTED: L = L("建议的替代时段", "Suggested alternatives");
+pub(crate) const PEERS: L = L("对等节点", "Peers");
+pub(crate) const ROSTER: L = L("成员名册", "Roster");
+pub(crate) const REFUSALS: L = L("拒收的变更", "Refused changes");
+pub(crate) const THIS_NODE: L = L("本节点", "This node");
+pub(crate) const YES: L = L("是", "yes");
+pub(crate) const NO: L = L("否", "no");
+pub(crate) const ACTIVE: L = L("有效", "active");
+pub(crate) const REVOKED: L = L("已撤销", "revoked");
+pub(crate) const ADMIN: L = L("管理员", "admin");
+pub(crate) const MEMBER: L = L("成员", "member");
+pub(crate) const NEVER: L = L("从未", "never");
+
+// Dialogs and messages.
+pub(crate) const CONFIRM: L = L("确认", "Confirm");
+pub(crate) const CONFIRM_KEYS: L = L("y 确认 · n/Esc 取消", "y confirm · n/Esc cancel");
+pub(crate) const ASK_CANCEL: L = L("取消这项预订？", "Cancel this booking?");
+pub(crate) const ASK_REVOKE: L = L(
+    "撤销该单位的成员资格？此后其新变更将在全网被拒收。",
+    "Revoke this agency? Its new changes will be refused everywhere.",
+);
+pub(crate) const INVITE_TOKEN: L = L(
+    "邀请码（复制后交给对方，`tongchou join` 使用）",
+    "Invitation token (give it to them for `tongchou join`)",
+);
+pub(crate) const DONE_BOOKED: L = L("已提交预订", "Booking submitted");
+pub(crate) const DONE_CANCELLED: L = L("已取消预订", "Booking cancelled");
+pub(crate) const DONE_DECIDED: L = L("决定已签名并发布", "Decision signed and published");
+pub(crate) const DONE_REVOKED: L = L("已撤销成员资格", "Membership revoked");
+pub(crate) const NOT_YOURS: L = L(
+    "只能取消本单位的申请",
+    "You can only cancel your own requests",
+);
+pub(crate) const NOTHING_SELECTED: L = L("未选择任何项", "Nothing selected");
+
+// Help.
+pub(crate) const HELP_TITLE: L = L("按键帮助（Esc 关闭）", "Keys (Esc closes)");
+pub(crate) const HELP_GLOBAL: L = L(
+    "1-8 切换页面 · Tab 切换窗格 · ↑↓/jk 移动 · Enter 选择 · Esc 返回 · r 刷新 · L 中/英 · q 退出",
+    "1-8 screens · Tab panes · ↑↓/jk move · Enter select · Esc back · r refresh · L zh/en · q quit",
+);
+pub(crate) const HELP_RESOURCES: L = L(
+    "/ 搜索 · t 类型 · c 城市 · o 单位 · +/- 最小容量 · Enter 查看日历 · b 预订",
+    "/ search · t kind · c city · o owner · +/- min capacity · Enter calendar · b book",
+);
+pub(crate) const HELP_CALENDAR: L = L(
+    "w 日/周切换 · ←→/hl 移动时间 · ↑↓/jk 资源 · [ ] 前/后一天(周) · t 今天 · Enter 在光标处预订",
+    "w day/week · ←→/hl time · ↑↓/jk resource · [ ] previous/next day (week) · t today · Enter book at cursor",
+);
+pub(crate) const HELP_FIND: L = L(
+    "编辑条件后 Enter 查找 · Tab 切到候选列表 · Enter/b 预订所选时段",
+    "edit the query, Enter searches · Tab to the candidates · Enter/b books the selected slot",
+);
+pub(crate) const HELP_BOOK: L = L(
+    "填写表单后 Enter 提交 · 结果实时更新 · a 或 1-3 采用替代方案",
+    "fill the form, Enter submits · the result updates live · a or 1-3 takes an alternative",
+);
+pub(crate) const HELP_MINE: L = L(
+    "p 即将/已过去 · c 取消所选预订 · a 采用替代方案",
+    "p upcoming/past · c cancel the selected booking · a take an alternative",
+);
+pub(crate) const HELP_APPROVALS: L = L(
+    "a 批准 · x 拒绝（填写原因）· 右侧显示冲突和申请单位历史",
+    "a approve · x reject (with a reason) · conflicts and requester history on the right",
+);
+pub(crate) const HELP_CONFLICTS: L = L(
+    "a 批准 · x 拒绝 · 显示排位及依据和建议的替代时段",
+    "a approve · x reject · shows the rank, why, and suggested alternatives",
+);
+pub(crate) const HELP_NETWORK: L = L(
+    "Tab 切换 对等节点/成员/拒收 · i 邀请单位 · x 撤销所选成员",
+    "Tab peers/roster/refusals · i invite an agency · x revoke the selected member",
+);

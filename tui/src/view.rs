@@ -1,0 +1,251 @@
+//! `view`: draws the state, nothing else (pure: same state, same screen).
+//! The frame (tabs, banner, status line, overlays) lives here; each screen
+//! has its module under `view/`.
+
+mod booking;
+mod calendar;
+mod lists;
+mod network;
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::{Color, Modifier, Style, Stylize};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
+use unicode_width::UnicodeWidthChar;
+
+use crate::app::{Dialog, Screen, State};
+use crate::i18n;
+
+pub use calendar::render_grid;
+
+/// Draws the whole screen.
+pub fn view(state: &State, f: &mut Frame) {
+    let area = f.area();
+    let banner = state.connected == Some(false);
+    let [tabs, banner_area, body, status] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Length(u16::from(banner)),
+        Constraint::Min(3),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+    render_tabs(state, f, tabs);
+    if banner {
+        let why = state.unreachable.as_deref().unwrap_or_default();
+        f.render_widget(
+            Paragraph::new(format!("{} {why}", state.t(i18n::UNREACHABLE)))
+                .style(Style::new().fg(Color::White).bg(Color::Red).bold()),
+            banner_area,
+        );
+    }
+    if state.connected.is_none() {
+        f.render_widget(Paragraph::new(state.t(i18n::LOADING)), body);
+    } else {
+        match state.screen {
+            Screen::Resources => lists::resources(state, f, body),
+            Screen::Calendar => calendar::render(state, f, body),
+            Screen::Find => booking::find(state, f, body),
+            Screen::Book => booking::book(state, f, body),
+            Screen::Mine => lists::mine(state, f, body),
+            Screen::Approvals => lists::approvals(state, f, body),
+            Screen::Conflicts => lists::conflicts(state, f, body),
+            Screen::Network => network::render(state, f, body),
+        }
+    }
+    render_status(state, f, status);
+    if state.help {
+        render_help(state, f, area);
+    }
+    if let Some(d) = &state.dialog {
+        render_dialog(state, d, f, area);
+    }
+}
+
+fn render_tabs(state: &State, f: &mut Frame, area: Rect) {
+    let mut spans = Vec::new();
+    for (i, s) in Screen::ALL.iter().enumerate() {
+        let label = format!(" {}:{} ", i + 1, state.t(s.title()));
+        let style = if *s == state.screen {
+            Style::new().fg(Color::Black).bg(Color::Cyan).bold()
+        } else {
+            Style::new().fg(Color::Gray)
+        };
+        spans.push(Span::styled(label, style));
+    }
+    let who = state
+        .data
+        .status
+        .as_ref()
+        .map(|s| format!(" {} ", state.text(&s.name)))
+        .unwrap_or_default();
+    let clock = state.now.to_zoned(state.tz.clone()).strftime("%H:%M");
+    let right = format!("{who}{clock} ");
+    let used: usize = spans.iter().map(|s| s.width()).sum();
+    let room = usize::from(area.width).saturating_sub(used);
+    if room > 6 {
+        let right = fit(&right, room);
+        let w = unicode_width::UnicodeWidthStr::width(right.as_str());
+        spans.push(Span::raw(format!("{}{right}", " ".repeat(room - w))));
+    }
+    f.render_widget(Line::from(spans), area);
+}
+
+fn render_status(state: &State, f: &mut Frame, area: Rect) {
+    let line = match &state.toast {
+        Some(t) if t.error => Line::from(Span::styled(
+            format!("✗ {}", t.text),
+            Style::new().fg(Color::Red).bold(),
+        )),
+        Some(t) => Line::from(Span::styled(
+            format!("✓ {}", t.text),
+            Style::new().fg(Color::Green),
+        )),
+        None => Line::from(Span::styled(
+            state.t(i18n::HELP_HINT),
+            Style::new().fg(Color::DarkGray),
+        )),
+    };
+    f.render_widget(line, area);
+}
+
+fn render_help(state: &State, f: &mut Frame, area: Rect) {
+    let r = centered(area, 90, 60);
+    f.render_widget(Clear, r);
+    let text = vec![
+        Line::from(state.t(state.screen.title())).bold(),
+        Line::from(state.t(state.screen.help())),
+        Line::from(""),
+        Line::from(state.t(i18n::HELP_GLOBAL)),
+        Line::from(""),
+        Line::from(state.t(i18n::LEGEND)),
+    ];
+    f.render_widget(
+        Paragraph::new(text)
+            .wrap(Wrap { trim: true })
+            .block(Block::bordered().title(state.t(i18n::HELP_TITLE))),
+        r,
+    );
+}
+
+fn render_dialog(state: &State, d: &Dialog, f: &mut Frame, area: Rect) {
+    let (title, body): (&str, Vec<Line>) = match d {
+        Dialog::Cancel(id) => (
+            state.t(i18n::CONFIRM),
+            vec![
+                Line::from(state.t(i18n::ASK_CANCEL)),
+                Line::from(id.to_string()).fg(Color::DarkGray),
+                Line::from(""),
+                Line::from(state.t(i18n::CONFIRM_KEYS)).fg(Color::Yellow),
+            ],
+        ),
+        Dialog::Revoke(_, name) => (
+            state.t(i18n::CONFIRM),
+            vec![
+                Line::from(name.clone()).bold(),
+                Line::from(state.t(i18n::ASK_REVOKE)),
+                Line::from(""),
+                Line::from(state.t(i18n::CONFIRM_KEYS)).fg(Color::Yellow),
+            ],
+        ),
+        Dialog::Reject { booking, reason } => (
+            state.t(i18n::F_REASON),
+            vec![
+                Line::from(booking.to_string()).fg(Color::DarkGray),
+                Line::from(format!("> {reason}▏")),
+                Line::from(""),
+                Line::from("Enter ✓ · Esc ✗").fg(Color::Yellow),
+            ],
+        ),
+        Dialog::Invite { name } => (
+            state.t(i18n::F_AGENCY_NAME),
+            vec![
+                Line::from(format!("> {name}▏")),
+                Line::from(""),
+                Line::from("Enter ✓ · Esc ✗").fg(Color::Yellow),
+            ],
+        ),
+        Dialog::Token(token) => (
+            state.t(i18n::INVITE_TOKEN),
+            vec![Line::from(token.clone()), Line::from(""), Line::from("Esc")],
+        ),
+    };
+    let r = centered(area, 80, 40);
+    f.render_widget(Clear, r);
+    f.render_widget(
+        Paragraph::new(body).wrap(Wrap { trim: false }).block(
+            Block::bordered()
+                .title(title)
+                .border_style(Style::new().fg(Color::Yellow)),
+        ),
+        r,
+    );
+}
+
+/// A rectangle of `pw`% × `ph`% centred in `area`.
+fn centered(area: Rect, pw: u16, ph: u16) -> Rect {
+    let w = area.width * pw / 100;
+    let h = (area.height * ph / 100).max(7).min(area.height);
+    Rect {
+        x: area.x + (area.width - w) / 2,
+        y: area.y + (area.height - h) / 2,
+        width: w,
+        height: h,
+    }
+}
+
+/// `s` cut to at most `width` terminal cells (Chinese characters take two),
+/// with `…` when cut.
+pub fn fit(s: &str, width: usize) -> String {
+    let total: usize = s.chars().map(|c| c.width().unwrap_or(0)).sum();
+    if total <= width {
+        return s.to_string();
+    }
+    let mut out = String::new();
+    let mut used = 0;
+    for c in s.chars() {
+        let w = c.width().unwrap_or(0);
+        if used + w + 1 > width {
+            break;
+        }
+        out.push(c);
+        used += w;
+    }
+    out.push('…');
+    out
+}
+
+/// `s` fitted and padded with spaces to exactly `width` cells.
+pub fn pad(s: &str, width: usize) -> String {
+    let s = fit(s, width);
+    let used: usize = s.chars().map(|c| c.width().unwrap_or(0)).sum();
+    format!("{s}{}", " ".repeat(width.saturating_sub(used)))
+}
+
+/// Style of the selected row in lists.
+fn selected_style() -> Style {
+    Style::new()
+        .bg(Color::DarkGray)
+        .add_modifier(Modifier::BOLD)
+}
+
+/// A bordered block with a title; highlighted when focused.
+fn block(title: String, focused: bool) -> Block<'static> {
+    let b = Block::bordered().title(title);
+    if focused {
+        b.border_style(Style::new().fg(Color::Cyan))
+    } else {
+        b
+    }
+}
+
+/// Colour of a booking status.
+fn status_style(s: &crdt_model::booking::Status) -> Style {
+    use crdt_model::booking::Status;
+    match s {
+        Status::Confirmed => Style::new().fg(Color::Green),
+        Status::Tentative { .. } => Style::new().fg(Color::Yellow),
+        Status::Rejected { .. } => Style::new().fg(Color::Red),
+        Status::Cancelled | Status::Void => Style::new().fg(Color::DarkGray),
+    }
+}

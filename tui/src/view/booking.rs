@@ -1,0 +1,202 @@
+//! The free-slot finder and the booking form with its live result.
+
+use crdt_model::booking::Status;
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::{Color, Style, Stylize};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState, Wrap};
+
+use super::{block, pad, selected_style, status_style};
+use crate::app::{Form, State};
+use crate::i18n;
+
+fn form_lines(state: &State, form: &Form) -> Vec<Line<'static>> {
+    let label_w = form
+        .fields
+        .iter()
+        .map(|f| unicode_width::UnicodeWidthStr::width(state.t(f.label)))
+        .max()
+        .unwrap_or(8);
+    let mut lines = Vec::new();
+    for (i, field) in form.fields.iter().enumerate() {
+        let focused = form.focus == Some(i);
+        let marker = if focused { "▶ " } else { "  " };
+        let mut spans = vec![
+            Span::raw(marker),
+            Span::styled(
+                pad(state.t(field.label), label_w),
+                Style::new().fg(Color::Cyan),
+            ),
+            Span::raw(" : "),
+        ];
+        let value = if focused {
+            format!("{}▏", field.value)
+        } else {
+            field.value.clone()
+        };
+        spans.push(if focused {
+            Span::styled(value, Style::new().bold())
+        } else {
+            Span::raw(value)
+        });
+        if let Some(e) = &field.error {
+            spans.push(Span::styled(
+                format!("  ✗ {e}"),
+                Style::new().fg(Color::Red),
+            ));
+        }
+        lines.push(Line::from(spans));
+    }
+    lines
+}
+
+fn form_height(form: &Form) -> u16 {
+    form.fields.len() as u16 + 3
+}
+
+/// Free-slot finder: the query above, ranked candidates below.
+pub(super) fn find(state: &State, f: &mut Frame, area: Rect) {
+    let form = &state.find.form;
+    let [top, bottom] =
+        Layout::vertical([Constraint::Length(form_height(form)), Constraint::Min(3)]).areas(area);
+    let mut lines = form_lines(state, form);
+    lines.push(Line::from(state.t(i18n::FORM_HINT)).fg(Color::DarkGray));
+    f.render_widget(
+        Paragraph::new(lines).block(block(
+            state.t(i18n::SCREEN_FIND).to_string(),
+            form.focus.is_some(),
+        )),
+        top,
+    );
+    let title = state.t(i18n::CANDIDATES).to_string();
+    let focused = form.focus.is_none();
+    if state.find.results.is_empty() {
+        let msg = if state.find.searched {
+            state.t(i18n::NO_CANDIDATES)
+        } else {
+            ""
+        };
+        f.render_widget(Paragraph::new(msg).block(block(title, focused)), bottom);
+        return;
+    }
+    let rows: Vec<Row> = state
+        .find
+        .results
+        .iter()
+        .map(|c| {
+            let r = state.resource(&c.resource);
+            Row::new(vec![
+                Cell::from(state.resource_name(&c.resource)),
+                Cell::from(
+                    r.map(|r| state.text(&r.location.city).to_string())
+                        .unwrap_or_default(),
+                ),
+                Cell::from(state.fmt_range(c.start, c.end)),
+                Cell::from(c.spare.to_string()),
+                Cell::from(c.competing.to_string()),
+            ])
+        })
+        .collect();
+    let table = Table::new(
+        rows,
+        [
+            Constraint::Fill(3),
+            Constraint::Fill(1),
+            Constraint::Length(18),
+            Constraint::Length(5),
+            Constraint::Length(9),
+        ],
+    )
+    .header(
+        Row::new(vec![
+            state.t(i18n::COL_RESOURCE),
+            state.t(i18n::COL_CITY),
+            state.t(i18n::COL_TIME),
+            state.t(i18n::COL_SPARE),
+            state.t(i18n::COL_COMPETING),
+        ])
+        .style(Style::new().fg(Color::Cyan)),
+    )
+    .row_highlight_style(selected_style())
+    .highlight_symbol("▶ ")
+    .block(block(title, focused));
+    let mut ts = TableState::new().with_selected(Some(state.find.selected));
+    f.render_stateful_widget(table, bottom, &mut ts);
+}
+
+/// Booking form above, the submitted booking's live status below.
+pub(super) fn book(state: &State, f: &mut Frame, area: Rect) {
+    let form = &state.book.form;
+    let [top, bottom] =
+        Layout::vertical([Constraint::Length(form_height(form)), Constraint::Min(3)]).areas(area);
+    let mut lines = form_lines(state, form);
+    lines.push(Line::from(state.t(i18n::FORM_HINT)).fg(Color::DarkGray));
+    f.render_widget(
+        Paragraph::new(lines).block(block(
+            state.t(i18n::SCREEN_BOOK).to_string(),
+            form.focus.is_some(),
+        )),
+        top,
+    );
+    let mut out: Vec<Line> = Vec::new();
+    if state.book.submitting {
+        out.push(Line::from(state.t(i18n::SUBMITTING)));
+    } else if let Some(e) = &state.book.error {
+        out.push(Line::from(format!("✗ {e}")).fg(Color::Red));
+    } else if let Some(b) = &state.book.submitted {
+        out.push(Line::from(vec![
+            Span::styled(
+                state.text(&b.status.text()).to_string(),
+                status_style(&b.status).bold(),
+            ),
+            Span::raw(format!("  {}", b.id)),
+        ]));
+        out.push(Line::from(format!(
+            "{} · {} · ×{}",
+            state.resource_name(&b.resource),
+            state.fmt_range(b.terms.start, b.terms.end),
+            b.terms.quantity
+        )));
+        if let Status::Tentative { rank, fits } = &b.status {
+            let fit = state.t(if *fits {
+                i18n::FITS
+            } else {
+                i18n::DOES_NOT_FIT
+            });
+            out.push(Line::from(format!(
+                "{} {rank} · {fit}",
+                state.t(i18n::COL_RANK)
+            )));
+        }
+        if let Status::Rejected {
+            reason,
+            alternatives,
+        } = &b.status
+        {
+            out.push(Line::from(format!(
+                "{}: {}",
+                state.t(i18n::COL_REASON),
+                state.text(reason)
+            )));
+            if !alternatives.is_empty() {
+                out.push(Line::from(state.t(i18n::ALTERNATIVES)).fg(Color::Yellow));
+                for (i, a) in alternatives.iter().enumerate() {
+                    out.push(Line::from(format!(
+                        "  {}. {} · {}",
+                        i + 1,
+                        state.resource_name(&a.resource),
+                        state.fmt_range(a.start, a.end)
+                    )));
+                }
+            }
+        }
+    }
+    f.render_widget(
+        Paragraph::new(out).wrap(Wrap { trim: false }).block(block(
+            state.t(i18n::RESULT).to_string(),
+            form.focus.is_none(),
+        )),
+        bottom,
+    );
+}

@@ -1,0 +1,399 @@
+//! Table screens: the resource browser, my bookings, the approval queue and
+//! conflict review.
+
+use crdt_model::booking::Status;
+use crdt_model::calendar::Booking;
+use crdt_model::resource::Capacity;
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::{Color, Style, Stylize};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState, Wrap};
+
+use super::{block, selected_style, status_style};
+use crate::app::State;
+use crate::i18n;
+
+fn header(state: &State, cols: &[i18n::L]) -> Row<'static> {
+    Row::new(cols.iter().map(|c| state.t(*c)).collect::<Vec<_>>())
+        .style(Style::new().fg(Color::Cyan))
+}
+
+fn table<'a>(rows: Vec<Row<'a>>, widths: &[Constraint], head: Row<'a>, title: String) -> Table<'a> {
+    Table::new(rows, widths.to_vec())
+        .header(head)
+        .row_highlight_style(selected_style())
+        .highlight_symbol("▶ ")
+        .block(block(title, true))
+}
+
+/// The resource browser: filters on top, the catalogue below.
+pub(super) fn resources(state: &State, f: &mut Frame, area: Rect) {
+    let [filters, list] = Layout::vertical([Constraint::Length(2), Constraint::Min(3)]).areas(area);
+    let rf = &state.resources;
+    let all = state.t(i18n::ALL);
+    let kind = rf
+        .kind
+        .as_ref()
+        .map(|k| state.text(&k.label()).to_string())
+        .unwrap_or_else(|| all.to_string());
+    let city = rf
+        .city
+        .as_ref()
+        .and_then(|c| {
+            state
+                .data
+                .resources
+                .iter()
+                .find(|r| r.location.city.en == *c)
+                .map(|r| state.text(&r.location.city).to_string())
+        })
+        .unwrap_or_else(|| all.to_string());
+    let owner = rf
+        .owner
+        .map(|o| state.agency_name(&o))
+        .unwrap_or_else(|| all.to_string());
+    let key = Style::new().fg(Color::Yellow);
+    let line1 = Line::from(vec![
+        Span::styled("t ", key),
+        Span::raw(format!("{} [{kind}]  ", state.t(i18n::COL_KIND))),
+        Span::styled("c ", key),
+        Span::raw(format!("{} [{city}]  ", state.t(i18n::COL_CITY))),
+        Span::styled("o ", key),
+        Span::raw(format!("{} [{owner}]  ", state.t(i18n::COL_OWNER))),
+        Span::styled("+/- ", key),
+        Span::raw(format!(
+            "{} {}",
+            state.t(i18n::MIN_CAPACITY),
+            rf.min_capacity
+        )),
+    ]);
+    let cursor = if rf.searching { "▏" } else { "" };
+    let line2 = Line::from(vec![
+        Span::styled("/ ", key),
+        Span::raw(format!("{}: {}{cursor}", state.t(i18n::SEARCH), rf.search)),
+    ]);
+    f.render_widget(Paragraph::new(vec![line1, line2]), filters);
+    let list_res = state.filtered_resources();
+    let rows: Vec<Row> = list_res
+        .iter()
+        .map(|r| {
+            let cap = match (r.capacity, state.lang) {
+                (Capacity::People(n), crate::i18n::Lang::Zh) => format!("{n}人"),
+                (Capacity::People(n), crate::i18n::Lang::En) => format!("{n} ppl"),
+                (Capacity::Units(n), _) => format!("×{n}"),
+            };
+            let features: Vec<&str> = r.features.iter().map(String::as_str).collect();
+            Row::new(vec![
+                Cell::from(state.text(&r.name).to_string()),
+                Cell::from(state.text(&r.kind.label()).to_string()),
+                Cell::from(state.text(&r.location.city).to_string()),
+                Cell::from(state.agency_name(&r.id.owner)),
+                Cell::from(cap),
+                Cell::from(features.join(",")),
+            ])
+        })
+        .collect();
+    let title = format!(
+        "{} ({}/{})",
+        state.t(i18n::SCREEN_RESOURCES),
+        list_res.len(),
+        state.data.resources.len()
+    );
+    let t = table(
+        rows,
+        &[
+            Constraint::Fill(3),
+            Constraint::Length(10),
+            Constraint::Length(8),
+            Constraint::Fill(2),
+            Constraint::Length(6),
+            Constraint::Fill(2),
+        ],
+        header(
+            state,
+            &[
+                i18n::COL_NAME,
+                i18n::COL_KIND,
+                i18n::COL_CITY,
+                i18n::COL_OWNER,
+                i18n::COL_CAPACITY,
+                i18n::COL_FEATURES,
+            ],
+        ),
+        title,
+    );
+    let mut ts = TableState::new().with_selected(Some(rf.selected));
+    f.render_stateful_widget(t, list, &mut ts);
+}
+
+fn booking_rows<'a>(state: &State, list: &[&Booking], requester: bool) -> Vec<Row<'a>> {
+    list.iter()
+        .map(|b| {
+            let purpose = b
+                .request
+                .as_ref()
+                .map(|r| r.purpose.clone())
+                .unwrap_or_default();
+            let who = if requester {
+                state.agency_name(&b.id.requester)
+            } else {
+                purpose
+            };
+            Row::new(vec![
+                Cell::from(state.fmt_range(b.terms.start, b.terms.end)),
+                Cell::from(state.resource_name(&b.resource)),
+                Cell::from(Span::styled(
+                    state.text(&b.status.text()).to_string(),
+                    status_style(&b.status),
+                )),
+                Cell::from(who),
+            ])
+        })
+        .collect()
+}
+
+const BOOKING_WIDTHS: [Constraint; 4] = [
+    Constraint::Length(18),
+    Constraint::Fill(2),
+    Constraint::Length(18),
+    Constraint::Fill(2),
+];
+
+/// My bookings, upcoming or past; the selected one's details below.
+pub(super) fn mine(state: &State, f: &mut Frame, area: Rect) {
+    let [list_area, detail] =
+        Layout::vertical([Constraint::Min(4), Constraint::Length(6)]).areas(area);
+    let list = state.my_bookings();
+    let which = state.t(if state.mine_past {
+        i18n::PAST
+    } else {
+        i18n::UPCOMING
+    });
+    let t = table(
+        booking_rows(state, &list, false),
+        &BOOKING_WIDTHS,
+        header(
+            state,
+            &[
+                i18n::COL_TIME,
+                i18n::COL_RESOURCE,
+                i18n::COL_STATUS,
+                i18n::COL_PURPOSE,
+            ],
+        ),
+        format!("{} · {which} ({})", state.t(i18n::SCREEN_MINE), list.len()),
+    );
+    let mut ts = TableState::new().with_selected(Some(state.mine_selected));
+    f.render_stateful_widget(t, list_area, &mut ts);
+    let lines = list
+        .get(state.mine_selected)
+        .map(|b| details(state, b))
+        .unwrap_or_default();
+    f.render_widget(
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: false })
+            .block(block(state.t(i18n::DETAILS).to_string(), false)),
+        detail,
+    );
+}
+
+fn details(state: &State, b: &Booking) -> Vec<Line<'static>> {
+    let mut out = vec![Line::from(vec![
+        Span::styled(
+            state.text(&b.status.text()).to_string(),
+            status_style(&b.status).bold(),
+        ),
+        Span::raw(format!("  {}", b.id)),
+    ])];
+    if let Some(r) = &b.request {
+        out.push(Line::from(format!(
+            "{} · ×{} · {} · {}",
+            state.agency_name(&b.id.requester),
+            r.quantity,
+            r.purpose,
+            r.contact
+        )));
+    }
+    if let Status::Rejected {
+        reason,
+        alternatives,
+    } = &b.status
+    {
+        out.push(Line::from(format!(
+            "{}: {}",
+            state.t(i18n::COL_REASON),
+            state.text(reason)
+        )));
+        for (i, a) in alternatives.iter().enumerate() {
+            out.push(Line::from(format!(
+                "  {}. {} · {}",
+                i + 1,
+                state.resource_name(&a.resource),
+                state.fmt_range(a.start, a.end)
+            )));
+        }
+    }
+    out
+}
+
+/// Splits a screen into a list and a details pane, side by side when wide.
+fn split(area: Rect) -> [Rect; 2] {
+    if area.width >= 110 {
+        Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(area)
+    } else {
+        Layout::vertical([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(area)
+    }
+}
+
+/// The approval queue, with the selected request's conflicts and its requester's history.
+pub(super) fn approvals(state: &State, f: &mut Frame, area: Rect) {
+    let [list_area, detail] = split(area);
+    let list = state.approval_queue();
+    let t = table(
+        booking_rows(state, &list, true),
+        &BOOKING_WIDTHS,
+        header(
+            state,
+            &[
+                i18n::COL_TIME,
+                i18n::COL_RESOURCE,
+                i18n::COL_STATUS,
+                i18n::COL_REQUESTER,
+            ],
+        ),
+        format!("{} ({})", state.t(i18n::PENDING_HEADER), list.len()),
+    );
+    let mut ts = TableState::new().with_selected(Some(state.approvals_selected));
+    f.render_stateful_widget(t, list_area, &mut ts);
+    let mut lines = Vec::new();
+    if let Some(b) = list.get(state.approvals_selected) {
+        lines = details(state, b);
+        lines.extend(overlap_lines(state, b));
+        let h = state.history(&b.id.requester);
+        let n = |k: &str| h.get(k).copied().unwrap_or(0).to_string();
+        lines.push(Line::from(state.t(i18n::HISTORY)).fg(Color::Cyan));
+        lines.push(Line::from(
+            state
+                .t(i18n::HISTORY_FMT)
+                .replace("{c}", &n("confirmed"))
+                .replace("{r}", &n("rejected"))
+                .replace("{x}", &n("cancelled"))
+                .replace("{t}", &n("tentative")),
+        ));
+    }
+    f.render_widget(
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: false })
+            .block(block(state.t(i18n::DETAILS).to_string(), false)),
+        detail,
+    );
+}
+
+fn overlap_lines(state: &State, b: &Booking) -> Vec<Line<'static>> {
+    let mut lines = vec![Line::from(state.t(i18n::OVERLAPS)).fg(Color::Cyan)];
+    let over = state.overlapping(b);
+    if over.is_empty() {
+        lines.push(Line::from(format!("  {}", state.t(i18n::NOTHING))));
+    }
+    for o in over {
+        let hlc = o
+            .request
+            .as_ref()
+            .map(|r| {
+                let t = jiff::Timestamp::from_millisecond(r.hlc.wall_ms).unwrap_or_default();
+                format!("HLC {}.{}", state.fmt_time(t), r.hlc.counter)
+            })
+            .unwrap_or_default();
+        lines.push(Line::from(vec![
+            Span::styled(
+                format!("  {} ", state.text(&o.status.text())),
+                status_style(&o.status),
+            ),
+            Span::raw(format!(
+                "{} · {} · ×{} · {hlc}",
+                state.agency_name(&o.id.requester),
+                state.fmt_range(o.terms.start, o.terms.end),
+                o.terms.quantity
+            )),
+        ]));
+    }
+    lines
+}
+
+/// Conflict review: overlapping tentative requests, their order and why,
+/// and alternatives the requester could be offered.
+pub(super) fn conflicts(state: &State, f: &mut Frame, area: Rect) {
+    let [list_area, detail] = split(area);
+    let list = state.conflicts();
+    let rows: Vec<Row> = list
+        .iter()
+        .map(|b| {
+            let (rank, fits) = match b.status {
+                Status::Tentative { rank, fits } => (rank, fits),
+                _ => (0, true),
+            };
+            let fit = state.t(if fits { i18n::FITS } else { i18n::DOES_NOT_FIT });
+            Row::new(vec![
+                Cell::from(state.fmt_range(b.terms.start, b.terms.end)),
+                Cell::from(state.resource_name(&b.resource)),
+                Cell::from(Span::styled(
+                    format!("#{rank} {fit}"),
+                    if fits {
+                        Style::new().fg(Color::Yellow)
+                    } else {
+                        Style::new().fg(Color::Red)
+                    },
+                )),
+                Cell::from(state.agency_name(&b.id.requester)),
+            ])
+        })
+        .collect();
+    let t = table(
+        rows,
+        &BOOKING_WIDTHS,
+        header(
+            state,
+            &[
+                i18n::COL_TIME,
+                i18n::COL_RESOURCE,
+                i18n::COL_RANK,
+                i18n::COL_REQUESTER,
+            ],
+        ),
+        format!("{} ({})", state.t(i18n::CONFLICTS_HEADER), list.len()),
+    );
+    let mut ts = TableState::new().with_selected(Some(state.conflicts_selected));
+    f.render_stateful_widget(t, list_area, &mut ts);
+    let mut lines = Vec::new();
+    if let Some(b) = list.get(state.conflicts_selected) {
+        lines = details(state, b);
+        lines.push(Line::from(format!(
+            "{}: {}",
+            state.t(i18n::COL_WHY),
+            state.t(i18n::RANK_WHY)
+        )));
+        lines.extend(overlap_lines(state, b));
+        lines.push(Line::from(state.t(i18n::SUGGESTED)).fg(Color::Cyan));
+        if state.suggestions.booking.as_ref() == Some(&b.id) {
+            if state.suggestions.slots.is_empty() {
+                lines.push(Line::from(format!("  {}", state.t(i18n::NOTHING))));
+            }
+            for c in &state.suggestions.slots {
+                lines.push(Line::from(format!(
+                    "  {} · {}",
+                    state.resource_name(&c.resource),
+                    state.fmt_range(c.start, c.end)
+                )));
+            }
+        } else {
+            lines.push(Line::from(format!("  {}", state.t(i18n::LOADING))));
+        }
+    }
+    f.render_widget(
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: false })
+            .block(block(state.t(i18n::DETAILS).to_string(), false)),
+        detail,
+    );
+}
