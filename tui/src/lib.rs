@@ -10,6 +10,7 @@
 pub mod action;
 pub mod app;
 pub mod client;
+pub mod fixture;
 pub mod grid;
 pub mod i18n;
 mod terminal;

@@ -1,1 +1,402 @@
-//! Tests.
+//! Snapshot tests of every screen (zh and en, wide and 80×24) and unit
+//! tests of `update`.
+
+use crdt_model::booking::Status as BookingStatus;
+use crdt_model::resource::ResourceKind;
+use jiff::Timestamp;
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+use crate::action::{Action, Effect};
+use crate::app::{Dialog, NetPane, Screen, State, book_field, find_field};
+use crate::fixture;
+use crate::grid::{Cell, classify};
+use crate::i18n::Lang;
+use crate::update::update;
+use crate::view::{fit, view};
+
+/// 2026-12-01 10:00 in Shanghai, a Tuesday.
+fn now() -> Timestamp {
+    "2026-12-01T02:00:00Z".parse().expect("valid instant")
+}
+
+fn state(lang: Lang) -> State {
+    fixture::state(lang, now(), 24, 120)
+}
+
+fn key(s: &mut State, code: KeyCode) -> Vec<Effect> {
+    update(s, Action::Key(KeyEvent::new(code, KeyModifiers::NONE)))
+}
+
+fn keys(s: &mut State, text: &str) -> Vec<Effect> {
+    let mut out = Vec::new();
+    for c in text.chars() {
+        out.extend(key(s, KeyCode::Char(c)));
+    }
+    out
+}
+
+/// The screen as text, one line per row (wide characters once).
+fn render(s: &State, w: u16, h: u16) -> String {
+    let mut t = Terminal::new(TestBackend::new(w, h)).expect("test terminal");
+    t.draw(|f| view(s, f)).expect("draw");
+    let buf = t.backend().buffer();
+    let mut out = String::new();
+    for y in 0..h {
+        let mut skip = 0;
+        for x in 0..w {
+            if skip > 0 {
+                skip -= 1;
+                continue;
+            }
+            let sym = buf[(x, y)].symbol();
+            skip = unicode_width::UnicodeWidthStr::width(sym).saturating_sub(1);
+            out.push_str(sym);
+        }
+        out.push_str("│\n");
+    }
+    out
+}
+
+/// A state on `screen` with something interesting on it.
+fn on(lang: Lang, screen: Screen) -> State {
+    let mut s = state(lang);
+    s.size = (100, 30);
+    match screen {
+        Screen::Find => {
+            s.find.form.set(find_field::QUANTITY, "6");
+            s.find.form.set(find_field::CITY, "Hangzhou");
+            s.find.form.set(find_field::DURATION, "0");
+            crate::update::find_query(&mut s);
+            let r = s.data.resources[1].id.clone();
+            s.find.results = vec![crdt_model::availability::Candidate {
+                resource: r,
+                start: now() + jiff::SignedDuration::from_hours(24),
+                end: now() + jiff::SignedDuration::from_hours(26),
+                spare: 2,
+                competing: 1,
+            }];
+            s.find.searched = true;
+            s.find.form.focus = Some(find_field::DURATION);
+        }
+        Screen::Book => {
+            let b = s
+                .data
+                .bookings
+                .iter()
+                .find(|b| matches!(b.status, BookingStatus::Rejected { .. }))
+                .cloned();
+            s.book.form.set(book_field::RESOURCE, "nowhere");
+            crate::update::book_request(&mut s);
+            s.book.submitted = b;
+            s.book.form.focus = None;
+        }
+        Screen::Conflicts => {
+            if let Some(b) = s.conflicts().first() {
+                s.suggestions.booking = Some(b.id.clone());
+            }
+        }
+        Screen::Network => s.net_pane = NetPane::Roster,
+        _ => {}
+    }
+    s.screen = screen;
+    s
+}
+
+#[test]
+fn every_screen_in_both_languages_and_at_80x24() {
+    for screen in Screen::ALL {
+        for lang in [Lang::Zh, Lang::En] {
+            let s = on(lang, screen);
+            let name = format!("{screen:?}_{lang:?}_100x30").to_lowercase();
+            insta::assert_snapshot!(name, render(&s, 100, 30));
+        }
+        let mut s = on(Lang::Zh, screen);
+        update(&mut s, Action::Resize(80, 24));
+        let name = format!("{screen:?}_zh_80x24").to_lowercase();
+        insta::assert_snapshot!(name, render(&s, 80, 24));
+    }
+}
+
+#[test]
+fn week_view_help_overlay_and_unreachable_banner() {
+    let mut s = on(Lang::En, Screen::Calendar);
+    key(&mut s, KeyCode::Char('w'));
+    insta::assert_snapshot!("calendar_week_en_100x30", render(&s, 100, 30));
+    key(&mut s, KeyCode::Char('?'));
+    insta::assert_snapshot!("help_en_100x30", render(&s, 100, 30));
+    key(&mut s, KeyCode::Esc);
+    update(
+        &mut s,
+        Action::Unreachable("127.0.0.1:7420 (connection refused)".into()),
+    );
+    insta::assert_snapshot!("unreachable_zh_80x24", {
+        s.lang = Lang::Zh;
+        render(&s, 80, 24)
+    });
+}
+
+#[test]
+fn number_keys_switch_screens_but_type_into_a_focused_field() {
+    let mut s = state(Lang::En);
+    key(&mut s, KeyCode::Char('3'));
+    assert_eq!(s.screen, Screen::Find);
+    assert_eq!(s.find.form.focus, Some(0));
+    key(&mut s, KeyCode::Char('5'));
+    assert_eq!(s.screen, Screen::Find, "typed into the quantity field");
+    assert_eq!(s.find.form.fields[find_field::QUANTITY].value, "15");
+    key(&mut s, KeyCode::Esc);
+    key(&mut s, KeyCode::Char('5'));
+    assert_eq!(s.screen, Screen::Mine);
+}
+
+#[test]
+fn free_slot_query_is_validated_in_place_then_sent_in_local_time() {
+    let mut s = state(Lang::En);
+    key(&mut s, KeyCode::Char('3'));
+    update(
+        &mut s,
+        Action::Key(KeyEvent::new(KeyCode::Char('u'), KeyModifiers::CONTROL)),
+    );
+    keys(&mut s, "0");
+    let fx = key(&mut s, KeyCode::Enter);
+    assert!(fx.is_empty(), "nothing sent with a bad field");
+    assert!(s.find.form.fields[find_field::QUANTITY].error.is_some());
+    assert!(s.toast.as_ref().is_some_and(|t| t.error));
+    key(&mut s, KeyCode::Backspace);
+    keys(&mut s, "12");
+    s.find.form.set(find_field::KIND, "会议室");
+    s.find.form.set(find_field::DATE, "2026-12-08");
+    s.find.form.set(find_field::FROM, "14:00");
+    let fx = key(&mut s, KeyCode::Enter);
+    let [Effect::Slots(q)] = fx.as_slice() else {
+        panic!("expected a slot search, got {fx:?}");
+    };
+    assert_eq!(q.quantity, 12);
+    assert_eq!(q.kind, Some(ResourceKind::MeetingRoom));
+    assert_eq!(
+        q.from.to_string(),
+        "2026-12-08T06:00:00Z",
+        "14:00 in Shanghai"
+    );
+    assert_eq!(q.to.to_string(), "2026-12-08T10:00:00Z");
+}
+
+#[test]
+fn a_candidate_is_booked_with_one_key_and_the_result_shows_live() {
+    let mut s = state(Lang::Zh);
+    let r = s.data.resources[1].id.clone();
+    let start = now() + jiff::SignedDuration::from_hours(24);
+    let end = start + jiff::SignedDuration::from_hours(1);
+    key(&mut s, KeyCode::Char('3'));
+    update(
+        &mut s,
+        Action::Slots(Ok(vec![crdt_model::availability::Candidate {
+            resource: r.clone(),
+            start,
+            end,
+            spare: 0,
+            competing: 0,
+        }])),
+    );
+    assert_eq!(s.find.form.focus, None, "focus moves to the candidates");
+    let fx = key(&mut s, KeyCode::Enter);
+    let [Effect::Book(req)] = fx.as_slice() else {
+        panic!("expected a booking, got {fx:?}");
+    };
+    assert_eq!((&req.resource, req.start, req.end), (&r, start, end));
+    assert_eq!(s.screen, Screen::Book);
+    // The node answers: tentative; a later refresh shows it confirmed.
+    let mut b = s.data.bookings[0].clone();
+    b.status = BookingStatus::Tentative {
+        rank: 2,
+        fits: true,
+    };
+    update(&mut s, Action::Booked(Ok(Box::new(b.clone()))));
+    assert!(render(&s, 100, 30).contains("待定(第2位)"));
+    let mut data = s.data.clone();
+    let fresh = data
+        .bookings
+        .iter_mut()
+        .find(|x| x.id == b.id)
+        .expect("there");
+    fresh.status = BookingStatus::Confirmed;
+    update(&mut s, Action::Data(Box::new(data)));
+    assert!(render(&s, 100, 30).contains("已确认"));
+}
+
+#[test]
+fn booking_form_shows_rule_violations_next_to_the_field() {
+    let mut s = state(Lang::En);
+    let room = s.data.resources[0].id.to_string(); // meeting room, open 08:30–18:00 weekdays
+    s.screen = Screen::Book;
+    s.book.form.set(book_field::RESOURCE, room.clone());
+    s.book.form.set(book_field::START, "2026-12-02 20:00");
+    s.book.form.set(book_field::END, "2026-12-02 21:00");
+    s.book.form.focus = Some(book_field::PURPOSE);
+    let fx = key(&mut s, KeyCode::Enter);
+    assert!(fx.is_empty());
+    let e = s.book.form.fields[book_field::START].error.clone();
+    assert_eq!(e.as_deref(), Some("outside opening hours"), "{e:?}");
+    s.book.form.set(book_field::START, "2026-12-02 10:00");
+    s.book.form.set(book_field::END, "2026-12-02 11:00");
+    let fx = key(&mut s, KeyCode::Enter);
+    assert!(matches!(fx.as_slice(), [Effect::Book(r)] if r.resource.to_string() == room));
+    assert!(key(&mut s, KeyCode::Enter).is_empty(), "no double submit");
+}
+
+#[test]
+fn rejected_booking_offers_its_alternative_on_one_key() {
+    let mut s = state(Lang::En);
+    let me = s.me().expect("status");
+    let b = s
+        .data
+        .bookings
+        .iter()
+        .find(|b| {
+            b.id.requester == me
+                && matches!(b.status, BookingStatus::Rejected { .. })
+                && s.resource(&b.resource)
+                    .is_some_and(|r| r.rules.opening.is_none())
+        })
+        .cloned()
+        .expect("fixture has one");
+    let BookingStatus::Rejected { alternatives, .. } = &b.status else {
+        unreachable!()
+    };
+    let alt = alternatives[0].clone();
+    // Past bookings cannot be retaken; move the clock back a week.
+    s.now = b.terms.start - jiff::SignedDuration::from_hours(24);
+    update(&mut s, Action::Booked(Ok(Box::new(b))));
+    let fx = key(&mut s, KeyCode::Char('a'));
+    let [Effect::Book(r)] = fx.as_slice() else {
+        panic!("expected a booking, got {fx:?} {:?}", s.book.form);
+    };
+    assert_eq!(
+        (r.start, r.end, &r.resource),
+        (alt.start, alt.end, &alt.resource)
+    );
+}
+
+#[test]
+fn operator_approves_and_rejects_with_a_reason() {
+    let mut s = state(Lang::En);
+    key(&mut s, KeyCode::Char('6'));
+    let queue: Vec<_> = s.approval_queue().iter().map(|b| b.id.clone()).collect();
+    assert!(!queue.is_empty());
+    let fx = key(&mut s, KeyCode::Char('a'));
+    assert!(matches!(fx.as_slice(), [Effect::Decide(d)] if d.approve && d.booking == queue[0]));
+    key(&mut s, KeyCode::Char('j'));
+    key(&mut s, KeyCode::Char('x'));
+    assert!(matches!(s.dialog, Some(Dialog::Reject { .. })));
+    keys(&mut s, "full");
+    let fx = key(&mut s, KeyCode::Enter);
+    let [Effect::Decide(d)] = fx.as_slice() else {
+        panic!("expected a decision, got {fx:?}");
+    };
+    assert!(!d.approve);
+    assert_eq!(d.booking, queue[1.min(queue.len() - 1)]);
+    assert_eq!(d.reason.as_ref().map(|t| t.en.as_str()), Some("full"));
+    assert!(s.dialog.is_none());
+}
+
+#[test]
+fn cancel_and_revoke_ask_for_confirmation() {
+    let mut s = state(Lang::En);
+    key(&mut s, KeyCode::Char('5'));
+    key(&mut s, KeyCode::Char('c'));
+    assert!(matches!(s.dialog, Some(Dialog::Cancel(_))));
+    assert!(key(&mut s, KeyCode::Char('n')).is_empty());
+    assert!(s.dialog.is_none());
+    key(&mut s, KeyCode::Char('c'));
+    assert!(matches!(
+        key(&mut s, KeyCode::Char('y')).as_slice(),
+        [Effect::Cancel(_)]
+    ));
+
+    key(&mut s, KeyCode::Char('8'));
+    key(&mut s, KeyCode::Tab);
+    assert_eq!(s.net_pane, NetPane::Roster);
+    key(&mut s, KeyCode::Char('x'));
+    assert!(s.dialog.is_none(), "cannot revoke ourselves (row 0)");
+    key(&mut s, KeyCode::Char('j'));
+    key(&mut s, KeyCode::Char('x'));
+    assert!(matches!(s.dialog, Some(Dialog::Revoke(a, _)) if a == fixture::agency(1)));
+    let fx = key(&mut s, KeyCode::Char('y'));
+    assert!(matches!(fx.as_slice(), [Effect::Revoke(r)] if r.agency == fixture::agency(1)));
+}
+
+#[test]
+fn resource_filters_narrow_the_list_and_the_calendar() {
+    let mut s = state(Lang::Zh);
+    let all = s.filtered_resources().len();
+    key(&mut s, KeyCode::Char('t'));
+    assert_eq!(s.resources.kind, Some(ResourceKind::MeetingRoom));
+    let rooms = s.filtered_resources().len();
+    assert!(rooms < all && rooms > 0);
+    key(&mut s, KeyCode::Char('/'));
+    keys(&mut s, "杭州");
+    key(&mut s, KeyCode::Enter);
+    assert!(
+        s.filtered_resources()
+            .iter()
+            .all(|r| r.location.city.en == "Hangzhou" && r.kind == ResourceKind::MeetingRoom)
+    );
+    key(&mut s, KeyCode::Char('+'));
+    key(&mut s, KeyCode::Char('+'));
+    key(&mut s, KeyCode::Char('+'));
+    key(&mut s, KeyCode::Char('+'));
+    assert!(
+        s.filtered_resources()
+            .iter()
+            .all(|r| r.capacity.size() >= 6)
+    );
+    key(&mut s, KeyCode::Enter);
+    assert_eq!(s.screen, Screen::Calendar);
+}
+
+#[test]
+fn calendar_cells_tell_ours_confirmed_tentative_and_closed_apart() {
+    let s = state(Lang::En);
+    let me = s.me();
+    let room = &s.data.resources[0];
+    let list: Vec<_> = s
+        .data
+        .bookings
+        .iter()
+        .filter(|b| b.resource == room.id)
+        .collect();
+    for b in &list {
+        let got = classify(room, &[*b], me, b.terms.start, b.terms.end);
+        let want = match b.status {
+            _ if Some(b.id.requester) == me
+                && matches!(
+                    b.status,
+                    BookingStatus::Confirmed | BookingStatus::Tentative { .. }
+                ) =>
+            {
+                Cell::Ours
+            }
+            BookingStatus::Confirmed => Cell::Confirmed,
+            BookingStatus::Tentative { rank, .. } => Cell::Tentative(rank),
+            _ => classify(room, &[], me, b.terms.start, b.terms.end),
+        };
+        assert_eq!(got, want, "{:?}", b.status);
+    }
+    // Saturday 2026-12-05 10:00 Shanghai: the meeting room is closed.
+    let sat: Timestamp = "2026-12-05T02:00:00Z".parse().expect("instant");
+    let sat_end = sat + jiff::SignedDuration::from_hours(1);
+    assert_eq!(classify(room, &[], me, sat, sat_end), Cell::Closed);
+    assert_eq!(Cell::Tentative(2).symbol(), '2');
+}
+
+#[test]
+fn language_switch_and_cjk_width() {
+    let mut s = state(Lang::Zh);
+    assert!(render(&s, 100, 30).contains("资源"));
+    key(&mut s, KeyCode::Char('L'));
+    assert!(render(&s, 100, 30).contains("Resources"));
+    assert_eq!(fit("广西壮族自治区", 7), "广西壮…");
+    assert_eq!(fit("abc", 7), "abc");
+}

@@ -50,6 +50,7 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
         }
         Action::Booked(r) => {
             state.book.submitting = false;
+            state.book.form.focus = None;
             match r {
                 Ok(b) => {
                     state.book.error = None;

@@ -161,7 +161,7 @@ pub(super) fn render(state: &State, f: &mut Frame, area: Rect) {
                             Cell::from(state.agency_name(&r.signer)),
                             Cell::from(r.doc.to_string()),
                             Cell::from(r.seq.to_string()),
-                            Cell::from(format!("{:?}", r.reason)),
+                            Cell::from(r.reason.to_string()),
                         ])
                     })
                     .collect(),
