@@ -169,7 +169,7 @@ pub fn data(tz: &TimeZone, now: Timestamp, n_resources: usize, n_bookings: usize
         let end = start + hours(1 + (k % 2) as i64);
         let id = BookingId::new(agency(requester), &format!("b{k}")).expect("valid id");
         let status = match k % 6 {
-            0 | 1 | 2 => BookingStatus::Confirmed,
+            0..=2 => BookingStatus::Confirmed,
             3 => BookingStatus::Tentative {
                 rank: 1 + (k % 3) as u32,
                 fits: k % 2 == 0,
