@@ -142,6 +142,17 @@ fn on_key(state: &mut State, k: KeyEvent) -> Vec<Effect> {
         Screen::Book if state.book.form.focus.is_some() => return book_form_key(state, k),
         _ => {}
     }
+    // On a rejected booking, 1-3 take an alternative rather than switch screens.
+    if state.screen == Screen::Book
+        && matches!(k.code, KeyCode::Char('1'..='3'))
+        && state
+            .book
+            .submitted
+            .as_ref()
+            .is_some_and(|b| matches!(&b.status, BookingStatus::Rejected { alternatives, .. } if !alternatives.is_empty()))
+    {
+        return book_key(state, k);
+    }
     // Keys every screen shares.
     if let KeyCode::Char(c @ '1'..='8') = k.code {
         let i = (c as usize) - ('1' as usize);
@@ -713,8 +724,8 @@ fn book_key(state: &mut State, k: KeyEvent) -> Vec<Effect> {
         return take_alternative(state, &b, i);
     }
     match k.code {
-        KeyCode::Enter => submit_book(state),
-        KeyCode::Tab | KeyCode::Char('e') | KeyCode::Char('i') => {
+        // Enter edits again rather than submitting the same request twice.
+        KeyCode::Enter | KeyCode::Tab | KeyCode::Char('e') | KeyCode::Char('i') => {
             state.book.form.focus = Some(0);
             vec![]
         }
