@@ -215,10 +215,13 @@ pub enum Cmd {
         /// Keep the temporary homes.
         #[arg(long)]
         keep: bool,
+        /// Who the TUI opens as: staff (booking) or operator (approvals).
+        #[arg(long = "as", default_value = "staff", value_parser = ["staff", "operator"])]
+        role: String,
     },
     /// Benchmarks on this machine (release build recommended).
     Bench {
-        /// What: net.
+        /// What: net (nodes on loopback) or tui (render times).
         what: String,
         /// The full sizes (5 and 10 nodes, 1,000 bookings, 10,000 and 100,000 missed).
         #[arg(long)]
@@ -505,7 +508,7 @@ fn parse_days(s: &str) -> anyhow::Result<BTreeSet<u8>> {
 
 /// Starts the TUI on the node of `home` (which may start later: the TUI
 /// shows a banner and keeps retrying).
-pub async fn run_tui(home: Home, zh: bool) -> anyhow::Result<()> {
+pub async fn run_tui(home: Home, zh: bool, start: tui::app::Screen) -> anyhow::Result<()> {
     let connect: tui::Connect = std::sync::Arc::new(move || {
         let info = home.api()?;
         Ok(tui::Endpoint {
@@ -517,6 +520,7 @@ pub async fn run_tui(home: Home, zh: bool) -> anyhow::Result<()> {
         connect,
         lang: if zh { tui::Lang::Zh } else { tui::Lang::En },
         tz: cli_zone(),
+        start,
     })
     .await
 }
@@ -734,7 +738,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
     };
     let out = Out { json: cli.json, zh };
     match cli.cmd {
-        Cmd::Tui => run_tui(home, zh).await,
+        Cmd::Tui => run_tui(home, zh, tui::app::Screen::Resources).await,
         Cmd::Run {
             listen,
             api,
@@ -799,7 +803,11 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
             println!("{}: {network}", out.t("已加入网络", "joined network"));
             Ok(())
         }
-        Cmd::Demo { headless, keep } => crate::demo::run(headless, out.json, keep).await,
+        Cmd::Demo {
+            headless,
+            keep,
+            role,
+        } => crate::demo::run(headless, out.json, keep, role == "operator", zh).await,
         Cmd::Bench { what, full } => match what.as_str() {
             "net" => {
                 crate::bench::net(
@@ -812,8 +820,28 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
                 )
                 .await
             }
+            "tui" => {
+                println!(
+                    "tongchou bench tui: week grid, 200 resources, 5,000 bookings, 160x48 (target < 8 ms per frame)"
+                );
+                let r = tui::bench::run(200, 5_000, (160, 48), if full { 2_000 } else { 300 });
+                if out.json {
+                    out.json(&r)?;
+                } else {
+                    println!(
+                        "week frame p50 {:.2} ms, p99 {:.2} ms · key→frame p50 {:.2} ms, p99 {:.2} ms · search key→frame p50 {:.2} ms ({} frames)",
+                        r.week_frame_p50_ms,
+                        r.week_frame_p99_ms,
+                        r.key_to_frame_p50_ms,
+                        r.key_to_frame_p99_ms,
+                        r.search_key_p50_ms,
+                        r.frames
+                    );
+                }
+                Ok(())
+            }
             other => bail!(
-                "unknown benchmark {other:?}: try `net` (the model benchmark is `cargo run --release -p crdt-model --features test-utils --example bench_model`)"
+                "unknown benchmark {other:?}: try `net` or `tui` (the model benchmark is `cargo run --release -p crdt-model --features test-utils --example bench_model`)"
             ),
         },
         cmd => client_command(cmd, &home, &out).await,

@@ -482,7 +482,15 @@ async fn book(
 }
 
 /// Runs the demo. `keep` leaves the homes in place.
-pub async fn run(headless: bool, json: bool, keep: bool) -> anyhow::Result<()> {
+/// Without `headless`, the TUI opens on Shenzhen's node, as its operator
+/// (approval queue) when `operator`, else as staff (resource browser).
+pub async fn run(
+    headless: bool,
+    json: bool,
+    keep: bool,
+    operator: bool,
+    zh: bool,
+) -> anyhow::Result<()> {
     let started = Instant::now();
     let dir = std::env::temp_dir().join(format!("tongchou-demo-{}", std::process::id()));
     std::fs::create_dir_all(&dir)?;
@@ -491,7 +499,7 @@ pub async fn run(headless: bool, json: bool, keep: bool) -> anyhow::Result<()> {
         quiet,
         &format!("building a four-city network in {}", dir.display()),
     );
-    let result = scenario(&dir, headless, quiet, started).await;
+    let result = scenario(&dir, headless, quiet, started, operator, zh).await;
     if !keep {
         let _ = std::fs::remove_dir_all(&dir);
     } else {
@@ -526,6 +534,8 @@ async fn scenario(
     headless: bool,
     quiet: bool,
     started: Instant,
+    operator: bool,
+    zh: bool,
 ) -> anyhow::Result<Option<Summary>> {
     let exe = std::env::current_exe()?;
     let mut nodes = build_network(dir, AGENCIES.len(), false, quiet).await?;
@@ -634,8 +644,22 @@ async fn scenario(
             "\nTry:  tongchou --home {} slots --duration 2h --from tomorrow… (see README)",
             nodes[0].home.dir().display()
         );
-        println!("The terminal UI is not built yet; press Ctrl-C to stop every node and clean up.");
-        let _ = tokio::signal::ctrl_c().await;
+        use std::io::IsTerminal;
+        if std::io::stdout().is_terminal() {
+            let start = if operator {
+                tui::app::Screen::Approvals
+            } else {
+                tui::app::Screen::Resources
+            };
+            progress(
+                quiet,
+                "opening the terminal UI (q quits and stops the network)",
+            );
+            crate::cli::run_tui(nodes[0].home.clone(), zh, start).await?;
+        } else {
+            println!("No terminal: press Ctrl-C to stop every node and clean up.");
+            let _ = tokio::signal::ctrl_c().await;
+        }
         return Ok(None);
     }
     // Partition: Nanning goes offline; both sides request the same slots.

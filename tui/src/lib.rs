@@ -9,6 +9,7 @@
 
 pub mod action;
 pub mod app;
+pub mod bench;
 pub mod client;
 pub mod fixture;
 pub mod grid;
@@ -32,6 +33,8 @@ pub struct Options {
     pub lang: Lang,
     /// Zone times are shown and typed in.
     pub tz: jiff::tz::TimeZone,
+    /// The screen shown first.
+    pub start: app::Screen,
 }
 
 impl std::fmt::Debug for Options {

@@ -35,6 +35,7 @@ pub async fn run(opts: Options) -> anyhow::Result<()> {
         }
     });
     let mut state = State::new(opts.lang, opts.tz, Timestamp::now());
+    state.screen = opts.start;
     let mut terminal = ratatui::init();
     if let Ok(size) = terminal.size() {
         state.size = (size.width, size.height);

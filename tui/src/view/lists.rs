@@ -156,7 +156,7 @@ fn booking_rows<'a>(state: &State, list: &[&Booking], requester: bool) -> Vec<Ro
 const BOOKING_WIDTHS: [Constraint; 4] = [
     Constraint::Length(18),
     Constraint::Fill(2),
-    Constraint::Length(18),
+    Constraint::Length(22),
     Constraint::Fill(2),
 ];
 
