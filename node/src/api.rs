@@ -186,6 +186,11 @@ struct ResourceFilter {
     kind: Option<String>,
     city: Option<String>,
     owner: Option<AgencyId>,
+    /// With `free_to`: only resources open, shared with us and with room
+    /// for `quantity` (default 1) over the whole range.
+    free_from: Option<Timestamp>,
+    free_to: Option<Timestamp>,
+    quantity: Option<u32>,
 }
 
 async fn resources(
@@ -193,8 +198,37 @@ async fn resources(
     Query(f): Query<ResourceFilter>,
 ) -> ApiResult<Vec<Resource>> {
     let kind: Option<ResourceKind> = f.kind.map(|k| k.parse().unwrap_or(ResourceKind::Other(k)));
+    let free = match (f.free_from, f.free_to) {
+        (None, None) => None,
+        (Some(a), Some(b)) if a < b => Some((a, b)),
+        _ => {
+            return Err(Error(
+                StatusCode::BAD_REQUEST,
+                "bad_request",
+                "free_from and free_to go together, with free_from < free_to".into(),
+            ));
+        }
+    };
+    let quantity = f.quantity.unwrap_or(1).max(1);
+    let now = Timestamp::now();
     st.node
         .read(move |v| {
+            let me = v.engine.id();
+            let is_free = |r: &Resource| {
+                let Some((start, end)) = free else {
+                    return true;
+                };
+                let terms = crdt_model::booking::Terms {
+                    start,
+                    end,
+                    quantity,
+                };
+                let buffer = i64::from(r.rules.buffer_minutes) * 60;
+                r.check(&me, start, end, quantity, now).is_ok()
+                    && v.engine.calendar(&r.id).is_none_or(|cal| {
+                        crdt_model::calendar::fits(cal, r.capacity, &terms, buffer)
+                    })
+            };
             let city = f.city.map(|c| c.to_lowercase());
             Json(
                 v.engine
@@ -209,6 +243,7 @@ async fn resources(
                             r.location.city.zh == *c || r.location.city.en.to_lowercase() == *c
                         })
                     })
+                    .filter(|r| is_free(r))
                     .cloned()
                     .collect(),
             )

@@ -129,6 +129,15 @@ pub enum Cmd {
         /// Owner agency.
         #[arg(long)]
         owner: Option<AgencyId>,
+        /// Only resources free from this time (with --free-to).
+        #[arg(long, requires = "free_to")]
+        free_from: Option<String>,
+        /// Only resources free until this time (with --free-from).
+        #[arg(long, requires = "free_from")]
+        free_to: Option<String>,
+        /// People or units that must fit in the free range.
+        #[arg(long, default_value_t = 1)]
+        quantity: u32,
     },
     /// Request a booking.
     Book {
@@ -264,12 +273,16 @@ pub enum NetworkCmd {
 pub enum ResourceCmd {
     /// Publish (or replace) a resource.
     Add(Box<ResourceArgs>),
+    /// Change some fields of one of this agency's resources (the others stay).
+    Edit(Box<EditArgs>),
     /// Retire a resource: no new bookings, history kept.
     Retire {
         /// Resource id (OWNER/LOCAL or LOCAL).
         id: String,
     },
-    /// Publish many resources from a TOML file (`[[resource]]` tables).
+    /// Publish many resources from a CSV file (header: the `resource add`
+    /// option names; `;` between several features) or a TOML file
+    /// (`[[resource]]` tables); rejected rows are listed with why.
     Import {
         /// File.
         file: std::path::PathBuf,
@@ -278,6 +291,7 @@ pub enum ResourceCmd {
 
 /// A resource on the command line.
 #[derive(Debug, Args, Clone, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ResourceArgs {
     /// Local id, e.g. room-301.
     #[arg(long)]
@@ -366,6 +380,132 @@ pub struct ResourceArgs {
     pub share: String,
 }
 
+/// `tongchou resource edit`: only the options given change.
+#[derive(Debug, Args, Clone)]
+pub struct EditArgs {
+    /// Resource id (OWNER/LOCAL or LOCAL).
+    pub id: String,
+    /// Kind.
+    #[arg(long)]
+    pub kind: Option<String>,
+    /// Name (zh).
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Name (en).
+    #[arg(long)]
+    pub name_en: Option<String>,
+    /// City (zh).
+    #[arg(long)]
+    pub city: Option<String>,
+    /// City (en).
+    #[arg(long)]
+    pub city_en: Option<String>,
+    /// Site.
+    #[arg(long)]
+    pub site: Option<String>,
+    /// Building.
+    #[arg(long)]
+    pub building: Option<String>,
+    /// Floor.
+    #[arg(long)]
+    pub floor: Option<String>,
+    /// Capacity in people (replaces --units).
+    #[arg(long, conflicts_with = "units")]
+    pub people: Option<u32>,
+    /// Quantity of identical units (replaces --people).
+    #[arg(long)]
+    pub units: Option<u32>,
+    /// Feature tags (repeatable; replace the current set).
+    #[arg(long)]
+    pub feature: Vec<String>,
+    /// Attributes key=value (repeatable; replace the current ones).
+    #[arg(long)]
+    pub attr: Vec<String>,
+    /// auto or required.
+    #[arg(long)]
+    pub approval: Option<String>,
+    /// Minimum minutes.
+    #[arg(long)]
+    pub min_minutes: Option<u32>,
+    /// Maximum minutes (0: none).
+    #[arg(long)]
+    pub max_minutes: Option<u32>,
+    /// Booking horizon in days (0: none).
+    #[arg(long)]
+    pub advance_days: Option<u32>,
+    /// Buffer minutes between bookings.
+    #[arg(long)]
+    pub buffer_minutes: Option<u32>,
+    /// Opening hours, e.g. 08:00-18:00, or `always`.
+    #[arg(long)]
+    pub open: Option<String>,
+    /// Open days, e.g. 1-5.
+    #[arg(long)]
+    pub days: Option<String>,
+    /// Time zone.
+    #[arg(long)]
+    pub tz: Option<String>,
+    /// Sharing: all, owner, or comma-separated agency ids.
+    #[arg(long)]
+    pub share: Option<String>,
+}
+
+impl EditArgs {
+    /// The resource `r` with the given options applied (blackouts and the
+    /// retired flag are kept), checked like `resource add`.
+    pub fn apply(&self, r: &Resource) -> anyhow::Result<Resource> {
+        let mut a = ResourceArgs::from_resource(r);
+        let set = |dst: &mut String, v: &Option<String>| {
+            if let Some(v) = v {
+                *dst = v.clone();
+            }
+        };
+        set(&mut a.kind, &self.kind);
+        set(&mut a.name, &self.name);
+        set(&mut a.name_en, &self.name_en);
+        set(&mut a.city, &self.city);
+        set(&mut a.city_en, &self.city_en);
+        set(&mut a.site, &self.site);
+        set(&mut a.building, &self.building);
+        set(&mut a.floor, &self.floor);
+        set(&mut a.approval, &self.approval);
+        set(&mut a.days, &self.days);
+        set(&mut a.tz, &self.tz);
+        set(&mut a.share, &self.share);
+        if self.people.is_some() {
+            (a.people, a.units) = (self.people, None);
+        }
+        if self.units.is_some() {
+            (a.people, a.units) = (None, self.units);
+        }
+        if !self.feature.is_empty() {
+            a.feature = self.feature.clone();
+        }
+        if !self.attr.is_empty() {
+            a.attr = self.attr.clone();
+        }
+        for (dst, v) in [
+            (&mut a.min_minutes, self.min_minutes),
+            (&mut a.max_minutes, self.max_minutes),
+            (&mut a.advance_days, self.advance_days),
+            (&mut a.buffer_minutes, self.buffer_minutes),
+        ] {
+            if let Some(v) = v {
+                *dst = v;
+            }
+        }
+        match self.open.as_deref() {
+            Some("always" | "none" | "") => a.open = None,
+            Some(o) => a.open = Some(o.to_string()),
+            None => {}
+        }
+        let mut out = a.build(r.id.owner)?;
+        out.rules.blackouts = r.rules.blackouts.clone();
+        out.retired = r.retired;
+        Ok(out)
+    }
+}
+
 fn default_kind() -> String {
     "meeting-room".into()
 }
@@ -386,6 +526,68 @@ fn default_share() -> String {
 }
 
 impl ResourceArgs {
+    /// The arguments that would build `r` (blackouts aside).
+    pub fn from_resource(r: &Resource) -> Self {
+        let (people, units) = match r.capacity {
+            Capacity::People(n) => (Some(n), None),
+            Capacity::Units(n) => (None, Some(n)),
+        };
+        let (open, days) = match &r.rules.opening {
+            Some(o) => (
+                Some(format!(
+                    "{}-{}",
+                    o.open.strftime("%H:%M"),
+                    o.close.strftime("%H:%M")
+                )),
+                o.days
+                    .iter()
+                    .map(u8::to_string)
+                    .collect::<Vec<_>>()
+                    .join(","),
+            ),
+            None => (None, default_days()),
+        };
+        Self {
+            id: r.id.local.clone(),
+            kind: r.kind.to_string(),
+            name: r.name.zh.clone(),
+            name_en: r.name.en.clone(),
+            city: r.location.city.zh.clone(),
+            city_en: r.location.city.en.clone(),
+            site: r.location.site.clone(),
+            building: r.location.building.clone(),
+            floor: r.location.floor.clone(),
+            people,
+            units,
+            feature: r.features.iter().cloned().collect(),
+            attr: r
+                .attributes
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect(),
+            approval: match r.rules.approval {
+                Approval::Automatic => "auto".into(),
+                Approval::Required => "required".into(),
+            },
+            min_minutes: r.rules.min_minutes,
+            max_minutes: r.rules.max_minutes,
+            advance_days: r.rules.max_advance_days,
+            buffer_minutes: r.rules.buffer_minutes,
+            open,
+            days,
+            tz: r.rules.time_zone.clone(),
+            share: match &r.sharing {
+                Sharing::AllMembers => "all".into(),
+                Sharing::OwnerOnly => "owner".into(),
+                Sharing::Agencies(list) => list
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join(","),
+            },
+        }
+    }
+
     /// Builds the resource, naming the field at fault on bad input.
     pub fn build(&self, owner: AgencyId) -> anyhow::Result<Resource> {
         let id = ResourceId::new(owner, &self.id).map_err(|e| anyhow::anyhow!("--id: {e}"))?;
@@ -848,6 +1050,106 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
     }
 }
 
+/// Rows of a resource file, each with its row number (the line in a CSV
+/// file, the `[[resource]]` table's position in a TOML file) and either the
+/// arguments or why the row is unreadable.
+type Rows = Vec<(usize, anyhow::Result<ResourceArgs>)>;
+
+/// Reads a `.csv` file (header = the `resource add` option names, e.g.
+/// `id,name,name_en,city,people,feature`; several features or attributes
+/// in one cell separated by `;`) or a TOML file of `[[resource]]` tables.
+fn read_resource_rows(file: &std::path::Path) -> anyhow::Result<Rows> {
+    let text =
+        std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
+    let is_csv = file
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("csv"));
+    if !is_csv {
+        let table: toml::Table =
+            toml::from_str(&text).with_context(|| format!("parsing {}", file.display()))?;
+        let list = match table.get("resource") {
+            Some(toml::Value::Array(list)) => list.clone(),
+            _ => bail!("{}: expected [[resource]] tables", file.display()),
+        };
+        return Ok(list
+            .into_iter()
+            .enumerate()
+            .map(|(i, v)| {
+                let a = v
+                    .try_into::<ResourceArgs>()
+                    .map_err(|e| anyhow::anyhow!("{}", e.message()));
+                (i + 1, a)
+            })
+            .collect());
+    }
+    const NUMBERS: [&str; 6] = [
+        "people",
+        "units",
+        "min_minutes",
+        "max_minutes",
+        "advance_days",
+        "buffer_minutes",
+    ];
+    const LISTS: [&str; 2] = ["feature", "attr"];
+    let mut reader = csv::ReaderBuilder::new()
+        .trim(csv::Trim::All)
+        .from_reader(text.as_bytes());
+    let header: Vec<String> = reader
+        .headers()
+        .with_context(|| format!("{}: reading the header row", file.display()))?
+        .iter()
+        .map(|h| h.trim().trim_start_matches("--").replace('-', "_"))
+        .collect();
+    let mut rows = Vec::new();
+    for (i, rec) in reader.records().enumerate() {
+        let line = i + 2;
+        let row = rec.map_err(anyhow::Error::from).and_then(|rec| {
+            let mut map = serde_json::Map::new();
+            for (h, v) in header.iter().zip(rec.iter()) {
+                if v.is_empty() {
+                    continue;
+                }
+                let value = if NUMBERS.contains(&h.as_str()) {
+                    let n: u32 = v
+                        .parse()
+                        .map_err(|_| anyhow::anyhow!("column {h}: expected a number, got {v:?}"))?;
+                    serde_json::Value::from(n)
+                } else if LISTS.contains(&h.as_str()) {
+                    v.split(';')
+                        .map(|x| serde_json::Value::from(x.trim()))
+                        .collect()
+                } else {
+                    serde_json::Value::from(v)
+                };
+                map.insert(h.clone(), value);
+            }
+            serde_json::from_value::<ResourceArgs>(serde_json::Value::Object(map))
+                .map_err(|e| anyhow::anyhow!("{e}"))
+        });
+        rows.push((line, row));
+    }
+    Ok(rows)
+}
+
+/// One of this agency's resources, by `OWNER/LOCAL` or `LOCAL` id.
+async fn own_resource(c: &Client, me: AgencyId, id: &str) -> anyhow::Result<Resource> {
+    let rid: ResourceId = if id.contains('/') {
+        id.parse()
+            .map_err(|e| anyhow::anyhow!("resource id: {e}"))?
+    } else {
+        ResourceId::new(me, id).map_err(|e| anyhow::anyhow!("resource id: {e}"))?
+    };
+    if rid.owner != me {
+        bail!("{rid} belongs to another agency: only its owner may change it");
+    }
+    let list: Vec<Resource> = c
+        .get("/api/v1/resources", &[("owner", me.to_string())])
+        .await?;
+    list.into_iter()
+        .find(|r| r.id == rid)
+        .ok_or_else(|| anyhow::anyhow!("unknown resource {rid}"))
+}
+
 async fn client_command(cmd: Cmd, home: &Home, out: &Out) -> anyhow::Result<()> {
     let c = Client::new(home)?;
     match cmd {
@@ -1003,35 +1305,27 @@ async fn client_command(cmd: Cmd, home: &Home, out: &Out) -> anyhow::Result<()> 
                     println!("{}: {}", out.t("已发布", "published"), r.id);
                 }
                 ResourceCmd::Retire { id } => {
-                    let rid: ResourceId = if id.contains('/') {
-                        id.parse().map_err(|e| anyhow::anyhow!("{e}"))?
-                    } else {
-                        ResourceId::new(s.agency, &id).map_err(|e| anyhow::anyhow!("{e}"))?
-                    };
-                    let list: Vec<Resource> = c
-                        .get("/api/v1/resources", &[("owner", s.agency.to_string())])
-                        .await?;
-                    let mut r = list
-                        .into_iter()
-                        .find(|r| r.id == rid)
-                        .ok_or_else(|| anyhow::anyhow!("unknown resource {rid}"))?;
+                    let mut r = own_resource(&c, s.agency, &id).await?;
                     r.retired = true;
                     let _: Resource = c.put("/api/v1/resources", &r).await?;
-                    println!("{}: {rid}", out.t("已停用", "retired"));
+                    println!("{}: {}", out.t("已停用", "retired"), r.id);
+                }
+                ResourceCmd::Edit(args) => {
+                    let r = own_resource(&c, s.agency, &args.id).await?;
+                    let edited = args.apply(&r)?;
+                    let r: Resource = c.put("/api/v1/resources", &edited).await?;
+                    if out.json {
+                        return out.json(&r);
+                    }
+                    println!("{}: {}", out.t("已更新", "updated"), r.id);
                 }
                 ResourceCmd::Import { file } => {
-                    #[derive(serde::Deserialize)]
-                    struct File {
-                        resource: Vec<ResourceArgs>,
-                    }
-                    let text = std::fs::read_to_string(&file)
-                        .with_context(|| format!("reading {}", file.display()))?;
-                    let f: File = toml::from_str(&text)
-                        .with_context(|| format!("parsing {}", file.display()))?;
+                    let rows = read_resource_rows(&file)?;
                     let (mut ok, mut bad) = (0, Vec::new());
-                    for (i, a) in f.resource.iter().enumerate() {
-                        let res = match a.build(s.agency) {
-                            Ok(r) => c
+                    let total = rows.len();
+                    for (n, (row, parsed)) in rows.into_iter().enumerate() {
+                        let res = match parsed.and_then(|a| a.build(s.agency).map(|r| (a.id, r))) {
+                            Ok((_, r)) => c
                                 .put::<_, Resource>("/api/v1/resources", &r)
                                 .await
                                 .map(|_| ()),
@@ -1039,14 +1333,20 @@ async fn client_command(cmd: Cmd, home: &Home, out: &Out) -> anyhow::Result<()> 
                         };
                         match res {
                             Ok(()) => ok += 1,
-                            Err(e) => bad.push(serde_json::json!({"row": i + 1, "id": a.id, "error": format!("{e:#}")})),
+                            Err(e) => {
+                                bad.push(serde_json::json!({"row": row, "error": format!("{e:#}")}))
+                            }
+                        }
+                        if !out.json && total >= 50 && (n + 1) % 50 == 0 {
+                            eprintln!("… {}/{total}", n + 1);
                         }
                     }
                     if out.json {
-                        return out.json(&serde_json::json!({"published": ok, "rejected": bad}));
+                        out.json(&serde_json::json!({"published": ok, "rejected": bad}))?;
+                    } else {
+                        println!("{}: {ok}", out.t("已发布", "published"));
                     }
-                    println!("{}: {ok}", out.t("已发布", "published"));
-                    for b in &bad {
+                    for b in bad.iter().filter(|_| !out.json) {
                         println!(
                             "{} {}: {}",
                             out.t("拒绝第", "rejected row"),
@@ -1061,8 +1361,25 @@ async fn client_command(cmd: Cmd, home: &Home, out: &Out) -> anyhow::Result<()> 
             }
             Ok(())
         }
-        Cmd::Resources { kind, city, owner } => {
+        Cmd::Resources {
+            kind,
+            city,
+            owner,
+            free_from,
+            free_to,
+            quantity,
+        } => {
             let mut q = Vec::new();
+            if let (Some(a), Some(b)) = (free_from, free_to) {
+                let a = parse_time("--free-from", &a)?;
+                let b = parse_time("--free-to", &b)?;
+                if b <= a {
+                    bail!("--free-to must be after --free-from");
+                }
+                q.push(("free_from", a.to_string()));
+                q.push(("free_to", b.to_string()));
+                q.push(("quantity", quantity.to_string()));
+            }
             if let Some(k) = kind {
                 q.push(("kind", k));
             }

@@ -1,0 +1,151 @@
+//! Managing the catalogue from the command line against a real node:
+//! editing a resource, bulk import from CSV with a report of rejected rows,
+//! and listing only resources free over a time range.
+
+use std::time::Duration;
+
+use integration::{cli, network, wait_for};
+use serde_json::Value;
+
+#[test]
+fn edit_import_and_free_filter() {
+    let nodes = network("catalogue", 2);
+    let (owner, other) = (&nodes[0], &nodes[1]);
+    let room: Value = owner.json(&[
+        "resource",
+        "add",
+        "--id",
+        "room-1",
+        "--name",
+        "第一会议室",
+        "--name-en",
+        "Room 1",
+        "--city",
+        "深圳",
+        "--city-en",
+        "Shenzhen",
+        "--people",
+        "10",
+        "--feature",
+        "video",
+    ]);
+    let rid = room["id"].as_str().expect("id").to_string();
+
+    // Edit: only the options given change.
+    let edited: Value = owner.json(&[
+        "resource",
+        "edit",
+        "room-1",
+        "--people",
+        "16",
+        "--open",
+        "08:30-18:00",
+        "--days",
+        "1-5",
+    ]);
+    assert_eq!(
+        edited["capacity"],
+        serde_json::json!({"people": 16}),
+        "{edited}"
+    );
+    assert_eq!(edited["name"]["en"], "Room 1");
+    assert_eq!(edited["features"], serde_json::json!(["video"]));
+    assert_eq!(
+        edited["rules"]["opening"]["days"],
+        serde_json::json!([1, 2, 3, 4, 5])
+    );
+    // Bad input names the field and changes nothing.
+    let bad = cli(
+        &owner.home,
+        &["resource", "edit", "room-1", "--open", "18:00-08:00"],
+    );
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("--open"));
+    // Only the owner may edit.
+    wait_for(
+        "the room on the other node",
+        Duration::from_secs(30),
+        || {
+            let list: Value = other.json(&["resources"]);
+            list.as_array()?
+                .iter()
+                .any(|r| r["id"] == rid.as_str())
+                .then_some(())
+        },
+    );
+    let foreign = cli(&other.home, &["resource", "edit", &rid, "--people", "2"]);
+    assert!(!foreign.status.success());
+    assert!(String::from_utf8_lossy(&foreign.stderr).contains("another agency"));
+
+    // CSV import: two good rows, two rejected with their line numbers.
+    let csv = owner.home.join("import.csv");
+    std::fs::write(
+        &csv,
+        "id,name,name_en,city,city_en,people,units,feature\n\
+         room-2,第二会议室,Room 2,深圳,Shenzhen,8,,projector;video\n\
+         park-1,访客停车位,Visitor parking,深圳,Shenzhen,,12,\n\
+         room-3,,Room 3,深圳,Shenzhen,8,,\n\
+         room-4,第四会议室,Room 4,深圳,Shenzhen,many,,\n",
+    )
+    .expect("write csv");
+    let out = cli(
+        &owner.home,
+        &["--json", "resource", "import", csv.to_str().expect("utf-8")],
+    );
+    assert!(!out.status.success(), "rejected rows make the command fail");
+    let report: Value = serde_json::from_slice(&out.stdout).expect("json report");
+    assert_eq!(report["published"], 2, "{report}");
+    let rows: Vec<u64> = report["rejected"]
+        .as_array()
+        .expect("rejected")
+        .iter()
+        .filter_map(|r| r["row"].as_u64())
+        .collect();
+    assert_eq!(rows, vec![4, 5], "{report}");
+    assert!(
+        report["rejected"][1]["error"]
+            .as_str()
+            .unwrap_or("")
+            .contains("people")
+    );
+    let list: Value = owner.json(&["resources"]);
+    let room2 = list
+        .as_array()
+        .and_then(|l| l.iter().find(|r| r["name"]["en"] == "Room 2"))
+        .expect("room 2 imported");
+    assert_eq!(room2["features"], serde_json::json!(["projector", "video"]));
+
+    // Free filter: book room-2 for a slot; only the others are free then.
+    let (from, to) = ("2026-12-08T10:00", "2026-12-08T11:00");
+    let room2_id = room2["id"].as_str().expect("id").to_string();
+    let b: Value = owner.json(&["book", &room2_id, "--from", from, "--to", to]);
+    assert_eq!(b["status"], "confirmed", "{b}");
+    let free: Value = owner.json(&["resources", "--free-from", from, "--free-to", to]);
+    let ids: Vec<&str> = free
+        .as_array()
+        .expect("list")
+        .iter()
+        .filter_map(|r| r["id"].as_str())
+        .collect();
+    assert!(!ids.contains(&room2_id.as_str()), "{ids:?}");
+    assert!(ids.contains(&rid.as_str()), "{ids:?}");
+    let bigger: Value = owner.json(&[
+        "resources",
+        "--free-from",
+        from,
+        "--free-to",
+        to,
+        "--quantity",
+        "12",
+    ]);
+    let n = bigger.as_array().map_or(0, Vec::len);
+    assert_eq!(
+        n, 2,
+        "room-1 (16 people) and the parking (12 units): {bigger}"
+    );
+    let bad = cli(
+        &owner.home,
+        &["resources", "--free-from", to, "--free-to", from],
+    );
+    assert!(!bad.status.success());
+}
