@@ -81,7 +81,10 @@ impl DemoNode {
             cmd.args(["--peer", p]);
         }
         let child = cmd
-            .env("RUST_LOG", "info")
+            .env(
+                "RUST_LOG",
+                std::env::var("TONGCHOU_NODE_LOG").unwrap_or_else(|_| "info".into()),
+            )
             .stdin(Stdio::null())
             .stdout(log.try_clone()?)
             .stderr(log)
