@@ -420,7 +420,10 @@ pub struct Summary {
     pub converged: bool,
     /// Largest excess of confirmed bookings over capacity on any node (0).
     pub max_overbooking: u64,
-    /// Changes refused across all nodes (e.g. the revoked agency's).
+    /// Bad changes (forged signature, unauthorized, impersonating) a
+    /// forger sent to Shenzhen.
+    pub forged_sent: u64,
+    /// How many of them Shenzhen refused (must equal `forged_sent`).
     pub refused_forged: u64,
     /// Requests by the revoked agency after revocation that any other node accepted (0).
     pub accepted_after_revocation: usize,
@@ -518,15 +521,23 @@ pub async fn run(
             s.agencies, s.bookings, s.confirmed, s.rejected
         );
         println!(
-            "converged {} · max overbooking {} · refused changes {} · accepted after revocation {}",
-            s.converged, s.max_overbooking, s.refused_forged, s.accepted_after_revocation
+            "converged {} · max overbooking {} · forged changes refused {}/{} · accepted after revocation {}",
+            s.converged,
+            s.max_overbooking,
+            s.refused_forged,
+            s.forged_sent,
+            s.accepted_after_revocation
         );
         println!(
             "convergence latency p50 {:.0} ms · p99 {:.0} ms · {:.1} s in all",
             s.convergence_p50_ms, s.convergence_p99_ms, s.seconds
         );
     }
-    if !s.converged || s.max_overbooking > 0 || s.accepted_after_revocation > 0 {
+    if !s.converged
+        || s.max_overbooking > 0
+        || s.accepted_after_revocation > 0
+        || s.refused_forged != s.forged_sent
+    {
         bail!("an invariant failed");
     }
     Ok(())
@@ -747,6 +758,36 @@ async fn scenario(
         }
     }
     progress(quiet, "owners decided their approval queues");
+    // An attacker holding Hebei's key (its node stopped meanwhile) connects to
+    // Shenzhen and sends a forged change, an unauthorized confirmation and a
+    // write into Hangzhou's document: all three must be refused.
+    let refused_before = nodes[0]
+        .api()
+        .get::<Status>("/api/v1/status", &[])
+        .await?
+        .refused_total;
+    nodes[2].stop();
+    let hebei_key = nodes[2].home.load_key()?;
+    let shenzhen: libp2p::Multiaddr = nodes[0].addr.parse()?;
+    let forged = crate::forger::bad_changes(&hebei_key, &room_of(1), slot + 24.hours())?;
+    let forged_sent = forged.len() as u64;
+    crate::forger::send(&hebei_key, shenzhen, forged).await?;
+    let refused_forged = wait_until(
+        "Shenzhen refuses the forged changes",
+        Duration::from_secs(30),
+        || async {
+            let s: Status = nodes[0].api().get("/api/v1/status", &[]).await.ok()?;
+            let n = s.refused_total - refused_before;
+            (n >= forged_sent).then_some(n)
+        },
+    )
+    .await
+    .unwrap_or(0);
+    nodes[2].start(&exe)?;
+    progress(
+        quiet,
+        &format!("forger with Hebei's key: {refused_forged} of {forged_sent} bad changes refused"),
+    );
     // Revocation: Hebei is revoked by the founding admin; its later requests go nowhere.
     let _: serde_json::Value = nodes[0]
         .api()
@@ -821,11 +862,6 @@ async fn scenario(
             .filter(|v| v.iter().any(|x| x.id == b.id))
             .count()
     });
-    let mut refused = 0;
-    for n in &nodes {
-        let s: Status = n.api().get("/api/v1/status", &[]).await?;
-        refused += s.refused_total;
-    }
     latencies.sort_by(f64::total_cmp);
     let v0 = &views[0];
     Ok(Some(Summary {
@@ -838,7 +874,8 @@ async fn scenario(
             .count(),
         converged,
         max_overbooking,
-        refused_forged: refused,
+        forged_sent,
+        refused_forged,
         accepted_after_revocation,
         convergence_p50_ms: percentile(&latencies, 0.5),
         convergence_p99_ms: percentile(&latencies, 0.99),

@@ -27,6 +27,7 @@ pub mod client;
 pub mod config;
 pub mod daemon;
 pub mod demo;
+pub mod forger;
 pub mod ics;
 pub mod net;
 pub mod store;

@@ -21,6 +21,11 @@ fn headless_demo_converges_without_overbooking() {
     assert_eq!(s["converged"], true, "{s}");
     assert_eq!(s["max_overbooking"], 0, "{s}");
     assert_eq!(s["accepted_after_revocation"], 0, "{s}");
+    assert_eq!(s["forged_sent"], 3, "{s}");
+    assert_eq!(
+        s["refused_forged"], 3,
+        "the forger's changes were all refused: {s}"
+    );
     assert!(s["bookings"].as_u64().unwrap() >= 60, "{s}");
     assert!(
         s["confirmed"].as_u64().unwrap() > 0 && s["rejected"].as_u64().unwrap() > 0,
