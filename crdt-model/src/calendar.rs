@@ -25,7 +25,7 @@ pub struct Booking {
     /// Time range and quantity (from the owner's decision when confirmed).
     pub terms: Terms,
     /// The request, once it has arrived (a confirmation can arrive first).
-    pub request: Option<BookingRequest>,
+    pub request: Option<Box<BookingRequest>>,
     /// Where it stands.
     #[serde(flatten)]
     pub status: Status,
@@ -241,7 +241,7 @@ pub fn calendar(index: &Index, roster: &Roster, rid: &ResourceId) -> ResourceCal
         id: id.clone(),
         resource: rid.clone(),
         terms,
-        request: index.requests.get(id).cloned(),
+        request: index.requests.get(id).cloned().map(Box::new),
         status,
     };
     for (id, terms) in &confirmed {
@@ -327,7 +327,7 @@ fn rank_tentative(
             id: req.id.clone(),
             resource: req.resource.clone(),
             terms: req.terms(),
-            request: Some(req.clone()),
+            request: Some(Box::new(req.clone())),
             status: Status::Tentative { rank, fits },
         });
     }

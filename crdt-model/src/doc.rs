@@ -80,9 +80,7 @@ pub fn decode_writes(doc: &DocId, change: &Change) -> Result<Vec<Write>, DocErro
         if json.len() > MAX_RECORD {
             return Err(RecordError::Invalid(format!("record {key} too large")).into());
         }
-        let record: Record =
-            serde_json::from_str(&json).map_err(|e| RecordError::Invalid(format!("{key}: {e}")))?;
-        record.validate(doc, &key)?;
+        let record = Record::decode(doc, &key, &json)?;
         let overwrite = !op.pred.is_empty();
         if overwrite && !Record::editable(doc.kind) {
             return Err(RecordError::AppendOnly(key.to_string()).into());
@@ -134,11 +132,10 @@ impl DocWriter {
         }
         for r in records {
             let k = r.key();
-            r.validate(&self.doc, &k)?;
+            let json = r.encode(&self.doc)?;
             if !Record::editable(self.doc.kind) && self.am.get(ROOT, &k).ok().flatten().is_some() {
                 return Err(RecordError::AppendOnly(k).into());
             }
-            let json = serde_json::to_string(r).map_err(|e| RecordError::Invalid(e.to_string()))?;
             if json.len() > MAX_RECORD {
                 return Err(RecordError::Invalid(format!("record {k} too large")).into());
             }

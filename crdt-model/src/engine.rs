@@ -206,7 +206,13 @@ impl Engine {
     /// A booking with its request filled in from the index.
     pub fn hydrate(&self, mut b: Booking) -> Booking {
         if b.request.is_none() {
-            b.request = self.ledger.index().requests.get(&b.id).cloned();
+            b.request = self
+                .ledger
+                .index()
+                .requests
+                .get(&b.id)
+                .cloned()
+                .map(Box::new);
         }
         b
     }
@@ -216,7 +222,13 @@ impl Engine {
         let mut cal = self.calendars.get(rid)?.clone();
         for b in cal.bookings_mut() {
             if b.request.is_none() {
-                b.request = self.ledger.index().requests.get(&b.id).cloned();
+                b.request = self
+                    .ledger
+                    .index()
+                    .requests
+                    .get(&b.id)
+                    .cloned()
+                    .map(Box::new);
             }
         }
         Some(cal)

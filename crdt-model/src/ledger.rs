@@ -165,12 +165,14 @@ impl DocLog {
 }
 
 /// Booking requests by id, stored once (the id is not kept a second time
-/// as a map key: at 100,000 bookings that copy alone costs ~9 MB).
+/// as a map key: at 100,000 bookings that copy alone costs ~9 MB), each in
+/// its own allocation so the tree's half-empty nodes hold pointers, not
+/// 216-byte requests (~10 MB less per 100,000).
 #[derive(Debug, Default, Clone, PartialEq)]
 pub struct Requests(BTreeSet<ById>);
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-struct ById(BookingRequest);
+struct ById(Box<BookingRequest>);
 
 impl PartialOrd for ById {
     fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
@@ -193,7 +195,7 @@ impl std::borrow::Borrow<BookingId> for ById {
 impl Requests {
     /// The request with this id.
     pub fn get(&self, id: &BookingId) -> Option<&BookingRequest> {
-        self.0.get(id).map(|r| &r.0)
+        self.0.get(id).map(|r| &*r.0)
     }
 
     /// Whether a request with this id exists.
@@ -203,7 +205,7 @@ impl Requests {
 
     /// Adds (or replaces) a request.
     pub fn insert(&mut self, r: BookingRequest) {
-        self.0.replace(ById(r));
+        self.0.replace(ById(Box::new(r)));
     }
 
     /// Number of requests.
@@ -218,12 +220,12 @@ impl Requests {
 
     /// All requests in id order.
     pub fn values(&self) -> impl Iterator<Item = &BookingRequest> {
-        self.0.iter().map(|r| &r.0)
+        self.0.iter().map(|r| &*r.0)
     }
 
     /// `(id, request)` pairs in id order.
     pub fn iter(&self) -> impl Iterator<Item = (&BookingId, &BookingRequest)> {
-        self.0.iter().map(|r| (&r.0.id, &r.0))
+        self.0.iter().map(|r| (&r.0.id, &*r.0))
     }
 }
 
@@ -269,10 +271,12 @@ impl Index {
             }
             Record::Request(r) => {
                 touched.insert(r.resource.clone());
-                self.by_resource
-                    .entry(r.resource.clone())
-                    .or_default()
-                    .push(r.id.clone());
+                let ids = self.by_resource.entry(r.resource.clone()).or_default();
+                if ids.len() == ids.capacity() {
+                    // Grow by a quarter, not double: these lists are many.
+                    ids.reserve_exact((ids.len() / 4).max(4));
+                }
+                ids.push(r.id.clone());
                 self.requests.insert(r);
             }
             Record::Cancel(c) => {

@@ -1,11 +1,20 @@
 //! Records: what the replicated documents hold, one JSON value per map key,
 //! and the authorship rules that decide which agency may write which record.
+//!
+//! In a document a record is stored without what its document and key
+//! already say ([`Record::encode`], [`Record::decode`]): a request or a
+//! cancellation carries no requester (the document's owner is the
+//! requester), a decision no resource or number (the key is
+//! `dec/<resource>/<seq>` and the owner owns the resource). So a
+//! decision on another agency's resource, or a cancellation of another
+//! agency's request, cannot even be written down.
 
 use serde::{Deserialize, Serialize};
 
 use crate::agency::AgencyProfile;
-use crate::booking::{BookingRequest, Cancellation, Decision, Verdict};
-use crate::ids::{DocId, DocKind};
+use crate::booking::{BookingRequest, Cancellation, Decision, Terms, Verdict};
+use crate::hlc::Hlc;
+use crate::ids::{BookingId, DocId, DocKind, ResourceId};
 use crate::resource::Resource;
 
 /// Longest free-text field accepted (contact, purpose, reason), in bytes.
@@ -56,7 +65,126 @@ pub enum RecordError {
     AppendOnly(String),
 }
 
+/// A record as stored in a document: without what the document and the
+/// key imply.
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "type")]
+enum Stored {
+    Profile(AgencyProfile),
+    Resource(Box<Resource>),
+    Request(StoredRequest),
+    Cancel(StoredCancel),
+    Decision(StoredDecision),
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StoredRequest {
+    resource: ResourceId,
+    #[serde(default)]
+    contact: String,
+    #[serde(default)]
+    purpose: String,
+    start: jiff::Timestamp,
+    end: jiff::Timestamp,
+    quantity: u32,
+    hlc: Hlc,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StoredCancel {
+    #[serde(default)]
+    reason: String,
+    hlc: Hlc,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StoredDecision {
+    booking: BookingId,
+    terms: Terms,
+    verdict: Verdict,
+    hlc: Hlc,
+}
+
 impl Record {
+    /// The JSON stored for this record in `doc` (checked with
+    /// [`Record::validate`] first).
+    pub fn encode(&self, doc: &DocId) -> Result<String, RecordError> {
+        self.validate(doc, &self.key())?;
+        let stored = match self.clone() {
+            Record::Profile(p) => Stored::Profile(p),
+            Record::Resource(r) => Stored::Resource(r),
+            Record::Request(r) => Stored::Request(StoredRequest {
+                resource: r.resource,
+                contact: r.contact,
+                purpose: r.purpose,
+                start: r.start,
+                end: r.end,
+                quantity: r.quantity,
+                hlc: r.hlc,
+            }),
+            Record::Cancel(c) => Stored::Cancel(StoredCancel {
+                reason: c.reason,
+                hlc: c.hlc,
+            }),
+            Record::Decision(d) => Stored::Decision(StoredDecision {
+                booking: d.booking,
+                terms: d.terms,
+                verdict: d.verdict,
+                hlc: d.hlc,
+            }),
+        };
+        serde_json::to_string(&stored).map_err(|e| RecordError::Invalid(e.to_string()))
+    }
+
+    /// The record stored under `key` in `doc`, rebuilt and validated.
+    pub fn decode(doc: &DocId, key: &str, json: &str) -> Result<Self, RecordError> {
+        let stored: Stored =
+            serde_json::from_str(json).map_err(|e| RecordError::Invalid(format!("{key}: {e}")))?;
+        let bad_key = || RecordError::WrongKey(key.to_string());
+        let record = match stored {
+            Stored::Profile(p) => Record::Profile(p),
+            Stored::Resource(r) => Record::Resource(r),
+            Stored::Request(r) => {
+                let local = key.strip_prefix("req/").ok_or_else(bad_key)?;
+                Record::Request(BookingRequest {
+                    id: BookingId::new(doc.owner, local).map_err(|_| bad_key())?,
+                    resource: r.resource,
+                    contact: r.contact,
+                    purpose: r.purpose,
+                    start: r.start,
+                    end: r.end,
+                    quantity: r.quantity,
+                    hlc: r.hlc,
+                })
+            }
+            Stored::Cancel(c) => {
+                let local = key.strip_prefix("cancel/").ok_or_else(bad_key)?;
+                Record::Cancel(Cancellation {
+                    booking: BookingId::new(doc.owner, local).map_err(|_| bad_key())?,
+                    reason: c.reason,
+                    hlc: c.hlc,
+                })
+            }
+            Stored::Decision(d) => {
+                let rest = key.strip_prefix("dec/").ok_or_else(bad_key)?;
+                let (local, seq) = rest.rsplit_once('/').ok_or_else(bad_key)?;
+                Record::Decision(Decision {
+                    resource: ResourceId::new(doc.owner, local).map_err(|_| bad_key())?,
+                    seq: seq.parse().map_err(|_| bad_key())?,
+                    booking: d.booking,
+                    terms: d.terms,
+                    verdict: d.verdict,
+                    hlc: d.hlc,
+                })
+            }
+        };
+        record.validate(doc, key)?;
+        Ok(record)
+    }
+
     /// The map key this record is stored under.
     pub fn key(&self) -> String {
         match self {
@@ -163,5 +291,69 @@ impl Record {
     /// record (cancel, release), never an edit.
     pub fn editable(kind: DocKind) -> bool {
         kind == DocKind::Catalog
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ids::AgencyId;
+
+    #[test]
+    fn stored_records_name_only_their_owners_things() {
+        let (a, b) = (AgencyId([1; 32]), AgencyId([2; 32]));
+        let doc = DocId {
+            kind: DocKind::Decisions,
+            owner: a,
+            shard: 24_322,
+        };
+        let t = |s: i64| jiff::Timestamp::from_second(s).expect("instant");
+        let d = Record::Decision(Decision {
+            resource: ResourceId::new(a, "room-1").expect("id"),
+            seq: 7,
+            booking: BookingId::new(b, "x").expect("id"),
+            terms: Terms {
+                start: t(1_800_000_000),
+                end: t(1_800_003_600),
+                quantity: 1,
+            },
+            verdict: Verdict::Confirm,
+            hlc: Hlc::default(),
+        });
+        let json = d.encode(&doc).expect("encodes");
+        assert!(
+            !json.contains("room-1"),
+            "resource and seq live in the key: {json}"
+        );
+        assert_eq!(Record::decode(&doc, "dec/room-1/7", &json), Ok(d.clone()));
+        // The same bytes in another agency's document decide on *its* room.
+        let other = DocId { owner: b, ..doc };
+        let Ok(Record::Decision(x)) = Record::decode(&other, "dec/room-1/7", &json) else {
+            panic!("decodes");
+        };
+        assert_eq!(x.resource.owner, b);
+        // Keys that do not parse, or are not canonical, are refused.
+        for key in ["dec/room-1", "dec/room-1/07", "req/room-1/7"] {
+            assert!(Record::decode(&doc, key, &json).is_err(), "{key}");
+        }
+        // A record of another agency cannot be encoded into this document.
+        let req = Record::Request(BookingRequest {
+            id: BookingId::new(b, "x").expect("id"),
+            resource: ResourceId::new(a, "room-1").expect("id"),
+            contact: String::new(),
+            purpose: String::new(),
+            start: t(1_800_000_000),
+            end: t(1_800_003_600),
+            quantity: 1,
+            hlc: Hlc::default(),
+        });
+        let requests = DocId {
+            kind: DocKind::Requests,
+            ..doc
+        };
+        assert!(matches!(
+            req.encode(&requests),
+            Err(RecordError::Unauthorized(_))
+        ));
     }
 }

@@ -769,7 +769,9 @@ async fn scenario(
     nodes[2].stop();
     let hebei_key = nodes[2].home.load_key()?;
     let shenzhen: libp2p::Multiaddr = nodes[0].addr.parse()?;
-    let forged = crate::forger::bad_changes(&hebei_key, &room_of(1), slot + 24.hours())?;
+    let hebei_catalog = crate::forger::catalog_history(nodes[2].home.dir(), &hebei_key)?;
+    let forged =
+        crate::forger::bad_changes(&hebei_key, &room_of(1), slot + 24.hours(), &hebei_catalog)?;
     let forged_sent = forged.len() as u64;
     crate::forger::send(&hebei_key, shenzhen, forged).await?;
     let refused_forged = wait_until(

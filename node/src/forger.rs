@@ -1,15 +1,15 @@
 //! A scripted attacker for the demo and the tests: with a member's key it
 //! opens a real libp2p connection to a node and sends three changes every
 //! honest node must refuse — a forged signature, an unauthorized write
-//! (confirming a booking on a resource the signer does not own) and an
-//! impersonation (writing into another agency's document).
+//! (publishing a resource the signer does not own) and an impersonation
+//! (writing into another agency's document).
 
 use std::time::Duration;
 
 use automerge::transaction::{CommitOptions, Transactable};
 use automerge::{AutoCommit, ROOT};
 use crdt_model::agency::AgencyKey;
-use crdt_model::booking::{BookingRequest, Decision, Terms, Verdict};
+use crdt_model::booking::BookingRequest;
 use crdt_model::doc::{DocWriter, actor_of};
 use crdt_model::engine::Message;
 use crdt_model::hlc::Hlc;
@@ -24,10 +24,22 @@ use libp2p::swarm::SwarmEvent;
 
 use crate::net::{self, Ack, BehaviourEvent};
 
-/// One raw Automerge change by `key` putting `json` under `k` in `doc`,
-/// signed by `key`, whatever the document and the record say.
-fn raw_change(key: &AgencyKey, doc: DocId, k: &str, json: String) -> anyhow::Result<SignedChange> {
+/// One raw Automerge change by `key` on top of `history` (the document's
+/// earlier changes), putting `json` under `k` in `doc`, signed by `key`,
+/// whatever the document and the record say.
+fn raw_change(
+    key: &AgencyKey,
+    doc: DocId,
+    history: &[SignedChange],
+    k: &str,
+    json: String,
+) -> anyhow::Result<SignedChange> {
     let mut am = AutoCommit::new().with_actor(actor_of(&key.id()));
+    let earlier = history
+        .iter()
+        .map(|c| automerge::Change::from_bytes(c.change.clone()))
+        .collect::<Result<Vec<_>, _>>()?;
+    am.apply_changes(earlier)?;
     am.put(ROOT, k, json)?;
     am.commit_with(CommitOptions::default().with_time(0));
     let change = am
@@ -37,12 +49,35 @@ fn raw_change(key: &AgencyKey, doc: DocId, k: &str, json: String) -> anyhow::Res
     Ok(SignedChange::sign(key, doc, &change))
 }
 
+/// The signed changes of `key`'s catalogue stored in the home `dir` (whose
+/// daemon must be stopped), oldest first.
+pub fn catalog_history(
+    dir: &std::path::Path,
+    key: &AgencyKey,
+) -> anyhow::Result<Vec<SignedChange>> {
+    let home = crate::config::Home::new(dir);
+    let store = crate::store::SledStore::open(&home.db_path())?;
+    let doc = DocId::catalog(key.id());
+    let mut out: Vec<(u64, SignedChange)> = crate::store::Storage::changes(&store)?
+        .into_iter()
+        .filter(|c| c.doc == doc)
+        .filter_map(|c| {
+            let seq = automerge::Change::from_bytes(c.change.clone()).ok()?.seq();
+            Some((seq, c))
+        })
+        .collect();
+    out.sort_by_key(|(seq, _)| *seq);
+    Ok(out.into_iter().map(|(_, c)| c).collect())
+}
+
 /// The three bad changes by `key` about `resource` (owned by another
-/// agency) at `start`: forged, unauthorized, impersonating.
+/// agency) at `start`: forged, unauthorized, impersonating. `catalog` is
+/// the signer's catalogue so far (see [`catalog_history`]).
 pub fn bad_changes(
     key: &AgencyKey,
     resource: &ResourceId,
     start: Timestamp,
+    catalog: &[SignedChange],
 ) -> anyhow::Result<Vec<SignedChange>> {
     let end = start + jiff::SignedDuration::from_hours(1);
     let shard = shard_of(start);
@@ -70,42 +105,39 @@ pub fn bad_changes(
     let mut forged =
         DocWriter::new(key, requests, &[])?.write(key, &[Record::Request(request.clone())], 0)?;
     forged.sig[7] ^= 0x20;
-    // 2. The signer "confirms" its request on the other agency's resource.
-    let decision = Decision {
-        resource: resource.clone(),
-        seq: 1,
-        booking: booking.clone(),
-        terms: Terms {
-            start,
-            end,
-            quantity: 1,
-        },
-        verdict: Verdict::Confirm,
-        hlc: request.hlc,
+    // 2. The signer republishes the other agency's resource, as its own
+    // entry, in its own catalogue (say, to take it off the network). (A
+    // decision on another agency's resource cannot even be written: the
+    // stored form derives the resource from the document's owner.)
+    let hijacked = crdt_model::resource::Resource {
+        id: resource.clone(),
+        kind: crdt_model::resource::ResourceKind::MeetingRoom,
+        name: crdt_model::agency::Text::new("已停用", "retired"),
+        location: Default::default(),
+        capacity: crdt_model::resource::Capacity::People(1),
+        features: Default::default(),
+        attributes: Default::default(),
+        sharing: crdt_model::resource::Sharing::OwnerOnly,
+        rules: Default::default(),
+        retired: true,
     };
     let unauthorized = raw_change(
         key,
-        DocId {
-            kind: DocKind::Decisions,
-            owner: key.id(),
-            shard,
-        },
-        &format!("dec/{}/1", resource.local),
-        serde_json::to_string(&Record::Decision(decision))?,
+        DocId::catalog(key.id()),
+        catalog,
+        &format!("res/{}", resource.local),
+        serde_json::to_string(&Record::Resource(Box::new(hijacked)))?,
     )?;
     // 3. The signer writes a request into the resource owner's document.
     let mut theirs = request;
     theirs.id = BookingId::new(resource.owner, "forged-2")?;
-    let impersonating = raw_change(
-        key,
-        DocId {
-            kind: DocKind::Requests,
-            owner: resource.owner,
-            shard,
-        },
-        "req/forged-2",
-        serde_json::to_string(&Record::Request(theirs))?,
-    )?;
+    let their_doc = DocId {
+        kind: DocKind::Requests,
+        owner: resource.owner,
+        shard,
+    };
+    let json = Record::Request(theirs).encode(&their_doc)?;
+    let impersonating = raw_change(key, their_doc, &[], "req/forged-2", json)?;
     Ok(vec![forged, unauthorized, impersonating])
 }
 

@@ -47,7 +47,8 @@ async fn forged_unauthorized_and_impersonating_changes_are_refused_and_not_forwa
     let before = (refused_total(&nodes[0]), refused_total(&nodes[2]));
 
     let start: jiff::Timestamp = "2027-09-07T02:00:00Z".parse().expect("instant");
-    let bad = node::forger::bad_changes(&rogue, &rid, start).expect("bad changes");
+    let catalog = node::forger::catalog_history(&nodes[1].home, &rogue).expect("B's catalogue");
+    let bad = node::forger::bad_changes(&rogue, &rid, start, &catalog).expect("bad changes");
     node::forger::send(&rogue, addr, bad)
         .await
         .expect("the honest node acknowledges the message");

@@ -193,7 +193,7 @@ pub fn data(tz: &TimeZone, now: Timestamp, n_resources: usize, n_bookings: usize
                 end,
                 quantity,
             },
-            request: Some(BookingRequest {
+            request: Some(Box::new(BookingRequest {
                 id,
                 resource: r.id.clone(),
                 contact: format!("联系人{k} 138000{k:05}"),
@@ -210,7 +210,7 @@ pub fn data(tz: &TimeZone, now: Timestamp, n_resources: usize, n_bookings: usize
                     wall_ms: now.as_millisecond() - 3_600_000 + k as i64 * 1000,
                     counter: 0,
                 },
-            }),
+            })),
             status,
         });
     }
