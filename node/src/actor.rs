@@ -160,11 +160,25 @@ pub struct Actor {
     started: Timestamp,
     join: Option<Result<(), String>>,
     api: Option<crate::config::ApiInfo>,
+    /// Bootstrap peers (rendezvous points), from the config.
+    bootstrap_peers: BTreeSet<PeerId>,
+    /// Bootstrap peers that accepted our registration.
+    registered: BTreeSet<PeerId>,
+    /// Housekeeping rounds, for the slower rendezvous refresh.
+    rounds: u64,
     // Effects held until the store is flushed.
     dirty: bool,
     sends: Vec<Output>,
     replies: Vec<Box<dyn FnOnce() + Send>>,
     notes: Vec<Event>,
+}
+
+/// The peer id at the end of a multiaddr, if any.
+fn peer_in(ma: &Multiaddr) -> Option<PeerId> {
+    ma.iter().find_map(|p| match p {
+        libp2p::multiaddr::Protocol::P2p(id) => Some(id),
+        _ => None,
+    })
 }
 
 /// Merges the change messages of one loop iteration per peer (up to the
@@ -251,7 +265,7 @@ impl Actor {
             tx,
             events: events.clone(),
         };
-        let actor = Self {
+        let mut actor = Self {
             engine,
             swarm,
             store,
@@ -268,11 +282,21 @@ impl Actor {
             started: Timestamp::now(),
             join: None,
             api: None,
+            bootstrap_peers: BTreeSet::new(),
+            registered: BTreeSet::new(),
+            rounds: 0,
             dirty: false,
             sends: Vec::new(),
             replies: Vec::new(),
             notes: Vec::new(),
         };
+        actor.bootstrap_peers = actor
+            .cfg
+            .bootstrap
+            .iter()
+            .filter_map(|a| a.parse::<Multiaddr>().ok())
+            .filter_map(|ma| peer_in(&ma))
+            .collect();
         Ok((actor, handle))
     }
 
@@ -463,9 +487,18 @@ impl Actor {
         match ev {
             SwarmEvent::NewListenAddr { address, .. } => {
                 let full = address
+                    .clone()
                     .with_p2p(*self.swarm.local_peer_id())
                     .unwrap_or_else(|a| a);
                 info!(address = %full, "listening");
+                // Concrete listen addresses are what rendezvous registers.
+                let unspecified = address.iter().any(|p| {
+                    matches!(p, libp2p::multiaddr::Protocol::Ip4(ip) if ip.is_unspecified())
+                        || matches!(p, libp2p::multiaddr::Protocol::Ip6(ip) if ip.is_unspecified())
+                });
+                if !unspecified {
+                    self.swarm.add_external_address(address);
+                }
                 self.listen.push(full);
                 self.publish_api();
             }
@@ -482,6 +515,7 @@ impl Actor {
                 ..
             } => {
                 self.unknown.remove(&peer_id);
+                self.registered.remove(&peer_id);
                 if let Some(agency) = self.connected.remove(&peer_id) {
                     debug!(peer = %agency.short(), "disconnected");
                     self.peers.entry(agency).or_default().connected = false;
@@ -490,6 +524,7 @@ impl Actor {
             }
             SwarmEvent::Behaviour(BehaviourEvent::Sync(e)) => self.on_sync(e),
             SwarmEvent::Behaviour(BehaviourEvent::Join(e)) => self.on_join(e),
+            SwarmEvent::Behaviour(BehaviourEvent::Rendezvous(e)) => self.on_rendezvous(e),
             SwarmEvent::Behaviour(BehaviourEvent::Mdns(libp2p::mdns::Event::Discovered(list))) => {
                 for (peer, addr) in list {
                     if !self.swarm.is_connected(&peer) && peer != *self.swarm.local_peer_id() {
@@ -501,7 +536,59 @@ impl Actor {
         }
     }
 
+    /// The rendezvous namespace of this network.
+    fn namespace(&self) -> Option<libp2p::rendezvous::Namespace> {
+        bootstrap::peer::namespace(self.engine.ledger().roster().network_id())
+    }
+
+    /// Registers at, and asks for the other members at, a bootstrap peer.
+    fn rendezvous(&mut self, peer: PeerId, register: bool) {
+        let Some(ns) = self.namespace() else { return };
+        let rdv = &mut self.swarm.behaviour_mut().rendezvous;
+        if register && let Err(e) = rdv.register(ns.clone(), peer, None) {
+            debug!(error = %e, "not registered at the bootstrap peer yet");
+        }
+        rdv.discover(Some(ns), None, None, peer);
+    }
+
+    fn on_rendezvous(&mut self, e: libp2p::rendezvous::client::Event) {
+        use libp2p::rendezvous::client::Event as R;
+        match e {
+            R::Discovered { registrations, .. } => {
+                let me = *self.swarm.local_peer_id();
+                for reg in registrations {
+                    let peer = reg.record.peer_id();
+                    let member = net::agency_of(&peer)
+                        .is_some_and(|a| self.engine.ledger().roster().is_active(&a));
+                    if peer == me || !member || self.swarm.is_connected(&peer) {
+                        continue;
+                    }
+                    for addr in reg.record.addresses() {
+                        debug!(%peer, %addr, "member found at the bootstrap peer");
+                        let full = addr.clone().with_p2p(peer).unwrap_or_else(|a| a);
+                        let _ = self.swarm.dial(full);
+                    }
+                }
+            }
+            R::Registered {
+                rendezvous_node, ..
+            } => {
+                debug!(peer = %rendezvous_node, "registered at the bootstrap peer");
+                self.registered.insert(rendezvous_node);
+            }
+            R::RegisterFailed { error, .. } | R::DiscoverFailed { error, .. } => {
+                warn!(?error, "bootstrap peer refused");
+            }
+            R::Expired { .. } => {}
+        }
+    }
+
     fn on_connected(&mut self, peer: PeerId) {
+        if self.bootstrap_peers.contains(&peer) {
+            info!(%peer, "bootstrap peer connected");
+            self.rendezvous(peer, true);
+            return;
+        }
         let Some(agency) = net::agency_of(&peer) else {
             let _ = self.swarm.disconnect_peer_id(peer);
             return;
@@ -675,6 +762,22 @@ impl Actor {
                 let _ = self.swarm.disconnect_peer_id(p);
             }
         }
+        // Every 10 s ask the bootstrap peers for members; re-register every
+        // 10 minutes (registrations live 2 hours).
+        self.rounds += 1;
+        if self.rounds.is_multiple_of(5) {
+            let renew = self.rounds.is_multiple_of(300);
+            let up: Vec<PeerId> = self
+                .bootstrap_peers
+                .iter()
+                .filter(|p| self.swarm.is_connected(p))
+                .copied()
+                .collect();
+            for p in up {
+                let register = renew || !self.registered.contains(&p);
+                self.rendezvous(p, register);
+            }
+        }
         self.redial();
     }
 
@@ -682,14 +785,18 @@ impl Actor {
     fn redial(&mut self) {
         let now = Instant::now();
         let connected: BTreeSet<PeerId> = self.swarm.connected_peers().copied().collect();
-        for addr in self.cfg.peers.clone() {
+        let targets: Vec<String> = self
+            .cfg
+            .peers
+            .iter()
+            .chain(&self.cfg.bootstrap)
+            .cloned()
+            .collect();
+        for addr in targets {
             let Ok(ma) = addr.parse::<Multiaddr>() else {
                 continue;
             };
-            let peer = ma.iter().find_map(|p| match p {
-                libp2p::multiaddr::Protocol::P2p(id) => Some(id),
-                _ => None,
-            });
+            let peer = peer_in(&ma);
             if peer.is_some_and(|p| connected.contains(&p)) {
                 self.dial.remove(&addr);
                 continue;

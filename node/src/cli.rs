@@ -55,12 +55,20 @@ pub enum Cmd {
         /// Local API address (127.0.0.1 only), e.g. 127.0.0.1:7420.
         #[arg(long)]
         api: Option<String>,
-        /// Peer or bootstrap address to stay connected to (repeatable).
+        /// Peer address to stay connected to (repeatable).
         #[arg(long)]
         peer: Vec<String>,
+        /// Bootstrap peer (a `run --bootstrap-only` node, multiaddr ending in
+        /// /p2p/ID) where members of other cities are found (repeatable).
+        #[arg(long)]
+        bootstrap: Vec<String>,
         /// Disable LAN discovery (mDNS).
         #[arg(long)]
         no_mdns: bool,
+        /// Run a bootstrap peer instead: no agency data, only helps members
+        /// find each other (rendezvous). Needs no network or agency key.
+        #[arg(long, conflicts_with_all = ["api", "peer", "bootstrap"])]
+        bootstrap_only: bool,
     },
     /// This node: agency, network, peers and sync state.
     Status,
@@ -943,9 +951,16 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Cmd::Tui => run_tui(home, zh, tui::app::Screen::Resources).await,
         Cmd::Run {
             listen,
+            bootstrap_only: true,
+            ..
+        } => crate::daemon::run_bootstrap(home, listen).await,
+        Cmd::Run {
+            listen,
             api,
             peer,
+            bootstrap,
             no_mdns,
+            bootstrap_only: false,
         } => {
             crate::daemon::run(
                 home,
@@ -953,6 +968,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
                     listen,
                     api,
                     peers: peer,
+                    bootstrap,
                     no_mdns,
                 },
             )

@@ -34,6 +34,10 @@ pub struct Config {
     /// Peers and bootstrap addresses to keep connected to (multiaddrs).
     #[serde(default)]
     pub peers: Vec<String>,
+    /// Bootstrap peers (`tongchou run --bootstrap-only` nodes, multiaddrs
+    /// ending in `/p2p/<id>`): members register and discover each other there.
+    #[serde(default)]
+    pub bootstrap: Vec<String>,
     /// LAN discovery.
     #[serde(default = "cfg_defaults::mdns")]
     pub mdns: bool,
@@ -49,6 +53,7 @@ impl Default for Config {
             listen: cfg_defaults::listen(),
             api: cfg_defaults::api(),
             peers: Vec::new(),
+            bootstrap: Vec::new(),
             mdns: cfg_defaults::mdns(),
             admission: None,
         }
@@ -136,6 +141,11 @@ impl Home {
                 self.dir.display()
             );
         }
+        self.create_key_at(&self.key_path())
+    }
+
+    /// Creates a new key in the file `path` (mode 0600, never overwritten).
+    pub fn create_key_at(&self, path: &Path) -> anyhow::Result<AgencyKey> {
         std::fs::create_dir_all(&self.dir)
             .with_context(|| format!("creating {}", self.dir.display()))?;
         let key = AgencyKey::generate(&mut os_rng());
@@ -144,8 +154,8 @@ impl Home {
         #[cfg(unix)]
         std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
         let mut f = opts
-            .open(self.key_path())
-            .context("writing the agency key")?;
+            .open(path)
+            .with_context(|| format!("writing the key {}", path.display()))?;
         f.write_all(hex(&key.secret()).as_bytes())?;
         f.sync_all()?;
         Ok(key)
@@ -153,16 +163,24 @@ impl Home {
 
     /// Loads the agency key.
     pub fn load_key(&self) -> anyhow::Result<AgencyKey> {
-        let text = std::fs::read_to_string(self.key_path()).with_context(|| {
-            format!(
+        if !self.has_key() {
+            bail!(
                 "no agency key in {} (run `tongchou network create` or `tongchou join` first)",
                 self.dir.display()
-            )
-        })?;
-        let bytes = unhex(text.trim()).context("agency key file is corrupt")?;
+            );
+        }
+        self.load_key_from(&self.key_path())
+    }
+
+    /// Loads a key from the file `path`.
+    pub fn load_key_from(&self, path: &Path) -> anyhow::Result<AgencyKey> {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("reading the key {}", path.display()))?;
+        let bytes = unhex(text.trim())
+            .with_context(|| format!("key file {} is corrupt", path.display()))?;
         let secret: [u8; 32] = bytes
             .try_into()
-            .map_err(|_| anyhow::anyhow!("agency key file is corrupt"))?;
+            .map_err(|_| anyhow::anyhow!("key file {} is corrupt", path.display()))?;
         Ok(AgencyKey::from_secret(&secret))
     }
 

@@ -24,6 +24,8 @@ pub struct RunFlags {
     pub api: Option<String>,
     /// Extra peers.
     pub peers: Vec<String>,
+    /// Extra bootstrap peers.
+    pub bootstrap: Vec<String>,
     /// Disable mDNS.
     pub no_mdns: bool,
 }
@@ -65,6 +67,7 @@ pub async fn run(home: Home, flags: RunFlags) -> anyhow::Result<()> {
         cfg.api = api;
     }
     cfg.peers.extend(flags.peers);
+    cfg.bootstrap.extend(flags.bootstrap);
     if flags.no_mdns {
         cfg.mdns = false;
     }
@@ -246,4 +249,72 @@ pub async fn join(
             cfg.peers
         ),
     }
+}
+
+/// What a bootstrap peer publishes in its home: where it listens.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct BootstrapInfo {
+    /// Listen multiaddrs, each ending in `/p2p/<id>`: give these to members
+    /// as `--bootstrap` / `bootstrap = [...]`.
+    pub listen: Vec<String>,
+    /// Process id.
+    pub pid: u32,
+}
+
+/// `tongchou run --bootstrap-only`: a node that holds no agency data and
+/// only lets members find each other (rendezvous). Its identity is a key of
+/// its own, kept in `bootstrap.key` in the home; it writes its addresses to
+/// `bootstrap.json`.
+pub async fn run_bootstrap(home: Home, listen: Vec<String>) -> anyhow::Result<()> {
+    use futures::StreamExt;
+    use libp2p::swarm::SwarmEvent;
+    let key_path = home.dir().join("bootstrap.key");
+    let key = if key_path.exists() {
+        home.load_key_from(&key_path)?
+    } else {
+        home.create_key_at(&key_path)?
+    };
+    let mut swarm = bootstrap::peer::swarm(crate::net::keypair(&key))
+        .map_err(|e| anyhow::anyhow!("starting libp2p: {e}"))?;
+    let listen = if listen.is_empty() {
+        vec!["/ip4/0.0.0.0/tcp/4001".to_string()]
+    } else {
+        listen
+    };
+    for l in &listen {
+        let ma: libp2p::Multiaddr = l.parse().with_context(|| format!("bad --listen {l}"))?;
+        swarm
+            .listen_on(ma)
+            .with_context(|| format!("cannot listen on {l}"))?;
+    }
+    let mut info = BootstrapInfo {
+        listen: Vec::new(),
+        pid: std::process::id(),
+    };
+    let info_path = home.dir().join("bootstrap.json");
+    let shutdown = shutdown_signal();
+    tokio::pin!(shutdown);
+    info!(peer = %swarm.local_peer_id(), "bootstrap peer: no agency data, rendezvous only");
+    loop {
+        tokio::select! {
+            _ = &mut shutdown => break,
+            ev = swarm.select_next_some() => match ev {
+                SwarmEvent::NewListenAddr { address, .. } => {
+                    let full = address.with_p2p(*swarm.local_peer_id()).unwrap_or_else(|a| a);
+                    info!(address = %full, "listening");
+                    println!("{full}");
+                    info.listen.push(full.to_string());
+                    std::fs::write(&info_path, serde_json::to_vec_pretty(&info)?)
+                        .with_context(|| format!("writing {}", info_path.display()))?;
+                }
+                SwarmEvent::Behaviour(bootstrap::peer::BehaviourEvent::Rendezvous(e)) => {
+                    tracing::debug!(event = ?e, "rendezvous");
+                }
+                _ => {}
+            }
+        }
+    }
+    let _ = std::fs::remove_file(&info_path);
+    info!("bootstrap peer stopped");
+    Ok(())
 }

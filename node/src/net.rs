@@ -1,5 +1,5 @@
 //! libp2p wiring: the network behaviour (sync and join request-response
-//! protocols, identify, ping, optional mDNS), the swarm builder, and the
+//! protocols, identify, ping, optional mDNS, rendezvous client), the swarm builder, and the
 //! mapping between libp2p peer ids and agency ids (the same ed25519 key).
 
 use std::time::Duration;
@@ -11,7 +11,9 @@ use crdt_model::membership::SignedRosterEvent;
 use libp2p::request_response::{self, ProtocolSupport};
 use libp2p::swarm::NetworkBehaviour;
 use libp2p::swarm::behaviour::toggle::Toggle;
-use libp2p::{PeerId, StreamProtocol, Swarm, identify, identity, mdns, noise, ping, tcp, yamux};
+use libp2p::{
+    PeerId, StreamProtocol, Swarm, identify, identity, mdns, noise, ping, rendezvous, tcp, yamux,
+};
 use serde::{Deserialize, Serialize};
 
 /// Largest sync message accepted, bytes.
@@ -53,6 +55,8 @@ pub struct Behaviour {
     pub ping: ping::Behaviour,
     /// LAN discovery.
     pub mdns: Toggle<mdns::tokio::Behaviour>,
+    /// Discovery of members in other cities through bootstrap peers.
+    pub rendezvous: rendezvous::client::Behaviour,
 }
 
 /// The libp2p keypair of an agency (its agency key).
@@ -122,6 +126,7 @@ pub fn swarm(key: &AgencyKey, use_mdns: bool) -> anyhow::Result<Swarm<Behaviour>
                 )),
                 ping: ping::Behaviour::new(ping::Config::new()),
                 mdns: Toggle::from(mdns),
+                rendezvous: rendezvous::client::Behaviour::new(kp.clone()),
             })
         })?
         .with_swarm_config(|c| c.with_idle_connection_timeout(Duration::from_secs(3600)))

@@ -138,6 +138,7 @@ pub struct Node {
     /// Its API info once started.
     pub api: Option<ApiInfo>,
     peers: Vec<String>,
+    extra: Vec<String>,
 }
 
 impl Node {
@@ -148,12 +149,19 @@ impl Node {
             child: None,
             api: None,
             peers: Vec::new(),
+            extra: Vec::new(),
         }
     }
 
     /// Starts the daemon with extra peers and waits until it is ready.
     pub fn start(&mut self, peers: &[String]) {
         self.start_on(peers, "/ip4/127.0.0.1/tcp/0");
+    }
+
+    /// Starts the daemon with extra `run` arguments (kept for restarts).
+    pub fn start_with(&mut self, args: &[&str]) {
+        self.extra = args.iter().map(|a| a.to_string()).collect();
+        self.start_on(&[], "/ip4/127.0.0.1/tcp/0");
     }
 
     fn start_on(&mut self, peers: &[String], listen: &str) {
@@ -175,6 +183,7 @@ impl Node {
         for p in peers {
             cmd.args(["--peer", p]);
         }
+        cmd.args(&self.extra);
         let child = cmd
             .env("RUST_LOG", "info")
             .stdin(Stdio::null())
