@@ -201,6 +201,13 @@ fn main() {
         .position(|a| a == "--bookings")
         .and_then(|i| args.get(i + 1)?.parse().ok())
         .unwrap_or(100_000);
+    if let Some(i) = args.iter().position(|a| a == "--resident") {
+        // Child process of the memory figure: ingest the changes streamed
+        // from a file and report this process's resident size.
+        let path = args.get(i + 1).expect("--resident FILE");
+        resident_child(std::path::Path::new(path));
+        return;
+    }
     println!("== model benchmark (release build, one core)");
     println!(
         "command: cargo run --release -p crdt-model --features test-utils --example bench_model -- --bookings {n}"
@@ -237,7 +244,6 @@ fn main() {
     }
     let el = t.elapsed().as_secs_f64();
     let held = live_mib() - live_before;
-    drop(changes);
     let after = rss_kib();
     let per100k = held * 100_000.0 / n as f64;
     println!(
@@ -247,6 +253,30 @@ fn main() {
     );
     let _ = before;
     drop(ledger);
+    // Resident size, measured in a fresh process that streams the same
+    // changes from a file (so the benchmark's own copy is not counted).
+    let file = std::env::temp_dir().join(format!("tongchou-bench-{}.bin", std::process::id()));
+    write_changes(&file, &changes);
+    let out = std::process::Command::new(std::env::current_exe().expect("exe"))
+        .arg("--resident")
+        .arg(&file)
+        .output()
+        .expect("child");
+    let _ = std::fs::remove_file(&file);
+    let text = String::from_utf8_lossy(&out.stdout);
+    let kib: Vec<f64> = text
+        .split_whitespace()
+        .filter_map(|x| x.parse().ok())
+        .collect();
+    if let [base, after] = kib[..] {
+        let per100k = (after - base) / 1024.0 * 100_000.0 / n as f64;
+        println!(
+            "memory: resident size of a process holding them: {:.0} MiB ({:.0} MiB before ingesting) = {per100k:.1} MiB ({:.1} MB) per 100,000 bookings",
+            after / 1024.0,
+            base / 1024.0,
+            per100k * 1.048_576
+        );
+    }
     // The same through a whole engine: ledger plus the cached calendars.
     let changes = bookings(&w, n, false);
     let live_before = live_mib();
@@ -307,4 +337,59 @@ fn main() {
         "availability: 1,000 resources ({confirmed} confirmed bookings), one-week window, 2 h for 8 people: {per:.2} ms per search, {} candidates (target ≤ 5 ms)",
         found / runs as usize
     );
+}
+
+/// Writes changes as `doc \n signer sig len change` records.
+fn write_changes(path: &std::path::Path, changes: &[SignedChange]) {
+    use std::io::Write;
+    let mut f = std::io::BufWriter::new(std::fs::File::create(path).expect("temp file"));
+    for c in changes {
+        let doc = c.doc.to_string();
+        f.write_all(&(doc.len() as u16).to_le_bytes()).unwrap();
+        f.write_all(doc.as_bytes()).unwrap();
+        f.write_all(&c.sig).unwrap();
+        f.write_all(&(c.change.len() as u32).to_le_bytes()).unwrap();
+        f.write_all(&c.change).unwrap();
+    }
+    f.flush().unwrap();
+}
+
+/// The child of the resident-size figure: prints RSS (KiB) before and
+/// after ingesting the file's changes in messages of 1,000.
+fn resident_child(path: &std::path::Path) {
+    use std::io::Read;
+    let w = world(4);
+    let mut ledger = Ledger::new(w.roster.clone());
+    ledger.ingest(w.catalog.clone());
+    let base = rss_kib();
+    let mut f = std::io::BufReader::new(std::fs::File::open(path).expect("file"));
+    let mut chunk = Vec::with_capacity(1_000);
+    loop {
+        let mut len2 = [0u8; 2];
+        if f.read_exact(&mut len2).is_err() {
+            break;
+        }
+        let mut doc = vec![0u8; u16::from_le_bytes(len2) as usize];
+        f.read_exact(&mut doc).unwrap();
+        let doc: DocId = String::from_utf8(doc).unwrap().parse().unwrap();
+        let mut sig = [0u8; 64];
+        f.read_exact(&mut sig).unwrap();
+        let mut len4 = [0u8; 4];
+        f.read_exact(&mut len4).unwrap();
+        let mut change = vec![0u8; u32::from_le_bytes(len4) as usize];
+        f.read_exact(&mut change).unwrap();
+        chunk.push(SignedChange {
+            v: crdt_model::signed::ENVELOPE_VERSION,
+            signer: doc.owner,
+            doc,
+            sig,
+            change,
+        });
+        if chunk.len() == 1_000 {
+            ledger.ingest(std::mem::take(&mut chunk));
+        }
+    }
+    ledger.ingest(chunk);
+    println!("{base} {}", rss_kib());
+    std::hint::black_box(&ledger);
 }

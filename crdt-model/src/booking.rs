@@ -1,6 +1,7 @@
 //! Bookings: requests, cancellations and the owner's decisions, as stored in
 //! the replicated documents, plus the lifecycle status shown to users.
 
+use compact_str::CompactString;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
@@ -15,12 +16,13 @@ pub struct BookingRequest {
     pub id: BookingId,
     /// The resource asked for (of any member agency).
     pub resource: ResourceId,
-    /// Contact person (name, phone).
+    /// Contact person (name, phone); inline up to 24 bytes, like the ids,
+    /// so the usual request needs no allocation beyond its own.
     #[serde(default)]
-    pub contact: String,
-    /// Purpose of the booking.
+    pub contact: CompactString,
+    /// Purpose of the booking (inline up to 24 bytes).
     #[serde(default)]
-    pub purpose: String,
+    pub purpose: CompactString,
     /// Start, UTC instant.
     pub start: Timestamp,
     /// End, UTC instant, exclusive.

@@ -759,8 +759,8 @@ impl Engine {
                 let req = BookingRequest {
                     id: id.clone(),
                     resource,
-                    contact,
-                    purpose,
+                    contact: contact.into(),
+                    purpose: purpose.into(),
                     start,
                     end,
                     quantity,
@@ -862,7 +862,7 @@ impl Engine {
             };
             let id = BookingId {
                 requester: self.me,
-                local: local.clone(),
+                local: local.as_str().into(),
             };
             if !self.ledger.index().requests.contains_key(&id) {
                 return local;

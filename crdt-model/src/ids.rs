@@ -3,6 +3,7 @@
 //! Every identifier that names something owned embeds the full [`AgencyId`] of
 //! its owner, so authorship can be checked syntactically, without the catalogue.
 
+use compact_str::CompactString;
 use std::fmt;
 use std::str::FromStr;
 
@@ -142,8 +143,9 @@ fn split_owned(s: &str) -> Result<(AgencyId, &str), ParseIdError> {
 pub struct ResourceId {
     /// The agency that owns (and alone decides on) the resource.
     pub owner: AgencyId,
-    /// Owner-chosen local id, `[A-Za-z0-9._-]{1,64}`.
-    pub local: String,
+    /// Owner-chosen local id, `[A-Za-z0-9._-]{1,64}` (kept inline up to 24
+    /// bytes: no allocation for the usual ids).
+    pub local: CompactString,
 }
 
 impl ResourceId {
@@ -152,7 +154,7 @@ impl ResourceId {
         check_local(local)?;
         Ok(Self {
             owner,
-            local: local.to_string(),
+            local: CompactString::from(local),
         })
     }
 }
@@ -169,7 +171,7 @@ impl FromStr for ResourceId {
         let (owner, local) = split_owned(s)?;
         Ok(Self {
             owner,
-            local: local.to_string(),
+            local: CompactString::from(local),
         })
     }
 }
@@ -180,8 +182,8 @@ impl FromStr for ResourceId {
 pub struct BookingId {
     /// The agency that made (and alone may cancel) the request.
     pub requester: AgencyId,
-    /// Requester-chosen local id.
-    pub local: String,
+    /// Requester-chosen local id (inline up to 24 bytes).
+    pub local: CompactString,
 }
 
 impl BookingId {
@@ -190,7 +192,7 @@ impl BookingId {
         check_local(local)?;
         Ok(Self {
             requester,
-            local: local.to_string(),
+            local: CompactString::from(local),
         })
     }
 }
@@ -207,7 +209,7 @@ impl FromStr for BookingId {
         let (requester, local) = split_owned(s)?;
         Ok(Self {
             requester,
-            local: local.to_string(),
+            local: CompactString::from(local),
         })
     }
 }

@@ -91,7 +91,7 @@ impl BookingId {
     pub(crate) fn min() -> Self {
         BookingId {
             requester: crate::ids::AgencyId([0; 32]),
-            local: String::new(),
+            local: compact_str::CompactString::default(),
         }
     }
 }

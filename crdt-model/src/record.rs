@@ -82,9 +82,9 @@ enum Stored {
 struct StoredRequest {
     resource: ResourceId,
     #[serde(default)]
-    contact: String,
+    contact: compact_str::CompactString,
     #[serde(default)]
-    purpose: String,
+    purpose: compact_str::CompactString,
     start: jiff::Timestamp,
     end: jiff::Timestamp,
     quantity: u32,
@@ -340,8 +340,8 @@ mod tests {
         let req = Record::Request(BookingRequest {
             id: BookingId::new(b, "x").expect("id"),
             resource: ResourceId::new(a, "room-1").expect("id"),
-            contact: String::new(),
-            purpose: String::new(),
+            contact: Default::default(),
+            purpose: Default::default(),
             start: t(1_800_000_000),
             end: t(1_800_003_600),
             quantity: 1,

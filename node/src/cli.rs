@@ -556,7 +556,7 @@ impl ResourceArgs {
             None => (None, default_days()),
         };
         Self {
-            id: r.id.local.clone(),
+            id: r.id.local.to_string(),
             kind: r.kind.to_string(),
             name: r.name.zh.clone(),
             name_en: r.name.en.clone(),
@@ -1512,7 +1512,7 @@ async fn client_command(cmd: Cmd, home: &Home, out: &Out) -> anyhow::Result<()> 
                     local(b.terms.start, DEFAULT_TZ),
                     local(b.terms.end, DEFAULT_TZ),
                     status_text(out, &b.status),
-                    b.resource.local.clone(),
+                    b.resource.local.to_string(),
                     b.id.to_string(),
                 ]);
             }

@@ -61,7 +61,7 @@ pub fn render(
                 .resources
                 .get(&b.resource)
                 .map(|r| r.name.zh.clone())
-                .unwrap_or_else(|| b.resource.local.clone());
+                .unwrap_or_else(|| b.resource.local.to_string());
             let request = idx.requests.get(&b.id);
             let purpose = request.map(|r| r.purpose.clone()).unwrap_or_default();
             lines.push("BEGIN:VEVENT".into());

@@ -196,13 +196,13 @@ pub fn data(tz: &TimeZone, now: Timestamp, n_resources: usize, n_bookings: usize
             request: Some(Box::new(BookingRequest {
                 id,
                 resource: r.id.clone(),
-                contact: format!("联系人{k} 138000{k:05}"),
+                contact: format!("联系人{k} 138000{k:05}").into(),
                 purpose: [
                     "跨城协调会 / coordination",
                     "培训 / training",
                     "接待 / visitors",
                 ][k % 3]
-                    .to_string(),
+                    .into(),
                 start,
                 end,
                 quantity,

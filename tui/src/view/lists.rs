@@ -133,7 +133,7 @@ fn booking_rows<'a>(state: &State, list: &[&Booking], requester: bool) -> Vec<Ro
             let purpose = b
                 .request
                 .as_ref()
-                .map(|r| r.purpose.clone())
+                .map(|r| r.purpose.to_string())
                 .unwrap_or_default();
             let who = if requester {
                 state.agency_name(&b.id.requester)
