@@ -24,6 +24,9 @@ use crate::signed::{ENVELOPE_VERSION, MAX_CHANGE_BYTES, SignedChange};
 
 /// Most changes held waiting for earlier ones, over all documents.
 pub const MAX_PENDING: usize = 200_000;
+/// Most changes held waiting for earlier ones from any one signer, so one
+/// member cannot fill the queue for everyone.
+pub const MAX_PENDING_PER_SIGNER: usize = 50_000;
 /// How many refusals are remembered in detail (all are counted).
 pub const MAX_REFUSALS_KEPT: usize = 1_000;
 
@@ -310,6 +313,10 @@ pub struct Ledger {
     roster: Roster,
     docs: BTreeMap<DocId, DocLog>,
     pending: BTreeMap<(DocId, u64), (SignedChange, Change)>,
+    /// Pending changes per signer (document owner).
+    pending_by: BTreeMap<AgencyId, usize>,
+    /// Bounds of the pending queue: in all, per signer.
+    limits: (usize, usize),
     refusals: VecDeque<Refusal>,
     refused_total: u64,
     index: Index,
@@ -322,10 +329,19 @@ impl Ledger {
             roster,
             docs: BTreeMap::new(),
             pending: BTreeMap::new(),
+            pending_by: BTreeMap::new(),
+            limits: (MAX_PENDING, MAX_PENDING_PER_SIGNER),
             refusals: VecDeque::new(),
             refused_total: 0,
             index: Index::default(),
         }
+    }
+
+    /// The same with other bounds for the pending queue (in all, per
+    /// signer) than [`MAX_PENDING`] and [`MAX_PENDING_PER_SIGNER`].
+    pub fn with_pending_limits(mut self, total: usize, per_signer: usize) -> Self {
+        self.limits = (total, per_signer);
+        self
     }
 
     /// The roster.
@@ -495,7 +511,8 @@ impl Ledger {
                 self.refuse(&mut report, r);
                 continue;
             }
-            if self.pending.len() >= MAX_PENDING {
+            let by_signer = self.pending_by.get(&env.signer).copied().unwrap_or(0);
+            if self.pending.len() >= self.limits.0 || by_signer >= self.limits.1 {
                 let r = Refusal {
                     doc: env.doc.clone(),
                     seq: change.seq(),
@@ -507,8 +524,14 @@ impl Ledger {
                 continue;
             }
             touched_docs.insert(env.doc.clone());
-            self.pending
-                .insert((env.doc.clone(), change.seq()), (env, change));
+            let signer = env.signer;
+            if self
+                .pending
+                .insert((env.doc.clone(), change.seq()), (env, change))
+                .is_none()
+            {
+                *self.pending_by.entry(signer).or_default() += 1;
+            }
         }
         for doc in touched_docs {
             self.drain(&doc, &mut report);
@@ -523,6 +546,12 @@ impl Ledger {
             let Some((env, change)) = self.pending.remove(&(doc.clone(), next)) else {
                 return;
             };
+            if let Some(n) = self.pending_by.get_mut(&env.signer) {
+                *n = n.saturating_sub(1);
+                if *n == 0 {
+                    self.pending_by.remove(&env.signer);
+                }
+            }
             let prev = self.docs.get(doc).and_then(DocLog::head);
             let deps_ok = match prev {
                 None => change.deps().is_empty(),
@@ -621,6 +650,10 @@ impl Ledger {
         let roster = &self.roster;
         self.pending
             .retain(|(doc, seq), _| roster.may_write(&doc.owner, doc, *seq).is_ok());
+        self.pending_by.clear();
+        for (doc, _) in self.pending.keys() {
+            *self.pending_by.entry(doc.owner).or_default() += 1;
+        }
         let mut touched = BTreeSet::new();
         if withdrawn {
             self.rebuild_index(&mut touched);

@@ -366,3 +366,38 @@ fn unauthorized_writes_by_members_are_refused() {
     assert_eq!(ledger.pending_len(), 1);
     assert_eq!(views(&ledger), before);
 }
+
+#[test]
+fn one_member_cannot_fill_the_pending_queue_for_everyone() {
+    let (roster, _) = history(3, 3, 0);
+    let mut ledger = Ledger::new(roster).with_pending_limits(40, 10);
+    let shard = 2026 * 12 + 10;
+    // Changes that wait for a first change never sent: each one is a second
+    // change on top of a different, withheld first one.
+    let orphans = |key: &AgencyKey, n: usize| -> Vec<SignedChange> {
+        (0..n)
+            .map(|i| {
+                let doc = DocId {
+                    kind: DocKind::Requests,
+                    owner: key.id(),
+                    shard: shard + i as u32,
+                };
+                let first = raw_change(key, doc.clone(), &[], &[("x", "1".into())], None);
+                raw_change(key, doc, &[first], &[("y", "2".into())], None)
+            })
+            .collect()
+    };
+    let (mallory, alice) = (test_key(1), test_key(2));
+    let rep = ledger.ingest(orphans(&mallory, 15));
+    let full = rep
+        .refused
+        .iter()
+        .filter(|r| r.reason == RefuseReason::QueueFull)
+        .count();
+    assert_eq!(full, 5, "the flooder is cut off at its own bound");
+    assert_eq!(ledger.pending_len(), 10);
+    // Another member's waiting changes are still taken.
+    let rep = ledger.ingest(orphans(&alice, 3));
+    assert!(rep.refused.is_empty(), "{:?}", rep.refused);
+    assert_eq!(ledger.pending_len(), 13);
+}
