@@ -286,6 +286,9 @@ async fn calendar(
 #[derive(Deserialize)]
 struct BookingFilter {
     resource: Option<ResourceId>,
+    /// With `to`: only bookings overlapping `[from, to)`.
+    from: Option<Timestamp>,
+    to: Option<Timestamp>,
     #[serde(default)]
     mine: bool,
     #[serde(default)]
@@ -304,14 +307,20 @@ async fn bookings(
                 .calendars()
                 .iter()
                 .filter(|(r, _)| f.resource.as_ref().is_none_or(|x| x == *r))
-                .flat_map(|(_, c)| c.all().cloned())
-                .map(|b| v.engine.hydrate(b))
+                .flat_map(|(_, c)| c.all())
                 .filter(|b| !f.mine || b.id.requester == me)
+                .filter(|b| match (f.from, f.to) {
+                    (Some(a), Some(z)) => b.terms.overlaps(a, z),
+                    (Some(a), None) => b.terms.end > a,
+                    (None, Some(z)) => b.terms.start < z,
+                    (None, None) => true,
+                })
                 .filter(|b| {
                     !f.pending
                         || (matches!(b.status, crdt_model::booking::Status::Tentative { .. })
                             && b.resource.owner == me)
                 })
+                .map(|b| v.engine.hydrate(b.clone()))
                 .collect();
             out.sort_by(|a, b| (a.terms.start, &a.id).cmp(&(b.terms.start, &b.id)));
             Json(out)

@@ -31,3 +31,4 @@ pub mod forger;
 pub mod ics;
 pub mod net;
 pub mod store;
+pub mod vs_radicale;

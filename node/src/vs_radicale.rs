@@ -1,0 +1,510 @@
+//! `tongchou bench radicale`: Tongchou side by side with the central server
+//! an agency would otherwise deploy, Radicale (a CalDAV server, installed
+//! from PyPI into a virtualenv and started on 127.0.0.1 by the bench):
+//! bookings per second (one VEVENT PUT per booking, Radicale's defaults incl.
+//! fsync, against Tongchou's durable acknowledged bookings), free/busy
+//! latency for one resource-week as the history grows, full-calendar fetch,
+//! and whether two clients racing for one slot end with a double booking.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+use crdt_model::api::{BookRequest, Status};
+use crdt_model::booking::Status as BStatus;
+use crdt_model::calendar::Booking;
+use crdt_model::ids::ResourceId;
+use crdt_model::resource::{
+    Approval, BookingRules, Capacity, Location, Resource, ResourceKind, Sharing,
+};
+use jiff::{SignedDuration, Timestamp};
+use serde::Serialize;
+
+use crate::demo::{build_network, percentile, progress, wait_until};
+
+/// Figures of one run.
+#[derive(Debug, Default, Serialize)]
+pub struct Report {
+    /// Bookings written by each side.
+    pub bookings: usize,
+    /// Concurrent clients.
+    pub clients: usize,
+    /// Radicale: VEVENT PUTs per second.
+    pub radicale_bookings_per_s: f64,
+    /// Tongchou: durable acknowledged bookings per second.
+    pub tongchou_bookings_per_s: f64,
+    /// `(history size, Radicale ms, Tongchou ms)`: median time to get one
+    /// resource's bookings of one week.
+    pub week_query_ms: Vec<(usize, f64, f64)>,
+    /// `(history size, Radicale ms, Tongchou ms)`: fetching a whole calendar.
+    pub full_fetch_ms: Vec<(usize, f64, f64)>,
+    /// Radicale stored both of two overlapping bookings of one room.
+    pub radicale_double_booked: bool,
+    /// Tongchou confirmed both of two overlapping requests (never).
+    pub tongchou_double_booked: bool,
+}
+
+struct Radicale {
+    child: Child,
+    base: String,
+    http: reqwest::Client,
+}
+
+impl Drop for Radicale {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn venv_dir() -> PathBuf {
+    std::env::var_os("HOME")
+        .map(PathBuf::from)
+        .unwrap_or_else(std::env::temp_dir)
+        .join(".cache/tongchou/radicale-venv")
+}
+
+/// Installs Radicale into a cached virtualenv (once) and returns its python.
+fn install(quiet: bool) -> anyhow::Result<PathBuf> {
+    let venv = venv_dir();
+    let python = venv.join("bin/python");
+    let ok = python.exists()
+        && Command::new(&python)
+            .args(["-c", "import radicale"])
+            .status()
+            .is_ok_and(|s| s.success());
+    if ok {
+        return Ok(python);
+    }
+    progress(
+        quiet,
+        &format!("installing Radicale into {}", venv.display()),
+    );
+    let st = Command::new("python3")
+        .args(["-m", "venv"])
+        .arg(&venv)
+        .status()
+        .context("python3 is needed to run Radicale (apt install python3 python3-venv)")?;
+    if !st.success() {
+        bail!("python3 -m venv {} failed", venv.display());
+    }
+    let st = Command::new(venv.join("bin/pip"))
+        .args(["install", "-q", "radicale>=3,<4"])
+        .status()
+        .context("running pip")?;
+    if !st.success() {
+        bail!("pip install radicale failed (is PyPI reachable?)");
+    }
+    Ok(python)
+}
+
+fn free_port() -> anyhow::Result<u16> {
+    Ok(std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port())
+}
+
+async fn start(python: &Path, dir: &Path) -> anyhow::Result<Radicale> {
+    let port = free_port()?;
+    let log = std::fs::File::create(dir.join("radicale.log"))?;
+    let child = Command::new(python)
+        .args(["-m", "radicale", "--storage-filesystem-folder"])
+        .arg(dir.join("collections"))
+        .args(["--auth-type", "none", "--rights-type", "authenticated"])
+        .args(["--server-hosts", &format!("127.0.0.1:{port}")])
+        .args(["--logging-level", "warning"])
+        .stdin(Stdio::null())
+        .stdout(log.try_clone()?)
+        .stderr(log)
+        .spawn()
+        .context("starting Radicale")?;
+    let http = reqwest::Client::builder().no_proxy().build()?;
+    let r = Radicale {
+        child,
+        base: format!("http://127.0.0.1:{port}/bench"),
+        http,
+    };
+    wait_until("Radicale to answer", Duration::from_secs(30), || async {
+        r.http
+            .get(format!("http://127.0.0.1:{port}/"))
+            .send()
+            .await
+            .ok()
+            .map(|_| ())
+    })
+    .await?;
+    Ok(r)
+}
+
+fn method(m: &str) -> reqwest::Method {
+    reqwest::Method::from_bytes(m.as_bytes()).expect("valid method")
+}
+
+fn ical(t: Timestamp) -> String {
+    t.strftime("%Y%m%dT%H%M%SZ").to_string()
+}
+
+fn vevent(uid: &str, start: Timestamp, end: Timestamp) -> String {
+    format!(
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//tongchou//bench//EN\r\nBEGIN:VEVENT\r\nUID:{uid}\r\nDTSTAMP:{}\r\nDTSTART:{}\r\nDTEND:{}\r\nSUMMARY:bench\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n",
+        ical(start),
+        ical(start),
+        ical(end)
+    )
+}
+
+impl Radicale {
+    async fn mkcalendar(&self, name: &str) -> anyhow::Result<()> {
+        let r = self
+            .http
+            .request(method("MKCALENDAR"), format!("{}/{name}/", self.base))
+            .basic_auth("bench", Some("x"))
+            .send()
+            .await?;
+        if !r.status().is_success() {
+            bail!("MKCALENDAR {name}: {}", r.status());
+        }
+        Ok(())
+    }
+
+    async fn put(&self, cal: &str, uid: &str, start: Timestamp, end: Timestamp) -> bool {
+        self.http
+            .put(format!("{}/{cal}/{uid}.ics", self.base))
+            .basic_auth("bench", Some("x"))
+            .header("Content-Type", "text/calendar")
+            .body(vevent(uid, start, end))
+            .send()
+            .await
+            .is_ok_and(|r| r.status().is_success())
+    }
+
+    async fn week(&self, cal: &str, from: Timestamp) -> anyhow::Result<()> {
+        let to = from + SignedDuration::from_hours(24 * 7);
+        let body = format!(
+            r#"<?xml version="1.0"?><C:calendar-query xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav"><D:prop><D:getetag/></D:prop><C:filter><C:comp-filter name="VCALENDAR"><C:comp-filter name="VEVENT"><C:time-range start="{}" end="{}"/></C:comp-filter></C:comp-filter></C:filter></C:calendar-query>"#,
+            ical(from),
+            ical(to)
+        );
+        let r = self
+            .http
+            .request(method("REPORT"), format!("{}/{cal}/", self.base))
+            .basic_auth("bench", Some("x"))
+            .header("Depth", "1")
+            .header("Content-Type", "application/xml")
+            .body(body)
+            .send()
+            .await?;
+        if !r.status().is_success() {
+            bail!("REPORT: {}", r.status());
+        }
+        r.bytes().await?;
+        Ok(())
+    }
+
+    async fn fetch_all(&self, cal: &str) -> anyhow::Result<()> {
+        let r = self
+            .http
+            .get(format!("{}/{cal}/", self.base))
+            .basic_auth("bench", Some("x"))
+            .send()
+            .await?;
+        if !r.status().is_success() {
+            bail!("GET: {}", r.status());
+        }
+        r.bytes().await?;
+        Ok(())
+    }
+}
+
+fn room(owner: crdt_model::ids::AgencyId, local: &str) -> Resource {
+    Resource {
+        id: ResourceId::new(owner, local).expect("valid id"),
+        kind: ResourceKind::MeetingRoom,
+        name: crdt_model::agency::Text::new("压测会议室", "Bench room"),
+        location: Location {
+            city: crdt_model::agency::Text::new("深圳", "Shenzhen"),
+            ..Default::default()
+        },
+        capacity: Capacity::People(10),
+        features: Default::default(),
+        attributes: Default::default(),
+        sharing: Sharing::AllMembers,
+        rules: BookingRules {
+            approval: Approval::Automatic,
+            min_minutes: 1,
+            ..Default::default()
+        },
+        retired: false,
+    }
+}
+
+/// Slot `i` of a history: one hour, 8:00–20:00 each day, one after another.
+fn slot(base: Timestamp, i: usize) -> (Timestamp, Timestamp) {
+    let day = (i / 12) as i64;
+    let hour = (i % 12) as i64;
+    let a = base + SignedDuration::from_hours(24 * day + 8 + hour);
+    (a, a + SignedDuration::from_hours(1))
+}
+
+async fn median_ms<F, Fut>(runs: usize, mut f: F) -> anyhow::Result<f64>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = anyhow::Result<()>>,
+{
+    let mut v = Vec::with_capacity(runs);
+    for _ in 0..runs {
+        let t = Instant::now();
+        f().await?;
+        v.push(t.elapsed().as_secs_f64() * 1000.0);
+    }
+    v.sort_by(f64::total_cmp);
+    Ok(percentile(&v, 0.5))
+}
+
+/// Runs the comparison; `full` uses the sizes the issue names.
+pub async fn run(full: bool, json: bool) -> anyhow::Result<()> {
+    let quiet = json;
+    let dir = std::env::temp_dir().join(format!("tongchou-vs-radicale-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    let result = compare(&dir, full, quiet).await;
+    let _ = std::fs::remove_dir_all(&dir);
+    let r = result?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&r)?);
+        return Ok(());
+    }
+    println!(
+        "bookings per second ({} bookings, {} clients): Radicale {:.0}/s · Tongchou {:.0}/s · ratio {:.1}×",
+        r.bookings,
+        r.clients,
+        r.radicale_bookings_per_s,
+        r.tongchou_bookings_per_s,
+        r.tongchou_bookings_per_s / r.radicale_bookings_per_s.max(1e-9)
+    );
+    for (n, a, b) in &r.week_query_ms {
+        println!(
+            "one resource-week with {n} bookings of history: Radicale {a:.1} ms · Tongchou {b:.1} ms · ratio {:.2}",
+            b / a.max(1e-9)
+        );
+    }
+    for (n, a, b) in &r.full_fetch_ms {
+        println!(
+            "whole calendar of {n} bookings: Radicale {a:.1} ms · Tongchou {b:.1} ms · ratio {:.2}",
+            b / a.max(1e-9)
+        );
+    }
+    println!(
+        "two clients race for one slot: Radicale double-booked {} · Tongchou double-booked {}",
+        r.radicale_double_booked, r.tongchou_double_booked
+    );
+    Ok(())
+}
+
+async fn compare(dir: &Path, full: bool, quiet: bool) -> anyhow::Result<Report> {
+    let python = install(quiet)?;
+    let rad = start(&python, dir).await?;
+    let nodes = build_network(&dir.join("net"), 2, true, quiet).await?;
+    let st: Status = nodes[0].api().get("/api/v1/status", &[]).await?;
+    let base = Timestamp::now() + SignedDuration::from_hours(48);
+    let mut report = Report {
+        bookings: if full { 2_000 } else { 500 },
+        clients: 8,
+        ..Default::default()
+    };
+    // 1. Throughput: one booking per request, 8 clients, one room each side
+    // (the slots do not overlap, so every booking succeeds on both).
+    progress(
+        quiet,
+        &format!("throughput: {} bookings each side", report.bookings),
+    );
+    rad.mkcalendar("load").await?;
+    let load = room(st.agency, "load");
+    let _: Resource = nodes[0].api().put("/api/v1/resources", &load).await?;
+    let n = report.bookings;
+    let t = Instant::now();
+    let mut set = tokio::task::JoinSet::new();
+    let rad = std::sync::Arc::new(rad);
+    for c in 0..report.clients {
+        let rad = rad.clone();
+        set.spawn(async move {
+            let mut ok = 0;
+            for i in (c..n).step_by(8) {
+                let (a, b) = slot(base, i);
+                ok += usize::from(rad.put("load", &format!("e{i}"), a, b).await);
+            }
+            ok
+        });
+    }
+    let mut ok = 0;
+    while let Some(r) = set.join_next().await {
+        ok += r.unwrap_or(0);
+    }
+    report.radicale_bookings_per_s = ok as f64 / t.elapsed().as_secs_f64();
+    let t = Instant::now();
+    let mut set = tokio::task::JoinSet::new();
+    for c in 0..report.clients {
+        let api = nodes[0].api().clone();
+        let rid = load.id.clone();
+        set.spawn(async move {
+            let mut ok = 0;
+            for i in (c..n).step_by(8) {
+                let (a, b) = slot(base, i);
+                let req = BookRequest {
+                    resource: rid.clone(),
+                    start: a,
+                    end: b,
+                    quantity: 1,
+                    contact: String::new(),
+                    purpose: format!("bench {i}"),
+                };
+                ok += usize::from(
+                    api.post::<_, Booking>("/api/v1/bookings", &req)
+                        .await
+                        .is_ok(),
+                );
+            }
+            ok
+        });
+    }
+    let mut ok = 0;
+    while let Some(r) = set.join_next().await {
+        ok += r.unwrap_or(0);
+    }
+    report.tongchou_bookings_per_s = ok as f64 / t.elapsed().as_secs_f64();
+
+    // 2. A week of one resource, and the whole calendar, as history grows.
+    let sizes: &[usize] = if full {
+        &[20, 1_000, 10_000]
+    } else {
+        &[20, 1_000]
+    };
+    for &size in sizes {
+        progress(
+            quiet,
+            &format!("history of {size} bookings on one resource"),
+        );
+        let name = format!("h{size}");
+        rad.mkcalendar(&name).await?;
+        let r = room(st.agency, &name);
+        let _: Resource = nodes[0].api().put("/api/v1/resources", &r).await?;
+        // Radicale takes its writes one at a time (its storage lock makes
+        // concurrent PUTs slower, not faster); Tongchou with 8 clients.
+        for i in 0..size {
+            let (a, b) = slot(base, i);
+            rad.put(&name, &format!("e{i}"), a, b).await;
+        }
+        let mut set = tokio::task::JoinSet::new();
+        for c in 0..8 {
+            let api = nodes[0].api().clone();
+            let rid = r.id.clone();
+            set.spawn(async move {
+                for i in (c..size).step_by(8) {
+                    let (a, b) = slot(base, i);
+                    let req = BookRequest {
+                        resource: rid.clone(),
+                        start: a,
+                        end: b,
+                        quantity: 1,
+                        contact: String::new(),
+                        purpose: String::new(),
+                    };
+                    let _ = api.post::<_, Booking>("/api/v1/bookings", &req).await;
+                }
+            });
+        }
+        while set.join_next().await.is_some() {}
+        // The week in the middle of the history.
+        let (mid, _) = slot(base, size / 2);
+        let week_from = mid - SignedDuration::from_hours(24 * 3);
+        let runs = if size >= 10_000 { 5 } else { 20 };
+        let rad_ms = median_ms(runs, || rad.week(&name, week_from)).await?;
+        let api = nodes[0].api();
+        let q = vec![
+            ("resource", r.id.to_string()),
+            ("from", week_from.to_string()),
+            (
+                "to",
+                (week_from + SignedDuration::from_hours(24 * 7)).to_string(),
+            ),
+        ];
+        let tc_ms = median_ms(runs, || async {
+            let _: Vec<Booking> = api.get("/api/v1/bookings", &q).await?;
+            Ok(())
+        })
+        .await?;
+        report.week_query_ms.push((size, rad_ms, tc_ms));
+        let rad_all = median_ms(runs, || rad.fetch_all(&name)).await?;
+        let qa = vec![("resource", r.id.to_string())];
+        let tc_all = median_ms(runs, || async {
+            let _: crdt_model::calendar::ResourceCalendar =
+                api.get("/api/v1/calendar", &qa).await?;
+            Ok(())
+        })
+        .await?;
+        report.full_fetch_ms.push((size, rad_all, tc_all));
+    }
+
+    // 3. Two clients race for the same slot of one room.
+    progress(quiet, "race: two clients book the same slot");
+    rad.mkcalendar("race").await?;
+    let (a, b) = slot(base, 3);
+    let (x, y) = tokio::join!(
+        rad.put("race", "alice", a, b),
+        rad.put("race", "bob", a + SignedDuration::from_mins(30), b)
+    );
+    report.radicale_double_booked = x && y;
+    let race = room(st.agency, "race");
+    let _: Resource = nodes[0].api().put("/api/v1/resources", &race).await?;
+    wait_until(
+        "the race room on the second node",
+        Duration::from_secs(30),
+        || async {
+            let l: Vec<Resource> = nodes[1].api().get("/api/v1/resources", &[]).await.ok()?;
+            l.iter().any(|r| r.id == race.id).then_some(())
+        },
+    )
+    .await?;
+    let req = |start: Timestamp| BookRequest {
+        resource: race.id.clone(),
+        start,
+        end: b,
+        quantity: 10,
+        contact: String::new(),
+        purpose: "race".into(),
+    };
+    let (ra, rb) = (req(a), req(a + SignedDuration::from_mins(30)));
+    let (p, q) = tokio::join!(
+        nodes[0].api().post::<_, Booking>("/api/v1/bookings", &ra),
+        nodes[1].api().post::<_, Booking>("/api/v1/bookings", &rb)
+    );
+    let ids: Vec<_> = [p, q]
+        .into_iter()
+        .filter_map(|r| r.ok())
+        .map(|b| b.id)
+        .collect();
+    let decided = wait_until(
+        "the owner decides both",
+        Duration::from_secs(30),
+        || async {
+            let list: Vec<Booking> = nodes[1]
+                .api()
+                .get("/api/v1/bookings", &[("resource", race.id.to_string())])
+                .await
+                .ok()?;
+            let mine: Vec<&Booking> = list.iter().filter(|b| ids.contains(&b.id)).collect();
+            (mine.len() == ids.len()
+                && mine
+                    .iter()
+                    .all(|b| !matches!(b.status, BStatus::Tentative { .. })))
+            .then(|| {
+                mine.iter()
+                    .filter(|b| b.status == BStatus::Confirmed)
+                    .count()
+            })
+        },
+    )
+    .await?;
+    report.tongchou_double_booked = decided > 1;
+    Ok(report)
+}
