@@ -238,8 +238,9 @@ pub enum Cmd {
     },
     /// Benchmarks on this machine (release build recommended).
     Bench {
-        /// What: net (nodes on loopback), radicale (side by side with a
-        /// CalDAV server) or tui (render times).
+        /// What: net (nodes on loopback), scale (one node holding a
+        /// province's year), radicale (side by side with a CalDAV server) or
+        /// tui (render times).
         what: String,
         /// The full sizes (5 and 10 nodes, 1,000 bookings, 10,000 and 100,000 missed).
         #[arg(long)]
@@ -1040,6 +1041,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
                 .await
             }
             "radicale" => crate::vs_radicale::run(full, out.json).await,
+            "scale" => crate::bench_scale::run(full, out.json).await,
             "tui" => {
                 println!(
                     "tongchou bench tui: week grid, 200 resources, 5,000 bookings, 160x48 (target < 8 ms per frame)"
@@ -1061,7 +1063,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
                 Ok(())
             }
             other => bail!(
-                "unknown benchmark {other:?}: try `net`, `radicale` or `tui` (the model benchmark is `cargo run --release -p crdt-model --features test-utils --example bench_model`)"
+                "unknown benchmark {other:?}: try `net`, `scale`, `radicale` or `tui` (the model benchmark is `cargo run --release -p crdt-model --features test-utils --example bench_model`)"
             ),
         },
         cmd => client_command(cmd, &home, &out).await,

@@ -65,8 +65,27 @@ pub struct DemoNode {
 }
 
 impl DemoNode {
+    /// A node of an existing home, not started, listening on any port.
+    pub fn new(name: &str, home: Home) -> Self {
+        Self {
+            name: name.to_string(),
+            home,
+            child: None,
+            client: None,
+            addr: String::new(),
+            listen: "/ip4/127.0.0.1/tcp/0".into(),
+            peers: Vec::new(),
+        }
+    }
+
     /// Starts the process and waits for its API.
     pub fn start(&mut self, exe: &Path) -> anyhow::Result<()> {
+        self.start_within(exe, Duration::from_secs(30))
+    }
+
+    /// Starts the process and waits up to `timeout` for its API (a node
+    /// loads its whole history before it answers).
+    pub fn start_within(&mut self, exe: &Path, timeout: Duration) -> anyhow::Result<()> {
         let log = std::fs::File::create(self.home.dir().join("node.log"))?;
         let mut cmd = Command::new(exe);
         cmd.arg("--home").arg(self.home.dir()).args([
@@ -92,7 +111,7 @@ impl DemoNode {
             .context("starting a node")?;
         let pid = child.id();
         self.child = Some(child);
-        let deadline = Instant::now() + Duration::from_secs(30);
+        let deadline = Instant::now() + timeout;
         loop {
             if let Ok(info) = self.home.api()
                 && info.pid == pid

@@ -22,6 +22,7 @@
 pub mod actor;
 pub mod api;
 pub mod bench;
+pub mod bench_scale;
 pub mod cli;
 pub mod client;
 pub mod config;

@@ -1,0 +1,273 @@
+//! `tongchou bench scale`: one node holding a province's year of bookings.
+//! The bench writes a signed history (agencies, resources, monthly request
+//! documents) straight into a node home's sled store, then starts a real
+//! `tongchou run` on it and measures how long it takes to load (until its
+//! API answers), its resident memory, and free-slot search latency through
+//! the API.
+
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use crdt_model::agency::{AgencyKey, AgencyProfile, Text};
+use crdt_model::availability::{Candidate, SlotQuery};
+use crdt_model::booking::BookingRequest;
+use crdt_model::doc::DocWriter;
+use crdt_model::hlc::Hlc;
+use crdt_model::ids::{BookingId, DocId, DocKind, ResourceId, shard_of};
+use crdt_model::membership::{Role, Roster, RosterAction};
+use crdt_model::record::Record;
+use crdt_model::resource::{
+    Approval, BookingRules, Capacity, Location, Resource, ResourceKind, Sharing,
+};
+use jiff::{SignedDuration, Timestamp};
+use serde::Serialize;
+
+use crate::config::Home;
+use crate::demo::{DemoNode, percentile, progress};
+use crate::store::{SledStore, Storage};
+
+/// Figures of one run.
+#[derive(Debug, Serialize)]
+pub struct Report {
+    /// Agencies.
+    pub agencies: usize,
+    /// Resources.
+    pub resources: usize,
+    /// Bookings held.
+    pub bookings: usize,
+    /// Seconds to generate and store the history (not the node's cost).
+    pub generate_s: f64,
+    /// Seconds from `tongchou run` to its API answering with everything loaded.
+    pub load_s: f64,
+    /// Resident memory of the node after loading, MiB.
+    pub rss_mib: f64,
+    /// Free-slot search through the API (one city, one kind, a week), median ms.
+    pub slots_p50_ms: f64,
+    /// The same, 90th percentile.
+    pub slots_p90_ms: f64,
+}
+
+const CITIES: [(&str, &str); 5] = [
+    ("南宁", "Nanning"),
+    ("柳州", "Liuzhou"),
+    ("桂林", "Guilin"),
+    ("梧州", "Wuzhou"),
+    ("北海", "Beihai"),
+];
+
+/// Runs the scale benchmark: `full` is a province-year (≈ 8 M bookings
+/// across ≈ 30,000 resources), the default 200,000 across 3,000.
+pub async fn run(full: bool, json: bool) -> anyhow::Result<()> {
+    let (agencies, per_agency, bookings) = if full {
+        (200, 150, 8_000_000)
+    } else {
+        (50, 60, 200_000)
+    };
+    let dir = std::env::temp_dir().join(format!("tongchou-scale-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    let result = measure(&dir, agencies, per_agency, bookings, json).await;
+    let _ = std::fs::remove_dir_all(&dir);
+    let r = result?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&r)?);
+    } else {
+        println!(
+            "one node, {} bookings of {} agencies on {} resources: loaded in {:.1} s, {:.0} MiB resident, free-slot search p50 {:.1} ms / p90 {:.1} ms (history generated in {:.0} s)",
+            r.bookings,
+            r.agencies,
+            r.resources,
+            r.load_s,
+            r.rss_mib,
+            r.slots_p50_ms,
+            r.slots_p90_ms,
+            r.generate_s
+        );
+    }
+    Ok(())
+}
+
+fn resource(owner: crdt_model::ids::AgencyId, j: usize) -> Resource {
+    let kinds = [
+        (ResourceKind::MeetingRoom, Capacity::People(12)),
+        (ResourceKind::MeetingRoom, Capacity::People(30)),
+        (ResourceKind::Office, Capacity::Units(20)),
+        (ResourceKind::Parking, Capacity::Units(10)),
+        (ResourceKind::Vehicle, Capacity::People(7)),
+    ];
+    let (kind, capacity) = kinds[j % kinds.len()].clone();
+    let (czh, cen) = CITIES[j % CITIES.len()];
+    Resource {
+        id: ResourceId::new(owner, &format!("r{j}")).expect("valid id"),
+        kind,
+        name: Text::new(format!("资源{j}"), format!("Resource {j}")),
+        location: Location {
+            city: Text::new(czh, cen),
+            ..Default::default()
+        },
+        capacity,
+        features: Default::default(),
+        attributes: Default::default(),
+        sharing: Sharing::AllMembers,
+        rules: BookingRules {
+            approval: Approval::Required,
+            ..Default::default()
+        },
+        retired: false,
+    }
+}
+
+async fn measure(
+    dir: &std::path::Path,
+    agencies: usize,
+    per_agency: usize,
+    bookings: usize,
+    quiet: bool,
+) -> anyhow::Result<Report> {
+    let t = Instant::now();
+    let keys: Vec<AgencyKey> = (0..agencies)
+        .map(|i| {
+            let mut s = [0u8; 32];
+            s[..8].copy_from_slice(&(i as u64 + 1).to_le_bytes());
+            s[31] = 0x5c;
+            AgencyKey::from_secret(&s)
+        })
+        .collect();
+    let profile = |i: usize| AgencyProfile {
+        id: keys[i].id(),
+        name: Text::new(format!("机关{i}"), format!("Agency {i}")),
+        city: Text::new(CITIES[i % 5].0, CITIES[i % 5].1),
+    };
+    let (mut roster, genesis) = Roster::create(&keys[0], "scale", profile(0), Hlc::default());
+    let mut events = vec![genesis];
+    for (i, k) in keys.iter().enumerate().skip(1) {
+        let _ = k;
+        events.push(roster.act(
+            &keys[0],
+            Hlc {
+                wall_ms: 1,
+                counter: i as u32,
+            },
+            RosterAction::Admit {
+                profile: profile(i),
+                role: Role::Member,
+                invitation: None,
+            },
+        ));
+    }
+    let home = Home::new(dir.join("node"));
+    std::fs::create_dir_all(home.dir())?;
+    std::fs::write(
+        home.dir().join("agency.key"),
+        crate::config::hex(&keys[0].secret()),
+    )?;
+    let store = SledStore::open(&home.db_path()).map_err(|e| anyhow::anyhow!("{e}"))?;
+    store.put_roster(&events)?;
+    // Catalogues.
+    let mut rids = Vec::with_capacity(agencies * per_agency);
+    for k in &keys {
+        let mut w = DocWriter::new(k, DocId::catalog(k.id()), &[])?;
+        let recs: Vec<Record> = (0..per_agency)
+            .map(|j| {
+                let r = resource(k.id(), j);
+                rids.push(r.id.clone());
+                Record::Resource(Box::new(r))
+            })
+            .collect();
+        store.put_changes(&[w.write(k, &recs, 0)?])?;
+    }
+    // A year of requests: each agency writes its own monthly documents.
+    let year = Timestamp::now() + SignedDuration::from_hours(24 * 30);
+    let per = bookings / agencies;
+    for (a, k) in keys.iter().enumerate() {
+        let mut writers: std::collections::BTreeMap<u32, DocWriter> = Default::default();
+        let mut batch = Vec::with_capacity(1_000);
+        for i in 0..per {
+            let n = a * per + i;
+            let day = (i * 365 / per.max(1)) as i64;
+            let start = year + SignedDuration::from_hours(24 * day + 8 + (n % 10) as i64);
+            let shard = shard_of(start);
+            let doc = DocId {
+                kind: DocKind::Requests,
+                owner: k.id(),
+                shard,
+            };
+            let w = match writers.entry(shard) {
+                std::collections::btree_map::Entry::Occupied(e) => e.into_mut(),
+                std::collections::btree_map::Entry::Vacant(e) => {
+                    e.insert(DocWriter::new(k, doc, &[])?)
+                }
+            };
+            let req = BookingRequest {
+                id: BookingId::new(k.id(), &format!("b{n}"))?,
+                resource: rids[(n * 7919) % rids.len()].clone(),
+                contact: "值班员 0771-0000".into(),
+                purpose: "会议".into(),
+                start,
+                end: start + SignedDuration::from_hours(1),
+                quantity: 1,
+                hlc: Hlc {
+                    wall_ms: start.as_millisecond() - 86_400_000 * 30,
+                    counter: 0,
+                },
+            };
+            batch.push(w.write(k, &[Record::Request(req)], 0)?);
+            if batch.len() == 1_000 {
+                store.put_changes(&batch)?;
+                batch.clear();
+            }
+        }
+        writers.clear();
+        store.put_changes(&batch)?;
+        if (a + 1) % 10 == 0 {
+            progress(
+                quiet,
+                &format!("history: {} of {agencies} agencies written", a + 1),
+            );
+        }
+    }
+    store.flush()?;
+    drop(store);
+    let generate_s = t.elapsed().as_secs_f64();
+
+    progress(quiet, "starting the node on the stored history");
+    let exe = std::env::current_exe().context("locating tongchou")?;
+    let mut node = DemoNode::new("scale", home.clone());
+    let t = Instant::now();
+    node.start_within(&exe, Duration::from_secs(3_600))?;
+    let load_s = t.elapsed().as_secs_f64();
+    let rss_mib = node.rss_kib().unwrap_or(0) as f64 / 1024.0;
+    let me = keys[1].id();
+    let mut times = Vec::new();
+    for i in 0..20 {
+        let from = year + SignedDuration::from_hours(24 * (7 * i + 1));
+        let q = SlotQuery {
+            kind: Some(ResourceKind::MeetingRoom),
+            city: Some(CITIES[i as usize % 5].1.to_string()),
+            owner: None,
+            quantity: 10,
+            features: Default::default(),
+            duration_minutes: 120,
+            from,
+            to: from + SignedDuration::from_hours(24 * 7),
+            step_minutes: 30,
+            limit: 20,
+            per_resource: 3,
+            requester: me,
+        };
+        let t = Instant::now();
+        let _: Vec<Candidate> = node.api().post("/api/v1/slots", &q).await?;
+        times.push(t.elapsed().as_secs_f64() * 1000.0);
+    }
+    times.sort_by(f64::total_cmp);
+    node.stop();
+    Ok(Report {
+        agencies,
+        resources: rids.len(),
+        bookings: per * agencies,
+        generate_s,
+        load_s,
+        rss_mib,
+        slots_p50_ms: percentile(&times, 0.5),
+        slots_p90_ms: percentile(&times, 0.9),
+    })
+}
