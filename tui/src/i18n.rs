@@ -147,8 +147,8 @@ pub(crate) const SUBMITTING: L = L("正在提交…", "Submitting…");
 // Validation.
 pub(crate) const E_NUMBER: L = L("须为正整数", "must be a positive whole number");
 pub(crate) const E_DATE: L = L(
-    "日期格式：2026-12-01、今天、明天 或 +3",
-    "date as 2026-12-01, today, tomorrow or +3",
+    "日期格式：2026-12-01、今天、明天、+3 或 周二",
+    "date as 2026-12-01, today, tomorrow, +3 or tue",
 );
 pub(crate) const E_HOUR: L = L("时间格式：09:00", "time as 09:00");
 pub(crate) const E_DATETIME: L = L("时间格式：2026-12-01 09:00", "time as 2026-12-01 09:00");
@@ -226,8 +226,8 @@ pub(crate) const HELP_CALENDAR: L = L(
     "w day/week · ←→/hl time · ↑↓/jk resource · [ ] previous/next day (week) · t today · Enter book at cursor",
 );
 pub(crate) const HELP_FIND: L = L(
-    "编辑条件后 Enter 查找 · Tab 切到候选列表 · Enter/b 预订所选时段",
-    "edit the query, Enter searches · Tab to the candidates · Enter/b books the selected slot",
+    "编辑条件后 Enter 查找（日期可写 2026-12-08、明天、+3、周二、下周二）· Tab 切到候选列表 · Enter/b 预订所选时段",
+    "edit the query (dates: 2026-12-08, tomorrow, +3, tue), Enter searches · Tab to the candidates · Enter/b books the selected slot",
 );
 pub(crate) const HELP_BOOK: L = L(
     "填写表单后 Enter 提交 · 结果实时更新 · a 或 1-3 采用替代方案",

@@ -412,3 +412,29 @@ fn language_switch_and_cjk_width() {
     assert_eq!(fit("广西壮族自治区", 7), "广西壮…");
     assert_eq!(fit("abc", 7), "abc");
 }
+
+#[test]
+fn dates_read_as_people_say_them() {
+    let mut s = state(Lang::Zh);
+    // 2026-12-01 is a Tuesday: the coming Tuesday is the 8th, the coming
+    // Friday the 4th, next week's Friday (下周五) the 11th.
+    for (text, want) in [
+        ("tue", "2026-12-08"),
+        ("next tuesday", "2026-12-08"),
+        ("周二", "2026-12-08"),
+        ("周五", "2026-12-04"),
+        ("下周五", "2026-12-11"),
+        ("下周一", "2026-12-07"),
+        ("星期日", "2026-12-06"),
+        ("+2", "2026-12-03"),
+        ("2026-12-24", "2026-12-24"),
+    ] {
+        s.find.form.set(find_field::DATE, text);
+        let q = crate::update::find_query(&mut s).expect(text);
+        let day = q.from.to_zoned(s.tz.clone()).date().to_string();
+        assert_eq!(day, want, "{text}");
+    }
+    s.find.form.set(find_field::DATE, "someday");
+    assert!(crate::update::find_query(&mut s).is_none());
+    assert!(s.find.form.fields[find_field::DATE].error.is_some());
+}

@@ -487,20 +487,46 @@ fn parse_kind(s: &str) -> Option<ResourceKind> {
         })
 }
 
+/// `today`, `tomorrow`, `+3`, `2026-12-08`, or a weekday: `tue`,
+/// `tuesday`, `周二`, `星期二` mean the coming one, `下周二` next week's.
 fn parse_date(s: &str, today: Date) -> Option<Date> {
     match s {
-        "" | "today" | "今天" => Some(today),
-        "tomorrow" | "明天" => today.tomorrow().ok(),
-        "后天" => today.checked_add(2.days()).ok(),
-        _ => {
-            if let Some(n) = s.strip_prefix('+') {
-                let n: i64 = n.parse().ok()?;
-                today.checked_add(n.days()).ok()
-            } else {
-                s.parse().ok()
-            }
-        }
+        "" | "today" | "今天" => return Some(today),
+        "tomorrow" | "明天" => return today.tomorrow().ok(),
+        "后天" => return today.checked_add(2.days()).ok(),
+        _ => {}
     }
+    if let Some(n) = s.strip_prefix('+') {
+        let n: i64 = n.parse().ok()?;
+        return today.checked_add(n.days()).ok();
+    }
+    if let Ok(d) = s.parse() {
+        return Some(d);
+    }
+    let l = s.to_lowercase();
+    // 下周五: Friday of next week; 周五 / fri / next fri: the coming Friday.
+    let next_week = l.starts_with('下');
+    let l = l
+        .trim_start_matches("next ")
+        .trim_start_matches('下')
+        .trim_start_matches("星期")
+        .trim_start_matches('周');
+    const EN: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
+    const ZH: [&str; 7] = ["一", "二", "三", "四", "五", "六", "日"];
+    let i = EN
+        .iter()
+        .position(|d| l.starts_with(d))
+        .or_else(|| ZH.iter().position(|d| l == *d || (l == "天" && *d == "日")))?;
+    let offset = i64::from(today.weekday().to_monday_zero_offset());
+    let ahead = if next_week {
+        7 - offset + i as i64
+    } else {
+        match (i as i64 - offset + 7) % 7 {
+            0 => 7,
+            n => n,
+        }
+    };
+    today.checked_add(ahead.days()).ok()
 }
 
 fn parse_hm(s: &str) -> Option<Time> {
