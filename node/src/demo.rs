@@ -62,6 +62,11 @@ pub struct DemoNode {
     pub addr: String,
     listen: String,
     peers: Vec<String>,
+    /// Bootstrap peers given to `run --bootstrap`.
+    bootstrap: Vec<String>,
+    /// A process that lives and dies with this node (the demo's bootstrap
+    /// peer runs beside Shenzhen's node).
+    sidecar: Option<Child>,
 }
 
 impl DemoNode {
@@ -75,6 +80,8 @@ impl DemoNode {
             addr: String::new(),
             listen: "/ip4/127.0.0.1/tcp/0".into(),
             peers: Vec::new(),
+            bootstrap: Vec::new(),
+            sidecar: None,
         }
     }
 
@@ -96,6 +103,9 @@ impl DemoNode {
             "127.0.0.1:0",
             "--no-mdns",
         ]);
+        for b in &self.bootstrap {
+            cmd.args(["--bootstrap", b]);
+        }
         for p in &self.peers {
             cmd.args(["--peer", p]);
         }
@@ -179,6 +189,52 @@ impl DemoNode {
 impl Drop for DemoNode {
     fn drop(&mut self) {
         self.stop();
+        if let Some(mut c) = self.sidecar.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
+/// Starts a bootstrap peer (`run --bootstrap-only`) in `home`; returns the
+/// process and its address.
+fn start_bootstrap_peer(exe: &Path, home: &Path) -> anyhow::Result<(Child, String)> {
+    std::fs::create_dir_all(home)?;
+    let log = std::fs::File::create(home.join("node.log"))?;
+    let child = Command::new(exe)
+        .arg("--home")
+        .arg(home)
+        .args([
+            "run",
+            "--bootstrap-only",
+            "--listen",
+            "/ip4/127.0.0.1/tcp/0",
+        ])
+        .env(
+            "RUST_LOG",
+            std::env::var("TONGCHOU_NODE_LOG").unwrap_or_else(|_| "info".into()),
+        )
+        .stdin(Stdio::null())
+        .stdout(log.try_clone()?)
+        .stderr(log)
+        .spawn()
+        .context("starting the bootstrap peer")?;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let addr = std::fs::read_to_string(home.join("bootstrap.json"))
+            .ok()
+            .and_then(|t| serde_json::from_str::<crate::daemon::BootstrapInfo>(&t).ok())
+            .and_then(|i| i.listen.into_iter().next());
+        if let Some(a) = addr {
+            return Ok((child, a));
+        }
+        if Instant::now() > deadline {
+            bail!(
+                "the bootstrap peer did not start (see {}/node.log)",
+                home.display()
+            );
+        }
+        std::thread::sleep(Duration::from_millis(50));
     }
 }
 
@@ -206,10 +262,13 @@ pub(crate) fn progress(quiet: bool, msg: &str) {
     }
 }
 
-/// Creates the network: Shenzhen founds it and serves as the bootstrap
-/// address through which the other cities join and find each other.
+/// Creates the network: Shenzhen founds it and invites the others (the
+/// invitation carries Shenzhen's address, for joining).
 ///
-/// With `mesh`, every node also dials every node started before it.
+/// Without `mesh`, the cities are joined only through a bootstrap peer
+/// (`run --bootstrap-only`, running beside Shenzhen): after joining, each
+/// node's configuration names no other member, only the bootstrap peer.
+/// With `mesh`, every node dials every node started before it instead.
 pub async fn build_network(
     dir: &Path,
     n: usize,
@@ -218,6 +277,14 @@ pub async fn build_network(
 ) -> anyhow::Result<Vec<DemoNode>> {
     let exe = std::env::current_exe().context("locating tongchou")?;
     let mut nodes: Vec<DemoNode> = Vec::new();
+    let mut boot = if mesh {
+        None
+    } else {
+        let (child, addr) = start_bootstrap_peer(&exe, &dir.join("bootstrap"))?;
+        progress(quiet, &format!("bootstrap peer (no agency data) at {addr}"));
+        Some((child, addr))
+    };
+    let boot_addr: Vec<String> = boot.iter().map(|(_, a)| a.clone()).collect();
     let names: Vec<(String, String, String, String)> = (0..n)
         .map(|i| {
             let (zh, en, czh, cen) = AGENCIES[i % AGENCIES.len()];
@@ -294,17 +361,19 @@ pub async fn build_network(
         let peers: Vec<String> = if mesh {
             nodes.iter().map(|n| n.addr.clone()).collect()
         } else {
-            nodes.iter().take(1).map(|n| n.addr.clone()).collect()
+            // The joined home's config lists Shenzhen (from the invitation):
+            // from now on it knows only the bootstrap peer.
+            let mut cfg = home.config()?;
+            cfg.peers.clear();
+            home.write_config(&cfg)?;
+            Vec::new()
         };
-        let mut node = DemoNode {
-            name: zh.to_string(),
-            home,
-            child: None,
-            client: None,
-            addr: String::new(),
-            listen: "/ip4/127.0.0.1/tcp/0".into(),
-            peers,
-        };
+        let mut node = DemoNode::new(zh, home);
+        node.peers = peers;
+        node.bootstrap = boot_addr.clone();
+        if i == 0 {
+            node.sidecar = boot.take().map(|(c, _)| c);
+        }
         node.start(&exe)?;
         progress(quiet, &format!("{} ({cen}) is up at {}", zh, node.addr));
         nodes.push(node);
@@ -572,16 +641,25 @@ async fn scenario(
 ) -> anyhow::Result<Option<Summary>> {
     let exe = std::env::current_exe()?;
     let mut nodes = build_network(dir, AGENCIES.len(), false, quiet).await?;
-    // Full mesh once everyone is admitted (Shenzhen was the bootstrap address).
-    let addrs: Vec<String> = nodes.iter().map(|n| n.addr.clone()).collect();
-    for (i, n) in nodes.iter_mut().enumerate().skip(1) {
-        n.peers = addrs
-            .iter()
-            .enumerate()
-            .filter(|(j, _)| *j != i)
-            .map(|(_, a)| a.clone())
-            .collect();
-    }
+    wait_until(
+        "every city connected to every other through the bootstrap peer",
+        Duration::from_secs(60),
+        || async {
+            for n in &nodes {
+                let s: Status = n.api().get("/api/v1/status", &[]).await.ok()?;
+                let up = s.peers.iter().filter(|p| p.connected).count();
+                if up < AGENCIES.len() - 1 {
+                    return None;
+                }
+            }
+            Some(())
+        },
+    )
+    .await?;
+    progress(
+        quiet,
+        "the four cities found each other through the bootstrap peer",
+    );
     let mut catalog: Vec<Resource> = Vec::new();
     for (i, n) in nodes.iter().enumerate() {
         let me: Status = n.api().get("/api/v1/status", &[]).await?;
