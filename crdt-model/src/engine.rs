@@ -205,6 +205,11 @@ impl Engine {
 
     /// A booking with its request filled in from the index.
     pub fn hydrate(&self, mut b: Booking) -> Booking {
+        self.fill_request(&mut b);
+        b
+    }
+
+    fn fill_request(&self, b: &mut Booking) {
         if b.request.is_none() {
             b.request = self
                 .ledger
@@ -214,22 +219,13 @@ impl Engine {
                 .cloned()
                 .map(Box::new);
         }
-        b
     }
 
     /// A resource's calendar with every booking's request filled in.
     pub fn calendar_full(&self, rid: &ResourceId) -> Option<ResourceCalendar> {
         let mut cal = self.calendars.get(rid)?.clone();
         for b in cal.bookings_mut() {
-            if b.request.is_none() {
-                b.request = self
-                    .ledger
-                    .index()
-                    .requests
-                    .get(&b.id)
-                    .cloned()
-                    .map(Box::new);
-            }
+            self.fill_request(b);
         }
         Some(cal)
     }

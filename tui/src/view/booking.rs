@@ -51,24 +51,24 @@ fn form_lines(state: &State, form: &Form) -> Vec<Line<'static>> {
     lines
 }
 
-fn form_height(form: &Form) -> u16 {
-    form.fields.len() as u16 + 3
+/// Draws `form` with its key hint at the top of `area`; returns the rest.
+fn form_pane(state: &State, form: &Form, title: i18n::L, f: &mut Frame, area: Rect) -> Rect {
+    let height = form.fields.len() as u16 + 3;
+    let [top, bottom] =
+        Layout::vertical([Constraint::Length(height), Constraint::Min(3)]).areas(area);
+    let mut lines = form_lines(state, form);
+    lines.push(Line::from(state.t(i18n::FORM_HINT)).fg(Color::DarkGray));
+    f.render_widget(
+        Paragraph::new(lines).block(block(state.t(title).to_string(), form.focus.is_some())),
+        top,
+    );
+    bottom
 }
 
 /// Free-slot finder: the query above, ranked candidates below.
 pub(super) fn find(state: &State, f: &mut Frame, area: Rect) {
     let form = &state.find.form;
-    let [top, bottom] =
-        Layout::vertical([Constraint::Length(form_height(form)), Constraint::Min(3)]).areas(area);
-    let mut lines = form_lines(state, form);
-    lines.push(Line::from(state.t(i18n::FORM_HINT)).fg(Color::DarkGray));
-    f.render_widget(
-        Paragraph::new(lines).block(block(
-            state.t(i18n::SCREEN_FIND).to_string(),
-            form.focus.is_some(),
-        )),
-        top,
-    );
+    let bottom = form_pane(state, form, i18n::SCREEN_FIND, f, area);
     let title = state.t(i18n::CANDIDATES).to_string();
     let focused = form.focus.is_none();
     if state.find.results.is_empty() {
@@ -128,17 +128,7 @@ pub(super) fn find(state: &State, f: &mut Frame, area: Rect) {
 /// Booking form above, the submitted booking's live status below.
 pub(super) fn book(state: &State, f: &mut Frame, area: Rect) {
     let form = &state.book.form;
-    let [top, bottom] =
-        Layout::vertical([Constraint::Length(form_height(form)), Constraint::Min(3)]).areas(area);
-    let mut lines = form_lines(state, form);
-    lines.push(Line::from(state.t(i18n::FORM_HINT)).fg(Color::DarkGray));
-    f.render_widget(
-        Paragraph::new(lines).block(block(
-            state.t(i18n::SCREEN_BOOK).to_string(),
-            form.focus.is_some(),
-        )),
-        top,
-    );
+    let bottom = form_pane(state, form, i18n::SCREEN_BOOK, f, area);
     let mut out: Vec<Line> = Vec::new();
     if state.book.submitting {
         out.push(Line::from(state.t(i18n::SUBMITTING)));
