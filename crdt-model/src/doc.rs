@@ -130,18 +130,28 @@ impl DocWriter {
         if records.is_empty() {
             return Err(DocError::Empty);
         }
+        // Check every record before touching the document, so a refused
+        // record leaves no half-written change behind.
+        let mut puts = Vec::with_capacity(records.len());
+        let mut keys = std::collections::BTreeSet::new();
         for r in records {
             let k = r.key();
             let json = r.encode(&self.doc)?;
-            if !Record::editable(self.doc.kind) && self.am.get(ROOT, &k).ok().flatten().is_some() {
+            let exists = self.am.get(ROOT, &k).ok().flatten().is_some() || keys.contains(&k);
+            if !Record::editable(self.doc.kind) && exists {
                 return Err(RecordError::AppendOnly(k).into());
             }
             if json.len() > MAX_RECORD {
                 return Err(RecordError::Invalid(format!("record {k} too large")).into());
             }
-            self.am
-                .put(ROOT, k, json)
-                .map_err(|e| DocError::Malformed(e.to_string()))?;
+            keys.insert(k.clone());
+            puts.push((k, json));
+        }
+        for (k, json) in puts {
+            if let Err(e) = self.am.put(ROOT, k, json) {
+                self.am.rollback();
+                return Err(DocError::Malformed(e.to_string()));
+            }
         }
         self.am
             .commit_with(CommitOptions::default().with_time(time_s))

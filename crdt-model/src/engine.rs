@@ -31,6 +31,22 @@ use crate::policy::{Draft, auto_decisions, manual_decision};
 use crate::record::Record;
 use crate::signed::SignedChange;
 
+/// Most bytes of records (as [`record_weight`] counts them) that
+/// [`Engine::local_batch`] writes in one change: half of
+/// [`crate::signed::MAX_CHANGE_BYTES`], so every peer accepts the change.
+const MAX_BATCH_CHANGE_BYTES: usize = crate::signed::MAX_CHANGE_BYTES / 2;
+
+/// An upper bound on a record's encoded size: its fixed fields, plus its
+/// free text as if every byte had to be escaped in JSON.
+fn record_weight(r: &Record) -> usize {
+    let text = match r {
+        Record::Request(q) => q.contact.len() + q.purpose.len(),
+        Record::Cancel(c) => c.reason.len(),
+        _ => crate::record::MAX_RECORD / 6,
+    };
+    512 + 6 * text
+}
+
 /// Engine tuning.
 #[derive(Clone, Debug)]
 pub struct Config {
@@ -702,8 +718,134 @@ impl Engine {
         op: LocalOp,
     ) -> Result<(LocalOutcome, Vec<Output>), LocalError> {
         let mut out = Vec::new();
+        let (doc, records, booking) = self.prepare(now, op)?;
+        let report = self.write(now, doc, records)?;
+        self.after_ingest(now, None, report, &mut out);
+        Ok((self.outcome(booking)?, out))
+    }
+
+    /// Performs several local actions in order, writing each run of
+    /// consecutive booking requests as one signed change per document (a
+    /// burst of requests costs one signature, one Automerge commit and one
+    /// policy run instead of one each). Returns one result per action; the
+    /// outputs start with the [`Output::Persist`] that must complete before
+    /// any result is acknowledged. A request refused on its own merits
+    /// (unknown resource, rules) fails alone.
+    pub fn local_batch(
+        &mut self,
+        now: Timestamp,
+        ops: Vec<LocalOp>,
+    ) -> (Vec<Result<LocalOutcome, LocalError>>, Vec<Output>) {
+        let mut out = Vec::new();
+        let mut results: Vec<Option<Result<LocalOutcome, LocalError>>> = vec![None; ops.len()];
+        // Prepared requests waiting to be written: (position, document, records, booking).
+        let mut run: Vec<(usize, DocId, Vec<Record>, Option<BookingId>)> = Vec::new();
+        for (i, op) in ops.into_iter().enumerate() {
+            if matches!(op, LocalOp::Book { .. }) {
+                match self.prepare(now, op) {
+                    Ok((doc, records, booking)) => run.push((i, doc, records, booking)),
+                    Err(e) => results[i] = Some(Err(e)),
+                }
+                continue;
+            }
+            // Anything else sees the requests before it.
+            self.write_run(now, std::mem::take(&mut run), &mut results, &mut out);
+            results[i] = Some(self.prepare(now, op).and_then(|(doc, records, booking)| {
+                let report = self.write(now, doc, records)?;
+                self.after_ingest(now, None, report, &mut out);
+                self.outcome(booking)
+            }));
+        }
+        self.write_run(now, run, &mut results, &mut out);
+        let results = results
+            .into_iter()
+            .map(|r| r.unwrap_or_else(|| Err(LocalError::Invalid("not performed".into()))))
+            .collect();
+        (results, out)
+    }
+
+    /// Writes prepared requests, one change per document, then reacts once.
+    /// If a document's change cannot be written, its requests are retried
+    /// one by one so only the faulty one fails.
+    fn write_run(
+        &mut self,
+        now: Timestamp,
+        run: Vec<(usize, DocId, Vec<Record>, Option<BookingId>)>,
+        results: &mut [Option<Result<LocalOutcome, LocalError>>],
+        out: &mut Vec<Output>,
+    ) {
+        if run.is_empty() {
+            return;
+        }
+        let mut by_doc: BTreeMap<DocId, Vec<(usize, Vec<Record>, Option<BookingId>)>> =
+            BTreeMap::new();
+        for (i, doc, records, booking) in run {
+            by_doc.entry(doc).or_default().push((i, records, booking));
+        }
+        let mut merged = IngestReport::default();
+        let mut done: Vec<(usize, Option<BookingId>)> = Vec::new();
+        // Split each document's requests so no change can outgrow what
+        // peers accept: a bound on the encoded size of its records.
+        let chunks = by_doc.into_iter().flat_map(|(doc, items)| {
+            let mut out: Vec<(DocId, Vec<_>)> = Vec::new();
+            let mut size = usize::MAX;
+            for item in items {
+                let weight: usize = item.1.iter().map(record_weight).sum();
+                if size.saturating_add(weight) > MAX_BATCH_CHANGE_BYTES {
+                    out.push((doc.clone(), Vec::new()));
+                    size = 0;
+                }
+                size += weight;
+                out.last_mut().expect("pushed above").1.push(item);
+            }
+            out
+        });
+        for (doc, items) in chunks {
+            let all: Vec<Record> = items.iter().flat_map(|(_, r, _)| r.clone()).collect();
+            match self.write(now, doc.clone(), all) {
+                Ok(report) => {
+                    merged.merge(report);
+                    done.extend(items.into_iter().map(|(i, _, b)| (i, b)));
+                }
+                Err(_) => {
+                    for (i, records, booking) in items {
+                        match self.write(now, doc.clone(), records) {
+                            Ok(report) => {
+                                merged.merge(report);
+                                done.push((i, booking));
+                            }
+                            Err(e) => results[i] = Some(Err(e)),
+                        }
+                    }
+                }
+            }
+        }
+        self.after_ingest(now, None, merged, out);
+        for (i, booking) in done {
+            results[i] = Some(self.outcome(booking));
+        }
+    }
+
+    /// Where a booking stands after a local action (or `Catalog`).
+    fn outcome(&self, booking: Option<BookingId>) -> Result<LocalOutcome, LocalError> {
+        match booking {
+            Some(id) => Ok(LocalOutcome::Booking(Box::new(
+                self.booking(&id)
+                    .ok_or_else(|| LocalError::UnknownBooking(id.to_string()))?,
+            ))),
+            None => Ok(LocalOutcome::Catalog),
+        }
+    }
+
+    /// Checks a local action and turns it into the records to write.
+    #[allow(clippy::type_complexity)]
+    fn prepare(
+        &mut self,
+        now: Timestamp,
+        op: LocalOp,
+    ) -> Result<(DocId, Vec<Record>, Option<BookingId>), LocalError> {
         let me = self.me;
-        let (doc, records, booking) = match op {
+        Ok(match op {
             LocalOp::SetProfile(p) => {
                 if p.id != me {
                     return Err(LocalError::NotAllowed("profile of another agency".into()));
@@ -835,17 +977,7 @@ impl Engine {
                 };
                 (doc, vec![rec], Some(booking))
             }
-        };
-        let report = self.write(now, doc, records)?;
-        self.after_ingest(now, None, report, &mut out);
-        let outcome = match booking {
-            Some(id) => LocalOutcome::Booking(Box::new(
-                self.booking(&id)
-                    .ok_or_else(|| LocalError::UnknownBooking(id.to_string()))?,
-            )),
-            None => LocalOutcome::Catalog,
-        };
-        Ok((outcome, out))
+        })
     }
 
     fn fresh_local(&self, hlc: Hlc) -> String {

@@ -97,6 +97,18 @@ pub struct IngestReport {
     pub max_hlc: Option<crate::hlc::Hlc>,
 }
 
+impl IngestReport {
+    /// Adds another report's findings to this one (for several ingests
+    /// that are reacted to once).
+    pub fn merge(&mut self, other: IngestReport) {
+        self.accepted.extend(other.accepted);
+        self.refused.extend(other.refused);
+        self.duplicates += other.duplicates;
+        self.touched.extend(other.touched);
+        self.max_hlc = self.max_hlc.max(other.max_hlc);
+    }
+}
+
 /// One document's verified history, stored compactly: the document and
 /// signer are the same for every change, so only bytes and signatures are kept.
 #[derive(Debug, Clone)]

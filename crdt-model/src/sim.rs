@@ -319,6 +319,19 @@ impl Sim {
         Ok(outcome)
     }
 
+    /// Several local actions on node `i`, handled as one batch.
+    pub fn local_batch(
+        &mut self,
+        i: usize,
+        ops: Vec<LocalOp>,
+    ) -> Vec<Result<LocalOutcome, LocalError>> {
+        let now = self.now();
+        let engine = self.nodes[i].engine.as_mut().expect("node is running");
+        let (results, outputs) = engine.local_batch(now, ops);
+        self.apply(i, outputs);
+        results
+    }
+
     fn input(&mut self, i: usize, input: Input) {
         let now = self.now();
         let Some(engine) = self.nodes[i].engine.as_mut() else {

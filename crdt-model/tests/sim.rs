@@ -2,7 +2,7 @@
 //! requests. `SEED=<n>` replays one schedule, `ROUNDS=<n>` runs more.
 
 use crdt_model::booking::Status;
-use crdt_model::engine::{LocalOp, LocalOutcome};
+use crdt_model::engine::{LocalError, LocalOp, LocalOutcome};
 use crdt_model::ids::{BookingId, ResourceId};
 use crdt_model::resource::{Approval, Capacity};
 use crdt_model::sim::{Rng, Sim, overbooking, test_resource};
@@ -170,6 +170,97 @@ fn requests_made_while_owner_is_down_rank_the_same_and_resolve_on_return() {
         sim.engine(2).booking(&b2).unwrap().status,
         Status::Rejected { .. }
     ));
+}
+
+#[test]
+fn a_burst_of_requests_is_one_change_and_a_bad_request_fails_alone() {
+    let mut sim = Sim::new(11, 2, START);
+    sim.run_until_quiet(1_000);
+    let room = publish(
+        &mut sim,
+        0,
+        "room",
+        Capacity::People(1),
+        Approval::Automatic,
+    );
+    sim.run_until_quiet(1_000);
+    let req = |rid: &ResourceId, from: i64| LocalOp::Book {
+        resource: rid.clone(),
+        start: hour(from),
+        end: hour(from + 1),
+        quantity: 1,
+        contact: "王工".into(),
+        purpose: "会议".into(),
+    };
+    let unknown = ResourceId::new(sim.id(0), "no-such-room").unwrap();
+    let ops = vec![
+        req(&room, 1),
+        req(&unknown, 2),
+        req(&room, 1), // same slot: the owner confirms one, rejects the other
+        req(&room, 3),
+    ];
+    let before = sim.engine(1).ledger().heads().values().sum::<u64>();
+    let results = sim.local_batch(1, ops);
+    let after = sim.engine(1).ledger().heads().values().sum::<u64>();
+    assert_eq!(after - before, 1, "three requests, one signed change");
+    assert!(matches!(results[1], Err(LocalError::UnknownResource(_))));
+    let ids: Vec<BookingId> = [0, 2, 3]
+        .iter()
+        .map(|&i| match &results[i] {
+            Ok(LocalOutcome::Booking(b)) => b.id.clone(),
+            other => panic!("request {i} failed: {other:?}"),
+        })
+        .collect();
+    sim.run_until_quiet(1_000);
+    let status = |id: &BookingId| sim.engine(0).booking(id).map(|b| b.status);
+    assert_eq!(status(&ids[0]), Some(Status::Confirmed));
+    assert!(matches!(status(&ids[1]), Some(Status::Rejected { .. })));
+    assert_eq!(status(&ids[2]), Some(Status::Confirmed));
+    assert_converged(&sim);
+    assert_no_overbooking(&sim);
+}
+
+#[test]
+fn a_burst_of_long_requests_is_split_into_changes_every_peer_accepts() {
+    let mut sim = Sim::new(12, 2, START);
+    sim.run_until_quiet(1_000);
+    let pool = publish(
+        &mut sim,
+        0,
+        "pool",
+        Capacity::Units(1_000),
+        Approval::Required,
+    );
+    sim.run_until_quiet(1_000);
+    // Control characters are escaped in JSON: the worst case for size.
+    let text: String = "\u{1}".repeat(crdt_model::record::MAX_TEXT);
+    let ops = (0..120)
+        .map(|i| LocalOp::Book {
+            resource: pool.clone(),
+            start: hour(i),
+            end: hour(i + 1),
+            quantity: 1,
+            contact: text.clone(),
+            purpose: text.clone(),
+        })
+        .collect();
+    let results = sim.local_batch(1, ops);
+    assert!(results.iter().all(Result::is_ok));
+    let changes: Vec<_> = sim
+        .engine(1)
+        .ledger()
+        .docs()
+        .iter()
+        .filter(|(id, _)| id.kind == crdt_model::ids::DocKind::Requests)
+        .flat_map(|(_, d)| d.changes())
+        .collect();
+    assert!(changes.len() > 2, "split into several changes");
+    for c in &changes {
+        assert!(c.change.len() <= crdt_model::signed::MAX_CHANGE_BYTES);
+    }
+    sim.run_until_quiet(10_000);
+    assert_converged(&sim);
+    assert_eq!(sim.engine(0).ledger().index().requests.len(), 120);
 }
 
 #[test]

@@ -323,14 +323,16 @@ impl Actor {
                 _ = &mut shutdown => break,
                 cmd = self.rx.recv() => {
                     let Some(cmd) = cmd else { break };
-                    self.handle_command(cmd);
-                    // Group commit: take whatever else is queued before flushing once.
-                    for _ in 0..128 {
+                    // Group commit: take whatever else is queued, handle it
+                    // all (local actions as one engine batch), flush once.
+                    let mut cmds = vec![cmd];
+                    while cmds.len() < 256 {
                         match self.rx.try_recv() {
-                            Ok(cmd) => self.handle_command(cmd),
+                            Ok(cmd) => cmds.push(cmd),
                             Err(_) => break,
                         }
                     }
+                    self.handle_commands(cmds);
                 }
                 ev = self.swarm.select_next_some() => self.handle_swarm(ev),
                 _ = async { tokio::time::sleep_until(timer.expect("guarded")).await }, if timer.is_some() => {
@@ -431,6 +433,43 @@ impl Actor {
     fn engine_input(&mut self, input: Input) {
         let out = self.engine.handle(Timestamp::now(), input);
         self.apply(out);
+    }
+
+    /// Handles queued commands in order; runs of local actions go to the
+    /// engine as one batch.
+    fn handle_commands(&mut self, cmds: Vec<Command>) {
+        let mut ops = Vec::new();
+        let mut waiting = Vec::new();
+        for cmd in cmds {
+            match cmd {
+                Command::Local(op, reply) => {
+                    ops.push(op);
+                    waiting.push(reply);
+                }
+                other => {
+                    self.local_batch(std::mem::take(&mut ops), std::mem::take(&mut waiting));
+                    self.handle_command(other);
+                }
+            }
+        }
+        self.local_batch(ops, waiting);
+    }
+
+    fn local_batch(
+        &mut self,
+        ops: Vec<LocalOp>,
+        replies: Vec<oneshot::Sender<Result<LocalOutcome, LocalError>>>,
+    ) {
+        if ops.is_empty() {
+            return;
+        }
+        let (results, out) = self.engine.local_batch(Timestamp::now(), ops);
+        self.apply(out);
+        for (result, reply) in results.into_iter().zip(replies) {
+            self.replies.push(Box::new(move || {
+                let _ = reply.send(result);
+            }));
+        }
     }
 
     fn handle_command(&mut self, cmd: Command) {

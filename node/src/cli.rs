@@ -245,6 +245,9 @@ pub enum Cmd {
         /// The full sizes (5 and 10 nodes, 1,000 bookings, 10,000 and 100,000 missed).
         #[arg(long)]
         full: bool,
+        /// net only: just the throughput into one node (for profiling).
+        #[arg(long)]
+        throughput_only: bool,
     },
     /// The terminal UI (staff booking, operator review) on this home's node.
     Tui,
@@ -1028,17 +1031,21 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
             keep,
             role,
         } => crate::demo::run(headless, out.json, keep, role == "operator", zh).await,
-        Cmd::Bench { what, full } => match what.as_str() {
+        Cmd::Bench {
+            what,
+            full,
+            throughput_only,
+        } => match what.as_str() {
             "net" => {
-                crate::bench::net(
-                    if full {
-                        crate::bench::Sizes::full()
-                    } else {
-                        crate::bench::Sizes::small()
-                    },
-                    out.json,
-                )
-                .await
+                let mut sizes = if full {
+                    crate::bench::Sizes::full()
+                } else {
+                    crate::bench::Sizes::small()
+                };
+                if throughput_only {
+                    sizes.nodes.clear();
+                }
+                crate::bench::net(sizes, out.json).await
             }
             "radicale" => crate::vs_radicale::run(full, out.json).await,
             "scale" => crate::bench_scale::run(full, out.json).await,
