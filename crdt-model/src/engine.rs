@@ -47,6 +47,10 @@ fn record_weight(r: &Record) -> usize {
     512 + 6 * text
 }
 
+/// A prepared local action waiting to be written: its position in the
+/// batch, its records and the booking it concerns.
+type Pending = (usize, Vec<Record>, Option<BookingId>);
+
 /// Engine tuning.
 #[derive(Clone, Debug)]
 pub struct Config {
@@ -777,8 +781,7 @@ impl Engine {
         if run.is_empty() {
             return;
         }
-        let mut by_doc: BTreeMap<DocId, Vec<(usize, Vec<Record>, Option<BookingId>)>> =
-            BTreeMap::new();
+        let mut by_doc: BTreeMap<DocId, Vec<Pending>> = BTreeMap::new();
         for (i, doc, records, booking) in run {
             by_doc.entry(doc).or_default().push((i, records, booking));
         }
