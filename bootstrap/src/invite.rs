@@ -41,6 +41,9 @@ pub enum InviteError {
     /// The join event is not signed by the invitation key or names another agency.
     #[error("join claim does not match the invitation or the connecting agency")]
     BadClaim,
+    /// Neither a member nor presenting an admission.
+    #[error("not a member of this network, and no invitation presented")]
+    NotMember,
 }
 
 /// What an admin grants with an invitation.
@@ -104,6 +107,7 @@ impl Invitation {
         let ev = RosterEvent {
             network: roster.network_id().to_string(),
             by: admin.id(),
+            signing_key: None,
             hlc: now,
             action: RosterAction::Invite {
                 invitation: one_time.id(),
@@ -178,6 +182,7 @@ impl Invitation {
         let ev = RosterEvent {
             network: self.network.clone(),
             by: one_time.id(),
+            signing_key: None,
             hlc: now,
             action: RosterAction::Join {
                 invitation: one_time.id(),
@@ -204,6 +209,9 @@ fn admin_chain(roster: &Roster, admin: AgencyId) -> Vec<SignedRosterEvent> {
                 RosterAction::Admit { profile, .. } => profile.id == a,
                 RosterAction::Join { profile, .. } => profile.id == a,
                 RosterAction::Invite { .. } => events.iter().any(|(j, _)| matches!(&j.action, RosterAction::Join { invitation, profile } if profile.id == a && matches!(&ev.action, RosterAction::Invite { invitation: i, .. } if i == invitation))),
+                // The admin's key rotations: an invite signed by a later
+                // key verifies only with them.
+                RosterAction::RotateKey { .. } => ev.by == a,
                 RosterAction::Revoke { .. } => false,
             };
             if admits && !out.contains(signed) {

@@ -47,19 +47,31 @@ pub struct AgencyProfile {
 }
 
 /// An agency's secret signing key. Never serialised by this crate.
+///
+/// An agency is named by its first key for ever; after a key rotation its
+/// current key signs on behalf of that id (see [`AgencyKey::acting_for`]).
 pub struct AgencyKey {
     key: SigningKey,
+    agency: Option<AgencyId>,
 }
 
 impl std::fmt::Debug for AgencyKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "AgencyKey({})", self.id().short())
+        write!(
+            f,
+            "AgencyKey({} key {})",
+            self.id().short(),
+            self.public().short()
+        )
     }
 }
 
 impl Clone for AgencyKey {
     fn clone(&self) -> Self {
-        Self::from_secret(&self.secret())
+        Self {
+            key: SigningKey::from_bytes(&self.secret()),
+            agency: self.agency,
+        }
     }
 }
 
@@ -69,6 +81,7 @@ impl AgencyKey {
     pub fn generate<R: rand_core::CryptoRng + ?Sized>(rng: &mut R) -> Self {
         Self {
             key: SigningKey::generate(rng),
+            agency: None,
         }
     }
 
@@ -76,7 +89,15 @@ impl AgencyKey {
     pub fn from_secret(secret: &[u8; 32]) -> Self {
         Self {
             key: SigningKey::from_bytes(secret),
+            agency: None,
         }
+    }
+
+    /// This key, signing for `agency` (whose first key it replaced). Acting
+    /// for its own public key is the same as not acting for anyone.
+    pub fn acting_for(mut self, agency: AgencyId) -> Self {
+        self.agency = (agency != self.public()).then_some(agency);
+        self
     }
 
     /// The 32 secret bytes (to store in a 0600 file).
@@ -84,8 +105,14 @@ impl AgencyKey {
         self.key.to_bytes()
     }
 
-    /// This agency's public id.
+    /// The id of the agency this key signs for: its first public key.
     pub fn id(&self) -> AgencyId {
+        self.agency.unwrap_or_else(|| self.public())
+    }
+
+    /// This key's own public key (differs from [`AgencyKey::id`] after a
+    /// rotation). It is also the node's libp2p identity.
+    pub fn public(&self) -> AgencyId {
         AgencyId(self.key.verifying_key().to_bytes())
     }
 

@@ -99,6 +99,17 @@ pub struct InviteResponse {
     pub expires: Timestamp,
 }
 
+/// `POST /api/v1/rotate-key` answer.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RotateKeyResponse {
+    /// The agency (its id does not change).
+    pub agency: AgencyId,
+    /// The key it signed with until now.
+    pub old_key: AgencyId,
+    /// The key it signs with from now on (also its new peer identity).
+    pub new_key: AgencyId,
+}
+
 /// `POST /api/v1/revoke`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RevokeRequest {

@@ -112,6 +112,11 @@ impl Engine {
         cfg: Config,
         stored: Vec<SignedChange>,
     ) -> (Self, IngestReport) {
+        // After a key rotation the key signs for the agency it replaced.
+        let key = match roster.agency_of_key(&key.public()) {
+            Some(agency) => key.acting_for(agency),
+            None => key,
+        };
         let me = key.id();
         let mut e = Self {
             key,
@@ -521,6 +526,62 @@ impl Engine {
         let mut roster = self.ledger.roster().clone();
         let event = roster.act(&self.key, hlc, action);
         Ok(self.add_roster_events(now, vec![event]))
+    }
+
+    /// Replaces this agency's signing key with `new_key`: a roster event
+    /// signed by the current key, naming the new one (which proves itself by
+    /// signing the rotation) and this agency's change count per document, so
+    /// that every earlier change stays verifiable with the old key and every
+    /// later one needs the new key. The caller must have stored `new_key`
+    /// durably first, and must persist the outputs before using it anywhere
+    /// else (e.g. as its network identity).
+    pub fn rotate_key(
+        &mut self,
+        now: Timestamp,
+        new_key: AgencyKey,
+    ) -> Result<Vec<Output>, LocalError> {
+        let roster = self.ledger.roster();
+        if !roster.is_active(&self.me) {
+            return Err(LocalError::NotAllowed(
+                "only an active member rotates its key".into(),
+            ));
+        }
+        let new_key = new_key.acting_for(self.me);
+        let public = new_key.public();
+        let proof = new_key.sign(
+            "rotate",
+            &crate::membership::rotation_message(roster.network_id(), &self.me, &public),
+        );
+        let cutoffs = self
+            .ledger
+            .heads()
+            .into_iter()
+            .filter(|(d, _)| d.owner == self.me)
+            .collect();
+        let hlc = self.clock.tick(ms(now));
+        let mut roster = roster.clone();
+        let event = roster.act(
+            &self.key,
+            hlc,
+            RosterAction::RotateKey {
+                new_key: public,
+                cutoffs,
+                proof,
+            },
+        );
+        if roster.current_key(&self.me) != public {
+            return Err(LocalError::Invalid(
+                "the rotation was not accepted (is this key already in use?)".into(),
+            ));
+        }
+        let out = self.add_roster_events(now, vec![event]);
+        self.key = new_key;
+        Ok(out)
+    }
+
+    /// The key this engine signs with.
+    pub fn key(&self) -> &AgencyKey {
+        &self.key
     }
 
     fn send_changes(&self, to: AgencyId, changes: Vec<SignedChange>, out: &mut Vec<Output>) {

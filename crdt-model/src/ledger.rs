@@ -13,14 +13,14 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use automerge::{Change, ChangeHash};
 use serde::{Deserialize, Serialize};
 
-use crate::agency::{AgencyProfile, verify_many};
+use crate::agency::{AgencyProfile, verify, verify_many};
 use crate::booking::{BookingRequest, Cancellation, Decision};
 use crate::doc::{Write, actor_of, decode_writes};
 use crate::ids::{AgencyId, BookingId, DocId, DocKind, ResourceId};
 use crate::membership::{Roster, RosterError, SignedRosterEvent, WriteRefusal};
 use crate::record::Record;
 use crate::resource::Resource;
-use crate::signed::{ENVELOPE_VERSION, MAX_CHANGE_BYTES, SignedChange};
+use crate::signed::{ENVELOPE_VERSION, MAX_CHANGE_BYTES, SignedChange, signed_message};
 
 /// Most changes held waiting for earlier ones, over all documents.
 pub const MAX_PENDING: usize = 200_000;
@@ -406,6 +406,42 @@ impl Ledger {
         report.refused.push(r);
     }
 
+    /// How many of the first `len` changes of `doc` are signed by the keys
+    /// the roster now requires. Only an agency that rotated its key can
+    /// have changes whose required key changed (a change signed with an
+    /// old key after the rotation's cutoff, accepted before the rotation
+    /// was known here), so only those are verified again.
+    fn signed_prefix(&self, doc: &DocId, len: u64) -> u64 {
+        let Some(member) = self.roster.member(&doc.owner) else {
+            return len;
+        };
+        let Some(first) = member
+            .rotations
+            .iter()
+            .map(|r| r.cutoffs.get(doc).copied().unwrap_or(0))
+            .min()
+        else {
+            return len;
+        };
+        let Some(log) = self.docs.get(doc) else {
+            return len;
+        };
+        let changes = log.changes();
+        for seq in first + 1..=len {
+            let Some(env) = usize::try_from(seq - 1).ok().and_then(|i| changes.get(i)) else {
+                return seq - 1;
+            };
+            let Some(hash) = log.hashes.get((seq - 1) as usize) else {
+                return seq - 1;
+            };
+            let key = member.key_for(doc, seq);
+            if verify(&key, "change", &signed_message(doc, hash), &env.sig).is_err() {
+                return seq - 1;
+            }
+        }
+        len
+    }
+
     /// Verifies and applies a batch of signed changes, in any order.
     pub fn ingest(&mut self, batch: Vec<SignedChange>) -> IngestReport {
         self.ingest_inner(batch, true)
@@ -503,7 +539,10 @@ impl Ledger {
         }
         let items: Vec<_> = checked
             .iter()
-            .map(|(env, c)| (env.signer, env.tagged_message(&c.hash()), env.sig))
+            .map(|(env, c)| {
+                let key = self.roster.key_for(&env.signer, &env.doc, c.seq());
+                (key, env.tagged_message(&c.hash()), env.sig)
+            })
             .collect();
         let results = if verify {
             verify_many(&items)
@@ -643,6 +682,7 @@ impl Ledger {
             while keep > 0 && self.roster.may_write(&doc.owner, &doc, keep).is_err() {
                 keep -= 1;
             }
+            keep = keep.min(self.signed_prefix(&doc, keep));
             if keep < log.len() {
                 withdrawn = true;
                 let log = self.docs.get_mut(&doc).expect("doc exists");

@@ -67,6 +67,20 @@ pub enum RosterAction {
         /// The joining agency.
         profile: AgencyProfile,
     },
+    /// Replaces the signer's key (signed by its current key). Its changes up
+    /// to `cutoffs[doc]` stay signed by the old key; every later change
+    /// must be signed by `new_key`. The agency keeps its id.
+    RotateKey {
+        /// The new public key.
+        new_key: AgencyId,
+        /// The agency's own change count per document at the rotation.
+        #[serde(default)]
+        cutoffs: BTreeMap<DocId, u64>,
+        /// The new key's signature over [`rotation_message`]: proof that
+        /// the agency holds it (nobody can rotate to someone else's key).
+        #[serde(with = "serde_bytes")]
+        proof: [u8; 64],
+    },
     /// Revokes an agency. Its changes up to `cutoffs[doc]` (the number of its
     /// changes in each document the revoking admin held) stay valid history;
     /// every later change is refused.
@@ -87,8 +101,12 @@ pub enum RosterAction {
 pub struct RosterEvent {
     /// Network id (empty in the genesis event itself).
     pub network: String,
-    /// Signer.
+    /// Signer: the agency (or, for a join, the invitation key).
     pub by: AgencyId,
+    /// The key that signed, when it is not `by` itself (after `by` rotated
+    /// its key).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signing_key: Option<AgencyId>,
     /// When.
     pub hlc: Hlc,
     /// What.
@@ -108,9 +126,11 @@ pub struct SignedRosterEvent {
 }
 
 impl SignedRosterEvent {
-    /// Signs an event.
+    /// Signs an event (noting the signing key when it is not `event.by`).
     pub fn sign(key: &AgencyKey, event: &RosterEvent) -> Self {
-        let body = serde_json::to_vec(event).expect("roster events always serialise");
+        let mut event = event.clone();
+        event.signing_key = (key.public() != event.by).then(|| key.public());
+        let body = serde_json::to_vec(&event).expect("roster events always serialise");
         let sig = key.sign("roster", &body);
         Self { body, sig }
     }
@@ -124,9 +144,23 @@ impl SignedRosterEvent {
     pub fn open(&self) -> Result<RosterEvent, RosterError> {
         let ev: RosterEvent = serde_json::from_slice(&self.body)
             .map_err(|e| RosterError::Malformed(e.to_string()))?;
-        verify(&ev.by, "roster", &self.body, &self.sig)?;
+        verify(
+            &ev.signing_key.unwrap_or(ev.by),
+            "roster",
+            &self.body,
+            &self.sig,
+        )?;
         Ok(ev)
     }
+}
+
+/// What the new key signs in a key rotation: network, agency and new key.
+pub fn rotation_message(network: &str, agency: &AgencyId, new_key: &AgencyId) -> Vec<u8> {
+    let mut m = network.as_bytes().to_vec();
+    m.push(0);
+    m.extend_from_slice(agency.as_bytes());
+    m.extend_from_slice(new_key.as_bytes());
+    m
 }
 
 fn hex(b: &[u8]) -> String {
@@ -182,6 +216,40 @@ pub struct Member {
     pub admitted_at: Hlc,
     /// Active or revoked.
     pub status: MemberStatus,
+    /// Key rotations, oldest first (empty while the agency signs with the
+    /// key that is its id).
+    #[serde(default)]
+    pub rotations: Vec<Rotation>,
+}
+
+/// One key rotation of an agency.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Rotation {
+    /// The new key.
+    pub key: AgencyId,
+    /// When.
+    pub hlc: Hlc,
+    /// The agency's change count per document signed by the previous key.
+    pub cutoffs: BTreeMap<DocId, u64>,
+}
+
+impl Member {
+    /// The key that signs for this member now.
+    pub fn current_key(&self) -> AgencyId {
+        self.rotations.last().map_or(self.profile.id, |r| r.key)
+    }
+
+    /// The key that must have signed change number `seq` of `doc`.
+    pub fn key_for(&self, doc: &DocId, seq: u64) -> AgencyId {
+        let mut key = self.profile.id;
+        for r in &self.rotations {
+            if seq <= r.cutoffs.get(doc).copied().unwrap_or(0) {
+                return key;
+            }
+            key = r.key;
+        }
+        key
+    }
 }
 
 /// Why a change's signer may not write.
@@ -248,6 +316,7 @@ impl Roster {
         let ev = RosterEvent {
             network: String::new(),
             by: key.id(),
+            signing_key: None,
             hlc,
             action: RosterAction::Genesis {
                 name: network.to_string(),
@@ -306,6 +375,7 @@ impl Roster {
         let ev = RosterEvent {
             network: self.network.clone(),
             by: key.id(),
+            signing_key: None,
             hlc,
             action,
         };
@@ -330,10 +400,14 @@ impl Roster {
         self.invitations.clear();
         self.ignored.clear();
         for (hlc, id, ev) in order {
-            let admin = self
-                .members
-                .get(&ev.by)
-                .is_some_and(|m| m.role == Role::Admin && m.status == MemberStatus::Active);
+            // A member's event counts only if signed by its key of the
+            // moment (a rotated-away key has no authority left).
+            let signer = self.members.get(&ev.by).filter(|m| {
+                m.status == MemberStatus::Active
+                    && m.current_key() == ev.signing_key.unwrap_or(ev.by)
+            });
+            let admin = signer.is_some_and(|m| m.role == Role::Admin);
+            let member = signer.is_some();
             match ev.action {
                 RosterAction::Genesis { name, profile } if id == self.network => {
                     self.name = name;
@@ -345,6 +419,7 @@ impl Roster {
                             admitted_by: ev.by,
                             admitted_at: hlc,
                             status: MemberStatus::Active,
+                            rotations: Vec::new(),
                         },
                     );
                 }
@@ -357,6 +432,7 @@ impl Roster {
                             admitted_by: ev.by,
                             admitted_at: hlc,
                             status: MemberStatus::Active,
+                            rotations: Vec::new(),
                         },
                     );
                 }
@@ -386,7 +462,7 @@ impl Roster {
                                 .get(&i.by)
                                 .is_some_and(|m| m.status == MemberStatus::Active)
                     })
-                    && !self.members.contains_key(&profile.id) =>
+                    && !self.key_in_use(&profile.id) =>
                 {
                     let inv = self
                         .invitations
@@ -402,8 +478,30 @@ impl Roster {
                             admitted_by: by,
                             admitted_at: hlc,
                             status: MemberStatus::Active,
+                            rotations: Vec::new(),
                         },
                     );
+                }
+                RosterAction::RotateKey {
+                    new_key,
+                    cutoffs,
+                    proof,
+                } if member
+                    && !self.key_in_use(&new_key)
+                    && verify(
+                        &new_key,
+                        "rotate",
+                        &rotation_message(&self.network, &ev.by, &new_key),
+                        &proof,
+                    )
+                    .is_ok() =>
+                {
+                    let m = self.members.get_mut(&ev.by).expect("checked above");
+                    m.rotations.push(Rotation {
+                        key: new_key,
+                        hlc,
+                        cutoffs,
+                    });
                 }
                 RosterAction::Revoke {
                     agency,
@@ -424,6 +522,43 @@ impl Roster {
                 }
             }
         }
+    }
+
+    /// Whether `key` is, or was, an agency id or a member's key.
+    fn key_in_use(&self, key: &AgencyId) -> bool {
+        self.members.contains_key(key)
+            || self
+                .members
+                .values()
+                .any(|m| m.rotations.iter().any(|r| r.key == *key))
+    }
+
+    /// The key that signs for `agency` now (its id if unknown).
+    pub fn current_key(&self, agency: &AgencyId) -> AgencyId {
+        self.members
+            .get(agency)
+            .map_or(*agency, Member::current_key)
+    }
+
+    /// The key that must have signed change number `seq` of `doc` by
+    /// `agency` (its id if unknown).
+    pub fn key_for(&self, agency: &AgencyId, doc: &DocId, seq: u64) -> AgencyId {
+        self.members
+            .get(agency)
+            .map_or(*agency, |m| m.key_for(doc, seq))
+    }
+
+    /// The member whose current key is `key`.
+    pub fn agency_of_key(&self, key: &AgencyId) -> Option<AgencyId> {
+        if let Some(m) = self.members.get(key)
+            && m.current_key() == *key
+        {
+            return Some(*key);
+        }
+        self.members
+            .iter()
+            .find(|(_, m)| m.rotations.last().is_some_and(|r| r.key == *key))
+            .map(|(id, _)| *id)
     }
 
     /// All events, for syncing.
@@ -555,6 +690,74 @@ mod tests {
         let mut r2 = Roster::from_genesis(genesis).unwrap();
         r2.add([revoke, admit_b]);
         assert_eq!(r2.members(), Roster { ..r.clone() }.members());
+    }
+
+    fn rotation(r: &Roster, agency: AgencyId, new: &AgencyKey) -> RosterAction {
+        RosterAction::RotateKey {
+            new_key: new.public(),
+            cutoffs: [(DocId::catalog(agency), 3)].into(),
+            proof: new.sign(
+                "rotate",
+                &rotation_message(r.network_id(), &agency, &new.public()),
+            ),
+        }
+    }
+
+    #[test]
+    fn a_rotated_admin_acts_with_its_new_key_only() {
+        let a = AgencyKey::from_secret(&[1; 32]);
+        let a2 = AgencyKey::from_secret(&[11; 32]);
+        let b = AgencyKey::from_secret(&[2; 32]);
+        let c = AgencyKey::from_secret(&[3; 32]);
+        let (mut r, genesis) = Roster::create(&a, "test", profile(&a, "A"), hlc(1));
+        let action = rotation(&r, a.id(), &a2);
+        let rot = r.act(&a, hlc(2), action);
+        assert_eq!(r.current_key(&a.id()), a2.public());
+        assert_eq!(r.agency_of_key(&a2.public()), Some(a.id()));
+        let doc = DocId::catalog(a.id());
+        assert_eq!(r.key_for(&a.id(), &doc, 3), a.public());
+        assert_eq!(r.key_for(&a.id(), &doc, 4), a2.public());
+        // The old key no longer has an admin's power...
+        let stale = r.act(
+            &a,
+            hlc(3),
+            RosterAction::Admit {
+                profile: profile(&b, "B"),
+                role: Role::Member,
+                invitation: None,
+            },
+        );
+        assert!(!r.is_active(&b.id()));
+        assert!(r.ignored().contains(&stale.id()));
+        // ...nor can it rotate again (to a thief's key).
+        let thief = rotation(&r, a.id(), &c);
+        r.act(&a, hlc(4), thief);
+        assert_eq!(r.current_key(&a.id()), a2.public());
+        // The new key acts for the agency.
+        let admit = r.act(
+            &a2.clone().acting_for(a.id()),
+            hlc(5),
+            RosterAction::Admit {
+                profile: profile(&b, "B"),
+                role: Role::Member,
+                invitation: None,
+            },
+        );
+        assert!(r.is_active(&b.id()));
+        // Nobody can rotate to a key another agency uses, nor without proof.
+        let mut bad = rotation(&r, b.id(), &a2);
+        r.act(&b, hlc(6), bad.clone());
+        assert_eq!(r.current_key(&b.id()), b.public());
+        if let RosterAction::RotateKey { new_key, .. } = &mut bad {
+            *new_key = c.public();
+        }
+        r.act(&b, hlc(7), bad);
+        assert_eq!(r.current_key(&b.id()), b.public(), "proof by another key");
+        // Any delivery order resolves the same.
+        let mut r2 = Roster::from_genesis(genesis).unwrap();
+        r2.add([admit, stale, rot]);
+        assert_eq!(r2.current_key(&a.id()), a2.public());
+        assert!(r2.is_active(&b.id()));
     }
 
     #[test]

@@ -319,6 +319,17 @@ impl Sim {
         Ok(outcome)
     }
 
+    /// Node `i` replaces its key with `new_key` (kept for restarts, as a
+    /// node keeps its key file).
+    pub fn rotate_key(&mut self, i: usize, new_key: AgencyKey) -> Result<(), LocalError> {
+        let now = self.now();
+        let engine = self.nodes[i].engine.as_mut().expect("node is running");
+        let outputs = engine.rotate_key(now, new_key)?;
+        self.nodes[i].key = engine.key().clone();
+        self.apply(i, outputs);
+        Ok(())
+    }
+
     /// Several local actions on node `i`, handled as one batch.
     pub fn local_batch(
         &mut self,

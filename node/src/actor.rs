@@ -71,6 +71,9 @@ pub enum Command {
     Roster(RosterAction, oneshot::Sender<Result<(), LocalError>>),
     /// Adds roster events (an invite issued by this admin).
     AddRoster(Vec<SignedRosterEvent>, oneshot::Sender<()>),
+    /// Replaces this agency's key (already stored as the next key); the
+    /// reply, with the new public key, comes after the rotation is durable.
+    RotateKey(AgencyKey, oneshot::Sender<Result<AgencyId, LocalError>>),
     /// A read-only query.
     Read(ReadFn),
 }
@@ -81,6 +84,7 @@ impl std::fmt::Debug for Command {
             Command::Local(op, _) => write!(f, "Local({op:?})"),
             Command::Roster(a, _) => write!(f, "Roster({a:?})"),
             Command::AddRoster(e, _) => write!(f, "AddRoster({})", e.len()),
+            Command::RotateKey(k, _) => write!(f, "RotateKey({})", k.public().short()),
             Command::Read(_) => write!(f, "Read"),
         }
     }
@@ -115,6 +119,14 @@ impl NodeHandle {
         let (tx, rx) = oneshot::channel();
         self.send(Command::AddRoster(events, tx)).await;
         let _ = rx.await;
+    }
+
+    /// Rotates this agency's key to `new_key`; resolves once durable.
+    pub async fn rotate_key(&self, new_key: AgencyKey) -> Result<AgencyId, LocalError> {
+        let (tx, rx) = oneshot::channel();
+        self.send(Command::RotateKey(new_key, tx)).await;
+        rx.await
+            .unwrap_or_else(|_| Err(LocalError::Invalid("node is shutting down".into())))
     }
 
     /// Runs a read-only query against the actor's state.
@@ -166,6 +178,9 @@ pub struct Actor {
     registered: BTreeSet<PeerId>,
     /// Housekeeping rounds, for the slower rendezvous refresh.
     rounds: u64,
+    /// The key changed: restart networking under the new identity after
+    /// the next flush.
+    rekey: bool,
     // Effects held until the store is flushed.
     dirty: bool,
     sends: Vec<Output>,
@@ -237,6 +252,7 @@ impl Actor {
         let roster = bootstrap::genesis::roster_from_events(&events_stored).context(
             "this home has no network roster (run `tongchou network create` or `tongchou join`)",
         )?;
+        let key = home.settle_next_key(key, &roster)?;
         let stored = store.changes().context("reading stored changes")?;
         let n = stored.len();
         let (engine, report) = Engine::new(
@@ -250,7 +266,7 @@ impl Actor {
             refused = report.refused.len(),
             "restored replica"
         );
-        let mut swarm = net::swarm(&key, cfg.mdns)?;
+        let mut swarm = net::swarm(engine.key(), cfg.mdns)?;
         for addr in &cfg.listen {
             let ma: Multiaddr = addr
                 .parse()
@@ -285,6 +301,7 @@ impl Actor {
             bootstrap_peers: BTreeSet::new(),
             registered: BTreeSet::new(),
             rounds: 0,
+            rekey: false,
             dirty: false,
             sends: Vec::new(),
             replies: Vec::new(),
@@ -367,14 +384,14 @@ impl Actor {
         for o in coalesce(std::mem::take(&mut self.sends)) {
             match o {
                 Output::Send { to, msg } => {
-                    if let Some(peer) = net::peer_of(&to) {
+                    if let Some(peer) = self.peer_of_agency(&to) {
                         self.peers.entry(to).or_default().messages_out += 1;
                         self.swarm.behaviour_mut().sync.send_request(&peer, msg);
                     }
                 }
                 Output::Disconnect { peer, reason } => {
                     info!(peer = %peer.short(), %reason, "disconnecting");
-                    if let Some(p) = net::peer_of(&peer) {
+                    if let Some(p) = self.peer_of_agency(&peer) {
                         let _ = self.swarm.disconnect_peer_id(p);
                     }
                 }
@@ -387,7 +404,61 @@ impl Actor {
         for r in std::mem::take(&mut self.replies) {
             r();
         }
+        if std::mem::take(&mut self.rekey) {
+            self.restart_network()?;
+        }
         Ok(())
+    }
+
+    /// After a key rotation: a new swarm under the new identity, listening
+    /// where the old one did. Peers learn the rotation when we reconnect
+    /// (it travels in the join handshake), so nothing queued is lost.
+    fn restart_network(&mut self) -> anyhow::Result<()> {
+        let addrs: Vec<Multiaddr> = self
+            .listen
+            .iter()
+            .map(|a| {
+                a.iter()
+                    .filter(|p| !matches!(p, libp2p::multiaddr::Protocol::P2p(_)))
+                    .collect()
+            })
+            .collect();
+        let swarm = net::swarm(self.engine.key(), self.cfg.mdns)?;
+        drop(std::mem::replace(&mut self.swarm, swarm));
+        self.listen.clear();
+        for addr in addrs {
+            self.swarm
+                .listen_on(addr.clone())
+                .with_context(|| format!("cannot listen again on {addr}"))?;
+        }
+        for (_, agency) in std::mem::take(&mut self.connected) {
+            self.peers.entry(agency).or_default().connected = false;
+            self.engine_input(Input::Disconnected(agency));
+        }
+        self.unknown.clear();
+        self.registered.clear();
+        self.dial.clear();
+        info!(peer = %self.swarm.local_peer_id(), "network identity replaced after key rotation");
+        self.redial();
+        Ok(())
+    }
+
+    /// The member agency a peer signs for, by its key (its own key when the
+    /// roster does not know it: a stranger or a newcomer).
+    fn agency_of_peer(&self, peer: &PeerId) -> Option<AgencyId> {
+        let key = net::key_of(peer)?;
+        Some(
+            self.engine
+                .ledger()
+                .roster()
+                .agency_of_key(&key)
+                .unwrap_or(key),
+        )
+    }
+
+    /// The peer id an agency's node has now.
+    fn peer_of_agency(&self, agency: &AgencyId) -> Option<PeerId> {
+        net::peer_of(&self.engine.ledger().roster().current_key(agency))
     }
 
     fn apply(&mut self, outputs: Vec<Output>) {
@@ -496,6 +567,17 @@ impl Actor {
                     let _ = reply.send(result);
                 }));
             }
+            Command::RotateKey(new_key, reply) => {
+                let result = self.engine.rotate_key(now, new_key).map(|out| {
+                    self.apply(out);
+                    self.dirty = true;
+                    self.rekey = true;
+                    self.engine.key().public()
+                });
+                self.replies.push(Box::new(move || {
+                    let _ = reply.send(result);
+                }));
+            }
             Command::AddRoster(events, reply) => {
                 let out = self.engine.add_roster_events(now, events);
                 self.apply(out);
@@ -597,7 +679,8 @@ impl Actor {
                 let me = *self.swarm.local_peer_id();
                 for reg in registrations {
                     let peer = reg.record.peer_id();
-                    let member = net::agency_of(&peer)
+                    let member = self
+                        .agency_of_peer(&peer)
                         .is_some_and(|a| self.engine.ledger().roster().is_active(&a));
                     if peer == me || !member || self.swarm.is_connected(&peer) {
                         continue;
@@ -628,14 +711,41 @@ impl Actor {
             self.rendezvous(peer, true);
             return;
         }
-        let Some(agency) = net::agency_of(&peer) else {
+        let Some(agency) = self.agency_of_peer(&peer) else {
             let _ = self.swarm.disconnect_peer_id(peer);
             return;
         };
-        if let Some(adm) = &self.cfg.admission {
+        // Present what makes us a member, for a peer that may not know our
+        // key yet (a newcomer's admission, a rotated key's rotations).
+        let me = self.engine.id();
+        let rotations: Vec<SignedRosterEvent> = if self.engine.key().public() != me {
+            self.engine
+                .ledger()
+                .roster()
+                .events()
+                .filter(|(_, e)| {
+                    e.open().is_ok_and(|ev| {
+                        ev.by == me
+                            && matches!(
+                                ev.action,
+                                crdt_model::membership::RosterAction::RotateKey { .. }
+                            )
+                    })
+                })
+                .map(|(_, e)| e.clone())
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let admission = self
+            .cfg
+            .admission
+            .as_ref()
+            .map(|adm| (adm.invite.clone(), adm.join.clone()));
+        if admission.is_some() || !rotations.is_empty() {
             let req = JoinRequest {
-                invite: adm.invite.clone(),
-                join: adm.join.clone(),
+                admission,
+                rotations,
             };
             self.swarm.behaviour_mut().join.send_request(&peer, req);
         }
@@ -708,29 +818,46 @@ impl Actor {
                     },
                 ..
             } => {
-                let Some(agency) = net::agency_of(&peer) else {
+                let Some(mut agency) = self.agency_of_peer(&peer) else {
                     return;
                 };
+                // A member that rotated its key proves it with the rotation
+                // events (signed by its earlier keys, checked by the roster).
+                if !self.engine.ledger().roster().is_active(&agency)
+                    && !request.rotations.is_empty()
+                {
+                    let out = self
+                        .engine
+                        .add_roster_events(Timestamp::now(), request.rotations);
+                    self.apply(out);
+                    if let Some(a) = self.agency_of_peer(&peer) {
+                        agency = a;
+                    }
+                    if self.engine.ledger().roster().is_active(&agency) {
+                        info!(peer = %agency.short(), "member reconnected with its rotated key");
+                    }
+                }
                 let roster = self.engine.ledger().roster();
-                let checked = if roster.is_active(&agency) {
-                    Ok(())
-                } else {
-                    bootstrap::invite::check_join(
+                let checked = match &request.admission {
+                    _ if roster.is_active(&agency) => Ok(()),
+                    Some((invite, join)) => bootstrap::invite::check_join(
                         roster,
-                        &request.invite,
-                        &request.join,
+                        invite,
+                        join,
                         agency,
                         Timestamp::now().as_millisecond(),
-                    )
+                    ),
+                    None => Err(bootstrap::invite::InviteError::NotMember),
                 };
                 let resp = match checked {
                     Ok(()) => {
-                        if !roster.is_active(&agency) {
+                        if !roster.is_active(&agency)
+                            && let Some((invite, join)) = request.admission
+                        {
                             info!(peer = %agency.short(), "admitting a new member by invitation");
-                            let out = self.engine.add_roster_events(
-                                Timestamp::now(),
-                                vec![request.invite, request.join],
-                            );
+                            let out = self
+                                .engine
+                                .add_roster_events(Timestamp::now(), vec![invite, join]);
                             self.apply(out);
                         }
                         let all = self
@@ -775,7 +902,7 @@ impl Actor {
                         .add_roster_events(Timestamp::now(), response.roster);
                     self.apply(out);
                     self.join = Some(Ok(()));
-                    if let Some(agency) = net::agency_of(&peer)
+                    if let Some(agency) = self.agency_of_peer(&peer)
                         && self.engine.ledger().roster().is_active(&agency)
                     {
                         self.admit(peer, agency);

@@ -29,7 +29,7 @@ use crate::ics;
 struct AppState {
     node: NodeHandle,
     token: String,
-    key: std::sync::Arc<crdt_model::agency::AgencyKey>,
+    home: crate::config::Home,
 }
 
 /// An error answer: status, stable code, message.
@@ -74,12 +74,8 @@ fn gone() -> Error {
 type ApiResult<T> = Result<Json<T>, Error>;
 
 /// Builds the router.
-pub fn router(node: NodeHandle, token: String, key: crdt_model::agency::AgencyKey) -> Router {
-    let state = AppState {
-        node,
-        token,
-        key: std::sync::Arc::new(key),
-    };
+pub fn router(node: NodeHandle, token: String, home: crate::config::Home) -> Router {
+    let state = AppState { node, token, home };
     Router::new()
         .route("/api/v1/status", get(status))
         .route("/api/v1/resources", get(resources).put(put_resource))
@@ -92,6 +88,7 @@ pub fn router(node: NodeHandle, token: String, key: crdt_model::agency::AgencyKe
         .route("/api/v1/members", get(members))
         .route("/api/v1/invite", post(invite))
         .route("/api/v1/revoke", post(revoke))
+        .route("/api/v1/rotate-key", post(rotate_key))
         .route("/api/v1/events", get(events))
         .route("/api/v1/ics", get(ics_feed))
         .layer(middleware::from_fn_with_state(state.clone(), auth))
@@ -437,6 +434,39 @@ async fn members(State(st): State<AppState>) -> ApiResult<Vec<MemberEntry>> {
         .ok_or_else(gone)
 }
 
+/// Replaces this agency's key: the new key is stored first (beside the
+/// current one), the rotation is made durable, then the new key replaces
+/// the old file. A crash in between is settled at the next start.
+async fn rotate_key(State(st): State<AppState>) -> ApiResult<RotateKeyResponse> {
+    let internal = |e: anyhow::Error| {
+        Error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "storage",
+            format!("{e:#}"),
+        )
+    };
+    let (agency, old_key) = st
+        .node
+        .read(|v| (v.engine.id(), v.engine.key().public()))
+        .await
+        .ok_or_else(gone)?;
+    let next = st.home.create_next_key().map_err(internal)?;
+    match st.node.rotate_key(next).await {
+        Ok(new_key) => {
+            st.home.promote_next_key().map_err(internal)?;
+            Ok(Json(RotateKeyResponse {
+                agency,
+                old_key,
+                new_key,
+            }))
+        }
+        Err(e) => {
+            st.home.discard_next_key();
+            Err(e.into())
+        }
+    }
+}
+
 async fn invite(
     State(st): State<AppState>,
     Json(r): Json<InviteRequest>,
@@ -444,7 +474,6 @@ async fn invite(
     let now = Timestamp::now();
     let expires_ms =
         now.as_millisecond() + i64::from(r.expires_hours.clamp(1, 24 * 365)) * 3_600_000;
-    let key = st.key.clone();
     let secret = crate::config::random_secret();
     let role = r.role;
     let agency = r.agency.clone();
@@ -471,7 +500,7 @@ async fn invite(
             };
             bootstrap::invite::Invitation::issue(
                 v.engine.ledger().roster(),
-                &key,
+                v.engine.key(),
                 terms,
                 hlc,
                 secret,

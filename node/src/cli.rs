@@ -123,6 +123,10 @@ pub enum Cmd {
         #[arg(long, default_value = "")]
         reason: String,
     },
+    /// Replace this agency's key: the new key is announced in a roster
+    /// event signed by the old one; the agency id and all history stay
+    /// valid, changes signed by the old key after the rotation are refused.
+    RotateKey,
     /// Publish or retire this agency's resources.
     #[command(subcommand)]
     Resource(ResourceCmd),
@@ -1284,6 +1288,7 @@ async fn client_command(cmd: Cmd, home: &Home, out: &Out) -> anyhow::Result<()> 
                 out.t("角色", "role").into(),
                 out.t("状态", "status").into(),
                 "id".into(),
+                out.t("当前密钥", "current key").into(),
             ]];
             for e in &m {
                 let status = match &e.member.status {
@@ -1299,12 +1304,21 @@ async fn client_command(cmd: Cmd, home: &Home, out: &Out) -> anyhow::Result<()> 
                 } else {
                     out.t("成员", "member")
                 };
+                let key = match e.member.rotations.len() {
+                    0 => out.t("= id", "= id").to_string(),
+                    n => format!(
+                        "{} ({} {n})",
+                        e.member.current_key().short(),
+                        out.t("轮换次数", "rotations")
+                    ),
+                };
                 rows.push(vec![
                     out.text(&e.member.profile.name).into(),
                     out.text(&e.member.profile.city).into(),
                     role.into(),
                     status,
                     e.agency.to_string(),
+                    key,
                 ]);
             }
             table(&rows);
@@ -1318,6 +1332,23 @@ async fn client_command(cmd: Cmd, home: &Home, out: &Out) -> anyhow::Result<()> 
                 return out.json(&v);
             }
             println!("{} {agency}", out.t("已撤销", "revoked"));
+            Ok(())
+        }
+        Cmd::RotateKey => {
+            let r: RotateKeyResponse = c.post("/api/v1/rotate-key", &serde_json::json!({})).await?;
+            if out.json {
+                return out.json(&r);
+            }
+            println!("{} {}", out.t("机构", "agency"), r.agency);
+            println!("{} {}", out.t("旧密钥", "old key"), r.old_key);
+            println!("{} {}", out.t("新密钥", "new key"), r.new_key);
+            println!(
+                "{}",
+                out.t(
+                    "密钥已轮换：此前的记录仍可验证；旧密钥此后签名的变更将被拒绝。其他节点配置中含本节点旧 peer id 的 --peer 地址需更新（通过引导节点发现则无需改动）。",
+                    "key rotated: earlier history stays verifiable; changes signed by the old key from now on are refused. Other nodes' --peer addresses that name this node's old peer id must be updated (discovery through a bootstrap peer needs nothing)."
+                )
+            );
             Ok(())
         }
         Cmd::Resource(rc) => {

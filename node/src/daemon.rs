@@ -94,7 +94,7 @@ pub async fn run(home: Home, flags: RunFlags) -> anyhow::Result<()> {
     home.write_api(&info)?;
     actor.set_api(info);
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-    let router = crate::api::router(handle.clone(), token, key);
+    let router = crate::api::router(handle.clone(), token, home.clone());
     let mut api_stop = stop_rx.clone();
     let server = tokio::spawn(async move {
         axum::serve(listener, router)

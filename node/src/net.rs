@@ -23,13 +23,17 @@ pub const MAX_MESSAGE: u64 = 4 * 1024 * 1024;
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Ack;
 
-/// A joining agency presents its admission.
+/// A peer whose key the other side may not know presents what makes it a
+/// member: a joining agency its admission, an agency that rotated its key
+/// the roster events of its rotations.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct JoinRequest {
-    /// The admin-signed invite.
-    pub invite: SignedRosterEvent,
-    /// The claim signed by the invitation key.
-    pub join: SignedRosterEvent,
+    /// The admin-signed invite and the claim signed by the invitation key.
+    #[serde(default)]
+    pub admission: Option<(SignedRosterEvent, SignedRosterEvent)>,
+    /// Roster events of this agency's key rotations.
+    #[serde(default)]
+    pub rotations: Vec<SignedRosterEvent>,
 }
 
 /// The member's answer: the whole roster when admitted.
@@ -67,14 +71,16 @@ pub fn keypair(key: &AgencyKey) -> identity::Keypair {
     identity::Keypair::from(identity::ed25519::Keypair::from(sk))
 }
 
-/// The peer id of an agency.
-pub fn peer_of(agency: &AgencyId) -> Option<PeerId> {
-    let pk = identity::ed25519::PublicKey::try_from_bytes(agency.as_bytes()).ok()?;
+/// The peer id of a key (an agency's current key: see
+/// `Roster::current_key`).
+pub fn peer_of(key: &AgencyId) -> Option<PeerId> {
+    let pk = identity::ed25519::PublicKey::try_from_bytes(key.as_bytes()).ok()?;
     Some(identity::PublicKey::from(pk).to_peer_id())
 }
 
-/// The agency of a peer id (ed25519 peer ids embed the public key).
-pub fn agency_of(peer: &PeerId) -> Option<AgencyId> {
+/// The key of a peer id (ed25519 peer ids embed the public key); the
+/// agency it signs for comes from the roster (`Roster::agency_of_key`).
+pub fn key_of(peer: &PeerId) -> Option<AgencyId> {
     let pk = identity::PublicKey::try_decode_protobuf(peer.as_ref().digest()).ok()?;
     let ed = pk.try_into_ed25519().ok()?;
     Some(AgencyId(ed.to_bytes()))
@@ -143,6 +149,6 @@ mod tests {
         let key = AgencyKey::from_secret(&[8; 32]);
         let peer = keypair(&key).public().to_peer_id();
         assert_eq!(peer_of(&key.id()), Some(peer));
-        assert_eq!(agency_of(&peer), Some(key.id()));
+        assert_eq!(key_of(&peer), Some(key.id()));
     }
 }

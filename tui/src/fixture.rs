@@ -227,6 +227,7 @@ pub fn data(tz: &TimeZone, now: Timestamp, n_resources: usize, n_bookings: usize
                     city: Text::new(*czh, *cen),
                 },
                 role: if i == 0 { Role::Admin } else { Role::Member },
+                rotations: Vec::new(),
                 admitted_by: agency(0),
                 admitted_at: Hlc {
                     wall_ms: now.as_millisecond() - 86_400_000,
