@@ -9,8 +9,7 @@
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use automerge::legacy::{Key, ObjectId, OpType};
-use automerge::transaction::{CommitOptions, Transactable};
-use automerge::{ActorId, AutoCommit, Change, ROOT, ReadDoc, ScalarValue};
+use automerge::{ActorId, AutoCommit, Change, ScalarValue};
 
 use crate::agency::AgencyKey;
 use crate::ids::{AgencyId, DocId};
@@ -95,10 +94,26 @@ pub fn decode_writes(doc: &DocId, change: &Change) -> Result<Vec<Write>, DocErro
 }
 
 /// The writer side of one of this agency's own documents.
+///
+/// It builds each Automerge change directly (puts on root-map keys, with
+/// the previous change as the only dependency) instead of keeping a whole
+/// Automerge document: an own document can hold a month of an agency's
+/// requests or decisions, and inserting keys into Automerge's columnar op
+/// storage costs time and memory proportional to the document. What a
+/// writer keeps is the chain position and, per key, its latest operation.
 #[derive(Debug)]
 pub struct DocWriter {
     doc: DocId,
-    am: AutoCommit,
+    actor: ActorId,
+    /// Changes so far.
+    seq: u64,
+    /// Highest operation counter so far.
+    max_op: u64,
+    /// Hash of the latest change.
+    head: Option<automerge::ChangeHash>,
+    /// Latest operation counter per key (for overwrites and the
+    /// append-only check).
+    keys: std::collections::HashMap<String, u64>,
 }
 
 impl DocWriter {
@@ -107,16 +122,35 @@ impl DocWriter {
         if doc.owner != key.id() {
             return Err(DocError::NotOwner(key.id(), doc.to_string()));
         }
-        let mut am = AutoCommit::new().with_actor(actor_of(&key.id()));
-        let changes = history
-            .iter()
-            .map(|s| {
-                Change::from_bytes(s.change.clone()).map_err(|e| DocError::Malformed(e.to_string()))
-            })
-            .collect::<Result<Vec<_>, _>>()?;
-        am.apply_changes(changes)
-            .map_err(|e| DocError::Malformed(e.to_string()))?;
-        Ok(Self { doc, am })
+        let mut w = Self {
+            doc,
+            actor: actor_of(&key.id()),
+            seq: 0,
+            max_op: 0,
+            head: None,
+            keys: Default::default(),
+        };
+        for s in history {
+            let change = Change::from_bytes(s.change.clone())
+                .map_err(|e| DocError::Malformed(e.to_string()))?;
+            if change.seq() != w.seq + 1 || change.start_op().get() != w.max_op + 1 {
+                return Err(DocError::Malformed(format!(
+                    "history of {} is not one chain",
+                    w.doc
+                )));
+            }
+            let expanded = catch_unwind(AssertUnwindSafe(|| change.decode()))
+                .map_err(|_| DocError::Malformed("undecodable operations".into()))?;
+            for (i, op) in expanded.operations.iter().enumerate() {
+                if let Key::Map(k) = &op.key {
+                    w.keys.insert(k.to_string(), w.max_op + 1 + i as u64);
+                }
+            }
+            w.seq = change.seq();
+            w.max_op = change.max_op();
+            w.head = Some(change.hash());
+        }
+        Ok(w)
     }
 
     /// Writes records in one change and signs it. `time_s` is the change's
@@ -127,45 +161,56 @@ impl DocWriter {
         records: &[Record],
         time_s: i64,
     ) -> Result<SignedChange, DocError> {
+        use automerge::legacy::{Op, OpId, SortedVec};
         if records.is_empty() {
             return Err(DocError::Empty);
         }
-        // Check every record before touching the document, so a refused
-        // record leaves no half-written change behind.
-        let mut puts = Vec::with_capacity(records.len());
-        let mut keys = std::collections::BTreeSet::new();
-        for r in records {
+        // Check every record before building anything, so a refused record
+        // leaves the writer as it was.
+        let mut ops = Vec::with_capacity(records.len());
+        let mut fresh: std::collections::HashMap<String, u64> = Default::default();
+        for (i, r) in records.iter().enumerate() {
             let k = r.key();
             let json = r.encode(&self.doc)?;
-            let exists = self.am.get(ROOT, &k).ok().flatten().is_some() || keys.contains(&k);
-            if !Record::editable(self.doc.kind) && exists {
+            let previous = fresh.get(&k).or_else(|| self.keys.get(&k)).copied();
+            if !Record::editable(self.doc.kind) && previous.is_some() {
                 return Err(RecordError::AppendOnly(k).into());
             }
             if json.len() > MAX_RECORD {
                 return Err(RecordError::Invalid(format!("record {k} too large")).into());
             }
-            keys.insert(k.clone());
-            puts.push((k, json));
+            let counter = self.max_op + 1 + i as u64;
+            let pred: SortedVec<OpId> = previous
+                .map(|c| OpId(c, self.actor.clone()))
+                .into_iter()
+                .collect();
+            ops.push(Op {
+                action: OpType::Put(ScalarValue::Str(json.into())),
+                obj: ObjectId::Root,
+                key: Key::Map(k.as_str().into()),
+                pred,
+                insert: false,
+            });
+            fresh.insert(k, counter);
         }
-        for (k, json) in puts {
-            if let Err(e) = self.am.put(ROOT, k, json) {
-                self.am.rollback();
-                return Err(DocError::Malformed(e.to_string()));
-            }
-        }
-        self.am
-            .commit_with(CommitOptions::default().with_time(time_s))
-            .ok_or(DocError::Empty)?;
-        let change = self
-            .am
-            .get_last_local_change()
-            .ok_or_else(|| DocError::Malformed("committed change not found".into()))?;
+        let start_op = std::num::NonZeroU64::new(self.max_op + 1).ok_or(DocError::Empty)?;
+        let change = Change::from(automerge::ExpandedChange {
+            operations: ops,
+            actor_id: self.actor.clone(),
+            hash: None,
+            seq: self.seq + 1,
+            start_op,
+            time: time_s,
+            message: None,
+            deps: self.head.into_iter().collect(),
+            extra_bytes: Vec::new(),
+            author: None,
+        });
+        self.seq += 1;
+        self.max_op = change.max_op();
+        self.head = Some(change.hash());
+        self.keys.extend(fresh);
         Ok(SignedChange::sign(key, self.doc.clone(), &change))
-    }
-
-    /// The whole document in Automerge's compact save format.
-    pub fn save(&mut self) -> Vec<u8> {
-        self.am.save()
     }
 }
 
@@ -174,4 +219,55 @@ impl DocWriter {
 pub fn load_changes(bytes: &[u8]) -> Result<Vec<Change>, DocError> {
     let mut am = AutoCommit::load(bytes).map_err(|e| DocError::Malformed(e.to_string()))?;
     Ok(am.get_changes(&[]))
+}
+
+#[cfg(test)]
+mod tests {
+    use automerge::{ROOT, ReadDoc};
+
+    use super::*;
+    use crate::resource::{Approval, Capacity};
+
+    /// Changes built by the writer are ordinary Automerge changes: an
+    /// Automerge document applies them, and an edit overwrites (one value
+    /// for the key, no conflict).
+    #[test]
+    fn written_changes_are_plain_automerge_and_edits_overwrite() {
+        let key = AgencyKey::from_secret(&[7; 32]);
+        let doc = DocId::catalog(key.id());
+        let mut w = DocWriter::new(&key, doc.clone(), &[]).unwrap();
+        let mut room =
+            crate::sim::test_resource(key.id(), "room", Capacity::People(4), Approval::Automatic);
+        let first = w
+            .write(&key, &[Record::Resource(Box::new(room.clone()))], 1)
+            .unwrap();
+        room.capacity = Capacity::People(8);
+        let second = w
+            .write(&key, &[Record::Resource(Box::new(room.clone()))], 2)
+            .unwrap();
+        // A writer rebuilt from the history continues the same chain.
+        let mut again =
+            DocWriter::new(&key, doc.clone(), &[first.clone(), second.clone()]).unwrap();
+        room.capacity = Capacity::People(9);
+        let third = again
+            .write(&key, &[Record::Resource(Box::new(room.clone()))], 3)
+            .unwrap();
+        let mut am = AutoCommit::new();
+        let changes: Vec<Change> = [first, second, third]
+            .iter()
+            .map(|s| Change::from_bytes(s.change.clone()).unwrap())
+            .collect();
+        am.apply_changes(changes).unwrap();
+        let values = am.get_all(ROOT, "res/room").unwrap();
+        assert_eq!(values.len(), 1, "an edit is an overwrite, not a conflict");
+        let json = am
+            .get(ROOT, "res/room")
+            .unwrap()
+            .unwrap()
+            .0
+            .into_string()
+            .unwrap();
+        let back = Record::decode(&doc, "res/room", &json).unwrap();
+        assert_eq!(back, Record::Resource(Box::new(room)));
+    }
 }

@@ -83,7 +83,14 @@ struct PeerState {
     known: BTreeMap<DocId, u64>,
     roster: BTreeSet<String>,
     refused: u32,
+    /// When we last asked this peer to fill a gap (ms).
+    gap_asked_ms: Option<i64>,
 }
+
+/// Least time between two requests to one peer to fill a gap, ms. Each
+/// request makes the peer resend everything after what we applied, so
+/// asking on every message during a burst would multiply the traffic.
+const GAP_ASK_MS: i64 = 1_000;
 
 /// One agency's replica and sync state.
 #[derive(Debug)]
@@ -298,7 +305,40 @@ impl Engine {
         }
     }
 
+    /// A gap (changes waiting for earlier ones): asks `peer` for everything
+    /// we lack, at most once per [`GAP_ASK_MS`]; when too soon, sets a timer
+    /// to ask then.
+    fn ask_to_fill(&mut self, now: Timestamp, peer: AgencyId, out: &mut Vec<Output>) {
+        let summary = self.summary();
+        let Some(p) = self.peers.get_mut(&peer) else {
+            return;
+        };
+        match p.gap_asked_ms {
+            Some(t) if ms(now) - t < GAP_ASK_MS => {
+                out.push(Output::SetTimer(t + GAP_ASK_MS));
+            }
+            _ => {
+                p.gap_asked_ms = Some(ms(now));
+                out.push(Output::Send {
+                    to: peer,
+                    msg: summary,
+                });
+            }
+        }
+    }
+
     fn on_tick(&mut self, now: Timestamp, out: &mut Vec<Output>) {
+        if self.ledger.pending_len() > 0 {
+            let due: Vec<AgencyId> = self
+                .peers
+                .iter()
+                .filter(|(_, p)| p.gap_asked_ms.is_some_and(|t| ms(now) - t >= GAP_ASK_MS))
+                .map(|(a, _)| *a)
+                .collect();
+            for peer in due {
+                self.ask_to_fill(now, peer, out);
+            }
+        }
         if self.next_tick.is_some_and(|t| t > ms(now)) {
             return;
         }
@@ -390,11 +430,7 @@ impl Engine {
                 let report = self.ledger.ingest(changes);
                 self.after_ingest(now, Some(from), report, out);
                 if self.ledger.pending_len() > 0 {
-                    // A gap: ask the sender for everything we lack.
-                    out.push(Output::Send {
-                        to: from,
-                        msg: self.summary(),
-                    });
+                    self.ask_to_fill(now, from, out);
                 }
             }
             Message::Roster { events } => {

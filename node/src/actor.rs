@@ -799,10 +799,12 @@ impl Actor {
                 });
             }
             request_response::Event::OutboundFailure { peer, error, .. } => {
-                debug!(%peer, %error, "sync send failed")
+                // Recovered by the receiver's gap request or the periodic
+                // summaries; worth seeing when it happens often.
+                info!(%peer, %error, "sync send failed")
             }
             request_response::Event::InboundFailure { peer, error, .. } => {
-                debug!(%peer, %error, "sync receive failed")
+                info!(%peer, %error, "sync receive failed")
             }
             _ => {}
         }
