@@ -87,6 +87,9 @@ struct PeerState {
     gap_asked_ms: Option<i64>,
 }
 
+/// Messages' worth of changes one [`Input::Resync`] sends.
+const RESYNC_BATCHES: usize = 4;
+
 /// Least time between two requests to one peer to fill a gap, ms. Each
 /// request makes the peer resend everything after what we applied, so
 /// asking on every message during a burst would multiply the traffic.
@@ -119,6 +122,19 @@ impl Engine {
         cfg: Config,
         stored: Vec<SignedChange>,
     ) -> (Self, IngestReport) {
+        Self::restore(key, roster, cfg, std::iter::once(stored))
+    }
+
+    /// Like [`Engine::new`], with the stored changes in chunks (e.g. read
+    /// from disk a chunk at a time, so a large history is never held twice).
+    /// The report keeps refusals and touched resources, not the accepted
+    /// changes themselves.
+    pub fn restore(
+        key: AgencyKey,
+        roster: Roster,
+        cfg: Config,
+        chunks: impl IntoIterator<Item = Vec<SignedChange>>,
+    ) -> (Self, IngestReport) {
         // After a key rotation the key signs for the agency it replaced.
         let key = match roster.agency_of_key(&key.public()) {
             Some(agency) => key.acting_for(agency),
@@ -136,7 +152,12 @@ impl Engine {
             calendars: BTreeMap::new(),
             next_tick: None,
         };
-        let report = e.ledger.ingest(stored);
+        let mut report = IngestReport::default();
+        for chunk in chunks {
+            let mut r = e.ledger.ingest(chunk);
+            r.accepted = Vec::new();
+            report.merge(r);
+        }
         // Never reuse a timestamp (and so a booking id) from before a restart.
         let idx = e.ledger.index();
         let last = idx
@@ -277,8 +298,40 @@ impl Engine {
             }
             Input::Received { from, msg } => self.on_message(now, from, msg, &mut out),
             Input::Tick => self.on_tick(now, &mut out),
+            Input::Undelivered { peer, changes } => {
+                if let Some(p) = self.peers.get_mut(&peer) {
+                    for (doc, seq) in changes {
+                        let k = p.known.entry(doc).or_default();
+                        *k = (*k).min(seq.saturating_sub(1));
+                    }
+                }
+            }
+            Input::Resync(peer) => self.resync(peer, &mut out),
         }
         out
+    }
+
+    /// Sends `peer` the next changes it lacks, at most
+    /// [`RESYNC_BATCHES`] messages' worth.
+    fn resync(&mut self, peer: AgencyId, out: &mut Vec<Output>) {
+        let Some(p) = self.peers.get_mut(&peer) else {
+            return;
+        };
+        let mut budget = self.cfg.max_batch * RESYNC_BATCHES;
+        let mut send = Vec::new();
+        for (doc, log) in self.ledger.docs() {
+            let theirs = p.known.get(doc).copied().unwrap_or(0);
+            if log.len() > theirs {
+                let more = self.ledger.changes_after(doc, theirs, budget);
+                budget -= more.len();
+                p.known.insert(doc.clone(), theirs + more.len() as u64);
+                send.extend(more);
+                if budget == 0 {
+                    break;
+                }
+            }
+        }
+        self.send_changes(peer, send, out);
     }
 
     fn on_connected(&mut self, now: Timestamp, peer: AgencyId, out: &mut Vec<Output>) {
@@ -409,15 +462,9 @@ impl Engine {
                         },
                     });
                 }
-                let mut lacking = Vec::new();
-                for (doc, log) in self.ledger.docs() {
-                    let theirs = peer.known.get(doc).copied().unwrap_or(0);
-                    if log.len() > theirs {
-                        lacking.extend(self.ledger.changes_after(doc, theirs, usize::MAX));
-                        peer.known.insert(doc.clone(), log.len());
-                    }
-                }
-                self.send_changes(from, lacking, out);
+                // What it lacks goes a bounded amount at a time: the driver
+                // asks for more ([`Input::Resync`]) as the peer keeps up.
+                self.resync(from, out);
             }
             Message::Changes { changes } => {
                 for c in &changes {

@@ -181,11 +181,52 @@ pub struct Actor {
     /// The key changed: restart networking under the new identity after
     /// the next flush.
     rekey: bool,
+    /// Flow control of sync messages per peer.
+    flow: BTreeMap<PeerId, Flow>,
+    /// Changes a resync sends to a peer that was behind (in order; fresh
+    /// pushes to such a peer wait, or they would only open gaps).
+    resync_sends: Vec<Output>,
+    /// Sync requests awaiting their acknowledgement: the peer and the
+    /// `(document, seq)` of the changes they carry.
+    outstanding: std::collections::HashMap<request_response::OutboundRequestId, Outstanding>,
     // Effects held until the store is flushed.
     dirty: bool,
     sends: Vec<Output>,
     replies: Vec<Box<dyn FnOnce() + Send>>,
     notes: Vec<Event>,
+}
+
+/// Sync messages in flight to one peer before further changes for it are
+/// left in the ledger (and sent when it has acknowledged half of them): a
+/// slow peer costs at most this many messages of memory.
+const WINDOW: usize = 32;
+
+/// A sync request awaiting its acknowledgement: peer, agency, and the
+/// `(document, seq)` of the changes it carries.
+type Outstanding = (PeerId, AgencyId, Vec<(crdt_model::ids::DocId, u64)>);
+
+/// Flow-control state of one peer.
+#[derive(Debug, Default)]
+struct Flow {
+    /// Sync requests sent and not yet acknowledged.
+    inflight: usize,
+    /// Changes were held back or lost: resync when the window frees.
+    behind: bool,
+}
+
+/// `(document, seq)` of the changes a message carries.
+fn carried(msg: &crdt_model::engine::Message) -> Vec<(crdt_model::ids::DocId, u64)> {
+    match msg {
+        crdt_model::engine::Message::Changes { changes } => changes
+            .iter()
+            .filter_map(|c| {
+                automerge::Change::from_bytes(c.change.clone())
+                    .ok()
+                    .map(|ch| (c.doc.clone(), ch.seq()))
+            })
+            .collect(),
+        _ => Vec::new(),
+    }
 }
 
 /// The peer id at the end of a multiaddr, if any.
@@ -253,14 +294,37 @@ impl Actor {
             "this home has no network roster (run `tongchou network create` or `tongchou join`)",
         )?;
         let key = home.settle_next_key(key, &roster)?;
-        let stored = store.changes().context("reading stored changes")?;
-        let n = stored.len();
-        let (engine, report) = Engine::new(
+        // Stream the history in chunks: a province-year is millions of
+        // changes, and holding them all before ingesting doubles the peak.
+        const CHUNK: usize = 50_000;
+        let mut failed = None;
+        let mut n = 0usize;
+        let mut stored = store.changes_iter();
+        let chunks = std::iter::from_fn(|| {
+            let mut v = Vec::with_capacity(CHUNK);
+            while v.len() < CHUNK {
+                match stored.next() {
+                    Some(Ok(c)) => v.push(c),
+                    Some(Err(e)) => {
+                        failed = Some(e);
+                        break;
+                    }
+                    None => break,
+                }
+            }
+            n += v.len();
+            (!v.is_empty() && failed.is_none()).then_some(v)
+        });
+        let (engine, report) = Engine::restore(
             key.clone(),
             roster,
             crdt_model::engine::Config::default(),
-            stored,
+            chunks,
         );
+        drop(stored);
+        if let Some(e) = failed {
+            return Err(e).context("reading stored changes");
+        }
         info!(
             changes = n,
             refused = report.refused.len(),
@@ -302,6 +366,9 @@ impl Actor {
             registered: BTreeSet::new(),
             rounds: 0,
             rekey: false,
+            flow: BTreeMap::new(),
+            resync_sends: Vec::new(),
+            outstanding: Default::default(),
             dirty: false,
             sends: Vec::new(),
             replies: Vec::new(),
@@ -335,8 +402,9 @@ impl Actor {
                 let wait = (at - Timestamp::now().as_millisecond()).max(0) as u64;
                 tokio::time::Instant::now() + Duration::from_millis(wait)
             });
+            // Unbiased: under a sustained burst of API requests the swarm
+            // (acknowledgements, sending) must still get its turn.
             tokio::select! {
-                biased;
                 _ = &mut shutdown => break,
                 cmd = self.rx.recv() => {
                     let Some(cmd) = cmd else { break };
@@ -381,13 +449,36 @@ impl Actor {
             );
             self.dirty = false;
         }
-        for o in coalesce(std::mem::take(&mut self.sends)) {
+        let mut undelivered = Vec::new();
+        let resyncs = std::mem::take(&mut self.resync_sends)
+            .into_iter()
+            .map(|o| (true, o));
+        let fresh = coalesce(std::mem::take(&mut self.sends))
+            .into_iter()
+            .map(|o| (false, o));
+        for (resync, o) in resyncs.chain(fresh) {
             match o {
                 Output::Send { to, msg } => {
-                    if let Some(peer) = self.peer_of_agency(&to) {
-                        self.peers.entry(to).or_default().messages_out += 1;
-                        self.swarm.behaviour_mut().sync.send_request(&peer, msg);
+                    let Some(peer) = self.peer_of_agency(&to) else {
+                        continue;
+                    };
+                    let carried = carried(&msg);
+                    let flow = self.flow.entry(peer).or_default();
+                    if !carried.is_empty() && (flow.inflight >= WINDOW || (flow.behind && !resync))
+                    {
+                        // The peer is not keeping up: hold nothing back in
+                        // memory; it gets these from the ledger when it is.
+                        flow.behind = true;
+                        undelivered.push(Input::Undelivered {
+                            peer: to,
+                            changes: carried,
+                        });
+                        continue;
                     }
+                    flow.inflight += 1;
+                    self.peers.entry(to).or_default().messages_out += 1;
+                    let id = self.swarm.behaviour_mut().sync.send_request(&peer, msg);
+                    self.outstanding.insert(id, (peer, to, carried));
                 }
                 Output::Disconnect { peer, reason } => {
                     info!(peer = %peer.short(), %reason, "disconnecting");
@@ -397,6 +488,9 @@ impl Actor {
                 }
                 _ => {}
             }
+        }
+        for input in undelivered {
+            self.engine_input(input);
         }
         for e in std::mem::take(&mut self.notes) {
             let _ = self.events.send(e);
@@ -438,9 +532,52 @@ impl Actor {
         self.unknown.clear();
         self.registered.clear();
         self.dial.clear();
+        self.flow.clear();
+        self.resync_sends.clear();
+        self.outstanding.clear();
         info!(peer = %self.swarm.local_peer_id(), "network identity replaced after key rotation");
         self.redial();
         Ok(())
+    }
+
+    /// A sync request was acknowledged (or failed): frees its place in the
+    /// peer's window, and sends the peer what it still lacks once half the
+    /// window is free.
+    fn delivered(&mut self, id: request_response::OutboundRequestId, ok: bool) {
+        let Some((peer, agency, carried)) = self.outstanding.remove(&id) else {
+            return;
+        };
+        if !ok && !carried.is_empty() {
+            self.engine_input(Input::Undelivered {
+                peer: agency,
+                changes: carried,
+            });
+        }
+        let Some(flow) = self.flow.get_mut(&peer) else {
+            return;
+        };
+        flow.inflight = flow.inflight.saturating_sub(1);
+        flow.behind |= !ok;
+        if flow.behind && flow.inflight <= WINDOW / 2 {
+            self.resync(peer);
+        }
+    }
+
+    /// Sends a peer that was left behind the next changes it lacks.
+    fn resync(&mut self, peer: PeerId) {
+        let Some(agency) = self.connected.get(&peer).copied() else {
+            self.flow.remove(&peer);
+            return;
+        };
+        let out = self.engine.handle(Timestamp::now(), Input::Resync(agency));
+        let (sends, rest): (Vec<Output>, Vec<Output>) = out
+            .into_iter()
+            .partition(|o| matches!(o, Output::Send { to, .. } if *to == agency));
+        if let Some(flow) = self.flow.get_mut(&peer) {
+            flow.behind = !sends.is_empty();
+        }
+        self.resync_sends.extend(sends);
+        self.apply(rest);
     }
 
     /// The member agency a peer signs for, by its key (its own key when the
@@ -635,6 +772,7 @@ impl Actor {
                 num_established: 0,
                 ..
             } => {
+                self.flow.remove(&peer_id);
                 self.unknown.remove(&peer_id);
                 self.registered.remove(&peer_id);
                 if let Some(agency) = self.connected.remove(&peer_id) {
@@ -798,10 +936,20 @@ impl Actor {
                     msg: request,
                 });
             }
-            request_response::Event::OutboundFailure { peer, error, .. } => {
-                // Recovered by the receiver's gap request or the periodic
-                // summaries; worth seeing when it happens often.
-                info!(%peer, %error, "sync send failed")
+            request_response::Event::Message {
+                message: request_response::Message::Response { request_id, .. },
+                ..
+            } => self.delivered(request_id, true),
+            request_response::Event::OutboundFailure {
+                peer,
+                error,
+                request_id,
+                ..
+            } => {
+                // The changes go again when the peer can take them (or by
+                // the periodic summaries); worth seeing when it is frequent.
+                info!(%peer, %error, "sync send failed");
+                self.delivered(request_id, false);
             }
             request_response::Event::InboundFailure { peer, error, .. } => {
                 info!(%peer, %error, "sync receive failed")
@@ -916,6 +1064,17 @@ impl Actor {
     }
 
     fn housekeeping(&mut self) {
+        // Backstop of the flow control: a peer left behind gets what it
+        // lacks even if no acknowledgement is coming to trigger it.
+        let behind: Vec<PeerId> = self
+            .flow
+            .iter()
+            .filter(|(_, f)| f.behind && f.inflight <= WINDOW / 2)
+            .map(|(p, _)| *p)
+            .collect();
+        for peer in behind {
+            self.resync(peer);
+        }
         let now = Instant::now();
         let expired: Vec<PeerId> = self
             .unknown

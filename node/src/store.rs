@@ -41,6 +41,14 @@ pub trait Storage: Send {
     fn flush(&self) -> Result<(), Error>;
     /// All stored changes.
     fn changes(&self) -> Result<Vec<SignedChange>, Error>;
+    /// All stored changes one by one, in storage order (so a large history
+    /// need not be held in memory twice while it is loaded).
+    fn changes_iter(&self) -> Box<dyn Iterator<Item = Result<SignedChange, Error>> + '_> {
+        match self.changes() {
+            Ok(all) => Box::new(all.into_iter().map(Ok)),
+            Err(e) => Box::new(std::iter::once(Err(e))),
+        }
+    }
     /// All stored roster events.
     fn roster(&self) -> Result<Vec<SignedRosterEvent>, Error>;
 }
@@ -161,6 +169,13 @@ impl Storage for SledStore {
                 decode_change(&k, &v)
             })
             .collect()
+    }
+
+    fn changes_iter(&self) -> Box<dyn Iterator<Item = Result<SignedChange, Error>> + '_> {
+        Box::new(self.changes.iter().map(|kv| {
+            let (k, v) = kv?;
+            decode_change(&k, &v)
+        }))
     }
 
     fn roster(&self) -> Result<Vec<SignedRosterEvent>, Error> {

@@ -57,6 +57,19 @@ pub enum Input {
     },
     /// A timer set with [`Output::SetTimer`] fired (or any periodic tick).
     Tick,
+    /// Changes sent to `peer` did not reach it (the driver dropped the
+    /// message because too many were in flight, or sending failed): the
+    /// engine stops assuming the peer holds them. `(document, sequence
+    /// number)` of each.
+    Undelivered {
+        /// To whom.
+        peer: AgencyId,
+        /// What.
+        changes: Vec<(crate::ids::DocId, u64)>,
+    },
+    /// The driver can take more messages for `peer`: send it the next
+    /// changes it lacks (a bounded amount; call again while it sends any).
+    Resync(AgencyId),
 }
 
 /// Something the driver must do. Persist outputs come before the sends and
