@@ -148,6 +148,18 @@ impl ResourceCalendar {
 
 /// Computes a resource's calendar from the index (see module docs).
 pub fn calendar(index: &Index, roster: &Roster, rid: &ResourceId) -> ResourceCalendar {
+    calendar_with(index, roster, rid, true)
+}
+
+/// [`calendar`], with each booking's request copied in only if
+/// `with_requests` (a cache that can look requests up in the index later
+/// saves copying every request each time a resource changes).
+pub fn calendar_with(
+    index: &Index,
+    roster: &Roster,
+    rid: &ResourceId,
+    with_requests: bool,
+) -> ResourceCalendar {
     let resource = index.resources.get(rid);
     let mut cal = ResourceCalendar {
         resource: Some(rid.clone()),
@@ -241,7 +253,11 @@ pub fn calendar(index: &Index, roster: &Roster, rid: &ResourceId) -> ResourceCal
         id: id.clone(),
         resource: rid.clone(),
         terms,
-        request: index.requests.get(id).cloned().map(Box::new),
+        request: if with_requests {
+            index.requests.get(id).cloned().map(Box::new)
+        } else {
+            None
+        },
         status,
     };
     for (id, terms) in &confirmed {
@@ -277,7 +293,7 @@ pub fn calendar(index: &Index, roster: &Roster, rid: &ResourceId) -> ResourceCal
         }
     }
     waiting.sort_by(|a, b| a.rank_key().cmp(&b.rank_key()));
-    rank_tentative(&mut cal, capacity, waiting);
+    rank_tentative(&mut cal, capacity, waiting, with_requests);
     let by_start = |a: &Booking, b: &Booking| (a.terms.start, &a.id).cmp(&(b.terms.start, &b.id));
     cal.confirmed.sort_by(by_start);
     cal.rejected.sort_by(by_start);
@@ -290,6 +306,7 @@ fn rank_tentative(
     cal: &mut ResourceCalendar,
     capacity: Option<crate::resource::Capacity>,
     waiting: Vec<&BookingRequest>,
+    with_requests: bool,
 ) {
     let mut line = Occupancy::new();
     let mut fitting = cal.occupancy.clone();
@@ -327,7 +344,7 @@ fn rank_tentative(
             id: req.id.clone(),
             resource: req.resource.clone(),
             terms: req.terms(),
-            request: Some(Box::new(req.clone())),
+            request: with_requests.then(|| Box::new(req.clone())),
             status: Status::Tentative { rank, fits },
         });
     }

@@ -21,7 +21,7 @@ pub use io::{Event, Input, LocalError, LocalOp, LocalOutcome, Message, Output, P
 use crate::agency::AgencyKey;
 use crate::availability::{Candidate, SlotQuery, find_slots};
 use crate::booking::{BookingRequest, Cancellation, Decision};
-use crate::calendar::{Booking, ResourceCalendar, calendar};
+use crate::calendar::{Booking, ResourceCalendar, calendar_with};
 use crate::doc::DocWriter;
 use crate::hlc::{Hlc, HlcClock};
 use crate::ids::{AgencyId, BookingId, DocId, DocKind, ResourceId, shard_of};
@@ -246,12 +246,9 @@ impl Engine {
 
     fn refresh(&mut self, touched: BTreeSet<ResourceId>) {
         for rid in touched {
-            let mut cal = calendar(self.ledger.index(), self.ledger.roster(), &rid);
             // The cache keeps no copy of the requests: the index has them,
             // and `hydrate` puts them back when a booking leaves the engine.
-            for b in cal.bookings_mut() {
-                b.request = None;
-            }
+            let cal = calendar_with(self.ledger.index(), self.ledger.roster(), &rid, false);
             self.calendars.insert(rid, cal);
         }
     }
