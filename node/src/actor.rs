@@ -508,9 +508,15 @@ impl Actor {
     /// where the old one did. Peers learn the rotation when we reconnect
     /// (it travels in the join handshake), so nothing queued is lost.
     fn restart_network(&mut self) -> anyhow::Result<()> {
+        // Relayed addresses are listened on again when the bootstrap peer
+        // reconnects.
         let addrs: Vec<Multiaddr> = self
             .listen
             .iter()
+            .filter(|a| {
+                !a.iter()
+                    .any(|p| matches!(p, libp2p::multiaddr::Protocol::P2pCircuit))
+            })
             .map(|a| {
                 a.iter()
                     .filter(|p| !matches!(p, libp2p::multiaddr::Protocol::P2p(_)))
@@ -754,8 +760,24 @@ impl Actor {
                     matches!(p, libp2p::multiaddr::Protocol::Ip4(ip) if ip.is_unspecified())
                         || matches!(p, libp2p::multiaddr::Protocol::Ip6(ip) if ip.is_unspecified())
                 });
-                if !unspecified {
+                let circuit = address
+                    .iter()
+                    .any(|p| matches!(p, libp2p::multiaddr::Protocol::P2pCircuit));
+                // Behind NAT only the relayed address can be reached.
+                if circuit || (!unspecified && !self.cfg.relay) {
                     self.swarm.add_external_address(address);
+                }
+                if circuit {
+                    info!(address = %full, "reachable through the relay");
+                    let up: Vec<PeerId> = self
+                        .bootstrap_peers
+                        .iter()
+                        .filter(|p| self.swarm.is_connected(p))
+                        .copied()
+                        .collect();
+                    for p in up {
+                        self.rendezvous(p, true);
+                    }
                 }
                 self.listen.push(full);
                 self.publish_api();
@@ -781,6 +803,12 @@ impl Actor {
                     self.engine_input(Input::Disconnected(agency));
                 }
             }
+            SwarmEvent::ListenerClosed {
+                addresses,
+                reason: Err(e),
+                ..
+            } => warn!(?addresses, error = %e, "stopped listening"),
+            SwarmEvent::Behaviour(BehaviourEvent::Relay(e)) => debug!(event = ?e, "relay"),
             SwarmEvent::Behaviour(BehaviourEvent::Sync(e)) => self.on_sync(e),
             SwarmEvent::Behaviour(BehaviourEvent::Join(e)) => self.on_join(e),
             SwarmEvent::Behaviour(BehaviourEvent::Rendezvous(e)) => self.on_rendezvous(e),
@@ -846,6 +874,20 @@ impl Actor {
     fn on_connected(&mut self, peer: PeerId) {
         if self.bootstrap_peers.contains(&peer) {
             info!(%peer, "bootstrap peer connected");
+            if self.cfg.relay {
+                let relayed = self
+                    .cfg
+                    .bootstrap
+                    .iter()
+                    .filter_map(|a| a.parse::<Multiaddr>().ok())
+                    .find(|ma| peer_in(ma) == Some(peer))
+                    .map(|ma| ma.with(libp2p::multiaddr::Protocol::P2pCircuit));
+                if let Some(addr) = relayed
+                    && let Err(e) = self.swarm.listen_on(addr.clone())
+                {
+                    warn!(%addr, error = %e, "cannot listen through the relay");
+                }
+            }
             self.rendezvous(peer, true);
             return;
         }

@@ -65,6 +65,11 @@ pub enum Cmd {
         /// Disable LAN discovery (mDNS).
         #[arg(long)]
         no_mdns: bool,
+        /// This node cannot be dialled from other cities (behind NAT): be
+        /// reachable through the bootstrap peers' relay, and advertise only
+        /// relayed addresses there.
+        #[arg(long)]
+        relay: bool,
         /// Run a bootstrap peer instead: no agency data, only helps members
         /// find each other (rendezvous). Needs no network or agency key.
         #[arg(long, conflicts_with_all = ["api", "peer", "bootstrap"])]
@@ -969,6 +974,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
             peer,
             bootstrap,
             no_mdns,
+            relay,
             bootstrap_only: false,
         } => {
             crate::daemon::run(
@@ -979,6 +985,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
                     peers: peer,
                     bootstrap,
                     no_mdns,
+                    relay,
                 },
             )
             .await

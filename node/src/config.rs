@@ -41,6 +41,9 @@ pub struct Config {
     /// LAN discovery.
     #[serde(default = "cfg_defaults::mdns")]
     pub mdns: bool,
+    /// Behind NAT: reachable only through the bootstrap peers' relay.
+    #[serde(default)]
+    pub relay: bool,
     /// This agency's admission (invite + join events) when it joined with a
     /// token: presented to members that do not know it yet.
     #[serde(default)]
@@ -55,6 +58,7 @@ impl Default for Config {
             peers: Vec::new(),
             bootstrap: Vec::new(),
             mdns: cfg_defaults::mdns(),
+            relay: false,
             admission: None,
         }
     }

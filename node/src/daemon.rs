@@ -28,6 +28,8 @@ pub struct RunFlags {
     pub bootstrap: Vec<String>,
     /// Disable mDNS.
     pub no_mdns: bool,
+    /// Reachable only through the bootstrap peers' relay.
+    pub relay: bool,
 }
 
 fn open_store(home: &Home) -> anyhow::Result<SledStore> {
@@ -70,6 +72,9 @@ pub async fn run(home: Home, flags: RunFlags) -> anyhow::Result<()> {
     cfg.bootstrap.extend(flags.bootstrap);
     if flags.no_mdns {
         cfg.mdns = false;
+    }
+    if flags.relay {
+        cfg.relay = true;
     }
     let store = open_store(&home)?;
     let api_addr: SocketAddr = cfg
@@ -294,12 +299,21 @@ pub async fn run_bootstrap(home: Home, listen: Vec<String>) -> anyhow::Result<()
     let info_path = home.dir().join("bootstrap.json");
     let shutdown = shutdown_signal();
     tokio::pin!(shutdown);
-    info!(peer = %swarm.local_peer_id(), "bootstrap peer: no agency data, rendezvous only");
+    info!(peer = %swarm.local_peer_id(), "bootstrap peer: no agency data, rendezvous and relay only");
     loop {
         tokio::select! {
             _ = &mut shutdown => break,
             ev = swarm.select_next_some() => match ev {
                 SwarmEvent::NewListenAddr { address, .. } => {
+                    // The relay hands its concrete addresses to the members
+                    // it relays for.
+                    let unspecified = address.iter().any(|p| {
+                        matches!(p, libp2p::multiaddr::Protocol::Ip4(ip) if ip.is_unspecified())
+                            || matches!(p, libp2p::multiaddr::Protocol::Ip6(ip) if ip.is_unspecified())
+                    });
+                    if !unspecified {
+                        swarm.add_external_address(address.clone());
+                    }
                     let full = address.with_p2p(*swarm.local_peer_id()).unwrap_or_else(|a| a);
                     info!(address = %full, "listening");
                     println!("{full}");
@@ -309,6 +323,9 @@ pub async fn run_bootstrap(home: Home, listen: Vec<String>) -> anyhow::Result<()
                 }
                 SwarmEvent::Behaviour(bootstrap::peer::BehaviourEvent::Rendezvous(e)) => {
                     tracing::debug!(event = ?e, "rendezvous");
+                }
+                SwarmEvent::Behaviour(bootstrap::peer::BehaviourEvent::Relay(e)) => {
+                    tracing::debug!(event = ?e, "relay");
                 }
                 _ => {}
             }

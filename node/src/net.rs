@@ -12,7 +12,8 @@ use libp2p::request_response::{self, ProtocolSupport};
 use libp2p::swarm::NetworkBehaviour;
 use libp2p::swarm::behaviour::toggle::Toggle;
 use libp2p::{
-    PeerId, StreamProtocol, Swarm, identify, identity, mdns, noise, ping, rendezvous, tcp, yamux,
+    PeerId, StreamProtocol, Swarm, identify, identity, mdns, noise, ping, relay, rendezvous, tcp,
+    yamux,
 };
 use serde::{Deserialize, Serialize};
 
@@ -59,6 +60,9 @@ pub struct Behaviour {
     pub ping: ping::Behaviour,
     /// LAN discovery.
     pub mdns: Toggle<mdns::tokio::Behaviour>,
+    /// Reaching and being reached through a bootstrap peer's relay
+    /// (members behind NAT).
+    pub relay: relay::client::Behaviour,
     /// Discovery of members in other cities through bootstrap peers.
     pub rendezvous: rendezvous::client::Behaviour,
 }
@@ -96,7 +100,8 @@ pub fn swarm(key: &AgencyKey, use_mdns: bool) -> anyhow::Result<Swarm<Behaviour>
             noise::Config::new,
             yamux::Config::default,
         )?
-        .with_behaviour(|kp| {
+        .with_relay_client(noise::Config::new, yamux::Config::default)?
+        .with_behaviour(|kp, relay| {
             let rr_cfg = request_response::Config::default()
                 .with_request_timeout(Duration::from_secs(30))
                 .with_max_concurrent_streams(256);
@@ -132,6 +137,7 @@ pub fn swarm(key: &AgencyKey, use_mdns: bool) -> anyhow::Result<Swarm<Behaviour>
                 )),
                 ping: ping::Behaviour::new(ping::Config::new()),
                 mdns: Toggle::from(mdns),
+                relay,
                 rendezvous: rendezvous::client::Behaviour::new(kp.clone()),
             })
         })?

@@ -2,7 +2,9 @@
 //! alone: after joining, each node's configuration names no other member,
 //! only the bootstrap peer (`tongchou run --bootstrap-only`), which holds no
 //! agency data. They discover each other there, connect, and a booking made
-//! in Nanning on a Shenzhen room reaches everyone.
+//! in Nanning on a Shenzhen room reaches everyone. Hangzhou and Nanning run
+//! as if behind NAT (`--relay`): they advertise only addresses through the
+//! bootstrap peer's relay, so they can reach each other only through it.
 
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
@@ -100,7 +102,7 @@ fn members_in_three_cities_meet_through_a_bootstrap_peer() {
         cfg.bootstrap = vec![b_addr.clone()];
         home.write_config(&cfg).expect("write config");
         let mut n = Node::new(homes[i].clone());
-        n.start_with(&[]);
+        n.start_with(if i >= 2 { &["--relay"] } else { &[] });
         nodes.push(n);
     }
     for n in &nodes {
@@ -117,6 +119,17 @@ fn members_in_three_cities_meet_through_a_bootstrap_peer() {
                 (up == 3).then_some(())
             },
         );
+    }
+    // The two "behind NAT" are reachable only through the relay.
+    for n in &nodes[2..] {
+        wait_for("a relayed address", Duration::from_secs(30), || {
+            let s: Value = n.json(&["status"]);
+            s["listen"]
+                .as_array()?
+                .iter()
+                .any(|a| a.as_str().is_some_and(|a| a.contains("/p2p-circuit")))
+                .then_some(())
+        });
     }
     let room: Value = nodes[0].json(&[
         "resource",
