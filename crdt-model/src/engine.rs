@@ -863,10 +863,21 @@ impl Engine {
         op: LocalOp,
     ) -> Result<(LocalOutcome, Vec<Output>), LocalError> {
         let mut out = Vec::new();
+        let outcome = self.local_into(now, op, &mut out)?;
+        Ok((outcome, out))
+    }
+
+    /// One local action written as its own change; outputs go to `out`.
+    fn local_into(
+        &mut self,
+        now: Timestamp,
+        op: LocalOp,
+        out: &mut Vec<Output>,
+    ) -> Result<LocalOutcome, LocalError> {
         let (doc, records, booking) = self.prepare(now, op)?;
         let report = self.write(now, doc, records)?;
-        self.after_ingest(now, None, report, &mut out);
-        Ok((self.outcome(booking)?, out))
+        self.after_ingest(now, None, report, out);
+        self.outcome(booking)
     }
 
     /// Performs several local actions in order, writing each run of
@@ -895,11 +906,7 @@ impl Engine {
             }
             // Anything else sees the requests before it.
             self.write_run(now, std::mem::take(&mut run), &mut results, &mut out);
-            results[i] = Some(self.prepare(now, op).and_then(|(doc, records, booking)| {
-                let report = self.write(now, doc, records)?;
-                self.after_ingest(now, None, report, &mut out);
-                self.outcome(booking)
-            }));
+            results[i] = Some(self.local_into(now, op, &mut out));
         }
         self.write_run(now, run, &mut results, &mut out);
         let results = results

@@ -513,10 +513,7 @@ impl Actor {
         let addrs: Vec<Multiaddr> = self
             .listen
             .iter()
-            .filter(|a| {
-                !a.iter()
-                    .any(|p| matches!(p, libp2p::multiaddr::Protocol::P2pCircuit))
-            })
+            .filter(|a| !net::is_circuit(a))
             .map(|a| {
                 a.iter()
                     .filter(|p| !matches!(p, libp2p::multiaddr::Protocol::P2p(_)))
@@ -756,26 +753,15 @@ impl Actor {
                     .unwrap_or_else(|a| a);
                 info!(address = %full, "listening");
                 // Concrete listen addresses are what rendezvous registers.
-                let unspecified = address.iter().any(|p| {
-                    matches!(p, libp2p::multiaddr::Protocol::Ip4(ip) if ip.is_unspecified())
-                        || matches!(p, libp2p::multiaddr::Protocol::Ip6(ip) if ip.is_unspecified())
-                });
-                let circuit = address
-                    .iter()
-                    .any(|p| matches!(p, libp2p::multiaddr::Protocol::P2pCircuit));
+                let unspecified = net::is_unspecified(&address);
+                let circuit = net::is_circuit(&address);
                 // Behind NAT only the relayed address can be reached.
                 if circuit || (!unspecified && !self.cfg.relay) {
                     self.swarm.add_external_address(address);
                 }
                 if circuit {
                     info!(address = %full, "reachable through the relay");
-                    let up: Vec<PeerId> = self
-                        .bootstrap_peers
-                        .iter()
-                        .filter(|p| self.swarm.is_connected(p))
-                        .copied()
-                        .collect();
-                    for p in up {
+                    for p in self.connected_bootstrap_peers() {
                         self.rendezvous(p, true);
                     }
                 }
@@ -821,6 +807,15 @@ impl Actor {
             }
             _ => {}
         }
+    }
+
+    /// Bootstrap peers we are connected to now.
+    fn connected_bootstrap_peers(&self) -> Vec<PeerId> {
+        self.bootstrap_peers
+            .iter()
+            .filter(|p| self.swarm.is_connected(p))
+            .copied()
+            .collect()
     }
 
     /// The rendezvous namespace of this network.
@@ -1136,13 +1131,7 @@ impl Actor {
         self.rounds += 1;
         if self.rounds.is_multiple_of(5) {
             let renew = self.rounds.is_multiple_of(300);
-            let up: Vec<PeerId> = self
-                .bootstrap_peers
-                .iter()
-                .filter(|p| self.swarm.is_connected(p))
-                .copied()
-                .collect();
-            for p in up {
+            for p in self.connected_bootstrap_peers() {
                 let register = renew || !self.registered.contains(&p);
                 self.rendezvous(p, register);
             }

@@ -307,11 +307,7 @@ pub async fn run_bootstrap(home: Home, listen: Vec<String>) -> anyhow::Result<()
                 SwarmEvent::NewListenAddr { address, .. } => {
                     // The relay hands its concrete addresses to the members
                     // it relays for.
-                    let unspecified = address.iter().any(|p| {
-                        matches!(p, libp2p::multiaddr::Protocol::Ip4(ip) if ip.is_unspecified())
-                            || matches!(p, libp2p::multiaddr::Protocol::Ip6(ip) if ip.is_unspecified())
-                    });
-                    if !unspecified {
+                    if !crate::net::is_unspecified(&address) {
                         swarm.add_external_address(address.clone());
                     }
                     let full = address.with_p2p(*swarm.local_peer_id()).unwrap_or_else(|a| a);
