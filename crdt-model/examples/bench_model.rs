@@ -384,6 +384,7 @@ fn resident_child(path: &std::path::Path) {
             doc,
             sig,
             change,
+            seq: 0,
         });
         if chunk.len() == 1_000 {
             ledger.ingest(std::mem::take(&mut chunk));

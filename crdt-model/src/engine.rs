@@ -106,6 +106,8 @@ pub struct Engine {
     clock: HlcClock,
     peers: BTreeMap<AgencyId, PeerState>,
     calendars: BTreeMap<ResourceId, ResourceCalendar>,
+    /// Resources whose calendar is out of date (see [`Engine::settle`]).
+    dirty: BTreeSet<ResourceId>,
     next_tick: Option<i64>,
 }
 
@@ -150,6 +152,7 @@ impl Engine {
             clock: HlcClock::new(),
             peers: BTreeMap::new(),
             calendars: BTreeMap::new(),
+            dirty: BTreeSet::new(),
             next_tick: None,
         };
         let mut report = IngestReport::default();
@@ -190,7 +193,7 @@ impl Engine {
             .cloned()
             .chain(e.ledger.index().by_resource.keys().cloned())
             .collect();
-        e.refresh(all.into_iter().collect());
+        e.defer(all.into_iter().collect());
         (e, report)
     }
 
@@ -214,43 +217,77 @@ impl Engine {
         self.peers.get(peer).map(|p| &p.known)
     }
 
-    /// A resource's calendar.
+    /// A resource's calendar. Call [`Engine::settle`] first: calendars of
+    /// other agencies' resources are brought up to date lazily.
     pub fn calendar(&self, rid: &ResourceId) -> Option<&ResourceCalendar> {
+        debug_assert!(!self.dirty.contains(rid), "settle() before reading {rid}");
         self.calendars.get(rid)
     }
 
-    /// All calendars.
+    /// All calendars (after [`Engine::settle`]).
     pub fn calendars(&self) -> &BTreeMap<ResourceId, ResourceCalendar> {
+        debug_assert!(self.dirty.is_empty(), "settle() before reading calendars");
         &self.calendars
     }
 
-    /// Where a booking stands (with its request).
+    /// Where a booking stands, with its request (after [`Engine::settle`]).
     pub fn booking(&self, id: &BookingId) -> Option<Booking> {
         let rid = self.ledger.index().requests.get(id).map(|r| &r.resource);
         let b = match rid {
-            Some(rid) => self.calendars.get(rid).and_then(|c| c.find(id)),
-            None => self.calendars.values().find_map(|c| c.find(id)),
+            Some(rid) => self.calendar(rid).and_then(|c| c.find(id)),
+            None => self.calendars().values().find_map(|c| c.find(id)),
         };
         b.cloned().map(|b| self.hydrate(b))
     }
 
-    /// Free-slot search over the whole catalogue.
+    /// Free-slot search over the whole catalogue (after [`Engine::settle`]).
     pub fn find_slots(&self, q: &SlotQuery, now: Timestamp) -> Vec<Candidate> {
+        let calendars = self.calendars();
         find_slots(
             self.ledger.index().resources.values(),
-            |r| self.calendars.get(r),
+            |r| calendars.get(r),
             q,
             now,
         )
     }
 
+    /// Whether every calendar is up to date.
+    pub fn is_settled(&self) -> bool {
+        self.dirty.is_empty()
+    }
+
+    /// Brings every calendar up to date and returns how many were
+    /// recomputed. Calendars of our own resources are always current (the
+    /// owner policy and local decisions read them); the others are only
+    /// marked when changes arrive, so that a node catching up with a long
+    /// history recomputes each calendar once per read instead of once per
+    /// message. Readers call this first; the result is the same calendar
+    /// as an eager recomputation would give.
+    pub fn settle(&mut self) -> usize {
+        let dirty = std::mem::take(&mut self.dirty);
+        let n = dirty.len();
+        self.refresh(dirty);
+        n
+    }
+
+    /// Recomputes calendars now.
     fn refresh(&mut self, touched: BTreeSet<ResourceId>) {
         for rid in touched {
+            self.dirty.remove(&rid);
             // The cache keeps no copy of the requests: the index has them,
             // and `hydrate` puts them back when a booking leaves the engine.
             let cal = calendar_with(self.ledger.index(), self.ledger.roster(), &rid, false);
             self.calendars.insert(rid, cal);
         }
+    }
+
+    /// Recomputes our own resources' calendars now and marks the others
+    /// for [`Engine::settle`].
+    fn defer(&mut self, touched: BTreeSet<ResourceId>) {
+        let (mine, others): (BTreeSet<_>, BTreeSet<_>) =
+            touched.into_iter().partition(|r| r.owner == self.me);
+        self.dirty.extend(others);
+        self.refresh(mine);
     }
 
     /// A booking with its request filled in from the index.
@@ -273,7 +310,7 @@ impl Engine {
 
     /// A resource's calendar with every booking's request filled in.
     pub fn calendar_full(&self, rid: &ResourceId) -> Option<ResourceCalendar> {
-        let mut cal = self.calendars.get(rid)?.clone();
+        let mut cal = self.calendar(rid)?.clone();
         for b in cal.bookings_mut() {
             self.fill_request(b);
         }
@@ -464,14 +501,12 @@ impl Engine {
                 self.resync(from, out);
             }
             Message::Changes { changes } => {
-                for c in &changes {
-                    if let Ok(ch) = automerge::Change::from_bytes(c.change.clone()) {
-                        let p = self.peers.get_mut(&from).expect("checked above");
-                        let k = p.known.entry(c.doc.clone()).or_default();
-                        *k = (*k).max(ch.seq());
-                    }
-                }
                 let report = self.ledger.ingest(changes);
+                let p = self.peers.get_mut(&from).expect("checked above");
+                for (doc, seq) in &report.seen {
+                    let k = p.known.entry(doc.clone()).or_default();
+                    *k = (*k).max(*seq);
+                }
                 self.after_ingest(now, Some(from), report, out);
                 if self.ledger.pending_len() > 0 {
                     self.ask_to_fill(now, from, out);
@@ -516,7 +551,7 @@ impl Engine {
         touched: BTreeSet<ResourceId>,
         out: &mut Vec<Output>,
     ) {
-        self.refresh(touched.clone());
+        self.defer(touched.clone());
         out.push(Output::Notify(Event::Calendar {
             resources: touched.into_iter().collect(),
         }));
@@ -748,7 +783,12 @@ impl Engine {
             self.send_changes(peer, send, out);
         }
         self.observe_clocks(now, &report);
-        self.refresh(report.touched.clone());
+        if from.is_some() {
+            self.defer(report.touched.clone());
+        } else {
+            // A local action answers with its booking's status at once.
+            self.refresh(report.touched.clone());
+        }
         out.push(Output::Notify(Event::Calendar {
             resources: report.touched.iter().cloned().collect(),
         }));

@@ -109,6 +109,11 @@ pub struct Sim {
     /// Maximum one-way latency, ms.
     pub max_latency_ms: i64,
     genesis: SignedRosterEvent,
+    /// While delivering, engines settle their calendars only now and then
+    /// (as a node does between reads), so the tests also cover calendars
+    /// brought up to date late; every public method returns settled.
+    settle_rng: Rng,
+    lazy: bool,
 }
 
 /// Deterministic test key number `i`.
@@ -184,6 +189,8 @@ impl Sim {
             delivered: 0,
             max_latency_ms: 40,
             genesis,
+            settle_rng: Rng::new(seed ^ 0x005e_771e),
+            lazy: false,
         };
         for i in 0..n {
             sim.start(i);
@@ -216,12 +223,13 @@ impl Sim {
         let node = &mut self.nodes[i];
         let mut roster = Roster::from_genesis(self.genesis.clone()).expect("valid genesis");
         roster.add(node.roster.clone());
-        let (engine, _) = Engine::new(
+        let (mut engine, _) = Engine::new(
             node.key.clone(),
             roster,
             Config::default(),
             node.stored.clone(),
         );
+        engine.settle();
         node.engine = Some(engine);
     }
 
@@ -325,6 +333,7 @@ impl Sim {
         let now = self.now();
         let engine = self.nodes[i].engine.as_mut().expect("node is running");
         let outputs = engine.rotate_key(now, new_key)?;
+        engine.settle();
         self.nodes[i].key = engine.key().clone();
         self.apply(i, outputs);
         Ok(())
@@ -349,6 +358,9 @@ impl Sim {
             return;
         };
         let outputs = engine.handle(now, input);
+        if !self.lazy || self.settle_rng.chance(0.5) {
+            engine.settle();
+        }
         self.apply(i, outputs);
     }
 
@@ -361,6 +373,7 @@ impl Sim {
         let now = self.now();
         let engine = self.nodes[i].engine.as_mut().expect("node is running");
         let outputs = engine.roster_act(now, action)?;
+        engine.settle();
         self.apply(i, outputs);
         Ok(())
     }
@@ -370,6 +383,7 @@ impl Sim {
         let now = self.now();
         let engine = self.nodes[i].engine.as_mut().expect("node is running");
         let outputs = engine.add_roster_events(now, events);
+        engine.settle();
         self.apply(i, outputs);
     }
 
@@ -415,6 +429,18 @@ impl Sim {
     /// Delivers messages (and fires timers due meanwhile) until no message
     /// is in flight, or `max_steps` events. Returns the events processed.
     pub fn run_until_quiet(&mut self, max_steps: usize) -> usize {
+        self.lazy = true;
+        let steps = self.deliver(max_steps);
+        self.lazy = false;
+        for n in &mut self.nodes {
+            if let Some(e) = n.engine.as_mut() {
+                e.settle();
+            }
+        }
+        steps
+    }
+
+    fn deliver(&mut self, max_steps: usize) -> usize {
         let mut steps = 0;
         while steps < max_steps
             && self

@@ -232,6 +232,42 @@ proptest! {
     }
 }
 
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(32))]
+
+    /// (e) The number sent with a change is only a hint: resending held
+    /// changes under their own or wrong numbers counts duplicates, and a
+    /// tampered change under a held change's number and signature is not
+    /// taken for it; nothing changes.
+    #[test]
+    fn seq_hints_are_only_hints(seed in 0u64..10_000, shift in 0u64..5) {
+        let (roster, changes) = history(seed, 3, 20);
+        let mut ledger = Ledger::new(roster);
+        ledger.ingest(changes);
+        let (before, heads) = (views(&ledger), ledger.heads());
+        let held: Vec<SignedChange> = ledger.docs().values().flat_map(|l| l.changes()).collect();
+        prop_assert!(held.iter().all(|c| c.seq > 0));
+        let rep = ledger.ingest(held.clone());
+        prop_assert_eq!(rep.duplicates, held.len());
+        prop_assert!(rep.accepted.is_empty() && rep.refused.is_empty());
+        let wrong: Vec<SignedChange> = held
+            .iter()
+            .map(|c| SignedChange { seq: c.seq + shift + 1, ..c.clone() })
+            .collect();
+        let rep = ledger.ingest(wrong);
+        prop_assert_eq!(rep.duplicates, held.len());
+        prop_assert!(rep.accepted.is_empty() && rep.refused.is_empty());
+        let mut tampered = held[0].clone();
+        let last = tampered.change.len() - 1;
+        tampered.change[last] ^= 1;
+        let rep = ledger.ingest(vec![tampered]);
+        prop_assert!(rep.accepted.is_empty());
+        prop_assert_eq!(rep.duplicates, 0);
+        prop_assert_eq!(views(&ledger), before);
+        prop_assert_eq!(ledger.heads(), heads);
+    }
+}
+
 /// Builds a change by hand, as a malicious member could, bypassing the
 /// checks of `DocWriter`.
 fn raw_change(

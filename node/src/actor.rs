@@ -75,7 +75,8 @@ pub enum Command {
     /// reply, with the new public key, comes after the rotation is durable.
     RotateKey(AgencyKey, oneshot::Sender<Result<AgencyId, LocalError>>),
     /// A read-only query.
-    Read(ReadFn),
+    /// A read; the flag says whether calendars must be up to date first.
+    Read(ReadFn, bool),
 }
 
 impl std::fmt::Debug for Command {
@@ -85,7 +86,7 @@ impl std::fmt::Debug for Command {
             Command::Roster(a, _) => write!(f, "Roster({a:?})"),
             Command::AddRoster(e, _) => write!(f, "AddRoster({})", e.len()),
             Command::RotateKey(k, _) => write!(f, "RotateKey({})", k.public().short()),
-            Command::Read(_) => write!(f, "Read"),
+            Command::Read(..) => write!(f, "Read"),
         }
     }
 }
@@ -129,16 +130,35 @@ impl NodeHandle {
             .unwrap_or_else(|_| Err(LocalError::Invalid("node is shutting down".into())))
     }
 
-    /// Runs a read-only query against the actor's state.
+    /// Runs a read-only query against the actor's state, with every
+    /// calendar up to date.
     pub async fn read<T: Send + 'static>(
         &self,
         f: impl FnOnce(&View<'_>) -> T + Send + 'static,
     ) -> Option<T> {
+        self.read_with(f, true).await
+    }
+
+    /// Like [`NodeHandle::read`] for queries of the ledger and sync state
+    /// only (status): calendars of other agencies' resources may lag, and
+    /// reading one panics in debug builds.
+    pub async fn read_state<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&View<'_>) -> T + Send + 'static,
+    ) -> Option<T> {
+        self.read_with(f, false).await
+    }
+
+    async fn read_with<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&View<'_>) -> T + Send + 'static,
+        settle: bool,
+    ) -> Option<T> {
         let (tx, rx) = oneshot::channel();
-        self.send(Command::Read(Box::new(move |v| {
+        let f: ReadFn = Box::new(move |v| {
             let _ = tx.send(f(v));
-        })))
-        .await;
+        });
+        self.send(Command::Read(f, settle)).await;
         rx.await.ok()
     }
 
@@ -219,11 +239,8 @@ fn carried(msg: &crdt_model::engine::Message) -> Vec<(crdt_model::ids::DocId, u6
     match msg {
         crdt_model::engine::Message::Changes { changes } => changes
             .iter()
-            .filter_map(|c| {
-                automerge::Change::from_bytes(c.change.clone())
-                    .ok()
-                    .map(|ch| (c.doc.clone(), ch.seq()))
-            })
+            .map(|c| (c.doc.clone(), c.number()))
+            .filter(|(_, seq)| *seq > 0)
             .collect(),
         _ => Vec::new(),
     }
@@ -725,7 +742,10 @@ impl Actor {
                     let _ = reply.send(());
                 }));
             }
-            Command::Read(f) => {
+            Command::Read(f, settle) => {
+                if settle {
+                    self.engine.settle();
+                }
                 let transport_peers = self
                     .swarm
                     .connected_peers()
@@ -1101,6 +1121,9 @@ impl Actor {
     }
 
     fn housekeeping(&mut self) {
+        // Calendars behind a burst of arriving changes are brought up to
+        // date at least every round, even if nobody reads them.
+        self.engine.settle();
         // Backstop of the flow control: a peer left behind gets what it
         // lacks even if no acknowledgement is coming to trigger it.
         let behind: Vec<PeerId> = self

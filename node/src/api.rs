@@ -120,7 +120,7 @@ async fn auth(
 
 async fn status(State(st): State<AppState>) -> ApiResult<Status> {
     st.node
-        .read(|v| {
+        .read_state(|v| {
             let e = v.engine;
             let l = e.ledger();
             let roster = l.roster();

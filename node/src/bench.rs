@@ -296,6 +296,14 @@ async fn run(dir: &std::path::Path, sizes: Sizes, quiet: bool) -> anyhow::Result
                 let last = nodes.len() - 1;
                 nodes[last].stop();
                 burst(&nodes[1], &rid, m, 64).await?;
+                // The last booking made; caught up means every change is
+                // in and this booking shows in the returning node's
+                // calendar (a calendar read brings calendars up to date).
+                let last_booking: Booking = nodes[1]
+                    .api()
+                    .post("/api/v1/bookings", &request(&rid, 2_000_000 + m))
+                    .await?;
+                let last_id = last_booking.id.to_string();
                 let target: Status = nodes[1].api().get("/api/v1/status", &[]).await?;
                 let t = Instant::now();
                 nodes[last].start(&exe)?;
@@ -304,7 +312,15 @@ async fn run(dir: &std::path::Path, sizes: Sizes, quiet: bool) -> anyhow::Result
                     Duration::from_secs(600),
                     || async {
                         let s: Status = nodes[last].api().get("/api/v1/status", &[]).await.ok()?;
-                        (s.changes >= target.changes).then_some(s)
+                        if s.changes < target.changes {
+                            return None;
+                        }
+                        let _: Booking = nodes[last]
+                            .api()
+                            .get("/api/v1/booking", &[("id", last_id.clone())])
+                            .await
+                            .ok()?;
+                        Some(s)
                     },
                 )
                 .await?;

@@ -257,6 +257,10 @@ pub enum Cmd {
         /// net only: just the throughput into one node (for profiling).
         #[arg(long)]
         throughput_only: bool,
+        /// net only: the catch-up sizes to run instead of the default ones
+        /// (repeatable, e.g. `--catchup 10000 --catchup 100000`).
+        #[arg(long)]
+        catchup: Vec<usize>,
     },
     /// The terminal UI (staff booking, operator review) on this home's node.
     Tui,
@@ -1046,6 +1050,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
             what,
             full,
             throughput_only,
+            catchup,
         } => match what.as_str() {
             "net" => {
                 let mut sizes = if full {
@@ -1055,6 +1060,9 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
                 };
                 if throughput_only {
                     sizes.nodes.clear();
+                }
+                if !catchup.is_empty() {
+                    sizes.catchup = catchup;
                 }
                 crate::bench::net(sizes, out.json).await
             }

@@ -91,13 +91,8 @@ fn decode_change(key: &[u8], value: &[u8]) -> Result<SignedChange, Error> {
         doc,
         sig,
         change: value[64..].to_vec(),
+        seq: 0,
     })
-}
-
-fn seq_of(c: &SignedChange) -> u64 {
-    automerge::Change::from_bytes(c.change.clone())
-        .map(|c| c.seq())
-        .unwrap_or(0)
 }
 
 /// sled-backed storage.
@@ -139,7 +134,7 @@ impl Storage for SledStore {
     fn put_changes(&self, changes: &[SignedChange]) -> Result<(), Error> {
         let mut batch = sled::Batch::default();
         for c in changes {
-            batch.insert(change_key(&c.doc, seq_of(c)), encode_change(c));
+            batch.insert(change_key(&c.doc, c.number()), encode_change(c));
         }
         self.changes.apply_batch(batch)?;
         Ok(())
@@ -203,7 +198,7 @@ impl Storage for MemStore {
     fn put_changes(&self, changes: &[SignedChange]) -> Result<(), Error> {
         let mut m = self.changes.lock().expect("not poisoned");
         for c in changes {
-            m.insert(change_key(&c.doc, seq_of(c)), c.clone());
+            m.insert(change_key(&c.doc, c.number()), c.clone());
         }
         Ok(())
     }
