@@ -64,6 +64,10 @@ pub struct Config {
     pub max_skew_ms: i64,
     /// Refused changes from one peer before it is disconnected.
     pub max_peer_refusals: u32,
+    /// Where accepted changes are stored, so the ledger need not keep their
+    /// bytes in memory ([`crate::ledger::Ledger::with_archive`]); `None`
+    /// keeps everything in memory.
+    pub archive: Option<std::sync::Arc<dyn crate::ledger::Archive>>,
 }
 
 impl Default for Config {
@@ -74,6 +78,7 @@ impl Default for Config {
             anti_entropy_ms: 30_000,
             max_skew_ms: 5 * 60_000,
             max_peer_refusals: 100,
+            archive: None,
         }
     }
 }
@@ -143,11 +148,15 @@ impl Engine {
             None => key,
         };
         let me = key.id();
+        let ledger = match cfg.archive.clone() {
+            Some(archive) => Ledger::new(roster).with_archive(archive, me),
+            None => Ledger::new(roster),
+        };
         let mut e = Self {
             key,
             me,
             cfg,
-            ledger: Ledger::new(roster),
+            ledger,
             writers: BTreeMap::new(),
             clock: HlcClock::new(),
             peers: BTreeMap::new(),
@@ -159,6 +168,7 @@ impl Engine {
         for chunk in chunks {
             let mut r = e.ledger.ingest(chunk);
             r.accepted = Vec::new();
+            r.seen = Vec::new();
             report.merge(r);
         }
         // Never reuse a timestamp (and so a booking id) from before a restart.

@@ -113,21 +113,34 @@ impl IngestReport {
     }
 }
 
+/// Where the bytes of accepted changes can be read back, for a ledger that
+/// does not keep them in memory (see [`Ledger::with_archive`]). The node's
+/// store implements it; the model only calls it, and does no I/O itself.
+pub trait Archive: Send + Sync + std::fmt::Debug {
+    /// The bytes of change `seq` (1-based) of `doc`, if stored.
+    fn change_bytes(&self, doc: &DocId, seq: u64) -> Option<Vec<u8>>;
+}
+
 /// One document's verified history, stored compactly: the document and
-/// signer are the same for every change, so only bytes and signatures are kept.
+/// signer are the same for every change, so only bytes and signatures are
+/// kept, and with an [`Archive`] only signatures (the bytes are read back
+/// when a peer needs them).
 #[derive(Debug, Clone)]
 pub struct DocLog {
     doc: DocId,
+    /// Change bytes (empty when left in the archive) and signature.
     entries: Vec<(Box<[u8]>, [u8; 64])>,
     hashes: Vec<ChangeHash>,
+    archive: Option<std::sync::Arc<dyn Archive>>,
 }
 
 impl DocLog {
-    fn new(doc: DocId) -> Self {
+    fn new(doc: DocId, archive: Option<std::sync::Arc<dyn Archive>>) -> Self {
         Self {
             doc,
             entries: Vec::new(),
             hashes: Vec::new(),
+            archive,
         }
     }
 
@@ -146,23 +159,34 @@ impl DocLog {
         self.hashes.last().copied()
     }
 
-    fn envelope(&self, i: usize) -> SignedChange {
+    /// Change `i` (0-based), its bytes read back from the archive if they
+    /// are not in memory; `None` if the archive lacks them.
+    fn envelope(&self, i: usize) -> Option<SignedChange> {
         let (bytes, sig) = &self.entries[i];
-        SignedChange {
+        let seq = i as u64 + 1;
+        // An Automerge change is never empty: empty bytes were archived.
+        let change = if bytes.is_empty() {
+            self.archive.as_ref()?.change_bytes(&self.doc, seq)?
+        } else {
+            bytes.to_vec()
+        };
+        Some(SignedChange {
             v: ENVELOPE_VERSION,
             doc: self.doc.clone(),
             signer: self.doc.owner,
             sig: *sig,
-            change: bytes.to_vec(),
-            seq: i as u64 + 1,
-        }
+            change,
+            seq,
+        })
     }
 
-    /// The signed changes from index `from` (0-based) on, at most `limit`.
+    /// The signed changes from index `from` (0-based) on, at most `limit`
+    /// (fewer if the archive lacks one: the result is always a run of
+    /// consecutive changes).
     pub fn range(&self, from: usize, limit: usize) -> Vec<SignedChange> {
         let start = from.min(self.entries.len());
         let end = start.saturating_add(limit).min(self.entries.len());
-        (start..end).map(|i| self.envelope(i)).collect()
+        (start..end).map_while(|i| self.envelope(i)).collect()
     }
 
     /// All signed changes, oldest first.
@@ -170,14 +194,30 @@ impl DocLog {
         self.range(0, usize::MAX)
     }
 
-    fn push(&mut self, env: &SignedChange, hash: ChangeHash) {
-        self.entries
-            .push((env.change.clone().into_boxed_slice(), env.sig));
+    /// Whether it holds exactly `env` at `env.seq` (for archived bytes, the
+    /// same signature: a valid signature belongs to one change).
+    fn holds(&self, env: &SignedChange) -> bool {
+        usize::try_from(env.seq - 1)
+            .ok()
+            .and_then(|i| self.entries.get(i))
+            .is_some_and(|(bytes, sig)| {
+                *sig == env.sig && (bytes.is_empty() || bytes[..] == env.change[..])
+            })
+    }
+
+    fn push(&mut self, env: &SignedChange, hash: ChangeHash, keep_bytes: bool) {
+        let bytes = if keep_bytes || self.archive.is_none() {
+            env.change.clone().into_boxed_slice()
+        } else {
+            Box::default()
+        };
+        self.entries.push((bytes, env.sig));
         self.hashes.push(hash);
     }
 
-    fn truncate(&mut self, keep: usize) -> Vec<SignedChange> {
-        let cut = self.range(keep, usize::MAX);
+    /// Drops the changes after the first `keep`; returns how many.
+    fn truncate(&mut self, keep: usize) -> usize {
+        let cut = self.entries.len().saturating_sub(keep);
         self.entries.truncate(keep);
         self.hashes.truncate(keep);
         cut
@@ -337,6 +377,9 @@ pub struct Ledger {
     refusals: VecDeque<Refusal>,
     refused_total: u64,
     index: Index,
+    /// Where accepted changes' bytes are read back from, and the agency
+    /// whose documents keep theirs in memory anyway.
+    archive: Option<(std::sync::Arc<dyn Archive>, AgencyId)>,
 }
 
 impl Ledger {
@@ -351,7 +394,22 @@ impl Ledger {
             refusals: VecDeque::new(),
             refused_total: 0,
             index: Index::default(),
+            archive: None,
         }
+    }
+
+    /// The same, keeping accepted changes' bytes in `archive` instead of
+    /// memory, except for the documents of `own` (its writers read them
+    /// back). Every accepted change must be stored in the archive before
+    /// it is asked for: the node persists a change as soon as it is
+    /// accepted. The ledger then holds per change only its signature and
+    /// hash, which is what lets one node hold a province's year.
+    pub fn with_archive(mut self, archive: std::sync::Arc<dyn Archive>, own: AgencyId) -> Self {
+        for log in self.docs.values_mut() {
+            log.archive = Some(archive.clone());
+        }
+        self.archive = Some((archive, own));
+        self
     }
 
     /// The same with other bounds for the pending queue (in all, per
@@ -431,16 +489,13 @@ impl Ledger {
         let Some(log) = self.docs.get(doc) else {
             return len;
         };
-        let changes = log.changes();
         for seq in first + 1..=len {
-            let Some(env) = usize::try_from(seq - 1).ok().and_then(|i| changes.get(i)) else {
-                return seq - 1;
-            };
-            let Some(hash) = log.hashes.get((seq - 1) as usize) else {
+            let i = (seq - 1) as usize;
+            let (Some((_, sig)), Some(hash)) = (log.entries.get(i), log.hashes.get(i)) else {
                 return seq - 1;
             };
             let key = member.key_for(doc, seq);
-            if verify(&key, "change", &signed_message(doc, hash), &env.sig).is_err() {
+            if verify(&key, "change", &signed_message(doc, hash), sig).is_err() {
                 return seq - 1;
             }
         }
@@ -461,13 +516,7 @@ impl Ledger {
     /// Whether the log of `env`'s document holds exactly `env` at
     /// `env.seq`.
     fn holds(&self, env: &SignedChange) -> bool {
-        let Some(log) = self.docs.get(&env.doc) else {
-            return false;
-        };
-        usize::try_from(env.seq - 1)
-            .ok()
-            .and_then(|i| log.entries.get(i))
-            .is_some_and(|(bytes, sig)| *sig == env.sig && bytes[..] == env.change[..])
+        self.docs.get(&env.doc).is_some_and(|log| log.holds(env))
     }
 
     fn ingest_inner(&mut self, batch: Vec<SignedChange>, verify: bool) -> IngestReport {
@@ -648,11 +697,12 @@ impl Ledger {
                         report.max_hlc = report.max_hlc.max(w.record.hlc());
                         self.index.apply(w.record, &mut report.touched);
                     }
-                    let log = self
-                        .docs
-                        .entry(doc.clone())
-                        .or_insert_with(|| DocLog::new(doc.clone()));
-                    log.push(&env, change.hash());
+                    let archive = self.archive.as_ref();
+                    let keep_bytes = archive.is_none_or(|(_, own)| doc.owner == *own);
+                    let log = self.docs.entry(doc.clone()).or_insert_with(|| {
+                        DocLog::new(doc.clone(), archive.map(|(a, _)| a.clone()))
+                    });
+                    log.push(&env, change.hash(), keep_bytes);
                     report.accepted.push(env);
                 }
                 Err(reason) => {
@@ -714,11 +764,11 @@ impl Ledger {
                 withdrawn = true;
                 let log = self.docs.get_mut(&doc).expect("doc exists");
                 let cut = log.truncate(keep as usize);
-                for (i, env) in cut.into_iter().enumerate() {
+                for i in 0..cut {
                     let r = Refusal {
                         doc: doc.clone(),
                         seq: keep + 1 + i as u64,
-                        signer: env.signer,
+                        signer: doc.owner,
                         hash: None,
                         reason: RefuseReason::Membership(WriteRefusal::Revoked),
                     };

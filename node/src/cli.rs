@@ -261,6 +261,10 @@ pub enum Cmd {
         /// (repeatable, e.g. `--catchup 10000 --catchup 100000`).
         #[arg(long)]
         catchup: Vec<usize>,
+        /// scale only: bookings to hold instead of the size's own (the
+        /// agencies and resources stay those of the size).
+        #[arg(long)]
+        bookings: Option<usize>,
     },
     /// The terminal UI (staff booking, operator review) on this home's node.
     Tui,
@@ -1051,6 +1055,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
             full,
             throughput_only,
             catchup,
+            bookings,
         } => match what.as_str() {
             "net" => {
                 let mut sizes = if full {
@@ -1067,7 +1072,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
                 crate::bench::net(sizes, out.json).await
             }
             "radicale" => crate::vs_radicale::run(full, out.json).await,
-            "scale" => crate::bench_scale::run(full, out.json).await,
+            "scale" => crate::bench_scale::run(full, bookings, out.json).await,
             "tui" => {
                 println!(
                     "tongchou bench tui: week grid, 200 resources, 5,000 bookings, 160x48 (target < 8 ms per frame)"

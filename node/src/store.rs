@@ -4,9 +4,10 @@
 
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use crdt_model::ids::DocId;
+use crdt_model::ledger::Archive;
 use crdt_model::membership::SignedRosterEvent;
 use crdt_model::signed::{ENVELOPE_VERSION, SignedChange};
 
@@ -51,6 +52,28 @@ pub trait Storage: Send {
     }
     /// All stored roster events.
     fn roster(&self) -> Result<Vec<SignedRosterEvent>, Error>;
+    /// Where the engine can read stored changes back, so it need not keep
+    /// their bytes in memory (`None`: it keeps them).
+    fn archive(&self) -> Option<Arc<dyn Archive>> {
+        None
+    }
+}
+
+/// Reads changes back from the sled tree they were stored in.
+#[derive(Debug)]
+struct SledArchive(sled::Tree);
+
+impl Archive for SledArchive {
+    fn change_bytes(&self, doc: &DocId, seq: u64) -> Option<Vec<u8>> {
+        match self.0.get(change_key(doc, seq)) {
+            Ok(Some(v)) if v.len() > 64 => Some(v[64..].to_vec()),
+            Ok(_) => None,
+            Err(e) => {
+                tracing::warn!(error = %e, %doc, seq, "reading a stored change failed");
+                None
+            }
+        }
+    }
 }
 
 fn change_key(doc: &DocId, seq: u64) -> Vec<u8> {
@@ -131,6 +154,10 @@ impl SledStore {
 }
 
 impl Storage for SledStore {
+    fn archive(&self) -> Option<Arc<dyn Archive>> {
+        Some(Arc::new(SledArchive(self.changes.clone())))
+    }
+
     fn put_changes(&self, changes: &[SignedChange]) -> Result<(), Error> {
         let mut batch = sled::Batch::default();
         for c in changes {
