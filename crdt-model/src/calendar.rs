@@ -299,18 +299,6 @@ pub fn calendar_with(
     cal.rejected.sort_by(by_start);
     cal.cancelled.sort_by(by_start);
     cal.void.sort_by(by_start);
-    // Calendars are cached for every resource: no spare capacity.
-    for list in [
-        &mut cal.confirmed,
-        &mut cal.tentative,
-        &mut cal.rejected,
-        &mut cal.cancelled,
-        &mut cal.void,
-        &mut cal.to_release,
-    ] {
-        list.shrink_to_fit();
-    }
-    cal.conflicts.shrink_to_fit();
     cal
 }
 
