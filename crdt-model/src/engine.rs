@@ -261,11 +261,6 @@ impl Engine {
         )
     }
 
-    /// Whether every calendar is up to date.
-    pub fn is_settled(&self) -> bool {
-        self.dirty.is_empty()
-    }
-
     /// Brings every calendar up to date and returns how many were
     /// recomputed. Calendars of our own resources are always current (the
     /// owner policy and local decisions read them); the others are only

@@ -222,8 +222,8 @@ impl Radicale {
         Ok(())
     }
 
-    /// How many events Radicale serves for calendar `cal`.
-    async fn count(&self, cal: &str) -> anyhow::Result<usize> {
+    /// GET on calendar `cal` (the whole collection), checked for success.
+    async fn get_collection(&self, cal: &str) -> anyhow::Result<reqwest::Response> {
         let r = self
             .http
             .get(format!("{}/{cal}/", self.base))
@@ -233,20 +233,17 @@ impl Radicale {
         if !r.status().is_success() {
             bail!("GET: {}", r.status());
         }
-        Ok(r.text().await?.matches("BEGIN:VEVENT").count())
+        Ok(r)
+    }
+
+    /// How many events Radicale serves for calendar `cal`.
+    async fn count(&self, cal: &str) -> anyhow::Result<usize> {
+        let body = self.get_collection(cal).await?.text().await?;
+        Ok(body.matches("BEGIN:VEVENT").count())
     }
 
     async fn fetch_all(&self, cal: &str) -> anyhow::Result<()> {
-        let r = self
-            .http
-            .get(format!("{}/{cal}/", self.base))
-            .basic_auth("bench", Some("x"))
-            .send()
-            .await?;
-        if !r.status().is_success() {
-            bail!("GET: {}", r.status());
-        }
-        r.bytes().await?;
+        self.get_collection(cal).await?.bytes().await?;
         Ok(())
     }
 }
