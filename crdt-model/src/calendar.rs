@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::booking::{BookingRequest, Status, Terms, Verdict};
 use crate::ids::{BookingId, ResourceId};
-use crate::ledger::Index;
+use crate::ledger::{Delta, Index};
 use crate::membership::Roster;
 use crate::occupancy::Occupancy;
 
@@ -116,6 +116,16 @@ pub struct ResourceCalendar {
     /// Capacity held by confirmed bookings (including those to release).
     #[serde(skip)]
     pub occupancy: Occupancy,
+    /// Every tentative request, holding its place in line.
+    #[serde(skip)]
+    line: Occupancy,
+    /// The tentative requests that fit, on top of `occupancy`.
+    #[serde(skip)]
+    fitting: Occupancy,
+    /// Bookings the owner decided before their request arrived here: the
+    /// request's arrival can change how such a decision reads.
+    #[serde(skip)]
+    unrequested: Vec<BookingId>,
 }
 
 impl ResourceCalendar {
@@ -174,6 +184,9 @@ pub fn calendar_with(
     if let (Some(cap), Some(decisions)) = (capacity, index.decisions.get(rid)) {
         let mut expected = 1u64;
         for ((seq, booking), d) in decisions {
+            if !index.requests.contains_key(booking) {
+                cal.unrequested.push(booking.clone());
+            }
             if *seq < expected {
                 cal.anomalies.push(Anomaly::DuplicateSeq {
                     seq: *seq,
@@ -293,7 +306,20 @@ pub fn calendar_with(
         }
     }
     waiting.sort_by(|a, b| a.rank_key().cmp(&b.rank_key()));
-    rank_tentative(&mut cal, capacity, waiting, with_requests);
+    cal.tentative = waiting
+        .into_iter()
+        .map(|req| Booking {
+            id: req.id.clone(),
+            resource: req.resource.clone(),
+            terms: req.terms(),
+            request: with_requests.then(|| Box::new(req.clone())),
+            status: Status::Tentative {
+                rank: 0,
+                fits: false,
+            },
+        })
+        .collect();
+    rank_from(&mut cal, capacity, 0);
     let by_start = |a: &Booking, b: &Booking| (a.terms.start, &a.id).cmp(&(b.terms.start, &b.id));
     cal.confirmed.sort_by(by_start);
     cal.rejected.sort_by(by_start);
@@ -302,25 +328,29 @@ pub fn calendar_with(
     cal
 }
 
-fn rank_tentative(
-    cal: &mut ResourceCalendar,
-    capacity: Option<crate::resource::Capacity>,
-    waiting: Vec<&BookingRequest>,
-    with_requests: bool,
-) {
-    let mut line = Occupancy::new();
-    let mut fitting = cal.occupancy.clone();
-    let mut ahead_all: Vec<&BookingRequest> = Vec::new();
-    for req in waiting {
-        let (s, e) = (req.start, req.end);
-        let rank = 1 + line.overlapping(s, e).count() as u32;
+/// Ranks the tentative requests from `from` on, behind those before them
+/// (already ranked): each one's place in line among the overlapping
+/// requests ahead, whether it fits the capacity they leave, and a conflict
+/// when it does not.
+fn rank_from(cal: &mut ResourceCalendar, capacity: Option<crate::resource::Capacity>, from: usize) {
+    if from == 0 {
+        cal.line = Occupancy::new();
+        cal.fitting = Occupancy::new();
+        cal.conflicts.clear();
+    }
+    for i in from..cal.tentative.len() {
+        let b = &cal.tentative[i];
+        let (s, e, quantity) = (b.terms.start, b.terms.end, b.terms.quantity);
+        let id = b.id.clone();
+        let rank = 1 + cal.line.overlapping(s, e).count() as u32;
         let fits = capacity.is_some_and(|cap| {
-            cap.admits(req.quantity) && fitting.peak(s, e) + cap.usage(req.quantity) <= cap.limit()
+            cap.admits(quantity)
+                && cal.occupancy.peak_with(&cal.fitting, s, e) + cap.usage(quantity) <= cap.limit()
         });
-        let usage = capacity.map_or(1, |c| c.usage(req.quantity));
-        line.insert(req.id.clone(), s, e, usage);
+        let usage = capacity.map_or(1, |c| c.usage(quantity));
+        cal.line.insert(id.clone(), s, e, usage);
         if fits {
-            fitting.insert(req.id.clone(), s, e, usage);
+            cal.fitting.insert(id.clone(), s, e, usage);
         } else if capacity.is_some() {
             let mut ahead: Vec<BookingId> = cal
                 .occupancy
@@ -328,26 +358,140 @@ fn rank_tentative(
                 .map(|(_, _, _, id)| id.clone())
                 .collect();
             ahead.extend(
-                ahead_all
+                cal.tentative[..i]
                     .iter()
-                    .filter(|r| r.start < e && s < r.end)
+                    .filter(|r| r.terms.start < e && s < r.terms.end)
                     .map(|r| r.id.clone()),
             );
             cal.conflicts.push(Conflict {
-                booking: req.id.clone(),
+                booking: id,
                 ahead,
                 rank,
             });
         }
-        ahead_all.push(req);
-        cal.tentative.push(Booking {
-            id: req.id.clone(),
-            resource: req.resource.clone(),
-            terms: req.terms(),
-            request: with_requests.then(|| Box::new(req.clone())),
-            status: Status::Tentative { rank, fits },
-        });
+        cal.tentative[i].status = Status::Tentative { rank, fits };
     }
+}
+
+/// Brings a calendar that was current forward by what one ingest added
+/// (`delta`) without replaying the resource's history: new requests join
+/// the end of the line, and decisions taken in turn on waiting requests
+/// move them to confirmed or rejected. The result is the calendar
+/// [`calendar_with`] computes (`with_requests` false) from the same index.
+///
+/// Returns false, leaving `cal` to be recomputed, for anything else: a
+/// catalogue change or cancellation, a request that ranks ahead of one
+/// already waiting, was cancelled or decided before it arrived, or comes
+/// from a revoked member, a decision out of turn, on a booking that is not
+/// waiting, or a release.
+pub fn advance(
+    cal: &mut ResourceCalendar,
+    index: &Index,
+    roster: &Roster,
+    rid: &ResourceId,
+    delta: &Delta,
+) -> bool {
+    if delta.other || !cal.known || cal.waiting_for_decision.is_some() {
+        return false;
+    }
+    let Some(cap) = index.resources.get(rid).map(|r| r.capacity) else {
+        return false;
+    };
+    let from = cal.tentative.len();
+    let mut last = match cal.tentative.last() {
+        Some(b) => match index.requests.get(&b.id) {
+            Some(r) => Some(r),
+            None => return false,
+        },
+        None => None,
+    };
+    for id in &delta.requests {
+        let Some(req) = index.requests.get(id) else {
+            return false;
+        };
+        if &req.resource != rid
+            || index.cancels.contains_key(id)
+            || !roster.is_active(&id.requester)
+            || cal.unrequested.contains(id)
+            || last.is_some_and(|l| l.rank_key() >= req.rank_key())
+        {
+            return false;
+        }
+        cal.tentative.push(Booking {
+            id: id.clone(),
+            resource: rid.clone(),
+            terms: req.terms(),
+            request: None,
+            status: Status::Tentative {
+                rank: 0,
+                fits: false,
+            },
+        });
+        last = Some(req);
+    }
+    let mut decisions: Vec<&(u64, BookingId)> = delta.decisions.iter().collect();
+    decisions.sort();
+    let mut moved = false;
+    for key in decisions {
+        let (seq, booking) = (key.0, &key.1);
+        let d = index.decisions.get(rid).and_then(|m| m.get(key));
+        let pos = cal.tentative.iter().position(|b| &b.id == booking);
+        let (Some(d), Some(pos), Some(request)) = (d, pos, index.requests.get(booking)) else {
+            return false;
+        };
+        if seq != cal.next_decision {
+            return false;
+        }
+        cal.next_decision += 1;
+        if request.terms() != d.terms || &request.resource != rid {
+            cal.anomalies.push(Anomaly::TermsMismatch {
+                seq,
+                booking: booking.clone(),
+            });
+            continue;
+        }
+        let status = match &d.verdict {
+            Verdict::Confirm => {
+                let usage = cap.usage(d.terms.quantity);
+                if !cap.admits(d.terms.quantity)
+                    || cal.occupancy.peak(d.terms.start, d.terms.end) + usage > cap.limit()
+                {
+                    cal.anomalies.push(Anomaly::OverCapacity {
+                        seq,
+                        booking: booking.clone(),
+                    });
+                    continue;
+                }
+                cal.occupancy
+                    .insert(booking.clone(), d.terms.start, d.terms.end, usage);
+                Status::Confirmed
+            }
+            Verdict::Reject {
+                reason,
+                alternatives,
+            } => Status::Rejected {
+                reason: reason.clone(),
+                alternatives: alternatives.clone(),
+            },
+            Verdict::Release => return false,
+        };
+        let mut b = cal.tentative.remove(pos);
+        b.terms = d.terms;
+        let list = if matches!(status, Status::Confirmed) {
+            &mut cal.confirmed
+        } else {
+            &mut cal.rejected
+        };
+        b.status = status;
+        let at = list.partition_point(|x| (x.terms.start, &x.id) < (b.terms.start, &b.id));
+        list.insert(at, b);
+        moved = true;
+    }
+    if cal.next_decision != index.next_decision_seq(rid) {
+        return false;
+    }
+    rank_from(cal, Some(cap), if moved { 0 } else { from });
+    true
 }
 
 /// Whether `terms` would fit on a resource now, given its calendar

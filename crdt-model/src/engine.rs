@@ -21,11 +21,11 @@ pub use io::{Event, Input, LocalError, LocalOp, LocalOutcome, Message, Output, P
 use crate::agency::AgencyKey;
 use crate::availability::{Candidate, SlotQuery, find_slots};
 use crate::booking::{BookingRequest, Cancellation, Decision};
-use crate::calendar::{Booking, ResourceCalendar, calendar_with};
+use crate::calendar::{Booking, ResourceCalendar, advance, calendar_with};
 use crate::doc::DocWriter;
 use crate::hlc::{Hlc, HlcClock};
 use crate::ids::{AgencyId, BookingId, DocId, DocKind, ResourceId, shard_of};
-use crate::ledger::{IngestReport, Ledger, RefuseReason};
+use crate::ledger::{Delta, IngestReport, Ledger, RefuseReason};
 use crate::membership::{Roster, RosterAction, SignedRosterEvent};
 use crate::policy::{Draft, auto_decisions, manual_decision};
 use crate::record::Record;
@@ -203,7 +203,7 @@ impl Engine {
             .cloned()
             .chain(e.ledger.index().by_resource.keys().cloned())
             .collect();
-        e.defer(all.into_iter().collect());
+        e.defer(all.into_iter().collect(), &BTreeMap::new());
         (e, report)
     }
 
@@ -271,28 +271,43 @@ impl Engine {
     pub fn settle(&mut self) -> usize {
         let dirty = std::mem::take(&mut self.dirty);
         let n = dirty.len();
-        self.refresh(dirty);
+        self.refresh(dirty, &BTreeMap::new());
         n
     }
 
-    /// Recomputes calendars now.
-    fn refresh(&mut self, touched: BTreeSet<ResourceId>) {
+    /// Brings calendars up to date now: in place from what the ingest
+    /// added where [`advance`] can, by recomputation otherwise.
+    fn refresh(&mut self, touched: BTreeSet<ResourceId>, deltas: &BTreeMap<ResourceId, Delta>) {
+        let (index, roster) = (self.ledger.index(), self.ledger.roster());
         for rid in touched {
-            self.dirty.remove(&rid);
+            let was_dirty = self.dirty.remove(&rid);
+            if !was_dirty
+                && let Some(delta) = deltas.get(&rid)
+                && let Some(cal) = self.calendars.get_mut(&rid)
+                && advance(cal, index, roster, &rid, delta)
+            {
+                // Every debug build (the tests) checks the shortcut.
+                debug_assert_eq!(
+                    *cal,
+                    calendar_with(index, roster, &rid, false),
+                    "calendar of {rid} advanced in place differs from its recomputation"
+                );
+                continue;
+            }
             // The cache keeps no copy of the requests: the index has them,
             // and `hydrate` puts them back when a booking leaves the engine.
-            let cal = calendar_with(self.ledger.index(), self.ledger.roster(), &rid, false);
+            let cal = calendar_with(index, roster, &rid, false);
             self.calendars.insert(rid, cal);
         }
     }
 
-    /// Recomputes our own resources' calendars now and marks the others
-    /// for [`Engine::settle`].
-    fn defer(&mut self, touched: BTreeSet<ResourceId>) {
+    /// Brings our own resources' calendars up to date now and marks the
+    /// others for [`Engine::settle`].
+    fn defer(&mut self, touched: BTreeSet<ResourceId>, deltas: &BTreeMap<ResourceId, Delta>) {
         let (mine, others): (BTreeSet<_>, BTreeSet<_>) =
             touched.into_iter().partition(|r| r.owner == self.me);
         self.dirty.extend(others);
-        self.refresh(mine);
+        self.refresh(mine, deltas);
     }
 
     /// A booking with its request filled in from the index.
@@ -556,7 +571,7 @@ impl Engine {
         touched: BTreeSet<ResourceId>,
         out: &mut Vec<Output>,
     ) {
-        self.defer(touched.clone());
+        self.defer(touched.clone(), &BTreeMap::new());
         out.push(Output::Notify(Event::Calendar {
             resources: touched.into_iter().collect(),
         }));
@@ -789,10 +804,10 @@ impl Engine {
         }
         self.observe_clocks(now, &report);
         if from.is_some() {
-            self.defer(report.touched.clone());
+            self.defer(report.touched.clone(), &report.deltas);
         } else {
             // A local action answers with its booking's status at once.
-            self.refresh(report.touched.clone());
+            self.refresh(report.touched.clone(), &report.deltas);
         }
         out.push(Output::Notify(Event::Calendar {
             resources: report.touched.iter().cloned().collect(),

@@ -93,6 +93,9 @@ pub struct IngestReport {
     pub duplicates: usize,
     /// Resources whose calendar may have changed.
     pub touched: BTreeSet<ResourceId>,
+    /// What was added to each touched resource, so that a calendar that
+    /// was current can be brought forward in place.
+    pub deltas: BTreeMap<ResourceId, Delta>,
     /// The latest HLC among accepted records.
     pub max_hlc: Option<crate::hlc::Hlc>,
     /// `(document, seq)` of every change that parsed, accepted or not:
@@ -108,9 +111,28 @@ impl IngestReport {
         self.refused.extend(other.refused);
         self.duplicates += other.duplicates;
         self.touched.extend(other.touched);
+        for (rid, d) in other.deltas {
+            let mine = self.deltas.entry(rid).or_default();
+            mine.requests.extend(d.requests);
+            mine.decisions.extend(d.decisions);
+            mine.other |= d.other;
+        }
         self.max_hlc = self.max_hlc.max(other.max_hlc);
         self.seen.extend(other.seen);
     }
+}
+
+/// What one ingest added to a resource's calendar inputs, in the order
+/// applied (see [`crate::calendar::advance`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Delta {
+    /// New booking requests.
+    pub requests: Vec<BookingId>,
+    /// New decisions, `(seq, booking)`.
+    pub decisions: Vec<(u64, BookingId)>,
+    /// Something else changed (the catalogue entry, a cancellation): the
+    /// calendar must be recomputed.
+    pub other: bool,
 }
 
 /// Where the bytes of accepted changes can be read back, for a ledger that
@@ -320,17 +342,28 @@ impl Index {
         }
     }
 
-    fn apply(&mut self, record: Record, touched: &mut BTreeSet<ResourceId>) {
+    fn apply(
+        &mut self,
+        record: Record,
+        touched: &mut BTreeSet<ResourceId>,
+        deltas: &mut BTreeMap<ResourceId, Delta>,
+    ) {
         match record {
             Record::Profile(p) => {
                 self.profiles.insert(p.id, p);
             }
             Record::Resource(r) => {
                 touched.insert(r.id.clone());
+                deltas.entry(r.id.clone()).or_default().other = true;
                 self.resources.insert(r.id.clone(), *r);
             }
             Record::Request(r) => {
                 touched.insert(r.resource.clone());
+                deltas
+                    .entry(r.resource.clone())
+                    .or_default()
+                    .requests
+                    .push(r.id.clone());
                 let ids = self.by_resource.entry(r.resource.clone()).or_default();
                 if ids.len() == ids.capacity() {
                     // Grow by a quarter, not double: these lists are many.
@@ -342,11 +375,17 @@ impl Index {
             Record::Cancel(c) => {
                 if let Some(r) = self.requests.get(&c.booking) {
                     touched.insert(r.resource.clone());
+                    deltas.entry(r.resource.clone()).or_default().other = true;
                 }
                 self.cancels.insert(c.booking.clone(), c);
             }
             Record::Decision(d) => {
                 touched.insert(d.resource.clone());
+                deltas
+                    .entry(d.resource.clone())
+                    .or_default()
+                    .decisions
+                    .push((d.seq, d.booking.clone()));
                 self.decisions
                     .entry(d.resource.clone())
                     .or_default()
@@ -695,7 +734,8 @@ impl Ledger {
                 Ok(writes) => {
                     for w in writes {
                         report.max_hlc = report.max_hlc.max(w.record.hlc());
-                        self.index.apply(w.record, &mut report.touched);
+                        self.index
+                            .apply(w.record, &mut report.touched, &mut report.deltas);
                     }
                     let archive = self.archive.as_ref();
                     let keep_bytes = archive.is_none_or(|(_, own)| doc.owner == *own);
@@ -801,7 +841,7 @@ impl Ledger {
                     .and_then(|c| decode_writes(doc, &c).ok())
                     .unwrap_or_default();
                 for w in writes {
-                    self.index.apply(w.record, touched);
+                    self.index.apply(w.record, touched, &mut BTreeMap::new());
                 }
             }
         }

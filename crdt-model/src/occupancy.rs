@@ -64,19 +64,18 @@ impl Occupancy {
 
     /// Highest total usage at any instant of `[start, end)`.
     pub fn peak(&self, start: Timestamp, end: Timestamp) -> u32 {
-        let mut events: Vec<(Timestamp, i64)> = Vec::new();
-        for (s, e, u, _) in self.overlapping(start, end) {
-            events.push((s.max(start), i64::from(u)));
-            events.push((e.min(end), -i64::from(u)));
-        }
-        // Ends sort before starts at the same instant: ranges are half-open.
-        events.sort();
-        let (mut cur, mut peak) = (0i64, 0i64);
-        for (_, d) in events {
-            cur += d;
-            peak = peak.max(cur);
-        }
-        u32::try_from(peak).unwrap_or(u32::MAX)
+        peak_of(self.overlapping(start, end), start, end)
+    }
+
+    /// Highest total usage of this and `other` together at any instant of
+    /// `[start, end)`.
+    pub fn peak_with(&self, other: &Occupancy, start: Timestamp, end: Timestamp) -> u32 {
+        peak_of(
+            self.overlapping(start, end)
+                .chain(other.overlapping(start, end)),
+            start,
+            end,
+        )
     }
 
     /// The earliest end of a booking overlapping `[start, end)` (to skip past
@@ -84,6 +83,27 @@ impl Occupancy {
     pub fn first_end_within(&self, start: Timestamp, end: Timestamp) -> Option<Timestamp> {
         self.overlapping(start, end).map(|(_, e, _, _)| e).min()
     }
+}
+
+/// The peak of `bookings` (all overlapping `[start, end)`) within it.
+fn peak_of<'a>(
+    bookings: impl Iterator<Item = (Timestamp, Timestamp, u32, &'a BookingId)>,
+    start: Timestamp,
+    end: Timestamp,
+) -> u32 {
+    let mut events: Vec<(Timestamp, i64)> = Vec::new();
+    for (s, e, u, _) in bookings {
+        events.push((s.max(start), i64::from(u)));
+        events.push((e.min(end), -i64::from(u)));
+    }
+    // Ends sort before starts at the same instant: ranges are half-open.
+    events.sort();
+    let (mut cur, mut peak) = (0i64, 0i64);
+    for (_, d) in events {
+        cur += d;
+        peak = peak.max(cur);
+    }
+    u32::try_from(peak).unwrap_or(u32::MAX)
 }
 
 impl BookingId {
