@@ -111,8 +111,9 @@ pub struct Engine {
     clock: HlcClock,
     peers: BTreeMap<AgencyId, PeerState>,
     calendars: BTreeMap<ResourceId, ResourceCalendar>,
-    /// Resources whose calendar is out of date (see [`Engine::settle`]).
-    dirty: BTreeSet<ResourceId>,
+    /// Resources whose calendar is out of date (see [`Engine::settle`]),
+    /// with what was added to each since it was current.
+    dirty: BTreeMap<ResourceId, Delta>,
     next_tick: Option<i64>,
 }
 
@@ -161,7 +162,7 @@ impl Engine {
             clock: HlcClock::new(),
             peers: BTreeMap::new(),
             calendars: BTreeMap::new(),
-            dirty: BTreeSet::new(),
+            dirty: BTreeMap::new(),
             next_tick: None,
         };
         let mut report = IngestReport::default();
@@ -230,7 +231,10 @@ impl Engine {
     /// A resource's calendar. Call [`Engine::settle`] first: calendars of
     /// other agencies' resources are brought up to date lazily.
     pub fn calendar(&self, rid: &ResourceId) -> Option<&ResourceCalendar> {
-        debug_assert!(!self.dirty.contains(rid), "settle() before reading {rid}");
+        debug_assert!(
+            !self.dirty.contains_key(rid),
+            "settle() before reading {rid}"
+        );
         self.calendars.get(rid)
     }
 
@@ -271,20 +275,31 @@ impl Engine {
     pub fn settle(&mut self) -> usize {
         let dirty = std::mem::take(&mut self.dirty);
         let n = dirty.len();
-        self.refresh(dirty, &BTreeMap::new());
+        self.refresh(dirty.keys().cloned().collect(), &dirty);
         n
     }
 
-    /// Brings calendars up to date now: in place from what the ingest
-    /// added where [`advance`] can, by recomputation otherwise.
+    /// Brings calendars up to date now: in place from what was added since
+    /// each was current (see [`advance`]) where that is a short list, by
+    /// recomputation otherwise.
     fn refresh(&mut self, touched: BTreeSet<ResourceId>, deltas: &BTreeMap<ResourceId, Delta>) {
+        /// Beyond this many additions, recomputing is as quick (applying a
+        /// decision looks its booking up in the waiting line).
+        const ADVANCE_AT_MOST: usize = 512;
         let (index, roster) = (self.ledger.index(), self.ledger.roster());
         for rid in touched {
-            let was_dirty = self.dirty.remove(&rid);
-            if !was_dirty
-                && let Some(delta) = deltas.get(&rid)
+            let delta = match (self.dirty.remove(&rid), deltas.get(&rid)) {
+                (Some(mut earlier), Some(d)) => {
+                    earlier.extend(d);
+                    Some(std::borrow::Cow::Owned(earlier))
+                }
+                (Some(earlier), None) => Some(std::borrow::Cow::Owned(earlier)),
+                (None, d) => d.map(std::borrow::Cow::Borrowed),
+            };
+            if let Some(delta) = delta
+                && delta.len() <= ADVANCE_AT_MOST
                 && let Some(cal) = self.calendars.get_mut(&rid)
-                && advance(cal, index, roster, &rid, delta)
+                && advance(cal, index, roster, &rid, &delta)
             {
                 // Every debug build (the tests) checks the shortcut.
                 debug_assert_eq!(
@@ -302,11 +317,19 @@ impl Engine {
     }
 
     /// Brings our own resources' calendars up to date now and marks the
-    /// others for [`Engine::settle`].
+    /// others for [`Engine::settle`], remembering what was added to them
+    /// (everything, for a resource `deltas` does not name).
     fn defer(&mut self, touched: BTreeSet<ResourceId>, deltas: &BTreeMap<ResourceId, Delta>) {
         let (mine, others): (BTreeSet<_>, BTreeSet<_>) =
             touched.into_iter().partition(|r| r.owner == self.me);
-        self.dirty.extend(others);
+        for rid in others {
+            let d = deltas.get(&rid);
+            let pending = self.dirty.entry(rid).or_default();
+            match d {
+                Some(d) => pending.extend(d),
+                None => pending.other = true,
+            }
+        }
         self.refresh(mine, deltas);
     }
 

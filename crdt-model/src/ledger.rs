@@ -112,10 +112,7 @@ impl IngestReport {
         self.duplicates += other.duplicates;
         self.touched.extend(other.touched);
         for (rid, d) in other.deltas {
-            let mine = self.deltas.entry(rid).or_default();
-            mine.requests.extend(d.requests);
-            mine.decisions.extend(d.decisions);
-            mine.other |= d.other;
+            self.deltas.entry(rid).or_default().extend(&d);
         }
         self.max_hlc = self.max_hlc.max(other.max_hlc);
         self.seen.extend(other.seen);
@@ -133,6 +130,25 @@ pub struct Delta {
     /// Something else changed (the catalogue entry, a cancellation): the
     /// calendar must be recomputed.
     pub other: bool,
+}
+
+impl Delta {
+    /// Adds what `later` added after this.
+    pub fn extend(&mut self, later: &Delta) {
+        self.requests.extend_from_slice(&later.requests);
+        self.decisions.extend_from_slice(&later.decisions);
+        self.other |= later.other;
+    }
+
+    /// How many records it names.
+    pub fn len(&self) -> usize {
+        self.requests.len() + self.decisions.len()
+    }
+
+    /// Whether it names none and nothing else changed.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0 && !self.other
+    }
 }
 
 /// Where the bytes of accepted changes can be read back, for a ledger that
