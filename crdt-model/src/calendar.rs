@@ -122,10 +122,6 @@ pub struct ResourceCalendar {
     /// The tentative requests that fit, on top of `occupancy`.
     #[serde(skip)]
     fitting: Occupancy,
-    /// Bookings the owner decided before their request arrived here: the
-    /// request's arrival can change how such a decision reads.
-    #[serde(skip)]
-    unrequested: Vec<BookingId>,
 }
 
 impl ResourceCalendar {
@@ -184,9 +180,6 @@ pub fn calendar_with(
     if let (Some(cap), Some(decisions)) = (capacity, index.decisions.get(rid)) {
         let mut expected = 1u64;
         for ((seq, booking), d) in decisions {
-            if !index.requests.contains_key(booking) {
-                cal.unrequested.push(booking.clone());
-            }
             if *seq < expected {
                 cal.anomalies.push(Anomaly::DuplicateSeq {
                     seq: *seq,
@@ -381,8 +374,9 @@ fn rank_from(cal: &mut ResourceCalendar, capacity: Option<crate::resource::Capac
 ///
 /// Returns false, leaving `cal` to be recomputed, for anything else: a
 /// catalogue change or cancellation, a request that ranks ahead of one
-/// already waiting, was cancelled or decided before it arrived, or comes
-/// from a revoked member, a decision out of turn, on a booking that is not
+/// already waiting, was cancelled before it arrived, or comes from a
+/// revoked member (a request decided before it arrived marks the
+/// decisions' resources in `delta.other`, see [`Index::unrequested`]), a decision out of turn, on a booking that is not
 /// waiting, or a release.
 pub fn advance(
     cal: &mut ResourceCalendar,
@@ -412,7 +406,6 @@ pub fn advance(
         if &req.resource != rid
             || index.cancels.contains_key(id)
             || !roster.is_active(&id.requester)
-            || cal.unrequested.contains(id)
             || last.is_some_and(|l| l.rank_key() >= req.rank_key())
         {
             return false;

@@ -342,6 +342,10 @@ pub struct Index {
     pub decisions: BTreeMap<ResourceId, BTreeMap<(u64, BookingId), Decision>>,
     /// Request ids per resource.
     pub by_resource: BTreeMap<ResourceId, Vec<BookingId>>,
+    /// Bookings decided before their request arrived, with the resources
+    /// of those decisions: the request's or a cancellation's arrival
+    /// changes how such a decision reads, on a resource they do not name.
+    pub unrequested: BTreeMap<BookingId, Vec<ResourceId>>,
 }
 
 impl Index {
@@ -374,6 +378,10 @@ impl Index {
                 self.resources.insert(r.id.clone(), *r);
             }
             Record::Request(r) => {
+                for rid in self.unrequested.remove(&r.id).unwrap_or_default() {
+                    touched.insert(rid.clone());
+                    deltas.entry(rid).or_default().other = true;
+                }
                 touched.insert(r.resource.clone());
                 deltas
                     .entry(r.resource.clone())
@@ -393,9 +401,19 @@ impl Index {
                     touched.insert(r.resource.clone());
                     deltas.entry(r.resource.clone()).or_default().other = true;
                 }
+                for rid in self.unrequested.get(&c.booking).into_iter().flatten() {
+                    touched.insert(rid.clone());
+                    deltas.entry(rid.clone()).or_default().other = true;
+                }
                 self.cancels.insert(c.booking.clone(), c);
             }
             Record::Decision(d) => {
+                if !self.requests.contains_key(&d.booking) {
+                    let rids = self.unrequested.entry(d.booking.clone()).or_default();
+                    if !rids.contains(&d.resource) {
+                        rids.push(d.resource.clone());
+                    }
+                }
                 touched.insert(d.resource.clone());
                 deltas
                     .entry(d.resource.clone())

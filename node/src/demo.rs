@@ -109,7 +109,7 @@ impl DemoNode {
         for p in &self.peers {
             cmd.args(["--peer", p]);
         }
-        let child = cmd
+        let child = dies_with_parent(&mut cmd)
             .env(
                 "RUST_LOG",
                 std::env::var("TONGCHOU_NODE_LOG").unwrap_or_else(|_| "info".into()),
@@ -201,7 +201,7 @@ impl Drop for DemoNode {
 fn start_bootstrap_peer(exe: &Path, home: &Path) -> anyhow::Result<(Child, String)> {
     std::fs::create_dir_all(home)?;
     let log = std::fs::File::create(home.join("node.log"))?;
-    let child = Command::new(exe)
+    let child = dies_with_parent(&mut Command::new(exe))
         .arg("--home")
         .arg(home)
         .args([
@@ -236,6 +236,28 @@ fn start_bootstrap_peer(exe: &Path, home: &Path) -> anyhow::Result<(Child, Strin
         }
         std::thread::sleep(Duration::from_millis(50));
     }
+}
+
+/// Makes the process `cmd` starts receive SIGTERM (a clean shutdown) when
+/// the thread that started it ends, so the nodes of a demo or bench killed
+/// by a signal do not outlive it. Only the main thread and the runtime's
+/// workers start processes, and both live as long as the demo or bench.
+pub(crate) fn dies_with_parent(cmd: &mut Command) -> &mut Command {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    {
+        use std::os::unix::process::CommandExt;
+        // SAFETY: the closure runs in the forked child before exec and only
+        // calls prctl, which is async-signal-safe.
+        unsafe {
+            cmd.pre_exec(|| {
+                if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM) == -1 {
+                    return Err(std::io::Error::last_os_error());
+                }
+                Ok(())
+            });
+        }
+    }
+    cmd
 }
 
 fn run_cli(exe: &Path, home: &Path, args: &[&str]) -> anyhow::Result<String> {

@@ -194,10 +194,22 @@ impl Storage for SledStore {
     }
 
     fn changes_iter(&self) -> Box<dyn Iterator<Item = Result<SignedChange, Error>> + '_> {
-        Box::new(self.changes.iter().map(|kv| {
-            let (k, v) = kv?;
-            decode_change(&k, &v)
-        }))
+        // Requests before decisions (the keys sort the other way): a
+        // decision met before its request is remembered until the request
+        // arrives, which for a whole history would be every decision.
+        let decisions = |k: &sled::IVec| k.starts_with(b"decisions/");
+        let others = self
+            .changes
+            .iter()
+            .filter(move |kv| kv.as_ref().map_or(true, |(k, _)| !decisions(k)));
+        Box::new(
+            others
+                .chain(self.changes.scan_prefix(b"decisions/"))
+                .map(|kv| {
+                    let (k, v) = kv?;
+                    decode_change(&k, &v)
+                }),
+        )
     }
 
     fn roster(&self) -> Result<Vec<SignedRosterEvent>, Error> {

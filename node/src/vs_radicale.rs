@@ -110,7 +110,7 @@ fn free_port() -> anyhow::Result<u16> {
 async fn start(python: &Path, dir: &Path) -> anyhow::Result<Radicale> {
     let port = free_port()?;
     let log = std::fs::File::create(dir.join("radicale.log"))?;
-    let child = Command::new(python)
+    let child = crate::demo::dies_with_parent(&mut Command::new(python))
         .args(["-m", "radicale", "--storage-filesystem-folder"])
         .arg(dir.join("collections"))
         .args(["--auth-type", "none", "--rights-type", "authenticated"])
