@@ -36,11 +36,20 @@ pub struct Booking {
 pub struct Conflict {
     /// The request that does not fit.
     pub booking: BookingId,
-    /// Overlapping bookings ahead of it (confirmed first, then tentative in rank order).
+    /// Overlapping bookings ahead of it (confirmed first, then tentative in
+    /// rank order), at most [`MAX_AHEAD`] of them.
     pub ahead: Vec<BookingId>,
+    /// How many overlapping bookings are ahead of it in all.
+    #[serde(default)]
+    pub ahead_count: u32,
     /// Its place in line.
     pub rank: u32,
 }
+
+/// The most bookings a [`Conflict`] names as ahead of a request: a slot
+/// that thousands request (a hostile member can file them) would otherwise
+/// list every earlier one for each, quadratic in memory on every replica.
+pub const MAX_AHEAD: usize = 16;
 
 /// A decision by the owner that every replica ignores, with why.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -345,20 +354,24 @@ fn rank_from(cal: &mut ResourceCalendar, capacity: Option<crate::resource::Capac
         if fits {
             cal.fitting.insert(id.clone(), s, e, usage);
         } else if capacity.is_some() {
-            let mut ahead: Vec<BookingId> = cal
+            // The tentative ones ahead that overlap are `rank - 1`.
+            let ahead_count = cal.occupancy.overlapping(s, e).count() as u32 + rank - 1;
+            let ahead = cal
                 .occupancy
                 .overlapping(s, e)
                 .map(|(_, _, _, id)| id.clone())
+                .chain(
+                    cal.tentative[..i]
+                        .iter()
+                        .filter(|r| r.terms.start < e && s < r.terms.end)
+                        .map(|r| r.id.clone()),
+                )
+                .take(MAX_AHEAD)
                 .collect();
-            ahead.extend(
-                cal.tentative[..i]
-                    .iter()
-                    .filter(|r| r.terms.start < e && s < r.terms.end)
-                    .map(|r| r.id.clone()),
-            );
             cal.conflicts.push(Conflict {
                 booking: id,
                 ahead,
+                ahead_count,
                 rank,
             });
         }

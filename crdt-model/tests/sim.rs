@@ -730,3 +730,43 @@ fn revocation_across_a_partition_keeps_old_history_and_refuses_new_changes() {
     assert_eq!(sim.engine(0).calendars(), sim.engine(1).calendars());
     assert_eq!(sim.engine(1).calendars(), sim.engine(2).calendars());
 }
+
+/// Forty requests for one slot: each conflict names at most `MAX_AHEAD`
+/// bookings ahead of it but counts them all, the same on every node (a
+/// slot requested thousands of times must not cost quadratic memory).
+#[test]
+fn a_crowded_slot_names_a_bounded_list_ahead_of_each_request() {
+    let mut sim = Sim::new(11, 3, START);
+    let room = publish(
+        &mut sim,
+        0,
+        "hall",
+        Capacity::People(50),
+        Approval::Required,
+    );
+    sim.run_until_quiet(100_000);
+    for k in 0..40 {
+        assert!(book(&mut sim, 1 + k % 2, &room, 2, 4, 1).is_some());
+    }
+    sim.run_until_quiet(1_000_000);
+    assert_converged(&sim);
+    let cal = sim.engine(2).calendar(&room).expect("calendar");
+    assert_eq!(cal.tentative.len(), 40);
+    assert_eq!(cal.conflicts.len(), 39, "one fits, the others wait");
+    for c in &cal.conflicts {
+        assert_eq!(c.ahead_count, c.rank - 1);
+        assert_eq!(
+            c.ahead.len(),
+            (c.ahead_count as usize).min(crdt_model::calendar::MAX_AHEAD)
+        );
+    }
+    let last = cal.conflicts.last().expect("conflicts");
+    assert_eq!(
+        (last.rank, last.ahead_count, last.ahead.len()),
+        (40, 39, 16)
+    );
+    assert_eq!(
+        last.ahead[0], cal.tentative[0].id,
+        "the first in line comes first"
+    );
+}

@@ -202,7 +202,12 @@ async fn measure(
             };
             let req = BookingRequest {
                 id: BookingId::new(k.id(), &format!("b{n}"))?,
-                resource: rids[(n * 7919) % rids.len()].clone(),
+                // Scattered over the resources by a multiplicative hash: a
+                // stride would send a resource's bookings to a few slots,
+                // which no real calendar looks like.
+                resource: rids
+                    [((n as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 32) as usize % rids.len()]
+                .clone(),
                 contact: "值班员 0771-0000".into(),
                 purpose: "会议".into(),
                 start,
