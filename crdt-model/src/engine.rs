@@ -135,6 +135,9 @@ impl Engine {
 
     /// Like [`Engine::new`], with the stored changes in chunks (e.g. read
     /// from disk a chunk at a time, so a large history is never held twice).
+    /// They must be changes this replica accepted and stored: they are
+    /// ingested with [`Ledger::ingest_stored`], which verifies only the
+    /// signatures a key rotation may have invalidated since.
     /// The report keeps refusals and touched resources, not the accepted
     /// changes themselves.
     pub fn restore(
@@ -167,7 +170,7 @@ impl Engine {
         };
         let mut report = IngestReport::default();
         for chunk in chunks {
-            let mut r = e.ledger.ingest(chunk);
+            let mut r = e.ledger.ingest_stored(chunk);
             r.accepted = Vec::new();
             r.seen = Vec::new();
             report.merge(r);

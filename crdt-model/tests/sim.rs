@@ -415,15 +415,21 @@ fn a_stolen_old_key_change_accepted_before_the_rotation_was_known_is_withdrawn()
         .expect("signed");
     let now = sim.now();
     let from = sim.id(0);
-    sim.nodes[2].engine.as_mut().expect("running").handle(
+    let outputs = sim.nodes[2].engine.as_mut().expect("running").handle(
         now,
         Input::Received {
             from,
             msg: Message::Changes {
-                changes: vec![forged],
+                changes: vec![forged.clone()],
             },
         },
     );
+    // Node 2 stores what it accepted, as a node does.
+    for o in outputs {
+        if let Output::Persist(changes) = o {
+            sim.nodes[2].stored.extend(changes);
+        }
+    }
     assert!(
         sim.engine(2)
             .ledger()
@@ -448,6 +454,20 @@ fn a_stolen_old_key_change_accepted_before_the_rotation_was_known_is_withdrawn()
     assert_eq!(
         sim.engine(2).booking(&real).map(|b| b.status),
         Some(Status::Confirmed)
+    );
+    // Node 2 stored the stolen change when it accepted it; loading its
+    // store again (which skips most signatures) refuses it again.
+    assert!(sim.nodes[2].stored.contains(&forged));
+    sim.crash(2);
+    sim.restart(2);
+    sim.run_until_quiet(5_000);
+    assert!(
+        !sim.engine(2)
+            .ledger()
+            .index()
+            .requests
+            .contains_key(&stolen.id),
+        "the withdrawn change came back from the store"
     );
     assert_converged(&sim);
     assert_no_overbooking(&sim);
