@@ -125,12 +125,12 @@ pub struct ResourceCalendar {
     /// Capacity held by confirmed bookings (including those to release).
     #[serde(skip)]
     pub occupancy: Occupancy,
-    /// Every tentative request, holding its place in line.
+    /// Every tentative request, by its index in `tentative`.
     #[serde(skip)]
-    line: Occupancy,
-    /// The tentative requests that fit, on top of `occupancy`.
+    line: Occupancy<u32>,
+    /// The tentative requests that fit, on top of `occupancy`, by index.
     #[serde(skip)]
-    fitting: Occupancy,
+    fitting: Occupancy<u32>,
 }
 
 impl ResourceCalendar {
@@ -343,16 +343,16 @@ fn rank_from(cal: &mut ResourceCalendar, capacity: Option<crate::resource::Capac
     for i in from..cal.tentative.len() {
         let b = &cal.tentative[i];
         let (s, e, quantity) = (b.terms.start, b.terms.end, b.terms.quantity);
-        let id = b.id.clone();
+        let place = u32::try_from(i).unwrap_or(u32::MAX);
         let rank = 1 + cal.line.overlapping(s, e).count() as u32;
         let fits = capacity.is_some_and(|cap| {
             cap.admits(quantity)
                 && cal.occupancy.peak_with(&cal.fitting, s, e) + cap.usage(quantity) <= cap.limit()
         });
         let usage = capacity.map_or(1, |c| c.usage(quantity));
-        cal.line.insert(id.clone(), s, e, usage);
+        cal.line.insert(place, s, e, usage);
         if fits {
-            cal.fitting.insert(id.clone(), s, e, usage);
+            cal.fitting.insert(place, s, e, usage);
         } else if capacity.is_some() {
             // The tentative ones ahead that overlap are `rank - 1`.
             let ahead_count = cal.occupancy.overlapping(s, e).count() as u32 + rank - 1;
@@ -369,7 +369,7 @@ fn rank_from(cal: &mut ResourceCalendar, capacity: Option<crate::resource::Capac
                 .take(MAX_AHEAD)
                 .collect();
             cal.conflicts.push(Conflict {
-                booking: id,
+                booking: cal.tentative[i].id.clone(),
                 ahead,
                 ahead_count,
                 rank,

@@ -8,27 +8,55 @@ use jiff::Timestamp;
 
 use crate::ids::BookingId;
 
+/// What names a booking in an [`Occupancy`]: its id, or for the
+/// calendar's working lines its place in line, which takes less memory.
+pub trait Occupant: Ord + Clone + std::fmt::Debug {
+    /// The smallest value (for range queries).
+    fn least() -> Self;
+}
+
+impl Occupant for BookingId {
+    fn least() -> Self {
+        BookingId::min()
+    }
+}
+
+impl Occupant for u32 {
+    fn least() -> Self {
+        0
+    }
+}
+
 /// Bookings holding capacity on one resource, by start time.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Occupancy {
-    items: BTreeMap<(Timestamp, BookingId), (Timestamp, u32)>,
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Occupancy<K = BookingId> {
+    items: BTreeMap<(Timestamp, K), (Timestamp, u32)>,
     max_len_s: i64,
 }
 
-impl Occupancy {
+impl<K> Default for Occupancy<K> {
+    fn default() -> Self {
+        Self {
+            items: BTreeMap::new(),
+            max_len_s: 0,
+        }
+    }
+}
+
+impl<K: Occupant> Occupancy<K> {
     /// Empty.
     pub fn new() -> Self {
         Self::default()
     }
 
     /// Adds a booking holding `usage` over `[start, end)`.
-    pub fn insert(&mut self, id: BookingId, start: Timestamp, end: Timestamp, usage: u32) {
+    pub fn insert(&mut self, id: K, start: Timestamp, end: Timestamp, usage: u32) {
         self.max_len_s = self.max_len_s.max(end.as_second() - start.as_second() + 1);
         self.items.insert((start, id), (end, usage));
     }
 
     /// Removes a booking; returns whether it was there.
-    pub fn remove(&mut self, id: &BookingId, start: Timestamp) -> bool {
+    pub fn remove(&mut self, id: &K, start: Timestamp) -> bool {
         self.items.remove(&(start, id.clone())).is_some()
     }
 
@@ -47,7 +75,7 @@ impl Occupancy {
         &self,
         start: Timestamp,
         end: Timestamp,
-    ) -> impl Iterator<Item = (Timestamp, Timestamp, u32, &BookingId)> {
+    ) -> impl Iterator<Item = (Timestamp, Timestamp, u32, &K)> {
         let floor = Timestamp::from_second(
             start
                 .as_second()
@@ -56,7 +84,7 @@ impl Occupancy {
         )
         .unwrap_or(Timestamp::MIN);
         self.items
-            .range((floor, BookingId::min())..)
+            .range((floor, K::least())..)
             .take_while(move |((s, _), _)| *s < end)
             .filter(move |(_, (e, _))| *e > start)
             .map(|((s, id), (e, u))| (*s, *e, *u, id))
@@ -64,18 +92,31 @@ impl Occupancy {
 
     /// Highest total usage at any instant of `[start, end)`.
     pub fn peak(&self, start: Timestamp, end: Timestamp) -> u32 {
-        peak_of(self.overlapping(start, end), start, end)
+        peak_of(self.spans(start, end), start, end)
     }
 
     /// Highest total usage of this and `other` together at any instant of
     /// `[start, end)`.
-    pub fn peak_with(&self, other: &Occupancy, start: Timestamp, end: Timestamp) -> u32 {
+    pub fn peak_with<L: Occupant>(
+        &self,
+        other: &Occupancy<L>,
+        start: Timestamp,
+        end: Timestamp,
+    ) -> u32 {
         peak_of(
-            self.overlapping(start, end)
-                .chain(other.overlapping(start, end)),
+            self.spans(start, end).chain(other.spans(start, end)),
             start,
             end,
         )
+    }
+
+    /// `(start, end, usage)` of the bookings overlapping `[start, end)`.
+    fn spans(
+        &self,
+        start: Timestamp,
+        end: Timestamp,
+    ) -> impl Iterator<Item = (Timestamp, Timestamp, u32)> {
+        self.overlapping(start, end).map(|(s, e, u, _)| (s, e, u))
     }
 
     /// The earliest end of a booking overlapping `[start, end)` (to skip past
@@ -86,13 +127,13 @@ impl Occupancy {
 }
 
 /// The peak of `bookings` (all overlapping `[start, end)`) within it.
-fn peak_of<'a>(
-    bookings: impl Iterator<Item = (Timestamp, Timestamp, u32, &'a BookingId)>,
+fn peak_of(
+    bookings: impl Iterator<Item = (Timestamp, Timestamp, u32)>,
     start: Timestamp,
     end: Timestamp,
 ) -> u32 {
     let mut events: Vec<(Timestamp, i64)> = Vec::new();
-    for (s, e, u, _) in bookings {
+    for (s, e, u) in bookings {
         events.push((s.max(start), i64::from(u)));
         events.push((e.min(end), -i64::from(u)));
     }
