@@ -243,11 +243,27 @@ async fn measure(
     let t = Instant::now();
     node.start_within(&exe, Duration::from_secs(3_600))?;
     // Loaded means every calendar computed too: calendars are brought up
-    // to date by the first read that needs them, this one.
-    let _: crdt_model::calendar::ResourceCalendar = node
-        .api()
-        .get("/api/v1/calendar", &[("resource", rids[0].to_string())])
-        .await?;
+    // to date by the first read that needs them, this one. At a
+    // province's size that takes longer than the client waits for one
+    // answer, so ask again until it comes.
+    let deadline = Instant::now() + Duration::from_secs(3_600);
+    loop {
+        match node
+            .api()
+            .get::<crdt_model::calendar::ResourceCalendar>(
+                "/api/v1/calendar",
+                &[("resource", rids[0].to_string())],
+            )
+            .await
+        {
+            Ok(_) => break,
+            Err(e) if Instant::now() > deadline || node.rss_kib().is_none() => {
+                return Err(e.context("the node did not finish loading"));
+            }
+            // A read that timed out: the node is still computing.
+            Err(_) => tokio::time::sleep(Duration::from_millis(200)).await,
+        }
+    }
     let load_s = t.elapsed().as_secs_f64();
     let rss_mib = node.rss_kib().unwrap_or(0) as f64 / 1024.0;
     let me = keys[1].id();
