@@ -197,13 +197,12 @@ impl Storage for SledStore {
         // Requests before decisions (the keys sort the other way): a
         // decision met before its request is remembered until the request
         // arrives, which for a whole history would be every decision.
-        let decisions = |k: &sled::IVec| k.starts_with(b"decisions/");
-        let others = self
-            .changes
-            .iter()
-            .filter(move |kv| kv.as_ref().map_or(true, |(k, _)| !decisions(k)));
+        // `decisions0` is the first key past the `decisions/` prefix.
+        let before = self.changes.range::<&[u8], _>(..b"decisions/".as_slice());
+        let after = self.changes.range::<&[u8], _>(b"decisions0".as_slice()..);
         Box::new(
-            others
+            before
+                .chain(after)
                 .chain(self.changes.scan_prefix(b"decisions/"))
                 .map(|kv| {
                     let (k, v) = kv?;
@@ -274,6 +273,7 @@ impl Storage for MemStore {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crdt_model::ids::DocKind;
 
     #[test]
     fn change_encoding_round_trips() {
@@ -300,6 +300,43 @@ mod tests {
         }
         let s = SledStore::open(&dir).unwrap();
         assert_eq!(s.changes().unwrap(), vec![c]);
+        drop(s);
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    /// Loading reads every stored change once, requests before decisions.
+    #[test]
+    fn stored_changes_load_requests_before_decisions() {
+        let key = crdt_model::agency::AgencyKey::from_secret(&[5; 32]);
+        let p = crdt_model::agency::AgencyProfile {
+            id: key.id(),
+            name: Default::default(),
+            city: Default::default(),
+        };
+        let cat = crdt_model::doc::DocWriter::new(&key, DocId::catalog(key.id()), &[])
+            .unwrap()
+            .write(&key, &[crdt_model::record::Record::Profile(p)], 0)
+            .unwrap();
+        // The store keeps what it is given; only the keys matter here.
+        let change = |kind| SignedChange {
+            doc: DocId {
+                kind,
+                owner: key.id(),
+                shard: 2026 * 12 + 10,
+            },
+            ..cat.clone()
+        };
+        let (cat, dec, req) = (
+            cat.clone(),
+            change(DocKind::Decisions),
+            change(DocKind::Requests),
+        );
+        let dir = std::env::temp_dir().join(format!("tongchou-order-{}", std::process::id()));
+        let s = SledStore::open(&dir).unwrap();
+        s.put_changes(&[dec.clone(), req.clone(), cat.clone()])
+            .unwrap();
+        let loaded: Vec<DocId> = s.changes_iter().map(|c| c.unwrap().doc).collect();
+        assert_eq!(loaded, vec![cat.doc, req.doc, dec.doc]);
         drop(s);
         let _ = std::fs::remove_dir_all(dir);
     }
