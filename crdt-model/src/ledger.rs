@@ -359,6 +359,17 @@ pub struct Index {
     pub unrequested: BTreeMap<BookingId, Vec<ResourceId>>,
 }
 
+/// Records that `rid`'s calendar may have changed; returns what was added
+/// to it, to fill in.
+fn mark<'a>(
+    touched: &mut BTreeSet<ResourceId>,
+    deltas: &'a mut BTreeMap<ResourceId, Delta>,
+    rid: &ResourceId,
+) -> &'a mut Delta {
+    touched.insert(rid.clone());
+    deltas.entry(rid.clone()).or_default()
+}
+
 impl Index {
     fn contains(&self, record: &Record) -> bool {
         match record {
@@ -384,19 +395,14 @@ impl Index {
                 self.profiles.insert(p.id, p);
             }
             Record::Resource(r) => {
-                touched.insert(r.id.clone());
-                deltas.entry(r.id.clone()).or_default().other = true;
+                mark(touched, deltas, &r.id).other = true;
                 self.resources.insert(r.id.clone(), *r);
             }
             Record::Request(r) => {
                 for rid in self.unrequested.remove(&r.id).unwrap_or_default() {
-                    touched.insert(rid.clone());
-                    deltas.entry(rid).or_default().other = true;
+                    mark(touched, deltas, &rid).other = true;
                 }
-                touched.insert(r.resource.clone());
-                deltas
-                    .entry(r.resource.clone())
-                    .or_default()
+                mark(touched, deltas, &r.resource)
                     .requests
                     .push(r.id.clone());
                 let ids = self.by_resource.entry(r.resource.clone()).or_default();
@@ -408,13 +414,10 @@ impl Index {
                 self.requests.insert(r);
             }
             Record::Cancel(c) => {
-                if let Some(r) = self.requests.get(&c.booking) {
-                    touched.insert(r.resource.clone());
-                    deltas.entry(r.resource.clone()).or_default().other = true;
-                }
-                for rid in self.unrequested.get(&c.booking).into_iter().flatten() {
-                    touched.insert(rid.clone());
-                    deltas.entry(rid.clone()).or_default().other = true;
+                let request = self.requests.get(&c.booking).map(|r| &r.resource);
+                let decided = self.unrequested.get(&c.booking).into_iter().flatten();
+                for rid in request.into_iter().chain(decided) {
+                    mark(touched, deltas, rid).other = true;
                 }
                 self.cancels.insert(c.booking.clone(), c);
             }
@@ -425,10 +428,7 @@ impl Index {
                         rids.push(d.resource.clone());
                     }
                 }
-                touched.insert(d.resource.clone());
-                deltas
-                    .entry(d.resource.clone())
-                    .or_default()
+                mark(touched, deltas, &d.resource)
                     .decisions
                     .push((d.seq, d.booking.clone()));
                 self.decisions
