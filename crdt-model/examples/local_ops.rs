@@ -42,7 +42,7 @@ fn main() {
         .ledger()
         .docs()
         .values()
-        .flat_map(|d| d.changes())
+        .flat_map(|d| d.changes().expect("in memory"))
         .collect();
     let (mut e, _) = Engine::new(b, roster, Config::default(), catalog);
     let n: usize = std::env::var("N")

@@ -178,6 +178,10 @@ pub struct Status {
     /// libp2p peer ids with an open connection (members and not-yet-admitted).
     #[serde(default)]
     pub transport_peers: Vec<String>,
+    /// Set when the node's store failed: the node refuses writes and stops
+    /// syncing until restarted on a healthy store; says why and what to do.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub storage_fault: Option<String>,
 }
 
 /// `GET /api/v1/members`.

@@ -115,6 +115,8 @@ pub struct Engine {
     /// with what was added to each since it was current.
     dirty: BTreeMap<ResourceId, Delta>,
     next_tick: Option<i64>,
+    /// A stored change could not be read back (see [`Engine::take_fault`]).
+    fault: Option<crate::ledger::ArchiveError>,
 }
 
 fn ms(t: Timestamp) -> i64 {
@@ -167,6 +169,7 @@ impl Engine {
             calendars: BTreeMap::new(),
             dirty: BTreeMap::new(),
             next_tick: None,
+            fault: None,
         };
         let mut report = IngestReport::default();
         for chunk in chunks {
@@ -402,7 +405,15 @@ impl Engine {
         for (doc, log) in self.ledger.docs() {
             let theirs = p.known.get(doc).copied().unwrap_or(0);
             if log.len() > theirs {
-                let more = self.ledger.changes_after(doc, theirs, budget);
+                let more = match self.ledger.changes_after(doc, theirs, budget) {
+                    Ok(more) => more,
+                    Err(e) => {
+                        // Send nothing past a change we cannot read: the
+                        // peer would only hold a gap.
+                        self.fault = Some(e);
+                        break;
+                    }
+                };
                 budget -= more.len();
                 p.known.insert(doc.clone(), theirs + more.len() as u64);
                 send.extend(more);
@@ -740,6 +751,15 @@ impl Engine {
         Ok(out)
     }
 
+    /// A stored change that could not be read back since the last call
+    /// (while serving a peer, writing, or rebuilding the index after a
+    /// revocation): the store is failing and this replica may be
+    /// incomplete. The node must stop writing until it is restarted on a
+    /// healthy store; nothing was sent past the unreadable change.
+    pub fn take_fault(&mut self) -> Option<crate::ledger::ArchiveError> {
+        self.fault.take().or_else(|| self.ledger.take_fault())
+    }
+
     /// The key this engine signs with.
     pub fn key(&self) -> &AgencyKey {
         &self.key
@@ -913,11 +933,14 @@ impl Engine {
         records: Vec<Record>,
     ) -> Result<IngestReport, LocalError> {
         if !self.writers.contains_key(&doc) {
-            let history = self
-                .ledger
-                .doc(&doc)
-                .map(|d| d.changes().to_vec())
-                .unwrap_or_default();
+            let history = match self.ledger.doc(&doc) {
+                Some(d) => d.changes().map_err(|e| {
+                    let msg = e.to_string();
+                    self.fault = Some(e);
+                    LocalError::Storage(msg)
+                })?,
+                None => Vec::new(),
+            };
             let w = DocWriter::new(&self.key, doc.clone(), &history)
                 .map_err(|e| LocalError::Invalid(e.to_string()))?;
             self.writers.insert(doc.clone(), w);

@@ -166,8 +166,23 @@ impl Delta {
 /// does not keep them in memory (see [`Ledger::with_archive`]). The node's
 /// store implements it; the model only calls it, and does no I/O itself.
 pub trait Archive: Send + Sync + std::fmt::Debug {
-    /// The bytes of change `seq` (1-based) of `doc`, if stored.
-    fn change_bytes(&self, doc: &DocId, seq: u64) -> Option<Vec<u8>>;
+    /// The bytes of change `seq` (1-based) of `doc`. A change the ledger
+    /// archived that the store cannot give back (a read error, or missing)
+    /// is an error, never "no such change": a history with a hole read as
+    /// shorter would build calendars with records missing.
+    fn change_bytes(&self, doc: &DocId, seq: u64) -> Result<Vec<u8>, ArchiveError>;
+}
+
+/// A change the ledger left in its [`Archive`] could not be read back.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("reading stored change {seq} of {doc} failed: {detail}")]
+pub struct ArchiveError {
+    /// The document.
+    pub doc: DocId,
+    /// The change's sequence number (1-based).
+    pub seq: u64,
+    /// What the store said.
+    pub detail: String,
 }
 
 /// One document's verified history, stored compactly: the document and
@@ -209,17 +224,26 @@ impl DocLog {
     }
 
     /// Change `i` (0-based), its bytes read back from the archive if they
-    /// are not in memory; `None` if the archive lacks them.
-    fn envelope(&self, i: usize) -> Option<SignedChange> {
+    /// are not in memory.
+    fn envelope(&self, i: usize) -> Result<SignedChange, ArchiveError> {
         let (bytes, sig) = &self.entries[i];
         let seq = i as u64 + 1;
         // An Automerge change is never empty: empty bytes were archived.
         let change = if bytes.is_empty() {
-            self.archive.as_ref()?.change_bytes(&self.doc, seq)?
+            match &self.archive {
+                Some(a) => a.change_bytes(&self.doc, seq)?,
+                None => {
+                    return Err(ArchiveError {
+                        doc: self.doc.clone(),
+                        seq,
+                        detail: "archived without an archive".into(),
+                    });
+                }
+            }
         } else {
             bytes.to_vec()
         };
-        Some(SignedChange {
+        Ok(SignedChange {
             v: ENVELOPE_VERSION,
             doc: self.doc.clone(),
             signer: self.doc.owner,
@@ -229,17 +253,17 @@ impl DocLog {
         })
     }
 
-    /// The signed changes from index `from` (0-based) on, at most `limit`
-    /// (fewer if the archive lacks one: the result is always a run of
-    /// consecutive changes).
-    pub fn range(&self, from: usize, limit: usize) -> Vec<SignedChange> {
+    /// The signed changes from index `from` (0-based) on, at most `limit`:
+    /// a run of consecutive changes, or the error of the first one the
+    /// archive could not give back.
+    pub fn range(&self, from: usize, limit: usize) -> Result<Vec<SignedChange>, ArchiveError> {
         let start = from.min(self.entries.len());
         let end = start.saturating_add(limit).min(self.entries.len());
-        (start..end).map_while(|i| self.envelope(i)).collect()
+        (start..end).map(|i| self.envelope(i)).collect()
     }
 
     /// All signed changes, oldest first.
-    pub fn changes(&self) -> Vec<SignedChange> {
+    pub fn changes(&self) -> Result<Vec<SignedChange>, ArchiveError> {
         self.range(0, usize::MAX)
     }
 
@@ -464,6 +488,8 @@ pub struct Ledger {
     /// Where accepted changes' bytes are read back from, and the agency
     /// whose documents keep theirs in memory anyway.
     archive: Option<(std::sync::Arc<dyn Archive>, AgencyId)>,
+    /// A stored change could not be read back (see [`Ledger::take_fault`]).
+    fault: Option<ArchiveError>,
 }
 
 impl Ledger {
@@ -479,6 +505,7 @@ impl Ledger {
             refused_total: 0,
             index: Index::default(),
             archive: None,
+            fault: None,
         }
     }
 
@@ -892,27 +919,43 @@ impl Ledger {
             *self.pending_by.entry(doc.owner).or_default() += 1;
         }
         let mut touched = BTreeSet::new();
-        if withdrawn {
-            self.rebuild_index(&mut touched);
+        if withdrawn && let Err(e) = self.rebuild_index(&mut touched) {
+            self.fault = Some(e);
         }
         // Revocation voids undecided requests: every resource may change.
         touched.extend(self.index.resources.keys().cloned());
         (true, errors, touched)
     }
 
-    fn rebuild_index(&mut self, touched: &mut BTreeSet<ResourceId>) {
-        self.index = Index::default();
+    /// Builds the index again from every accepted change. If a stored
+    /// change cannot be read back, the index is left as it was and the
+    /// error returned: an index silently missing records is worse than one
+    /// still holding the withdrawn ones, and the node stops writing (see
+    /// [`Ledger::take_fault`]).
+    fn rebuild_index(&mut self, touched: &mut BTreeSet<ResourceId>) -> Result<(), ArchiveError> {
+        let mut index = Index::default();
+        let mut seen = BTreeSet::new();
         for (doc, log) in &self.docs {
-            for env in log.changes() {
+            for env in log.changes()? {
                 let writes = Change::from_bytes(env.change.clone())
                     .ok()
                     .and_then(|c| decode_writes(doc, &c).ok())
                     .unwrap_or_default();
                 for w in writes {
-                    self.index.apply(w.record, touched, &mut BTreeMap::new());
+                    index.apply(w.record, &mut seen, &mut BTreeMap::new());
                 }
             }
         }
+        self.index = index;
+        touched.extend(seen);
+        Ok(())
+    }
+
+    /// A stored change that could not be read back since the last call:
+    /// the node's store is failing, and what this replica shows may be
+    /// incomplete until it is restarted on a healthy store.
+    pub fn take_fault(&mut self) -> Option<ArchiveError> {
+        self.fault.take()
     }
 
     /// `(doc, seq)` of every document, for sync summaries.
@@ -924,9 +967,14 @@ impl Ledger {
     }
 
     /// The changes of `doc` after the first `after`, at most `limit`.
-    pub fn changes_after(&self, doc: &DocId, after: u64, limit: usize) -> Vec<SignedChange> {
+    pub fn changes_after(
+        &self,
+        doc: &DocId,
+        after: u64,
+        limit: usize,
+    ) -> Result<Vec<SignedChange>, ArchiveError> {
         self.docs
             .get(doc)
-            .map_or_else(Vec::new, |l| l.range(after as usize, limit))
+            .map_or_else(|| Ok(Vec::new()), |l| l.range(after as usize, limit))
     }
 }

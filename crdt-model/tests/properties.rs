@@ -11,7 +11,7 @@ use crdt_model::calendar::{ResourceCalendar, advance, calendar, calendar_with};
 use crdt_model::doc::{actor_of, load_changes};
 use crdt_model::engine::LocalOp;
 use crdt_model::ids::{DocId, DocKind, ResourceId};
-use crdt_model::ledger::{Archive, Ledger, RefuseReason};
+use crdt_model::ledger::{Archive, ArchiveError, Ledger, RefuseReason};
 use crdt_model::membership::Roster;
 use crdt_model::resource::{Approval, Capacity};
 use crdt_model::signed::SignedChange;
@@ -110,7 +110,7 @@ fn history(seed: u64, agencies: usize, steps: usize) -> (Roster, Vec<SignedChang
         .ledger()
         .docs()
         .values()
-        .flat_map(|d| d.changes())
+        .flat_map(|d| d.changes().expect("in memory"))
         .collect();
     (e.ledger().roster().clone(), changes)
 }
@@ -259,15 +259,15 @@ proptest! {
         let mut restored = Ledger::new(roster);
         for (doc, log) in original.docs() {
             let mut am = AutoCommit::new();
-            let parsed: Vec<Change> = log.changes().iter().map(|c| Change::from_bytes(c.change.clone()).unwrap()).collect();
+            let parsed: Vec<Change> = log.changes().expect("in memory").iter().map(|c| Change::from_bytes(c.change.clone()).unwrap()).collect();
             am.apply_changes(parsed).unwrap();
             let saved = am.save();
             let loaded = load_changes(&saved).unwrap();
-            prop_assert_eq!(loaded.len(), log.changes().len());
-            let envelopes: Vec<SignedChange> = loaded.iter().zip(log.changes()).map(|(c, env)| {
+            prop_assert_eq!(loaded.len(), log.changes().expect("in memory").len());
+            let envelopes: Vec<SignedChange> = loaded.iter().zip(log.changes().expect("in memory")).map(|(c, env)| {
                 SignedChange { change: c.raw_bytes().to_vec(), ..env.clone() }
             }).collect();
-            for (c, env) in loaded.iter().zip(log.changes()) {
+            for (c, env) in loaded.iter().zip(log.changes().expect("in memory")) {
                 prop_assert_eq!(c.hash(), Change::from_bytes(env.change.clone()).unwrap().hash(), "{}", doc);
             }
             let rep = restored.ingest(envelopes);
@@ -290,7 +290,7 @@ proptest! {
         let mut ledger = Ledger::new(roster);
         ledger.ingest(changes);
         let (before, heads) = (views(&ledger), ledger.heads());
-        let held: Vec<SignedChange> = ledger.docs().values().flat_map(|l| l.changes()).collect();
+        let held: Vec<SignedChange> = ledger.docs().values().flat_map(|l| l.changes().expect("in memory")).collect();
         prop_assert!(held.iter().all(|c| c.seq > 0));
         let rep = ledger.ingest(held.clone());
         prop_assert_eq!(rep.duplicates, held.len());
@@ -333,8 +333,8 @@ proptest! {
         prop_assert_eq!(archived.heads(), reference.heads());
         for doc in reference.docs().keys() {
             prop_assert_eq!(
-                archived.changes_after(doc, 0, usize::MAX),
-                reference.changes_after(doc, 0, usize::MAX)
+                archived.changes_after(doc, 0, usize::MAX).expect("readable"),
+                reference.changes_after(doc, 0, usize::MAX).expect("readable")
             );
         }
         let rep = archived.ingest(changes.clone());
@@ -357,8 +357,17 @@ impl MemArchive {
 }
 
 impl Archive for MemArchive {
-    fn change_bytes(&self, doc: &DocId, seq: u64) -> Option<Vec<u8>> {
-        self.0.lock().unwrap().get(&(doc.clone(), seq)).cloned()
+    fn change_bytes(&self, doc: &DocId, seq: u64) -> Result<Vec<u8>, ArchiveError> {
+        self.0
+            .lock()
+            .unwrap()
+            .get(&(doc.clone(), seq))
+            .cloned()
+            .ok_or_else(|| ArchiveError {
+                doc: doc.clone(),
+                seq,
+                detail: "not stored".into(),
+            })
     }
 }
 
@@ -429,7 +438,10 @@ fn unauthorized_writes_by_members_are_refused() {
         owner: mallory.id(),
         shard,
     };
-    let hist: Vec<SignedChange> = ledger.doc(&doc).map(|d| d.changes()).unwrap_or_default();
+    let hist: Vec<SignedChange> = ledger
+        .doc(&doc)
+        .map(|d| d.changes().expect("in memory"))
+        .unwrap_or_default();
     let decision = serde_json::json!({"type": "decision", "resource": req.resource, "seq": 1, "booking": req_id, "terms": req.terms(), "verdict": "confirm", "hlc": {"wall_ms": 1, "counter": 0}});
     let forged = raw_change(
         &mallory,
@@ -455,7 +467,10 @@ fn unauthorized_writes_by_members_are_refused() {
         owner: mallory.id(),
         shard,
     };
-    let hist: Vec<SignedChange> = ledger.doc(&doc).map(|d| d.changes()).unwrap_or_default();
+    let hist: Vec<SignedChange> = ledger
+        .doc(&doc)
+        .map(|d| d.changes().expect("in memory"))
+        .unwrap_or_default();
     let cancel = serde_json::json!({"type": "cancel", "booking": req_id, "reason": "", "hlc": {"wall_ms": 1, "counter": 0}});
     let forged = raw_change(
         &mallory,
@@ -479,7 +494,7 @@ fn unauthorized_writes_by_members_are_refused() {
         .docs()
         .iter()
         .find(|(d, _)| d.kind == DocKind::Requests && d.owner == requester.id())
-        .map(|(d, l)| (d.clone(), l.changes()))
+        .map(|(d, l)| (d.clone(), l.changes().expect("in memory")))
         .unwrap();
     let forged = raw_change(
         &requester,
@@ -544,4 +559,92 @@ fn one_member_cannot_fill_the_pending_queue_for_everyone() {
     let rep = ledger.ingest(orphans(&alice, 3));
     assert!(rep.refused.is_empty(), "{:?}", rep.refused);
     assert_eq!(ledger.pending_len(), 13);
+}
+
+impl MemArchive {
+    /// Loses what is stored of `doc`, as a damaged store would.
+    fn lose(&self, doc: &DocId) {
+        self.0.lock().unwrap().retain(|(d, _), _| d != doc);
+    }
+}
+
+/// A stored change the archive cannot give back is an error, never a
+/// shorter history: serving it fails instead of sending a run that stops
+/// early, and the index rebuilt after a revocation is not built with
+/// records missing (the old one stays and the ledger reports the fault).
+#[test]
+fn an_unreadable_archive_is_a_fault_not_a_shorter_history() {
+    let mut sim = Sim::new(11, 3, START);
+    let room = test_resource(sim.id(0), "r0", Capacity::Units(5), Approval::Automatic);
+    let rid = room.id.clone();
+    sim.local(0, LocalOp::PutResource(Box::new(room))).unwrap();
+    sim.run_until_quiet(100_000);
+    for (node, h) in [(1, 1), (2, 3)] {
+        let op = LocalOp::Book {
+            resource: rid.clone(),
+            start: at(h),
+            end: at(h + 1),
+            quantity: 1,
+            contact: String::new(),
+            purpose: String::new(),
+        };
+        sim.local(node, op).unwrap();
+    }
+    sim.run_until_quiet(100_000);
+    let admin = sim.engine(0);
+    let roster = admin.ledger().roster().clone();
+    let changes: Vec<SignedChange> = admin
+        .ledger()
+        .docs()
+        .values()
+        .flat_map(|d| d.changes().expect("in memory"))
+        .collect();
+    let archive = std::sync::Arc::new(MemArchive::default());
+    let mut ledger = Ledger::new(roster.clone()).with_archive(archive.clone(), sim.id(0));
+    let rep = ledger.ingest(changes);
+    archive.store(&rep.accepted);
+    let requests_before = ledger.index().requests.len();
+    assert_eq!(requests_before, 2);
+
+    // Agency 1's booking requests are lost from the store.
+    let lost = ledger
+        .docs()
+        .keys()
+        .find(|d| d.owner == sim.id(1) && d.kind == DocKind::Requests)
+        .expect("agency 1 wrote a request")
+        .clone();
+    archive.lose(&lost);
+    let err = ledger
+        .changes_after(&lost, 0, usize::MAX)
+        .expect_err("an unreadable change is an error");
+    assert_eq!((err.doc.clone(), err.seq), (lost.clone(), 1));
+
+    // Revoking agency 2 withdraws its request and rebuilds the index, which
+    // needs agency 1's request back: the old index stays, the fault shows.
+    let cutoffs = ledger
+        .heads()
+        .into_iter()
+        .filter(|(d, _)| d.owner == sim.id(2))
+        .map(|(d, _)| (d, 0))
+        .collect();
+    let mut clock = crdt_model::hlc::HlcClock::new();
+    let revoke = roster.clone().act(
+        sim.engine(0).key(),
+        clock.tick(START + 86_400_000),
+        crdt_model::membership::RosterAction::Revoke {
+            agency: sim.id(2),
+            reason: "test".into(),
+            cutoffs,
+        },
+    );
+    let (changed, _, _) = ledger.add_roster_events(vec![revoke]);
+    assert!(changed);
+    let fault = ledger.take_fault().expect("the failed rebuild is reported");
+    assert_eq!(fault.doc, lost);
+    assert_eq!(
+        ledger.index().requests.len(),
+        requests_before,
+        "no index built with records missing"
+    );
+    assert!(ledger.take_fault().is_none(), "reported once");
 }

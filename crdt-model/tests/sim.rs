@@ -253,7 +253,7 @@ fn a_burst_of_long_requests_is_split_into_changes_every_peer_accepts() {
         .docs()
         .iter()
         .filter(|(id, _)| id.kind == crdt_model::ids::DocKind::Requests)
-        .flat_map(|(_, d)| d.changes())
+        .flat_map(|(_, d)| d.changes().expect("in memory"))
         .collect();
     assert!(changes.len() > 2, "split into several changes");
     for c in &changes {
@@ -319,7 +319,13 @@ fn a_rotated_key_keeps_history_valid_and_the_old_key_loses_its_power() {
             .expect("a request document")
             .shard,
     };
-    let history = sim.engine(1).ledger().doc(&doc).expect("doc").changes();
+    let history = sim
+        .engine(1)
+        .ledger()
+        .doc(&doc)
+        .expect("doc")
+        .changes()
+        .expect("in memory");
     let mut writer = DocWriter::new(&old_key, doc.clone(), &history).expect("writer");
     let mut forged_req = sim
         .engine(0)
@@ -392,7 +398,13 @@ fn a_stolen_old_key_change_accepted_before_the_rotation_was_known_is_withdrawn()
         owner: agency,
         shard: shard_of(sim.now()),
     };
-    let history = sim.engine(1).ledger().doc(&doc).expect("doc").changes();
+    let history = sim
+        .engine(1)
+        .ledger()
+        .doc(&doc)
+        .expect("doc")
+        .changes()
+        .expect("in memory");
 
     sim.rotate_key(1, crdt_model::sim::test_key(101))
         .expect("rotated");

@@ -42,6 +42,9 @@ pub struct View<'a> {
     pub join: &'a Option<Result<(), String>>,
     /// Peers with an open transport connection.
     pub transport_peers: Vec<String>,
+    /// Why the node refuses writes since its store failed (see
+    /// [`Actor`]'s read-only mode), if it did.
+    pub storage_fault: Option<&'a str>,
 }
 
 /// Per-peer counters.
@@ -63,6 +66,28 @@ pub struct PeerStats {
 
 type ReadFn = Box<dyn FnOnce(&View<'_>) + Send>;
 
+/// A reply held until the store is flushed; given the storage error if the
+/// flush failed, so that a failed write is never acknowledged.
+type Reply = Box<dyn FnOnce(Option<&str>) + Send>;
+
+/// A held reply to a local action: the outcome, or the storage error.
+fn reply_after_flush<T: Send + 'static>(
+    reply: oneshot::Sender<Result<T, LocalError>>,
+    result: Result<T, LocalError>,
+) -> Reply {
+    Box::new(move |fault: Option<&str>| {
+        let result = match fault {
+            Some(f) => Err(LocalError::Storage(f.to_string())),
+            None => result,
+        };
+        let _ = reply.send(result);
+    })
+}
+
+fn shutting_down() -> LocalError {
+    LocalError::Unavailable("the node is shutting down".into())
+}
+
 /// A request to the actor.
 pub enum Command {
     /// A local action; the reply comes after the change is durable.
@@ -70,7 +95,10 @@ pub enum Command {
     /// An admin roster action.
     Roster(RosterAction, oneshot::Sender<Result<(), LocalError>>),
     /// Adds roster events (an invite issued by this admin).
-    AddRoster(Vec<SignedRosterEvent>, oneshot::Sender<()>),
+    AddRoster(
+        Vec<SignedRosterEvent>,
+        oneshot::Sender<Result<(), LocalError>>,
+    ),
     /// Replaces this agency's key (already stored as the next key); the
     /// reply, with the new public key, comes after the rotation is durable.
     RotateKey(AgencyKey, oneshot::Sender<Result<AgencyId, LocalError>>),
@@ -103,31 +131,28 @@ impl NodeHandle {
     pub async fn local(&self, op: LocalOp) -> Result<LocalOutcome, LocalError> {
         let (tx, rx) = oneshot::channel();
         self.send(Command::Local(op, tx)).await;
-        rx.await
-            .unwrap_or_else(|_| Err(LocalError::Invalid("node is shutting down".into())))
+        rx.await.unwrap_or_else(|_| Err(shutting_down()))
     }
 
     /// Performs an admin roster action.
     pub async fn roster(&self, action: RosterAction) -> Result<(), LocalError> {
         let (tx, rx) = oneshot::channel();
         self.send(Command::Roster(action, tx)).await;
-        rx.await
-            .unwrap_or_else(|_| Err(LocalError::Invalid("node is shutting down".into())))
+        rx.await.unwrap_or_else(|_| Err(shutting_down()))
     }
 
     /// Adds roster events (durably).
-    pub async fn add_roster(&self, events: Vec<SignedRosterEvent>) {
+    pub async fn add_roster(&self, events: Vec<SignedRosterEvent>) -> Result<(), LocalError> {
         let (tx, rx) = oneshot::channel();
         self.send(Command::AddRoster(events, tx)).await;
-        let _ = rx.await;
+        rx.await.unwrap_or_else(|_| Err(shutting_down()))
     }
 
     /// Rotates this agency's key to `new_key`; resolves once durable.
     pub async fn rotate_key(&self, new_key: AgencyKey) -> Result<AgencyId, LocalError> {
         let (tx, rx) = oneshot::channel();
         self.send(Command::RotateKey(new_key, tx)).await;
-        rx.await
-            .unwrap_or_else(|_| Err(LocalError::Invalid("node is shutting down".into())))
+        rx.await.unwrap_or_else(|_| Err(shutting_down()))
     }
 
     /// Runs a read-only query against the actor's state, with every
@@ -212,8 +237,14 @@ pub struct Actor {
     // Effects held until the store is flushed.
     dirty: bool,
     sends: Vec<Output>,
-    replies: Vec<Box<dyn FnOnce() + Send>>,
+    replies: Vec<Reply>,
     notes: Vec<Event>,
+    /// The store failed to write (or to read back a stored change): the
+    /// in-memory replica may now hold changes the disk does not, so the
+    /// node refuses writes, stops syncing (sending an unstored change of
+    /// its own could fork its history after a restart) and keeps serving
+    /// reads until it is restarted on a healthy store.
+    storage_fault: Option<String>,
 }
 
 /// Sync messages in flight to one peer before further changes for it are
@@ -409,6 +440,7 @@ impl Actor {
             sends: Vec::new(),
             replies: Vec::new(),
             notes: Vec::new(),
+            storage_fault: None,
         };
         actor.bootstrap_peers = actor
             .cfg
@@ -477,13 +509,22 @@ impl Actor {
             // workers meanwhile, so requests keep queueing for the next batch.
             let store = &self.store;
             let t = Instant::now();
-            tokio::task::block_in_place(|| store.flush()).context("flushing the store")?;
+            let flushed = tokio::task::block_in_place(|| store.flush());
             debug!(
                 replies = self.replies.len(),
                 flush_us = t.elapsed().as_micros() as u64,
                 "group commit"
             );
             self.dirty = false;
+            if let Err(e) = flushed {
+                self.fail_storage("flushing the store", &e);
+            }
+        }
+        if self.storage_fault.is_some() {
+            // Nothing unstored leaves the node; no write is acknowledged.
+            self.sends.clear();
+            self.resync_sends.clear();
+            self.rekey = false;
         }
         let mut undelivered = Vec::new();
         let resyncs = std::mem::take(&mut self.resync_sends)
@@ -531,8 +572,9 @@ impl Actor {
         for e in std::mem::take(&mut self.notes) {
             let _ = self.events.send(e);
         }
+        let fault = self.storage_fault.as_deref();
         for r in std::mem::take(&mut self.replies) {
-            r();
+            r(fault);
         }
         if std::mem::take(&mut self.rekey) {
             self.restart_network()?;
@@ -637,12 +679,32 @@ impl Actor {
         net::peer_of(&self.engine.ledger().roster().current_key(agency))
     }
 
+    /// Enters read-only mode (see `storage_fault`); logs once.
+    fn fail_storage(&mut self, what: &str, e: &dyn std::fmt::Display) {
+        if self.storage_fault.is_none() {
+            let msg = format!(
+                "{what}: {e}; the node refuses writes and stops syncing until it is restarted \
+                 on a healthy store (free disk space, check the disk, then restart; \
+                 everything acknowledged before is stored)"
+            );
+            tracing::error!("{msg}");
+            self.storage_fault = Some(msg);
+        }
+    }
+
     fn apply(&mut self, outputs: Vec<Output>) {
+        if let Some(e) = self.engine.take_fault() {
+            self.fail_storage("reading the store", &e);
+        }
         for o in outputs {
             match o {
                 Output::Persist(changes) => {
+                    if self.storage_fault.is_some() {
+                        continue;
+                    }
                     if let Err(e) = self.store.put_changes(&changes) {
-                        warn!(error = %e, "storing changes failed");
+                        self.fail_storage("storing changes", &e);
+                        continue;
                     }
                     // Our own changes must be durable before they are
                     // acknowledged or sent (a lost own change could be
@@ -653,8 +715,12 @@ impl Actor {
                     self.dirty |= changes.iter().any(|c| c.signer == me);
                 }
                 Output::PersistRoster(events) => {
+                    if self.storage_fault.is_some() {
+                        continue;
+                    }
                     if let Err(e) = self.store.put_roster(&events) {
-                        warn!(error = %e, "storing roster failed");
+                        self.fail_storage("storing roster events", &e);
+                        continue;
                     }
                     self.dirty = true;
                 }
@@ -672,12 +738,20 @@ impl Actor {
                     }
                     self.notes.push(ev);
                 }
-                send @ (Output::Send { .. } | Output::Disconnect { .. }) => self.sends.push(send),
+                send @ (Output::Send { .. } | Output::Disconnect { .. }) => {
+                    if self.storage_fault.is_none() {
+                        self.sends.push(send);
+                    }
+                }
             }
         }
     }
 
     fn engine_input(&mut self, input: Input) {
+        if self.storage_fault.is_some() {
+            // Read-only: the replica takes nothing more it could not store.
+            return;
+        }
         let out = self.engine.handle(Timestamp::now(), input);
         self.apply(out);
     }
@@ -710,56 +784,68 @@ impl Actor {
         if ops.is_empty() {
             return;
         }
+        if let Some(f) = &self.storage_fault {
+            for reply in replies {
+                let _ = reply.send(Err(LocalError::Storage(f.clone())));
+            }
+            return;
+        }
         let (results, out) = self.engine.local_batch(Timestamp::now(), ops);
         self.apply(out);
         for (result, reply) in results.into_iter().zip(replies) {
-            self.replies.push(Box::new(move || {
-                let _ = reply.send(result);
-            }));
+            self.replies.push(reply_after_flush(reply, result));
         }
     }
 
     fn handle_command(&mut self, cmd: Command) {
         let now = Timestamp::now();
+        let fault = self
+            .storage_fault
+            .as_ref()
+            .map(|f| LocalError::Storage(f.clone()));
         match cmd {
             Command::Local(op, reply) => {
-                let result = match self.engine.local(now, op) {
-                    Ok((outcome, out)) => {
+                let result = match fault {
+                    Some(e) => Err(e),
+                    None => self.engine.local(now, op).map(|(outcome, out)| {
                         self.apply(out);
-                        Ok(outcome)
-                    }
-                    Err(e) => Err(e),
+                        outcome
+                    }),
                 };
-                self.replies.push(Box::new(move || {
-                    let _ = reply.send(result);
-                }));
+                self.replies.push(reply_after_flush(reply, result));
             }
             Command::Roster(action, reply) => {
-                let result = self
-                    .engine
-                    .roster_act(now, action)
-                    .map(|out| self.apply(out));
-                self.replies.push(Box::new(move || {
-                    let _ = reply.send(result);
-                }));
+                let result = match fault {
+                    Some(e) => Err(e),
+                    None => self
+                        .engine
+                        .roster_act(now, action)
+                        .map(|out| self.apply(out)),
+                };
+                self.replies.push(reply_after_flush(reply, result));
             }
             Command::RotateKey(new_key, reply) => {
-                let result = self.engine.rotate_key(now, new_key).map(|out| {
-                    self.apply(out);
-                    self.dirty = true;
-                    self.rekey = true;
-                    self.engine.key().public()
-                });
-                self.replies.push(Box::new(move || {
-                    let _ = reply.send(result);
-                }));
+                let result = match fault {
+                    Some(e) => Err(e),
+                    None => self.engine.rotate_key(now, new_key).map(|out| {
+                        self.apply(out);
+                        self.dirty = true;
+                        self.rekey = true;
+                        self.engine.key().public()
+                    }),
+                };
+                self.replies.push(reply_after_flush(reply, result));
             }
             Command::AddRoster(events, reply) => {
-                let out = self.engine.add_roster_events(now, events);
-                self.apply(out);
-                self.replies.push(Box::new(move || {
-                    let _ = reply.send(());
-                }));
+                let result = match fault {
+                    Some(e) => Err(e),
+                    None => {
+                        let out = self.engine.add_roster_events(now, events);
+                        self.apply(out);
+                        Ok(())
+                    }
+                };
+                self.replies.push(reply_after_flush(reply, result));
             }
             Command::Read(f, settle) => {
                 if settle {
@@ -777,6 +863,7 @@ impl Actor {
                     started: self.started,
                     join: &self.join,
                     transport_peers,
+                    storage_fault: self.storage_fault.as_deref(),
                 };
                 f(&view);
             }

@@ -58,6 +58,8 @@ impl From<LocalError> for Error {
             LocalError::Rule(_) => (StatusCode::UNPROCESSABLE_ENTITY, "rule"),
             LocalError::Invalid(_) => (StatusCode::BAD_REQUEST, "bad_request"),
             LocalError::Decide(_) => (StatusCode::CONFLICT, "cannot_decide"),
+            LocalError::Storage(_) => (StatusCode::INSUFFICIENT_STORAGE, "storage_failed"),
+            LocalError::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "shutting_down"),
         };
         Error(status, code, e.to_string())
     }
@@ -172,6 +174,7 @@ async fn status(State(st): State<AppState>) -> ApiResult<Status> {
                 bookings: l.index().requests.len(),
                 started: v.started,
                 transport_peers: v.transport_peers.clone(),
+                storage_fault: v.storage_fault.map(str::to_string),
             })
         })
         .await
@@ -509,7 +512,7 @@ async fn invite(
         .await
         .ok_or_else(gone)?
         .map_err(|e| Error(StatusCode::FORBIDDEN, "not_allowed", e.to_string()))?;
-    st.node.add_roster(vec![inv.invite.clone()]).await;
+    st.node.add_roster(vec![inv.invite.clone()]).await?;
     let expires = Timestamp::from_millisecond(expires_ms)
         .map_err(|e| Error(StatusCode::BAD_REQUEST, "bad_request", e.to_string()))?;
     Ok(Json(InviteResponse {

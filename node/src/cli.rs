@@ -842,15 +842,19 @@ pub fn main() -> ExitCode {
                 .with_env_filter(env_filter)
                 .with_ansi(false)
                 .with_writer(std::sync::Mutex::new(file))
+                .log_internal_errors(false)
                 .init(),
             Err(_) => tracing_subscriber::fmt()
                 .with_env_filter(tracing_subscriber::EnvFilter::new("off"))
                 .init(),
         }
     } else {
+        // A log that cannot be written (its disk is full) must not take the
+        // node down: tracing's own report of that would panic in eprintln!.
         tracing_subscriber::fmt()
             .with_env_filter(env_filter)
             .with_writer(std::io::stderr)
+            .log_internal_errors(false)
             .init();
     }
     let rt = match tokio::runtime::Builder::new_multi_thread()
@@ -1224,14 +1228,24 @@ async fn client_command(cmd: Cmd, home: &Home, out: &Out) -> anyhow::Result<()> 
             for l in &s.listen {
                 println!("{}: {l}", out.t("监听", "listening"));
             }
+            if let Some(fault) = &s.storage_fault {
+                eprintln!(
+                    "{}: {fault}",
+                    out.t(
+                        "存储故障（节点只读，修复磁盘后重启）",
+                        "STORAGE FAILED (read-only until restarted)"
+                    )
+                );
+            }
             println!(
-                "{}: {} / {} {} / {} {}",
+                "{}: {} / {}  {}: {}  {}: {}",
                 out.t("文档/变更", "docs/changes"),
                 s.docs.len(),
                 s.changes,
                 out.t("资源", "resources"),
                 s.resources,
-                out.t("预约", "bookings")
+                out.t("预约", "bookings"),
+                s.bookings
             );
             println!(
                 "{}: {}  {}: {}",

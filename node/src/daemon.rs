@@ -58,8 +58,21 @@ pub fn create_network(
     Ok((roster.network_id().to_string(), key.id()))
 }
 
+/// A write past the process's file-size limit (`ulimit -f`) fails with an
+/// error the node handles like a full disk, instead of the default SIGXFSZ
+/// killing the process with acknowledged replies still in flight.
+fn file_size_limit_is_an_error() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: setting a signal's disposition to SIG_IGN has no
+    // preconditions; no handler runs.
+    unsafe {
+        libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
+    }
+}
+
 /// Starts the daemon and serves until Ctrl-C / SIGTERM.
 pub async fn run(home: Home, flags: RunFlags) -> anyhow::Result<()> {
+    file_size_limit_is_an_error();
     let key = home.load_key()?;
     let mut cfg = home.config()?;
     if !flags.listen.is_empty() {

@@ -7,7 +7,7 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 
 use crdt_model::ids::DocId;
-use crdt_model::ledger::Archive;
+use crdt_model::ledger::{Archive, ArchiveError};
 use crdt_model::membership::SignedRosterEvent;
 use crdt_model::signed::{ENVELOPE_VERSION, SignedChange};
 
@@ -22,6 +22,9 @@ pub enum Error {
     /// sled failed.
     #[error("storage: {0}")]
     Sled(#[from] sled::Error),
+    /// A flush did not finish in time: the disk is failing or gone.
+    #[error("the disk did not confirm a write within {0} s (disk full, failing or unreachable?)")]
+    FlushTimeout(u64),
     /// Corrupt entry.
     #[error("corrupt entry in {tree}: {detail}")]
     Corrupt {
@@ -64,14 +67,17 @@ pub trait Storage: Send {
 struct SledArchive(sled::Tree);
 
 impl Archive for SledArchive {
-    fn change_bytes(&self, doc: &DocId, seq: u64) -> Option<Vec<u8>> {
+    fn change_bytes(&self, doc: &DocId, seq: u64) -> Result<Vec<u8>, ArchiveError> {
+        let fail = |detail: String| ArchiveError {
+            doc: doc.clone(),
+            seq,
+            detail,
+        };
         match self.0.get(change_key(doc, seq)) {
-            Ok(Some(v)) if v.len() > 64 => Some(v[64..].to_vec()),
-            Ok(_) => None,
-            Err(e) => {
-                tracing::warn!(error = %e, %doc, seq, "reading a stored change failed");
-                None
-            }
+            Ok(Some(v)) if v.len() > 64 => Ok(v[64..].to_vec()),
+            Ok(Some(_)) => Err(fail("stored entry too short".into())),
+            Ok(None) => Err(fail("not in the store".into())),
+            Err(e) => Err(fail(e.to_string())),
         }
     }
 }
@@ -118,12 +124,20 @@ fn decode_change(key: &[u8], value: &[u8]) -> Result<SignedChange, Error> {
     })
 }
 
+/// Longest a flush may take before the write counts as failed. sled waits
+/// forever for a write that failed underneath it (seen with a file-size
+/// limit), which would hang the node with the failed write unacknowledged;
+/// a healthy disk confirms a group commit in milliseconds.
+const FLUSH_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// sled-backed storage.
 #[derive(Debug)]
 pub struct SledStore {
     db: sled::Db,
     changes: sled::Tree,
     roster: sled::Tree,
+    /// Asks the flusher thread to flush; it answers on the channel given.
+    flusher: std::sync::mpsc::Sender<std::sync::mpsc::Sender<Result<(), sled::Error>>>,
 }
 
 impl SledStore {
@@ -145,10 +159,24 @@ impl SledStore {
             })?;
         let changes = db.open_tree("changes")?;
         let roster = db.open_tree("roster")?;
+        let (flusher, requests) =
+            std::sync::mpsc::channel::<std::sync::mpsc::Sender<Result<(), sled::Error>>>();
+        let flushed = db.clone();
+        // Ends when the store is dropped (or stays stuck in a flush that
+        // never returns, which the waiting side no longer waits for).
+        std::thread::Builder::new()
+            .name("store-flush".into())
+            .spawn(move || {
+                for reply in requests {
+                    let _ = reply.send(flushed.flush().map(drop));
+                }
+            })
+            .map_err(|e| Error::Sled(sled::Error::Io(e)))?;
         Ok(Self {
             db,
             changes,
             roster,
+            flusher,
         })
     }
 }
@@ -179,8 +207,16 @@ impl Storage for SledStore {
     }
 
     fn flush(&self) -> Result<(), Error> {
-        self.db.flush()?;
-        Ok(())
+        let (tx, rx) = std::sync::mpsc::channel();
+        if self.flusher.send(tx).is_err() {
+            // The flusher thread is gone: flush here.
+            self.db.flush()?;
+            return Ok(());
+        }
+        match rx.recv_timeout(FLUSH_TIMEOUT) {
+            Ok(result) => Ok(result?),
+            Err(_) => Err(Error::FlushTimeout(FLUSH_TIMEOUT.as_secs())),
+        }
     }
 
     fn changes(&self) -> Result<Vec<SignedChange>, Error> {

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use integration::{Node, network, wait_for};
+use integration::{Node, network, wait_for, workday};
 use serde_json::Value;
 
 fn publish_room(owner: &Node, id: &str, people: &str) -> String {
@@ -50,14 +50,15 @@ fn wait_resource(node: &Node, rid: &str) {
 fn a_booking_by_one_agency_is_confirmed_on_every_node() {
     let nodes = network("book3", 3);
     let room = publish_room(&nodes[0], "room-1", "12");
+    let (from, to) = (workday(5, "09:00"), workday(5, "11:00"));
     wait_resource(&nodes[1], &room);
     let b: Value = nodes[1].json(&[
         "book",
         &room,
         "--from",
-        "2030-03-04T09:00",
+        &from,
         "--to",
-        "2030-03-04T11:00",
+        &to,
         "--quantity",
         "8",
         "--purpose",
@@ -81,7 +82,7 @@ fn a_booking_by_one_agency_is_confirmed_on_every_node() {
     // Bad input gets a one-line error naming the field, and changes nothing.
     let out = integration::cli(
         &nodes[1].home,
-        &["book", &room, "--from", "2030-03-04T09:00", "--to", "soon"],
+        &["book", &room, "--from", &from, "--to", "soon"],
     );
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("--to"));
@@ -91,9 +92,9 @@ fn a_booking_by_one_agency_is_confirmed_on_every_node() {
             "book",
             &format!("{room}x"),
             "--from",
-            "2030-03-04T09:00",
+            &from,
             "--to",
-            "2030-03-04T10:00",
+            &workday(5, "10:00"),
         ],
     );
     assert!(!out.status.success());
@@ -108,6 +109,8 @@ fn the_same_slot_requested_at_once_by_two_agencies_confirms_exactly_one() {
     wait_resource(&nodes[2], &room);
     let (h1, h2) = (nodes[1].home.clone(), nodes[2].home.clone());
     let (r1, r2) = (room.clone(), room.clone());
+    let (from1, to1) = (workday(6, "14:00"), workday(6, "16:00"));
+    let (from2, to2) = (workday(6, "15:00"), workday(6, "17:00"));
     let t1 = std::thread::spawn(move || {
         integration::cli_json::<Value>(
             &h1,
@@ -115,9 +118,9 @@ fn the_same_slot_requested_at_once_by_two_agencies_confirms_exactly_one() {
                 "book",
                 &r1,
                 "--from",
-                "2030-03-05T14:00",
+                &from1,
                 "--to",
-                "2030-03-05T16:00",
+                &to1,
                 "--quantity",
                 "6",
             ],
@@ -130,9 +133,9 @@ fn the_same_slot_requested_at_once_by_two_agencies_confirms_exactly_one() {
                 "book",
                 &r2,
                 "--from",
-                "2030-03-05T15:00",
+                &from2,
                 "--to",
-                "2030-03-05T17:00",
+                &to2,
                 "--quantity",
                 "6",
             ],

@@ -155,9 +155,9 @@ fn members_in_three_cities_meet_through_a_bootstrap_peer() {
         "book",
         &rid,
         "--from",
-        "2027-03-02T09:00",
+        &integration::workday(3, "09:00"),
         "--to",
-        "2027-03-02T10:00",
+        &integration::workday(3, "10:00"),
         "--wait",
         "20",
     ]);

@@ -116,7 +116,12 @@ fn edit_import_and_free_filter() {
     assert_eq!(room2["features"], serde_json::json!(["projector", "video"]));
 
     // Free filter: book room-2 for a slot; only the others are free then.
-    let (from, to) = ("2026-12-08T10:00", "2026-12-08T11:00");
+    // A working day from now: room-1 opens Monday to Friday.
+    let (from, to) = (
+        integration::workday(4, "10:00"),
+        integration::workday(4, "11:00"),
+    );
+    let (from, to) = (from.as_str(), to.as_str());
     let room2_id = room2["id"].as_str().expect("id").to_string();
     let b: Value = owner.json(&["book", &room2_id, "--from", from, "--to", to]);
     assert_eq!(b["status"], "confirmed", "{b}");

@@ -63,14 +63,18 @@ fn requests_made_while_the_owner_is_down_are_ranked_alike_then_resolved() {
     wait_resource(&nodes[2], &rid);
     nodes[0].stop();
     let mut ids = Vec::new();
+    let (from, to) = (
+        integration::workday(7, "09:00"),
+        integration::workday(7, "12:00"),
+    );
     for (i, n) in [1, 2, 1, 2].iter().enumerate() {
         let b: Value = nodes[*n].json(&[
             "book",
             &rid,
             "--from",
-            "2030-04-01T09:00",
+            &from,
             "--to",
-            "2030-04-01T12:00",
+            &to,
             "--quantity",
             "1",
             "--purpose",
@@ -128,6 +132,10 @@ async fn burst(
 ) -> Vec<String> {
     let http = reqwest::Client::builder().no_proxy().build().unwrap();
     let mut tasks = Vec::new();
+    // Days from tomorrow on (UTC), whatever today is.
+    let today = jiff::Timestamp::now()
+        .to_zoned(jiff::tz::TimeZone::UTC)
+        .date();
     for i in 0..n {
         let (http, base, token, rid, acks) = (
             http.clone(),
@@ -137,9 +145,11 @@ async fn burst(
             acks.clone(),
         );
         tasks.push(tokio::spawn(async move {
-            let day = 1 + (i / 20) % 28;
+            let day = today
+                .checked_add(jiff::Span::new().days(1 + ((i / 20) % 28) as i64))
+                .expect("a date before 9999");
             let hour = 8 + i % 10;
-            let body = json!({"resource": rid, "start": format!("2030-05-{day:02}T{:02}:00:00Z", hour), "end": format!("2030-05-{day:02}T{:02}:30:00Z", hour), "quantity": 1, "purpose": format!("burst {i}")});
+            let body = json!({"resource": rid, "start": format!("{day}T{hour:02}:00:00Z"), "end": format!("{day}T{hour:02}:30:00Z"), "quantity": 1, "purpose": format!("burst {i}")});
             let r = http.post(format!("{base}/api/v1/bookings")).bearer_auth(&token).json(&body).send().await.ok()?;
             if !r.status().is_success() {
                 return None;

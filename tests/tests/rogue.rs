@@ -46,7 +46,7 @@ async fn forged_unauthorized_and_impersonating_changes_are_refused_and_not_forwa
         .expect("B's key");
     let before = (refused_total(&nodes[0]), refused_total(&nodes[2]));
 
-    let start: jiff::Timestamp = "2027-09-07T02:00:00Z".parse().expect("instant");
+    let start = integration::workday_instant(8, "10:00");
     let catalog = node::forger::catalog_history(&nodes[1].home, &rogue).expect("B's catalogue");
     let bad = node::forger::bad_changes(&rogue, &rid, start, &catalog).expect("bad changes");
     node::forger::send(&rogue, addr, bad)
@@ -92,9 +92,9 @@ async fn forged_unauthorized_and_impersonating_changes_are_refused_and_not_forwa
             "book",
             &rid.to_string(),
             "--from",
-            "2027-09-08T10:00",
+            &integration::workday(9, "10:00"),
             "--to",
-            "2027-09-08T11:00",
+            &integration::workday(9, "11:00"),
         ]);
         let id = ok["id"].as_str().expect("id").to_string();
         wait_for("A's booking on C", Duration::from_secs(30), || {

@@ -7,14 +7,14 @@ use std::time::Duration;
 use integration::{Node, network, wait_for};
 use serde_json::Value;
 
-fn book(node: &Node, room: &str, day: u32) -> String {
+fn book(node: &Node, room: &str, day: usize) -> String {
     let b: Value = node.json(&[
         "book",
         room,
         "--from",
-        &format!("2030-05-{day:02}T09:00"),
+        &integration::workday(day, "09:00"),
         "--to",
-        &format!("2030-05-{day:02}T10:00"),
+        &integration::workday(day, "10:00"),
         "--wait",
         "20",
     ]);

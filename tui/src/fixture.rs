@@ -284,6 +284,7 @@ pub fn data(tz: &TimeZone, now: Timestamp, n_resources: usize, n_bookings: usize
         bookings: n_bookings,
         started: now - hours(2),
         transport_peers: vec![],
+        storage_fault: None,
     };
     Data {
         status: Some(status),

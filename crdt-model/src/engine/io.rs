@@ -205,4 +205,10 @@ pub enum LocalError {
     /// The decision cannot be made.
     #[error("{0}")]
     Decide(String),
+    /// The node's store failed: nothing was written or acknowledged.
+    #[error("storage failed: {0}")]
+    Storage(String),
+    /// The node is not taking writes now (shutting down).
+    #[error("unavailable: {0}")]
+    Unavailable(String),
 }
