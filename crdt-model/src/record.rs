@@ -22,6 +22,86 @@ pub const MAX_TEXT: usize = 1_000;
 /// Largest encoded record accepted, in bytes.
 pub const MAX_RECORD: usize = 16 * 1024;
 
+/// Refuses text that could act on a terminal or a calendar file instead of
+/// being shown: control characters (C0, DEL, C1: escape sequences, carriage
+/// returns that overwrite a line, line breaks that forge table rows or
+/// iCalendar properties) and the bidirectional overrides and isolates that
+/// reorder what a reader sees (the "Trojan Source" characters). Every
+/// replica applies it to every record, so no member can publish such text.
+pub fn check_plain(field: &str, text: &str) -> Result<(), RecordError> {
+    match text.chars().find(|c| is_unsafe_char(*c)) {
+        Some(c) => Err(RecordError::Invalid(format!(
+            "{field} contains the control character U+{:04X}",
+            u32::from(c)
+        ))),
+        None => Ok(()),
+    }
+}
+
+/// Whether `c` is refused in record text (see [`check_plain`]).
+pub fn is_unsafe_char(c: char) -> bool {
+    c.is_control() || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+/// `text` with every character [`check_plain`] refuses replaced by U+FFFD:
+/// what outputs (terminal tables, calendar files) print, whatever the
+/// record's age or origin.
+pub fn sanitize(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.chars().any(is_unsafe_char) {
+        text.chars()
+            .map(|c| if is_unsafe_char(c) { '\u{FFFD}' } else { c })
+            .collect::<String>()
+            .into()
+    } else {
+        text.into()
+    }
+}
+
+fn check_text(field: &str, t: &crate::agency::Text) -> Result<(), RecordError> {
+    check_plain(field, &t.zh)?;
+    check_plain(field, &t.en)
+}
+
+fn check_named(field: &str, t: &crate::agency::Text) -> Result<(), RecordError> {
+    check_text(field, t)?;
+    if t.zh.trim().is_empty() && t.en.trim().is_empty() {
+        return Err(RecordError::Invalid(format!("{field} must not be empty")));
+    }
+    Ok(())
+}
+
+fn check_resource(r: &Resource) -> Result<(), RecordError> {
+    check_named("name", &r.name)?;
+    check_named("city", &r.location.city)?;
+    let loc = &r.location;
+    for (field, v) in [
+        ("site", &loc.site),
+        ("building", &loc.building),
+        ("floor", &loc.floor),
+        ("time zone", &r.rules.time_zone),
+    ] {
+        check_plain(field, v)?;
+    }
+    for f in &r.features {
+        check_plain("feature", f)?;
+    }
+    for (k, v) in &r.attributes {
+        check_plain("attribute", k)?;
+        check_plain("attribute", v)?;
+    }
+    for b in &r.rules.blackouts {
+        check_text("blackout reason", &b.reason)?;
+    }
+    let rules = &r.rules;
+    if rules.max_minutes > 0 && rules.min_minutes > rules.max_minutes {
+        return Err(RecordError::Invalid(format!(
+            "the shortest booking ({} min) is longer than the longest ({} min)",
+            rules.min_minutes, rules.max_minutes
+        )));
+    }
+    Ok(())
+}
+
 /// One record in a document. The map key is derived from the record, so a
 /// record can only ever be stored under its own key.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -232,6 +312,8 @@ impl Record {
                 if p.id != owner {
                     return unauthorized("profile of another agency".into());
                 }
+                check_text("agency name", &p.name)?;
+                check_text("agency city", &p.city)?;
             }
             (Record::Resource(r), DocKind::Catalog) => {
                 if r.id.owner != owner {
@@ -240,6 +322,7 @@ impl Record {
                 if r.capacity.size() == 0 {
                     return Err(RecordError::Invalid("capacity must be at least 1".into()));
                 }
+                check_resource(r)?;
             }
             (Record::Request(r), DocKind::Requests) => {
                 if r.id.requester != owner {
@@ -253,6 +336,8 @@ impl Record {
                 if r.contact.len() > MAX_TEXT || r.purpose.len() > MAX_TEXT {
                     return Err(RecordError::Invalid("text field too long".into()));
                 }
+                check_plain("contact", &r.contact)?;
+                check_plain("purpose", &r.purpose)?;
             }
             (Record::Cancel(c), DocKind::Requests) => {
                 if c.booking.requester != owner {
@@ -261,6 +346,7 @@ impl Record {
                 if c.reason.len() > MAX_TEXT {
                     return Err(RecordError::Invalid("reason too long".into()));
                 }
+                check_plain("reason", &c.reason)?;
             }
             (Record::Decision(d), DocKind::Decisions) => {
                 if d.resource.owner != owner {
@@ -272,10 +358,15 @@ impl Record {
                 if d.seq == 0 || d.terms.end <= d.terms.start {
                     return Err(RecordError::Invalid("decision seq or terms".into()));
                 }
-                if let Verdict::Reject { alternatives, .. } = &d.verdict
-                    && alternatives.len() > 3
+                if let Verdict::Reject {
+                    alternatives,
+                    reason,
+                } = &d.verdict
                 {
-                    return Err(RecordError::Invalid("at most 3 alternatives".into()));
+                    if alternatives.len() > 3 {
+                        return Err(RecordError::Invalid("at most 3 alternatives".into()));
+                    }
+                    check_text("reason", reason)?;
                 }
             }
             _ => return Err(wrong()),
@@ -298,6 +389,62 @@ impl Record {
 mod tests {
     use super::*;
     use crate::ids::AgencyId;
+
+    /// Text that would act on a terminal or a calendar file is refused by
+    /// every replica, whoever wrote it; so are empty names and a shortest
+    /// booking longer than the longest.
+    #[test]
+    fn control_characters_empty_names_and_inverted_limits_are_refused() {
+        let a = AgencyId([1; 32]);
+        let doc = DocId::catalog(a);
+        let base = crate::sim::test_resource(
+            a,
+            "room-1",
+            crate::resource::Capacity::People(8),
+            crate::resource::Approval::Automatic,
+        );
+        assert!(
+            Record::Resource(Box::new(base.clone()))
+                .encode(&doc)
+                .is_ok()
+        );
+        let bad_names = [
+            "\u{1b}]2;pwned\u{7}",
+            "Room\r1",
+            "Room\n1",
+            "\u{202E}1 mooR",
+            "\u{9b}31m",
+        ];
+        for bad in bad_names {
+            let mut r = base.clone();
+            r.name.en = bad.to_string();
+            let rec = Record::Resource(Box::new(r));
+            let err = rec.encode(&doc).expect_err(bad);
+            assert!(err.to_string().contains("control character"), "{err}");
+            // A peer's record with it is refused on decode as well.
+            // (A resource is stored exactly as it serializes.)
+            let stored = serde_json::to_string(&rec).expect("json");
+            assert!(
+                Record::decode(&doc, &rec.key(), &stored).is_err(),
+                "{bad:?}"
+            );
+        }
+        let mut r = base.clone();
+        r.name = crate::agency::Text::new(" ", "");
+        assert!(Record::Resource(Box::new(r)).encode(&doc).is_err());
+        let mut r = base.clone();
+        r.location.city = crate::agency::Text::default();
+        assert!(Record::Resource(Box::new(r)).encode(&doc).is_err());
+        let mut r = base;
+        r.rules.min_minutes = 120;
+        r.rules.max_minutes = 60;
+        let err = Record::Resource(Box::new(r))
+            .encode(&doc)
+            .expect_err("min > max");
+        assert!(err.to_string().contains("longer than the longest"), "{err}");
+        // Plain text in any script passes.
+        assert!(check_plain("purpose", "联席会议 — Q3 review (2/3)").is_ok());
+    }
 
     #[test]
     fn stored_records_name_only_their_owners_things() {

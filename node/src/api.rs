@@ -95,7 +95,55 @@ pub fn router(node: NodeHandle, token: String, home: crate::config::Home) -> Rou
         .route("/api/v1/ics", get(ics_feed))
         .layer(middleware::from_fn_with_state(state.clone(), auth))
         .layer(axum::extract::DefaultBodyLimit::max(1024 * 1024))
+        .layer(middleware::map_response(errors_as_json))
         .with_state(state)
+}
+
+/// Every error answer is `{code, message}` JSON, including axum's own
+/// rejections (body too large, wrong content type, a body or query that does
+/// not parse, unknown route or method), which are plain text.
+async fn errors_as_json(resp: Response) -> Response {
+    let status = resp.status();
+    let is_json = resp
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    if !(status.is_client_error() || status.is_server_error()) || is_json {
+        return resp;
+    }
+    let code = match status {
+        StatusCode::PAYLOAD_TOO_LARGE => "payload_too_large",
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported_media_type",
+        StatusCode::UNPROCESSABLE_ENTITY => "invalid_body",
+        StatusCode::NOT_FOUND => "not_found",
+        StatusCode::METHOD_NOT_ALLOWED => "method_not_allowed",
+        s if s.is_client_error() => "bad_request",
+        _ => "internal",
+    };
+    let body = axum::body::to_bytes(resp.into_body(), 64 * 1024)
+        .await
+        .unwrap_or_default();
+    let mut message = String::from_utf8_lossy(&body).trim().to_string();
+    if message.is_empty() {
+        message = status
+            .canonical_reason()
+            .unwrap_or("request failed")
+            .to_string();
+    }
+    Error(status, code, message).into_response()
+}
+
+/// Whether an `Authorization` header value carries `token` as a bearer
+/// token: the scheme in any case (RFC 9110 §11.1), the token compared in
+/// constant time.
+fn bearer_matches(value: &str, token: &str) -> bool {
+    use subtle::ConstantTimeEq;
+    let Some((scheme, given)) = value.trim().split_once(' ') else {
+        return false;
+    };
+    scheme.eq_ignore_ascii_case("bearer")
+        && bool::from(given.trim().as_bytes().ct_eq(token.as_bytes()))
 }
 
 async fn auth(
@@ -107,8 +155,7 @@ async fn auth(
     let ok = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .is_some_and(|t| t == st.token);
+        .is_some_and(|v| bearer_matches(v, &st.token));
     if !ok {
         return Error(
             StatusCode::UNAUTHORIZED,
@@ -578,4 +625,33 @@ async fn ics_feed(State(st): State<AppState>, Query(q): Query<IcsQ>) -> Result<R
         text,
     )
         .into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::bearer_matches;
+
+    #[test]
+    fn the_bearer_scheme_is_case_insensitive_and_the_token_exact() {
+        let t = "c0ffee";
+        for ok in [
+            "Bearer c0ffee",
+            "bearer c0ffee",
+            "BEARER  c0ffee ",
+            " Bearer c0ffee",
+        ] {
+            assert!(bearer_matches(ok, t), "{ok:?}");
+        }
+        for bad in [
+            "Bearer c0ffe",
+            "Bearer c0ffee0",
+            "Basic c0ffee",
+            "c0ffee",
+            "Bearer",
+            "Bearer ",
+            "",
+        ] {
+            assert!(!bearer_matches(bad, t), "{bad:?}");
+        }
+    }
 }

@@ -885,8 +885,10 @@ impl Out {
     fn t<'a>(&self, zh: &'a str, en: &'a str) -> &'a str {
         if self.zh { zh } else { en }
     }
-    fn text<'a>(&self, t: &'a Text) -> &'a str {
-        t.get(if self.zh { "zh" } else { "en" })
+    /// A bilingual text in the chosen language, safe to print (see
+    /// [`crdt_model::record::sanitize`]).
+    fn text<'a>(&self, t: &'a Text) -> std::borrow::Cow<'a, str> {
+        crdt_model::record::sanitize(t.get(if self.zh { "zh" } else { "en" }))
     }
     fn json<T: serde::Serialize>(&self, v: &T) -> anyhow::Result<()> {
         println!("{}", serde_json::to_string_pretty(v)?);
@@ -905,6 +907,15 @@ fn pad(s: &str, width: usize) -> String {
 }
 
 fn table(rows: &[Vec<String>]) {
+    // Cells may hold other agencies' text: nothing in it acts on the terminal.
+    let rows: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| {
+            r.iter()
+                .map(|s| crdt_model::record::sanitize(s).into_owned())
+                .collect()
+        })
+        .collect();
     let cols = rows.iter().map(Vec::len).max().unwrap_or(0);
     let widths: Vec<usize> = (0..cols)
         .map(|c| {
@@ -915,7 +926,7 @@ fn table(rows: &[Vec<String>]) {
                 .unwrap_or(0)
         })
         .collect();
-    for r in rows {
+    for r in &rows {
         let line: Vec<String> = r
             .iter()
             .enumerate()

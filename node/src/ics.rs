@@ -9,12 +9,17 @@ fn stamp(t: Timestamp) -> String {
     t.strftime("%Y%m%dT%H%M%SZ").to_string()
 }
 
-/// Escapes TEXT values (RFC 5545 §3.3.11).
+/// Escapes TEXT values (RFC 5545 §3.3.11). Line breaks become `\n`; any
+/// other control character (forbidden in TEXT, and able to end a property
+/// or forge one) becomes U+FFFD, whatever a record holds.
 fn esc(s: &str) -> String {
-    s.replace('\\', "\\\\")
+    let s = s
+        .replace("\r\n", "\n")
+        .replace('\\', "\\\\")
         .replace(';', "\\;")
         .replace(',', "\\,")
-        .replace('\n', "\\n")
+        .replace('\n', "\\n");
+    crdt_model::record::sanitize(&s).into_owned()
 }
 
 /// Folds lines longer than 75 octets (RFC 5545 §3.1), on character boundaries.
@@ -112,5 +117,12 @@ mod tests {
             assert!(l.len() <= 75);
         }
         assert_eq!(esc("a,b;c"), "a\\,b\\;c");
+        // No bare CR or other control character survives (RFC 5545 §3.1).
+        let e = esc("x\rDTSTART:19700101T000000Z\r\nATTENDEE\u{7}:y\u{1b}[2J");
+        assert!(!e.chars().any(char::is_control), "{e:?}");
+        assert_eq!(
+            e,
+            "x\u{FFFD}DTSTART:19700101T000000Z\\nATTENDEE\u{FFFD}:y\u{FFFD}[2J"
+        );
     }
 }

@@ -137,7 +137,28 @@ pub struct SledStore {
     changes: sled::Tree,
     roster: sled::Tree,
     /// Asks the flusher thread to flush; it answers on the channel given.
-    flusher: std::sync::mpsc::Sender<std::sync::mpsc::Sender<Result<(), sled::Error>>>,
+    flusher: Option<Flusher>,
+}
+
+/// The flusher thread: its request channel and its handle.
+#[derive(Debug)]
+struct Flusher {
+    requests: std::sync::mpsc::Sender<std::sync::mpsc::Sender<Result<(), sled::Error>>>,
+    thread: std::thread::JoinHandle<()>,
+}
+
+impl Drop for SledStore {
+    /// Stops the flusher thread and waits (a bounded time) until it has
+    /// let go of the database, so the home can be opened again at once.
+    fn drop(&mut self) {
+        if let Some(f) = self.flusher.take() {
+            drop(f.requests);
+            let deadline = std::time::Instant::now() + FLUSH_TIMEOUT;
+            while !f.thread.is_finished() && std::time::Instant::now() < deadline {
+                std::thread::sleep(std::time::Duration::from_millis(1));
+            }
+        }
+    }
 }
 
 impl SledStore {
@@ -159,12 +180,12 @@ impl SledStore {
             })?;
         let changes = db.open_tree("changes")?;
         let roster = db.open_tree("roster")?;
-        let (flusher, requests) =
+        let (tx, requests) =
             std::sync::mpsc::channel::<std::sync::mpsc::Sender<Result<(), sled::Error>>>();
         let flushed = db.clone();
         // Ends when the store is dropped (or stays stuck in a flush that
         // never returns, which the waiting side no longer waits for).
-        std::thread::Builder::new()
+        let thread = std::thread::Builder::new()
             .name("store-flush".into())
             .spawn(move || {
                 for reply in requests {
@@ -176,7 +197,10 @@ impl SledStore {
             db,
             changes,
             roster,
-            flusher,
+            flusher: Some(Flusher {
+                requests: tx,
+                thread,
+            }),
         })
     }
 }
@@ -208,7 +232,11 @@ impl Storage for SledStore {
 
     fn flush(&self) -> Result<(), Error> {
         let (tx, rx) = std::sync::mpsc::channel();
-        if self.flusher.send(tx).is_err() {
+        let sent = self
+            .flusher
+            .as_ref()
+            .is_some_and(|f| f.requests.send(tx).is_ok());
+        if !sent {
             // The flusher thread is gone: flush here.
             self.db.flush()?;
             return Ok(());
