@@ -1144,7 +1144,7 @@ impl Engine {
                     .get(&resource)
                     .ok_or_else(|| LocalError::UnknownResource(resource.to_string()))?;
                 res.check(&me, start, end, quantity, now)
-                    .map_err(|v| LocalError::Rule(v.to_string()))?;
+                    .map_err(LocalError::Rule)?;
                 if contact.len() > crate::record::MAX_TEXT
                     || purpose.len() > crate::record::MAX_TEXT
                 {

@@ -15,7 +15,6 @@
 //! - [`ledger`]: one replica's verified changes and record index; the only way in.
 //! - [`occupancy`], [`calendar`], [`policy`], [`availability`]: the
 //!   deterministic calendar view, the owner's decision policy, free-slot search.
-//! - [`api`]: JSON shapes of the node's local API (shared with the TUI).
 //! - [`engine`]: replication as a state machine of `(now, input) → outputs`.
 //!
 //! ## Data flow
@@ -29,7 +28,6 @@
 #![deny(missing_docs)]
 
 pub mod agency;
-pub mod api;
 pub mod availability;
 pub mod booking;
 pub mod calendar;

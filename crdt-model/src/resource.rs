@@ -322,8 +322,11 @@ pub enum RuleViolation {
     #[error("resource is retired")]
     Retired,
     /// The resource's time zone is unknown.
-    #[error("unknown time zone {0}")]
-    TimeZone(String),
+    #[error("unknown time zone {zone}")]
+    TimeZone {
+        /// The zone name the resource gives.
+        zone: String,
+    },
 }
 
 impl RuleViolation {
@@ -342,7 +345,7 @@ impl RuleViolation {
             }
             RuleViolation::NotShared => "本单位无权预约该资源".to_string(),
             RuleViolation::Retired => "资源已停用".to_string(),
-            RuleViolation::TimeZone(tz) => format!("未知时区{tz}"),
+            RuleViolation::TimeZone { zone } => format!("未知时区{zone}"),
         };
         Text::new(zh, self.to_string())
     }
@@ -424,8 +427,9 @@ impl Resource {
             return Err(RuleViolation::Blackout);
         }
         if let Some(open) = &r.opening {
-            let tz = TimeZone::get(&r.time_zone)
-                .map_err(|_| RuleViolation::TimeZone(r.time_zone.clone()))?;
+            let tz = TimeZone::get(&r.time_zone).map_err(|_| RuleViolation::TimeZone {
+                zone: r.time_zone.clone(),
+            })?;
             if !within_opening(open, &tz, start, end) {
                 return Err(RuleViolation::Closed);
             }

@@ -216,7 +216,7 @@ pub struct Actor {
     engine_timer: Option<i64>,
     started: Timestamp,
     join: Option<Result<(), String>>,
-    api: Option<crate::config::ApiInfo>,
+    api: Option<api::ApiInfo>,
     /// Bootstrap peers (rendezvous points), from the config.
     bootstrap_peers: BTreeSet<PeerId>,
     /// Bootstrap peers that accepted our registration.
@@ -453,7 +453,7 @@ impl Actor {
     }
 
     /// Sets the API info to publish (with listen addresses filled in later).
-    pub fn set_api(&mut self, info: crate::config::ApiInfo) {
+    pub fn set_api(&mut self, info: api::ApiInfo) {
         self.api = Some(info);
     }
 

@@ -5,7 +5,7 @@
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
-use crdt_model::api::{BookRequest, Status};
+use api::{BookRequest, Status};
 use crdt_model::calendar::Booking;
 use crdt_model::ids::ResourceId;
 use crdt_model::resource::{
@@ -126,7 +126,7 @@ async fn burst(
         }
         let c = client.clone();
         let req = request(rid, i);
-        set.spawn(async move { c.post::<_, Booking>("/api/v1/bookings", &req).await.is_ok() });
+        set.spawn(async move { c.book(&req).await.is_ok() });
     }
     while let Some(r) = set.join_next().await {
         ok += usize::from(matches!(r, Ok(true)));
@@ -140,16 +140,16 @@ async fn setup(
     quiet: bool,
 ) -> anyhow::Result<(Vec<DemoNode>, Vec<ResourceId>)> {
     let nodes = build_network(dir, n, true, quiet).await?;
-    let st: Status = nodes[0].api().get("/api/v1/status", &[]).await?;
+    let st: Status = nodes[0].api().status().await?;
     let mut rids = Vec::new();
     for k in 0..POOLS {
         let r = pool(st.agency, k, Approval::Automatic);
-        let _: Resource = nodes[0].api().put("/api/v1/resources", &r).await?;
+        let _: Resource = nodes[0].api().put_resource(&r).await?;
         rids.push(r.id);
     }
     wait_until("pools replicated", Duration::from_secs(60), || async {
         for n in &nodes {
-            let s: Status = n.api().get("/api/v1/status", &[]).await.ok()?;
+            let s: Status = n.api().status().await.ok()?;
             if s.resources < POOLS {
                 return None;
             }
@@ -213,11 +213,11 @@ async fn run(dir: &std::path::Path, sizes: Sizes, quiet: bool) -> anyhow::Result
             ),
         );
         let nodes = build_network(&dir.join("solo"), 1, true, quiet).await?;
-        let st: Status = nodes[0].api().get("/api/v1/status", &[]).await?;
+        let st: Status = nodes[0].api().status().await?;
         let mut rids = Vec::new();
         for k in 0..POOLS {
             let r = pool(st.agency, k, Approval::Required);
-            let _: Resource = nodes[0].api().put("/api/v1/resources", &r).await?;
+            let _: Resource = nodes[0].api().put_resource(&r).await?;
             rids.push(r.id);
         }
         let t = Instant::now();
@@ -257,7 +257,7 @@ async fn run(dir: &std::path::Path, sizes: Sizes, quiet: bool) -> anyhow::Result
             let t0 = Instant::now();
             let b: Booking = nodes[from]
                 .api()
-                .post("/api/v1/bookings", &request(&rid, 1_000_000 + i))
+                .book(&request(&rid, 1_000_000 + i))
                 .await?;
             let others: Vec<&DemoNode> = nodes
                 .iter()
@@ -265,17 +265,13 @@ async fn run(dir: &std::path::Path, sizes: Sizes, quiet: bool) -> anyhow::Result
                 .filter(|(j, _)| *j != from)
                 .map(|(_, x)| x)
                 .collect();
-            let id = b.id.to_string();
+            let id = b.id.clone();
             wait_until(
                 "booking visible everywhere",
                 Duration::from_secs(30),
                 || async {
                     for o in &others {
-                        let _: Booking = o
-                            .api()
-                            .get("/api/v1/booking", &[("id", id.clone())])
-                            .await
-                            .ok()?;
+                        let _: Booking = o.api().booking(&id).await.ok()?;
                     }
                     Some(())
                 },
@@ -299,27 +295,21 @@ async fn run(dir: &std::path::Path, sizes: Sizes, quiet: bool) -> anyhow::Result
                 // The last booking made; caught up means every change is
                 // in and this booking shows in the returning node's
                 // calendar (a calendar read brings calendars up to date).
-                let last_booking: Booking = nodes[1]
-                    .api()
-                    .post("/api/v1/bookings", &request(&rid, 2_000_000 + m))
-                    .await?;
-                let last_id = last_booking.id.to_string();
-                let target: Status = nodes[1].api().get("/api/v1/status", &[]).await?;
+                let last_booking: Booking =
+                    nodes[1].api().book(&request(&rid, 2_000_000 + m)).await?;
+                let last_id = last_booking.id.clone();
+                let target: Status = nodes[1].api().status().await?;
                 let t = Instant::now();
                 nodes[last].start(&exe)?;
                 let st = wait_until(
                     "returning node caught up",
                     Duration::from_secs(600),
                     || async {
-                        let s: Status = nodes[last].api().get("/api/v1/status", &[]).await.ok()?;
+                        let s: Status = nodes[last].api().status().await.ok()?;
                         if s.changes < target.changes {
                             return None;
                         }
-                        let _: Booking = nodes[last]
-                            .api()
-                            .get("/api/v1/booking", &[("id", last_id.clone())])
-                            .await
-                            .ok()?;
+                        let _: Booking = nodes[last].api().booking(&last_id).await.ok()?;
                         Some(s)
                     },
                 )

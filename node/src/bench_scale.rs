@@ -248,17 +248,10 @@ async fn measure(
     // answer, so ask again until it comes.
     let deadline = Instant::now() + Duration::from_secs(3_600);
     loop {
-        match node
-            .api()
-            .get::<crdt_model::calendar::ResourceCalendar>(
-                "/api/v1/calendar",
-                &[("resource", rids[0].to_string())],
-            )
-            .await
-        {
+        match node.api().calendar(&rids[0]).await {
             Ok(_) => break,
             Err(e) if Instant::now() > deadline || node.rss_kib().is_none() => {
-                return Err(e.context("the node did not finish loading"));
+                return Err(anyhow::Error::new(e).context("the node did not finish loading"));
             }
             // A read that timed out: the node is still computing.
             Err(_) => tokio::time::sleep(Duration::from_millis(200)).await,
@@ -285,7 +278,7 @@ async fn measure(
             requester: me,
         };
         let t = Instant::now();
-        let _: Vec<Candidate> = node.api().post("/api/v1/slots", &q).await?;
+        let _: Vec<Candidate> = node.api().slots(&q).await?;
         times.push(t.elapsed().as_secs_f64() * 1000.0);
     }
     times.sort_by(f64::total_cmp);

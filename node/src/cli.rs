@@ -8,10 +8,10 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::{Context, bail};
+use api::*;
 use clap::{Args, Parser, Subcommand};
 use crdt_model::agency::Text;
-use crdt_model::api::*;
-use crdt_model::availability::{Candidate, SlotQuery};
+use crdt_model::availability::SlotQuery;
 use crdt_model::booking::Status as BStatus;
 use crdt_model::calendar::Booking;
 use crdt_model::ids::{AgencyId, BookingId, ResourceId};
@@ -22,8 +22,8 @@ use jiff::civil::Time;
 use jiff::tz::TimeZone;
 use unicode_width::UnicodeWidthStr;
 
-use crate::client::Client;
 use crate::config::Home;
+use api::Client;
 
 /// Tongchou (统筹): shared government resources over a peer-to-peer network.
 #[derive(Debug, Parser)]
@@ -741,13 +741,7 @@ fn parse_days(s: &str) -> anyhow::Result<BTreeSet<u8>> {
 /// Starts the TUI on the node of `home` (which may start later: the TUI
 /// shows a banner and keeps retrying).
 pub async fn run_tui(home: Home, zh: bool, start: tui::app::Screen) -> anyhow::Result<()> {
-    let connect: tui::Connect = std::sync::Arc::new(move || {
-        let info = home.api()?;
-        Ok(tui::Endpoint {
-            base: format!("http://{}", info.addr),
-            token: info.token,
-        })
-    });
+    let connect: tui::Connect = std::sync::Arc::new(move || home.api());
     tui::run(tui::Options {
         connect,
         lang: if zh { tui::Lang::Zh } else { tui::Lang::En },
@@ -1208,19 +1202,45 @@ async fn own_resource(c: &Client, me: AgencyId, id: &str) -> anyhow::Result<Reso
     if rid.owner != me {
         bail!("{rid} belongs to another agency: only its owner may change it");
     }
-    let list: Vec<Resource> = c
-        .get("/api/v1/resources", &[("owner", me.to_string())])
+    let list = c
+        .resources(&ResourceFilter {
+            owner: Some(me),
+            ..Default::default()
+        })
         .await?;
     list.into_iter()
         .find(|r| r.id == rid)
         .ok_or_else(|| anyhow::anyhow!("unknown resource {rid}"))
 }
 
+/// A client of the daemon of `home`.
+fn connect(home: &Home) -> anyhow::Result<Client> {
+    Ok(Client::new(&home.api()?)?)
+}
+
+/// Runs a command that talks to the daemon of `home`; a daemon that does
+/// not answer is named by its home.
 async fn client_command(cmd: Cmd, home: &Home, out: &Out) -> anyhow::Result<()> {
-    let c = Client::new(home)?;
+    let c = connect(home)?;
+    let result = api_command(cmd, &c, out).await;
+    match &result {
+        Err(e)
+            if e.downcast_ref::<api::Error>()
+                .is_some_and(api::Error::is_unreachable) =>
+        {
+            bail!(
+                "the node in {} is not running or not answering (start it with `tongchou run`)",
+                home.dir().display()
+            )
+        }
+        _ => result,
+    }
+}
+
+async fn api_command(cmd: Cmd, c: &Client, out: &Out) -> anyhow::Result<()> {
     match cmd {
         Cmd::Status => {
-            let s: Status = c.get("/api/v1/status", &[]).await?;
+            let s = c.status().await?;
             if out.json {
                 return out.json(&s);
             }
@@ -1300,16 +1320,13 @@ async fn client_command(cmd: Cmd, home: &Home, out: &Out) -> anyhow::Result<()> 
                 other => bail!("--role: expected member or admin, got {other:?}"),
             };
             let hours = parse_minutes("--expires", &expires)?.div_ceil(60);
-            let r: InviteResponse = c
-                .post(
-                    "/api/v1/invite",
-                    &InviteRequest {
-                        agency,
-                        role,
-                        expires_hours: hours,
-                        bootstrap,
-                    },
-                )
+            let r = c
+                .invite(&InviteRequest {
+                    agency,
+                    role,
+                    expires_hours: hours,
+                    bootstrap,
+                })
                 .await?;
             if out.json {
                 return out.json(&r);
@@ -1323,7 +1340,7 @@ async fn client_command(cmd: Cmd, home: &Home, out: &Out) -> anyhow::Result<()> 
             Ok(())
         }
         Cmd::Members => {
-            let m: Vec<MemberEntry> = c.get("/api/v1/members", &[]).await?;
+            let m = c.members().await?;
             if out.json {
                 return out.json(&m);
             }
@@ -1370,9 +1387,7 @@ async fn client_command(cmd: Cmd, home: &Home, out: &Out) -> anyhow::Result<()> 
             Ok(())
         }
         Cmd::Revoke { agency, reason } => {
-            let v: serde_json::Value = c
-                .post("/api/v1/revoke", &RevokeRequest { agency, reason })
-                .await?;
+            let v = c.revoke(&RevokeRequest { agency, reason }).await?;
             if out.json {
                 return out.json(&v);
             }
@@ -1380,7 +1395,7 @@ async fn client_command(cmd: Cmd, home: &Home, out: &Out) -> anyhow::Result<()> 
             Ok(())
         }
         Cmd::RotateKey => {
-            let r: RotateKeyResponse = c.post("/api/v1/rotate-key", &serde_json::json!({})).await?;
+            let r = c.rotate_key().await?;
             if out.json {
                 return out.json(&r);
             }
@@ -1397,26 +1412,26 @@ async fn client_command(cmd: Cmd, home: &Home, out: &Out) -> anyhow::Result<()> 
             Ok(())
         }
         Cmd::Resource(rc) => {
-            let s: Status = c.get("/api/v1/status", &[]).await?;
+            let s = c.status().await?;
             match rc {
                 ResourceCmd::Add(args) => {
                     let r = args.build(s.agency)?;
-                    let r: Resource = c.put("/api/v1/resources", &r).await?;
+                    let r = c.put_resource(&r).await?;
                     if out.json {
                         return out.json(&r);
                     }
                     println!("{}: {}", out.t("已发布", "published"), r.id);
                 }
                 ResourceCmd::Retire { id } => {
-                    let mut r = own_resource(&c, s.agency, &id).await?;
+                    let mut r = own_resource(c, s.agency, &id).await?;
                     r.retired = true;
-                    let _: Resource = c.put("/api/v1/resources", &r).await?;
+                    c.put_resource(&r).await?;
                     println!("{}: {}", out.t("已停用", "retired"), r.id);
                 }
                 ResourceCmd::Edit(args) => {
-                    let r = own_resource(&c, s.agency, &args.id).await?;
+                    let r = own_resource(c, s.agency, &args.id).await?;
                     let edited = args.apply(&r)?;
-                    let r: Resource = c.put("/api/v1/resources", &edited).await?;
+                    let r = c.put_resource(&edited).await?;
                     if out.json {
                         return out.json(&r);
                     }
@@ -1428,10 +1443,7 @@ async fn client_command(cmd: Cmd, home: &Home, out: &Out) -> anyhow::Result<()> 
                     let total = rows.len();
                     for (n, (row, parsed)) in rows.into_iter().enumerate() {
                         let res = match parsed.and_then(|a| a.build(s.agency).map(|r| (a.id, r))) {
-                            Ok((_, r)) => c
-                                .put::<_, Resource>("/api/v1/resources", &r)
-                                .await
-                                .map(|_| ()),
+                            Ok((_, r)) => c.put_resource(&r).await.map(|_| ()).map_err(Into::into),
                             Err(e) => Err(e),
                         };
                         match res {
@@ -1472,27 +1484,23 @@ async fn client_command(cmd: Cmd, home: &Home, out: &Out) -> anyhow::Result<()> 
             free_to,
             quantity,
         } => {
-            let mut q = Vec::new();
+            let mut q = ResourceFilter {
+                kind,
+                city,
+                owner,
+                ..Default::default()
+            };
             if let (Some(a), Some(b)) = (free_from, free_to) {
                 let a = parse_time("--free-from", &a)?;
                 let b = parse_time("--free-to", &b)?;
                 if b <= a {
                     bail!("--free-to must be after --free-from");
                 }
-                q.push(("free_from", a.to_string()));
-                q.push(("free_to", b.to_string()));
-                q.push(("quantity", quantity.to_string()));
+                q.free_from = Some(a);
+                q.free_to = Some(b);
+                q.quantity = Some(quantity);
             }
-            if let Some(k) = kind {
-                q.push(("kind", k));
-            }
-            if let Some(ci) = city {
-                q.push(("city", ci));
-            }
-            if let Some(o) = owner {
-                q.push(("owner", o.to_string()));
-            }
-            let list: Vec<Resource> = c.get("/api/v1/resources", &q).await?;
+            let list = c.resources(&q).await?;
             if out.json {
                 return out.json(&list);
             }
@@ -1529,11 +1537,11 @@ async fn client_command(cmd: Cmd, home: &Home, out: &Out) -> anyhow::Result<()> 
             wait,
         } => {
             // Civil times are read in the resource's own time zone.
-            let list: Vec<Resource> = c
-                .get(
-                    "/api/v1/resources",
-                    &[("owner", resource.owner.to_string())],
-                )
+            let list = c
+                .resources(&ResourceFilter {
+                    owner: Some(resource.owner),
+                    ..Default::default()
+                })
                 .await?;
             let tz = list
                 .iter()
@@ -1544,18 +1552,15 @@ async fn client_command(cmd: Cmd, home: &Home, out: &Out) -> anyhow::Result<()> 
             if end <= start {
                 bail!("--to: must be after --from");
             }
-            let mut b: Booking = c
-                .post(
-                    "/api/v1/bookings",
-                    &BookRequest {
-                        resource,
-                        start,
-                        end,
-                        quantity,
-                        contact,
-                        purpose,
-                    },
-                )
+            let mut b = c
+                .book(&BookRequest {
+                    resource,
+                    start,
+                    end,
+                    quantity,
+                    contact,
+                    purpose,
+                })
                 .await?;
             if let Some(secs) = wait {
                 let deadline = std::time::Instant::now() + Duration::from_secs(secs);
@@ -1563,9 +1568,7 @@ async fn client_command(cmd: Cmd, home: &Home, out: &Out) -> anyhow::Result<()> 
                     && std::time::Instant::now() < deadline
                 {
                     tokio::time::sleep(Duration::from_millis(200)).await;
-                    b = c
-                        .get("/api/v1/booking", &[("id", b.id.to_string())])
-                        .await?;
+                    b = c.booking(&b.id).await?;
                 }
             }
             if out.json {
@@ -1579,11 +1582,14 @@ async fn client_command(cmd: Cmd, home: &Home, out: &Out) -> anyhow::Result<()> 
             mine,
             pending,
         } => {
-            let mut q = vec![("mine", mine.to_string()), ("pending", pending.to_string())];
-            if let Some(r) = resource {
-                q.push(("resource", r.to_string()));
-            }
-            let list: Vec<Booking> = c.get("/api/v1/bookings", &q).await?;
+            let list = c
+                .bookings(&BookingFilter {
+                    resource,
+                    mine,
+                    pending,
+                    ..Default::default()
+                })
+                .await?;
             if out.json {
                 return out.json(&list);
             }
@@ -1607,14 +1613,11 @@ async fn client_command(cmd: Cmd, home: &Home, out: &Out) -> anyhow::Result<()> 
             Ok(())
         }
         Cmd::Cancel { id, reason } => {
-            let b: Booking = c
-                .post(
-                    "/api/v1/cancel",
-                    &CancelRequest {
-                        booking: id,
-                        reason,
-                    },
-                )
+            let b = c
+                .cancel(&CancelRequest {
+                    booking: id,
+                    reason,
+                })
                 .await?;
             if out.json {
                 return out.json(&b);
@@ -1633,15 +1636,12 @@ async fn client_command(cmd: Cmd, home: &Home, out: &Out) -> anyhow::Result<()> 
                 other => bail!("verdict: expected approve or reject, got {other:?}"),
             };
             let reason = reason.map(|r| Text::new(r.clone(), r));
-            let b: Booking = c
-                .post(
-                    "/api/v1/decide",
-                    &DecideRequest {
-                        booking: id,
-                        approve,
-                        reason,
-                    },
-                )
+            let b = c
+                .decide(&DecideRequest {
+                    booking: id,
+                    approve,
+                    reason,
+                })
                 .await?;
             if out.json {
                 return out.json(&b);
@@ -1672,7 +1672,7 @@ async fn client_command(cmd: Cmd, home: &Home, out: &Out) -> anyhow::Result<()> 
                 per_resource: 3,
                 requester: AgencyId([0; 32]),
             };
-            let list: Vec<Candidate> = c.post("/api/v1/slots", &q).await?;
+            let list = c.slots(&q).await?;
             if out.json {
                 return out.json(&list);
             }
@@ -1695,13 +1695,16 @@ async fn client_command(cmd: Cmd, home: &Home, out: &Out) -> anyhow::Result<()> 
         }
         Cmd::Ics { resource } => {
             let q = match resource {
-                Some(r) => vec![("resource", r.to_string())],
-                None => {
-                    let s: Status = c.get("/api/v1/status", &[]).await?;
-                    vec![("agency", s.agency.to_string())]
-                }
+                Some(r) => IcsQuery {
+                    resource: Some(r),
+                    agency: None,
+                },
+                None => IcsQuery {
+                    resource: None,
+                    agency: Some(c.status().await?.agency),
+                },
             };
-            print!("{}", c.get_text("/api/v1/ics", &q).await?);
+            print!("{}", c.ics(&q).await?);
             Ok(())
         }
         Cmd::Run { .. }

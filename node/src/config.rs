@@ -5,6 +5,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
+use api::ApiInfo;
 use crdt_model::agency::AgencyKey;
 use crdt_model::membership::SignedRosterEvent;
 use serde::{Deserialize, Serialize};
@@ -71,19 +72,6 @@ pub struct Admission {
     pub invite: SignedRosterEvent,
     /// Join event.
     pub join: SignedRosterEvent,
-}
-
-/// What a running daemon publishes for local clients.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct ApiInfo {
-    /// `127.0.0.1:PORT`.
-    pub addr: String,
-    /// Bearer token.
-    pub token: String,
-    /// Daemon process id.
-    pub pid: u32,
-    /// libp2p listen addresses (with `/p2p/` suffix).
-    pub listen: Vec<String>,
 }
 
 /// A node's home directory.
@@ -259,13 +247,13 @@ impl Home {
 
     /// Reads the API info of the daemon, if one ever started here.
     pub fn api(&self) -> anyhow::Result<ApiInfo> {
-        let text = std::fs::read_to_string(self.api_path()).with_context(|| {
-            format!(
+        ApiInfo::read(&self.dir).map_err(|e| match e.kind() {
+            std::io::ErrorKind::InvalidData => anyhow::anyhow!("api.json is corrupt: {e}"),
+            _ => anyhow::anyhow!(
                 "the node in {} is not running (start it with `tongchou run`)",
                 self.dir.display()
-            )
-        })?;
-        serde_json::from_str(&text).context("api.json is corrupt")
+            ),
+        })
     }
 
     /// Removes the API info (on clean shutdown).

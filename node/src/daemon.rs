@@ -12,8 +12,9 @@ use jiff::Timestamp;
 use tracing::info;
 
 use crate::actor::{Actor, NodeHandle};
-use crate::config::{Admission, ApiInfo, Config, Home, hex, random_secret};
+use crate::config::{Admission, Config, Home, hex, random_secret};
 use crate::store::{SledStore, Storage};
+use api::ApiInfo;
 
 /// Flags of `tongchou run` that override the config file.
 #[derive(Debug, Default, Clone)]
@@ -112,7 +113,7 @@ pub async fn run(home: Home, flags: RunFlags) -> anyhow::Result<()> {
     home.write_api(&info)?;
     actor.set_api(info);
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-    let router = crate::api::router(handle.clone(), token, home.clone());
+    let router = crate::server::router(handle.clone(), token, home.clone());
     let mut api_stop = stop_rx.clone();
     let server = tokio::spawn(async move {
         axum::serve(listener, router)

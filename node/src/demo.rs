@@ -9,7 +9,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
-use crdt_model::api::*;
+use api::*;
 use crdt_model::booking::Status as BStatus;
 use crdt_model::calendar::Booking;
 use crdt_model::ids::ResourceId;
@@ -17,8 +17,8 @@ use crdt_model::resource::{Capacity, Resource};
 use jiff::{Timestamp, ToSpan};
 use serde::Serialize;
 
-use crate::client::Client;
 use crate::config::Home;
+use api::Client;
 
 /// The four agencies: (name zh, name en, city zh, city en).
 pub const AGENCIES: [(&str, &str, &str, &str); 4] = [
@@ -145,7 +145,7 @@ impl DemoNode {
             }
             std::thread::sleep(Duration::from_millis(50));
         }
-        self.client = Some(Client::new(&self.home)?);
+        self.client = Some(Client::new(&self.home.api()?)?);
         Ok(())
     }
 
@@ -352,15 +352,12 @@ pub async fn build_network(
         } else {
             let token = nodes[0]
                 .api()
-                .post::<_, InviteResponse>(
-                    "/api/v1/invite",
-                    &InviteRequest {
-                        agency: zh.to_string(),
-                        role: crdt_model::membership::Role::Member,
-                        expires_hours: 24,
-                        bootstrap: vec![],
-                    },
-                )
+                .invite(&InviteRequest {
+                    agency: zh.to_string(),
+                    role: crdt_model::membership::Role::Member,
+                    expires_hours: 24,
+                    bootstrap: vec![],
+                })
                 .await?
                 .token;
             run_cli(
@@ -546,7 +543,7 @@ pub struct Summary {
 }
 
 async fn all_bookings(node: &DemoNode) -> anyhow::Result<Vec<Booking>> {
-    node.api().get("/api/v1/bookings", &[]).await
+    Ok(node.api().bookings(&Default::default()).await?)
 }
 
 fn overbooking(resources: &[Resource], list: &[Booking]) -> u64 {
@@ -594,7 +591,7 @@ async fn book(
         contact: "王科长 0755-8888".into(),
         purpose: purpose.into(),
     };
-    node.api().post("/api/v1/bookings", &req).await.ok()
+    node.api().book(&req).await.ok()
 }
 
 /// Runs the demo. `keep` leaves the homes in place.
@@ -668,7 +665,7 @@ async fn scenario(
         Duration::from_secs(60),
         || async {
             for n in &nodes {
-                let s: Status = n.api().get("/api/v1/status", &[]).await.ok()?;
+                let s: Status = n.api().status().await.ok()?;
                 let up = s.peers.iter().filter(|p| p.connected).count();
                 if up < AGENCIES.len() - 1 {
                     return None;
@@ -684,9 +681,9 @@ async fn scenario(
     );
     let mut catalog: Vec<Resource> = Vec::new();
     for (i, n) in nodes.iter().enumerate() {
-        let me: Status = n.api().get("/api/v1/status", &[]).await?;
+        let me: Status = n.api().status().await?;
         for r in seed_resources(me.agency, i) {
-            let r: Resource = n.api().put("/api/v1/resources", &r).await?;
+            let r: Resource = n.api().put_resource(&r).await?;
             catalog.push(r);
         }
     }
@@ -699,7 +696,7 @@ async fn scenario(
     );
     wait_until("catalogues replicated", Duration::from_secs(60), || async {
         for n in &nodes {
-            let list: Vec<Resource> = n.api().get("/api/v1/resources", &[]).await.ok()?;
+            let list: Vec<Resource> = n.api().resources(&Default::default()).await.ok()?;
             if list.len() < catalog.len() {
                 return None;
             }
@@ -746,11 +743,7 @@ async fn scenario(
                     Duration::from_secs(30),
                     || async {
                         for n in &others {
-                            let _: Booking = n
-                                .api()
-                                .get("/api/v1/booking", &[("id", id.to_string())])
-                                .await
-                                .ok()?;
+                            let _: Booking = n.api().booking(&id).await.ok()?;
                         }
                         Some(())
                     },
@@ -799,7 +792,7 @@ async fn scenario(
     progress(quiet, "partition: 南宁 (Nanning) is cut off");
     let mut agencies = Vec::new();
     for n in &nodes {
-        let st: Status = n.api().get("/api/v1/status", &[]).await?;
+        let st: Status = n.api().status().await?;
         agencies.push(st.agency);
     }
     nodes[3].stop();
@@ -860,19 +853,19 @@ async fn scenario(
     for n in &nodes {
         let pending: Vec<Booking> = n
             .api()
-            .get("/api/v1/bookings", &[("pending", "true".into())])
+            .bookings(&BookingFilter {
+                pending: true,
+                ..Default::default()
+            })
             .await?;
         for (j, b) in pending.iter().enumerate() {
             let _: Result<Booking, _> = n
                 .api()
-                .post(
-                    "/api/v1/decide",
-                    &DecideRequest {
-                        booking: b.id.clone(),
-                        approve: j % 3 != 2,
-                        reason: None,
-                    },
-                )
+                .decide(&DecideRequest {
+                    booking: b.id.clone(),
+                    approve: j % 3 != 2,
+                    reason: None,
+                })
                 .await;
         }
     }
@@ -880,11 +873,7 @@ async fn scenario(
     // An attacker holding Hebei's key (its node stopped meanwhile) connects to
     // Shenzhen and sends a forged change, an unauthorized confirmation and a
     // write into Hangzhou's document: all three must be refused.
-    let refused_before = nodes[0]
-        .api()
-        .get::<Status>("/api/v1/status", &[])
-        .await?
-        .refused_total;
+    let refused_before = nodes[0].api().status().await?.refused_total;
     nodes[2].stop();
     let hebei_key = nodes[2].home.load_key()?;
     let shenzhen: libp2p::Multiaddr = nodes[0].addr.parse()?;
@@ -897,7 +886,7 @@ async fn scenario(
         "Shenzhen refuses the forged changes",
         Duration::from_secs(30),
         || async {
-            let s: Status = nodes[0].api().get("/api/v1/status", &[]).await.ok()?;
+            let s: Status = nodes[0].api().status().await.ok()?;
             let n = s.refused_total - refused_before;
             (n >= forged_sent).then_some(n)
         },
@@ -910,22 +899,19 @@ async fn scenario(
         &format!("forger with Hebei's key: {refused_forged} of {forged_sent} bad changes refused"),
     );
     // Revocation: Hebei is revoked by the founding admin; its later requests go nowhere.
-    let _: serde_json::Value = nodes[0]
+    nodes[0]
         .api()
-        .post(
-            "/api/v1/revoke",
-            &RevokeRequest {
-                agency: agencies[2],
-                reason: "演示撤销 / demo revocation".into(),
-            },
-        )
+        .revoke(&RevokeRequest {
+            agency: agencies[2],
+            reason: "演示撤销 / demo revocation".into(),
+        })
         .await?;
     wait_until(
         "revocation known to every other node",
         Duration::from_secs(30),
         || async {
             for i in [1, 3] {
-                let m: Vec<MemberEntry> = nodes[i].api().get("/api/v1/members", &[]).await.ok()?;
+                let m: Vec<MemberEntry> = nodes[i].api().members().await.ok()?;
                 if !m.iter().any(|e| {
                     e.agency == agencies[2]
                         && e.member.status != crdt_model::membership::MemberStatus::Active

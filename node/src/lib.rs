@@ -7,8 +7,8 @@
 //! - [`store`]: durable storage of changes and roster events (sled).
 //! - [`net`]: libp2p behaviour and identity mapping.
 //! - [`actor`]: the single task that owns engine, swarm and store.
-//! - [`api`]: the local HTTP/JSON API; [`ics`]: iCalendar export.
-//! - [`client`], [`cli`]: the command line and its API client.
+//! - [`server`]: the local HTTP/JSON API (its types and routes are the `api` crate); [`ics`]: iCalendar export.
+//! - [`cli`]: the command line (it talks to the daemon with `api::Client`).
 //! - [`daemon`]: wiring for `tongchou run` and `tongchou join`.
 //! - [`demo`]: the four-city demo network and its scripted scenario.
 //! - [`bench`]: `tongchou bench net`, multi-process network figures.
@@ -20,16 +20,15 @@
 //! peers over [`net`]; peers' changes come back the same way in reverse.
 
 pub mod actor;
-pub mod api;
 pub mod bench;
 pub mod bench_scale;
 pub mod cli;
-pub mod client;
 pub mod config;
 pub mod daemon;
 pub mod demo;
 pub mod forger;
 pub mod ics;
 pub mod net;
+pub mod server;
 pub mod store;
 pub mod vs_radicale;

@@ -13,7 +13,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
-use crdt_model::api::{BookRequest, Status};
+use api::{BookRequest, Status};
 use crdt_model::booking::Status as BStatus;
 use crdt_model::calendar::Booking;
 use crdt_model::ids::ResourceId;
@@ -251,7 +251,7 @@ impl Radicale {
 /// Books slots `0..n` of a resource through the API with `clients`
 /// concurrent clients; returns how many were acknowledged.
 async fn book_all(
-    api: &crate::client::Client,
+    api: &api::Client,
     rid: &ResourceId,
     base: Timestamp,
     n: usize,
@@ -273,11 +273,7 @@ async fn book_all(
                     contact: String::new(),
                     purpose: format!("bench {i}"),
                 };
-                ok += usize::from(
-                    api.post::<_, Booking>("/api/v1/bookings", &req)
-                        .await
-                        .is_ok(),
-                );
+                ok += usize::from(api.book(&req).await.is_ok());
             }
             ok
         });
@@ -379,7 +375,7 @@ async fn compare(dir: &Path, full: bool, quiet: bool) -> anyhow::Result<Report> 
     let python = install(quiet)?;
     let rad = start(&python, dir).await?;
     let nodes = build_network(&dir.join("net"), 2, true, quiet).await?;
-    let st: Status = nodes[0].api().get("/api/v1/status", &[]).await?;
+    let st: Status = nodes[0].api().status().await?;
     let base = Timestamp::now() + SignedDuration::from_hours(48);
     let mut report = Report {
         bookings: if full { 2_000 } else { 500 },
@@ -394,7 +390,7 @@ async fn compare(dir: &Path, full: bool, quiet: bool) -> anyhow::Result<Report> 
     );
     rad.mkcalendar("load").await?;
     let load = room(st.agency, "load");
-    let _: Resource = nodes[0].api().put("/api/v1/resources", &load).await?;
+    let _: Resource = nodes[0].api().put_resource(&load).await?;
     let n = report.bookings;
     let t = Instant::now();
     let mut set = tokio::task::JoinSet::new();
@@ -433,7 +429,7 @@ async fn compare(dir: &Path, full: bool, quiet: bool) -> anyhow::Result<Report> 
         let name = format!("h{size}");
         rad.mkcalendar(&name).await?;
         let r = room(st.agency, &name);
-        let _: Resource = nodes[0].api().put("/api/v1/resources", &r).await?;
+        let _: Resource = nodes[0].api().put_resource(&r).await?;
         // The history is not what is timed: Radicale's is written straight
         // into its storage folder (one .ics file per event, as its PUT
         // writes them), which a 10,000-event history needs, since its PUTs
@@ -453,25 +449,21 @@ async fn compare(dir: &Path, full: bool, quiet: bool) -> anyhow::Result<Report> 
         let runs = if size >= 10_000 { 5 } else { 20 };
         let rad_ms = median_ms(runs, || rad.week(&name, week_from)).await?;
         let api = nodes[0].api();
-        let q = vec![
-            ("resource", r.id.to_string()),
-            ("from", week_from.to_string()),
-            (
-                "to",
-                (week_from + SignedDuration::from_hours(24 * 7)).to_string(),
-            ),
-        ];
+        let q = api::BookingFilter {
+            resource: Some(r.id.clone()),
+            from: Some(week_from),
+            to: Some(week_from + SignedDuration::from_hours(24 * 7)),
+            ..Default::default()
+        };
         let tc_ms = median_ms(runs, || async {
-            let _: Vec<Booking> = api.get("/api/v1/bookings", &q).await?;
+            api.bookings(&q).await?;
             Ok(())
         })
         .await?;
         report.week_query_ms.push((size, rad_ms, tc_ms));
         let rad_all = median_ms(runs, || rad.fetch_all(&name)).await?;
-        let qa = vec![("resource", r.id.to_string())];
         let tc_all = median_ms(runs, || async {
-            let _: crdt_model::calendar::ResourceCalendar =
-                api.get("/api/v1/calendar", &qa).await?;
+            api.calendar(&r.id).await?;
             Ok(())
         })
         .await?;
@@ -488,12 +480,12 @@ async fn compare(dir: &Path, full: bool, quiet: bool) -> anyhow::Result<Report> 
     );
     report.radicale_double_booked = x && y;
     let race = room(st.agency, "race");
-    let _: Resource = nodes[0].api().put("/api/v1/resources", &race).await?;
+    let _: Resource = nodes[0].api().put_resource(&race).await?;
     wait_until(
         "the race room on the second node",
         Duration::from_secs(30),
         || async {
-            let l: Vec<Resource> = nodes[1].api().get("/api/v1/resources", &[]).await.ok()?;
+            let l: Vec<Resource> = nodes[1].api().resources(&Default::default()).await.ok()?;
             l.iter().any(|r| r.id == race.id).then_some(())
         },
     )
@@ -507,10 +499,7 @@ async fn compare(dir: &Path, full: bool, quiet: bool) -> anyhow::Result<Report> 
         purpose: "race".into(),
     };
     let (ra, rb) = (req(a), req(a + SignedDuration::from_mins(30)));
-    let (p, q) = tokio::join!(
-        nodes[0].api().post::<_, Booking>("/api/v1/bookings", &ra),
-        nodes[1].api().post::<_, Booking>("/api/v1/bookings", &rb)
-    );
+    let (p, q) = tokio::join!(nodes[0].api().book(&ra), nodes[1].api().book(&rb));
     let ids: Vec<_> = [p, q]
         .into_iter()
         .filter_map(|r| r.ok())
@@ -522,7 +511,10 @@ async fn compare(dir: &Path, full: bool, quiet: bool) -> anyhow::Result<Report> 
         || async {
             let list: Vec<Booking> = nodes[1]
                 .api()
-                .get("/api/v1/bookings", &[("resource", race.id.to_string())])
+                .bookings(&api::BookingFilter {
+                    resource: Some(race.id.clone()),
+                    ..Default::default()
+                })
                 .await
                 .ok()?;
             let mine: Vec<&Booking> = list.iter().filter(|b| ids.contains(&b.id)).collect();

@@ -9,7 +9,7 @@
 use std::process::Command;
 use std::time::Duration;
 
-use crdt_model::api::Status;
+use api::Status;
 use integration::{Node, cli, network, wait_for, workday};
 use serde_json::Value;
 

@@ -1,10 +1,11 @@
 //! What can happen to the TUI (`Action`, fed to `update`) and what `update`
 //! asks the outside world to do (`Effect`, run by the client task).
 
-use crdt_model::api::{BookRequest, CancelRequest, DecideRequest, InviteRequest, RevokeRequest};
+use api::{BookRequest, CancelRequest, DecideRequest, InviteRequest, RevokeRequest};
 use crdt_model::availability::{Candidate, SlotQuery};
 use crdt_model::calendar::Booking;
 use crdt_model::ids::BookingId;
+use crdt_model::resource::RuleViolation;
 use jiff::Timestamp;
 use ratatui::crossterm::event::KeyEvent;
 
@@ -25,7 +26,7 @@ pub enum Action {
     /// The node did not answer.
     Unreachable(String),
     /// Answer to [`Effect::Book`].
-    Booked(Result<Box<Booking>, String>),
+    Booked(Result<Box<Booking>, Failure>),
     /// Answer to [`Effect::Slots`].
     Slots(Result<Vec<Candidate>, String>),
     /// Answer to [`Effect::Suggest`].
@@ -55,4 +56,23 @@ pub enum Effect {
     Invite(InviteRequest),
     /// Revoke a member.
     Revoke(RevokeRequest),
+}
+
+/// Why the node refused a call: its message and, when a resource's booking
+/// rule refused it, the rule (the form shows it next to its field).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Failure {
+    /// One line for the user.
+    pub message: String,
+    /// The rule that failed.
+    pub rule: Option<RuleViolation>,
+}
+
+impl From<api::Error> for Failure {
+    fn from(e: api::Error) -> Self {
+        Failure {
+            rule: e.rule().cloned(),
+            message: e.to_string(),
+        }
+    }
 }

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use crdt_model::api::{MemberEntry, Status};
+use api::{MemberEntry, Status};
 use crdt_model::availability::Candidate;
 use crdt_model::booking::Status as BookingStatus;
 use crdt_model::calendar::Booking;

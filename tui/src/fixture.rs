@@ -4,8 +4,8 @@
 
 use std::collections::BTreeMap;
 
+use api::{MemberEntry, PeerStatus, Status};
 use crdt_model::agency::{AgencyKey, AgencyProfile, Text};
-use crdt_model::api::{MemberEntry, PeerStatus, Status};
 use crdt_model::booking::{Alternative, BookingRequest, Status as BookingStatus, Terms};
 use crdt_model::calendar::Booking;
 use crdt_model::hlc::Hlc;

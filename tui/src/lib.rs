@@ -21,7 +21,7 @@ pub mod view;
 #[cfg(test)]
 mod tests;
 
-pub use client::{Connect, Endpoint};
+pub use client::Connect;
 pub use i18n::Lang;
 pub use terminal::run;
 

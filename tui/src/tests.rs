@@ -16,7 +16,10 @@ use crate::i18n::Lang;
 use crate::update::update;
 use crate::view::{fit, view};
 
-/// 2026-12-01 10:00 in Shanghai, a Tuesday.
+/// 2026-12-01 10:00 in Shanghai, a Tuesday: the TUI's clock is an input
+/// (`State::now`, moved by `Action::Tick`), so these tests give it a fixed
+/// one and pass whatever day the system clock says (checked under
+/// libfaketime, years ahead and behind).
 fn now() -> Timestamp {
     "2026-12-01T02:00:00Z".parse().expect("valid instant")
 }
@@ -235,10 +238,24 @@ fn booking_form_shows_rule_violations_next_to_the_field() {
     s.book.form.set(book_field::START, "2026-12-02 20:00");
     s.book.form.set(book_field::END, "2026-12-02 21:00");
     s.book.form.focus = Some(book_field::PURPOSE);
+    // The node checks the rules; its refusal names the rule, shown at its field.
     let fx = key(&mut s, KeyCode::Enter);
-    assert!(fx.is_empty());
+    assert!(matches!(fx.as_slice(), [Effect::Book(_)]), "{fx:?}");
+    update(
+        &mut s,
+        Action::Booked(Err(crate::action::Failure {
+            message: "outside opening hours (rule)".into(),
+            rule: Some(crdt_model::resource::RuleViolation::Closed),
+        })),
+    );
     let e = s.book.form.fields[book_field::START].error.clone();
     assert_eq!(e.as_deref(), Some("outside opening hours"), "{e:?}");
+    assert_eq!(
+        s.book.form.focus,
+        Some(book_field::START),
+        "focus on the field"
+    );
+    assert!(s.toast.as_ref().is_some_and(|t| t.error));
     s.book.form.set(book_field::START, "2026-12-02 10:00");
     s.book.form.set(book_field::END, "2026-12-02 11:00");
     let fx = key(&mut s, KeyCode::Enter);

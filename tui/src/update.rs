@@ -3,7 +3,7 @@
 
 use std::collections::BTreeSet;
 
-use crdt_model::api::{BookRequest, CancelRequest, DecideRequest, InviteRequest, RevokeRequest};
+use api::{BookRequest, CancelRequest, DecideRequest, InviteRequest, RevokeRequest};
 use crdt_model::availability::SlotQuery;
 use crdt_model::booking::Status as BookingStatus;
 use crdt_model::calendar::Booking;
@@ -58,8 +58,17 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
                     toast(state, i18n::DONE_BOOKED);
                 }
                 Err(e) => {
-                    state.book.error = Some(e.clone());
-                    error(state, e);
+                    // The node's own rule goes next to its field.
+                    if let Some(v) = &e.rule {
+                        let text = v.text().get(state.lang.code()).to_string();
+                        let field = rule_field(v);
+                        if let Some(x) = state.book.form.fields.get_mut(field) {
+                            x.error = Some(text);
+                            state.book.form.focus = Some(field);
+                        }
+                    }
+                    state.book.error = Some(e.message.clone());
+                    error(state, e.message);
                 }
             }
             state.screen = Screen::Book;
@@ -644,11 +653,11 @@ fn book_form_key(state: &mut State, k: KeyEvent) -> Vec<Effect> {
     vec![]
 }
 
-/// Validates the booking form (syntax and the resource's rules); the request when valid.
+/// Reads the booking form; the request when every field parses. The
+/// resource's rules are the node's to check: a refusal comes back with the
+/// rule that failed, shown next to its field (see [`rule_field`]).
 pub fn book_request(state: &mut State) -> Option<BookRequest> {
     let lang = state.lang;
-    let now = state.now;
-    let me = state.me();
     let rid = state.book.form.value(book_field::RESOURCE).to_string();
     let resource = state
         .data
@@ -678,17 +687,6 @@ pub fn book_request(state: &mut State) -> Option<BookRequest> {
         bad(f, book_field::QUANTITY, i18n::E_NUMBER.get(lang).into());
     }
     let (resource, start, end, quantity) = (resource?, start?, end?, quantity?);
-    if let Err(v) = resource.check(&me?, start, end, quantity, now) {
-        let field = match v {
-            RuleViolation::Quantity { .. } => book_field::QUANTITY,
-            RuleViolation::NotShared | RuleViolation::Retired => book_field::RESOURCE,
-            RuleViolation::EmptyRange | RuleViolation::TooShort { .. } => book_field::END,
-            RuleViolation::TooLong { .. } => book_field::END,
-            _ => book_field::START,
-        };
-        bad(f, field, v.text().get(lang.code()).to_string());
-        return None;
-    }
     Some(BookRequest {
         resource: resource.id,
         start,
@@ -697,6 +695,17 @@ pub fn book_request(state: &mut State) -> Option<BookRequest> {
         contact: f.value(book_field::CONTACT).to_string(),
         purpose: f.value(book_field::PURPOSE).to_string(),
     })
+}
+
+/// The booking form's field a broken rule belongs to.
+pub fn rule_field(v: &RuleViolation) -> usize {
+    match v {
+        RuleViolation::Quantity { .. } => book_field::QUANTITY,
+        RuleViolation::NotShared | RuleViolation::Retired => book_field::RESOURCE,
+        RuleViolation::EmptyRange | RuleViolation::TooShort { .. } => book_field::END,
+        RuleViolation::TooLong { .. } => book_field::END,
+        _ => book_field::START,
+    }
 }
 
 fn submit_book(state: &mut State) -> Vec<Effect> {

@@ -198,7 +198,7 @@ pub enum LocalError {
     NotAllowed(String),
     /// Breaks the resource's rules.
     #[error("{0}")]
-    Rule(String),
+    Rule(crate::resource::RuleViolation),
     /// Invalid input.
     #[error("invalid: {0}")]
     Invalid(String),

@@ -4,6 +4,8 @@
 use std::convert::Infallible;
 use std::time::Duration;
 
+use api::routes;
+use api::*;
 use axum::extract::{Query, Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::middleware::{self, Next};
@@ -11,16 +13,14 @@ use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use crdt_model::api::*;
 use crdt_model::availability::SlotQuery;
 use crdt_model::calendar::Booking;
 use crdt_model::engine::{LocalError, LocalOp, LocalOutcome};
-use crdt_model::ids::{AgencyId, BookingId, ResourceId};
+use crdt_model::ids::AgencyId;
 use crdt_model::membership::RosterAction;
-use crdt_model::resource::{Resource, ResourceKind};
+use crdt_model::resource::{Resource, ResourceKind, RuleViolation};
 use futures::Stream;
 use jiff::Timestamp;
-use serde::Deserialize;
 
 use crate::actor::NodeHandle;
 use crate::ics;
@@ -32,17 +32,34 @@ struct AppState {
     home: crate::config::Home,
 }
 
-/// An error answer: status, stable code, message.
+/// An error answer: status, stable code, message, and the booking rule
+/// that failed when there is one.
 #[derive(Debug)]
-pub struct Error(StatusCode, &'static str, String);
+pub struct Error {
+    status: StatusCode,
+    code: &'static str,
+    message: String,
+    rule: Option<RuleViolation>,
+}
+
+/// An error answer without a rule.
+fn err(status: StatusCode, code: &'static str, message: String) -> Error {
+    Error {
+        status,
+        code,
+        message,
+        rule: None,
+    }
+}
 
 impl IntoResponse for Error {
     fn into_response(self) -> Response {
         (
-            self.0,
+            self.status,
             Json(ApiError {
-                code: self.1.to_string(),
-                message: self.2,
+                code: self.code.to_string(),
+                message: self.message,
+                rule: self.rule,
             }),
         )
             .into_response()
@@ -61,12 +78,21 @@ impl From<LocalError> for Error {
             LocalError::Storage(_) => (StatusCode::INSUFFICIENT_STORAGE, "storage_failed"),
             LocalError::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "shutting_down"),
         };
-        Error(status, code, e.to_string())
+        let rule = match &e {
+            LocalError::Rule(v) => Some(v.clone()),
+            _ => None,
+        };
+        Error {
+            status,
+            code,
+            message: e.to_string(),
+            rule,
+        }
     }
 }
 
 fn gone() -> Error {
-    Error(
+    err(
         StatusCode::SERVICE_UNAVAILABLE,
         "shutting_down",
         "node is shutting down".into(),
@@ -79,20 +105,20 @@ type ApiResult<T> = Result<Json<T>, Error>;
 pub fn router(node: NodeHandle, token: String, home: crate::config::Home) -> Router {
     let state = AppState { node, token, home };
     Router::new()
-        .route("/api/v1/status", get(status))
-        .route("/api/v1/resources", get(resources).put(put_resource))
-        .route("/api/v1/calendar", get(calendar))
-        .route("/api/v1/bookings", get(bookings).post(book))
-        .route("/api/v1/booking", get(booking))
-        .route("/api/v1/cancel", post(cancel))
-        .route("/api/v1/decide", post(decide))
-        .route("/api/v1/slots", post(slots))
-        .route("/api/v1/members", get(members))
-        .route("/api/v1/invite", post(invite))
-        .route("/api/v1/revoke", post(revoke))
-        .route("/api/v1/rotate-key", post(rotate_key))
-        .route("/api/v1/events", get(events))
-        .route("/api/v1/ics", get(ics_feed))
+        .route(routes::STATUS, get(status))
+        .route(routes::RESOURCES, get(resources).put(put_resource))
+        .route(routes::CALENDAR, get(calendar))
+        .route(routes::BOOKINGS, get(bookings).post(book))
+        .route(routes::BOOKING, get(booking))
+        .route(routes::CANCEL, post(cancel))
+        .route(routes::DECIDE, post(decide))
+        .route(routes::SLOTS, post(slots))
+        .route(routes::MEMBERS, get(members))
+        .route(routes::INVITE, post(invite))
+        .route(routes::REVOKE, post(revoke))
+        .route(routes::ROTATE_KEY, post(rotate_key))
+        .route(routes::EVENTS, get(events))
+        .route(routes::ICS, get(ics_feed))
         .layer(middleware::from_fn_with_state(state.clone(), auth))
         .layer(axum::extract::DefaultBodyLimit::max(1024 * 1024))
         .layer(middleware::map_response(errors_as_json))
@@ -131,7 +157,7 @@ async fn errors_as_json(resp: Response) -> Response {
             .unwrap_or("request failed")
             .to_string();
     }
-    Error(status, code, message).into_response()
+    err(status, code, message).into_response()
 }
 
 /// Whether an `Authorization` header value carries `token` as a bearer
@@ -157,7 +183,7 @@ async fn auth(
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| bearer_matches(v, &st.token));
     if !ok {
-        return Error(
+        return err(
             StatusCode::UNAUTHORIZED,
             "unauthorized",
             "missing or wrong bearer token (see api.json in the node's home)".into(),
@@ -228,18 +254,6 @@ async fn status(State(st): State<AppState>) -> ApiResult<Status> {
         .ok_or_else(gone)
 }
 
-#[derive(Deserialize)]
-struct ResourceFilter {
-    kind: Option<String>,
-    city: Option<String>,
-    owner: Option<AgencyId>,
-    /// With `free_to`: only resources open, shared with us and with room
-    /// for `quantity` (default 1) over the whole range.
-    free_from: Option<Timestamp>,
-    free_to: Option<Timestamp>,
-    quantity: Option<u32>,
-}
-
 async fn resources(
     State(st): State<AppState>,
     Query(f): Query<ResourceFilter>,
@@ -249,7 +263,7 @@ async fn resources(
         (None, None) => None,
         (Some(a), Some(b)) if a < b => Some((a, b)),
         _ => {
-            return Err(Error(
+            return Err(err(
                 StatusCode::BAD_REQUEST,
                 "bad_request",
                 "free_from and free_to go together, with free_from < free_to".into(),
@@ -306,14 +320,9 @@ async fn put_resource(State(st): State<AppState>, Json(r): Json<Resource>) -> Ap
     Ok(Json(r))
 }
 
-#[derive(Deserialize)]
-struct ResourceQ {
-    resource: ResourceId,
-}
-
 async fn calendar(
     State(st): State<AppState>,
-    Query(q): Query<ResourceQ>,
+    Query(q): Query<ResourceQuery>,
 ) -> ApiResult<crdt_model::calendar::ResourceCalendar> {
     let rid = q.resource.clone();
     st.node
@@ -322,24 +331,12 @@ async fn calendar(
         .ok_or_else(gone)?
         .map(Json)
         .ok_or_else(|| {
-            Error(
+            err(
                 StatusCode::NOT_FOUND,
                 "unknown_resource",
                 format!("unknown resource {}", q.resource),
             )
         })
-}
-
-#[derive(Deserialize)]
-struct BookingFilter {
-    resource: Option<ResourceId>,
-    /// With `to`: only bookings overlapping `[from, to)`.
-    from: Option<Timestamp>,
-    to: Option<Timestamp>,
-    #[serde(default)]
-    mine: bool,
-    #[serde(default)]
-    pending: bool,
 }
 
 async fn bookings(
@@ -376,12 +373,7 @@ async fn bookings(
         .ok_or_else(gone)
 }
 
-#[derive(Deserialize)]
-struct BookingQ {
-    id: BookingId,
-}
-
-async fn booking(State(st): State<AppState>, Query(q): Query<BookingQ>) -> ApiResult<Booking> {
+async fn booking(State(st): State<AppState>, Query(q): Query<BookingQuery>) -> ApiResult<Booking> {
     let id = q.id.clone();
     st.node
         .read(move |v| v.engine.booking(&id))
@@ -389,7 +381,7 @@ async fn booking(State(st): State<AppState>, Query(q): Query<BookingQ>) -> ApiRe
         .ok_or_else(gone)?
         .map(Json)
         .ok_or_else(|| {
-            Error(
+            err(
                 StatusCode::NOT_FOUND,
                 "unknown_booking",
                 format!("unknown booking {}", q.id),
@@ -400,7 +392,7 @@ async fn booking(State(st): State<AppState>, Query(q): Query<BookingQ>) -> ApiRe
 fn booking_of(o: LocalOutcome) -> Result<Json<Booking>, Error> {
     match o {
         LocalOutcome::Booking(b) => Ok(Json(*b)),
-        LocalOutcome::Catalog => Err(Error(
+        LocalOutcome::Catalog => Err(err(
             StatusCode::INTERNAL_SERVER_ERROR,
             "internal",
             "unexpected outcome".into(),
@@ -448,7 +440,7 @@ async fn slots(
     Json(mut q): Json<SlotQuery>,
 ) -> ApiResult<Vec<crdt_model::availability::Candidate>> {
     if q.to <= q.from || q.duration_minutes == 0 || q.quantity == 0 {
-        return Err(Error(
+        return Err(err(
             StatusCode::BAD_REQUEST,
             "bad_request",
             "need from < to, duration ≥ 1 and quantity ≥ 1".into(),
@@ -489,7 +481,7 @@ async fn members(State(st): State<AppState>) -> ApiResult<Vec<MemberEntry>> {
 /// the old file. A crash in between is settled at the next start.
 async fn rotate_key(State(st): State<AppState>) -> ApiResult<RotateKeyResponse> {
     let internal = |e: anyhow::Error| {
-        Error(
+        err(
             StatusCode::INTERNAL_SERVER_ERROR,
             "storage",
             format!("{e:#}"),
@@ -558,10 +550,10 @@ async fn invite(
         })
         .await
         .ok_or_else(gone)?
-        .map_err(|e| Error(StatusCode::FORBIDDEN, "not_allowed", e.to_string()))?;
+        .map_err(|e| err(StatusCode::FORBIDDEN, "not_allowed", e.to_string()))?;
     st.node.add_roster(vec![inv.invite.clone()]).await?;
     let expires = Timestamp::from_millisecond(expires_ms)
-        .map_err(|e| Error(StatusCode::BAD_REQUEST, "bad_request", e.to_string()))?;
+        .map_err(|e| err(StatusCode::BAD_REQUEST, "bad_request", e.to_string()))?;
     Ok(Json(InviteResponse {
         token: inv.to_token(),
         expires,
@@ -571,7 +563,7 @@ async fn invite(
 async fn revoke(
     State(st): State<AppState>,
     Json(r): Json<RevokeRequest>,
-) -> ApiResult<serde_json::Value> {
+) -> ApiResult<RevokeResponse> {
     st.node
         .roster(RosterAction::Revoke {
             agency: r.agency,
@@ -579,7 +571,7 @@ async fn revoke(
             cutoffs: Default::default(),
         })
         .await?;
-    Ok(Json(serde_json::json!({"revoked": r.agency})))
+    Ok(Json(RevokeResponse { revoked: r.agency }))
 }
 
 async fn events(
@@ -601,20 +593,17 @@ async fn events(
     Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
 }
 
-#[derive(Deserialize)]
-struct IcsQ {
-    resource: Option<ResourceId>,
-    agency: Option<AgencyId>,
-}
-
-async fn ics_feed(State(st): State<AppState>, Query(q): Query<IcsQ>) -> Result<Response, Error> {
+async fn ics_feed(
+    State(st): State<AppState>,
+    Query(q): Query<IcsQuery>,
+) -> Result<Response, Error> {
     let text = st
         .node
         .read(move |v| ics::render(v.engine, q.resource.as_ref(), q.agency.as_ref()))
         .await
         .ok_or_else(gone)?
         .ok_or_else(|| {
-            Error(
+            err(
                 StatusCode::NOT_FOUND,
                 "unknown_resource",
                 "unknown resource".into(),

@@ -1,24 +1,30 @@
-//! Data shapes of the node's local HTTP/JSON API, shared by the node, the
-//! CLI and the TUI.
+//! Data shapes of the node's local HTTP/JSON API: request bodies, query
+//! strings, answers and the error body, shared by the server and [`Client`](crate::Client).
 
 use std::collections::BTreeMap;
 
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
-use crate::agency::Text;
-use crate::calendar::Booking;
-use crate::ids::{AgencyId, BookingId, DocId, ResourceId};
-use crate::ledger::Refusal;
-use crate::membership::{Member, Role};
+use crdt_model::agency::Text;
+use crdt_model::calendar::Booking;
+use crdt_model::ids::{AgencyId, BookingId, DocId, ResourceId};
+use crdt_model::ledger::Refusal;
+use crdt_model::membership::{Member, Role};
+use crdt_model::resource::RuleViolation;
 
-/// An API error: a stable code and a message.
+/// The body of every error answer: a stable code, a message and, when a
+/// resource's booking rule refused the request, which rule (so a form can
+/// show it next to its field).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ApiError {
     /// Stable machine code, e.g. `unknown_resource`, `rule`, `bad_request`.
     pub code: String,
     /// Human message.
     pub message: String,
+    /// The rule that failed, with code `rule`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rule: Option<RuleViolation>,
 }
 
 /// `POST /api/v1/bookings`.
@@ -196,3 +202,106 @@ pub struct MemberEntry {
 
 /// A list of bookings.
 pub type Bookings = Vec<Booking>;
+
+/// `POST /api/v1/revoke` answer.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RevokeResponse {
+    /// The agency revoked.
+    pub revoked: AgencyId,
+}
+
+/// Query of `GET /api/v1/resources`: every filter optional.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ResourceFilter {
+    /// Kind, as its code (`meeting_room`) or any other name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
+    /// City, Chinese or English (any case).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub city: Option<String>,
+    /// Owner agency.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner: Option<AgencyId>,
+    /// With `free_to`: only resources open, shared with us and with room
+    /// for `quantity` (default 1) over the whole range.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub free_from: Option<Timestamp>,
+    /// End of the free range.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub free_to: Option<Timestamp>,
+    /// Units needed in the free range.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quantity: Option<u32>,
+}
+
+/// Query of `GET /api/v1/bookings`: every filter optional.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BookingFilter {
+    /// One resource.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resource: Option<ResourceId>,
+    /// Only bookings ending after this instant.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<Timestamp>,
+    /// Only bookings starting before this instant.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to: Option<Timestamp>,
+    /// Only this agency's requests.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub mine: bool,
+    /// Only tentative requests for this agency's resources (its decisions).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub pending: bool,
+}
+
+/// Query of `GET /api/v1/calendar`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ResourceQuery {
+    /// The resource.
+    pub resource: ResourceId,
+}
+
+/// Query of `GET /api/v1/booking`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BookingQuery {
+    /// The booking.
+    pub id: BookingId,
+}
+
+/// Query of `GET /api/v1/ics`: one resource, or one agency's resources, or all.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IcsQuery {
+    /// One resource.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resource: Option<ResourceId>,
+    /// One owner's resources.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agency: Option<AgencyId>,
+}
+
+/// `api.json` in a running node's home: where its API listens and the
+/// token to use (the file is the node's; clients only read it).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApiInfo {
+    /// `127.0.0.1:PORT`.
+    pub addr: String,
+    /// Bearer token.
+    pub token: String,
+    /// Daemon process id.
+    pub pid: u32,
+    /// libp2p listen addresses (with `/p2p/` suffix).
+    pub listen: Vec<String>,
+}
+
+impl ApiInfo {
+    /// Its file name in a node's home.
+    pub const FILE: &'static str = "api.json";
+
+    /// Reads it from the home `dir`. `NotFound` means the node is not
+    /// running; `InvalidData` that the file is damaged.
+    pub fn read(dir: &std::path::Path) -> std::io::Result<Self> {
+        let text = std::fs::read_to_string(dir.join(Self::FILE))?;
+        serde_json::from_str(&text)
+            .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))
+    }
+}

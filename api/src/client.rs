@@ -1,0 +1,306 @@
+//! The one typed client of a node's local API: a method per route, errors
+//! that keep the node's code and the rule that failed.
+
+use std::time::Duration;
+
+use crdt_model::availability::{Candidate, SlotQuery};
+use crdt_model::calendar::{Booking, ResourceCalendar};
+use crdt_model::ids::{BookingId, ResourceId};
+use crdt_model::resource::{Resource, RuleViolation};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::routes;
+use crate::types::*;
+
+/// Why a call failed.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// No node answers at the address (not running, or not yet).
+    #[error("no node answers at {addr}: {source}")]
+    Unreachable {
+        /// The address tried.
+        addr: String,
+        /// What the connection said.
+        #[source]
+        source: reqwest::Error,
+    },
+    /// The node refused the call and said why.
+    #[error("{} ({})", .error.message, .error.code)]
+    Refused {
+        /// HTTP status.
+        status: u16,
+        /// The node's error body.
+        error: ApiError,
+    },
+    /// The node answered an error without a readable body.
+    #[error("the node answered HTTP {0}")]
+    Status(u16),
+    /// The connection broke during the call.
+    #[error("talking to the node: {0}")]
+    Transport(#[source] reqwest::Error),
+    /// The answer is not what this route returns.
+    #[error("decoding the node's answer: {0}")]
+    Decode(String),
+}
+
+impl Error {
+    /// The node's stable error code, when it refused the call.
+    pub fn code(&self) -> Option<&str> {
+        match self {
+            Error::Refused { error, .. } => Some(&error.code),
+            _ => None,
+        }
+    }
+
+    /// The booking rule that refused the call, if that was the reason.
+    pub fn rule(&self) -> Option<&RuleViolation> {
+        match self {
+            Error::Refused { error, .. } => error.rule.as_ref(),
+            _ => None,
+        }
+    }
+
+    /// Whether no node answered at all.
+    pub fn is_unreachable(&self) -> bool {
+        matches!(self, Error::Unreachable { .. })
+    }
+}
+
+/// A client of one node's API.
+#[derive(Clone, Debug)]
+pub struct Client {
+    base: String,
+    addr: String,
+    token: String,
+    http: reqwest::Client,
+    stream: reqwest::Client,
+}
+
+/// A node's event stream: one item per change the node applied.
+#[derive(Debug)]
+pub struct Events {
+    resp: reqwest::Response,
+}
+
+impl Events {
+    /// Waits for the next chunk of the stream: `Ok(true)` when it carried
+    /// at least one event (keep-alives carry none), `Ok(false)` at its end.
+    pub async fn next(&mut self) -> Result<bool, Error> {
+        loop {
+            match self.resp.chunk().await.map_err(Error::Transport)? {
+                None => return Ok(false),
+                Some(chunk) if chunk.windows(5).any(|w| w == b"data:") => return Ok(true),
+                Some(_) => continue,
+            }
+        }
+    }
+}
+
+impl Client {
+    /// A client of the node whose `api.json` says `info`.
+    pub fn new(info: &ApiInfo) -> Result<Self, Error> {
+        Self::connect(&info.addr, &info.token)
+    }
+
+    /// A client of the API at `addr` (`127.0.0.1:PORT`) with `token`.
+    pub fn connect(addr: &str, token: &str) -> Result<Self, Error> {
+        let http = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(3))
+            .timeout(Duration::from_secs(60))
+            .no_proxy()
+            .build()
+            .map_err(Error::Transport)?;
+        let stream = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(3))
+            .no_proxy()
+            .build()
+            .map_err(Error::Transport)?;
+        Ok(Self {
+            base: format!("http://{addr}"),
+            addr: addr.to_string(),
+            token: token.to_string(),
+            http,
+            stream,
+        })
+    }
+
+    /// The same client pointed at another address and token (a restarted
+    /// node has both new), keeping its connection pools.
+    pub fn rebind(&self, addr: &str, token: &str) -> Self {
+        Self {
+            base: format!("http://{addr}"),
+            addr: addr.to_string(),
+            token: token.to_string(),
+            http: self.http.clone(),
+            stream: self.stream.clone(),
+        }
+    }
+
+    /// The address it talks to.
+    pub fn addr(&self) -> &str {
+        &self.addr
+    }
+
+    /// The token it sends.
+    pub fn token(&self) -> &str {
+        &self.token
+    }
+
+    async fn call(&self, req: reqwest::RequestBuilder) -> Result<Vec<u8>, Error> {
+        let resp = req.bearer_auth(&self.token).send().await.map_err(|e| {
+            if e.is_connect() || e.is_timeout() {
+                Error::Unreachable {
+                    addr: self.addr.clone(),
+                    source: e,
+                }
+            } else {
+                Error::Transport(e)
+            }
+        })?;
+        let status = resp.status();
+        let bytes = resp.bytes().await.map_err(Error::Transport)?;
+        if status.is_success() {
+            return Ok(bytes.to_vec());
+        }
+        match serde_json::from_slice::<ApiError>(&bytes) {
+            Ok(error) => Err(Error::Refused {
+                status: status.as_u16(),
+                error,
+            }),
+            Err(_) => Err(Error::Status(status.as_u16())),
+        }
+    }
+
+    async fn json<T: DeserializeOwned>(&self, req: reqwest::RequestBuilder) -> Result<T, Error> {
+        let bytes = self.call(req).await?;
+        serde_json::from_slice(&bytes).map_err(|e| Error::Decode(e.to_string()))
+    }
+
+    async fn get<Q: Serialize + ?Sized, T: DeserializeOwned>(
+        &self,
+        route: &str,
+        query: &Q,
+    ) -> Result<T, Error> {
+        self.json(self.http.get(format!("{}{route}", self.base)).query(query))
+            .await
+    }
+
+    async fn post<B: Serialize + ?Sized, T: DeserializeOwned>(
+        &self,
+        route: &str,
+        body: &B,
+    ) -> Result<T, Error> {
+        self.json(self.http.post(format!("{}{route}", self.base)).json(body))
+            .await
+    }
+
+    /// The node's status.
+    pub async fn status(&self) -> Result<Status, Error> {
+        self.get(routes::STATUS, &()).await
+    }
+
+    /// Resources of the catalogue matching `filter`.
+    pub async fn resources(&self, filter: &ResourceFilter) -> Result<Vec<Resource>, Error> {
+        self.get(routes::RESOURCES, filter).await
+    }
+
+    /// Adds or edits one of this agency's resources; the stored resource.
+    pub async fn put_resource(&self, r: &Resource) -> Result<Resource, Error> {
+        self.json(
+            self.http
+                .put(format!("{}{}", self.base, routes::RESOURCES))
+                .json(r),
+        )
+        .await
+    }
+
+    /// One resource's full calendar.
+    pub async fn calendar(&self, resource: &ResourceId) -> Result<ResourceCalendar, Error> {
+        let q = ResourceQuery {
+            resource: resource.clone(),
+        };
+        self.get(routes::CALENDAR, &q).await
+    }
+
+    /// Bookings matching `filter`, by start.
+    pub async fn bookings(&self, filter: &BookingFilter) -> Result<Vec<Booking>, Error> {
+        self.get(routes::BOOKINGS, filter).await
+    }
+
+    /// One booking as it stands now.
+    pub async fn booking(&self, id: &BookingId) -> Result<Booking, Error> {
+        self.get(routes::BOOKING, &BookingQuery { id: id.clone() })
+            .await
+    }
+
+    /// Requests a booking; acknowledged only once stored.
+    pub async fn book(&self, r: &BookRequest) -> Result<Booking, Error> {
+        self.post(routes::BOOKINGS, r).await
+    }
+
+    /// Cancels one of this agency's requests.
+    pub async fn cancel(&self, r: &CancelRequest) -> Result<Booking, Error> {
+        self.post(routes::CANCEL, r).await
+    }
+
+    /// Approves or rejects a request for one of this agency's resources.
+    pub async fn decide(&self, r: &DecideRequest) -> Result<Booking, Error> {
+        self.post(routes::DECIDE, r).await
+    }
+
+    /// Free slots matching `q`, best first.
+    pub async fn slots(&self, q: &SlotQuery) -> Result<Vec<Candidate>, Error> {
+        self.post(routes::SLOTS, q).await
+    }
+
+    /// The roster.
+    pub async fn members(&self) -> Result<Vec<MemberEntry>, Error> {
+        self.get(routes::MEMBERS, &()).await
+    }
+
+    /// Invites an agency (admins only); the one-line token.
+    pub async fn invite(&self, r: &InviteRequest) -> Result<InviteResponse, Error> {
+        self.post(routes::INVITE, r).await
+    }
+
+    /// Revokes a member (admins only).
+    pub async fn revoke(&self, r: &RevokeRequest) -> Result<RevokeResponse, Error> {
+        self.post(routes::REVOKE, r).await
+    }
+
+    /// Rotates this agency's signing key.
+    pub async fn rotate_key(&self) -> Result<RotateKeyResponse, Error> {
+        self.post(routes::ROTATE_KEY, &serde_json::json!({})).await
+    }
+
+    /// An iCalendar feed (RFC 5545 text).
+    pub async fn ics(&self, q: &IcsQuery) -> Result<String, Error> {
+        let bytes = self
+            .call(
+                self.http
+                    .get(format!("{}{}", self.base, routes::ICS))
+                    .query(q),
+            )
+            .await?;
+        String::from_utf8(bytes).map_err(|e| Error::Decode(e.to_string()))
+    }
+
+    /// Opens the node's event stream.
+    pub async fn events(&self) -> Result<Events, Error> {
+        let resp = self
+            .stream
+            .get(format!("{}{}", self.base, routes::EVENTS))
+            .bearer_auth(&self.token)
+            .send()
+            .await
+            .map_err(|e| Error::Unreachable {
+                addr: self.addr.clone(),
+                source: e,
+            })?;
+        if !resp.status().is_success() {
+            return Err(Error::Status(resp.status().as_u16()));
+        }
+        Ok(Events { resp })
+    }
+}

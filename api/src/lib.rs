@@ -1,0 +1,18 @@
+//! # api
+//!
+//! The local HTTP/JSON API between a node and everything that talks to it
+//! (the CLI, the TUI, the tools and the tests), in one place:
+//! - [`types`]: request bodies, query strings, answers, the error body and
+//!   `api.json` (where a running node's API listens);
+//! - [`routes`]: every route, named once for the server's router and the client;
+//! - [`client`]: [`Client`], a method per route, and its [`Error`], which
+//!   keeps the node's code and the booking rule that failed.
+//!
+//! It depends on the model and an HTTP client only: no libp2p, sled or server.
+
+pub mod client;
+pub mod routes;
+pub mod types;
+
+pub use client::{Client, Error, Events};
+pub use types::*;

@@ -1,0 +1,31 @@
+//! Every route of the local API, once: the server's router and
+//! [`Client`](crate::Client) both name them from here.
+
+/// `GET`: the node's [`Status`](crate::Status).
+pub const STATUS: &str = "/api/v1/status";
+/// `GET` resources ([`ResourceFilter`](crate::ResourceFilter)); `PUT` one (add or edit).
+pub const RESOURCES: &str = "/api/v1/resources";
+/// `GET` one resource's full calendar ([`ResourceQuery`](crate::ResourceQuery)).
+pub const CALENDAR: &str = "/api/v1/calendar";
+/// `GET` bookings ([`BookingFilter`](crate::BookingFilter)); `POST` a request ([`BookRequest`](crate::BookRequest)).
+pub const BOOKINGS: &str = "/api/v1/bookings";
+/// `GET` one booking ([`BookingQuery`](crate::BookingQuery)).
+pub const BOOKING: &str = "/api/v1/booking";
+/// `POST` a cancellation ([`CancelRequest`](crate::CancelRequest)).
+pub const CANCEL: &str = "/api/v1/cancel";
+/// `POST` an owner's decision ([`DecideRequest`](crate::DecideRequest)).
+pub const DECIDE: &str = "/api/v1/decide";
+/// `POST` a free-slot search (`SlotQuery`).
+pub const SLOTS: &str = "/api/v1/slots";
+/// `GET` the roster.
+pub const MEMBERS: &str = "/api/v1/members";
+/// `POST` an invitation ([`InviteRequest`](crate::InviteRequest)).
+pub const INVITE: &str = "/api/v1/invite";
+/// `POST` a revocation ([`RevokeRequest`](crate::RevokeRequest)).
+pub const REVOKE: &str = "/api/v1/revoke";
+/// `POST`: rotate this agency's key.
+pub const ROTATE_KEY: &str = "/api/v1/rotate-key";
+/// `GET`: server-sent events, one per change the node applies.
+pub const EVENTS: &str = "/api/v1/events";
+/// `GET` an iCalendar feed ([`IcsQuery`](crate::IcsQuery)).
+pub const ICS: &str = "/api/v1/ics";
