@@ -24,7 +24,7 @@ pub fn tongchou() -> PathBuf {
         let profile_release = dir.ends_with("release");
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
         let mut cmd = Command::new(cargo);
-        cmd.args(["build", "-q", "-p", "node", "--bin", "tongchou"]);
+        cmd.args(["build", "-q", "-p", "tongchou", "--bin", "tongchou"]);
         if profile_release {
             cmd.arg("--release");
         }

@@ -47,9 +47,9 @@ async fn forged_unauthorized_and_impersonating_changes_are_refused_and_not_forwa
     let before = (refused_total(&nodes[0]), refused_total(&nodes[2]));
 
     let start = integration::workday_instant(8, "10:00");
-    let catalog = node::forger::catalog_history(&nodes[1].home, &rogue).expect("B's catalogue");
-    let bad = node::forger::bad_changes(&rogue, &rid, start, &catalog).expect("bad changes");
-    node::forger::send(&rogue, addr, bad)
+    let catalog = devtools::forger::catalog_history(&nodes[1].home, &rogue).expect("B's catalogue");
+    let bad = devtools::forger::bad_changes(&rogue, &rid, start, &catalog).expect("bad changes");
+    devtools::forger::send(&rogue, addr, bad)
         .await
         .expect("the honest node acknowledges the message");
 

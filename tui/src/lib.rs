@@ -45,3 +45,29 @@ impl std::fmt::Debug for Options {
             .finish_non_exhaustive()
     }
 }
+
+/// Runs the TUI on the node whose home is `dir`; the node may start later
+/// (or restart on a new port): the TUI shows a banner and keeps retrying.
+pub async fn run_home(
+    dir: std::path::PathBuf,
+    lang: Lang,
+    tz: jiff::tz::TimeZone,
+    start: app::Screen,
+) -> anyhow::Result<()> {
+    let connect: Connect = std::sync::Arc::new(move || {
+        api::ApiInfo::read(&dir).map_err(|e| match e.kind() {
+            std::io::ErrorKind::NotFound => anyhow::anyhow!(
+                "the node in {} is not running (start it with `tongchou run`)",
+                dir.display()
+            ),
+            _ => anyhow::anyhow!("{}: {e}", dir.join(api::ApiInfo::FILE).display()),
+        })
+    });
+    run(Options {
+        connect,
+        lang,
+        tz,
+        start,
+    })
+    .await
+}

@@ -22,9 +22,9 @@ use crdt_model::resource::{
 use jiff::{SignedDuration, Timestamp};
 use serde::Serialize;
 
-use crate::config::Home;
 use crate::demo::{DemoNode, percentile, progress};
-use crate::store::{SledStore, Storage};
+use node::config::Home;
+use node::store::{SledStore, Storage};
 
 /// Figures of one run.
 #[derive(Debug, Serialize)]
@@ -161,7 +161,7 @@ async fn measure(
     std::fs::create_dir_all(home.dir())?;
     std::fs::write(
         home.dir().join("agency.key"),
-        crate::config::hex(&keys[0].secret()),
+        node::config::hex(&keys[0].secret()),
     )?;
     let store = SledStore::open(&home.db_path()).map_err(|e| anyhow::anyhow!("{e}"))?;
     store.put_roster(&events)?;

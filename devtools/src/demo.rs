@@ -17,8 +17,8 @@ use crdt_model::resource::{Capacity, Resource};
 use jiff::{Timestamp, ToSpan};
 use serde::Serialize;
 
-use crate::config::Home;
 use api::Client;
+use node::config::Home;
 
 /// The four agencies: (name zh, name en, city zh, city en).
 pub const AGENCIES: [(&str, &str, &str, &str); 4] = [
@@ -223,7 +223,7 @@ fn start_bootstrap_peer(exe: &Path, home: &Path) -> anyhow::Result<(Child, Strin
     loop {
         let addr = std::fs::read_to_string(home.join("bootstrap.json"))
             .ok()
-            .and_then(|t| serde_json::from_str::<crate::daemon::BootstrapInfo>(&t).ok())
+            .and_then(|t| serde_json::from_str::<node::daemon::BootstrapInfo>(&t).ok())
             .and_then(|i| i.listen.into_iter().next());
         if let Some(a) = addr {
             return Ok((child, a));
@@ -781,7 +781,11 @@ async fn scenario(
                 quiet,
                 "opening the terminal UI (q quits and stops the network)",
             );
-            crate::cli::run_tui(nodes[0].home.clone(), zh, start).await?;
+            // The demo's agencies are in China: its times are Beijing time.
+            let tz = jiff::tz::TimeZone::get(crdt_model::resource::DEFAULT_TZ)
+                .unwrap_or(jiff::tz::TimeZone::UTC);
+            let lang = if zh { tui::Lang::Zh } else { tui::Lang::En };
+            tui::run_home(nodes[0].home.dir().to_path_buf(), lang, tz, start).await?;
         } else {
             println!("No terminal: press Ctrl-C to stop every node and clean up.");
             let _ = tokio::signal::ctrl_c().await;

@@ -22,7 +22,7 @@ use libp2p::Multiaddr;
 use libp2p::request_response::{Event, Message as RrMessage};
 use libp2p::swarm::SwarmEvent;
 
-use crate::net::{self, Ack, BehaviourEvent};
+use node::net::{self, Ack, BehaviourEvent};
 
 /// One raw Automerge change by `key` on top of `history` (the document's
 /// earlier changes), putting `json` under `k` in `doc`, signed by `key`,
@@ -55,10 +55,10 @@ pub fn catalog_history(
     dir: &std::path::Path,
     key: &AgencyKey,
 ) -> anyhow::Result<Vec<SignedChange>> {
-    let home = crate::config::Home::new(dir);
-    let store = crate::store::SledStore::open(&home.db_path())?;
+    let home = node::config::Home::new(dir);
+    let store = node::store::SledStore::open(&home.db_path())?;
     let doc = DocId::catalog(key.id());
-    let mut out: Vec<(u64, SignedChange)> = crate::store::Storage::changes(&store)?
+    let mut out: Vec<(u64, SignedChange)> = node::store::Storage::changes(&store)?
         .into_iter()
         .filter(|c| c.doc == doc)
         .filter_map(|c| {

@@ -1,0 +1,145 @@
+//! Booking from the command line: book, bookings, cancel, decide.
+
+use anyhow::bail;
+use api::*;
+use crdt_model::agency::Text;
+use crdt_model::booking::Status as BStatus;
+use crdt_model::resource::*;
+use std::time::Duration;
+
+use crate::cli::*;
+use crate::out::*;
+use crate::parse::*;
+
+/// `tongchou book`: requests a booking (civil times in the resource's zone).
+pub(crate) async fn book(c: &Client, out: &Out, a: BookArgs) -> anyhow::Result<()> {
+    let BookArgs {
+        resource,
+        from,
+        to,
+        quantity,
+        purpose,
+        contact,
+        wait,
+    } = a;
+    // Civil times are read in the resource's own time zone.
+    let list = c
+        .resources(&ResourceFilter {
+            owner: Some(resource.owner),
+            ..Default::default()
+        })
+        .await?;
+    let tz = list
+        .iter()
+        .find(|r| r.id == resource)
+        .map_or_else(cli_zone, Resource::tz);
+    let start = parse_time_in("--from", &from, &tz)?;
+    let end = parse_time_in("--to", &to, &tz)?;
+    if end <= start {
+        bail!("--to: must be after --from");
+    }
+    let mut b = c
+        .book(&BookRequest {
+            resource,
+            start,
+            end,
+            quantity,
+            contact,
+            purpose,
+        })
+        .await?;
+    if let Some(secs) = wait {
+        let deadline = std::time::Instant::now() + Duration::from_secs(secs);
+        while matches!(b.status, BStatus::Tentative { .. }) && std::time::Instant::now() < deadline
+        {
+            tokio::time::sleep(Duration::from_millis(200)).await;
+            b = c.booking(&b.id).await?;
+        }
+    }
+    if out.json {
+        return out.json(&b);
+    }
+    print_booking(out, &b);
+    Ok(())
+}
+
+/// `tongchou bookings`.
+pub(crate) async fn bookings(c: &Client, out: &Out, a: BookingsArgs) -> anyhow::Result<()> {
+    let BookingsArgs {
+        resource,
+        mine,
+        pending,
+    } = a;
+    let list = c
+        .bookings(&BookingFilter {
+            resource,
+            mine,
+            pending,
+            ..Default::default()
+        })
+        .await?;
+    if out.json {
+        return out.json(&list);
+    }
+    let mut rows = vec![vec![
+        out.t("开始", "start").into(),
+        out.t("结束", "end").into(),
+        out.t("状态", "status").into(),
+        out.t("资源", "resource").into(),
+        "id".into(),
+    ]];
+    for b in &list {
+        rows.push(vec![
+            local(b.terms.start, DEFAULT_TZ),
+            local(b.terms.end, DEFAULT_TZ),
+            status_text(out, &b.status),
+            b.resource.local.to_string(),
+            b.id.to_string(),
+        ]);
+    }
+    table(&rows);
+    Ok(())
+}
+
+/// `tongchou cancel`: cancels one of this agency's requests.
+pub(crate) async fn cancel(c: &Client, out: &Out, a: CancelArgs) -> anyhow::Result<()> {
+    let CancelArgs { id, reason } = a;
+    let b = c
+        .cancel(&CancelRequest {
+            booking: id,
+            reason,
+        })
+        .await?;
+    if out.json {
+        return out.json(&b);
+    }
+    print_booking(out, &b);
+    Ok(())
+}
+
+/// `tongchou decide`: approves or rejects a request (owners).
+pub(crate) async fn decide(c: &Client, out: &Out, a: DecideArgs) -> anyhow::Result<()> {
+    let DecideArgs {
+        id,
+        verdict,
+        reason,
+    } = a;
+    let approve = match verdict.as_str() {
+        "approve" | "confirm" | "yes" => true,
+        "reject" | "no" => false,
+        other => bail!("verdict: expected approve or reject, got {other:?}"),
+    };
+    let reason = reason.map(|r| Text::new(r.clone(), r));
+    let b = c
+        .decide(&DecideRequest {
+            booking: id,
+            approve,
+            reason,
+        })
+        .await?;
+    if out.json {
+        return out.json(&b);
+    }
+    print_booking(out, &b);
+    Ok(())
+}

@@ -1,0 +1,534 @@
+//! The command line's types (clap): `tongchou run | status | network |
+//! invite | join | members | revoke | rotate-key | resource | resources |
+//! book | bookings | cancel | decide | slots | ics | tui | demo | bench`.
+//! What each command does lives in the module of its group.
+
+use clap::{Args, Parser, Subcommand};
+use crdt_model::ids::{AgencyId, BookingId, ResourceId};
+use crdt_model::resource::DEFAULT_TZ;
+
+/// Tongchou (统筹): shared government resources over a peer-to-peer network.
+#[derive(Debug, Parser)]
+#[command(name = "tongchou", version, about)]
+pub(crate) struct Cli {
+    /// The node's home directory (key, config, database).
+    #[arg(long, global = true, env = "TONGCHOU_HOME")]
+    pub home: Option<std::path::PathBuf>,
+    /// Machine-readable JSON output.
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// Language of messages: zh or en (default from LANG).
+    #[arg(long, global = true)]
+    pub lang: Option<String>,
+    /// What to do.
+    #[command(subcommand)]
+    pub cmd: Cmd,
+}
+
+/// Commands.
+#[derive(Debug, Subcommand)]
+#[allow(clippy::large_enum_variant)]
+pub(crate) enum Cmd {
+    /// Run the node daemon in the foreground.
+    Run(RunArgs),
+    /// This node: agency, network, peers and sync state.
+    Status,
+    /// Create a network.
+    #[command(subcommand)]
+    Network(NetworkCmd),
+    /// Issue a one-time invitation token (admins).
+    Invite(InviteArgs),
+    /// Join a network with an invitation token (fresh home).
+    Join(JoinArgs),
+    /// The roster.
+    Members,
+    /// Revoke an agency (admins).
+    Revoke(RevokeArgs),
+    /// Replace this agency's key: the new key is announced in a roster
+    /// event signed by the old one; the agency id and all history stay
+    /// valid, changes signed by the old key after the rotation are refused.
+    RotateKey,
+    /// Publish or retire this agency's resources.
+    #[command(subcommand)]
+    Resource(ResourceCmd),
+    /// List resources.
+    Resources(ResourcesArgs),
+    /// Request a booking.
+    Book(BookArgs),
+    /// List bookings.
+    Bookings(BookingsArgs),
+    /// Cancel one of this agency's requests.
+    Cancel(CancelArgs),
+    /// Approve or reject a request for this agency's resource.
+    Decide(DecideArgs),
+    /// Find free slots.
+    Slots(SlotsArgs),
+    /// Start a four-city demo network on this machine.
+    Demo(DemoArgs),
+    /// Benchmarks on this machine (release build recommended).
+    Bench(BenchArgs),
+    /// The terminal UI (staff booking, operator review) on this home's node.
+    Tui,
+    /// iCalendar (RFC 5545) export.
+    Ics(IcsArgs),
+}
+
+/// Run the node daemon in the foreground.
+#[derive(Debug, Args)]
+pub(crate) struct RunArgs {
+    /// libp2p listen address (repeatable), e.g. /ip4/0.0.0.0/tcp/4001.
+    #[arg(long)]
+    pub listen: Vec<String>,
+    /// Local API address (127.0.0.1 only), e.g. 127.0.0.1:7420.
+    #[arg(long)]
+    pub api: Option<String>,
+    /// Peer address to stay connected to (repeatable).
+    #[arg(long)]
+    pub peer: Vec<String>,
+    /// Bootstrap peer (a `run --bootstrap-only` node, multiaddr ending in
+    /// /p2p/ID) where members of other cities are found (repeatable).
+    #[arg(long)]
+    pub bootstrap: Vec<String>,
+    /// Disable LAN discovery (mDNS).
+    #[arg(long)]
+    pub no_mdns: bool,
+    /// This node cannot be dialled from other cities (behind NAT): be
+    /// reachable through the bootstrap peers' relay, and advertise only
+    /// relayed addresses there.
+    #[arg(long)]
+    pub relay: bool,
+    /// Run a bootstrap peer instead: no agency data, only helps members
+    /// find each other (rendezvous). Needs no network or agency key.
+    #[arg(long, conflicts_with_all = ["api", "peer", "bootstrap"])]
+    pub bootstrap_only: bool,
+}
+
+/// Issue a one-time invitation token (admins).
+#[derive(Debug, Args)]
+pub(crate) struct InviteArgs {
+    /// Name of the agency invited.
+    #[arg(long)]
+    pub agency: String,
+    /// Role: member or admin.
+    #[arg(long, default_value = "member")]
+    pub role: String,
+    /// Validity, e.g. 7d, 12h.
+    #[arg(long, default_value = "7d")]
+    pub expires: String,
+    /// Extra bootstrap addresses to put in the token.
+    #[arg(long)]
+    pub bootstrap: Vec<String>,
+}
+
+/// Join a network with an invitation token (fresh home).
+#[derive(Debug, Args)]
+pub(crate) struct JoinArgs {
+    /// The token.
+    pub token: String,
+    /// This agency's name (zh).
+    #[arg(long)]
+    pub agency: String,
+    /// This agency's English name.
+    #[arg(long, default_value = "")]
+    pub agency_en: String,
+    /// City (zh).
+    #[arg(long)]
+    pub city: String,
+    /// City (en).
+    #[arg(long, default_value = "")]
+    pub city_en: String,
+    /// Extra bootstrap addresses.
+    #[arg(long)]
+    pub bootstrap: Vec<String>,
+    /// Seconds to wait for a member.
+    #[arg(long, default_value_t = 30)]
+    pub timeout: u64,
+}
+
+/// Revoke an agency (admins).
+#[derive(Debug, Args)]
+pub(crate) struct RevokeArgs {
+    /// Agency id.
+    pub agency: AgencyId,
+    /// Why.
+    #[arg(long, default_value = "")]
+    pub reason: String,
+}
+
+/// List resources.
+#[derive(Debug, Args)]
+pub(crate) struct ResourcesArgs {
+    /// Kind: meeting-room, office, parking, ev-charger, vehicle, warehouse-asset.
+    #[arg(long)]
+    pub kind: Option<String>,
+    /// City.
+    #[arg(long)]
+    pub city: Option<String>,
+    /// Owner agency.
+    #[arg(long)]
+    pub owner: Option<AgencyId>,
+    /// Only resources free from this time (with --free-to).
+    #[arg(long, requires = "free_to")]
+    pub free_from: Option<String>,
+    /// Only resources free until this time (with --free-from).
+    #[arg(long, requires = "free_from")]
+    pub free_to: Option<String>,
+    /// People or units that must fit in the free range.
+    #[arg(long, default_value_t = 1)]
+    pub quantity: u32,
+}
+
+/// Request a booking.
+#[derive(Debug, Args)]
+pub(crate) struct BookArgs {
+    /// Resource id (OWNER/LOCAL).
+    pub resource: ResourceId,
+    /// Start, e.g. 2026-12-01T09:00 (local time) or RFC 3339.
+    #[arg(long)]
+    pub from: String,
+    /// End.
+    #[arg(long)]
+    pub to: String,
+    /// People or units.
+    #[arg(long, default_value_t = 1)]
+    pub quantity: u32,
+    /// Purpose.
+    #[arg(long, default_value = "")]
+    pub purpose: String,
+    /// Contact person.
+    #[arg(long, default_value = "")]
+    pub contact: String,
+    /// Wait up to SECS for the owner's decision.
+    #[arg(long)]
+    pub wait: Option<u64>,
+}
+
+/// List bookings.
+#[derive(Debug, Args)]
+pub(crate) struct BookingsArgs {
+    /// Only this resource.
+    #[arg(long)]
+    pub resource: Option<ResourceId>,
+    /// Only this agency's requests.
+    #[arg(long)]
+    pub mine: bool,
+    /// Only requests waiting for this agency's decision.
+    #[arg(long)]
+    pub pending: bool,
+}
+
+/// Cancel one of this agency's requests.
+#[derive(Debug, Args)]
+pub(crate) struct CancelArgs {
+    /// Booking id.
+    pub id: BookingId,
+    /// Why.
+    #[arg(long, default_value = "")]
+    pub reason: String,
+}
+
+/// Approve or reject a request for this agency's resource.
+#[derive(Debug, Args)]
+pub(crate) struct DecideArgs {
+    /// Booking id.
+    pub id: BookingId,
+    /// approve or reject.
+    pub verdict: String,
+    /// Reason (for a rejection).
+    #[arg(long)]
+    pub reason: Option<String>,
+}
+
+/// Find free slots.
+#[derive(Debug, Args)]
+pub(crate) struct SlotsArgs {
+    /// Length, e.g. 2h, 90m.
+    #[arg(long)]
+    pub duration: String,
+    /// Window start.
+    #[arg(long)]
+    pub from: String,
+    /// Window end.
+    #[arg(long)]
+    pub to: String,
+    /// People or units.
+    #[arg(long, default_value_t = 1)]
+    pub quantity: u32,
+    /// Kind.
+    #[arg(long)]
+    pub kind: Option<String>,
+    /// City.
+    #[arg(long)]
+    pub city: Option<String>,
+    /// Required feature (repeatable).
+    #[arg(long)]
+    pub feature: Vec<String>,
+}
+
+/// Start a four-city demo network on this machine.
+#[derive(Debug, Args)]
+pub(crate) struct DemoArgs {
+    /// Run the scripted scenario without a terminal and report.
+    #[arg(long)]
+    pub headless: bool,
+    /// Keep the temporary homes.
+    #[arg(long)]
+    pub keep: bool,
+    /// Who the TUI opens as: staff (booking) or operator (approvals).
+    #[arg(long = "as", default_value = "staff", value_parser = ["staff", "operator"])]
+    pub role: String,
+}
+
+/// Benchmarks on this machine (release build recommended).
+#[derive(Debug, Args)]
+pub(crate) struct BenchArgs {
+    /// What: net (nodes on loopback), scale (one node holding a
+    /// province's year), radicale (side by side with a CalDAV server) or
+    /// tui (render times).
+    pub what: String,
+    /// The full sizes (5 and 10 nodes, 1,000 bookings, 10,000 and 100,000 missed).
+    #[arg(long)]
+    pub full: bool,
+    /// net only: just the throughput into one node (for profiling).
+    #[arg(long)]
+    pub throughput_only: bool,
+    /// net only: the catch-up sizes to run instead of the default ones
+    /// (repeatable, e.g. `--catchup 10000 --catchup 100000`).
+    #[arg(long)]
+    pub catchup: Vec<usize>,
+    /// scale only: bookings to hold instead of the size's own (the
+    /// agencies and resources stay those of the size).
+    #[arg(long)]
+    pub bookings: Option<usize>,
+}
+
+/// iCalendar (RFC 5545) export.
+#[derive(Debug, Args)]
+pub(crate) struct IcsArgs {
+    /// Resource id; without it, this agency's calendar.
+    pub resource: Option<ResourceId>,
+}
+
+/// `tongchou network …`.
+#[derive(Debug, Subcommand)]
+pub(crate) enum NetworkCmd {
+    /// Create a new network with this agency as first admin.
+    Create {
+        /// Network name.
+        #[arg(long)]
+        name: String,
+        /// This agency's name (zh).
+        #[arg(long)]
+        agency: String,
+        /// English name.
+        #[arg(long, default_value = "")]
+        agency_en: String,
+        /// City (zh).
+        #[arg(long)]
+        city: String,
+        /// City (en).
+        #[arg(long, default_value = "")]
+        city_en: String,
+    },
+}
+
+/// `tongchou resource …`.
+#[derive(Debug, Subcommand)]
+pub(crate) enum ResourceCmd {
+    /// Publish (or replace) a resource.
+    Add(Box<ResourceArgs>),
+    /// Change some fields of one of this agency's resources (the others stay).
+    Edit(Box<EditArgs>),
+    /// Retire a resource: no new bookings, history kept.
+    Retire {
+        /// Resource id (OWNER/LOCAL or LOCAL).
+        id: String,
+    },
+    /// Publish many resources from a CSV file (header: the `resource add`
+    /// option names; `;` between several features) or a TOML file
+    /// (`[[resource]]` tables); rejected rows are listed with why.
+    Import {
+        /// File.
+        file: std::path::PathBuf,
+    },
+}
+
+/// A resource on the command line.
+#[derive(Debug, Args, Clone, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ResourceArgs {
+    /// Local id, e.g. room-301.
+    #[arg(long)]
+    pub id: String,
+    /// Kind.
+    #[arg(long, default_value = "meeting-room")]
+    #[serde(default = "default_kind")]
+    pub kind: String,
+    /// Name (zh).
+    #[arg(long)]
+    pub name: String,
+    /// Name (en).
+    #[arg(long, default_value = "")]
+    #[serde(default)]
+    pub name_en: String,
+    /// City (zh).
+    #[arg(long)]
+    pub city: String,
+    /// City (en).
+    #[arg(long, default_value = "")]
+    #[serde(default)]
+    pub city_en: String,
+    /// Site.
+    #[arg(long, default_value = "")]
+    #[serde(default)]
+    pub site: String,
+    /// Building.
+    #[arg(long, default_value = "")]
+    #[serde(default)]
+    pub building: String,
+    /// Floor.
+    #[arg(long, default_value = "")]
+    #[serde(default)]
+    pub floor: String,
+    /// Capacity in people (one booking at a time).
+    #[arg(long)]
+    #[serde(default)]
+    pub people: Option<u32>,
+    /// Quantity of identical units.
+    #[arg(long)]
+    #[serde(default)]
+    pub units: Option<u32>,
+    /// Feature tag (repeatable): projector, video, wheelchair …
+    #[arg(long)]
+    #[serde(default)]
+    pub feature: Vec<String>,
+    /// Attribute key=value (repeatable), e.g. plate=粤B12345.
+    #[arg(long)]
+    #[serde(default)]
+    pub attr: Vec<String>,
+    /// auto or required.
+    #[arg(long, default_value = "auto")]
+    #[serde(default = "default_approval")]
+    pub approval: String,
+    /// Minimum minutes.
+    #[arg(long, default_value_t = 15)]
+    #[serde(default = "default_min")]
+    pub min_minutes: u32,
+    /// Maximum minutes (0: none).
+    #[arg(long, default_value_t = 0)]
+    #[serde(default)]
+    pub max_minutes: u32,
+    /// Booking horizon in days (0: none).
+    #[arg(long, default_value_t = 0)]
+    #[serde(default)]
+    pub advance_days: u32,
+    /// Buffer minutes between bookings.
+    #[arg(long, default_value_t = 0)]
+    #[serde(default)]
+    pub buffer_minutes: u32,
+    /// Opening hours, e.g. 08:00-18:00.
+    #[arg(long)]
+    #[serde(default)]
+    pub open: Option<String>,
+    /// Open days, e.g. 1-5 (Mon-Fri) or 1,2,3.
+    #[arg(long, default_value = "1-7")]
+    #[serde(default = "default_days")]
+    pub days: String,
+    /// Time zone.
+    #[arg(long, default_value = DEFAULT_TZ)]
+    #[serde(default = "default_tz")]
+    pub tz: String,
+    /// Sharing: all, owner, or comma-separated agency ids.
+    #[arg(long, default_value = "all")]
+    #[serde(default = "default_share")]
+    pub share: String,
+}
+
+/// `tongchou resource edit`: only the options given change.
+#[derive(Debug, Args, Clone)]
+pub(crate) struct EditArgs {
+    /// Resource id (OWNER/LOCAL or LOCAL).
+    pub id: String,
+    /// Kind.
+    #[arg(long)]
+    pub kind: Option<String>,
+    /// Name (zh).
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Name (en).
+    #[arg(long)]
+    pub name_en: Option<String>,
+    /// City (zh).
+    #[arg(long)]
+    pub city: Option<String>,
+    /// City (en).
+    #[arg(long)]
+    pub city_en: Option<String>,
+    /// Site.
+    #[arg(long)]
+    pub site: Option<String>,
+    /// Building.
+    #[arg(long)]
+    pub building: Option<String>,
+    /// Floor.
+    #[arg(long)]
+    pub floor: Option<String>,
+    /// Capacity in people (replaces --units).
+    #[arg(long, conflicts_with = "units")]
+    pub people: Option<u32>,
+    /// Quantity of identical units (replaces --people).
+    #[arg(long)]
+    pub units: Option<u32>,
+    /// Feature tags (repeatable; replace the current set).
+    #[arg(long)]
+    pub feature: Vec<String>,
+    /// Attributes key=value (repeatable; replace the current ones).
+    #[arg(long)]
+    pub attr: Vec<String>,
+    /// auto or required.
+    #[arg(long)]
+    pub approval: Option<String>,
+    /// Minimum minutes.
+    #[arg(long)]
+    pub min_minutes: Option<u32>,
+    /// Maximum minutes (0: none).
+    #[arg(long)]
+    pub max_minutes: Option<u32>,
+    /// Booking horizon in days (0: none).
+    #[arg(long)]
+    pub advance_days: Option<u32>,
+    /// Buffer minutes between bookings.
+    #[arg(long)]
+    pub buffer_minutes: Option<u32>,
+    /// Opening hours, e.g. 08:00-18:00, or `always`.
+    #[arg(long)]
+    pub open: Option<String>,
+    /// Open days, e.g. 1-5.
+    #[arg(long)]
+    pub days: Option<String>,
+    /// Time zone.
+    #[arg(long)]
+    pub tz: Option<String>,
+    /// Sharing: all, owner, or comma-separated agency ids.
+    #[arg(long)]
+    pub share: Option<String>,
+}
+
+pub(crate) fn default_kind() -> String {
+    "meeting-room".into()
+}
+pub(crate) fn default_approval() -> String {
+    "auto".into()
+}
+pub(crate) fn default_min() -> u32 {
+    15
+}
+pub(crate) fn default_days() -> String {
+    "1-7".into()
+}
+pub(crate) fn default_tz() -> String {
+    DEFAULT_TZ.into()
+}
+pub(crate) fn default_share() -> String {
+    "all".into()
+}

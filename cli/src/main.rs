@@ -1,0 +1,182 @@
+//! `tongchou`: an agency's node, its command line and its tools.
+//!
+//! [`cli`] holds the clap types; each command group has its module
+//! ([`network`], [`resource`], [`booking`], [`slots`], [`ics`], [`status`])
+//! and talks to the daemon of `--home` through [`api::Client`]; `run` starts
+//! the daemon ([`node`]); `tui` the terminal UI; `demo` and `bench` the
+//! tools of the `devtools` crate (a default feature).
+
+mod booking;
+mod cli;
+mod ics;
+mod network;
+mod out;
+mod parse;
+mod resource;
+mod slots;
+mod status;
+#[cfg(feature = "devtools")]
+mod tools;
+
+use std::process::ExitCode;
+
+use anyhow::bail;
+use api::Client;
+use clap::Parser;
+use node::config::Home;
+
+use crate::cli::{Cli, Cmd, RunArgs};
+use crate::out::Out;
+
+/// Entry point of the binary.
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let filter = if matches!(cli.cmd, Cmd::Run(_)) {
+        "info"
+    } else {
+        "warn"
+    };
+    let env_filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(filter));
+    if matches!(cli.cmd, Cmd::Tui) {
+        // Logs would tear the screen: they go to a file in the temp dir.
+        let path = std::env::temp_dir().join("tongchou-tui.log");
+        match std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&path)
+        {
+            Ok(file) => tracing_subscriber::fmt()
+                .with_env_filter(env_filter)
+                .with_ansi(false)
+                .with_writer(std::sync::Mutex::new(file))
+                .log_internal_errors(false)
+                .init(),
+            Err(_) => tracing_subscriber::fmt()
+                .with_env_filter(tracing_subscriber::EnvFilter::new("off"))
+                .init(),
+        }
+    } else {
+        // A log that cannot be written (its disk is full) must not take the
+        // node down: tracing's own report of that would panic in eprintln!.
+        tracing_subscriber::fmt()
+            .with_env_filter(env_filter)
+            .with_writer(std::io::stderr)
+            .log_internal_errors(false)
+            .init();
+    }
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match rt.block_on(dispatch(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn dispatch(cli: Cli) -> anyhow::Result<()> {
+    let home = Home::new(cli.home.clone().unwrap_or_else(Home::default_dir));
+    let zh = match &cli.lang {
+        Some(l) => l.starts_with("zh"),
+        None => std::env::var("LANG").unwrap_or_default().starts_with("zh"),
+    };
+    let out = Out { json: cli.json, zh };
+    match cli.cmd {
+        Cmd::Tui => {
+            let lang = if zh { tui::Lang::Zh } else { tui::Lang::En };
+            tui::run_home(
+                home.dir().to_path_buf(),
+                lang,
+                parse::cli_zone(),
+                tui::app::Screen::Resources,
+            )
+            .await
+        }
+        Cmd::Run(a) => run(home, a).await,
+        Cmd::Network(n) => network::network(&home, &out, n),
+        Cmd::Join(a) => network::join(&home, &out, a).await,
+        #[cfg(feature = "devtools")]
+        Cmd::Demo(a) => tools::demo(&out, a).await,
+        #[cfg(feature = "devtools")]
+        Cmd::Bench(a) => tools::bench(&out, a).await,
+        #[cfg(not(feature = "devtools"))]
+        Cmd::Demo(_) | Cmd::Bench(_) => {
+            bail!("this tongchou was built without the demo and benchmarks (feature `devtools`)")
+        }
+        cmd => client_command(cmd, &home, &out).await,
+    }
+}
+
+/// `tongchou run`: the daemon, or a bootstrap peer with `--bootstrap-only`.
+async fn run(home: Home, a: RunArgs) -> anyhow::Result<()> {
+    if a.bootstrap_only {
+        return node::daemon::run_bootstrap(home, a.listen).await;
+    }
+    node::daemon::run(
+        home,
+        node::daemon::RunFlags {
+            listen: a.listen,
+            api: a.api,
+            peers: a.peer,
+            bootstrap: a.bootstrap,
+            no_mdns: a.no_mdns,
+            relay: a.relay,
+        },
+    )
+    .await
+}
+
+/// A client of the daemon of `home`.
+fn connect(home: &Home) -> anyhow::Result<Client> {
+    Ok(Client::new(&home.api()?)?)
+}
+
+/// Runs a command that talks to the daemon of `home`; a daemon that does
+/// not answer is named by its home.
+async fn client_command(cmd: Cmd, home: &Home, out: &Out) -> anyhow::Result<()> {
+    let c = connect(home)?;
+    let result = api_command(cmd, &c, out).await;
+    match &result {
+        Err(e)
+            if e.downcast_ref::<api::Error>()
+                .is_some_and(api::Error::is_unreachable) =>
+        {
+            bail!(
+                "the node in {} is not running or not answering (start it with `tongchou run`)",
+                home.dir().display()
+            )
+        }
+        _ => result,
+    }
+}
+
+async fn api_command(cmd: Cmd, c: &Client, out: &Out) -> anyhow::Result<()> {
+    match cmd {
+        Cmd::Status => status::status(c, out).await,
+        Cmd::Invite(a) => network::invite(c, out, a).await,
+        Cmd::Members => network::members(c, out).await,
+        Cmd::Revoke(a) => network::revoke(c, out, a).await,
+        Cmd::RotateKey => network::rotate_key(c, out).await,
+        Cmd::Resource(rc) => resource::resource(c, out, rc).await,
+        Cmd::Resources(a) => resource::resources(c, out, a).await,
+        Cmd::Book(a) => booking::book(c, out, a).await,
+        Cmd::Bookings(a) => booking::bookings(c, out, a).await,
+        Cmd::Cancel(a) => booking::cancel(c, out, a).await,
+        Cmd::Decide(a) => booking::decide(c, out, a).await,
+        Cmd::Slots(a) => slots::slots(c, out, a).await,
+        Cmd::Ics(a) => ics::ics(c, a).await,
+        Cmd::Run(_) | Cmd::Tui | Cmd::Network(_) | Cmd::Join(_) | Cmd::Demo(_) | Cmd::Bench(_) => {
+            bail!("this command does not talk to a running node")
+        }
+    }
+}

@@ -1,0 +1,111 @@
+//! Output: the chosen language, `--json`, a table printer that keeps other
+//! agencies' text from acting on the terminal, and booking printers.
+
+use crdt_model::agency::Text;
+use crdt_model::booking::Status as BStatus;
+use crdt_model::calendar::Booking;
+use crdt_model::resource::DEFAULT_TZ;
+use jiff::Timestamp;
+use jiff::tz::TimeZone;
+use unicode_width::UnicodeWidthStr;
+
+pub(crate) struct Out {
+    pub(crate) json: bool,
+    pub(crate) zh: bool,
+}
+
+impl Out {
+    pub(crate) fn t<'a>(&self, zh: &'a str, en: &'a str) -> &'a str {
+        if self.zh { zh } else { en }
+    }
+    /// A bilingual text in the chosen language, safe to print (see
+    /// [`crdt_model::record::sanitize`]).
+    pub(crate) fn text<'a>(&self, t: &'a Text) -> std::borrow::Cow<'a, str> {
+        crdt_model::record::sanitize(t.get(if self.zh { "zh" } else { "en" }))
+    }
+    pub(crate) fn json<T: serde::Serialize>(&self, v: &T) -> anyhow::Result<()> {
+        println!("{}", serde_json::to_string_pretty(v)?);
+        Ok(())
+    }
+}
+
+/// Pads to a display width (Chinese characters take two cells).
+pub(crate) fn pad(s: &str, width: usize) -> String {
+    let w = UnicodeWidthStr::width(s);
+    if w >= width {
+        s.to_string()
+    } else {
+        format!("{s}{}", " ".repeat(width - w))
+    }
+}
+
+pub(crate) fn table(rows: &[Vec<String>]) {
+    // Cells may hold other agencies' text: nothing in it acts on the terminal.
+    let rows: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| {
+            r.iter()
+                .map(|s| crdt_model::record::sanitize(s).into_owned())
+                .collect()
+        })
+        .collect();
+    let cols = rows.iter().map(Vec::len).max().unwrap_or(0);
+    let widths: Vec<usize> = (0..cols)
+        .map(|c| {
+            rows.iter()
+                .filter_map(|r| r.get(c))
+                .map(|s| UnicodeWidthStr::width(s.as_str()))
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    for r in &rows {
+        let line: Vec<String> = r
+            .iter()
+            .enumerate()
+            .map(|(i, s)| pad(s, widths[i]))
+            .collect();
+        println!("{}", line.join("  ").trim_end());
+    }
+}
+
+pub(crate) fn local(t: Timestamp, tz: &str) -> String {
+    let tz = TimeZone::get(tz).unwrap_or(TimeZone::UTC);
+    t.to_zoned(tz).strftime("%Y-%m-%d %H:%M").to_string()
+}
+
+pub(crate) fn status_text(out: &Out, s: &BStatus) -> String {
+    match s {
+        BStatus::Rejected { reason, .. } => {
+            format!("{}: {}", out.text(&s.text()), out.text(reason))
+        }
+        _ => out.text(&s.text()).to_string(),
+    }
+}
+
+pub(crate) fn print_booking(out: &Out, b: &Booking) {
+    println!("{} {}", out.t("预约", "booking"), b.id);
+    println!("  {}: {}", out.t("资源", "resource"), b.resource);
+    println!(
+        "  {}: {} → {}",
+        out.t("时间", "time"),
+        local(b.terms.start, DEFAULT_TZ),
+        local(b.terms.end, DEFAULT_TZ)
+    );
+    println!(
+        "  {}: {}",
+        out.t("状态", "status"),
+        status_text(out, &b.status)
+    );
+    if let BStatus::Rejected { alternatives, .. } = &b.status {
+        for a in alternatives {
+            println!(
+                "  {}: {} {} → {}",
+                out.t("备选", "alternative"),
+                a.resource,
+                local(a.start, DEFAULT_TZ),
+                local(a.end, DEFAULT_TZ)
+            );
+        }
+    }
+}

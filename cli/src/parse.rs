@@ -1,0 +1,126 @@
+//! Reading times, durations and weekdays from the command line, with errors
+//! that name the option.
+
+use std::collections::BTreeSet;
+
+use crdt_model::resource::DEFAULT_TZ;
+use jiff::Timestamp;
+use jiff::civil::Time;
+use jiff::tz::TimeZone;
+
+pub(crate) fn parse_days(s: &str) -> anyhow::Result<BTreeSet<u8>> {
+    let mut out = BTreeSet::new();
+    for part in s.split(',') {
+        let bad = || anyhow::anyhow!("--days: expected e.g. 1-5 or 1,3,5 (1 = Monday), got {s:?}");
+        match part.split_once('-') {
+            Some((a, b)) => {
+                let (a, b): (u8, u8) = (
+                    a.trim().parse().map_err(|_| bad())?,
+                    b.trim().parse().map_err(|_| bad())?,
+                );
+                if !(1..=7).contains(&a) || !(1..=7).contains(&b) || a > b {
+                    return Err(bad());
+                }
+                out.extend(a..=b);
+            }
+            None => {
+                let d: u8 = part.trim().parse().map_err(|_| bad())?;
+                if !(1..=7).contains(&d) {
+                    return Err(bad());
+                }
+                out.insert(d);
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// The zone civil times on the command line are read in: `$TZ` when set,
+/// else the product default Asia/Shanghai.
+pub(crate) fn cli_zone() -> TimeZone {
+    std::env::var("TZ")
+        .ok()
+        .and_then(|z| TimeZone::get(z.trim_start_matches(':')).ok())
+        .unwrap_or_else(|| TimeZone::get(DEFAULT_TZ).unwrap_or(TimeZone::UTC))
+}
+
+/// Parses a time: RFC 3339, or `YYYY-MM-DDTHH:MM[:SS]` / `YYYY-MM-DD` in [`cli_zone`].
+pub(crate) fn parse_time(field: &str, s: &str) -> anyhow::Result<Timestamp> {
+    parse_time_in(field, s, &cli_zone())
+}
+
+/// Parses a time, reading civil times in `tz`.
+pub(crate) fn parse_time_in(field: &str, s: &str, tz: &TimeZone) -> anyhow::Result<Timestamp> {
+    if let Ok(t) = s.parse::<Timestamp>() {
+        return Ok(t);
+    }
+    let tz = tz.clone();
+    let dt = s
+        .parse::<jiff::civil::DateTime>()
+        .or_else(|_| {
+            s.parse::<jiff::civil::Date>()
+                .map(|d| d.to_datetime(Time::midnight()))
+        })
+        .map_err(|_| {
+            anyhow::anyhow!("{field}: {s:?} is not a time (use 2026-12-01T09:00 or RFC 3339)")
+        })?;
+    Ok(dt
+        .to_zoned(tz)
+        .map_err(|e| anyhow::anyhow!("{field}: {e}"))?
+        .timestamp())
+}
+
+/// Parses `2h`, `90m`, `7d`, `1h30m` into minutes.
+pub(crate) fn parse_minutes(field: &str, s: &str) -> anyhow::Result<u32> {
+    let bad = || anyhow::anyhow!("{field}: {s:?} is not a duration (e.g. 90m, 2h, 7d)");
+    let mut total: u64 = 0;
+    let mut num = String::new();
+    for c in s.chars() {
+        if c.is_ascii_digit() {
+            num.push(c);
+            continue;
+        }
+        let n: u64 = num.parse().map_err(|_| bad())?;
+        num.clear();
+        total += n * match c {
+            'm' => 1,
+            'h' => 60,
+            'd' => 1440,
+            _ => return Err(bad()),
+        };
+    }
+    if !num.is_empty() {
+        total += num.parse::<u64>().map_err(|_| bad())?;
+    }
+    if total == 0 {
+        return Err(bad());
+    }
+    u32::try_from(total).map_err(|_| bad())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_and_times_parse_or_name_the_field() {
+        assert_eq!(parse_minutes("--d", "1h30m").unwrap(), 90);
+        assert_eq!(parse_minutes("--d", "7d").unwrap(), 7 * 1440);
+        assert!(
+            parse_minutes("--d", "x")
+                .unwrap_err()
+                .to_string()
+                .contains("--d")
+        );
+        assert!(parse_time("--from", "2026-12-01T09:00:00+08:00").is_ok());
+        assert!(parse_time("--from", "2026-12-01T09:00").is_ok());
+        assert!(
+            parse_time("--from", "2026-13-01")
+                .unwrap_err()
+                .to_string()
+                .contains("--from")
+        );
+        assert_eq!(parse_days("1-5").unwrap().len(), 5);
+        assert!(parse_days("0-9").is_err());
+    }
+}

@@ -1,0 +1,76 @@
+//! `tongchou status`.
+
+use api::*;
+
+use crate::out::*;
+
+/// `tongchou status`: peers, lag, pending and refused changes.
+pub(crate) async fn status(c: &Client, out: &Out) -> anyhow::Result<()> {
+    let s = c.status().await?;
+    if out.json {
+        return out.json(&s);
+    }
+    println!(
+        "{}: {} ({})",
+        out.t("本单位", "agency"),
+        out.text(&s.name),
+        s.agency
+    );
+    println!(
+        "{}: {} ({})",
+        out.t("网络", "network"),
+        s.network_name,
+        s.network
+    );
+    for l in &s.listen {
+        println!("{}: {l}", out.t("监听", "listening"));
+    }
+    if let Some(fault) = &s.storage_fault {
+        eprintln!(
+            "{}: {fault}",
+            out.t(
+                "存储故障（节点只读，修复磁盘后重启）",
+                "STORAGE FAILED (read-only until restarted)"
+            )
+        );
+    }
+    println!(
+        "{}: {} / {}  {}: {}  {}: {}",
+        out.t("文档/变更", "docs/changes"),
+        s.docs.len(),
+        s.changes,
+        out.t("资源", "resources"),
+        s.resources,
+        out.t("预约", "bookings"),
+        s.bookings
+    );
+    println!(
+        "{}: {}  {}: {}",
+        out.t("待处理", "pending"),
+        s.pending.len(),
+        out.t("已拒收", "refused"),
+        s.refused_total
+    );
+    let mut rows = vec![vec![
+        out.t("对等节点", "peer").into(),
+        out.t("连接", "connected").into(),
+        out.t("落后", "lag").into(),
+        out.t("收/发", "in/out").into(),
+        out.t("拒收", "refused").into(),
+    ]];
+    for p in &s.peers {
+        rows.push(vec![
+            out.text(&p.name).to_string(),
+            if p.connected {
+                "✓".into()
+            } else {
+                "✗".into()
+            },
+            p.lag.to_string(),
+            format!("{}/{}", p.messages_in, p.messages_out),
+            p.refused.to_string(),
+        ]);
+    }
+    table(&rows);
+    Ok(())
+}

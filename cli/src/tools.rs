@@ -1,0 +1,63 @@
+//! `tongchou demo` and `tongchou bench …`: the tools of the `devtools` crate.
+
+use anyhow::bail;
+
+use crate::cli::{BenchArgs, DemoArgs};
+use crate::out::Out;
+
+/// `tongchou demo`: the four-city network, with the TUI or `--headless`.
+pub(crate) async fn demo(out: &Out, a: DemoArgs) -> anyhow::Result<()> {
+    devtools::demo::run(a.headless, out.json, a.keep, a.role == "operator", out.zh).await
+}
+
+/// `tongchou bench net | scale | radicale | tui`.
+pub(crate) async fn bench(out: &Out, a: BenchArgs) -> anyhow::Result<()> {
+    let BenchArgs {
+        what,
+        full,
+        throughput_only,
+        catchup,
+        bookings,
+    } = a;
+    match what.as_str() {
+        "net" => {
+            let mut sizes = if full {
+                devtools::bench::Sizes::full()
+            } else {
+                devtools::bench::Sizes::small()
+            };
+            if throughput_only {
+                sizes.nodes.clear();
+            }
+            if !catchup.is_empty() {
+                sizes.catchup = catchup;
+            }
+            devtools::bench::net(sizes, out.json).await
+        }
+        "radicale" => devtools::vs_radicale::run(full, out.json).await,
+        "scale" => devtools::bench_scale::run(full, bookings, out.json).await,
+        "tui" => {
+            println!(
+                "tongchou bench tui: week grid, 200 resources, 5,000 bookings, 160x48 (target < 8 ms per frame)"
+            );
+            let r = tui::bench::run(200, 5_000, (160, 48), if full { 2_000 } else { 300 });
+            if out.json {
+                out.json(&r)?;
+            } else {
+                println!(
+                    "week frame p50 {:.2} ms, p99 {:.2} ms · key→frame p50 {:.2} ms, p99 {:.2} ms · search key→frame p50 {:.2} ms ({} frames)",
+                    r.week_frame_p50_ms,
+                    r.week_frame_p99_ms,
+                    r.key_to_frame_p50_ms,
+                    r.key_to_frame_p99_ms,
+                    r.search_key_p50_ms,
+                    r.frames
+                );
+            }
+            Ok(())
+        }
+        other => bail!(
+            "unknown benchmark {other:?}: try `net`, `scale`, `radicale` or `tui` (the model benchmark is `cargo run --release -p crdt-model --features test-utils --example bench_model`)"
+        ),
+    }
+}

@@ -1,0 +1,18 @@
+//! # devtools
+//!
+//! Tongchou's tools, which the daemon never imports; `tongchou demo` and
+//! `tongchou bench …` reach them through the binary's default `devtools`
+//! feature.
+//! - [`demo`]: the four-city demo network (real node processes on
+//!   127.0.0.1) and its scripted, self-checking scenario.
+//! - [`bench`]: `bench net`, multi-process throughput, latency and catch-up.
+//! - [`bench_scale`]: `bench scale`, a province-year of history on one node.
+//! - [`vs_radicale`]: `bench radicale`, the same work against a CalDAV server.
+//! - [`forger`]: a peer that sends forged and malformed changes (the demo's
+//!   and the tests' attacker).
+
+pub mod bench;
+pub mod bench_scale;
+pub mod demo;
+pub mod forger;
+pub mod vs_radicale;

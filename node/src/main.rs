@@ -1,5 +1,0 @@
-//! `tongchou`: an agency's node, its command line and its tools.
-
-fn main() -> std::process::ExitCode {
-    node::cli::main()
-}
