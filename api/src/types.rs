@@ -305,3 +305,44 @@ impl ApiInfo {
             .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))
     }
 }
+
+/// `bootstrap.json` in a bootstrap peer's home: where it listens.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BootstrapInfo {
+    /// Listen multiaddrs, each ending in `/p2p/<id>`: give these to members
+    /// as `--bootstrap` / `bootstrap = [...]`.
+    pub listen: Vec<String>,
+    /// Process id.
+    pub pid: u32,
+}
+
+impl BootstrapInfo {
+    /// Its file name in a bootstrap peer's home.
+    pub const FILE: &'static str = "bootstrap.json";
+
+    /// Reads it from the home `dir`.
+    pub fn read(dir: &std::path::Path) -> std::io::Result<Self> {
+        let text = std::fs::read_to_string(dir.join(Self::FILE))?;
+        serde_json::from_str(&text)
+            .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))
+    }
+}
+
+/// What `tongchou --json resource import` prints: rows published, and each
+/// rejected row with why.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportReport {
+    /// Resources published.
+    pub published: usize,
+    /// Rows refused.
+    pub rejected: Vec<RejectedRow>,
+}
+
+/// A row `resource import` refused.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RejectedRow {
+    /// Its line in a CSV file, or its `[[resource]]` table's position in a TOML file.
+    pub row: usize,
+    /// Why.
+    pub error: String,
+}

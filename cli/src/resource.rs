@@ -42,7 +42,7 @@ pub(crate) async fn resource(c: &Client, out: &Out, rc: ResourceCmd) -> anyhow::
         }
         ResourceCmd::Import { file } => {
             let rows = read_resource_rows(&file)?;
-            let (mut ok, mut bad) = (0, Vec::new());
+            let mut report = ImportReport::default();
             let total = rows.len();
             for (n, (row, parsed)) in rows.into_iter().enumerate() {
                 let res = match parsed.and_then(|a| a.build(s.agency).map(|r| (a.id, r))) {
@@ -50,28 +50,26 @@ pub(crate) async fn resource(c: &Client, out: &Out, rc: ResourceCmd) -> anyhow::
                     Err(e) => Err(e),
                 };
                 match res {
-                    Ok(()) => ok += 1,
-                    Err(e) => bad.push(serde_json::json!({"row": row, "error": format!("{e:#}")})),
+                    Ok(()) => report.published += 1,
+                    Err(e) => report.rejected.push(RejectedRow {
+                        row,
+                        error: format!("{e:#}"),
+                    }),
                 }
                 if !out.json && total >= 50 && (n + 1) % 50 == 0 {
                     eprintln!("… {}/{total}", n + 1);
                 }
             }
             if out.json {
-                out.json(&serde_json::json!({"published": ok, "rejected": bad}))?;
+                out.json(&report)?;
             } else {
-                println!("{}: {ok}", out.t("已发布", "published"));
+                println!("{}: {}", out.t("已发布", "published"), report.published);
+                for b in &report.rejected {
+                    println!("{} {}: {}", out.t("拒绝第", "rejected row"), b.row, b.error);
+                }
             }
-            for b in bad.iter().filter(|_| !out.json) {
-                println!(
-                    "{} {}: {}",
-                    out.t("拒绝第", "rejected row"),
-                    b["row"],
-                    b["error"]
-                );
-            }
-            if !bad.is_empty() {
-                bail!("{} rows rejected", bad.len());
+            if !report.rejected.is_empty() {
+                bail!("{} rows rejected", report.rejected.len());
             }
         }
     }

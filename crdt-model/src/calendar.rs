@@ -500,6 +500,39 @@ pub fn advance(
     true
 }
 
+/// The largest amount by which the confirmed bookings among `bookings`
+/// exceed `resource`'s capacity at any instant: 0 when the capacity
+/// invariant holds, `u32::MAX` for a confirmed booking the resource cannot
+/// take at all. Computed from the bookings alone, independently of any
+/// calendar's bookkeeping (the simulator, the demo and the tests check
+/// replicas with it). Bookings of other resources are ignored.
+pub fn excess<'a>(
+    resource: &crate::resource::Resource,
+    bookings: impl IntoIterator<Item = &'a Booking>,
+) -> u32 {
+    let mut events: Vec<(Timestamp, i64)> = Vec::new();
+    for b in bookings {
+        if b.resource != resource.id || b.status != Status::Confirmed {
+            continue;
+        }
+        if !resource.capacity.admits(b.terms.quantity) {
+            return u32::MAX;
+        }
+        let u = i64::from(resource.capacity.usage(b.terms.quantity));
+        events.push((b.terms.start, u));
+        events.push((b.terms.end, -u));
+    }
+    // Ends sort before starts at the same instant: back-to-back bookings
+    // do not overlap.
+    events.sort();
+    let (mut cur, mut worst) = (0i64, 0i64);
+    for (_, d) in events {
+        cur += d;
+        worst = worst.max(cur - i64::from(resource.capacity.limit()));
+    }
+    u32::try_from(worst).unwrap_or(u32::MAX)
+}
+
 /// Whether `terms` would fit on a resource now, given its calendar
 /// (`buffer_s` seconds kept free on each side).
 pub fn fits(

@@ -504,24 +504,10 @@ pub fn overbooking(
             }
             continue;
         };
-        let mut events: Vec<(Timestamp, i64)> = Vec::new();
-        for b in &cal.confirmed {
-            debug_assert_eq!(b.status, Status::Confirmed);
-            if !res.capacity.admits(b.terms.quantity) {
-                return u32::MAX;
-            }
-            let u = i64::from(res.capacity.usage(b.terms.quantity));
-            events.push((b.terms.start, u));
-            events.push((b.terms.end, -u));
-        }
-        events.sort();
-        let mut cur = 0i64;
-        for (_, d) in events {
-            cur += d;
-            worst = worst.max(cur - i64::from(res.capacity.limit()));
-        }
+        debug_assert!(cal.confirmed.iter().all(|b| b.status == Status::Confirmed));
+        worst = worst.max(crate::calendar::excess(res, &cal.confirmed));
     }
-    u32::try_from(worst.max(0)).unwrap_or(u32::MAX)
+    worst
 }
 
 /// A test resource owned by `owner`.

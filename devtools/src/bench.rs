@@ -4,7 +4,6 @@
 
 use std::time::{Duration, Instant};
 
-use anyhow::Context;
 use api::{BookRequest, Status};
 use crdt_model::calendar::Booking;
 use crdt_model::ids::ResourceId;
@@ -14,7 +13,8 @@ use crdt_model::resource::{
 use jiff::{Timestamp, ToSpan};
 use serde::Serialize;
 
-use crate::demo::{DemoNode, build_network, percentile, progress, wait_until};
+use crate::demo::{DemoNode, build_network, percentile, progress};
+use harness::wait_until;
 
 /// Sizes of a run.
 #[derive(Debug, Clone)]
@@ -200,7 +200,6 @@ pub async fn net(sizes: Sizes, json: bool) -> anyhow::Result<()> {
 }
 
 async fn run(dir: &std::path::Path, sizes: Sizes, quiet: bool) -> anyhow::Result<Report> {
-    let exe = std::env::current_exe().context("locating tongchou")?;
     let mut report = Report::default();
     {
         // Throughput into one node: a single-node network, requests for
@@ -300,7 +299,7 @@ async fn run(dir: &std::path::Path, sizes: Sizes, quiet: bool) -> anyhow::Result
                 let last_id = last_booking.id.clone();
                 let target: Status = nodes[1].api().status().await?;
                 let t = Instant::now();
-                nodes[last].start(&exe)?;
+                nodes[last].start()?;
                 let st = wait_until(
                     "returning node caught up",
                     Duration::from_secs(600),

@@ -239,9 +239,9 @@ async fn measure(
 
     progress(quiet, "starting the node on the stored history");
     let exe = std::env::current_exe().context("locating tongchou")?;
-    let mut node = DemoNode::new("scale", home.clone());
+    let mut node = DemoNode::new(&exe, "scale", home.dir().to_path_buf());
     let t = Instant::now();
-    node.start_within(&exe, Duration::from_secs(3_600))?;
+    node.start_within(Duration::from_secs(3_600))?;
     // Loaded means every calendar computed too: calendars are brought up
     // to date by the first read that needs them, this one. At a
     // province's size that takes longer than the client waits for one

@@ -5,7 +5,6 @@
 //! decisions, a revocation) that checks the invariants and reports figures.
 
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
@@ -17,7 +16,7 @@ use crdt_model::resource::{Capacity, Resource};
 use jiff::{Timestamp, ToSpan};
 use serde::Serialize;
 
-use api::Client;
+use harness::wait_until;
 use node::config::Home;
 
 /// The four agencies: (name zh, name en, city zh, city en).
@@ -48,235 +47,8 @@ pub const AGENCIES: [(&str, &str, &str, &str); 4] = [
     ),
 ];
 
-/// A node process started by the demo.
-#[derive(Debug)]
-pub struct DemoNode {
-    /// Display name.
-    pub name: String,
-    /// Home.
-    pub home: Home,
-    child: Option<Child>,
-    /// API client.
-    pub client: Option<Client>,
-    /// libp2p address.
-    pub addr: String,
-    listen: String,
-    peers: Vec<String>,
-    /// Bootstrap peers given to `run --bootstrap`.
-    bootstrap: Vec<String>,
-    /// A process that lives and dies with this node (the demo's bootstrap
-    /// peer runs beside Shenzhen's node).
-    sidecar: Option<Child>,
-}
-
-impl DemoNode {
-    /// A node of an existing home, not started, listening on any port.
-    pub fn new(name: &str, home: Home) -> Self {
-        Self {
-            name: name.to_string(),
-            home,
-            child: None,
-            client: None,
-            addr: String::new(),
-            listen: "/ip4/127.0.0.1/tcp/0".into(),
-            peers: Vec::new(),
-            bootstrap: Vec::new(),
-            sidecar: None,
-        }
-    }
-
-    /// Starts the process and waits for its API.
-    pub fn start(&mut self, exe: &Path) -> anyhow::Result<()> {
-        self.start_within(exe, Duration::from_secs(30))
-    }
-
-    /// Starts the process and waits up to `timeout` for its API (a node
-    /// loads its whole history before it answers).
-    pub fn start_within(&mut self, exe: &Path, timeout: Duration) -> anyhow::Result<()> {
-        let log = std::fs::File::create(self.home.dir().join("node.log"))?;
-        let mut cmd = Command::new(exe);
-        cmd.arg("--home").arg(self.home.dir()).args([
-            "run",
-            "--listen",
-            &self.listen,
-            "--api",
-            "127.0.0.1:0",
-            "--no-mdns",
-        ]);
-        for b in &self.bootstrap {
-            cmd.args(["--bootstrap", b]);
-        }
-        for p in &self.peers {
-            cmd.args(["--peer", p]);
-        }
-        let child = dies_with_parent(&mut cmd)
-            .env(
-                "RUST_LOG",
-                std::env::var("TONGCHOU_NODE_LOG").unwrap_or_else(|_| "info".into()),
-            )
-            .stdin(Stdio::null())
-            .stdout(log.try_clone()?)
-            .stderr(log)
-            .spawn()
-            .context("starting a node")?;
-        let pid = child.id();
-        self.child = Some(child);
-        let deadline = Instant::now() + timeout;
-        loop {
-            if let Ok(info) = self.home.api()
-                && info.pid == pid
-                && !info.listen.is_empty()
-            {
-                self.addr = info.listen[0].clone();
-                self.listen = self
-                    .addr
-                    .split("/p2p/")
-                    .next()
-                    .unwrap_or_default()
-                    .to_string();
-                break;
-            }
-            if Instant::now() > deadline {
-                bail!(
-                    "node {} did not start (see {}/node.log)",
-                    self.name,
-                    self.home.dir().display()
-                );
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        self.client = Some(Client::new(&self.home.api()?)?);
-        Ok(())
-    }
-
-    /// SIGTERM, then wait for a clean exit.
-    pub fn stop(&mut self) {
-        if let Some(mut c) = self.child.take() {
-            let _ = Command::new("kill")
-                .arg("-TERM")
-                .arg(c.id().to_string())
-                .status();
-            let deadline = Instant::now() + Duration::from_secs(10);
-            while Instant::now() < deadline {
-                if let Ok(Some(_)) = c.try_wait() {
-                    return;
-                }
-                std::thread::sleep(Duration::from_millis(50));
-            }
-            let _ = c.kill();
-            let _ = c.wait();
-        }
-    }
-
-    /// Resident memory of the process, KiB (Linux).
-    pub fn rss_kib(&self) -> Option<u64> {
-        let pid = self.child.as_ref()?.id();
-        let text = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-        text.lines()
-            .find(|l| l.starts_with("VmRSS:"))?
-            .split_whitespace()
-            .nth(1)?
-            .parse()
-            .ok()
-    }
-
-    /// The API client (panics if not started).
-    pub fn api(&self) -> &Client {
-        self.client.as_ref().expect("node started")
-    }
-}
-
-impl Drop for DemoNode {
-    fn drop(&mut self) {
-        self.stop();
-        if let Some(mut c) = self.sidecar.take() {
-            let _ = c.kill();
-            let _ = c.wait();
-        }
-    }
-}
-
-/// Starts a bootstrap peer (`run --bootstrap-only`) in `home`; returns the
-/// process and its address.
-fn start_bootstrap_peer(exe: &Path, home: &Path) -> anyhow::Result<(Child, String)> {
-    std::fs::create_dir_all(home)?;
-    let log = std::fs::File::create(home.join("node.log"))?;
-    let child = dies_with_parent(&mut Command::new(exe))
-        .arg("--home")
-        .arg(home)
-        .args([
-            "run",
-            "--bootstrap-only",
-            "--listen",
-            "/ip4/127.0.0.1/tcp/0",
-        ])
-        .env(
-            "RUST_LOG",
-            std::env::var("TONGCHOU_NODE_LOG").unwrap_or_else(|_| "info".into()),
-        )
-        .stdin(Stdio::null())
-        .stdout(log.try_clone()?)
-        .stderr(log)
-        .spawn()
-        .context("starting the bootstrap peer")?;
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        let addr = std::fs::read_to_string(home.join("bootstrap.json"))
-            .ok()
-            .and_then(|t| serde_json::from_str::<node::daemon::BootstrapInfo>(&t).ok())
-            .and_then(|i| i.listen.into_iter().next());
-        if let Some(a) = addr {
-            return Ok((child, a));
-        }
-        if Instant::now() > deadline {
-            bail!(
-                "the bootstrap peer did not start (see {}/node.log)",
-                home.display()
-            );
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
-
-/// Makes the process `cmd` starts receive SIGTERM (a clean shutdown) when
-/// the thread that started it ends, so the nodes of a demo or bench killed
-/// by a signal do not outlive it. Only the main thread and the runtime's
-/// workers start processes, and both live as long as the demo or bench.
-pub(crate) fn dies_with_parent(cmd: &mut Command) -> &mut Command {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    {
-        use std::os::unix::process::CommandExt;
-        // SAFETY: the closure runs in the forked child before exec and only
-        // calls prctl, which is async-signal-safe.
-        unsafe {
-            cmd.pre_exec(|| {
-                if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM) == -1 {
-                    return Err(std::io::Error::last_os_error());
-                }
-                Ok(())
-            });
-        }
-    }
-    cmd
-}
-
-fn run_cli(exe: &Path, home: &Path, args: &[&str]) -> anyhow::Result<String> {
-    let out = Command::new(exe)
-        .arg("--home")
-        .arg(home)
-        .args(args)
-        .stdin(Stdio::null())
-        .output()
-        .context("running tongchou")?;
-    if !out.status.success() {
-        bail!(
-            "tongchou {} failed: {}",
-            args.join(" "),
-            String::from_utf8_lossy(&out.stderr).trim()
-        );
-    }
-    Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
-}
+/// A node process of the demo or a bench.
+pub type DemoNode = harness::Node;
 
 pub(crate) fn progress(quiet: bool, msg: &str) {
     if !quiet {
@@ -297,106 +69,31 @@ pub async fn build_network(
     mesh: bool,
     quiet: bool,
 ) -> anyhow::Result<Vec<DemoNode>> {
-    let exe = std::env::current_exe().context("locating tongchou")?;
-    let mut nodes: Vec<DemoNode> = Vec::new();
-    let mut boot = if mesh {
-        None
-    } else {
-        let (child, addr) = start_bootstrap_peer(&exe, &dir.join("bootstrap"))?;
-        progress(quiet, &format!("bootstrap peer (no agency data) at {addr}"));
-        Some((child, addr))
-    };
-    let boot_addr: Vec<String> = boot.iter().map(|(_, a)| a.clone()).collect();
-    let names: Vec<(String, String, String, String)> = (0..n)
+    let agencies = (0..n)
         .map(|i| {
             let (zh, en, czh, cen) = AGENCIES[i % AGENCIES.len()];
             if i < AGENCIES.len() {
-                (
-                    zh.to_string(),
-                    en.to_string(),
-                    czh.to_string(),
-                    cen.to_string(),
-                )
+                harness::Agency::new(zh, en, czh, cen)
             } else {
-                (
-                    format!("{zh}（{i}）"),
-                    format!("{en} #{i}"),
-                    czh.to_string(),
-                    cen.to_string(),
-                )
+                harness::Agency::new(&format!("{zh}（{i}）"), &format!("{en} #{i}"), czh, cen)
             }
         })
         .collect();
-    for (i, (zh, en, czh, cen)) in names.iter().enumerate() {
-        let (zh, en, czh, cen) = (zh.as_str(), en.as_str(), czh.as_str(), cen.as_str());
-        let home = Home::new(dir.join(format!("node{i}")));
-        if i == 0 {
-            run_cli(
-                &exe,
-                home.dir(),
-                &[
-                    "network",
-                    "create",
-                    "--name",
-                    "机关事务统筹网 / Government Affairs Network",
-                    "--agency",
-                    zh,
-                    "--agency-en",
-                    en,
-                    "--city",
-                    czh,
-                    "--city-en",
-                    cen,
-                ],
-            )?;
-        } else {
-            let token = nodes[0]
-                .api()
-                .invite(&InviteRequest {
-                    agency: zh.to_string(),
-                    role: crdt_model::membership::Role::Member,
-                    expires_hours: 24,
-                    bootstrap: vec![],
-                })
-                .await?
-                .token;
-            run_cli(
-                &exe,
-                home.dir(),
-                &[
-                    "join",
-                    &token,
-                    "--agency",
-                    zh,
-                    "--agency-en",
-                    en,
-                    "--city",
-                    czh,
-                    "--city-en",
-                    cen,
-                ],
-            )?;
-        }
-        let peers: Vec<String> = if mesh {
-            nodes.iter().map(|n| n.addr.clone()).collect()
-        } else {
-            // The joined home's config lists Shenzhen (from the invitation):
-            // from now on it knows only the bootstrap peer.
-            let mut cfg = home.config()?;
-            cfg.peers.clear();
-            home.write_config(&cfg)?;
-            Vec::new()
-        };
-        let mut node = DemoNode::new(zh, home);
-        node.peers = peers;
-        node.bootstrap = boot_addr.clone();
-        if i == 0 {
-            node.sidecar = boot.take().map(|(c, _)| c);
-        }
-        node.start(&exe)?;
-        progress(quiet, &format!("{} ({cen}) is up at {}", zh, node.addr));
-        nodes.push(node);
-    }
+    let spec = harness::network::Spec {
+        exe: std::env::current_exe().context("locating tongchou")?,
+        dir: dir.to_path_buf(),
+        name: "机关事务统筹网 / Government Affairs Network".into(),
+        agencies,
+        through_bootstrap: !mesh,
+        tied: true,
+        log: std::env::var("TONGCHOU_NODE_LOG").unwrap_or_else(|_| "info".into()),
+    };
+    // Starting processes and waiting for them blocks.
+    let nodes = tokio::task::spawn_blocking(move || {
+        harness::network::build(&spec, &mut |msg| progress(quiet, msg))
+    })
+    .await
+    .context("the network builder")??;
     Ok(nodes)
 }
 
@@ -513,7 +210,7 @@ fn seed_resources(owner: crdt_model::ids::AgencyId, i: usize) -> Vec<Resource> {
 }
 
 /// What `demo --headless --json` prints.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, serde::Deserialize)]
 pub struct Summary {
     /// Agencies in the network.
     pub agencies: usize,
@@ -544,28 +241,6 @@ pub struct Summary {
 
 async fn all_bookings(node: &DemoNode) -> anyhow::Result<Vec<Booking>> {
     Ok(node.api().bookings(&Default::default()).await?)
-}
-
-fn overbooking(resources: &[Resource], list: &[Booking]) -> u64 {
-    let mut worst = 0i64;
-    for r in resources {
-        let mut ev: Vec<(Timestamp, i64)> = Vec::new();
-        for b in list
-            .iter()
-            .filter(|b| b.resource == r.id && b.status == BStatus::Confirmed)
-        {
-            let u = i64::from(r.capacity.usage(b.terms.quantity));
-            ev.push((b.terms.start, u));
-            ev.push((b.terms.end, -u));
-        }
-        ev.sort();
-        let mut cur = 0;
-        for (_, d) in ev {
-            cur += d;
-            worst = worst.max(cur - i64::from(r.capacity.limit()));
-        }
-    }
-    worst.max(0) as u64
 }
 
 pub(crate) fn percentile(sorted: &[f64], p: f64) -> f64 {
@@ -658,7 +333,6 @@ async fn scenario(
     operator: bool,
     zh: bool,
 ) -> anyhow::Result<Option<Summary>> {
-    let exe = std::env::current_exe()?;
     let mut nodes = build_network(dir, AGENCIES.len(), false, quiet).await?;
     wait_until(
         "every city connected to every other through the bootstrap peer",
@@ -763,12 +437,12 @@ async fn scenario(
             println!(
                 "  {:<16} tongchou --home {} status",
                 n.name,
-                n.home.dir().display()
+                n.home.display()
             );
         }
         println!(
             "\nTry:  tongchou --home {} slots --duration 2h --from tomorrow… (see README)",
-            nodes[0].home.dir().display()
+            nodes[0].home.display()
         );
         use std::io::IsTerminal;
         if std::io::stdout().is_terminal() {
@@ -785,7 +459,7 @@ async fn scenario(
             let tz = jiff::tz::TimeZone::get(crdt_model::resource::DEFAULT_TZ)
                 .unwrap_or(jiff::tz::TimeZone::UTC);
             let lang = if zh { tui::Lang::Zh } else { tui::Lang::En };
-            tui::run_home(nodes[0].home.dir().to_path_buf(), lang, tz, start).await?;
+            tui::run_home(nodes[0].home.clone(), lang, tz, start).await?;
         } else {
             println!("No terminal: press Ctrl-C to stop every node and clean up.");
             let _ = tokio::signal::ctrl_c().await;
@@ -821,7 +495,7 @@ async fn scenario(
     // Nanning keeps working on its own side of the cut: same slot, Shenzhen's room.
     let (listen, peers) = (nodes[3].listen.clone(), std::mem::take(&mut nodes[3].peers));
     nodes[3].listen = "/ip4/127.0.0.1/tcp/0".into();
-    nodes[3].start(&exe)?;
+    nodes[3].start()?;
     if let Some(b) = book(
         &nodes[3],
         &room_of(0),
@@ -852,7 +526,7 @@ async fn scenario(
     progress(quiet, "heal: 南宁 rejoins");
     nodes[3].listen = listen;
     nodes[3].peers = peers;
-    nodes[3].start(&exe)?;
+    nodes[3].start()?;
     // Owner decisions on approval-required resources.
     for n in &nodes {
         let pending: Vec<Booking> = n
@@ -879,9 +553,9 @@ async fn scenario(
     // write into Hangzhou's document: all three must be refused.
     let refused_before = nodes[0].api().status().await?.refused_total;
     nodes[2].stop();
-    let hebei_key = nodes[2].home.load_key()?;
-    let shenzhen: libp2p::Multiaddr = nodes[0].addr.parse()?;
-    let hebei_catalog = crate::forger::catalog_history(nodes[2].home.dir(), &hebei_key)?;
+    let hebei_key = Home::new(nodes[2].home.clone()).load_key()?;
+    let shenzhen: libp2p::Multiaddr = nodes[0].addr().parse()?;
+    let hebei_catalog = crate::forger::catalog_history(&nodes[2].home, &hebei_key)?;
     let forged =
         crate::forger::bad_changes(&hebei_key, &room_of(1), slot + 24.hours(), &hebei_catalog)?;
     let forged_sent = forged.len() as u64;
@@ -897,7 +571,7 @@ async fn scenario(
     )
     .await
     .unwrap_or(0);
-    nodes[2].start(&exe)?;
+    nodes[2].start()?;
     progress(
         quiet,
         &format!("forger with Hebei's key: {refused_forged} of {forged_sent} bad changes refused"),
@@ -964,7 +638,7 @@ async fn scenario(
     };
     let max_overbooking = views
         .iter()
-        .map(|v| overbooking(&catalog, v))
+        .map(|v| u64::from(harness::overbooking(&catalog, v)))
         .max()
         .unwrap_or(0);
     let accepted_after_revocation = late.map_or(0, |b| {
@@ -992,27 +666,6 @@ async fn scenario(
         convergence_p99_ms: percentile(&latencies, 0.99),
         seconds: started.elapsed().as_secs_f64(),
     }))
-}
-
-pub(crate) async fn wait_until<T, F, Fut>(
-    what: &str,
-    timeout: Duration,
-    mut f: F,
-) -> anyhow::Result<T>
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = Option<T>>,
-{
-    let deadline = Instant::now() + timeout;
-    loop {
-        if let Some(v) = f().await {
-            return Ok(v);
-        }
-        if Instant::now() > deadline {
-            bail!("timed out waiting for: {what}");
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
 }
 
 /// A tiny deterministic generator for the seeded bookings.

@@ -23,7 +23,8 @@ use crdt_model::resource::{
 use jiff::{SignedDuration, Timestamp};
 use serde::Serialize;
 
-use crate::demo::{build_network, percentile, progress, wait_until};
+use crate::demo::{build_network, percentile, progress};
+use harness::wait_until;
 
 /// Figures of one run.
 #[derive(Debug, Default, Serialize)]
@@ -110,7 +111,7 @@ fn free_port() -> anyhow::Result<u16> {
 async fn start(python: &Path, dir: &Path) -> anyhow::Result<Radicale> {
     let port = free_port()?;
     let log = std::fs::File::create(dir.join("radicale.log"))?;
-    let child = crate::demo::dies_with_parent(&mut Command::new(python))
+    let child = harness::dies_with_parent(&mut Command::new(python))
         .args(["-m", "radicale", "--storage-filesystem-folder"])
         .arg(dir.join("collections"))
         .args(["--auth-type", "none", "--rights-type", "authenticated"])

@@ -14,7 +14,7 @@ use tracing::info;
 use crate::actor::{Actor, NodeHandle};
 use crate::config::{Admission, Config, Home, hex, random_secret};
 use crate::store::{SledStore, Storage};
-use api::ApiInfo;
+use api::{ApiInfo, BootstrapInfo};
 
 /// Flags of `tongchou run` that override the config file.
 #[derive(Debug, Default, Clone)]
@@ -268,16 +268,6 @@ pub async fn join(
             cfg.peers
         ),
     }
-}
-
-/// What a bootstrap peer publishes in its home: where it listens.
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
-pub struct BootstrapInfo {
-    /// Listen multiaddrs, each ending in `/p2p/<id>`: give these to members
-    /// as `--bootstrap` / `bootstrap = [...]`.
-    pub listen: Vec<String>,
-    /// Process id.
-    pub pid: u32,
 }
 
 /// `tongchou run --bootstrap-only`: a node that holds no agency data and

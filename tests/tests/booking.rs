@@ -2,11 +2,13 @@
 
 use std::time::Duration;
 
-use integration::{Node, network, wait_for, workday};
-use serde_json::Value;
+use crdt_model::booking::Status;
+use crdt_model::calendar::Booking;
+use crdt_model::resource::{Resource, RuleViolation};
+use harness::{Node, network, wait_for, workday, workday_instant};
 
 fn publish_room(owner: &Node, id: &str, people: &str) -> String {
-    let v: Value = owner.json(&[
+    let r: Resource = owner.json(&[
         "resource",
         "add",
         "--id",
@@ -24,26 +26,7 @@ fn publish_room(owner: &Node, id: &str, people: &str) -> String {
         "--feature",
         "video",
     ]);
-    v["id"].as_str().expect("resource id").to_string()
-}
-
-fn status_on(node: &Node, id: &str) -> Option<Value> {
-    let out = node.json::<Value>(&["bookings"]);
-    out.as_array()?.iter().find(|b| b["id"] == id).cloned()
-}
-
-fn wait_resource(node: &Node, rid: &str) {
-    wait_for(
-        &format!("{rid} in the catalogue of {}", node.home.display()),
-        Duration::from_secs(30),
-        || {
-            let list: Value = node.json(&["resources"]);
-            list.as_array()?
-                .iter()
-                .any(|r| r["id"] == rid)
-                .then_some(())
-        },
-    );
+    r.id.to_string()
 }
 
 #[test]
@@ -51,8 +34,8 @@ fn a_booking_by_one_agency_is_confirmed_on_every_node() {
     let nodes = network("book3", 3);
     let room = publish_room(&nodes[0], "room-1", "12");
     let (from, to) = (workday(5, "09:00"), workday(5, "11:00"));
-    wait_resource(&nodes[1], &room);
-    let b: Value = nodes[1].json(&[
+    nodes[1].wait_resource(&room);
+    let b: Booking = nodes[1].json(&[
         "book",
         &room,
         "--from",
@@ -66,27 +49,19 @@ fn a_booking_by_one_agency_is_confirmed_on_every_node() {
         "--wait",
         "20",
     ]);
-    assert_eq!(b["status"], "confirmed", "{b}");
-    let id = b["id"].as_str().unwrap().to_string();
+    assert_eq!(b.status, Status::Confirmed, "{b:?}");
+    let id = b.id;
     for node in &nodes {
-        wait_for(
-            "booking confirmed everywhere",
-            Duration::from_secs(30),
-            || {
-                status_on(node, &id)
-                    .filter(|s| s["status"] == "confirmed")
-                    .map(|_| ())
-            },
-        );
+        node.wait_confirmed(&id);
     }
     // Bad input gets a one-line error naming the field, and changes nothing.
-    let out = integration::cli(
+    let out = harness::cli(
         &nodes[1].home,
         &["book", &room, "--from", &from, "--to", "soon"],
     );
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("--to"));
-    let out = integration::cli(
+    let out = harness::cli(
         &nodes[1].home,
         &[
             "book",
@@ -105,14 +80,14 @@ fn a_booking_by_one_agency_is_confirmed_on_every_node() {
 fn the_same_slot_requested_at_once_by_two_agencies_confirms_exactly_one() {
     let nodes = network("race3", 3);
     let room = publish_room(&nodes[0], "room-2", "10");
-    wait_resource(&nodes[1], &room);
-    wait_resource(&nodes[2], &room);
+    nodes[1].wait_resource(&room);
+    nodes[2].wait_resource(&room);
     let (h1, h2) = (nodes[1].home.clone(), nodes[2].home.clone());
     let (r1, r2) = (room.clone(), room.clone());
     let (from1, to1) = (workday(6, "14:00"), workday(6, "16:00"));
     let (from2, to2) = (workday(6, "15:00"), workday(6, "17:00"));
     let t1 = std::thread::spawn(move || {
-        integration::cli_json::<Value>(
+        harness::cli_json::<Booking>(
             &h1,
             &[
                 "book",
@@ -127,7 +102,7 @@ fn the_same_slot_requested_at_once_by_two_agencies_confirms_exactly_one() {
         )
     });
     let t2 = std::thread::spawn(move || {
-        integration::cli_json::<Value>(
+        harness::cli_json::<Booking>(
             &h2,
             &[
                 "book",
@@ -142,21 +117,17 @@ fn the_same_slot_requested_at_once_by_two_agencies_confirms_exactly_one() {
         )
     });
     let (b1, b2) = (t1.join().unwrap(), t2.join().unwrap());
-    let ids = [
-        b1["id"].as_str().unwrap().to_string(),
-        b2["id"].as_str().unwrap().to_string(),
-    ];
-    let decided = |node: &Node| -> Option<Vec<Value>> {
-        let all: Value = node.json(&["bookings", "--resource", &room]);
-        let list: Vec<Value> = all
-            .as_array()?
-            .iter()
-            .filter(|b| ids.contains(&b["id"].as_str().unwrap_or("").to_string()))
-            .cloned()
-            .collect();
-        (list.len() == 2 && list.iter().all(|b| b["status"] != "tentative")).then_some(list)
+    let ids = [b1.id, b2.id];
+    let decided = |node: &Node| -> Option<Vec<Booking>> {
+        let all = node.bookings(&["--resource", &room]);
+        let list: Vec<Booking> = all.into_iter().filter(|b| ids.contains(&b.id)).collect();
+        (list.len() == 2
+            && list
+                .iter()
+                .all(|b| !matches!(b.status, Status::Tentative { .. })))
+        .then_some(list)
     };
-    let views: Vec<Vec<Value>> = nodes
+    let views: Vec<Vec<Booking>> = nodes
         .iter()
         .map(|n| {
             wait_for("both requests decided", Duration::from_secs(30), || {
@@ -166,17 +137,75 @@ fn the_same_slot_requested_at_once_by_two_agencies_confirms_exactly_one() {
         .collect();
     let confirmed = views[0]
         .iter()
-        .filter(|b| b["status"] == "confirmed")
+        .filter(|b| b.status == Status::Confirmed)
         .count();
     assert_eq!(confirmed, 1, "{views:?}");
-    let rejected = views[0]
+    let alternatives = views[0]
         .iter()
-        .find(|b| b["status"] == "rejected")
+        .find_map(|b| match &b.status {
+            Status::Rejected { alternatives, .. } => Some(alternatives),
+            _ => None,
+        })
         .expect("one rejected");
-    assert!(
-        !rejected["alternatives"].as_array().unwrap().is_empty(),
-        "alternatives offered: {rejected}"
-    );
+    assert!(!alternatives.is_empty(), "alternatives offered: {views:?}");
     assert_eq!(views[0], views[1], "nodes 0 and 1 disagree");
     assert_eq!(views[1], views[2], "nodes 1 and 2 disagree");
+}
+
+#[test]
+fn a_request_against_the_rules_is_refused_with_the_rule_that_failed() {
+    let nodes = network("rule2", 2);
+    let r: Resource = nodes[0].json(&[
+        "resource",
+        "add",
+        "--id",
+        "room-3",
+        "--name",
+        "第三会议室",
+        "--city",
+        "深圳",
+        "--people",
+        "12",
+        "--open",
+        "08:30-18:00",
+        "--days",
+        "1-5",
+    ]);
+    let room = r.id.to_string();
+    nodes[1].wait_resource(&room);
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    // The room opens 08:30 to 18:00: a 20:00 request breaks that rule, and
+    // the API says which rule, so a form can show it next to its field.
+    let e = rt
+        .block_on(nodes[1].api().book(&api::BookRequest {
+            resource: room.parse().expect("resource id"),
+            start: workday_instant(3, "20:00"),
+            end: workday_instant(3, "21:00"),
+            quantity: 2,
+            contact: String::new(),
+            purpose: String::new(),
+        }))
+        .expect_err("closed at 20:00");
+    assert_eq!(e.code(), Some("rule"), "{e}");
+    assert_eq!(e.rule(), Some(&RuleViolation::Closed), "{e}");
+    let e = rt
+        .block_on(nodes[1].api().book(&api::BookRequest {
+            resource: room.parse().expect("resource id"),
+            start: workday_instant(3, "09:00"),
+            end: workday_instant(3, "10:00"),
+            quantity: 40,
+            contact: String::new(),
+            purpose: String::new(),
+        }))
+        .expect_err("40 people in a room for 12");
+    assert!(
+        matches!(e.rule(), Some(RuleViolation::Quantity { quantity: 40, .. })),
+        "{e}"
+    );
+    // Nothing was written.
+    let mine = nodes[1].bookings(&["--mine"]);
+    assert!(mine.is_empty(), "{mine:?}");
 }

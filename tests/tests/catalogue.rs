@@ -2,16 +2,17 @@
 //! editing a resource, bulk import from CSV with a report of rejected rows,
 //! and listing only resources free over a time range.
 
-use std::time::Duration;
-
-use integration::{cli, network, wait_for};
-use serde_json::Value;
+use api::ImportReport;
+use crdt_model::booking::Status;
+use crdt_model::calendar::Booking;
+use crdt_model::resource::{Capacity, Resource};
+use harness::{cli, network};
 
 #[test]
 fn edit_import_and_free_filter() {
     let nodes = network("catalogue", 2);
     let (owner, other) = (&nodes[0], &nodes[1]);
-    let room: Value = owner.json(&[
+    let room: Resource = owner.json(&[
         "resource",
         "add",
         "--id",
@@ -29,10 +30,10 @@ fn edit_import_and_free_filter() {
         "--feature",
         "video",
     ]);
-    let rid = room["id"].as_str().expect("id").to_string();
+    let rid = room.id.to_string();
 
     // Edit: only the options given change.
-    let edited: Value = owner.json(&[
+    let edited: Resource = owner.json(&[
         "resource",
         "edit",
         "room-1",
@@ -43,17 +44,18 @@ fn edit_import_and_free_filter() {
         "--days",
         "1-5",
     ]);
+    assert_eq!(edited.capacity, Capacity::People(16), "{edited:?}");
+    assert_eq!(edited.name.en, "Room 1");
     assert_eq!(
-        edited["capacity"],
-        serde_json::json!({"people": 16}),
-        "{edited}"
+        edited
+            .features
+            .iter()
+            .map(|f| f.as_str())
+            .collect::<Vec<_>>(),
+        ["video"]
     );
-    assert_eq!(edited["name"]["en"], "Room 1");
-    assert_eq!(edited["features"], serde_json::json!(["video"]));
-    assert_eq!(
-        edited["rules"]["opening"]["days"],
-        serde_json::json!([1, 2, 3, 4, 5])
-    );
+    let days = &edited.rules.opening.as_ref().expect("opening hours").days;
+    assert_eq!(days.iter().copied().collect::<Vec<u8>>(), [1, 2, 3, 4, 5]);
     // Bad input names the field and changes nothing.
     let bad = cli(
         &owner.home,
@@ -62,17 +64,7 @@ fn edit_import_and_free_filter() {
     assert!(!bad.status.success());
     assert!(String::from_utf8_lossy(&bad.stderr).contains("--open"));
     // Only the owner may edit.
-    wait_for(
-        "the room on the other node",
-        Duration::from_secs(30),
-        || {
-            let list: Value = other.json(&["resources"]);
-            list.as_array()?
-                .iter()
-                .any(|r| r["id"] == rid.as_str())
-                .then_some(())
-        },
-    );
+    other.wait_resource(&rid);
     let foreign = cli(&other.home, &["resource", "edit", &rid, "--people", "2"]);
     assert!(!foreign.status.success());
     assert!(String::from_utf8_lossy(&foreign.stderr).contains("another agency"));
@@ -93,48 +85,37 @@ fn edit_import_and_free_filter() {
         &["--json", "resource", "import", csv.to_str().expect("utf-8")],
     );
     assert!(!out.status.success(), "rejected rows make the command fail");
-    let report: Value = serde_json::from_slice(&out.stdout).expect("json report");
-    assert_eq!(report["published"], 2, "{report}");
-    let rows: Vec<u64> = report["rejected"]
-        .as_array()
-        .expect("rejected")
-        .iter()
-        .filter_map(|r| r["row"].as_u64())
-        .collect();
-    assert_eq!(rows, vec![4, 5], "{report}");
-    assert!(
-        report["rejected"][1]["error"]
-            .as_str()
-            .unwrap_or("")
-            .contains("people")
-    );
-    let list: Value = owner.json(&["resources"]);
+    let report: ImportReport = serde_json::from_slice(&out.stdout).expect("json report");
+    assert_eq!(report.published, 2, "{report:?}");
+    let rows: Vec<usize> = report.rejected.iter().map(|r| r.row).collect();
+    assert_eq!(rows, vec![4, 5], "{report:?}");
+    assert!(report.rejected[1].error.contains("people"), "{report:?}");
+    let list = owner.resources();
     let room2 = list
-        .as_array()
-        .and_then(|l| l.iter().find(|r| r["name"]["en"] == "Room 2"))
+        .iter()
+        .find(|r| r.name.en == "Room 2")
         .expect("room 2 imported");
-    assert_eq!(room2["features"], serde_json::json!(["projector", "video"]));
+    assert_eq!(
+        room2
+            .features
+            .iter()
+            .map(|f| f.as_str())
+            .collect::<Vec<_>>(),
+        ["projector", "video"]
+    );
 
     // Free filter: book room-2 for a slot; only the others are free then.
     // A working day from now: room-1 opens Monday to Friday.
-    let (from, to) = (
-        integration::workday(4, "10:00"),
-        integration::workday(4, "11:00"),
-    );
+    let (from, to) = (harness::workday(4, "10:00"), harness::workday(4, "11:00"));
     let (from, to) = (from.as_str(), to.as_str());
-    let room2_id = room2["id"].as_str().expect("id").to_string();
-    let b: Value = owner.json(&["book", &room2_id, "--from", from, "--to", to]);
-    assert_eq!(b["status"], "confirmed", "{b}");
-    let free: Value = owner.json(&["resources", "--free-from", from, "--free-to", to]);
-    let ids: Vec<&str> = free
-        .as_array()
-        .expect("list")
-        .iter()
-        .filter_map(|r| r["id"].as_str())
-        .collect();
-    assert!(!ids.contains(&room2_id.as_str()), "{ids:?}");
-    assert!(ids.contains(&rid.as_str()), "{ids:?}");
-    let bigger: Value = owner.json(&[
+    let room2_id = room2.id.to_string();
+    let b: Booking = owner.json(&["book", &room2_id, "--from", from, "--to", to]);
+    assert_eq!(b.status, Status::Confirmed, "{b:?}");
+    let free: Vec<Resource> = owner.json(&["resources", "--free-from", from, "--free-to", to]);
+    let ids: Vec<String> = free.iter().map(|r| r.id.to_string()).collect();
+    assert!(!ids.contains(&room2_id), "{ids:?}");
+    assert!(ids.contains(&rid), "{ids:?}");
+    let bigger: Vec<Resource> = owner.json(&[
         "resources",
         "--free-from",
         from,
@@ -143,10 +124,10 @@ fn edit_import_and_free_filter() {
         "--quantity",
         "12",
     ]);
-    let n = bigger.as_array().map_or(0, Vec::len);
     assert_eq!(
-        n, 2,
-        "room-1 (16 people) and the parking (12 units): {bigger}"
+        bigger.len(),
+        2,
+        "room-1 (16 people) and the parking (12 units): {bigger:?}"
     );
     let bad = cli(
         &owner.home,

@@ -7,19 +7,21 @@
 
 use std::time::Duration;
 
-use integration::{Node, network, wait_for};
+use api::Status;
+use crdt_model::calendar::Booking;
+use crdt_model::ledger::RefuseReason;
+use crdt_model::resource::Resource;
+use harness::{Node, network, wait_for};
 use libp2p::Multiaddr;
-use serde_json::Value;
 
 fn refused_total(n: &Node) -> u64 {
-    let s: Value = n.json(&["status"]);
-    s["refused_total"].as_u64().unwrap_or(0)
+    n.status().refused_total
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn forged_unauthorized_and_impersonating_changes_are_refused_and_not_forwarded() {
     let mut nodes = network("rogue", 3);
-    let room: Value = nodes[0].json(&[
+    let room: Resource = nodes[0].json(&[
         "resource",
         "add",
         "--id",
@@ -31,14 +33,8 @@ async fn forged_unauthorized_and_impersonating_changes_are_refused_and_not_forwa
         "--people",
         "4",
     ]);
-    let rid: crdt_model::ids::ResourceId = room["id"]
-        .as_str()
-        .expect("id")
-        .parse()
-        .expect("resource id");
-    let addr: Multiaddr = nodes[0].api.as_ref().expect("started").listen[0]
-        .parse()
-        .expect("multiaddr");
+    let rid = room.id;
+    let addr: Multiaddr = nodes[0].addr().parse().expect("multiaddr");
     // The rogue takes over member B's key; B's own daemon is stopped.
     nodes[1].stop();
     let rogue = node::config::Home::new(nodes[1].home.clone())
@@ -46,7 +42,7 @@ async fn forged_unauthorized_and_impersonating_changes_are_refused_and_not_forwa
         .expect("B's key");
     let before = (refused_total(&nodes[0]), refused_total(&nodes[2]));
 
-    let start = integration::workday_instant(8, "10:00");
+    let start = harness::workday_instant(8, "10:00");
     let catalog = devtools::forger::catalog_history(&nodes[1].home, &rogue).expect("B's catalogue");
     let bad = devtools::forger::bad_changes(&rogue, &rid, start, &catalog).expect("bad changes");
     devtools::forger::send(&rogue, addr, bad)
@@ -67,49 +63,47 @@ async fn forged_unauthorized_and_impersonating_changes_are_refused_and_not_forwa
     });
     assert_eq!(refused, before.0 + 3, "exactly the three rogue changes");
     tokio::task::block_in_place(|| {
-        let st: Value = a.json(&["status"]);
-        let reasons: Vec<String> = st["refused"]
-            .as_array()
-            .expect("refusals")
+        let st: Status = a.status();
+        let reasons: Vec<&RefuseReason> = st.refused.iter().map(|r| &r.reason).collect();
+        assert!(
+            reasons.contains(&&RefuseReason::Signature),
+            "forged: {reasons:?}"
+        );
+        assert!(
+            reasons.contains(&&RefuseReason::NotOwner),
+            "impersonating: {reasons:?}"
+        );
+        assert!(
+            reasons.iter().any(|r| matches!(r, RefuseReason::Record(_))),
+            "unauthorized: {reasons:?}"
+        );
+        let peer = st
+            .peers
             .iter()
-            .map(|r| r["reason"].to_string())
-            .collect();
-        let all = reasons.join(" ");
-        for what in ["signature", "record", "not_owner"] {
-            assert!(all.to_lowercase().contains(what), "{what} missing in {all}");
-        }
-        let peer = st["peers"]
-            .as_array()
-            .and_then(|p| p.iter().find(|p| p["agency"] == rogue.id().to_string()))
-            .cloned()
+            .find(|p| p.agency == rogue.id())
             .expect("B is listed as a peer");
-        assert_eq!(peer["refused"], 3, "counted against the peer: {peer}");
+        assert_eq!(peer.refused, 3, "counted against the peer: {peer:?}");
         // Nothing of it reached A's calendar.
-        let cal: Value = a.json(&["bookings", "--resource", &rid.to_string()]);
-        assert_eq!(cal.as_array().map_or(0, Vec::len), 0, "{cal}");
+        let cal = a.bookings(&["--resource", &rid.to_string()]);
+        assert!(cal.is_empty(), "{cal:?}");
         // A still works for everyone else: its own booking reaches C …
-        let ok: Value = a.json(&[
+        let ok: Booking = a.json(&[
             "book",
             &rid.to_string(),
             "--from",
-            &integration::workday(9, "10:00"),
+            &harness::workday(9, "10:00"),
             "--to",
-            &integration::workday(9, "11:00"),
+            &harness::workday(9, "11:00"),
         ]);
-        let id = ok["id"].as_str().expect("id").to_string();
         wait_for("A's booking on C", Duration::from_secs(30), || {
-            let list: Value = c.json(&["bookings"]);
-            list.as_array()?
-                .iter()
-                .any(|b| b["id"] == id.as_str())
-                .then_some(())
+            c.booking(&ok.id).map(|_| ())
         });
         // … and C never saw the rogue changes (A did not forward them).
         assert_eq!(refused_total(c), before.1, "C was never sent them");
-        let on_c: Value = c.json(&["bookings"]);
+        let on_c = c.bookings(&[]);
         assert!(
-            !on_c.to_string().contains("forged-"),
-            "no rogue booking on C: {on_c}"
+            on_c.iter().all(|b| !b.id.to_string().contains("forged-")),
+            "no rogue booking on C: {on_c:?}"
         );
     });
 }

@@ -10,8 +10,10 @@ use std::process::Command;
 use std::time::Duration;
 
 use api::Status;
-use integration::{Node, cli, network, wait_for, workday};
-use serde_json::Value;
+use crdt_model::calendar::Booking;
+use crdt_model::ids::BookingId;
+use crdt_model::resource::Resource;
+use harness::{Node, cli, network, wait_for, workday};
 
 fn book(node: &Node, rid: &str, hour: &str, until: &str) -> std::process::Output {
     cli(
@@ -28,13 +30,11 @@ fn book(node: &Node, rid: &str, hour: &str, until: &str) -> std::process::Output
     )
 }
 
-fn ids_on(node: &Node, rid: &str) -> Vec<String> {
-    let list: Value = node.json(&["bookings", "--resource", rid]);
-    let mut ids: Vec<String> = list
-        .as_array()
-        .expect("a list")
-        .iter()
-        .filter_map(|b| b["id"].as_str().map(str::to_string))
+fn ids_on(node: &Node, rid: &str) -> Vec<BookingId> {
+    let mut ids: Vec<BookingId> = node
+        .bookings(&["--resource", rid])
+        .into_iter()
+        .map(|b| b.id)
         .collect();
     ids.sort();
     ids
@@ -44,7 +44,7 @@ fn ids_on(node: &Node, rid: &str) -> Vec<String> {
 fn a_write_the_disk_refuses_is_never_acknowledged_and_the_node_keeps_serving() {
     let mut nodes = network("diskfault", 1);
     let node = &mut nodes[0];
-    let res: Value = node.json(&[
+    let res: Resource = node.json(&[
         "resource",
         "add",
         "--id",
@@ -58,18 +58,18 @@ fn a_write_the_disk_refuses_is_never_acknowledged_and_the_node_keeps_serving() {
         "--units",
         "10",
     ]);
-    let rid = res["id"].as_str().expect("resource id").to_string();
+    let rid = res.id.to_string();
     let mut acked = Vec::new();
     for (from, to) in [("09:00", "10:00"), ("10:00", "11:00"), ("11:00", "12:00")] {
         let out = book(node, &rid, from, to);
         assert!(out.status.success(), "{out:?}");
-        let b: Value = serde_json::from_slice(&out.stdout).expect("json");
-        acked.push(b["id"].as_str().expect("id").to_string());
+        let b: Booking = serde_json::from_slice(&out.stdout).expect("json");
+        acked.push(b.id);
     }
     acked.sort();
 
     // From now on the disk refuses every write.
-    let pid = node.api.as_ref().expect("started").pid;
+    let pid = node.info().pid;
     let st = Command::new("prlimit")
         .args(["--pid", &pid.to_string(), "--fsize=1:1"])
         .status()
@@ -97,7 +97,7 @@ fn a_write_the_disk_refuses_is_never_acknowledged_and_the_node_keeps_serving() {
 
     // Restarted on a healthy store: every acknowledged booking, nothing else.
     node.kill9();
-    node.restart();
+    node.start().expect("restart");
     wait_for("the node restored", Duration::from_secs(30), || {
         let s: Status = node.json(&["status"]);
         s.storage_fault.is_none().then_some(())

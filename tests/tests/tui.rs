@@ -6,8 +6,9 @@
 use std::process::Command;
 use std::time::Duration;
 
-use integration::{network, tongchou, wait_for};
-use serde_json::Value;
+use crdt_model::booking::Status;
+use crdt_model::resource::Resource;
+use harness::{network, tongchou, wait_for};
 
 /// A private tmux server, killed when dropped.
 struct Tmux {
@@ -86,7 +87,7 @@ impl Drop for Tmux {
 fn book_a_room_from_the_free_slot_finder() {
     let nodes = network("tui-e2e", 2);
     let (owner, staff) = (&nodes[0], &nodes[1]);
-    let room: Value = owner.json(&[
+    let room: Resource = owner.json(&[
         "resource",
         "add",
         "--id",
@@ -104,18 +105,8 @@ fn book_a_room_from_the_free_slot_finder() {
         "--feature",
         "video",
     ]);
-    let rid = room["id"].as_str().expect("resource id").to_string();
-    wait_for(
-        "the room on the staff node",
-        Duration::from_secs(30),
-        || {
-            let list: Value = staff.json(&["resources"]);
-            list.as_array()?
-                .iter()
-                .any(|r| r["id"] == rid.as_str())
-                .then_some(())
-        },
-    );
+    let rid = room.id.to_string();
+    staff.wait_resource(&rid);
 
     let cmd = format!(
         "env TZ=Asia/Shanghai {} --home {} --lang en tui",
@@ -140,22 +131,14 @@ fn book_a_room_from_the_free_slot_finder() {
         "the booking on the owner's node",
         Duration::from_secs(30),
         || {
-            let list: Value = owner.json(&["bookings", "--resource", &rid]);
-            list.as_array()?
-                .iter()
-                .find(|b| b["status"] == "confirmed")
-                .cloned()
+            owner
+                .bookings(&["--resource", &rid])
+                .into_iter()
+                .find(|b| b.status == Status::Confirmed)
         },
     );
-    assert_eq!(booking["terms"]["quantity"], 12);
-    let start: jiff::Timestamp = booking["terms"]["start"]
-        .as_str()
-        .and_then(|s| s.parse().ok())
-        .expect("start instant");
-    let end: jiff::Timestamp = booking["terms"]["end"]
-        .as_str()
-        .and_then(|s| s.parse().ok())
-        .expect("end instant");
+    assert_eq!(booking.terms.quantity, 12);
+    let (start, end) = (booking.terms.start, booking.terms.end);
     assert_eq!(end.duration_since(start).as_secs(), 7200, "a two-hour slot");
     assert!(start > jiff::Timestamp::now(), "in the future");
 
