@@ -10,6 +10,7 @@
 //! changes, and remote ones once verified, are pushed to every other peer
 //! that is not known to hold them. Refused changes are never forwarded.
 
+pub mod flow;
 mod io;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -92,7 +93,7 @@ struct PeerState {
     gap_asked_ms: Option<i64>,
 }
 
-/// Messages' worth of changes one [`Input::Resync`] sends.
+/// Messages' worth of changes one resync sends (see [`flow`]).
 const RESYNC_BATCHES: usize = 4;
 
 /// Least time between two requests to one peer to fill a gap, ms. Each
@@ -117,6 +118,8 @@ pub struct Engine {
     next_tick: Option<i64>,
     /// A stored change could not be read back (see [`Engine::take_fault`]).
     fault: Option<crate::ledger::ArchiveError>,
+    /// Messages waiting for the driver's commit, and every peer's window.
+    outbox: flow::Outbox,
 }
 
 fn ms(t: Timestamp) -> i64 {
@@ -170,6 +173,7 @@ impl Engine {
             dirty: BTreeMap::new(),
             next_tick: None,
             fault: None,
+            outbox: flow::Outbox::default(),
         };
         let mut report = IngestReport::default();
         for chunk in chunks {
@@ -372,6 +376,7 @@ impl Engine {
         match input {
             Input::Connected(peer) => self.on_connected(now, peer, &mut out),
             Input::Disconnected(peer) => {
+                self.outbox.forget(&peer);
                 if self.peers.remove(&peer).is_some() {
                     out.push(Output::Notify(Event::Peer {
                         peer,
@@ -381,24 +386,68 @@ impl Engine {
             }
             Input::Received { from, msg } => self.on_message(now, from, msg, &mut out),
             Input::Tick => self.on_tick(now, &mut out),
-            Input::Undelivered { peer, changes } => {
-                if let Some(p) = self.peers.get_mut(&peer) {
-                    for (doc, seq) in changes {
-                        let k = p.known.entry(doc).or_default();
-                        *k = (*k).min(seq.saturating_sub(1));
-                    }
+            Input::Committed => {
+                let mut out = self.route(out);
+                let released = self.outbox.release();
+                for (peer, carried) in released.held {
+                    self.not_held_by(peer, carried);
+                }
+                out.extend(released.sends);
+                return out;
+            }
+            Input::Delivered { peer, id, ok } => {
+                let (lost, resync) = self.outbox.delivered(peer, id, ok);
+                self.not_held_by(peer, lost);
+                if resync {
+                    let behind = self.resync(peer);
+                    self.outbox.set_behind(peer, behind);
                 }
             }
-            Input::Resync(peer) => self.resync(peer, &mut out),
         }
-        out
+        self.route(out)
     }
 
-    /// Sends `peer` the next changes it lacks, at most
-    /// [`RESYNC_BATCHES`] messages' worth.
-    fn resync(&mut self, peer: AgencyId, out: &mut Vec<Output>) {
+    /// Moves the sends among `out` to the outbox: they leave at the
+    /// driver's next [`Input::Committed`], after what they depend on is stored.
+    fn route(&mut self, out: Vec<Output>) -> Vec<Output> {
+        let mut rest = Vec::with_capacity(out.len());
+        for o in out {
+            match o {
+                Output::Send { to, msg, .. } => self.outbox.push(to, msg, false),
+                other => rest.push(other),
+            }
+        }
+        rest
+    }
+
+    /// Whether messages wait for the driver's [`Input::Committed`].
+    pub fn has_queued_sends(&self) -> bool {
+        !self.outbox.is_empty()
+    }
+
+    /// Change messages in flight to `peer` (sent, not yet reported with
+    /// [`Input::Delivered`]).
+    pub fn inflight(&self, peer: &AgencyId) -> usize {
+        self.outbox.inflight(peer)
+    }
+
+    /// `peer` does not hold these changes after all (lost or held back): a
+    /// later resync or summary sends them.
+    fn not_held_by(&mut self, peer: AgencyId, changes: flow::Carried) {
+        if let Some(p) = self.peers.get_mut(&peer) {
+            for (doc, seq) in changes {
+                let k = p.known.entry(doc).or_default();
+                *k = (*k).min(seq.saturating_sub(1));
+            }
+        }
+    }
+
+    /// Queues for `peer` the next changes it lacks, at most
+    /// [`RESYNC_BATCHES`] messages' worth, ahead of fresh messages; whether
+    /// there were any (the peer is still behind).
+    fn resync(&mut self, peer: AgencyId) -> bool {
         let Some(p) = self.peers.get_mut(&peer) else {
-            return;
+            return false;
         };
         let mut budget = self.cfg.max_batch * RESYNC_BATCHES;
         let mut send = Vec::new();
@@ -422,7 +471,15 @@ impl Engine {
                 }
             }
         }
-        self.send_changes(peer, send, out);
+        let mut msgs = Vec::new();
+        self.send_changes(peer, send, &mut msgs);
+        let any = !msgs.is_empty();
+        for m in msgs {
+            if let Output::Send { to, msg, .. } = m {
+                self.outbox.push(to, msg, true);
+            }
+        }
+        any
     }
 
     fn on_connected(&mut self, now: Timestamp, peer: AgencyId, out: &mut Vec<Output>) {
@@ -441,6 +498,7 @@ impl Engine {
         out.push(Output::Send {
             to: peer,
             msg: self.summary(),
+            id: 0,
         });
         if self.next_tick.is_none() {
             let at = ms(now) + self.cfg.anti_entropy_ms;
@@ -466,12 +524,19 @@ impl Engine {
                 out.push(Output::Send {
                     to: peer,
                     msg: summary,
+                    id: 0,
                 });
             }
         }
     }
 
     fn on_tick(&mut self, now: Timestamp, out: &mut Vec<Output>) {
+        // Backstop of the flow control: a peer left behind gets what it
+        // lacks even if no acknowledgement is coming to trigger it.
+        for peer in self.outbox.behind_with_room() {
+            let behind = self.resync(peer);
+            self.outbox.set_behind(peer, behind);
+        }
         if self.ledger.pending_len() > 0 {
             let due: Vec<AgencyId> = self
                 .peers
@@ -491,6 +556,7 @@ impl Engine {
             out.push(Output::Send {
                 to: *peer,
                 msg: summary.clone(),
+                id: 0,
             });
         }
         let at = ms(now) + self.cfg.anti_entropy_ms;
@@ -551,11 +617,13 @@ impl Engine {
                         msg: Message::Roster {
                             events: missing_roster,
                         },
+                        id: 0,
                     });
                 }
-                // What it lacks goes a bounded amount at a time: the driver
-                // asks for more ([`Input::Resync`]) as the peer keeps up.
-                self.resync(from, out);
+                // What it lacks goes a bounded amount at a time, more as
+                // the peer acknowledges ([`Input::Delivered`]).
+                let behind = self.resync(from);
+                self.outbox.set_behind(from, behind);
             }
             Message::Changes { changes } => {
                 let report = self.ledger.ingest(changes);
@@ -589,6 +657,7 @@ impl Engine {
                                 out.push(Output::Send {
                                     to: *peer,
                                     msg: Message::Roster { events: fresh },
+                                    id: 0,
                                 });
                             }
                         }
@@ -626,6 +695,17 @@ impl Engine {
             });
         }
         self.run_policy(now, self.owned_resources(), out);
+        // Changes refused before this roster change reached us (signed by a
+        // key it introduced, say, arriving ahead of it) are accepted now:
+        // our summary makes every peer send again what we lack.
+        let summary = self.summary();
+        for peer in self.peers.keys() {
+            out.push(Output::Send {
+                to: *peer,
+                msg: summary.clone(),
+                id: 0,
+            });
+        }
     }
 
     fn check_peer(&mut self, peer: AgencyId, out: &mut Vec<Output>) {
@@ -660,11 +740,12 @@ impl Engine {
                     msg: Message::Roster {
                         events: events.clone(),
                     },
+                    id: 0,
                 });
             }
             self.after_roster_change(now, touched, &mut out);
         }
-        out
+        self.route(out)
     }
 
     /// Signs a roster action by this agency (an admin) and applies it like
@@ -777,6 +858,7 @@ impl Engine {
                     msg: Message::Changes {
                         changes: std::mem::take(&mut batch),
                     },
+                    id: 0,
                 });
                 bytes = 0;
             }
@@ -785,6 +867,7 @@ impl Engine {
             out.push(Output::Send {
                 to,
                 msg: Message::Changes { changes: batch },
+                id: 0,
             });
         }
     }
@@ -973,7 +1056,7 @@ impl Engine {
     ) -> Result<(LocalOutcome, Vec<Output>), LocalError> {
         let mut out = Vec::new();
         let outcome = self.local_into(now, op, &mut out)?;
-        Ok((outcome, out))
+        Ok((outcome, self.route(out)))
     }
 
     /// One local action written as its own change; outputs go to `out`.
@@ -1022,6 +1105,7 @@ impl Engine {
             .into_iter()
             .map(|r| r.unwrap_or_else(|| Err(LocalError::Invalid("not performed".into()))))
             .collect();
+        let out = self.route(out);
         (results, out)
     }
 

@@ -52,6 +52,14 @@ enum Ev {
         from: usize,
         to: usize,
         msg: Box<MessageOrd>,
+        id: u64,
+    },
+    /// The transport tells the sender how a message fared.
+    Ack {
+        node: usize,
+        peer: AgencyId,
+        id: u64,
+        ok: bool,
     },
     Timer {
         node: usize,
@@ -108,6 +116,14 @@ pub struct Sim {
     pub delivered: u64,
     /// Maximum one-way latency, ms.
     pub max_latency_ms: i64,
+    /// Chance that a message on a working link is lost (its sender is told,
+    /// as a transport reports a failed request).
+    pub loss: f64,
+    /// Messages lost so far (on working links or to cut ones).
+    pub lost: u64,
+    /// Most changes in one message, for engines (re)started from now on
+    /// (small values make catch-ups take many rounds).
+    pub max_batch: usize,
     genesis: SignedRosterEvent,
     /// While delivering, engines settle their calendars only now and then
     /// (as a node does between reads), so the tests also cover calendars
@@ -188,6 +204,9 @@ impl Sim {
             connected: BTreeMap::new(),
             delivered: 0,
             max_latency_ms: 40,
+            loss: 0.0,
+            lost: 0,
+            max_batch: Config::default().max_batch,
             genesis,
             settle_rng: Rng::new(seed ^ 0x005e_771e),
             lazy: false,
@@ -226,7 +245,10 @@ impl Sim {
         let (mut engine, _) = Engine::new(
             node.key.clone(),
             roster,
-            Config::default(),
+            Config {
+                max_batch: self.max_batch,
+                ..Config::default()
+            },
             node.stored.clone(),
         );
         engine.settle();
@@ -307,6 +329,18 @@ impl Sim {
         self.nodes[i].engine = None;
     }
 
+    /// Restarts every node (from what it stored) with the current
+    /// [`Sim::max_batch`], and reconnects.
+    pub fn restart_all(&mut self) {
+        for i in 0..self.nodes.len() {
+            self.crash(i);
+        }
+        for i in 0..self.nodes.len() {
+            self.start(i);
+        }
+        self.reconnect();
+    }
+
     /// Restarts a crashed node from what it stored and reconnects.
     pub fn restart(&mut self, i: usize) {
         self.start(i);
@@ -316,6 +350,34 @@ impl Sim {
     /// Advances virtual time.
     pub fn advance(&mut self, ms: i64) {
         self.now_ms += ms;
+    }
+
+    /// Runs `ms` of virtual time: every message, acknowledgement and timer
+    /// due by then, in time order (at most `max_steps` events). Returns the
+    /// events processed.
+    pub fn run_for(&mut self, ms: i64, max_steps: usize) -> usize {
+        let end = self.now_ms + ms;
+        let mut steps = 0;
+        while steps < max_steps
+            && self
+                .queue
+                .peek()
+                .is_some_and(|Reverse((at, _, _))| *at <= end)
+        {
+            let Some(Reverse((at, _, ev))) = self.queue.pop() else {
+                break;
+            };
+            steps += 1;
+            self.now_ms = self.now_ms.max(at);
+            self.event(ev);
+        }
+        self.now_ms = self.now_ms.max(end);
+        for n in &mut self.nodes {
+            if let Some(e) = n.engine.as_mut() {
+                e.settle();
+            }
+        }
+        steps
     }
 
     /// A local action on node `i`.
@@ -393,11 +455,23 @@ impl Sim {
     }
 
     fn apply(&mut self, i: usize, outputs: Vec<Output>) {
+        self.perform(i, outputs);
+        // Everything persisted is stored: the engine releases its messages.
+        let now = self.now();
+        if let Some(e) = self.nodes[i].engine.as_mut()
+            && e.has_queued_sends()
+        {
+            let sends = e.handle(now, Input::Committed);
+            self.perform(i, sends);
+        }
+    }
+
+    fn perform(&mut self, i: usize, outputs: Vec<Output>) {
         for o in outputs {
             match o {
                 Output::Persist(changes) => self.nodes[i].stored.extend(changes),
                 Output::PersistRoster(events) => self.nodes[i].roster.extend(events),
-                Output::Send { to, msg } => {
+                Output::Send { to, msg, id } => {
                     if let Some(j) = self.nodes.iter().position(|n| n.key.id() == to) {
                         let lat = 1 + self.rng.below(self.max_latency_ms as u64) as i64;
                         let at = self.now_ms + lat;
@@ -407,6 +481,7 @@ impl Sim {
                                 from: i,
                                 to: j,
                                 msg: Box::new(MessageOrd(msg)),
+                                id,
                             },
                         );
                     }
@@ -446,36 +521,59 @@ impl Sim {
             && self
                 .queue
                 .iter()
-                .any(|Reverse((_, _, e))| matches!(e, Ev::Deliver { .. }))
+                .any(|Reverse((_, _, e))| matches!(e, Ev::Deliver { .. } | Ev::Ack { .. }))
         {
             let Some(Reverse((at, _, ev))) = self.queue.pop() else {
                 break;
             };
             steps += 1;
             self.now_ms = self.now_ms.max(at);
-            match ev {
-                Ev::Deliver { from, to, msg } => {
-                    let up = self
-                        .connected
-                        .get(&Self::pair(from, to))
-                        .copied()
-                        .unwrap_or(false);
-                    if up && self.nodes[to].engine.is_some() {
-                        self.delivered += 1;
-                        let from_id = self.id(from);
-                        self.input(
-                            to,
-                            Input::Received {
-                                from: from_id,
-                                msg: msg.0,
-                            },
-                        );
-                    }
-                }
-                Ev::Timer { node } => self.input(node, Input::Tick),
-            }
+            self.event(ev);
         }
         steps
+    }
+
+    /// Performs one queued event.
+    fn event(&mut self, ev: Ev) {
+        match ev {
+            Ev::Deliver { from, to, msg, id } => {
+                let up = self
+                    .connected
+                    .get(&Self::pair(from, to))
+                    .copied()
+                    .unwrap_or(false);
+                let ok = up
+                    && self.nodes[to].engine.is_some()
+                    && !(self.loss > 0.0 && self.rng.chance(self.loss));
+                let to_id = self.id(to);
+                if ok {
+                    self.delivered += 1;
+                    let from_id = self.id(from);
+                    self.input(
+                        to,
+                        Input::Received {
+                            from: from_id,
+                            msg: msg.0,
+                        },
+                    );
+                } else {
+                    self.lost += 1;
+                }
+                // The acknowledgement (or the failure) comes back.
+                let lat = 1 + self.rng.below(self.max_latency_ms as u64) as i64;
+                self.push(
+                    self.now_ms + lat,
+                    Ev::Ack {
+                        node: from,
+                        peer: to_id,
+                        id,
+                        ok,
+                    },
+                );
+            }
+            Ev::Ack { node, peer, id, ok } => self.input(node, Input::Delivered { peer, id, ok }),
+            Ev::Timer { node } => self.input(node, Input::Tick),
+        }
     }
 
     /// Calendars of every running node.

@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use crdt_model::agency::AgencyKey;
+use crdt_model::engine::flow::MsgId;
 use crdt_model::engine::{Engine, Event, Input, LocalError, LocalOp, LocalOutcome, Output};
 use crdt_model::ids::AgencyId;
 use crdt_model::membership::{RosterAction, SignedRosterEvent};
@@ -226,14 +227,9 @@ pub struct Actor {
     /// The key changed: restart networking under the new identity after
     /// the next flush.
     rekey: bool,
-    /// Flow control of sync messages per peer.
-    flow: BTreeMap<PeerId, Flow>,
-    /// Changes a resync sends to a peer that was behind (in order; fresh
-    /// pushes to such a peer wait, or they would only open gaps).
-    resync_sends: Vec<Output>,
-    /// Sync requests awaiting their acknowledgement: the peer and the
-    /// `(document, seq)` of the changes they carry.
-    outstanding: std::collections::HashMap<request_response::OutboundRequestId, Outstanding>,
+    /// Sync requests awaiting their acknowledgement: the member and the
+    /// engine's id of the message (reported back as `Input::Delivered`).
+    outstanding: std::collections::HashMap<request_response::OutboundRequestId, (AgencyId, MsgId)>,
     // Effects held until the store is flushed.
     dirty: bool,
     sends: Vec<Output>,
@@ -247,78 +243,12 @@ pub struct Actor {
     storage_fault: Option<String>,
 }
 
-/// Sync messages in flight to one peer before further changes for it are
-/// left in the ledger (and sent when it has acknowledged half of them): a
-/// slow peer costs at most this many messages of memory.
-const WINDOW: usize = 32;
-
-/// A sync request awaiting its acknowledgement: peer, agency, and the
-/// `(document, seq)` of the changes it carries.
-type Outstanding = (PeerId, AgencyId, Vec<(crdt_model::ids::DocId, u64)>);
-
-/// Flow-control state of one peer.
-#[derive(Debug, Default)]
-struct Flow {
-    /// Sync requests sent and not yet acknowledged.
-    inflight: usize,
-    /// Changes were held back or lost: resync when the window frees.
-    behind: bool,
-}
-
-/// `(document, seq)` of the changes a message carries.
-fn carried(msg: &crdt_model::engine::Message) -> Vec<(crdt_model::ids::DocId, u64)> {
-    match msg {
-        crdt_model::engine::Message::Changes { changes } => changes
-            .iter()
-            .map(|c| (c.doc.clone(), c.number()))
-            .filter(|(_, seq)| *seq > 0)
-            .collect(),
-        _ => Vec::new(),
-    }
-}
-
 /// The peer id at the end of a multiaddr, if any.
 fn peer_in(ma: &Multiaddr) -> Option<PeerId> {
     ma.iter().find_map(|p| match p {
         libp2p::multiaddr::Protocol::P2p(id) => Some(id),
         _ => None,
     })
-}
-
-/// Merges the change messages of one loop iteration per peer (up to the
-/// engine's batch size), so a burst of bookings costs a few messages per
-/// peer instead of one stream per change.
-fn coalesce(sends: Vec<Output>) -> Vec<Output> {
-    use crdt_model::engine::Message;
-    const MAX: usize = 1_000;
-    let mut out: Vec<Output> = Vec::with_capacity(sends.len());
-    let mut open: BTreeMap<AgencyId, usize> = BTreeMap::new();
-    for o in sends {
-        if let Output::Send {
-            to,
-            msg: Message::Changes { changes },
-        } = o
-        {
-            if let Some(&i) = open.get(&to)
-                && let Output::Send {
-                    msg: Message::Changes { changes: acc },
-                    ..
-                } = &mut out[i]
-                && acc.len() + changes.len() <= MAX
-            {
-                acc.extend(changes);
-                continue;
-            }
-            open.insert(to, out.len());
-            out.push(Output::Send {
-                to,
-                msg: Message::Changes { changes },
-            });
-        } else {
-            out.push(o);
-        }
-    }
-    out
 }
 
 /// Hands memory freed after loading back to the system. Loading parses
@@ -433,8 +363,6 @@ impl Actor {
             registered: BTreeSet::new(),
             rounds: 0,
             rekey: false,
-            flow: BTreeMap::new(),
-            resync_sends: Vec::new(),
             outstanding: Default::default(),
             dirty: false,
             sends: Vec::new(),
@@ -523,39 +451,28 @@ impl Actor {
         if self.storage_fault.is_some() {
             // Nothing unstored leaves the node; no write is acknowledged.
             self.sends.clear();
-            self.resync_sends.clear();
             self.rekey = false;
+        } else if self.engine.has_queued_sends() {
+            // Everything persisted is stored: the engine releases its
+            // messages (merged per peer, within each peer's window).
+            let out = self.engine.handle(Timestamp::now(), Input::Committed);
+            self.sends.extend(out);
         }
-        let mut undelivered = Vec::new();
-        let resyncs = std::mem::take(&mut self.resync_sends)
-            .into_iter()
-            .map(|o| (true, o));
-        let fresh = coalesce(std::mem::take(&mut self.sends))
-            .into_iter()
-            .map(|o| (false, o));
-        for (resync, o) in resyncs.chain(fresh) {
+        let mut lost = Vec::new();
+        for o in std::mem::take(&mut self.sends) {
             match o {
-                Output::Send { to, msg } => {
+                Output::Send { to, msg, id } => {
                     let Some(peer) = self.peer_of_agency(&to) else {
-                        continue;
-                    };
-                    let carried = carried(&msg);
-                    let flow = self.flow.entry(peer).or_default();
-                    if !carried.is_empty() && (flow.inflight >= WINDOW || (flow.behind && !resync))
-                    {
-                        // The peer is not keeping up: hold nothing back in
-                        // memory; it gets these from the ledger when it is.
-                        flow.behind = true;
-                        undelivered.push(Input::Undelivered {
+                        lost.push(Input::Delivered {
                             peer: to,
-                            changes: carried,
+                            id,
+                            ok: false,
                         });
                         continue;
-                    }
-                    flow.inflight += 1;
+                    };
                     self.peers.entry(to).or_default().messages_out += 1;
-                    let id = self.swarm.behaviour_mut().sync.send_request(&peer, msg);
-                    self.outstanding.insert(id, (peer, to, carried));
+                    let req = self.swarm.behaviour_mut().sync.send_request(&peer, msg);
+                    self.outstanding.insert(req, (to, id));
                 }
                 Output::Disconnect { peer, reason } => {
                     info!(peer = %peer.short(), %reason, "disconnecting");
@@ -566,7 +483,7 @@ impl Actor {
                 _ => {}
             }
         }
-        for input in undelivered {
+        for input in lost {
             self.engine_input(input);
         }
         for e in std::mem::take(&mut self.notes) {
@@ -613,52 +530,19 @@ impl Actor {
         self.unknown.clear();
         self.registered.clear();
         self.dial.clear();
-        self.flow.clear();
-        self.resync_sends.clear();
         self.outstanding.clear();
         info!(peer = %self.swarm.local_peer_id(), "network identity replaced after key rotation");
         self.redial();
         Ok(())
     }
 
-    /// A sync request was acknowledged (or failed): frees its place in the
-    /// peer's window, and sends the peer what it still lacks once half the
-    /// window is free.
+    /// A sync request was acknowledged (or failed): the engine frees its
+    /// place in the peer's window and, if the peer was left behind, queues
+    /// what it lacks (sent at the next commit).
     fn delivered(&mut self, id: request_response::OutboundRequestId, ok: bool) {
-        let Some((peer, agency, carried)) = self.outstanding.remove(&id) else {
-            return;
-        };
-        if !ok && !carried.is_empty() {
-            self.engine_input(Input::Undelivered {
-                peer: agency,
-                changes: carried,
-            });
+        if let Some((peer, id)) = self.outstanding.remove(&id) {
+            self.engine_input(Input::Delivered { peer, id, ok });
         }
-        let Some(flow) = self.flow.get_mut(&peer) else {
-            return;
-        };
-        flow.inflight = flow.inflight.saturating_sub(1);
-        flow.behind |= !ok;
-        if flow.behind && flow.inflight <= WINDOW / 2 {
-            self.resync(peer);
-        }
-    }
-
-    /// Sends a peer that was left behind the next changes it lacks.
-    fn resync(&mut self, peer: PeerId) {
-        let Some(agency) = self.connected.get(&peer).copied() else {
-            self.flow.remove(&peer);
-            return;
-        };
-        let out = self.engine.handle(Timestamp::now(), Input::Resync(agency));
-        let (sends, rest): (Vec<Output>, Vec<Output>) = out
-            .into_iter()
-            .partition(|o| matches!(o, Output::Send { to, .. } if *to == agency));
-        if let Some(flow) = self.flow.get_mut(&peer) {
-            flow.behind = !sends.is_empty();
-        }
-        self.resync_sends.extend(sends);
-        self.apply(rest);
     }
 
     /// The member agency a peer signs for, by its key (its own key when the
@@ -906,7 +790,6 @@ impl Actor {
                 num_established: 0,
                 ..
             } => {
-                self.flow.remove(&peer_id);
                 self.unknown.remove(&peer_id);
                 self.registered.remove(&peer_id);
                 if let Some(agency) = self.connected.remove(&peer_id) {
@@ -1239,17 +1122,9 @@ impl Actor {
         // Calendars behind a burst of arriving changes are brought up to
         // date at least every round, even if nobody reads them.
         self.settle();
-        // Backstop of the flow control: a peer left behind gets what it
-        // lacks even if no acknowledgement is coming to trigger it.
-        let behind: Vec<PeerId> = self
-            .flow
-            .iter()
-            .filter(|(_, f)| f.behind && f.inflight <= WINDOW / 2)
-            .map(|(p, _)| *p)
-            .collect();
-        for peer in behind {
-            self.resync(peer);
-        }
+        // The engine's backstops (a peer left behind with no
+        // acknowledgement coming, a gap to ask about again) run on ticks.
+        self.engine_input(Input::Tick);
         let now = Instant::now();
         let expired: Vec<PeerId> = self
             .unknown

@@ -57,19 +57,24 @@ pub enum Input {
     },
     /// A timer set with [`Output::SetTimer`] fired (or any periodic tick).
     Tick,
-    /// Changes sent to `peer` did not reach it (the driver dropped the
-    /// message because too many were in flight, or sending failed): the
-    /// engine stops assuming the peer holds them. `(document, sequence
-    /// number)` of each.
-    Undelivered {
-        /// To whom.
+    /// The driver has durably stored everything the engine asked it to
+    /// persist so far: the engine releases the messages it queued since the
+    /// last commit, as [`Output::Send`]s (change messages merged per peer,
+    /// within each peer's window; see [`crate::engine::flow`]). A driver
+    /// commits once per round of inputs, after its flush.
+    Committed,
+    /// Message `id` sent to `peer` was acknowledged by it (`ok`), or could
+    /// not be delivered: frees its place in the peer's window; lost changes
+    /// are no longer assumed held by the peer, and a peer left behind is
+    /// sent what it lacks, in order, as its window frees.
+    Delivered {
+        /// To whom it was sent.
         peer: AgencyId,
-        /// What.
-        changes: Vec<(crate::ids::DocId, u64)>,
+        /// Which message.
+        id: super::flow::MsgId,
+        /// Acknowledged (or lost).
+        ok: bool,
     },
-    /// The driver can take more messages for `peer`: send it the next
-    /// changes it lacks (a bounded amount; call again while it sends any).
-    Resync(AgencyId),
 }
 
 /// Something the driver must do. Persist outputs come before the sends and
@@ -81,12 +86,16 @@ pub enum Output {
     Persist(Vec<SignedChange>),
     /// Store these roster events durably.
     PersistRoster(Vec<SignedRosterEvent>),
-    /// Send a message to a peer.
+    /// Send a message to a peer, then report the result with
+    /// [`Input::Delivered`] (change messages hold a place in the peer's
+    /// window until then).
     Send {
         /// To whom.
         to: AgencyId,
         /// What.
         msg: Message,
+        /// Its id, for [`Input::Delivered`].
+        id: super::flow::MsgId,
     },
     /// Close the session with a peer.
     Disconnect {
