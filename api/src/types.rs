@@ -13,6 +13,8 @@ use crdt_model::ledger::Refusal;
 use crdt_model::membership::{Member, Role};
 use crdt_model::resource::RuleViolation;
 
+pub use crdt_model::query::{BookingFilter, BookingQuery, ResourceFilter, ResourceQuery};
+
 /// The body of every error answer: a stable code, a message and, when a
 /// resource's booking rule refused the request, which rule (so a form can
 /// show it next to its field).
@@ -208,64 +210,6 @@ pub type Bookings = Vec<Booking>;
 pub struct RevokeResponse {
     /// The agency revoked.
     pub revoked: AgencyId,
-}
-
-/// Query of `GET /api/v1/resources`: every filter optional.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ResourceFilter {
-    /// Kind, as its code (`meeting_room`) or any other name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub kind: Option<String>,
-    /// City, Chinese or English (any case).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub city: Option<String>,
-    /// Owner agency.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub owner: Option<AgencyId>,
-    /// With `free_to`: only resources open, shared with us and with room
-    /// for `quantity` (default 1) over the whole range.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub free_from: Option<Timestamp>,
-    /// End of the free range.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub free_to: Option<Timestamp>,
-    /// Units needed in the free range.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub quantity: Option<u32>,
-}
-
-/// Query of `GET /api/v1/bookings`: every filter optional.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct BookingFilter {
-    /// One resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub resource: Option<ResourceId>,
-    /// Only bookings ending after this instant.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub from: Option<Timestamp>,
-    /// Only bookings starting before this instant.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub to: Option<Timestamp>,
-    /// Only this agency's requests.
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    pub mine: bool,
-    /// Only tentative requests for this agency's resources (its decisions).
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    pub pending: bool,
-}
-
-/// Query of `GET /api/v1/calendar`.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ResourceQuery {
-    /// The resource.
-    pub resource: ResourceId,
-}
-
-/// Query of `GET /api/v1/booking`.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct BookingQuery {
-    /// The booking.
-    pub id: BookingId,
 }
 
 /// Query of `GET /api/v1/ics`: one resource, or one agency's resources, or all.

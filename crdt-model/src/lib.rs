@@ -16,6 +16,8 @@
 //! - [`occupancy`], [`calendar`], [`policy`], [`availability`]: the
 //!   deterministic calendar view, the owner's decision policy, free-slot search.
 //! - [`engine`]: replication as a state machine of `(now, input) → outputs`.
+//! - [`query`]: read-only questions a client asks a replica (filtered
+//!   catalogue and bookings, one booking, one calendar).
 //!
 //! ## Data flow
 //! A staff action becomes a [`record::Record`] written by [`doc::DocWriter`]
@@ -39,6 +41,7 @@ pub mod ledger;
 pub mod membership;
 pub mod occupancy;
 pub mod policy;
+pub mod query;
 pub mod record;
 pub mod resource;
 pub mod signed;

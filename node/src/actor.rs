@@ -165,6 +165,17 @@ impl NodeHandle {
         self.read_with(f, true).await
     }
 
+    /// Asks the replica a typed question (see `crdt_model::query`), with
+    /// every calendar up to date. `None` when the node is shutting down.
+    pub async fn query<Q>(&self, q: Q) -> Option<Q::Answer>
+    where
+        Q: crdt_model::query::Query + Send + 'static,
+        Q::Answer: Send + 'static,
+    {
+        self.read(move |v| q.answer(v.engine, Timestamp::now()))
+            .await
+    }
+
     /// Like [`NodeHandle::read`] for queries of the ledger and sync state
     /// only (status): calendars of other agencies' resources may lag, and
     /// reading one panics in debug builds.

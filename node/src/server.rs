@@ -18,7 +18,8 @@ use crdt_model::calendar::Booking;
 use crdt_model::engine::{LocalError, LocalOp, LocalOutcome};
 use crdt_model::ids::AgencyId;
 use crdt_model::membership::RosterAction;
-use crdt_model::resource::{Resource, ResourceKind, RuleViolation};
+use crdt_model::query::QueryError;
+use crdt_model::resource::{Resource, RuleViolation};
 use futures::Stream;
 use jiff::Timestamp;
 
@@ -63,6 +64,17 @@ impl IntoResponse for Error {
             }),
         )
             .into_response()
+    }
+}
+
+impl From<QueryError> for Error {
+    fn from(e: QueryError) -> Self {
+        let (status, code) = match &e {
+            QueryError::FreeRange => (StatusCode::BAD_REQUEST, "bad_request"),
+            QueryError::UnknownResource(_) => (StatusCode::NOT_FOUND, "unknown_resource"),
+            QueryError::UnknownBooking(_) => (StatusCode::NOT_FOUND, "unknown_booking"),
+        };
+        err(status, code, e.to_string())
     }
 }
 
@@ -258,59 +270,7 @@ async fn resources(
     State(st): State<AppState>,
     Query(f): Query<ResourceFilter>,
 ) -> ApiResult<Vec<Resource>> {
-    let kind: Option<ResourceKind> = f.kind.map(|k| k.parse().unwrap_or(ResourceKind::Other(k)));
-    let free = match (f.free_from, f.free_to) {
-        (None, None) => None,
-        (Some(a), Some(b)) if a < b => Some((a, b)),
-        _ => {
-            return Err(err(
-                StatusCode::BAD_REQUEST,
-                "bad_request",
-                "free_from and free_to go together, with free_from < free_to".into(),
-            ));
-        }
-    };
-    let quantity = f.quantity.unwrap_or(1).max(1);
-    let now = Timestamp::now();
-    st.node
-        .read(move |v| {
-            let me = v.engine.id();
-            let is_free = |r: &Resource| {
-                let Some((start, end)) = free else {
-                    return true;
-                };
-                let terms = crdt_model::booking::Terms {
-                    start,
-                    end,
-                    quantity,
-                };
-                let buffer = i64::from(r.rules.buffer_minutes) * 60;
-                r.check(&me, start, end, quantity, now).is_ok()
-                    && v.engine.calendar(&r.id).is_none_or(|cal| {
-                        crdt_model::calendar::fits(cal, r.capacity, &terms, buffer)
-                    })
-            };
-            let city = f.city.map(|c| c.to_lowercase());
-            Json(
-                v.engine
-                    .ledger()
-                    .index()
-                    .resources
-                    .values()
-                    .filter(|r| kind.as_ref().is_none_or(|k| *k == r.kind))
-                    .filter(|r| f.owner.is_none_or(|o| o == r.id.owner))
-                    .filter(|r| {
-                        city.as_ref().is_none_or(|c| {
-                            r.location.city.zh == *c || r.location.city.en.to_lowercase() == *c
-                        })
-                    })
-                    .filter(|r| is_free(r))
-                    .cloned()
-                    .collect(),
-            )
-        })
-        .await
-        .ok_or_else(gone)
+    Ok(Json(st.node.query(f).await.ok_or_else(gone)??))
 }
 
 async fn put_resource(State(st): State<AppState>, Json(r): Json<Resource>) -> ApiResult<Resource> {
@@ -324,69 +284,18 @@ async fn calendar(
     State(st): State<AppState>,
     Query(q): Query<ResourceQuery>,
 ) -> ApiResult<crdt_model::calendar::ResourceCalendar> {
-    let rid = q.resource.clone();
-    st.node
-        .read(move |v| v.engine.calendar_full(&rid))
-        .await
-        .ok_or_else(gone)?
-        .map(Json)
-        .ok_or_else(|| {
-            err(
-                StatusCode::NOT_FOUND,
-                "unknown_resource",
-                format!("unknown resource {}", q.resource),
-            )
-        })
+    Ok(Json(st.node.query(q).await.ok_or_else(gone)??))
 }
 
 async fn bookings(
     State(st): State<AppState>,
     Query(f): Query<BookingFilter>,
 ) -> ApiResult<Vec<Booking>> {
-    st.node
-        .read(move |v| {
-            let me = v.engine.id();
-            let mut out: Vec<Booking> = v
-                .engine
-                .calendars()
-                .iter()
-                .filter(|(r, _)| f.resource.as_ref().is_none_or(|x| x == *r))
-                .flat_map(|(_, c)| c.all())
-                .filter(|b| !f.mine || b.id.requester == me)
-                .filter(|b| match (f.from, f.to) {
-                    (Some(a), Some(z)) => b.terms.overlaps(a, z),
-                    (Some(a), None) => b.terms.end > a,
-                    (None, Some(z)) => b.terms.start < z,
-                    (None, None) => true,
-                })
-                .filter(|b| {
-                    !f.pending
-                        || (matches!(b.status, crdt_model::booking::Status::Tentative { .. })
-                            && b.resource.owner == me)
-                })
-                .map(|b| v.engine.hydrate(b.clone()))
-                .collect();
-            out.sort_by(|a, b| (a.terms.start, &a.id).cmp(&(b.terms.start, &b.id)));
-            Json(out)
-        })
-        .await
-        .ok_or_else(gone)
+    Ok(Json(st.node.query(f).await.ok_or_else(gone)?))
 }
 
 async fn booking(State(st): State<AppState>, Query(q): Query<BookingQuery>) -> ApiResult<Booking> {
-    let id = q.id.clone();
-    st.node
-        .read(move |v| v.engine.booking(&id))
-        .await
-        .ok_or_else(gone)?
-        .map(Json)
-        .ok_or_else(|| {
-            err(
-                StatusCode::NOT_FOUND,
-                "unknown_booking",
-                format!("unknown booking {}", q.id),
-            )
-        })
+    Ok(Json(st.node.query(q).await.ok_or_else(gone)??))
 }
 
 fn booking_of(o: LocalOutcome) -> Result<Json<Booking>, Error> {
@@ -447,13 +356,7 @@ async fn slots(
         ));
     }
     q.limit = q.limit.clamp(1, 200);
-    st.node
-        .read(move |v| {
-            q.requester = v.engine.id();
-            Json(v.engine.find_slots(&q, Timestamp::now()))
-        })
-        .await
-        .ok_or_else(gone)
+    Ok(Json(st.node.query(q).await.ok_or_else(gone)?))
 }
 
 async fn members(State(st): State<AppState>) -> ApiResult<Vec<MemberEntry>> {

@@ -1,0 +1,352 @@
+//! Read-only questions a local client asks a replica, answered from the
+//! engine's state: the catalogue filtered (by kind, city, owner, and free
+//! over a range), bookings filtered, one booking, one calendar, free slots. Each is a
+//! type implementing [`Query`], so a node answers them without knowing
+//! what they compute, and they are unit-tested here.
+
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+
+use crate::booking::{Status, Terms};
+use crate::calendar::{Booking, ResourceCalendar, fits};
+use crate::engine::Engine;
+use crate::ids::{AgencyId, BookingId, ResourceId};
+use crate::resource::{Resource, ResourceKind};
+
+/// A question about a replica, answered at `now`.
+pub trait Query {
+    /// What it answers.
+    type Answer;
+    /// Answers it from `engine`'s state at `now`.
+    fn answer(&self, engine: &Engine, now: Timestamp) -> Self::Answer;
+}
+
+/// A question that is malformed (it changes nothing).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum QueryError {
+    /// The free range is incomplete or empty.
+    #[error("free_from and free_to go together, with free_from < free_to")]
+    FreeRange,
+    /// No such resource.
+    #[error("unknown resource {0}")]
+    UnknownResource(ResourceId),
+    /// No such booking.
+    #[error("unknown booking {0}")]
+    UnknownBooking(BookingId),
+}
+
+/// Resources of the catalogue; every filter optional.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ResourceFilter {
+    /// Kind, as its code (`meeting_room`) or any other name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
+    /// City, Chinese or English (any case).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub city: Option<String>,
+    /// Owner agency.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner: Option<AgencyId>,
+    /// With `free_to`: only resources open, shared with this agency and with
+    /// room for `quantity` (default 1) over the whole range.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub free_from: Option<Timestamp>,
+    /// End of the free range.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub free_to: Option<Timestamp>,
+    /// Units needed in the free range.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quantity: Option<u32>,
+}
+
+impl ResourceFilter {
+    /// Whether `r` is free for this agency over the range, if one is given.
+    fn free(&self, engine: &Engine, r: &Resource, now: Timestamp) -> bool {
+        let (Some(start), Some(end)) = (self.free_from, self.free_to) else {
+            return true;
+        };
+        let quantity = self.quantity.unwrap_or(1).max(1);
+        let terms = Terms {
+            start,
+            end,
+            quantity,
+        };
+        let buffer = i64::from(r.rules.buffer_minutes) * 60;
+        r.check(&engine.id(), start, end, quantity, now).is_ok()
+            && engine
+                .calendar(&r.id)
+                .is_none_or(|cal| fits(cal, r.capacity, &terms, buffer))
+    }
+}
+
+impl Query for ResourceFilter {
+    type Answer = Result<Vec<Resource>, QueryError>;
+
+    fn answer(&self, engine: &Engine, now: Timestamp) -> Self::Answer {
+        match (self.free_from, self.free_to) {
+            (None, None) => {}
+            (Some(a), Some(b)) if a < b => {}
+            _ => return Err(QueryError::FreeRange),
+        }
+        let kind: Option<ResourceKind> = self
+            .kind
+            .as_ref()
+            .map(|k| k.parse().unwrap_or(ResourceKind::Other(k.clone())));
+        let city = self.city.as_ref().map(|c| c.to_lowercase());
+        Ok(engine
+            .ledger()
+            .index()
+            .resources
+            .values()
+            .filter(|r| kind.as_ref().is_none_or(|k| *k == r.kind))
+            .filter(|r| self.owner.is_none_or(|o| o == r.id.owner))
+            .filter(|r| {
+                city.as_ref().is_none_or(|c| {
+                    r.location.city.zh == *c || r.location.city.en.to_lowercase() == *c
+                })
+            })
+            .filter(|r| self.free(engine, r, now))
+            .cloned()
+            .collect())
+    }
+}
+
+/// Bookings, by start; every filter optional.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BookingFilter {
+    /// One resource.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resource: Option<ResourceId>,
+    /// Only bookings ending after this instant.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<Timestamp>,
+    /// Only bookings starting before this instant.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to: Option<Timestamp>,
+    /// Only this agency's requests.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub mine: bool,
+    /// Only tentative requests for this agency's resources (its decisions).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub pending: bool,
+}
+
+impl Query for BookingFilter {
+    type Answer = Vec<Booking>;
+
+    fn answer(&self, engine: &Engine, _now: Timestamp) -> Self::Answer {
+        let me = engine.id();
+        let mut out: Vec<Booking> = engine
+            .calendars()
+            .iter()
+            .filter(|(r, _)| self.resource.as_ref().is_none_or(|x| x == *r))
+            .flat_map(|(_, c)| c.all())
+            .filter(|b| !self.mine || b.id.requester == me)
+            .filter(|b| match (self.from, self.to) {
+                (Some(a), Some(z)) => b.terms.overlaps(a, z),
+                (Some(a), None) => b.terms.end > a,
+                (None, Some(z)) => b.terms.start < z,
+                (None, None) => true,
+            })
+            .filter(|b| {
+                !self.pending
+                    || (matches!(b.status, Status::Tentative { .. }) && b.resource.owner == me)
+            })
+            .map(|b| engine.hydrate(b.clone()))
+            .collect();
+        out.sort_by(|a, b| (a.terms.start, &a.id).cmp(&(b.terms.start, &b.id)));
+        out
+    }
+}
+
+/// One booking as it stands now.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BookingQuery {
+    /// The booking.
+    pub id: BookingId,
+}
+
+impl Query for BookingQuery {
+    type Answer = Result<Booking, QueryError>;
+
+    fn answer(&self, engine: &Engine, _now: Timestamp) -> Self::Answer {
+        engine
+            .booking(&self.id)
+            .ok_or_else(|| QueryError::UnknownBooking(self.id.clone()))
+    }
+}
+
+/// One resource's full calendar.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ResourceQuery {
+    /// The resource.
+    pub resource: ResourceId,
+}
+
+impl Query for ResourceQuery {
+    type Answer = Result<ResourceCalendar, QueryError>;
+
+    fn answer(&self, engine: &Engine, _now: Timestamp) -> Self::Answer {
+        engine
+            .calendar_full(&self.resource)
+            .ok_or_else(|| QueryError::UnknownResource(self.resource.clone()))
+    }
+}
+
+/// Free slots, best first, for this agency (the query's `requester` is
+/// replaced by the replica's own agency).
+impl Query for crate::availability::SlotQuery {
+    type Answer = Vec<crate::availability::Candidate>;
+
+    fn answer(&self, engine: &Engine, now: Timestamp) -> Self::Answer {
+        let mut q = self.clone();
+        q.requester = engine.id();
+        engine.find_slots(&q, now)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::{LocalOp, LocalOutcome};
+    use crate::resource::{Approval, Capacity};
+    use crate::sim::{Sim, test_resource};
+
+    const START: i64 = 1_795_000_000_000;
+
+    fn at(h: i64) -> Timestamp {
+        Timestamp::from_millisecond(START + 3_600_000 * (24 + h)).expect("instant")
+    }
+
+    /// Agency 0 owns a room for 4 (decided by hand) and a car park of 2;
+    /// agency 1 asked for the room 10:00–11:00 for 3 people.
+    fn replica() -> (Sim, ResourceId, ResourceId, BookingId) {
+        let mut sim = Sim::new(5, 2, START);
+        sim.run_until_quiet(1_000);
+        let room = test_resource(sim.id(0), "room", Capacity::People(4), Approval::Required);
+        let lot = test_resource(sim.id(0), "lot", Capacity::Units(2), Approval::Automatic);
+        let (room_id, lot_id) = (room.id.clone(), lot.id.clone());
+        for r in [room, lot] {
+            sim.local(0, LocalOp::PutResource(Box::new(r)))
+                .expect("publish");
+        }
+        sim.run_until_quiet(1_000);
+        let Ok(LocalOutcome::Booking(b)) = sim.local(
+            1,
+            LocalOp::Book {
+                resource: room_id.clone(),
+                start: at(10),
+                end: at(11),
+                quantity: 3,
+                contact: String::new(),
+                purpose: String::new(),
+            },
+        ) else {
+            panic!("booked");
+        };
+        sim.run_until_quiet(1_000);
+        (sim, room_id, lot_id, b.id)
+    }
+
+    #[test]
+    fn resources_filter_by_owner_kind_city_and_free_range() {
+        let (mut sim, room, lot, _) = replica();
+        // The car park confirms at once: 10:00–11:00 it is full.
+        sim.local(
+            1,
+            LocalOp::Book {
+                resource: lot.clone(),
+                start: at(10),
+                end: at(11),
+                quantity: 2,
+                contact: String::new(),
+                purpose: String::new(),
+            },
+        )
+        .expect("booked");
+        sim.run_until_quiet(1_000);
+        let e = sim.engine(1);
+        let now = sim.now();
+        let ids = |f: &ResourceFilter| -> Vec<ResourceId> {
+            f.answer(e, now)
+                .expect("valid")
+                .into_iter()
+                .map(|r| r.id)
+                .collect()
+        };
+        assert_eq!(ids(&ResourceFilter::default()).len(), 2);
+        let parking = ResourceFilter {
+            kind: Some("parking".into()),
+            ..Default::default()
+        };
+        assert_eq!(ids(&parking), vec![lot]);
+        let city = ResourceFilter {
+            city: Some("HANGZHOU".into()),
+            owner: Some(sim.id(0)),
+            ..Default::default()
+        };
+        assert_eq!(ids(&city).len(), 2, "city in any case, English or Chinese");
+        // 10:00–11:00: the car park is full; the room's request waits for
+        // its owner (only confirmed bookings take room), and it holds 4.
+        let free = |quantity| ResourceFilter {
+            free_from: Some(at(10)),
+            free_to: Some(at(11)),
+            quantity: Some(quantity),
+            ..Default::default()
+        };
+        assert_eq!(ids(&free(1)), vec![room]);
+        assert!(ids(&free(5)).is_empty(), "nothing holds 5");
+        let later = ResourceFilter {
+            free_from: Some(at(11)),
+            free_to: Some(at(12)),
+            ..Default::default()
+        };
+        assert_eq!(ids(&later).len(), 2, "both free after 11:00");
+        let backwards = ResourceFilter {
+            free_from: Some(at(11)),
+            free_to: Some(at(10)),
+            ..Default::default()
+        };
+        assert_eq!(backwards.answer(e, now), Err(QueryError::FreeRange));
+    }
+
+    #[test]
+    fn bookings_filter_mine_pending_and_range() {
+        let (sim, room, _, id) = replica();
+        let now = sim.now();
+        let mine = BookingFilter {
+            mine: true,
+            ..Default::default()
+        };
+        assert_eq!(mine.answer(sim.engine(1), now).len(), 1);
+        assert!(
+            mine.answer(sim.engine(0), now).is_empty(),
+            "not the owner's own"
+        );
+        let pending = BookingFilter {
+            pending: true,
+            ..Default::default()
+        };
+        assert_eq!(
+            pending.answer(sim.engine(0), now)[0].id,
+            id,
+            "the owner decides"
+        );
+        assert!(pending.answer(sim.engine(1), now).is_empty());
+        let later = BookingFilter {
+            resource: Some(room),
+            from: Some(at(11)),
+            ..Default::default()
+        };
+        assert!(later.answer(sim.engine(0), now).is_empty(), "ends at 11:00");
+        let q = BookingQuery { id: id.clone() };
+        assert_eq!(q.answer(sim.engine(0), now).expect("known").id, id);
+        let unknown = BookingQuery {
+            id: BookingId::new(sim.id(1), "nope").expect("id"),
+        };
+        assert!(matches!(
+            unknown.answer(sim.engine(0), now),
+            Err(QueryError::UnknownBooking(_))
+        ));
+    }
+}
