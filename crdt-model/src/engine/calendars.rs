@@ -1,0 +1,147 @@
+//! Calendars held by the engine: kept current for the agency's own
+//! resources, brought up to date lazily for others ([`Engine::settle`]),
+//! read with the full request details; free-slot search over them.
+
+use super::*;
+
+impl Engine {
+    /// A resource's calendar. Call [`Engine::settle`] first: calendars of
+    /// other agencies' resources are brought up to date lazily.
+    pub fn calendar(&self, rid: &ResourceId) -> Option<&ResourceCalendar> {
+        debug_assert!(
+            !self.dirty.contains_key(rid),
+            "settle() before reading {rid}"
+        );
+        self.calendars.get(rid)
+    }
+
+    /// All calendars (after [`Engine::settle`]).
+    pub fn calendars(&self) -> &BTreeMap<ResourceId, ResourceCalendar> {
+        debug_assert!(self.dirty.is_empty(), "settle() before reading calendars");
+        &self.calendars
+    }
+
+    /// Where a booking stands, with its request (after [`Engine::settle`]).
+    pub fn booking(&self, id: &BookingId) -> Option<Booking> {
+        let rid = self.ledger.index().requests.get(id).map(|r| &r.resource);
+        let b = match rid {
+            Some(rid) => self.calendar(rid).and_then(|c| c.find(id)),
+            None => self.calendars().values().find_map(|c| c.find(id)),
+        };
+        b.cloned().map(|b| self.hydrate(b))
+    }
+
+    /// Free-slot search over the whole catalogue (after [`Engine::settle`]).
+    pub fn find_slots(&self, q: &SlotQuery, now: Timestamp) -> Vec<Candidate> {
+        let calendars = self.calendars();
+        find_slots(
+            self.ledger.index().resources.values(),
+            |r| calendars.get(r),
+            q,
+            now,
+        )
+    }
+
+    /// Brings every calendar up to date and returns how many were
+    /// recomputed. Calendars of our own resources are always current (the
+    /// owner policy and local decisions read them); the others are only
+    /// marked when changes arrive, so that a node catching up with a long
+    /// history recomputes each calendar once per read instead of once per
+    /// message. Readers call this first; the result is the same calendar
+    /// as an eager recomputation would give.
+    pub fn settle(&mut self) -> usize {
+        let dirty = std::mem::take(&mut self.dirty);
+        let n = dirty.len();
+        self.refresh(dirty.keys().cloned().collect(), &dirty);
+        n
+    }
+
+    /// Brings calendars up to date now: in place from what was added since
+    /// each was current (see [`advance`]) where that is a short list, by
+    /// recomputation otherwise.
+    pub(super) fn refresh(
+        &mut self,
+        touched: BTreeSet<ResourceId>,
+        deltas: &BTreeMap<ResourceId, Delta>,
+    ) {
+        /// Beyond this many additions, recomputing is as quick (applying a
+        /// decision looks its booking up in the waiting line).
+        const ADVANCE_AT_MOST: usize = 512;
+        let (index, roster) = (self.ledger.index(), self.ledger.roster());
+        for rid in touched {
+            let delta = match (self.dirty.remove(&rid), deltas.get(&rid)) {
+                (Some(mut earlier), Some(d)) => {
+                    earlier.extend(d);
+                    Some(std::borrow::Cow::Owned(earlier))
+                }
+                (Some(earlier), None) => Some(std::borrow::Cow::Owned(earlier)),
+                (None, d) => d.map(std::borrow::Cow::Borrowed),
+            };
+            if let Some(delta) = delta
+                && delta.len() <= ADVANCE_AT_MOST
+                && let Some(cal) = self.calendars.get_mut(&rid)
+                && advance(cal, index, roster, &rid, &delta)
+            {
+                // Every debug build (the tests) checks the shortcut.
+                debug_assert_eq!(
+                    *cal,
+                    calendar_with(index, roster, &rid, false),
+                    "calendar of {rid} advanced in place differs from its recomputation"
+                );
+                continue;
+            }
+            // The cache keeps no copy of the requests: the index has them,
+            // and `hydrate` puts them back when a booking leaves the engine.
+            let cal = calendar_with(index, roster, &rid, false);
+            self.calendars.insert(rid, cal);
+        }
+    }
+
+    /// Brings our own resources' calendars up to date now and marks the
+    /// others for [`Engine::settle`], remembering what was added to them
+    /// (everything, for a resource `deltas` does not name).
+    pub(super) fn defer(
+        &mut self,
+        touched: BTreeSet<ResourceId>,
+        deltas: &BTreeMap<ResourceId, Delta>,
+    ) {
+        let (mine, others): (BTreeSet<_>, BTreeSet<_>) =
+            touched.into_iter().partition(|r| r.owner == self.me);
+        for rid in others {
+            let d = deltas.get(&rid);
+            let pending = self.dirty.entry(rid).or_default();
+            match d {
+                Some(d) => pending.extend(d),
+                None => pending.other = true,
+            }
+        }
+        self.refresh(mine, deltas);
+    }
+
+    /// A booking with its request filled in from the index.
+    pub fn hydrate(&self, mut b: Booking) -> Booking {
+        self.fill_request(&mut b);
+        b
+    }
+
+    pub(super) fn fill_request(&self, b: &mut Booking) {
+        if b.request.is_none() {
+            b.request = self
+                .ledger
+                .index()
+                .requests
+                .get(&b.id)
+                .cloned()
+                .map(Box::new);
+        }
+    }
+
+    /// A resource's calendar with every booking's request filled in.
+    pub fn calendar_full(&self, rid: &ResourceId) -> Option<ResourceCalendar> {
+        let mut cal = self.calendar(rid)?.clone();
+        for b in cal.bookings_mut() {
+            self.fill_request(b);
+        }
+        Some(cal)
+    }
+}

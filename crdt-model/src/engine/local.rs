@@ -1,0 +1,421 @@
+//! Local writes: preparing a user's action as records, writing them as
+//! signed changes of this agency's documents (a burst of requests as one
+//! change per document), and the owner's automatic decisions.
+
+use super::*;
+
+/// Most bytes of records (as [`record_weight`] counts them) that
+/// [`Engine::local_batch`] writes in one change: half of
+/// [`crate::signed::MAX_CHANGE_BYTES`], so every peer accepts the change.
+const MAX_BATCH_CHANGE_BYTES: usize = crate::signed::MAX_CHANGE_BYTES / 2;
+
+/// An upper bound on a record's encoded size: its fixed fields, plus its
+/// free text as if every byte had to be escaped in JSON.
+fn record_weight(r: &Record) -> usize {
+    let text = match r {
+        Record::Request(q) => q.contact.len() + q.purpose.len(),
+        Record::Cancel(c) => c.reason.len(),
+        _ => crate::record::MAX_RECORD / 6,
+    };
+    512 + 6 * text
+}
+
+/// A prepared local action waiting to be written: its position in the
+/// batch, its records and the booking it concerns.
+type Pending = (usize, Vec<Record>, Option<BookingId>);
+
+impl Engine {
+    pub(super) fn owned_resources(&self) -> BTreeSet<ResourceId> {
+        self.calendars
+            .keys()
+            .filter(|r| r.owner == self.me)
+            .cloned()
+            .collect()
+    }
+
+    /// Runs the owner policy on our resources and writes its decisions.
+    pub(super) fn run_policy(
+        &mut self,
+        now: Timestamp,
+        resources: BTreeSet<ResourceId>,
+        out: &mut Vec<Output>,
+    ) {
+        let mut records = Vec::new();
+        for rid in &resources {
+            let (Some(res), Some(cal)) = (
+                self.ledger.index().resources.get(rid),
+                self.calendars.get(rid),
+            ) else {
+                continue;
+            };
+            let drafts = auto_decisions(self.ledger.index(), res, cal, now);
+            for (seq, d) in (cal.next_decision..).zip(drafts) {
+                records.push(self.decision_record(now, rid, seq, d));
+            }
+        }
+        if records.is_empty() {
+            return;
+        }
+        let doc = DocId {
+            kind: DocKind::Decisions,
+            owner: self.me,
+            shard: shard_of(now),
+        };
+        if let Ok(report) = self.write(now, doc, records) {
+            self.after_ingest(now, None, report, out);
+        }
+    }
+
+    pub(super) fn decision_record(
+        &mut self,
+        now: Timestamp,
+        rid: &ResourceId,
+        seq: u64,
+        d: Draft,
+    ) -> Record {
+        Record::Decision(Decision {
+            resource: rid.clone(),
+            seq,
+            booking: d.booking,
+            terms: d.terms,
+            verdict: d.verdict,
+            hlc: self.clock.tick(ms(now)),
+        })
+    }
+
+    /// Writes records to one of our documents as one signed change and
+    /// ingests it like any other change.
+    pub(super) fn write(
+        &mut self,
+        now: Timestamp,
+        doc: DocId,
+        records: Vec<Record>,
+    ) -> Result<IngestReport, LocalError> {
+        if !self.writers.contains_key(&doc) {
+            let history = match self.ledger.doc(&doc) {
+                Some(d) => d.changes().map_err(|e| {
+                    let msg = e.to_string();
+                    self.fault = Some(e);
+                    LocalError::Storage(msg)
+                })?,
+                None => Vec::new(),
+            };
+            let w = DocWriter::new(&self.key, doc.clone(), &history)
+                .map_err(|e| LocalError::Invalid(e.to_string()))?;
+            self.writers.insert(doc.clone(), w);
+        }
+        let writer = self.writers.get_mut(&doc).expect("inserted above");
+        let signed = writer
+            .write(&self.key, &records, now.as_second())
+            .map_err(|e| LocalError::Invalid(e.to_string()))?;
+        let report = self.ledger.ingest_own(signed);
+        if report.accepted.is_empty() {
+            // Our own change was refused (e.g. we were revoked): forget the
+            // writer so it is rebuilt from the verified history next time.
+            self.writers.remove(&doc);
+            let why = report
+                .refused
+                .first()
+                .map_or("refused".to_string(), |r| r.reason.to_string());
+            return Err(LocalError::NotAllowed(why));
+        }
+        Ok(report)
+    }
+
+    /// Performs a local action. On success the outputs start with the
+    /// [`Output::Persist`] that must complete before the outcome is
+    /// acknowledged to the user.
+    pub fn local(
+        &mut self,
+        now: Timestamp,
+        op: LocalOp,
+    ) -> Result<(LocalOutcome, Vec<Output>), LocalError> {
+        let mut out = Vec::new();
+        let outcome = self.local_into(now, op, &mut out)?;
+        Ok((outcome, self.route(out)))
+    }
+
+    /// One local action written as its own change; outputs go to `out`.
+    pub(super) fn local_into(
+        &mut self,
+        now: Timestamp,
+        op: LocalOp,
+        out: &mut Vec<Output>,
+    ) -> Result<LocalOutcome, LocalError> {
+        let (doc, records, booking) = self.prepare(now, op)?;
+        let report = self.write(now, doc, records)?;
+        self.after_ingest(now, None, report, out);
+        self.outcome(booking)
+    }
+
+    /// Performs several local actions in order, writing each run of
+    /// consecutive booking requests as one signed change per document (a
+    /// burst of requests costs one signature, one Automerge commit and one
+    /// policy run instead of one each). Returns one result per action; the
+    /// outputs start with the [`Output::Persist`] that must complete before
+    /// any result is acknowledged. A request refused on its own merits
+    /// (unknown resource, rules) fails alone.
+    pub fn local_batch(
+        &mut self,
+        now: Timestamp,
+        ops: Vec<LocalOp>,
+    ) -> (Vec<Result<LocalOutcome, LocalError>>, Vec<Output>) {
+        let mut out = Vec::new();
+        let mut results: Vec<Option<Result<LocalOutcome, LocalError>>> = vec![None; ops.len()];
+        // Prepared requests waiting to be written: (position, document, records, booking).
+        let mut run: Vec<(usize, DocId, Vec<Record>, Option<BookingId>)> = Vec::new();
+        for (i, op) in ops.into_iter().enumerate() {
+            if matches!(op, LocalOp::Book { .. }) {
+                match self.prepare(now, op) {
+                    Ok((doc, records, booking)) => run.push((i, doc, records, booking)),
+                    Err(e) => results[i] = Some(Err(e)),
+                }
+                continue;
+            }
+            // Anything else sees the requests before it.
+            self.write_run(now, std::mem::take(&mut run), &mut results, &mut out);
+            results[i] = Some(self.local_into(now, op, &mut out));
+        }
+        self.write_run(now, run, &mut results, &mut out);
+        let results = results
+            .into_iter()
+            .map(|r| r.unwrap_or_else(|| Err(LocalError::Invalid("not performed".into()))))
+            .collect();
+        let out = self.route(out);
+        (results, out)
+    }
+
+    /// Writes prepared requests, one change per document, then reacts once.
+    /// If a document's change cannot be written, its requests are retried
+    /// one by one so only the faulty one fails.
+    pub(super) fn write_run(
+        &mut self,
+        now: Timestamp,
+        run: Vec<(usize, DocId, Vec<Record>, Option<BookingId>)>,
+        results: &mut [Option<Result<LocalOutcome, LocalError>>],
+        out: &mut Vec<Output>,
+    ) {
+        if run.is_empty() {
+            return;
+        }
+        let mut by_doc: BTreeMap<DocId, Vec<Pending>> = BTreeMap::new();
+        for (i, doc, records, booking) in run {
+            by_doc.entry(doc).or_default().push((i, records, booking));
+        }
+        let mut merged = IngestReport::default();
+        let mut done: Vec<(usize, Option<BookingId>)> = Vec::new();
+        // Split each document's requests so no change can outgrow what
+        // peers accept: a bound on the encoded size of its records.
+        let chunks = by_doc.into_iter().flat_map(|(doc, items)| {
+            let mut out: Vec<(DocId, Vec<_>)> = Vec::new();
+            let mut size = usize::MAX;
+            for item in items {
+                let weight: usize = item.1.iter().map(record_weight).sum();
+                if size.saturating_add(weight) > MAX_BATCH_CHANGE_BYTES {
+                    out.push((doc.clone(), Vec::new()));
+                    size = 0;
+                }
+                size += weight;
+                out.last_mut().expect("pushed above").1.push(item);
+            }
+            out
+        });
+        for (doc, items) in chunks {
+            let all: Vec<Record> = items.iter().flat_map(|(_, r, _)| r.clone()).collect();
+            match self.write(now, doc.clone(), all) {
+                Ok(report) => {
+                    merged.merge(report);
+                    done.extend(items.into_iter().map(|(i, _, b)| (i, b)));
+                }
+                Err(_) => {
+                    for (i, records, booking) in items {
+                        match self.write(now, doc.clone(), records) {
+                            Ok(report) => {
+                                merged.merge(report);
+                                done.push((i, booking));
+                            }
+                            Err(e) => results[i] = Some(Err(e)),
+                        }
+                    }
+                }
+            }
+        }
+        self.after_ingest(now, None, merged, out);
+        for (i, booking) in done {
+            results[i] = Some(self.outcome(booking));
+        }
+    }
+
+    /// Where a booking stands after a local action (or `Catalog`).
+    pub(super) fn outcome(&self, booking: Option<BookingId>) -> Result<LocalOutcome, LocalError> {
+        match booking {
+            Some(id) => Ok(LocalOutcome::Booking(Box::new(
+                self.booking(&id)
+                    .ok_or_else(|| LocalError::UnknownBooking(id.to_string()))?,
+            ))),
+            None => Ok(LocalOutcome::Catalog),
+        }
+    }
+
+    /// Checks a local action and turns it into the records to write.
+    #[allow(clippy::type_complexity)]
+    pub(super) fn prepare(
+        &mut self,
+        now: Timestamp,
+        op: LocalOp,
+    ) -> Result<(DocId, Vec<Record>, Option<BookingId>), LocalError> {
+        let me = self.me;
+        Ok(match op {
+            LocalOp::SetProfile(p) => {
+                if p.id != me {
+                    return Err(LocalError::NotAllowed("profile of another agency".into()));
+                }
+                (DocId::catalog(me), vec![Record::Profile(p)], None)
+            }
+            LocalOp::PutResource(r) => {
+                if r.id.owner != me {
+                    return Err(LocalError::NotAllowed(
+                        "only the owner edits a resource".into(),
+                    ));
+                }
+                if r.capacity.size() == 0 {
+                    return Err(LocalError::Invalid("capacity must be at least 1".into()));
+                }
+                if jiff::tz::TimeZone::get(&r.rules.time_zone).is_err() {
+                    return Err(LocalError::Invalid(format!(
+                        "unknown time zone {}",
+                        r.rules.time_zone
+                    )));
+                }
+                (DocId::catalog(me), vec![Record::Resource(r)], None)
+            }
+            LocalOp::Book {
+                resource,
+                start,
+                end,
+                quantity,
+                contact,
+                purpose,
+            } => {
+                let res = self
+                    .ledger
+                    .index()
+                    .resources
+                    .get(&resource)
+                    .ok_or_else(|| LocalError::UnknownResource(resource.to_string()))?;
+                res.check(&me, start, end, quantity, now)
+                    .map_err(LocalError::Rule)?;
+                if contact.len() > crate::record::MAX_TEXT
+                    || purpose.len() > crate::record::MAX_TEXT
+                {
+                    return Err(LocalError::Invalid("contact or purpose too long".into()));
+                }
+                let hlc = self.clock.tick(ms(now));
+                let local = self.fresh_local(hlc);
+                let id =
+                    BookingId::new(me, &local).map_err(|e| LocalError::Invalid(e.to_string()))?;
+                let req = BookingRequest {
+                    id: id.clone(),
+                    resource,
+                    contact: contact.into(),
+                    purpose: purpose.into(),
+                    start,
+                    end,
+                    quantity,
+                    hlc,
+                };
+                let doc = DocId {
+                    kind: DocKind::Requests,
+                    owner: me,
+                    shard: shard_of(now),
+                };
+                (doc, vec![Record::Request(req)], Some(id))
+            }
+            LocalOp::Cancel { booking, reason } => {
+                if booking.requester != me {
+                    return Err(LocalError::NotAllowed(
+                        "only the requester cancels a request".into(),
+                    ));
+                }
+                if !self.ledger.index().requests.contains_key(&booking) {
+                    return Err(LocalError::UnknownBooking(booking.to_string()));
+                }
+                if self.ledger.index().cancels.contains_key(&booking) {
+                    return Err(LocalError::Invalid("already cancelled".into()));
+                }
+                if reason.len() > crate::record::MAX_TEXT {
+                    return Err(LocalError::Invalid("reason too long".into()));
+                }
+                let hlc = self.clock.tick(ms(now));
+                let doc = DocId {
+                    kind: DocKind::Requests,
+                    owner: me,
+                    shard: shard_of(now),
+                };
+                (
+                    doc,
+                    vec![Record::Cancel(Cancellation {
+                        booking: booking.clone(),
+                        reason,
+                        hlc,
+                    })],
+                    Some(booking),
+                )
+            }
+            LocalOp::Decide {
+                booking,
+                approve,
+                reason,
+            } => {
+                let idx = self.ledger.index();
+                let req = idx
+                    .requests
+                    .get(&booking)
+                    .ok_or_else(|| LocalError::UnknownBooking(booking.to_string()))?;
+                if req.resource.owner != me {
+                    return Err(LocalError::NotAllowed(
+                        "only the resource's owner decides".into(),
+                    ));
+                }
+                let rid = req.resource.clone();
+                let res = idx
+                    .resources
+                    .get(&rid)
+                    .ok_or_else(|| LocalError::UnknownResource(rid.to_string()))?;
+                let cal = self
+                    .calendars
+                    .get(&rid)
+                    .ok_or_else(|| LocalError::UnknownResource(rid.to_string()))?;
+                let draft = manual_decision(res, cal, idx, &booking, approve, reason, now)
+                    .map_err(|e| LocalError::Decide(e.to_string()))?;
+                let seq = cal.next_decision;
+                let rec = self.decision_record(now, &rid, seq, draft);
+                let doc = DocId {
+                    kind: DocKind::Decisions,
+                    owner: me,
+                    shard: shard_of(now),
+                };
+                (doc, vec![rec], Some(booking))
+            }
+        })
+    }
+
+    pub(super) fn fresh_local(&self, hlc: Hlc) -> String {
+        let mut n = 0u32;
+        loop {
+            let local = if n == 0 {
+                format!("b{}-{}", hlc.wall_ms, hlc.counter)
+            } else {
+                format!("b{}-{}-{n}", hlc.wall_ms, hlc.counter)
+            };
+            let id = BookingId {
+                requester: self.me,
+                local: local.as_str().into(),
+            };
+            if !self.ledger.index().requests.contains_key(&id) {
+                return local;
+            }
+            n += 1;
+        }
+    }
+}

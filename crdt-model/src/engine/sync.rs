@@ -1,0 +1,365 @@
+//! The sync protocol: sessions, summaries, pushing and forwarding
+//! accepted changes, filling gaps, resyncing a peer that is behind (its
+//! window is in [`super::flow`]), the periodic tick.
+
+use super::*;
+
+impl Engine {
+    /// `peer` does not hold these changes after all (lost or held back): a
+    /// later resync or summary sends them.
+    pub(super) fn not_held_by(&mut self, peer: AgencyId, changes: flow::Carried) {
+        if let Some(p) = self.peers.get_mut(&peer) {
+            for (doc, seq) in changes {
+                let k = p.known.entry(doc).or_default();
+                *k = (*k).min(seq.saturating_sub(1));
+            }
+        }
+    }
+
+    /// Queues for `peer` the next changes it lacks, at most
+    /// [`RESYNC_BATCHES`] messages' worth, ahead of fresh messages; whether
+    /// there were any (the peer is still behind).
+    pub(super) fn resync(&mut self, peer: AgencyId) -> bool {
+        let Some(p) = self.peers.get_mut(&peer) else {
+            return false;
+        };
+        let mut budget = self.cfg.max_batch * RESYNC_BATCHES;
+        let mut send = Vec::new();
+        for (doc, log) in self.ledger.docs() {
+            let theirs = p.known.get(doc).copied().unwrap_or(0);
+            if log.len() > theirs {
+                let more = match self.ledger.changes_after(doc, theirs, budget) {
+                    Ok(more) => more,
+                    Err(e) => {
+                        // Send nothing past a change we cannot read: the
+                        // peer would only hold a gap.
+                        self.fault = Some(e);
+                        break;
+                    }
+                };
+                budget -= more.len();
+                p.known.insert(doc.clone(), theirs + more.len() as u64);
+                send.extend(more);
+                if budget == 0 {
+                    break;
+                }
+            }
+        }
+        let mut msgs = Vec::new();
+        self.send_changes(peer, send, &mut msgs);
+        let any = !msgs.is_empty();
+        for m in msgs {
+            if let Output::Send { to, msg, .. } = m {
+                self.outbox.push(to, msg, true);
+            }
+        }
+        any
+    }
+
+    pub(super) fn on_connected(&mut self, now: Timestamp, peer: AgencyId, out: &mut Vec<Output>) {
+        if !self.ledger.roster().is_active(&peer) || peer == self.me {
+            out.push(Output::Disconnect {
+                peer,
+                reason: "not an active member".into(),
+            });
+            return;
+        }
+        self.peers.entry(peer).or_default();
+        out.push(Output::Notify(Event::Peer {
+            peer,
+            connected: true,
+        }));
+        out.push(Output::Send {
+            to: peer,
+            msg: self.summary(),
+            id: 0,
+        });
+        if self.next_tick.is_none() {
+            let at = ms(now) + self.cfg.anti_entropy_ms;
+            self.next_tick = Some(at);
+            out.push(Output::SetTimer(at));
+        }
+    }
+
+    /// A gap (changes waiting for earlier ones): asks `peer` for everything
+    /// we lack, at most once per [`GAP_ASK_MS`]; when too soon, sets a timer
+    /// to ask then.
+    pub(super) fn ask_to_fill(&mut self, now: Timestamp, peer: AgencyId, out: &mut Vec<Output>) {
+        let summary = self.summary();
+        let Some(p) = self.peers.get_mut(&peer) else {
+            return;
+        };
+        match p.gap_asked_ms {
+            Some(t) if ms(now) - t < GAP_ASK_MS => {
+                out.push(Output::SetTimer(t + GAP_ASK_MS));
+            }
+            _ => {
+                p.gap_asked_ms = Some(ms(now));
+                out.push(Output::Send {
+                    to: peer,
+                    msg: summary,
+                    id: 0,
+                });
+            }
+        }
+    }
+
+    pub(super) fn on_tick(&mut self, now: Timestamp, out: &mut Vec<Output>) {
+        // Backstop of the flow control: a peer left behind gets what it
+        // lacks even if no acknowledgement is coming to trigger it.
+        for peer in self.outbox.behind_with_room() {
+            let behind = self.resync(peer);
+            self.outbox.set_behind(peer, behind);
+        }
+        if self.ledger.pending_len() > 0 {
+            let due: Vec<AgencyId> = self
+                .peers
+                .iter()
+                .filter(|(_, p)| p.gap_asked_ms.is_some_and(|t| ms(now) - t >= GAP_ASK_MS))
+                .map(|(a, _)| *a)
+                .collect();
+            for peer in due {
+                self.ask_to_fill(now, peer, out);
+            }
+        }
+        if self.next_tick.is_some_and(|t| t > ms(now)) {
+            return;
+        }
+        let summary = self.summary();
+        for peer in self.peers.keys() {
+            out.push(Output::Send {
+                to: *peer,
+                msg: summary.clone(),
+                id: 0,
+            });
+        }
+        let at = ms(now) + self.cfg.anti_entropy_ms;
+        self.next_tick = Some(at);
+        out.push(Output::SetTimer(at));
+        // The owner's policy may depend on time (requests that started meanwhile).
+        self.run_policy(now, self.owned_resources(), out);
+    }
+
+    /// Our summary message.
+    pub fn summary(&self) -> Message {
+        Message::Summary {
+            version: PROTOCOL_VERSION,
+            network: self.ledger.roster().network_id().to_string(),
+            docs: self.ledger.heads().into_iter().collect(),
+            roster: self
+                .ledger
+                .roster()
+                .events()
+                .map(|(id, _)| id.clone())
+                .collect(),
+        }
+    }
+
+    pub(super) fn on_message(
+        &mut self,
+        now: Timestamp,
+        from: AgencyId,
+        msg: Message,
+        out: &mut Vec<Output>,
+    ) {
+        if !self.peers.contains_key(&from) {
+            // Messages only count within a session the engine accepted.
+            return;
+        }
+        match msg {
+            Message::Summary {
+                version,
+                network,
+                docs,
+                roster,
+            } => {
+                if network != self.ledger.roster().network_id() || version != PROTOCOL_VERSION {
+                    self.peers.remove(&from);
+                    out.push(Output::Disconnect {
+                        peer: from,
+                        reason: "other network or protocol version".into(),
+                    });
+                    return;
+                }
+                let peer = self.peers.get_mut(&from).expect("checked above");
+                peer.known = docs.into_iter().collect();
+                peer.roster = roster.into_iter().collect();
+                let missing_roster: Vec<SignedRosterEvent> = self
+                    .ledger
+                    .roster()
+                    .events()
+                    .filter(|(id, _)| !peer.roster.contains(*id))
+                    .map(|(_, e)| e.clone())
+                    .collect();
+                if !missing_roster.is_empty() {
+                    out.push(Output::Send {
+                        to: from,
+                        msg: Message::Roster {
+                            events: missing_roster,
+                        },
+                        id: 0,
+                    });
+                }
+                // What it lacks goes a bounded amount at a time, more as
+                // the peer acknowledges ([`Input::Delivered`]).
+                let behind = self.resync(from);
+                self.outbox.set_behind(from, behind);
+            }
+            Message::Changes { changes } => {
+                let report = self.ledger.ingest(changes);
+                let p = self.peers.get_mut(&from).expect("checked above");
+                for (doc, seq) in &report.seen {
+                    let k = p.known.entry(doc.clone()).or_default();
+                    *k = (*k).max(*seq);
+                }
+                self.after_ingest(now, Some(from), report, out);
+                if self.ledger.pending_len() > 0 {
+                    self.ask_to_fill(now, from, out);
+                }
+            }
+            Message::Roster { events } => {
+                let (changed, errors, touched) = self.ledger.add_roster_events(events.clone());
+                if let Some(p) = self.peers.get_mut(&from) {
+                    p.refused += errors.len() as u32;
+                    p.roster.extend(events.iter().map(SignedRosterEvent::id));
+                }
+                if changed {
+                    out.push(Output::PersistRoster(events.clone()));
+                    out.push(Output::Notify(Event::Roster));
+                    for (peer, st) in &self.peers {
+                        if *peer != from {
+                            let fresh: Vec<_> = events
+                                .iter()
+                                .filter(|e| !st.roster.contains(&e.id()))
+                                .cloned()
+                                .collect();
+                            if !fresh.is_empty() {
+                                out.push(Output::Send {
+                                    to: *peer,
+                                    msg: Message::Roster { events: fresh },
+                                    id: 0,
+                                });
+                            }
+                        }
+                    }
+                    self.after_roster_change(now, touched, out);
+                }
+                self.check_peer(from, out);
+            }
+        }
+    }
+
+    pub(super) fn send_changes(
+        &self,
+        to: AgencyId,
+        changes: Vec<SignedChange>,
+        out: &mut Vec<Output>,
+    ) {
+        let mut batch = Vec::new();
+        let mut bytes = 0;
+        for c in changes {
+            bytes += c.change.len() + 200;
+            batch.push(c);
+            if batch.len() >= self.cfg.max_batch || bytes >= self.cfg.max_batch_bytes {
+                out.push(Output::Send {
+                    to,
+                    msg: Message::Changes {
+                        changes: std::mem::take(&mut batch),
+                    },
+                    id: 0,
+                });
+                bytes = 0;
+            }
+        }
+        if !batch.is_empty() {
+            out.push(Output::Send {
+                to,
+                msg: Message::Changes { changes: batch },
+                id: 0,
+            });
+        }
+    }
+
+    /// Persists, forwards and reacts to what an ingest accepted.
+    pub(super) fn after_ingest(
+        &mut self,
+        now: Timestamp,
+        from: Option<AgencyId>,
+        report: IngestReport,
+        out: &mut Vec<Output>,
+    ) {
+        for r in &report.refused {
+            if let Some(p) = from.and_then(|f| self.peers.get_mut(&f))
+                && !matches!(
+                    r.reason,
+                    RefuseReason::QueueFull | RefuseReason::Membership(_)
+                )
+            {
+                p.refused += 1;
+            }
+            out.push(Output::Notify(Event::Refused {
+                peer: from,
+                refusal: r.clone(),
+            }));
+        }
+        if let Some(f) = from {
+            self.check_peer(f, out);
+        }
+        if report.accepted.is_empty() {
+            return;
+        }
+        out.push(Output::Persist(report.accepted.clone()));
+        let seqs: Vec<(DocId, u64)> = report
+            .accepted
+            .iter()
+            .map(|c| {
+                (
+                    c.doc.clone(),
+                    self.ledger.doc(&c.doc).map_or(0, |l| l.len()),
+                )
+            })
+            .collect();
+        let peers: Vec<AgencyId> = self
+            .peers
+            .keys()
+            .copied()
+            .filter(|p| Some(*p) != from)
+            .collect();
+        for peer in peers {
+            let st = self.peers.get_mut(&peer).expect("listed above");
+            let mut send = Vec::new();
+            for (c, (doc, top)) in report.accepted.iter().zip(&seqs) {
+                if st.known.get(doc).copied().unwrap_or(0) < *top {
+                    send.push(c.clone());
+                }
+            }
+            for (doc, top) in &seqs {
+                let k = st.known.entry(doc.clone()).or_default();
+                *k = (*k).max(*top);
+            }
+            self.send_changes(peer, send, out);
+        }
+        self.observe_clocks(now, &report);
+        if from.is_some() {
+            self.defer(report.touched.clone(), &report.deltas);
+        } else {
+            // A local action answers with its booking's status at once.
+            self.refresh(report.touched.clone(), &report.deltas);
+        }
+        out.push(Output::Notify(Event::Calendar {
+            resources: report.touched.iter().cloned().collect(),
+        }));
+        let mine: BTreeSet<ResourceId> = report
+            .touched
+            .into_iter()
+            .filter(|r| r.owner == self.me)
+            .collect();
+        self.run_policy(now, mine, out);
+    }
+
+    pub(super) fn observe_clocks(&mut self, now: Timestamp, report: &IngestReport) {
+        if let Some(h) = report.max_hlc {
+            self.clock.observe(h, ms(now), self.cfg.max_skew_ms);
+        }
+    }
+}

@@ -1,0 +1,212 @@
+//! The record index the calendars are computed from: resources, requests
+//! (stored once), cancellations and decisions per resource, and what each
+//! ingest added ([`Delta`]).
+
+use super::*;
+
+/// What one ingest added to a resource's calendar inputs, in the order
+/// applied (see [`crate::calendar::advance`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Delta {
+    /// New booking requests.
+    pub requests: Vec<BookingId>,
+    /// New decisions, `(seq, booking)`.
+    pub decisions: Vec<(u64, BookingId)>,
+    /// Something else changed (the catalogue entry, a cancellation): the
+    /// calendar must be recomputed.
+    pub other: bool,
+}
+
+impl Delta {
+    /// Adds what `later` added after this.
+    pub fn extend(&mut self, later: &Delta) {
+        self.requests.extend_from_slice(&later.requests);
+        self.decisions.extend_from_slice(&later.decisions);
+        self.other |= later.other;
+    }
+
+    /// How many records it names.
+    pub fn len(&self) -> usize {
+        self.requests.len() + self.decisions.len()
+    }
+
+    /// Whether it names none and nothing else changed.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0 && !self.other
+    }
+}
+
+/// Booking requests by id, stored once (the id is not kept a second time
+/// as a map key: at 100,000 bookings that copy alone costs ~9 MB), each in
+/// its own allocation so the tree's half-empty nodes hold pointers, not
+/// 216-byte requests (~10 MB less per 100,000).
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct Requests(BTreeSet<ById>);
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct ById(Box<BookingRequest>);
+
+impl PartialOrd for ById {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for ById {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.0.id.cmp(&other.0.id)
+    }
+}
+
+impl std::borrow::Borrow<BookingId> for ById {
+    fn borrow(&self) -> &BookingId {
+        &self.0.id
+    }
+}
+
+impl Requests {
+    /// The request with this id.
+    pub fn get(&self, id: &BookingId) -> Option<&BookingRequest> {
+        self.0.get(id).map(|r| &*r.0)
+    }
+
+    /// Whether a request with this id exists.
+    pub fn contains_key(&self, id: &BookingId) -> bool {
+        self.0.contains(id)
+    }
+
+    /// Adds (or replaces) a request.
+    pub fn insert(&mut self, r: BookingRequest) {
+        self.0.replace(ById(Box::new(r)));
+    }
+
+    /// Number of requests.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// All requests in id order.
+    pub fn values(&self) -> impl Iterator<Item = &BookingRequest> {
+        self.0.iter().map(|r| &*r.0)
+    }
+
+    /// `(id, request)` pairs in id order.
+    pub fn iter(&self) -> impl Iterator<Item = (&BookingId, &BookingRequest)> {
+        self.0.iter().map(|r| (&r.0.id, &*r.0))
+    }
+}
+
+/// Records of all accepted changes, indexed for the calendar.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct Index {
+    /// Agency profiles from catalogues.
+    pub profiles: BTreeMap<AgencyId, AgencyProfile>,
+    /// Resources (latest version).
+    pub resources: BTreeMap<ResourceId, Resource>,
+    /// Booking requests.
+    pub requests: Requests,
+    /// Cancellations.
+    pub cancels: BTreeMap<BookingId, Cancellation>,
+    /// Decisions per resource, by `(seq, booking)`.
+    pub decisions: BTreeMap<ResourceId, BTreeMap<(u64, BookingId), Decision>>,
+    /// Request ids per resource.
+    pub by_resource: BTreeMap<ResourceId, Vec<BookingId>>,
+    /// Bookings decided before their request arrived, with the resources
+    /// of those decisions: the request's or a cancellation's arrival
+    /// changes how such a decision reads, on a resource they do not name.
+    pub unrequested: BTreeMap<BookingId, Vec<ResourceId>>,
+}
+
+/// Records that `rid`'s calendar may have changed; returns what was added
+/// to it, to fill in.
+fn mark<'a>(
+    touched: &mut BTreeSet<ResourceId>,
+    deltas: &'a mut BTreeMap<ResourceId, Delta>,
+    rid: &ResourceId,
+) -> &'a mut Delta {
+    touched.insert(rid.clone());
+    deltas.entry(rid.clone()).or_default()
+}
+
+impl Index {
+    pub(super) fn contains(&self, record: &Record) -> bool {
+        match record {
+            Record::Request(r) => self.requests.contains_key(&r.id),
+            Record::Cancel(c) => self.cancels.contains_key(&c.booking),
+            Record::Decision(d) => self.decisions.get(&d.resource).is_some_and(|m| {
+                m.range((d.seq, BookingId::min())..)
+                    .next()
+                    .is_some_and(|(k, _)| k.0 == d.seq)
+            }),
+            Record::Profile(_) | Record::Resource(_) => false,
+        }
+    }
+
+    pub(super) fn apply(
+        &mut self,
+        record: Record,
+        touched: &mut BTreeSet<ResourceId>,
+        deltas: &mut BTreeMap<ResourceId, Delta>,
+    ) {
+        match record {
+            Record::Profile(p) => {
+                self.profiles.insert(p.id, p);
+            }
+            Record::Resource(r) => {
+                mark(touched, deltas, &r.id).other = true;
+                self.resources.insert(r.id.clone(), *r);
+            }
+            Record::Request(r) => {
+                for rid in self.unrequested.remove(&r.id).unwrap_or_default() {
+                    mark(touched, deltas, &rid).other = true;
+                }
+                mark(touched, deltas, &r.resource)
+                    .requests
+                    .push(r.id.clone());
+                let ids = self.by_resource.entry(r.resource.clone()).or_default();
+                if ids.len() == ids.capacity() {
+                    // Grow by a quarter, not double: these lists are many.
+                    ids.reserve_exact((ids.len() / 4).max(4));
+                }
+                ids.push(r.id.clone());
+                self.requests.insert(r);
+            }
+            Record::Cancel(c) => {
+                let request = self.requests.get(&c.booking).map(|r| &r.resource);
+                let decided = self.unrequested.get(&c.booking).into_iter().flatten();
+                for rid in request.into_iter().chain(decided) {
+                    mark(touched, deltas, rid).other = true;
+                }
+                self.cancels.insert(c.booking.clone(), c);
+            }
+            Record::Decision(d) => {
+                if !self.requests.contains_key(&d.booking) {
+                    let rids = self.unrequested.entry(d.booking.clone()).or_default();
+                    if !rids.contains(&d.resource) {
+                        rids.push(d.resource.clone());
+                    }
+                }
+                mark(touched, deltas, &d.resource)
+                    .decisions
+                    .push((d.seq, d.booking.clone()));
+                self.decisions
+                    .entry(d.resource.clone())
+                    .or_default()
+                    .insert((d.seq, d.booking.clone()), d);
+            }
+        }
+    }
+
+    /// The next decision number for a resource (one past the highest seen).
+    pub fn next_decision_seq(&self, resource: &ResourceId) -> u64 {
+        self.decisions
+            .get(resource)
+            .and_then(|m| m.keys().next_back())
+            .map_or(1, |k| k.0 + 1)
+    }
+}
