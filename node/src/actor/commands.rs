@@ -1,0 +1,120 @@
+//! Commands from the API handlers: runs of local actions go to the engine
+//! as one batch; roster actions, key rotation and reads one by one.
+
+use super::*;
+
+impl Actor {
+    /// Handles queued commands in order; runs of local actions go to the
+    /// engine as one batch.
+    pub(super) fn handle_commands(&mut self, cmds: Vec<Command>) {
+        let mut ops = Vec::new();
+        let mut waiting = Vec::new();
+        for cmd in cmds {
+            match cmd {
+                Command::Local(op, reply) => {
+                    ops.push(op);
+                    waiting.push(reply);
+                }
+                other => {
+                    self.local_batch(std::mem::take(&mut ops), std::mem::take(&mut waiting));
+                    self.handle_command(other);
+                }
+            }
+        }
+        self.local_batch(ops, waiting);
+    }
+
+    pub(super) fn local_batch(
+        &mut self,
+        ops: Vec<LocalOp>,
+        replies: Vec<oneshot::Sender<Result<LocalOutcome, LocalError>>>,
+    ) {
+        if ops.is_empty() {
+            return;
+        }
+        if let Some(f) = &self.storage_fault {
+            for reply in replies {
+                let _ = reply.send(Err(LocalError::Storage(f.clone())));
+            }
+            return;
+        }
+        let (results, out) = self.engine.local_batch(Timestamp::now(), ops);
+        self.apply(out);
+        for (result, reply) in results.into_iter().zip(replies) {
+            self.replies.push(reply_after_flush(reply, result));
+        }
+    }
+
+    pub(super) fn handle_command(&mut self, cmd: Command) {
+        let now = Timestamp::now();
+        let fault = self
+            .storage_fault
+            .as_ref()
+            .map(|f| LocalError::Storage(f.clone()));
+        match cmd {
+            Command::Local(op, reply) => {
+                let result = match fault {
+                    Some(e) => Err(e),
+                    None => self.engine.local(now, op).map(|(outcome, out)| {
+                        self.apply(out);
+                        outcome
+                    }),
+                };
+                self.replies.push(reply_after_flush(reply, result));
+            }
+            Command::Roster(action, reply) => {
+                let result = match fault {
+                    Some(e) => Err(e),
+                    None => self
+                        .engine
+                        .roster_act(now, action)
+                        .map(|out| self.apply(out)),
+                };
+                self.replies.push(reply_after_flush(reply, result));
+            }
+            Command::RotateKey(new_key, reply) => {
+                let result = match fault {
+                    Some(e) => Err(e),
+                    None => self.engine.rotate_key(now, new_key).map(|out| {
+                        self.apply(out);
+                        self.dirty = true;
+                        self.rekey = true;
+                        self.engine.key().public()
+                    }),
+                };
+                self.replies.push(reply_after_flush(reply, result));
+            }
+            Command::AddRoster(events, reply) => {
+                let result = match fault {
+                    Some(e) => Err(e),
+                    None => {
+                        let out = self.engine.add_roster_events(now, events);
+                        self.apply(out);
+                        Ok(())
+                    }
+                };
+                self.replies.push(reply_after_flush(reply, result));
+            }
+            Command::Read(f, settle) => {
+                if settle {
+                    self.settle();
+                }
+                let transport_peers = self
+                    .swarm
+                    .connected_peers()
+                    .map(|p| p.to_string())
+                    .collect();
+                let view = View {
+                    engine: &self.engine,
+                    listen: &self.listen,
+                    peers: &self.peers,
+                    started: self.started,
+                    join: &self.join,
+                    transport_peers,
+                    storage_fault: self.storage_fault.as_deref(),
+                };
+                f(&view);
+            }
+        }
+    }
+}

@@ -1,0 +1,200 @@
+//! Group commit: what the engine asks for is stored, the store flushed
+//! once, and only then are messages sent, notifications published and
+//! replies acknowledged; a store that fails turns the node read-only.
+//! Also the network's restart under a new identity after a key rotation.
+
+use super::*;
+
+impl Actor {
+    /// Flushes the store if needed, then performs held sends, notifications and replies.
+    pub(super) fn commit(&mut self) -> anyhow::Result<()> {
+        if self.dirty {
+            // fsync blocks: let the runtime move the API handlers to other
+            // workers meanwhile, so requests keep queueing for the next batch.
+            let store = &self.store;
+            let t = Instant::now();
+            let flushed = tokio::task::block_in_place(|| store.flush());
+            debug!(
+                replies = self.replies.len(),
+                flush_us = t.elapsed().as_micros() as u64,
+                "group commit"
+            );
+            self.dirty = false;
+            if let Err(e) = flushed {
+                self.fail_storage("flushing the store", &e);
+            }
+        }
+        if self.storage_fault.is_some() {
+            // Nothing unstored leaves the node; no write is acknowledged.
+            self.sends.clear();
+            self.rekey = false;
+        } else if self.engine.has_queued_sends() {
+            // Everything persisted is stored: the engine releases its
+            // messages (merged per peer, within each peer's window).
+            let out = self.engine.handle(Timestamp::now(), Input::Committed);
+            self.sends.extend(out);
+        }
+        let mut lost = Vec::new();
+        for o in std::mem::take(&mut self.sends) {
+            match o {
+                Output::Send { to, msg, id } => {
+                    let Some(peer) = self.peer_of_agency(&to) else {
+                        lost.push(Input::Delivered {
+                            peer: to,
+                            id,
+                            ok: false,
+                        });
+                        continue;
+                    };
+                    self.peers.entry(to).or_default().messages_out += 1;
+                    let req = self.swarm.behaviour_mut().sync.send_request(&peer, msg);
+                    self.outstanding.insert(req, (to, id));
+                }
+                Output::Disconnect { peer, reason } => {
+                    info!(peer = %peer.short(), %reason, "disconnecting");
+                    if let Some(p) = self.peer_of_agency(&peer) {
+                        let _ = self.swarm.disconnect_peer_id(p);
+                    }
+                }
+                _ => {}
+            }
+        }
+        for input in lost {
+            self.engine_input(input);
+        }
+        for e in std::mem::take(&mut self.notes) {
+            let _ = self.events.send(e);
+        }
+        let fault = self.storage_fault.as_deref();
+        for r in std::mem::take(&mut self.replies) {
+            r(fault);
+        }
+        if std::mem::take(&mut self.rekey) {
+            self.restart_network()?;
+        }
+        Ok(())
+    }
+
+    pub(super) fn apply(&mut self, outputs: Vec<Output>) {
+        if let Some(e) = self.engine.take_fault() {
+            self.fail_storage("reading the store", &e);
+        }
+        for o in outputs {
+            match o {
+                Output::Persist(changes) => {
+                    if self.storage_fault.is_some() {
+                        continue;
+                    }
+                    if let Err(e) = self.store.put_changes(&changes) {
+                        self.fail_storage("storing changes", &e);
+                        continue;
+                    }
+                    // Our own changes must be durable before they are
+                    // acknowledged or sent (a lost own change could be
+                    // re-created differently: a fork). Other agencies'
+                    // changes can be fetched again after a crash, so sled's
+                    // periodic flush is enough for them.
+                    let me = self.engine.id();
+                    self.dirty |= changes.iter().any(|c| c.signer == me);
+                }
+                Output::PersistRoster(events) => {
+                    if self.storage_fault.is_some() {
+                        continue;
+                    }
+                    if let Err(e) = self.store.put_roster(&events) {
+                        self.fail_storage("storing roster events", &e);
+                        continue;
+                    }
+                    self.dirty = true;
+                }
+                Output::SetTimer(at) => {
+                    self.engine_timer = Some(self.engine_timer.map_or(at, |t| t.min(at)))
+                }
+                Output::Notify(ev) => {
+                    if let Event::Refused {
+                        peer: Some(p),
+                        refusal,
+                    } = &ev
+                    {
+                        warn!(peer = %p.short(), doc = %refusal.doc, reason = %refusal.reason, "refused change");
+                        self.peers.entry(*p).or_default().refused += 1;
+                    }
+                    self.notes.push(ev);
+                }
+                send @ (Output::Send { .. } | Output::Disconnect { .. }) => {
+                    if self.storage_fault.is_none() {
+                        self.sends.push(send);
+                    }
+                }
+            }
+        }
+    }
+
+    pub(super) fn engine_input(&mut self, input: Input) {
+        if self.storage_fault.is_some() {
+            // Read-only: the replica takes nothing more it could not store.
+            return;
+        }
+        let out = self.engine.handle(Timestamp::now(), input);
+        self.apply(out);
+    }
+
+    /// Enters read-only mode (see `storage_fault`); logs once.
+    pub(super) fn fail_storage(&mut self, what: &str, e: &dyn std::fmt::Display) {
+        if self.storage_fault.is_none() {
+            let msg = format!(
+                "{what}: {e}; the node refuses writes and stops syncing until it is restarted \
+                 on a healthy store (free disk space, check the disk, then restart; \
+                 everything acknowledged before is stored)"
+            );
+            tracing::error!("{msg}");
+            self.storage_fault = Some(msg);
+        }
+    }
+
+    /// A sync request was acknowledged (or failed): the engine frees its
+    /// place in the peer's window and, if the peer was left behind, queues
+    /// what it lacks (sent at the next commit).
+    pub(super) fn delivered(&mut self, id: request_response::OutboundRequestId, ok: bool) {
+        if let Some((peer, id)) = self.outstanding.remove(&id) {
+            self.engine_input(Input::Delivered { peer, id, ok });
+        }
+    }
+
+    /// After a key rotation: a new swarm under the new identity, listening
+    /// where the old one did. Peers learn the rotation when we reconnect
+    /// (it travels in the join handshake), so nothing queued is lost.
+    pub(super) fn restart_network(&mut self) -> anyhow::Result<()> {
+        // Relayed addresses are listened on again when the bootstrap peer
+        // reconnects.
+        let addrs: Vec<Multiaddr> = self
+            .listen
+            .iter()
+            .filter(|a| !net::is_circuit(a))
+            .map(|a| {
+                a.iter()
+                    .filter(|p| !matches!(p, libp2p::multiaddr::Protocol::P2p(_)))
+                    .collect()
+            })
+            .collect();
+        let swarm = net::swarm(self.engine.key(), self.cfg.mdns)?;
+        drop(std::mem::replace(&mut self.swarm, swarm));
+        self.listen.clear();
+        for addr in addrs {
+            self.swarm
+                .listen_on(addr.clone())
+                .with_context(|| format!("cannot listen again on {addr}"))?;
+        }
+        for (_, agency) in std::mem::take(&mut self.connected) {
+            self.peers.entry(agency).or_default().connected = false;
+            self.engine_input(Input::Disconnected(agency));
+        }
+        self.unknown.clear();
+        self.registered.clear();
+        self.dial.clear();
+        self.outstanding.clear();
+        info!(peer = %self.swarm.local_peer_id(), "network identity replaced after key rotation");
+        self.redial();
+        Ok(())
+    }
+}

@@ -1,0 +1,217 @@
+//! libp2p events: connections and their admission as members, sync
+//! messages in and their acknowledgements out.
+
+use super::*;
+
+impl Actor {
+    pub(super) fn handle_swarm(&mut self, ev: SwarmEvent<BehaviourEvent>) {
+        match ev {
+            SwarmEvent::NewListenAddr { address, .. } => {
+                let full = address
+                    .clone()
+                    .with_p2p(*self.swarm.local_peer_id())
+                    .unwrap_or_else(|a| a);
+                info!(address = %full, "listening");
+                // Concrete listen addresses are what rendezvous registers.
+                let unspecified = net::is_unspecified(&address);
+                let circuit = net::is_circuit(&address);
+                // Behind NAT only the relayed address can be reached.
+                if circuit || (!unspecified && !self.cfg.relay) {
+                    self.swarm.add_external_address(address);
+                }
+                if circuit {
+                    info!(address = %full, "reachable through the relay");
+                    for p in self.connected_bootstrap_peers() {
+                        self.rendezvous(p, true);
+                    }
+                }
+                self.listen.push(full);
+                self.publish_api();
+            }
+            SwarmEvent::ConnectionEstablished {
+                peer_id,
+                num_established,
+                ..
+            } if num_established.get() == 1 => {
+                self.on_connected(peer_id);
+            }
+            SwarmEvent::ConnectionClosed {
+                peer_id,
+                num_established: 0,
+                ..
+            } => {
+                self.unknown.remove(&peer_id);
+                self.registered.remove(&peer_id);
+                if let Some(agency) = self.connected.remove(&peer_id) {
+                    debug!(peer = %agency.short(), "disconnected");
+                    self.peers.entry(agency).or_default().connected = false;
+                    self.engine_input(Input::Disconnected(agency));
+                }
+            }
+            SwarmEvent::ListenerClosed {
+                addresses,
+                reason: Err(e),
+                ..
+            } => warn!(?addresses, error = %e, "stopped listening"),
+            SwarmEvent::Behaviour(BehaviourEvent::Relay(e)) => debug!(event = ?e, "relay"),
+            SwarmEvent::Behaviour(BehaviourEvent::Sync(e)) => self.on_sync(e),
+            SwarmEvent::Behaviour(BehaviourEvent::Join(e)) => self.on_join(e),
+            SwarmEvent::Behaviour(BehaviourEvent::Rendezvous(e)) => self.on_rendezvous(e),
+            SwarmEvent::Behaviour(BehaviourEvent::Mdns(libp2p::mdns::Event::Discovered(list))) => {
+                for (peer, addr) in list {
+                    if !self.swarm.is_connected(&peer) && peer != *self.swarm.local_peer_id() {
+                        let _ = self.swarm.dial(addr.with_p2p(peer).unwrap_or_else(|a| a));
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    pub(super) fn on_connected(&mut self, peer: PeerId) {
+        if self.bootstrap_peers.contains(&peer) {
+            info!(%peer, "bootstrap peer connected");
+            if self.cfg.relay {
+                let relayed = self
+                    .cfg
+                    .bootstrap
+                    .iter()
+                    .filter_map(|a| a.parse::<Multiaddr>().ok())
+                    .find(|ma| peer_in(ma) == Some(peer))
+                    .map(|ma| ma.with(libp2p::multiaddr::Protocol::P2pCircuit));
+                if let Some(addr) = relayed
+                    && let Err(e) = self.swarm.listen_on(addr.clone())
+                {
+                    warn!(%addr, error = %e, "cannot listen through the relay");
+                }
+            }
+            self.rendezvous(peer, true);
+            return;
+        }
+        let Some(agency) = self.agency_of_peer(&peer) else {
+            let _ = self.swarm.disconnect_peer_id(peer);
+            return;
+        };
+        // Present what makes us a member, for a peer that may not know our
+        // key yet (a newcomer's admission, a rotated key's rotations).
+        let me = self.engine.id();
+        let rotations: Vec<SignedRosterEvent> = if self.engine.key().public() != me {
+            self.engine
+                .ledger()
+                .roster()
+                .events()
+                .filter(|(_, e)| {
+                    e.open().is_ok_and(|ev| {
+                        ev.by == me
+                            && matches!(
+                                ev.action,
+                                crdt_model::membership::RosterAction::RotateKey { .. }
+                            )
+                    })
+                })
+                .map(|(_, e)| e.clone())
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let admission = self
+            .cfg
+            .admission
+            .as_ref()
+            .map(|adm| (adm.invite.clone(), adm.join.clone()));
+        if admission.is_some() || !rotations.is_empty() {
+            let req = JoinRequest {
+                admission,
+                rotations,
+            };
+            self.swarm.behaviour_mut().join.send_request(&peer, req);
+        }
+        if self.engine.ledger().roster().is_active(&agency) {
+            self.admit(peer, agency);
+        } else {
+            debug!(peer = %agency.short(), "unknown peer: waiting for an admission");
+            self.unknown.insert(peer, Instant::now() + UNKNOWN_GRACE);
+        }
+    }
+
+    pub(super) fn admit(&mut self, peer: PeerId, agency: AgencyId) {
+        if self.connected.contains_key(&peer) {
+            return;
+        }
+        self.unknown.remove(&peer);
+        self.connected.insert(peer, agency);
+        let st = self.peers.entry(agency).or_default();
+        st.connected = true;
+        info!(peer = %agency.short(), "member connected");
+        self.engine_input(Input::Connected(agency));
+    }
+
+    pub(super) fn on_sync(&mut self, e: request_response::Event<crdt_model::engine::Message, Ack>) {
+        match e {
+            request_response::Event::Message {
+                peer,
+                message:
+                    request_response::Message::Request {
+                        request, channel, ..
+                    },
+                ..
+            } => {
+                let _ = self.swarm.behaviour_mut().sync.send_response(channel, Ack);
+                let Some(&agency) = self.connected.get(&peer) else {
+                    debug!(%peer, "message from a peer that is not a connected member: dropped");
+                    return;
+                };
+                let st = self.peers.entry(agency).or_default();
+                if let crdt_model::engine::Message::Changes { changes } = &request {
+                    st.bytes_in += changes
+                        .iter()
+                        .map(|c| c.change.len() as u64 + 64 + 120)
+                        .sum::<u64>();
+                }
+                st.messages_in += 1;
+                st.last_seen = Some(Timestamp::now());
+                self.engine_input(Input::Received {
+                    from: agency,
+                    msg: request,
+                });
+            }
+            request_response::Event::Message {
+                message: request_response::Message::Response { request_id, .. },
+                ..
+            } => self.delivered(request_id, true),
+            request_response::Event::OutboundFailure {
+                peer,
+                error,
+                request_id,
+                ..
+            } => {
+                // The changes go again when the peer can take them (or by
+                // the periodic summaries); worth seeing when it is frequent.
+                info!(%peer, %error, "sync send failed");
+                self.delivered(request_id, false);
+            }
+            request_response::Event::InboundFailure { peer, error, .. } => {
+                info!(%peer, %error, "sync receive failed")
+            }
+            _ => {}
+        }
+    }
+
+    /// The member agency a peer signs for, by its key (its own key when the
+    /// roster does not know it: a stranger or a newcomer).
+    pub(super) fn agency_of_peer(&self, peer: &PeerId) -> Option<AgencyId> {
+        let key = net::key_of(peer)?;
+        Some(
+            self.engine
+                .ledger()
+                .roster()
+                .agency_of_key(&key)
+                .unwrap_or(key),
+        )
+    }
+
+    /// The peer id an agency's node has now.
+    pub(super) fn peer_of_agency(&self, agency: &AgencyId) -> Option<PeerId> {
+        net::peer_of(&self.engine.ledger().roster().current_key(agency))
+    }
+}
