@@ -88,12 +88,13 @@ pub async fn build_network(
         tied: true,
         log: std::env::var("TONGCHOU_NODE_LOG").unwrap_or_else(|_| "info".into()),
     };
-    // Starting processes and waiting for them blocks.
-    let nodes = tokio::task::spawn_blocking(move || {
+    // Starting processes and waiting for them blocks; not on a pooled
+    // blocking thread, though: the nodes get SIGTERM when the thread that
+    // started them ends (tied), and the runtime's workers live as long as
+    // the demo or bench.
+    let nodes = tokio::task::block_in_place(|| {
         harness::network::build(&spec, &mut |msg| progress(quiet, msg))
-    })
-    .await
-    .context("the network builder")??;
+    })?;
     Ok(nodes)
 }
 

@@ -48,7 +48,8 @@ pub struct Spec {
     /// sidecar) instead of dialling each other: after joining, each home's
     /// configuration names no member, only the bootstrap peer.
     pub through_bootstrap: bool,
-    /// Processes get SIGTERM when the thread that started them ends.
+    /// Processes get SIGTERM when the thread that started them ends (see
+    /// [`Node::tied`]).
     pub tied: bool,
     /// `RUST_LOG` of the nodes.
     pub log: String,

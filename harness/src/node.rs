@@ -61,7 +61,9 @@ pub struct Node {
     pub extra: Vec<String>,
     /// `RUST_LOG` of the process.
     pub log: String,
-    /// Whether the process gets SIGTERM when the thread that started it ends.
+    /// Whether the process gets SIGTERM when the thread that started it
+    /// ends (Linux): start tied nodes from a thread that lives as long as
+    /// they should (not a pooled blocking thread, which ends when idle).
     pub tied: bool,
     /// A process that lives and dies with this node (the demo's bootstrap
     /// peer runs beside Shenzhen's node).
