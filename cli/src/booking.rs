@@ -59,7 +59,7 @@ pub(crate) async fn book(c: &Client, out: &Out, a: BookArgs) -> anyhow::Result<(
     if out.json {
         return out.json(&b);
     }
-    print_booking(out, &b);
+    print_booking(out, &b, &zones(c).await?);
     Ok(())
 }
 
@@ -81,6 +81,7 @@ pub(crate) async fn bookings(c: &Client, out: &Out, a: BookingsArgs) -> anyhow::
     if out.json {
         return out.json(&list);
     }
+    let zones = zones(c).await?;
     let mut rows = vec![vec![
         out.t("开始", "start").into(),
         out.t("结束", "end").into(),
@@ -90,8 +91,8 @@ pub(crate) async fn bookings(c: &Client, out: &Out, a: BookingsArgs) -> anyhow::
     ]];
     for b in &list {
         rows.push(vec![
-            local(b.terms.start, DEFAULT_TZ),
-            local(b.terms.end, DEFAULT_TZ),
+            local(b.terms.start, &zones.get(&b.resource)),
+            local(b.terms.end, &zones.get(&b.resource)),
             status_text(out, &b.status),
             b.resource.local.to_string(),
             b.id.to_string(),
@@ -113,7 +114,7 @@ pub(crate) async fn cancel(c: &Client, out: &Out, a: CancelArgs) -> anyhow::Resu
     if out.json {
         return out.json(&b);
     }
-    print_booking(out, &b);
+    print_booking(out, &b, &zones(c).await?);
     Ok(())
 }
 
@@ -140,6 +141,11 @@ pub(crate) async fn decide(c: &Client, out: &Out, a: DecideArgs) -> anyhow::Resu
     if out.json {
         return out.json(&b);
     }
-    print_booking(out, &b);
+    print_booking(out, &b, &zones(c).await?);
     Ok(())
+}
+
+/// Every known resource's zone (times are shown in the resource's own).
+pub(crate) async fn zones(c: &Client) -> anyhow::Result<Zones> {
+    Ok(Zones::of(&c.resources(&ResourceFilter::default()).await?))
 }

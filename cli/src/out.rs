@@ -4,7 +4,8 @@
 use crdt_model::agency::Text;
 use crdt_model::booking::Status as BStatus;
 use crdt_model::calendar::Booking;
-use crdt_model::resource::DEFAULT_TZ;
+use crdt_model::ids::ResourceId;
+use crdt_model::resource::{DEFAULT_TZ, Resource};
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
 use unicode_width::UnicodeWidthStr;
@@ -69,9 +70,31 @@ pub(crate) fn table(rows: &[Vec<String>]) {
     }
 }
 
-pub(crate) fn local(t: Timestamp, tz: &str) -> String {
-    let tz = TimeZone::get(tz).unwrap_or(TimeZone::UTC);
-    t.to_zoned(tz).strftime("%Y-%m-%d %H:%M").to_string()
+/// `t` as a local time in `tz`, `YYYY-MM-DD HH:MM`.
+pub(crate) fn local(t: Timestamp, tz: &TimeZone) -> String {
+    t.to_zoned(tz.clone())
+        .strftime("%Y-%m-%d %H:%M")
+        .to_string()
+}
+
+/// Each resource's own time zone, to show its times in (a resource this
+/// node does not know shows in the product's default zone).
+#[derive(Debug, Default)]
+pub(crate) struct Zones(std::collections::BTreeMap<ResourceId, TimeZone>);
+
+impl Zones {
+    /// The zones of `resources`.
+    pub(crate) fn of(resources: &[Resource]) -> Self {
+        Zones(resources.iter().map(|r| (r.id.clone(), r.tz())).collect())
+    }
+
+    /// The zone of resource `r`.
+    pub(crate) fn get(&self, r: &ResourceId) -> TimeZone {
+        self.0
+            .get(r)
+            .cloned()
+            .unwrap_or_else(|| TimeZone::get(DEFAULT_TZ).unwrap_or(TimeZone::UTC))
+    }
 }
 
 pub(crate) fn status_text(out: &Out, s: &BStatus) -> String {
@@ -83,14 +106,16 @@ pub(crate) fn status_text(out: &Out, s: &BStatus) -> String {
     }
 }
 
-pub(crate) fn print_booking(out: &Out, b: &Booking) {
+/// A booking, its times in its resource's zone (alternatives in theirs).
+pub(crate) fn print_booking(out: &Out, b: &Booking, zones: &Zones) {
+    let tz = zones.get(&b.resource);
     println!("{} {}", out.t("预约", "booking"), b.id);
     println!("  {}: {}", out.t("资源", "resource"), b.resource);
     println!(
         "  {}: {} → {}",
         out.t("时间", "time"),
-        local(b.terms.start, DEFAULT_TZ),
-        local(b.terms.end, DEFAULT_TZ)
+        local(b.terms.start, &tz),
+        local(b.terms.end, &tz)
     );
     println!(
         "  {}: {}",
@@ -103,8 +128,8 @@ pub(crate) fn print_booking(out: &Out, b: &Booking) {
                 "  {}: {} {} → {}",
                 out.t("备选", "alternative"),
                 a.resource,
-                local(a.start, DEFAULT_TZ),
-                local(a.end, DEFAULT_TZ)
+                local(a.start, &zones.get(&a.resource)),
+                local(a.end, &zones.get(&a.resource))
             );
         }
     }

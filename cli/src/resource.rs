@@ -131,124 +131,80 @@ pub(crate) async fn resources(c: &Client, out: &Out, a: ResourcesArgs) -> anyhow
 }
 
 impl EditArgs {
-    /// The resource `r` with the given options applied (blackouts and the
-    /// retired flag are kept), checked like `resource add`.
+    /// The resource `r` with the given options applied to its fields
+    /// (everything else, blackouts and the retired flag included, kept),
+    /// naming the option at fault on bad input.
     pub(crate) fn apply(&self, r: &Resource) -> anyhow::Result<Resource> {
-        let mut a = ResourceArgs::from_resource(r);
+        let mut out = r.clone();
         let set = |dst: &mut String, v: &Option<String>| {
             if let Some(v) = v {
-                *dst = v.clone();
+                dst.clone_from(v);
             }
         };
-        set(&mut a.kind, &self.kind);
-        set(&mut a.name, &self.name);
-        set(&mut a.name_en, &self.name_en);
-        set(&mut a.city, &self.city);
-        set(&mut a.city_en, &self.city_en);
-        set(&mut a.site, &self.site);
-        set(&mut a.building, &self.building);
-        set(&mut a.floor, &self.floor);
-        set(&mut a.approval, &self.approval);
-        set(&mut a.days, &self.days);
-        set(&mut a.tz, &self.tz);
-        set(&mut a.share, &self.share);
-        if self.people.is_some() {
-            (a.people, a.units) = (self.people, None);
+        if let Some(k) = &self.kind {
+            out.kind = parse_kind(k);
         }
-        if self.units.is_some() {
-            (a.people, a.units) = (None, self.units);
+        set(&mut out.name.zh, &self.name);
+        set(&mut out.name.en, &self.name_en);
+        set(&mut out.location.city.zh, &self.city);
+        set(&mut out.location.city.en, &self.city_en);
+        set(&mut out.location.site, &self.site);
+        set(&mut out.location.building, &self.building);
+        set(&mut out.location.floor, &self.floor);
+        match (self.people, self.units) {
+            (Some(_), Some(_)) => bail!("give one of --people or --units"),
+            (Some(0), _) | (_, Some(0)) => bail!("--people/--units: at least 1"),
+            (Some(n), None) => out.capacity = Capacity::People(n),
+            (None, Some(n)) => out.capacity = Capacity::Units(n),
+            (None, None) => {}
         }
         if !self.feature.is_empty() {
-            a.feature = self.feature.clone();
+            out.features = self.feature.iter().cloned().collect();
         }
         if !self.attr.is_empty() {
-            a.attr = self.attr.clone();
+            out.attributes = parse_attrs(&self.attr)?;
         }
+        if let Some(a) = &self.approval {
+            out.rules.approval = parse_approval(a)?;
+        }
+        if let Some(tz) = &self.tz {
+            check_tz(tz)?;
+            out.rules.time_zone.clone_from(tz);
+        }
+        if let Some(s) = &self.share {
+            out.sharing = parse_sharing(s)?;
+        }
+        let rules = &mut out.rules;
         for (dst, v) in [
-            (&mut a.min_minutes, self.min_minutes),
-            (&mut a.max_minutes, self.max_minutes),
-            (&mut a.advance_days, self.advance_days),
-            (&mut a.buffer_minutes, self.buffer_minutes),
+            (&mut rules.min_minutes, self.min_minutes),
+            (&mut rules.max_minutes, self.max_minutes),
+            (&mut rules.max_advance_days, self.advance_days),
+            (&mut rules.buffer_minutes, self.buffer_minutes),
         ] {
             if let Some(v) = v {
                 *dst = v;
             }
         }
-        match self.open.as_deref() {
-            Some("always" | "none" | "") => a.open = None,
-            Some(o) => a.open = Some(o.to_string()),
-            None => {}
-        }
-        let mut out = a.build(r.id.owner)?;
-        out.rules.blackouts = r.rules.blackouts.clone();
-        out.retired = r.retired;
+        rules.opening = match (self.open.as_deref(), &self.days, rules.opening.take()) {
+            (Some("always" | "none" | ""), _, _) => None,
+            (Some(open), days, _) => Some(parse_opening(
+                open,
+                days.as_deref().unwrap_or(&default_days()),
+            )?),
+            (None, Some(days), Some(mut hours)) => {
+                hours.days = parse_days(days)?;
+                Some(hours)
+            }
+            (None, Some(_), None) => {
+                bail!("--days: this resource has no opening hours; give --open HH:MM-HH:MM too")
+            }
+            (None, None, hours) => hours,
+        };
         Ok(out)
     }
 }
 
 impl ResourceArgs {
-    /// The arguments that would build `r` (blackouts aside).
-    pub(crate) fn from_resource(r: &Resource) -> Self {
-        let (people, units) = match r.capacity {
-            Capacity::People(n) => (Some(n), None),
-            Capacity::Units(n) => (None, Some(n)),
-        };
-        let (open, days) = match &r.rules.opening {
-            Some(o) => (
-                Some(format!(
-                    "{}-{}",
-                    o.open.strftime("%H:%M"),
-                    o.close.strftime("%H:%M")
-                )),
-                o.days
-                    .iter()
-                    .map(u8::to_string)
-                    .collect::<Vec<_>>()
-                    .join(","),
-            ),
-            None => (None, default_days()),
-        };
-        Self {
-            id: r.id.local.to_string(),
-            kind: r.kind.to_string(),
-            name: r.name.zh.clone(),
-            name_en: r.name.en.clone(),
-            city: r.location.city.zh.clone(),
-            city_en: r.location.city.en.clone(),
-            site: r.location.site.clone(),
-            building: r.location.building.clone(),
-            floor: r.location.floor.clone(),
-            people,
-            units,
-            feature: r.features.iter().cloned().collect(),
-            attr: r
-                .attributes
-                .iter()
-                .map(|(k, v)| format!("{k}={v}"))
-                .collect(),
-            approval: match r.rules.approval {
-                Approval::Automatic => "auto".into(),
-                Approval::Required => "required".into(),
-            },
-            min_minutes: r.rules.min_minutes,
-            max_minutes: r.rules.max_minutes,
-            advance_days: r.rules.max_advance_days,
-            buffer_minutes: r.rules.buffer_minutes,
-            open,
-            days,
-            tz: r.rules.time_zone.clone(),
-            share: match &r.sharing {
-                Sharing::AllMembers => "all".into(),
-                Sharing::OwnerOnly => "owner".into(),
-                Sharing::Agencies(list) => list
-                    .iter()
-                    .map(ToString::to_string)
-                    .collect::<Vec<_>>()
-                    .join(","),
-            },
-        }
-    }
-
     /// Builds the resource, naming the field at fault on bad input.
     pub(crate) fn build(&self, owner: AgencyId) -> anyhow::Result<Resource> {
         let id = ResourceId::new(owner, &self.id).map_err(|e| anyhow::anyhow!("--id: {e}"))?;
@@ -257,65 +213,14 @@ impl ResourceArgs {
             (None, Some(n)) if n > 0 => Capacity::Units(n),
             _ => bail!("give exactly one of --people N or --units N (N ≥ 1)"),
         };
-        let approval = match self.approval.as_str() {
-            "auto" | "automatic" => Approval::Automatic,
-            "required" | "manual" => Approval::Required,
-            other => bail!("--approval: expected auto or required, got {other:?}"),
-        };
-        TimeZone::get(&self.tz)
-            .map_err(|_| anyhow::anyhow!("--tz: unknown time zone {:?}", self.tz))?;
+        check_tz(&self.tz)?;
         let opening = match &self.open {
             None => None,
-            Some(s) => {
-                let (a, b) = s
-                    .split_once('-')
-                    .ok_or_else(|| anyhow::anyhow!("--open: expected HH:MM-HH:MM"))?;
-                let open: Time = a
-                    .trim()
-                    .parse()
-                    .map_err(|_| anyhow::anyhow!("--open: bad time {a:?}"))?;
-                let close: Time = b
-                    .trim()
-                    .parse()
-                    .map_err(|_| anyhow::anyhow!("--open: bad time {b:?}"))?;
-                if close <= open {
-                    bail!("--open: closing time must be after opening time");
-                }
-                Some(OpeningHours {
-                    days: parse_days(&self.days)?,
-                    open,
-                    close,
-                })
-            }
+            Some(s) => Some(parse_opening(s, &self.days)?),
         };
-        let sharing = match self.share.as_str() {
-            "all" => Sharing::AllMembers,
-            "owner" => Sharing::OwnerOnly,
-            list => Sharing::Agencies(
-                list.split(',')
-                    .map(|s| {
-                        s.trim()
-                            .parse::<AgencyId>()
-                            .map_err(|e| anyhow::anyhow!("--share: {e}"))
-                    })
-                    .collect::<Result<_, _>>()?,
-            ),
-        };
-        let attributes = self
-            .attr
-            .iter()
-            .map(|kv| {
-                kv.split_once('=')
-                    .map(|(k, v)| (k.to_string(), v.to_string()))
-                    .ok_or_else(|| anyhow::anyhow!("--attr: expected key=value, got {kv:?}"))
-            })
-            .collect::<Result<_, _>>()?;
         Ok(Resource {
             id,
-            kind: self
-                .kind
-                .parse()
-                .unwrap_or(ResourceKind::Other(self.kind.clone())),
+            kind: parse_kind(&self.kind),
             name: Text::new(&self.name, &self.name_en),
             location: Location {
                 city: Text::new(&self.city, &self.city_en),
@@ -325,10 +230,10 @@ impl ResourceArgs {
             },
             capacity,
             features: self.feature.iter().cloned().collect(),
-            attributes,
-            sharing,
+            attributes: parse_attrs(&self.attr)?,
+            sharing: parse_sharing(&self.share)?,
             rules: BookingRules {
-                approval,
+                approval: parse_approval(&self.approval)?,
                 min_minutes: self.min_minutes,
                 max_minutes: self.max_minutes,
                 max_advance_days: self.advance_days,
@@ -340,6 +245,78 @@ impl ResourceArgs {
             retired: false,
         })
     }
+}
+
+/// A kind by its code (`meeting_room`) or any other name.
+fn parse_kind(s: &str) -> ResourceKind {
+    s.parse().unwrap_or(ResourceKind::Other(s.to_string()))
+}
+
+/// `--approval`: `auto` or `required`.
+fn parse_approval(s: &str) -> anyhow::Result<Approval> {
+    match s {
+        "auto" | "automatic" => Ok(Approval::Automatic),
+        "required" | "manual" => Ok(Approval::Required),
+        other => bail!("--approval: expected auto or required, got {other:?}"),
+    }
+}
+
+/// `--tz`: a zone of the tz database.
+fn check_tz(tz: &str) -> anyhow::Result<()> {
+    TimeZone::get(tz).map_err(|_| anyhow::anyhow!("--tz: unknown time zone {tz:?}"))?;
+    Ok(())
+}
+
+/// `--open HH:MM-HH:MM` on `--days`.
+fn parse_opening(open: &str, days: &str) -> anyhow::Result<OpeningHours> {
+    let (a, b) = open
+        .split_once('-')
+        .ok_or_else(|| anyhow::anyhow!("--open: expected HH:MM-HH:MM"))?;
+    let open: Time = a
+        .trim()
+        .parse()
+        .map_err(|_| anyhow::anyhow!("--open: bad time {a:?}"))?;
+    let close: Time = b
+        .trim()
+        .parse()
+        .map_err(|_| anyhow::anyhow!("--open: bad time {b:?}"))?;
+    if close <= open {
+        bail!("--open: closing time must be after opening time");
+    }
+    Ok(OpeningHours {
+        days: parse_days(days)?,
+        open,
+        close,
+    })
+}
+
+/// `--share`: `all`, `owner`, or a comma-separated list of agency ids.
+fn parse_sharing(s: &str) -> anyhow::Result<Sharing> {
+    Ok(match s {
+        "all" => Sharing::AllMembers,
+        "owner" => Sharing::OwnerOnly,
+        list => Sharing::Agencies(
+            list.split(',')
+                .map(|s| {
+                    s.trim()
+                        .parse::<AgencyId>()
+                        .map_err(|e| anyhow::anyhow!("--share: {e}"))
+                })
+                .collect::<Result<_, _>>()?,
+        ),
+    })
+}
+
+/// `--attr key=value`, repeated.
+fn parse_attrs(attrs: &[String]) -> anyhow::Result<std::collections::BTreeMap<String, String>> {
+    attrs
+        .iter()
+        .map(|kv| {
+            kv.split_once('=')
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .ok_or_else(|| anyhow::anyhow!("--attr: expected key=value, got {kv:?}"))
+        })
+        .collect()
 }
 
 /// Rows of a resource file, each with its row number (the line in a CSV
@@ -443,4 +420,67 @@ async fn own_resource(c: &Client, me: AgencyId, id: &str) -> anyhow::Result<Reso
     list.into_iter()
         .find(|r| r.id == rid)
         .ok_or_else(|| anyhow::anyhow!("unknown resource {rid}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+    use crdt_model::resource::{Approval, Capacity};
+    use crdt_model::sim::test_resource;
+
+    use crate::cli::{Cli, Cmd, ResourceCmd};
+
+    fn edit(args: &[&str]) -> Box<crate::cli::EditArgs> {
+        let mut all = vec!["tongchou", "resource", "edit", "room"];
+        all.extend_from_slice(args);
+        match Cli::try_parse_from(all).expect("valid command line").cmd {
+            Cmd::Resource(ResourceCmd::Edit(e)) => e,
+            other => panic!("not an edit: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn an_edit_changes_only_the_fields_given() {
+        let owner = crdt_model::sim::test_key(0).id();
+        let r = test_resource(owner, "room", Capacity::People(8), Approval::Required);
+        let out = edit(&["--people", "16", "--name-en", "Big room"])
+            .apply(&r)
+            .expect("valid edit");
+        assert_eq!(out.capacity, Capacity::People(16));
+        assert_eq!(out.name.en, "Big room");
+        assert_eq!(out.name.zh, r.name.zh, "untouched");
+        assert_eq!(out.rules, r.rules, "untouched");
+        assert_eq!(out.location, r.location, "untouched");
+
+        let open = edit(&["--open", "08:30-18:00"]).apply(&r).expect("valid");
+        let hours = open.rules.opening.clone().expect("opening hours");
+        assert_eq!(
+            hours.days.len(),
+            7,
+            "every day unless --days says otherwise"
+        );
+        let days = edit(&["--days", "1-3"]).apply(&open).expect("valid");
+        let new_hours = days.rules.opening.expect("still open");
+        assert_eq!(new_hours.days.len(), 3);
+        assert_eq!((new_hours.open, new_hours.close), (hours.open, hours.close));
+        let always = edit(&["--open", "always"]).apply(&open).expect("valid");
+        assert!(always.rules.opening.is_none());
+    }
+
+    #[test]
+    fn a_bad_edit_names_its_option() {
+        let owner = crdt_model::sim::test_key(0).id();
+        let r = test_resource(owner, "room", Capacity::People(8), Approval::Required);
+        for (args, option) in [
+            (&["--days", "1-3"][..], "--days"),
+            (&["--open", "18:00-08:00"][..], "--open"),
+            (&["--tz", "Mars/Olympus"][..], "--tz"),
+            (&["--approval", "maybe"][..], "--approval"),
+            (&["--attr", "novalue"][..], "--attr"),
+            (&["--people", "0"][..], "--people"),
+        ] {
+            let e = edit(args).apply(&r).expect_err("refused");
+            assert!(e.to_string().contains(option), "{args:?}: {e}");
+        }
+    }
 }

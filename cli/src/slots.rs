@@ -38,6 +38,7 @@ pub(crate) async fn slots(c: &Client, out: &Out, a: SlotsArgs) -> anyhow::Result
     if out.json {
         return out.json(&list);
     }
+    let zones = crate::booking::zones(c).await?;
     let mut rows = vec![vec![
         out.t("开始", "start").into(),
         out.t("结束", "end").into(),
@@ -46,8 +47,8 @@ pub(crate) async fn slots(c: &Client, out: &Out, a: SlotsArgs) -> anyhow::Result
     ]];
     for cand in &list {
         rows.push(vec![
-            local(cand.start, DEFAULT_TZ),
-            local(cand.end, DEFAULT_TZ),
+            local(cand.start, &zones.get(&cand.resource)),
+            local(cand.end, &zones.get(&cand.resource)),
             cand.resource.to_string(),
             cand.competing.to_string(),
         ]);
