@@ -1,0 +1,226 @@
+//! The calendar, the booking form (the node checks the rules; its refusal
+//! names the field), and the user's own bookings.
+
+use super::*;
+
+/// The next whole hour from now, one hour long.
+pub(super) fn default_slot(state: &State) -> (Timestamp, Timestamp) {
+    let z = state.now.to_zoned(state.tz.clone());
+    let a = z
+        .date()
+        .to_datetime(Time::constant(z.hour(), 0, 0, 0))
+        .to_zoned(state.tz.clone())
+        .map(|z| z.timestamp())
+        .unwrap_or(state.now)
+        .checked_add(SignedDuration::from_hours(1))
+        .unwrap_or(state.now);
+    (a, a.checked_add(SignedDuration::from_hours(1)).unwrap_or(a))
+}
+
+/// Opens the booking form filled with a resource and a range.
+pub(super) fn prefill_book(state: &mut State, resource: &str, a: Timestamp, b: Timestamp) {
+    let (sa, sb) = (fmt_input(state, a), fmt_input(state, b));
+    let f = &mut state.book.form;
+    f.set(book_field::RESOURCE, resource);
+    f.set(book_field::START, sa);
+    f.set(book_field::END, sb);
+    state.book.submitted = None;
+    state.book.error = None;
+    state.screen = Screen::Book;
+}
+
+pub(super) fn calendar_key(state: &mut State, k: KeyEvent) -> Vec<Effect> {
+    let rows = state.filtered_resources().len();
+    let grid = Grid::new(state, state.size.0.saturating_sub(2));
+    let c = &mut state.calendar;
+    match k.code {
+        KeyCode::Up | KeyCode::Char('k') => step(&mut c.row, -1, rows),
+        KeyCode::Down | KeyCode::Char('j') => step(&mut c.row, 1, rows),
+        KeyCode::PageUp => step(&mut c.row, -10, rows),
+        KeyCode::PageDown => step(&mut c.row, 10, rows),
+        KeyCode::Left | KeyCode::Char('h') => step(&mut c.col, -1, grid.cells()),
+        KeyCode::Right | KeyCode::Char('l') => step(&mut c.col, 1, grid.cells()),
+        KeyCode::Char('w') => {
+            c.week = !c.week;
+            c.col = 0;
+        }
+        KeyCode::Char('[') => c.day = shift(c.day, if c.week { -7 } else { -1 }),
+        KeyCode::Char(']') => c.day = shift(c.day, if c.week { 7 } else { 1 }),
+        KeyCode::Char('t') => c.day = state.now.to_zoned(state.tz.clone()).date(),
+        KeyCode::Enter | KeyCode::Char('b') => {
+            let res = state.filtered_resources();
+            if let Some(r) = res.get(state.calendar.row) {
+                let id = r.id.to_string();
+                let (a, b) = grid.range(state.calendar.col);
+                let b = b.max(a.checked_add(SignedDuration::from_hours(1)).unwrap_or(b));
+                prefill_book(state, &id, a, b);
+                state.book.form.focus = Some(book_field::PURPOSE);
+            }
+        }
+        _ => {}
+    }
+    clamp_calendar(state);
+    vec![]
+}
+
+pub(super) fn book_form_key(state: &mut State, k: KeyEvent) -> Vec<Effect> {
+    if k.code == KeyCode::Enter {
+        return submit_book(state);
+    }
+    if !move_focus(&mut state.book.form, &k) {
+        edit_form(&mut state.book.form, &k);
+    }
+    vec![]
+}
+
+/// Reads the booking form; the request when every field parses. The
+/// resource's rules are the node's to check: a refusal comes back with the
+/// rule that failed, shown next to its field (see [`rule_field`]).
+pub fn book_request(state: &mut State) -> Option<BookRequest> {
+    let lang = state.lang;
+    let rid = state.book.form.value(book_field::RESOURCE).to_string();
+    let resource = state
+        .data
+        .resources
+        .iter()
+        .find(|r| r.id.to_string() == rid || r.name.zh == rid || r.name.en == rid)
+        .cloned();
+    let start = parse_instant(state, state.book.form.value(book_field::START));
+    let end = parse_instant(state, state.book.form.value(book_field::END));
+    let f = &mut state.book.form;
+    let bad = |f: &mut Form, i: usize, msg: String| {
+        if let Some(x) = f.fields.get_mut(i) {
+            x.error = Some(msg);
+        }
+    };
+    if resource.is_none() {
+        bad(f, book_field::RESOURCE, i18n::E_RESOURCE.get(lang).into());
+    }
+    if start.is_none() {
+        bad(f, book_field::START, i18n::E_DATETIME.get(lang).into());
+    }
+    if end.is_none() {
+        bad(f, book_field::END, i18n::E_DATETIME.get(lang).into());
+    }
+    let quantity = positive(f.value(book_field::QUANTITY));
+    if quantity.is_none() {
+        bad(f, book_field::QUANTITY, i18n::E_NUMBER.get(lang).into());
+    }
+    let (resource, start, end, quantity) = (resource?, start?, end?, quantity?);
+    Some(BookRequest {
+        resource: resource.id,
+        start,
+        end,
+        quantity,
+        contact: f.value(book_field::CONTACT).to_string(),
+        purpose: f.value(book_field::PURPOSE).to_string(),
+    })
+}
+
+/// The booking form's field a broken rule belongs to.
+pub fn rule_field(v: &RuleViolation) -> usize {
+    match v {
+        RuleViolation::Quantity { .. } => book_field::QUANTITY,
+        RuleViolation::NotShared | RuleViolation::Retired => book_field::RESOURCE,
+        RuleViolation::EmptyRange | RuleViolation::TooShort { .. } => book_field::END,
+        RuleViolation::TooLong { .. } => book_field::END,
+        _ => book_field::START,
+    }
+}
+
+pub(super) fn submit_book(state: &mut State) -> Vec<Effect> {
+    if state.book.submitting {
+        return vec![];
+    }
+    match book_request(state) {
+        Some(r) => {
+            state.book.submitting = true;
+            state.book.error = None;
+            state.book.form.focus = None;
+            vec![Effect::Book(r)]
+        }
+        None => {
+            error(state, state.t(i18n::E_FIX_FIELDS).to_string());
+            vec![]
+        }
+    }
+}
+
+/// Books alternative `i` (0-based) of a rejected booking.
+pub(super) fn take_alternative(state: &mut State, b: &Booking, i: usize) -> Vec<Effect> {
+    let BookingStatus::Rejected { alternatives, .. } = &b.status else {
+        return vec![];
+    };
+    let Some(alt) = alternatives.get(i) else {
+        return vec![];
+    };
+    let (purpose, contact) = b
+        .request
+        .as_ref()
+        .map(|r| (r.purpose.clone(), r.contact.clone()))
+        .unwrap_or_default();
+    prefill_book(state, &alt.resource.to_string(), alt.start, alt.end);
+    let f = &mut state.book.form;
+    f.set(book_field::QUANTITY, b.terms.quantity.to_string());
+    f.set(book_field::PURPOSE, purpose);
+    f.set(book_field::CONTACT, contact);
+    submit_book(state)
+}
+
+pub(super) fn book_key(state: &mut State, k: KeyEvent) -> Vec<Effect> {
+    let alt = match k.code {
+        KeyCode::Char('a') => Some(0),
+        KeyCode::Char(c @ '1'..='3') if state.book.submitted.is_some() => {
+            Some(c as usize - '1' as usize)
+        }
+        _ => None,
+    };
+    if let (Some(i), Some(b)) = (alt, state.book.submitted.clone()) {
+        return take_alternative(state, &b, i);
+    }
+    match k.code {
+        // Enter edits again rather than submitting the same request twice.
+        KeyCode::Enter | KeyCode::Tab | KeyCode::Char('e') | KeyCode::Char('i') => {
+            state.book.form.focus = Some(0);
+            vec![]
+        }
+        _ => vec![],
+    }
+}
+
+pub(super) fn mine_key(state: &mut State, k: KeyEvent) -> Vec<Effect> {
+    let n = state.my_bookings().len();
+    if let Some(d) = vertical(&k) {
+        step(&mut state.mine_selected, d, n);
+        return vec![];
+    }
+    let selected = state
+        .my_bookings()
+        .get(state.mine_selected)
+        .map(|b| (*b).clone());
+    match k.code {
+        KeyCode::Char('p') => {
+            state.mine_past = !state.mine_past;
+            state.mine_selected = 0;
+        }
+        KeyCode::Char('c') => match selected {
+            Some(b)
+                if matches!(
+                    b.status,
+                    BookingStatus::Confirmed | BookingStatus::Tentative { .. }
+                ) =>
+            {
+                state.dialog = Some(Dialog::Cancel(b.id));
+            }
+            Some(_) => error(state, state.t(i18n::NOT_YOURS).to_string()),
+            None => error(state, state.t(i18n::NOTHING_SELECTED).to_string()),
+        },
+        KeyCode::Char('a') => {
+            if let Some(b) = selected {
+                return take_alternative(state, &b, 0);
+            }
+        }
+        _ => {}
+    }
+    vec![]
+}
