@@ -1,0 +1,452 @@
+//! The demo's scripted scenario, one step per method: the four cities meet
+//! through the bootstrap peer, publish a catalogue and book across cities
+//! (measuring ack → visible everywhere); then, headless, a city is cut off
+//! while both sides request the same slots, it rejoins, owners decide, a
+//! forger with a member's key is refused, the member is revoked, and the
+//! honest nodes must converge without overbooking.
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use api::*;
+use crdt_model::booking::Status as BStatus;
+use crdt_model::calendar::Booking;
+use crdt_model::ids::{AgencyId, BookingId, ResourceId};
+use crdt_model::resource::{Capacity, Resource};
+use harness::wait_until;
+use jiff::{Timestamp, ToSpan};
+use node::config::Home;
+
+use super::{
+    AGENCIES, DemoNode, Lcg, Summary, all_bookings, book, build_network, percentile, progress,
+    seed_resources,
+};
+
+/// The scenario's network and what it has done so far.
+struct Demo {
+    nodes: Vec<DemoNode>,
+    quiet: bool,
+    catalog: Vec<Resource>,
+    agencies: Vec<AgencyId>,
+    /// Bookings made (acknowledged).
+    made: usize,
+    /// Ack → visible on every other node, ms.
+    latencies: Vec<f64>,
+    /// Tomorrow, on the hour: the seeded bookings start from it.
+    base: Timestamp,
+    /// The requests made on both sides of the partition.
+    conflict_ids: Vec<BookingId>,
+}
+
+/// Runs the scenario in `dir`; `None` after an interactive session.
+pub(super) async fn scenario(
+    dir: &Path,
+    headless: bool,
+    quiet: bool,
+    started: Instant,
+    operator: bool,
+    zh: bool,
+) -> anyhow::Result<Option<Summary>> {
+    let mut demo = Demo::start(dir, quiet).await?;
+    demo.publish_catalogue().await?;
+    demo.seed_bookings().await?;
+    if !headless {
+        demo.interactive(operator, zh).await?;
+        return Ok(None);
+    }
+    let slot = demo.partition().await?;
+    demo.decide_queues().await?;
+    let (forged_sent, refused_forged) = demo.forger(slot).await?;
+    let late = demo.revoke_hebei(slot).await?;
+    let mut summary = demo.check(late).await?;
+    summary.forged_sent = forged_sent;
+    summary.refused_forged = refused_forged;
+    summary.seconds = started.elapsed().as_secs_f64();
+    Ok(Some(summary))
+}
+
+impl Demo {
+    /// The network, every city connected to every other through the
+    /// bootstrap peer.
+    async fn start(dir: &Path, quiet: bool) -> anyhow::Result<Self> {
+        let nodes = build_network(dir, AGENCIES.len(), false, quiet).await?;
+        wait_until(
+            "every city connected to every other through the bootstrap peer",
+            Duration::from_secs(60),
+            || async {
+                for n in &nodes {
+                    let s: Status = n.api().status().await.ok()?;
+                    let up = s.peers.iter().filter(|p| p.connected).count();
+                    if up < AGENCIES.len() - 1 {
+                        return None;
+                    }
+                }
+                Some(())
+            },
+        )
+        .await?;
+        progress(
+            quiet,
+            "the four cities found each other through the bootstrap peer",
+        );
+        let mut agencies = Vec::new();
+        for n in &nodes {
+            agencies.push(n.api().status().await?.agency);
+        }
+        Ok(Self {
+            nodes,
+            quiet,
+            catalog: Vec::new(),
+            agencies,
+            made: 0,
+            latencies: Vec::new(),
+            base: Timestamp::now().round(jiff::Unit::Hour)? + 24.hours(),
+            conflict_ids: Vec::new(),
+        })
+    }
+
+    /// Every city publishes its resources; waits until all hold them all.
+    async fn publish_catalogue(&mut self) -> anyhow::Result<()> {
+        for (i, n) in self.nodes.iter().enumerate() {
+            for r in seed_resources(self.agencies[i], i) {
+                self.catalog.push(n.api().put_resource(&r).await?);
+            }
+        }
+        progress(
+            self.quiet,
+            &format!(
+                "published {} resources in Chinese and English",
+                self.catalog.len()
+            ),
+        );
+        let (nodes, want) = (&self.nodes, self.catalog.len());
+        wait_until("catalogues replicated", Duration::from_secs(60), || async {
+            for n in nodes {
+                let list: Vec<Resource> = n.api().resources(&Default::default()).await.ok()?;
+                if list.len() < want {
+                    return None;
+                }
+            }
+            Some(())
+        })
+        .await?;
+        Ok(())
+    }
+
+    /// A few weeks of plausible cross-city bookings; every sixth is timed
+    /// from its acknowledgement until every other node shows it.
+    async fn seed_bookings(&mut self) -> anyhow::Result<()> {
+        let mut rng = Lcg(2026);
+        for k in 0..60 {
+            let who = k % 4;
+            let r = &self.catalog[rng.below(self.catalog.len() as u64) as usize];
+            let start = self.base + ((rng.below(21) * 24 + 1 + rng.below(9)) as i64).hours();
+            let q = match r.capacity {
+                Capacity::People(n) => 1 + rng.below(u64::from(n)) as u32,
+                Capacity::Units(n) => 1 + rng.below(u64::from(n.min(3))) as u32,
+            };
+            let hours = 1 + rng.below(3) as i64;
+            let t0 = Instant::now();
+            let purpose = "跨城协调会 / cross-city meeting";
+            let Some(b) = book(&self.nodes[who], &r.id, start, hours, q, purpose).await else {
+                continue;
+            };
+            self.made += 1;
+            if k % 6 == 0 {
+                self.wait_visible(who, &b.id).await?;
+                self.latencies.push(t0.elapsed().as_secs_f64() * 1000.0);
+            }
+        }
+        progress(
+            self.quiet,
+            &format!("made {} cross-city bookings", self.made),
+        );
+        Ok(())
+    }
+
+    /// Waits until every node but `from` shows booking `id`.
+    async fn wait_visible(&self, from: usize, id: &BookingId) -> anyhow::Result<()> {
+        let others: Vec<&DemoNode> = self
+            .nodes
+            .iter()
+            .enumerate()
+            .filter(|(j, _)| *j != from)
+            .map(|(_, n)| n)
+            .collect();
+        wait_until(
+            "booking visible everywhere",
+            Duration::from_secs(30),
+            || async {
+                for n in &others {
+                    let _: Booking = n.api().booking(id).await.ok()?;
+                }
+                Some(())
+            },
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// Leaves the network running for a person: the TUI on Shenzhen's node
+    /// (its approval queue for an operator), or until Ctrl-C without a terminal.
+    async fn interactive(&self, operator: bool, zh: bool) -> anyhow::Result<()> {
+        println!(
+            "\nTongchou demo network is running: four agencies, {} resources, {} bookings.",
+            self.catalog.len(),
+            self.made
+        );
+        for n in &self.nodes {
+            println!(
+                "  {:<16} tongchou --home {} status",
+                n.name,
+                n.home.display()
+            );
+        }
+        println!(
+            "\nTry:  tongchou --home {} slots --duration 2h --from tomorrow… (see README)",
+            self.nodes[0].home.display()
+        );
+        use std::io::IsTerminal;
+        if std::io::stdout().is_terminal() {
+            let start = if operator {
+                tui::app::Screen::Approvals
+            } else {
+                tui::app::Screen::Resources
+            };
+            progress(
+                self.quiet,
+                "opening the terminal UI (q quits and stops the network)",
+            );
+            // The demo's agencies are in China: its times are Beijing time.
+            let tz = jiff::tz::TimeZone::get(crdt_model::resource::DEFAULT_TZ)
+                .unwrap_or(jiff::tz::TimeZone::UTC);
+            let lang = if zh { tui::Lang::Zh } else { tui::Lang::En };
+            tui::run_home(self.nodes[0].home.clone(), lang, tz, start).await?;
+        } else {
+            println!("No terminal: press Ctrl-C to stop every node and clean up.");
+            let _ = tokio::signal::ctrl_c().await;
+        }
+        Ok(())
+    }
+
+    /// The small meeting room of agency `i`.
+    fn room_of(&self, i: usize) -> ResourceId {
+        ResourceId::new(self.agencies[i], "room-small").expect("valid id")
+    }
+
+    /// Books `room` for `slot` on node `who`, as one of the conflicting requests.
+    async fn conflict(&mut self, who: usize, room: &ResourceId, slot: Timestamp, why: &str) {
+        if let Some(b) = book(&self.nodes[who], room, slot, 2, 6, why).await {
+            self.made += 1;
+            self.conflict_ids.push(b.id);
+        }
+    }
+
+    /// Nanning is cut off; both sides request the same slots; it rejoins.
+    /// Returns the slot.
+    async fn partition(&mut self) -> anyhow::Result<Timestamp> {
+        progress(self.quiet, "partition: 南宁 (Nanning) is cut off");
+        self.nodes[3].stop();
+        let slot = self.base + (22 * 24 + 2).hours();
+        let nanning_room = self.room_of(3);
+        for who in 0..3 {
+            let why = "冲突测试 / conflict while the owner is away";
+            self.conflict(who, &nanning_room, slot, why).await;
+        }
+        // Nanning keeps working on its own side of the cut: same slot,
+        // Shenzhen's room, alone on a fresh port nobody knows.
+        let listen = std::mem::replace(&mut self.nodes[3].listen, "/ip4/127.0.0.1/tcp/0".into());
+        let peers = std::mem::take(&mut self.nodes[3].peers);
+        self.nodes[3].start()?;
+        let shenzhen_room = self.room_of(0);
+        self.conflict(
+            3,
+            &shenzhen_room,
+            slot,
+            "南宁离线时的请求 / Nanning, offline",
+        )
+        .await;
+        self.conflict(
+            1,
+            &shenzhen_room,
+            slot,
+            "杭州同时段请求 / Hangzhou, same slot",
+        )
+        .await;
+        self.nodes[3].stop();
+        progress(self.quiet, "heal: 南宁 rejoins");
+        self.nodes[3].listen = listen;
+        self.nodes[3].peers = peers;
+        self.nodes[3].start()?;
+        Ok(slot)
+    }
+
+    /// Every owner works through its approval queue (one in three rejected).
+    async fn decide_queues(&self) -> anyhow::Result<()> {
+        for n in &self.nodes {
+            let pending = n
+                .api()
+                .bookings(&BookingFilter {
+                    pending: true,
+                    ..Default::default()
+                })
+                .await?;
+            for (j, b) in pending.iter().enumerate() {
+                let _: Result<Booking, _> = n
+                    .api()
+                    .decide(&DecideRequest {
+                        booking: b.id.clone(),
+                        approve: j % 3 != 2,
+                        reason: None,
+                    })
+                    .await;
+            }
+        }
+        progress(self.quiet, "owners decided their approval queues");
+        Ok(())
+    }
+
+    /// An attacker holding Hebei's key (its node stopped meanwhile) connects
+    /// to Shenzhen and sends a forged change, an unauthorized confirmation
+    /// and a write into Hangzhou's document: all three must be refused.
+    /// Returns (sent, refused).
+    async fn forger(&mut self, slot: Timestamp) -> anyhow::Result<(u64, u64)> {
+        let refused_before = self.nodes[0].api().status().await?.refused_total;
+        self.nodes[2].stop();
+        let hebei_key = Home::new(self.nodes[2].home.clone()).load_key()?;
+        let shenzhen: libp2p::Multiaddr = self.nodes[0].addr().parse()?;
+        let hebei_catalog = crate::forger::catalog_history(&self.nodes[2].home, &hebei_key)?;
+        let forged = crate::forger::bad_changes(
+            &hebei_key,
+            &self.room_of(1),
+            slot + 24.hours(),
+            &hebei_catalog,
+        )?;
+        let sent = forged.len() as u64;
+        crate::forger::send(&hebei_key, shenzhen, forged).await?;
+        let node = &self.nodes[0];
+        let refused = wait_until(
+            "Shenzhen refuses the forged changes",
+            Duration::from_secs(30),
+            || async {
+                let s: Status = node.api().status().await.ok()?;
+                let n = s.refused_total - refused_before;
+                (n >= sent).then_some(n)
+            },
+        )
+        .await
+        .unwrap_or(0);
+        self.nodes[2].start()?;
+        progress(
+            self.quiet,
+            &format!("forger with Hebei's key: {refused} of {sent} bad changes refused"),
+        );
+        Ok((sent, refused))
+    }
+
+    /// The founding admin revokes Hebei; its request made afterwards must
+    /// reach nobody. Returns that request, if its node took it.
+    async fn revoke_hebei(&self, slot: Timestamp) -> anyhow::Result<Option<Booking>> {
+        let hebei = self.agencies[2];
+        self.nodes[0]
+            .api()
+            .revoke(&RevokeRequest {
+                agency: hebei,
+                reason: "演示撤销 / demo revocation".into(),
+            })
+            .await?;
+        let nodes = &self.nodes;
+        wait_until(
+            "revocation known to every other node",
+            Duration::from_secs(30),
+            || async {
+                for i in [1, 3] {
+                    let m: Vec<MemberEntry> = nodes[i].api().members().await.ok()?;
+                    if !m.iter().any(|e| {
+                        e.agency == hebei
+                            && e.member.status != crdt_model::membership::MemberStatus::Active
+                    }) {
+                        return None;
+                    }
+                }
+                Some(())
+            },
+        )
+        .await?;
+        let why = "撤销后的请求 / after revocation";
+        let late = book(
+            &self.nodes[2],
+            &self.room_of(0),
+            slot + 48.hours(),
+            1,
+            2,
+            why,
+        )
+        .await;
+        progress(
+            self.quiet,
+            "河北 (Hebei) revoked; its later request stays local",
+        );
+        Ok(late)
+    }
+
+    /// Waits for the honest nodes to converge with every conflicting request
+    /// decided, and reports the invariants and figures.
+    async fn check(&mut self, late: Option<Booking>) -> anyhow::Result<Summary> {
+        let honest = [0usize, 1, 3];
+        let (nodes, conflict_ids) = (&self.nodes, &self.conflict_ids);
+        let views = wait_until("honest nodes converge", Duration::from_secs(60), || async {
+            let mut views = Vec::new();
+            for &i in &honest {
+                views.push(all_bookings(&nodes[i]).await.ok()?);
+            }
+            let decided = views.iter().all(|v| {
+                v.iter()
+                    .filter(|b| conflict_ids.contains(&b.id))
+                    .all(|b| !matches!(b.status, BStatus::Tentative { .. }))
+            });
+            (decided && views.windows(2).all(|w| w[0] == w[1])).then_some(views)
+        })
+        .await;
+        let (converged, views) = match views {
+            Ok(v) => (true, v),
+            Err(_) => {
+                let mut v = Vec::new();
+                for &i in &honest {
+                    v.push(all_bookings(&self.nodes[i]).await?);
+                }
+                (false, v)
+            }
+        };
+        let max_overbooking = views
+            .iter()
+            .map(|v| u64::from(harness::overbooking(&self.catalog, v)))
+            .max()
+            .unwrap_or(0);
+        let accepted_after_revocation = late.map_or(0, |b| {
+            views
+                .iter()
+                .filter(|v| v.iter().any(|x| x.id == b.id))
+                .count()
+        });
+        self.latencies.sort_by(f64::total_cmp);
+        let v0 = &views[0];
+        Ok(Summary {
+            agencies: self.nodes.len(),
+            bookings: self.made,
+            confirmed: v0.iter().filter(|b| b.status == BStatus::Confirmed).count(),
+            rejected: v0
+                .iter()
+                .filter(|b| matches!(b.status, BStatus::Rejected { .. }))
+                .count(),
+            converged,
+            max_overbooking,
+            forged_sent: 0,
+            refused_forged: 0,
+            accepted_after_revocation,
+            convergence_p50_ms: percentile(&self.latencies, 0.5),
+            convergence_p99_ms: percentile(&self.latencies, 0.99),
+            seconds: 0.0,
+        })
+    }
+}
