@@ -23,8 +23,10 @@ mod cfg_defaults {
     }
 }
 
-/// `config.toml` in the home.
+/// `config.toml` in the home. An unknown key is an error naming its line
+/// (a misspelt option must not be silently ignored).
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Config {
     /// libp2p listen multiaddrs.
     #[serde(default = "cfg_defaults::listen")]
@@ -136,10 +138,20 @@ impl Home {
         self.create_key_at(&self.key_path())
     }
 
+    /// Creates the home directory if missing, readable by its owner only
+    /// (mode 0700: it holds the agency key and the API token).
+    pub fn create_dir(&self) -> anyhow::Result<()> {
+        let mut b = std::fs::DirBuilder::new();
+        b.recursive(true);
+        #[cfg(unix)]
+        std::os::unix::fs::DirBuilderExt::mode(&mut b, 0o700);
+        b.create(&self.dir)
+            .with_context(|| format!("creating {}", self.dir.display()))
+    }
+
     /// Creates a new key in the file `path` (mode 0600, never overwritten).
     pub fn create_key_at(&self, path: &Path) -> anyhow::Result<AgencyKey> {
-        std::fs::create_dir_all(&self.dir)
-            .with_context(|| format!("creating {}", self.dir.display()))?;
+        self.create_dir()?;
         let key = AgencyKey::generate(&mut os_rng());
         let mut opts = std::fs::OpenOptions::new();
         opts.write(true).create_new(true);
@@ -227,8 +239,9 @@ impl Home {
     /// Reads the config (defaults when absent).
     pub fn config(&self) -> anyhow::Result<Config> {
         match std::fs::read_to_string(self.config_path()) {
+            // toml's error names the line and the key.
             Ok(s) => toml::from_str(&s)
-                .with_context(|| format!("parsing {}", self.config_path().display())),
+                .map_err(|e| anyhow::anyhow!("{}: {e}", self.config_path().display())),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Config::default()),
             Err(e) => Err(e).context("reading config.toml"),
         }
@@ -302,4 +315,47 @@ pub fn random_secret() -> [u8; 32] {
 /// The operating system's CSPRNG.
 fn os_rng() -> rand::rand_core::UnwrapErr<rand::rngs::SysRng> {
     rand::rand_core::UnwrapErr(rand::rngs::SysRng)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn temp_home(name: &str) -> Home {
+        let dir =
+            std::env::temp_dir().join(format!("tongchou-config-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        Home::new(dir.join("home"))
+    }
+
+    #[test]
+    fn a_misspelt_config_key_is_refused_with_its_line() {
+        let home = temp_home("typo");
+        home.create_dir().expect("home");
+        std::fs::write(
+            home.dir().join("config.toml"),
+            "listen = [\"/ip4/127.0.0.1/tcp/0\"]\nmnds = false\n",
+        )
+        .expect("write");
+        let e = home.config().expect_err("unknown key").to_string();
+        assert!(e.contains("mnds"), "{e}");
+        assert!(e.contains("line 2"), "{e}");
+        let _ = std::fs::remove_dir_all(home.dir().parent().expect("parent"));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_new_home_is_readable_by_its_owner_only() {
+        use std::os::unix::fs::PermissionsExt;
+        let home = temp_home("mode");
+        home.create_key().expect("key");
+        let mode = std::fs::metadata(home.dir())
+            .expect("home")
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o700, "{mode:o}");
+        let key = std::fs::metadata(home.dir().join("agency.key")).expect("key");
+        assert_eq!(key.permissions().mode() & 0o777, 0o600);
+        let _ = std::fs::remove_dir_all(home.dir().parent().expect("parent"));
+    }
 }

@@ -412,13 +412,26 @@ async fn rotate_key(State(st): State<AppState>) -> ApiResult<RotateKeyResponse> 
     }
 }
 
+/// The longest an invitation may stay valid: 30 days.
+const MAX_INVITE_HOURS: u32 = 30 * 24;
+
 async fn invite(
     State(st): State<AppState>,
     Json(r): Json<InviteRequest>,
 ) -> ApiResult<InviteResponse> {
+    if !(1..=MAX_INVITE_HOURS).contains(&r.expires_hours) {
+        return Err(err(
+            StatusCode::BAD_REQUEST,
+            "bad_request",
+            format!(
+                "an invitation is valid from 1 hour to {} days (asked: {} hours)",
+                MAX_INVITE_HOURS / 24,
+                r.expires_hours
+            ),
+        ));
+    }
     let now = Timestamp::now();
-    let expires_ms =
-        now.as_millisecond() + i64::from(r.expires_hours.clamp(1, 24 * 365)) * 3_600_000;
+    let expires_ms = now.as_millisecond() + i64::from(r.expires_hours) * 3_600_000;
     let secret = crate::config::random_secret();
     let role = r.role;
     let agency = r.agency.clone();

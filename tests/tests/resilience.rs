@@ -306,6 +306,17 @@ fn an_outsider_with_a_valid_identity_cannot_hold_a_connection_or_write() {
             .iter()
             .all(|r| r.id.local.as_str() != "fake")
     );
+    // An invitation valid for more than 30 days is refused, clearly.
+    let long = cli(
+        &nodes[0].home,
+        &["invite", "--agency", "y", "--expires", "60d"],
+    );
+    assert!(!long.status.success(), "a 60-day invitation was issued");
+    let why = String::from_utf8_lossy(&long.stderr);
+    assert!(
+        why.contains("30 days") && why.contains("bad_request"),
+        "{why}"
+    );
     // A reused invitation is refused with a clear message.
     let token = nodes[0]
         .ok(&["invite", "--agency", "x", "--expires", "1h"])
