@@ -15,7 +15,7 @@ use crdt_model::booking::{BookingRequest, Decision, Terms, Verdict};
 use crdt_model::calendar::calendar;
 use crdt_model::doc::DocWriter;
 use crdt_model::hlc::Hlc;
-use crdt_model::ids::{BookingId, DocId, DocKind, ResourceId, shard_of};
+use crdt_model::ids::{AgencyId, BookingId, DocId, ResourceId, shard_of};
 use crdt_model::ledger::Ledger;
 use crdt_model::membership::{Role, Roster, RosterAction};
 use crdt_model::record::Record;
@@ -119,7 +119,7 @@ fn world(resources_per_agency: usize) -> World {
 fn bookings(w: &World, n: usize, confirm: bool) -> Vec<SignedChange> {
     let mut rng = Rng::new(42);
     let shard = shard_of(ts(START_S));
-    let mut writers: BTreeMap<usize, DocWriter> = BTreeMap::new();
+    let mut writers: BTreeMap<(usize, AgencyId), DocWriter> = BTreeMap::new();
     let mut dec_writers: BTreeMap<usize, DocWriter> = BTreeMap::new();
     let mut dec_seq: BTreeMap<ResourceId, u64> = BTreeMap::new();
     let mut out = Vec::with_capacity(n * 2);
@@ -127,17 +127,8 @@ fn bookings(w: &World, n: usize, confirm: bool) -> Vec<SignedChange> {
         let a = rng.below(AGENCIES as u64) as usize;
         let rid = w.resources[rng.below(w.resources.len() as u64) as usize].clone();
         let key = &w.keys[a];
-        let writer = writers.entry(a).or_insert_with(|| {
-            DocWriter::new(
-                key,
-                DocId {
-                    kind: DocKind::Requests,
-                    owner: key.id(),
-                    shard,
-                },
-                &[],
-            )
-            .unwrap()
+        let writer = writers.entry((a, rid.owner)).or_insert_with(|| {
+            DocWriter::new(key, DocId::requests(key.id(), rid.owner, shard), &[]).unwrap()
         });
         let slot = i as i64 % (7 * 20);
         let start = START_S + 8 * 3600 + slot * 3600;
@@ -162,16 +153,7 @@ fn bookings(w: &World, n: usize, confirm: bool) -> Vec<SignedChange> {
             let seq = dec_seq.entry(rid.clone()).or_insert(0);
             *seq += 1;
             let dw = dec_writers.entry(owner).or_insert_with(|| {
-                DocWriter::new(
-                    okey,
-                    DocId {
-                        kind: DocKind::Decisions,
-                        owner: okey.id(),
-                        shard,
-                    },
-                    &[],
-                )
-                .unwrap()
+                DocWriter::new(okey, DocId::decisions(okey.id(), shard), &[]).unwrap()
             });
             let d = Decision {
                 resource: rid,

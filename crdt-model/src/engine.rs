@@ -36,7 +36,7 @@ use crate::booking::{BookingRequest, Cancellation, Decision};
 use crate::calendar::{Booking, ResourceCalendar, advance, calendar_with};
 use crate::doc::DocWriter;
 use crate::hlc::{Hlc, HlcClock};
-use crate::ids::{AgencyId, BookingId, DocId, DocKind, ResourceId, shard_of};
+use crate::ids::{AgencyId, BookingId, DocId, ResourceId, shard_of};
 use crate::ledger::{Delta, IngestReport, Ledger, RefuseReason};
 use crate::membership::{Roster, RosterAction, SignedRosterEvent};
 use crate::policy::{Draft, auto_decisions, manual_decision};

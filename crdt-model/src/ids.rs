@@ -245,22 +245,34 @@ pub fn shard_of(t: jiff::Timestamp) -> Shard {
     d.year() as u32 * 12 + (d.month() as u32 - 1)
 }
 
-/// One replicated document: kind, owner (its only writer) and month shard.
-/// Text form `catalog/OWNER` or `requests/OWNER/2026-12`.
+/// One replicated document: kind, owner (its only writer), for a requests
+/// document the agency its requests are for, and month shard. Text form
+/// `catalog/OWNER`, `decisions/OWNER/2026-12` or
+/// `requests/REQUESTER/RESOURCE-OWNER/2026-12`.
+///
+/// Documents are keyed by who needs them: an agency's requests for one
+/// owner's resources live apart from its requests for any other owner's,
+/// so that owner (and the agencies interested in its resources) can hold
+/// exactly the requests that concern it.
 #[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
 pub struct DocId {
     /// What the document holds.
     pub kind: DocKind,
     /// The agency that alone writes it.
     pub owner: AgencyId,
+    /// For a requests document, the agency whose resources its requests are
+    /// for (it decides them); `None` for catalogues and decisions.
+    pub counterpart: Option<AgencyId>,
     /// Month shard (0 for catalogues).
     pub shard: Shard,
 }
 
 impl DocId {
-    /// Whether the id is in canonical form (catalogues have shard 0).
+    /// Whether the id is in canonical form: catalogues have shard 0, only
+    /// requests documents (and all of them) name a counterpart.
     pub fn is_canonical(&self) -> bool {
-        self.kind != DocKind::Catalog || self.shard == 0
+        (self.kind != DocKind::Catalog || self.shard == 0)
+            && (self.kind == DocKind::Requests) == self.counterpart.is_some()
     }
 
     /// The catalogue document of an agency.
@@ -268,16 +280,46 @@ impl DocId {
         Self {
             kind: DocKind::Catalog,
             owner,
+            counterpart: None,
             shard: 0,
+        }
+    }
+
+    /// `requester`'s requests (and cancellations) for `owner`'s resources,
+    /// written in month `shard`.
+    pub fn requests(requester: AgencyId, owner: AgencyId, shard: Shard) -> Self {
+        Self {
+            kind: DocKind::Requests,
+            owner: requester,
+            counterpart: Some(owner),
+            shard,
+        }
+    }
+
+    /// `owner`'s decisions written in month `shard`.
+    pub fn decisions(owner: AgencyId, shard: Shard) -> Self {
+        Self {
+            kind: DocKind::Decisions,
+            owner,
+            counterpart: None,
+            shard,
         }
     }
 }
 
 impl fmt::Display for DocId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.kind {
-            DocKind::Catalog => write!(f, "catalog/{}", self.owner),
-            k => write!(
+        match (self.kind, self.counterpart) {
+            (DocKind::Catalog, _) => write!(f, "catalog/{}", self.owner),
+            (k, Some(with)) => write!(
+                f,
+                "{}/{}/{with}/{:04}-{:02}",
+                k.as_str(),
+                self.owner,
+                self.shard / 12,
+                self.shard % 12 + 1
+            ),
+            (k, None) => write!(
                 f,
                 "{}/{}/{:04}-{:02}",
                 k.as_str(),
@@ -301,6 +343,10 @@ impl FromStr for DocId {
             _ => return Err(bad()),
         };
         let owner = parts.next().ok_or_else(bad)?.parse()?;
+        let counterpart = match kind {
+            DocKind::Requests => Some(parts.next().ok_or_else(bad)?.parse()?),
+            _ => None,
+        };
         let shard = match (kind, parts.next()) {
             (DocKind::Catalog, None) => 0,
             (DocKind::Catalog, Some(_)) => return Err(bad()),
@@ -318,7 +364,12 @@ impl FromStr for DocId {
         if parts.next().is_some() {
             return Err(bad());
         }
-        Ok(Self { kind, owner, shard })
+        Ok(Self {
+            kind,
+            owner,
+            counterpart,
+            shard,
+        })
     }
 }
 
@@ -345,13 +396,21 @@ mod tests {
         let r = ResourceId::new(a, "room-101").unwrap();
         assert_eq!(r.to_string().parse::<ResourceId>().unwrap(), r);
         assert!(ResourceId::new(a, "bad id").is_err());
-        let d = DocId {
-            kind: DocKind::Requests,
-            owner: a,
-            shard: 2026 * 12 + 11,
-        };
-        assert!(d.to_string().ends_with("/2026-12"));
+        let b = AgencyId([2; 32]);
+        let d = DocId::requests(a, b, 2026 * 12 + 11);
+        assert!(d.to_string().ends_with(&format!("/{b}/2026-12")), "{d}");
         assert_eq!(d.to_string().parse::<DocId>().unwrap(), d);
+        assert!(d.is_canonical());
+        let dec = DocId::decisions(a, 2026 * 12 + 11);
+        assert_eq!(dec.to_string().parse::<DocId>().unwrap(), dec);
+        assert!(dec.is_canonical());
+        // A requests document names whose resources it is for.
+        assert!(format!("requests/{a}/2026-12").parse::<DocId>().is_err());
+        assert!(
+            format!("decisions/{a}/{b}/2026-12")
+                .parse::<DocId>()
+                .is_err()
+        );
         assert_eq!(
             DocId::catalog(a).to_string().parse::<DocId>().unwrap(),
             DocId::catalog(a)

@@ -328,6 +328,14 @@ impl Record {
                 if r.id.requester != owner {
                     return unauthorized(format!("request {} of another agency", r.id));
                 }
+                // Filed with the owner who decides it (documents are keyed
+                // by who needs them).
+                if doc.counterpart != Some(r.resource.owner) {
+                    return unauthorized(format!(
+                        "request {} for {} filed in a document for another owner",
+                        r.id, r.resource
+                    ));
+                }
                 if r.end <= r.start || r.quantity == 0 {
                     return Err(RecordError::Invalid(
                         "request needs start < end and quantity ≥ 1".into(),
@@ -449,11 +457,7 @@ mod tests {
     #[test]
     fn stored_records_name_only_their_owners_things() {
         let (a, b) = (AgencyId([1; 32]), AgencyId([2; 32]));
-        let doc = DocId {
-            kind: DocKind::Decisions,
-            owner: a,
-            shard: 24_322,
-        };
+        let doc = DocId::decisions(a, 24_322);
         let t = |s: i64| jiff::Timestamp::from_second(s).expect("instant");
         let d = Record::Decision(Decision {
             resource: ResourceId::new(a, "room-1").expect("id"),
@@ -502,5 +506,18 @@ mod tests {
             req.encode(&requests),
             Err(RecordError::Unauthorized(_))
         ));
+        // A request lives with the owner who decides it: b's request for
+        // a's room goes in b's document for a, and nowhere else.
+        let shard = 24_322;
+        assert!(req.encode(&DocId::requests(b, a, shard)).is_ok());
+        for wrong in [
+            DocId::requests(b, b, shard),
+            DocId::requests(b, AgencyId([3; 32]), shard),
+        ] {
+            assert!(
+                matches!(req.encode(&wrong), Err(RecordError::Unauthorized(_))),
+                "{wrong}"
+            );
+        }
     }
 }

@@ -433,11 +433,7 @@ fn unauthorized_writes_by_members_are_refused() {
         .unwrap();
     let shard = 2026 * 12 + 10;
     // 1. Confirming a request for someone else's resource in its own decision document.
-    let doc = DocId {
-        kind: DocKind::Decisions,
-        owner: mallory.id(),
-        shard,
-    };
+    let doc = DocId::decisions(mallory.id(), shard);
     let hist: Vec<SignedChange> = ledger
         .doc(&doc)
         .map(|d| d.changes().expect("in memory"))
@@ -462,11 +458,7 @@ fn unauthorized_writes_by_members_are_refused() {
         rep.refused
     );
     // 2. Cancelling another agency's request from its own requests document.
-    let doc = DocId {
-        kind: DocKind::Requests,
-        owner: mallory.id(),
-        shard,
-    };
+    let doc = DocId::requests(mallory.id(), req.resource.owner, shard);
     let hist: Vec<SignedChange> = ledger
         .doc(&doc)
         .map(|d| d.changes().expect("in memory"))
@@ -536,11 +528,7 @@ fn one_member_cannot_fill_the_pending_queue_for_everyone() {
     let orphans = |key: &AgencyKey, n: usize| -> Vec<SignedChange> {
         (0..n)
             .map(|i| {
-                let doc = DocId {
-                    kind: DocKind::Requests,
-                    owner: key.id(),
-                    shard: shard + i as u32,
-                };
+                let doc = DocId::requests(key.id(), key.id(), shard + i as u32);
                 let first = raw_change(key, doc.clone(), &[], &[("x", "1".into())], None);
                 raw_change(key, doc, &[first], &[("y", "2".into())], None)
             })

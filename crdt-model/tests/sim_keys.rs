@@ -16,7 +16,7 @@ use common::*;
 #[test]
 fn a_rotated_key_keeps_history_valid_and_the_old_key_loses_its_power() {
     use crdt_model::doc::DocWriter;
-    use crdt_model::ids::{DocId, DocKind};
+    use crdt_model::ids::DocKind;
     use crdt_model::record::Record;
     let mut sim = Sim::new(13, 3, START);
     sim.run_until_quiet(1_000);
@@ -59,15 +59,11 @@ fn a_rotated_key_keeps_history_valid_and_the_old_key_loses_its_power() {
 
     // A thief holding the old key writes a request after the rotation:
     // refused everywhere, the calendar unchanged.
-    let doc = DocId {
-        kind: DocKind::Requests,
-        owner: agency,
-        shard: old_history
-            .keys()
-            .find(|d| d.owner == agency && d.kind == DocKind::Requests)
-            .expect("a request document")
-            .shard,
-    };
+    let doc = old_history
+        .keys()
+        .find(|d| d.owner == agency && d.kind == DocKind::Requests)
+        .expect("a request document")
+        .clone();
     let history = sim
         .engine(1)
         .ledger()
@@ -126,7 +122,7 @@ fn a_rotated_key_keeps_history_valid_and_the_old_key_loses_its_power() {
 #[test]
 fn a_stolen_old_key_change_accepted_before_the_rotation_was_known_is_withdrawn() {
     use crdt_model::doc::DocWriter;
-    use crdt_model::ids::{DocId, DocKind, shard_of};
+    use crdt_model::ids::{DocId, shard_of};
     use crdt_model::record::Record;
     let mut sim = Sim::new(14, 3, START);
     sim.run_until_quiet(1_000);
@@ -142,11 +138,7 @@ fn a_stolen_old_key_change_accepted_before_the_rotation_was_known_is_withdrawn()
     sim.run_until_quiet(1_000);
     let agency = sim.id(1);
     let old_key = sim.nodes[1].key.clone();
-    let doc = DocId {
-        kind: DocKind::Requests,
-        owner: agency,
-        shard: shard_of(sim.now()),
-    };
+    let doc = DocId::requests(agency, room.owner, shard_of(sim.now()));
     let history = sim
         .engine(1)
         .ledger()

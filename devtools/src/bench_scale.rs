@@ -13,7 +13,7 @@ use crdt_model::availability::{Candidate, SlotQuery};
 use crdt_model::booking::BookingRequest;
 use crdt_model::doc::DocWriter;
 use crdt_model::hlc::Hlc;
-use crdt_model::ids::{BookingId, DocId, DocKind, ResourceId, shard_of};
+use crdt_model::ids::{BookingId, DocId, ResourceId, shard_of};
 use crdt_model::membership::{Role, Roster, RosterAction};
 use crdt_model::record::Record;
 use crdt_model::resource::{
@@ -182,19 +182,22 @@ async fn measure(
     let year = Timestamp::now() + SignedDuration::from_hours(24 * 30);
     let per = bookings / agencies;
     for (a, k) in keys.iter().enumerate() {
-        let mut writers: std::collections::BTreeMap<u32, DocWriter> = Default::default();
+        let mut writers: std::collections::BTreeMap<(u32, crdt_model::ids::AgencyId), DocWriter> =
+            Default::default();
         let mut batch = Vec::with_capacity(1_000);
         for i in 0..per {
             let n = a * per + i;
             let day = (i * 365 / per.max(1)) as i64;
             let start = year + SignedDuration::from_hours(24 * day + 8 + (n % 10) as i64);
             let shard = shard_of(start);
-            let doc = DocId {
-                kind: DocKind::Requests,
-                owner: k.id(),
-                shard,
-            };
-            let w = match writers.entry(shard) {
+            // Scattered over the resources by a multiplicative hash: a
+            // stride would send a resource's bookings to a few slots,
+            // which no real calendar looks like.
+            let resource = rids
+                [((n as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 32) as usize % rids.len()]
+            .clone();
+            let doc = DocId::requests(k.id(), resource.owner, shard);
+            let w = match writers.entry((shard, resource.owner)) {
                 std::collections::btree_map::Entry::Occupied(e) => e.into_mut(),
                 std::collections::btree_map::Entry::Vacant(e) => {
                     e.insert(DocWriter::new(k, doc, &[])?)
@@ -202,12 +205,7 @@ async fn measure(
             };
             let req = BookingRequest {
                 id: BookingId::new(k.id(), &format!("b{n}"))?,
-                // Scattered over the resources by a multiplicative hash: a
-                // stride would send a resource's bookings to a few slots,
-                // which no real calendar looks like.
-                resource: rids
-                    [((n as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 32) as usize % rids.len()]
-                .clone(),
+                resource,
                 contact: "值班员 0771-0000".into(),
                 purpose: "会议".into(),
                 start,

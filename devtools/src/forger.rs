@@ -13,7 +13,7 @@ use crdt_model::booking::BookingRequest;
 use crdt_model::doc::{DocWriter, actor_of};
 use crdt_model::engine::Message;
 use crdt_model::hlc::Hlc;
-use crdt_model::ids::{BookingId, DocId, DocKind, ResourceId, shard_of};
+use crdt_model::ids::{BookingId, DocId, ResourceId, shard_of};
 use crdt_model::record::Record;
 use crdt_model::signed::SignedChange;
 use futures::StreamExt;
@@ -95,11 +95,7 @@ pub fn bad_changes(
             counter: 0,
         },
     };
-    let requests = DocId {
-        kind: DocKind::Requests,
-        owner: key.id(),
-        shard,
-    };
+    let requests = DocId::requests(key.id(), resource.owner, shard);
     // 1. A well-formed request with one signature bit flipped. (Written
     // into a document of its own so no honest change depends on it.)
     let mut forged =
@@ -131,11 +127,7 @@ pub fn bad_changes(
     // 3. The signer writes a request into the resource owner's document.
     let mut theirs = request;
     theirs.id = BookingId::new(resource.owner, "forged-2")?;
-    let their_doc = DocId {
-        kind: DocKind::Requests,
-        owner: resource.owner,
-        shard,
-    };
+    let their_doc = DocId::requests(resource.owner, resource.owner, shard);
     let json = Record::Request(theirs).encode(&their_doc)?;
     let impersonating = raw_change(key, their_doc, &[], "req/forged-2", json)?;
     Ok(vec![forged, unauthorized, impersonating])

@@ -25,6 +25,16 @@ pub enum Error {
     /// A flush did not finish in time: the disk is failing or gone.
     #[error("the disk did not confirm a write within {0} s (disk full, failing or unreachable?)")]
     FlushTimeout(u64),
+    /// The store was written by a version with another record schema.
+    #[error(
+        "this home's store has record schema {found}, this tongchou reads schema {STORE_SCHEMA} \
+         (documents are now keyed by who needs them); there is no migration: \
+         create the home again (`network create` or `join`)"
+    )]
+    Schema {
+        /// The schema found.
+        found: u32,
+    },
     /// Corrupt entry.
     #[error("corrupt entry in {tree}: {detail}")]
     Corrupt {
@@ -33,6 +43,34 @@ pub enum Error {
         /// What.
         detail: String,
     },
+}
+
+/// The stored-record schema this version writes and reads. 2: requests
+/// documents are keyed by requester, resource owner and month
+/// (`requests/REQUESTER/OWNER/2026-12`); 1 (unmarked) had no owner.
+pub const STORE_SCHEMA: u32 = 2;
+
+/// Marks a new store with [`STORE_SCHEMA`]; refuses one of another schema
+/// (an unmarked store holding anything is schema 1).
+fn check_schema(db: &sled::Db, changes: &sled::Tree, roster: &sled::Tree) -> Result<(), Error> {
+    let found = match db.get("schema")? {
+        Some(v) => {
+            let bytes: [u8; 4] = v.as_ref().try_into().map_err(|_| Error::Corrupt {
+                tree: "meta",
+                detail: "schema marker".into(),
+            })?;
+            u32::from_be_bytes(bytes)
+        }
+        None if changes.is_empty() && roster.is_empty() => {
+            db.insert("schema", &STORE_SCHEMA.to_be_bytes())?;
+            STORE_SCHEMA
+        }
+        None => 1,
+    };
+    if found != STORE_SCHEMA {
+        return Err(Error::Schema { found });
+    }
+    Ok(())
 }
 
 /// What a node stores.
@@ -180,6 +218,7 @@ impl SledStore {
             })?;
         let changes = db.open_tree("changes")?;
         let roster = db.open_tree("roster")?;
+        check_schema(&db, &changes, &roster)?;
         let (tx, requests) =
             std::sync::mpsc::channel::<std::sync::mpsc::Sender<Result<(), sled::Error>>>();
         let flushed = db.clone();
@@ -337,7 +376,6 @@ impl Storage for MemStore {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crdt_model::ids::DocKind;
 
     #[test]
     fn change_encoding_round_trips() {
@@ -382,18 +420,12 @@ mod tests {
             .write(&key, &[crdt_model::record::Record::Profile(p)], 0)
             .unwrap();
         // The store keeps what it is given; only the keys matter here.
-        let change = |kind| SignedChange {
-            doc: DocId {
-                kind,
-                owner: key.id(),
-                shard: 2026 * 12 + 10,
-            },
-            ..cat.clone()
-        };
+        let change = |doc| SignedChange { doc, ..cat.clone() };
+        let shard = 2026 * 12 + 10;
         let (cat, dec, req) = (
             cat.clone(),
-            change(DocKind::Decisions),
-            change(DocKind::Requests),
+            change(DocId::decisions(key.id(), shard)),
+            change(DocId::requests(key.id(), key.id(), shard)),
         );
         let dir = std::env::temp_dir().join(format!("tongchou-order-{}", std::process::id()));
         let s = SledStore::open(&dir).unwrap();
@@ -403,5 +435,40 @@ mod tests {
         assert_eq!(loaded, vec![cat.doc, req.doc, dec.doc]);
         drop(s);
         let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[test]
+    fn a_store_of_another_record_schema_is_refused_clearly() {
+        let dir = std::env::temp_dir().join(format!("tongchou-schema-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let key = crdt_model::agency::AgencyKey::from_secret(&[5; 32]);
+        let p = crdt_model::agency::AgencyProfile {
+            id: key.id(),
+            name: Default::default(),
+            city: Default::default(),
+        };
+        let cat = crdt_model::doc::DocWriter::new(&key, DocId::catalog(key.id()), &[])
+            .unwrap()
+            .write(&key, &[crdt_model::record::Record::Profile(p)], 0)
+            .unwrap();
+        {
+            let s = SledStore::open(&dir).expect("a new store");
+            s.put_changes(&[cat]).unwrap();
+            s.flush().unwrap();
+        }
+        assert!(SledStore::open(&dir).is_ok(), "its own schema opens again");
+        {
+            // A store from before the schema was marked.
+            let db = sled::open(&dir).unwrap();
+            db.remove("schema").unwrap();
+            db.flush().unwrap();
+        }
+        match SledStore::open(&dir) {
+            Err(e @ Error::Schema { found: 1 }) => {
+                assert!(e.to_string().contains("no migration"), "{e}")
+            }
+            other => panic!("expected a schema error, got {:?}", other.map(|_| ())),
+        }
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }

@@ -56,11 +56,7 @@ impl Engine {
         if records.is_empty() {
             return;
         }
-        let doc = DocId {
-            kind: DocKind::Decisions,
-            owner: self.me,
-            shard: shard_of(now),
-        };
+        let doc = DocId::decisions(self.me, shard_of(now));
         if let Ok(report) = self.write(now, doc, records) {
             self.after_ingest(now, None, report, out);
         }
@@ -314,6 +310,7 @@ impl Engine {
                 let local = self.fresh_local(hlc);
                 let id =
                     BookingId::new(me, &local).map_err(|e| LocalError::Invalid(e.to_string()))?;
+                let doc = DocId::requests(me, resource.owner, shard_of(now));
                 let req = BookingRequest {
                     id: id.clone(),
                     resource,
@@ -324,11 +321,6 @@ impl Engine {
                     quantity,
                     hlc,
                 };
-                let doc = DocId {
-                    kind: DocKind::Requests,
-                    owner: me,
-                    shard: shard_of(now),
-                };
                 (doc, vec![Record::Request(req)], Some(id))
             }
             LocalOp::Cancel { booking, reason } => {
@@ -337,9 +329,11 @@ impl Engine {
                         "only the requester cancels a request".into(),
                     ));
                 }
-                if !self.ledger.index().requests.contains_key(&booking) {
+                let Some(request) = self.ledger.index().requests.get(&booking) else {
                     return Err(LocalError::UnknownBooking(booking.to_string()));
-                }
+                };
+                // Beside the request: with the owner who decides it.
+                let owner = request.resource.owner;
                 if self.ledger.index().cancels.contains_key(&booking) {
                     return Err(LocalError::Invalid("already cancelled".into()));
                 }
@@ -347,11 +341,7 @@ impl Engine {
                     return Err(LocalError::Invalid("reason too long".into()));
                 }
                 let hlc = self.clock.tick(ms(now));
-                let doc = DocId {
-                    kind: DocKind::Requests,
-                    owner: me,
-                    shard: shard_of(now),
-                };
+                let doc = DocId::requests(me, owner, shard_of(now));
                 (
                     doc,
                     vec![Record::Cancel(Cancellation {
@@ -390,11 +380,7 @@ impl Engine {
                     .map_err(|e| LocalError::Decide(e.to_string()))?;
                 let seq = cal.next_decision;
                 let rec = self.decision_record(now, &rid, seq, draft);
-                let doc = DocId {
-                    kind: DocKind::Decisions,
-                    owner: me,
-                    shard: shard_of(now),
-                };
+                let doc = DocId::decisions(me, shard_of(now));
                 (doc, vec![rec], Some(booking))
             }
         })
