@@ -38,6 +38,12 @@ fn main() -> ExitCode {
     };
     let env_filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(filter));
+    if !matches!(
+        cli.cmd,
+        Cmd::Run(_) | Cmd::Tui | Cmd::Demo(_) | Cmd::Bench(_)
+    ) {
+        quiet_broken_pipe();
+    }
     if matches!(cli.cmd, Cmd::Tui) {
         // Logs would tear the screen: they go to a file in the temp dir.
         let path = std::env::temp_dir().join("tongchou-tui.log");
@@ -81,6 +87,19 @@ fn main() -> ExitCode {
             eprintln!("error: {e:#}");
             ExitCode::FAILURE
         }
+    }
+}
+
+/// A command whose output is cut short (`tongchou bookings | head`) ends
+/// quietly, as Unix tools do, instead of panicking in `println!`: SIGPIPE
+/// gets its default action again (Rust ignores it). Only for the commands
+/// that print and exit; the daemon keeps ignoring it.
+fn quiet_broken_pipe() {
+    #[cfg(unix)]
+    // SAFETY: restores the default disposition of one signal, before any
+    // thread is started.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
 }
 

@@ -135,3 +135,36 @@ fn edit_import_and_free_filter() {
     );
     assert!(!bad.status.success());
 }
+
+#[test]
+fn output_cut_short_by_a_closed_pipe_ends_quietly() {
+    let nodes = network("pipe", 1);
+    let _: Resource = nodes[0].json(&[
+        "resource",
+        "add",
+        "--id",
+        "room-p",
+        "--name",
+        "管道会议室",
+        "--city",
+        "深圳",
+        "--people",
+        "4",
+    ]);
+    // `tongchou resources | head -c 0`: the reader is gone before the
+    // command prints.
+    let mut child = std::process::Command::new(harness::tongchou())
+        .arg("--home")
+        .arg(&nodes[0].home)
+        .arg("resources")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("running tongchou");
+    drop(child.stdout.take());
+    let out = child.wait_with_output().expect("its end");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!err.contains("panicked"), "a panic on a closed pipe: {err}");
+    assert_ne!(out.status.code(), Some(101), "{err}");
+}
