@@ -1,5 +1,8 @@
 //! The TUI's state: plain data, no I/O. `update` changes it, `view` draws it.
 
+mod form;
+pub use form::{Field, Form, book_field, find_field};
+
 use std::collections::BTreeMap;
 
 use api::{MemberEntry, Status};
@@ -88,92 +91,6 @@ pub struct Data {
     pub bookings: Vec<Booking>,
     /// The roster.
     pub members: Vec<MemberEntry>,
-}
-
-/// One text field of a form, with its validation message.
-#[derive(Clone, Debug)]
-pub struct Field {
-    /// Label.
-    pub label: L,
-    /// Current text.
-    pub value: String,
-    /// What is wrong with it, if anything.
-    pub error: Option<String>,
-}
-
-impl Field {
-    fn new(label: L, value: impl Into<String>) -> Self {
-        Self {
-            label,
-            value: value.into(),
-            error: None,
-        }
-    }
-}
-
-/// A form: fields and which one is being edited.
-#[derive(Clone, Debug)]
-pub struct Form {
-    /// Fields in order.
-    pub fields: Vec<Field>,
-    /// The field being edited (`None`: not editing, screen keys work).
-    pub focus: Option<usize>,
-}
-
-impl Form {
-    /// Value of field `i`, trimmed.
-    pub fn value(&self, i: usize) -> &str {
-        self.fields.get(i).map_or("", |f| f.value.trim())
-    }
-
-    /// Sets field `i`.
-    pub fn set(&mut self, i: usize, v: impl Into<String>) {
-        if let Some(f) = self.fields.get_mut(i) {
-            f.value = v.into();
-            f.error = None;
-        }
-    }
-
-    /// Whether any field has an error.
-    pub fn has_errors(&self) -> bool {
-        self.fields.iter().any(|f| f.error.is_some())
-    }
-}
-
-/// Field positions of the free-slot form.
-pub mod find_field {
-    /// People / units.
-    pub const QUANTITY: usize = 0;
-    /// City.
-    pub const CITY: usize = 1;
-    /// Kind.
-    pub const KIND: usize = 2;
-    /// Features.
-    pub const FEATURES: usize = 3;
-    /// Duration, minutes.
-    pub const DURATION: usize = 4;
-    /// Date.
-    pub const DATE: usize = 5;
-    /// Earliest start.
-    pub const FROM: usize = 6;
-    /// Latest end.
-    pub const TO: usize = 7;
-}
-
-/// Field positions of the booking form.
-pub mod book_field {
-    /// Resource id.
-    pub const RESOURCE: usize = 0;
-    /// Start.
-    pub const START: usize = 1;
-    /// End.
-    pub const END: usize = 2;
-    /// Quantity.
-    pub const QUANTITY: usize = 3;
-    /// Purpose.
-    pub const PURPOSE: usize = 4;
-    /// Contact.
-    pub const CONTACT: usize = 5;
 }
 
 /// Resource browser filters and selection.
