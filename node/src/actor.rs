@@ -307,7 +307,7 @@ impl Actor {
         let roster = bootstrap::genesis::roster_from_events(&events_stored).context(
             "this home has no network roster (run `tongchou network create` or `tongchou join`)",
         )?;
-        let key = home.settle_next_key(key, &roster)?;
+        let key = crate::rotation::settle(&home, key, &roster)?;
         // Stream the history in chunks: a province-year is millions of
         // changes, and holding them all before ingesting doubles the peak.
         const CHUNK: usize = 50_000;

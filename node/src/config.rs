@@ -176,52 +176,14 @@ impl Home {
         self.load_key_from(&self.key_path())
     }
 
-    fn next_key_path(&self) -> PathBuf {
+    /// Where a rotation keeps the key it switches to (see [`crate::rotation`]).
+    pub(crate) fn next_key_path(&self) -> PathBuf {
         self.dir.join("agency.key.next")
     }
 
-    /// Creates the key a rotation will switch to, in its own 0600 file
-    /// beside the current one (replacing a leftover from a failed rotation).
-    pub fn create_next_key(&self) -> anyhow::Result<AgencyKey> {
-        let path = self.next_key_path();
-        let _ = std::fs::remove_file(&path);
-        self.create_key_at(&path)
-    }
-
-    /// Makes the next key the agency key (once the rotation is durable).
-    pub fn promote_next_key(&self) -> anyhow::Result<()> {
-        std::fs::rename(self.next_key_path(), self.key_path())
-            .context("replacing the agency key")?;
-        std::fs::File::open(&self.dir)
-            .and_then(|d| d.sync_all())
-            .context("syncing the home directory")
-    }
-
-    /// Removes the next key of a rotation that did not happen.
-    pub fn discard_next_key(&self) {
-        let _ = std::fs::remove_file(self.next_key_path());
-    }
-
-    /// Finishes a rotation interrupted by a crash: if the roster already
-    /// names the next key as this agency's key, it becomes the agency key;
-    /// otherwise it is discarded. Returns the key to run with.
-    pub fn settle_next_key(
-        &self,
-        key: AgencyKey,
-        roster: &crdt_model::membership::Roster,
-    ) -> anyhow::Result<AgencyKey> {
-        if !self.next_key_path().exists() {
-            return Ok(key);
-        }
-        let next = self.load_key_from(&self.next_key_path())?;
-        if roster.agency_of_key(&next.public()).is_some() {
-            self.promote_next_key()?;
-            tracing::info!(key = %next.public().short(), "finished an interrupted key rotation");
-            Ok(next)
-        } else {
-            self.discard_next_key();
-            Ok(key)
-        }
+    /// Where the agency key lives.
+    pub(crate) fn agency_key_path(&self) -> PathBuf {
+        self.key_path()
     }
 
     /// Loads a key from the file `path`.

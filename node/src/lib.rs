@@ -12,6 +12,7 @@
 //! - [`server`]: the local HTTP/JSON API server (its types and routes are
 //!   the `api` crate); [`ics`]: iCalendar export.
 //! - [`daemon`]: wiring for `tongchou run`, `network create` and `join`.
+//! - [`rotation`]: key rotation, the whole sequence.
 //!
 //! ## Data flow
 //! A CLI or TUI request reaches [`server`], which sends a command to the
@@ -24,5 +25,6 @@ pub mod config;
 pub mod daemon;
 pub mod ics;
 pub mod net;
+pub mod rotation;
 pub mod server;
 pub mod store;

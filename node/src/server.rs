@@ -379,37 +379,21 @@ async fn members(State(st): State<AppState>) -> ApiResult<Vec<MemberEntry>> {
         .ok_or_else(gone)
 }
 
-/// Replaces this agency's key: the new key is stored first (beside the
-/// current one), the rotation is made durable, then the new key replaces
-/// the old file. A crash in between is settled at the next start.
+/// Replaces this agency's key (the sequence is [`crate::rotation`]).
 async fn rotate_key(State(st): State<AppState>) -> ApiResult<RotateKeyResponse> {
-    let internal = |e: anyhow::Error| {
-        err(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "storage",
-            format!("{e:#}"),
-        )
-    };
-    let (agency, old_key) = st
-        .node
-        .read(|v| (v.engine.id(), v.engine.key().public()))
+    use crate::rotation::{RotationError, rotate};
+    rotate(&st.home, &st.node)
         .await
-        .ok_or_else(gone)?;
-    let next = st.home.create_next_key().map_err(internal)?;
-    match st.node.rotate_key(next).await {
-        Ok(new_key) => {
-            st.home.promote_next_key().map_err(internal)?;
-            Ok(Json(RotateKeyResponse {
-                agency,
-                old_key,
-                new_key,
-            }))
-        }
-        Err(e) => {
-            st.home.discard_next_key();
-            Err(e.into())
-        }
-    }
+        .map(Json)
+        .map_err(|e| match e {
+            RotationError::Refused(e) => e.into(),
+            RotationError::Gone => gone(),
+            RotationError::Storage(e) => err(
+                StatusCode::INSUFFICIENT_STORAGE,
+                "storage_failed",
+                format!("{e:#}"),
+            ),
+        })
 }
 
 /// The longest an invitation may stay valid: 30 days.
