@@ -430,10 +430,10 @@ pub(crate) struct ResourceArgs {
     #[arg(long)]
     #[serde(default)]
     pub open: Option<String>,
-    /// Open days, e.g. 1-5 (Mon-Fri) or 1,2,3.
-    #[arg(long, default_value = "1-7")]
-    #[serde(default = "default_days")]
-    pub days: String,
+    /// Open days with --open, e.g. 1-5 (Mon-Fri) or 1,2,3 (default every day).
+    #[arg(long, requires = "open")]
+    #[serde(default)]
+    pub days: Option<String>,
     /// Time zone.
     #[arg(long, default_value = DEFAULT_TZ)]
     #[serde(default = "default_tz")]

@@ -214,9 +214,14 @@ impl ResourceArgs {
             _ => bail!("give exactly one of --people N or --units N (N ≥ 1)"),
         };
         check_tz(&self.tz)?;
-        let opening = match &self.open {
-            None => None,
-            Some(s) => Some(parse_opening(s, &self.days)?),
+        let opening = match (&self.open, &self.days) {
+            (None, None) => None,
+            // (The command line already refuses this; a file row may not.)
+            (None, Some(_)) => bail!("--days: give opening hours with --open HH:MM-HH:MM too"),
+            (Some(s), days) => Some(parse_opening(
+                s,
+                days.as_deref().unwrap_or(&default_days()),
+            )?),
         };
         Ok(Resource {
             id,
@@ -482,5 +487,25 @@ mod tests {
             let e = edit(args).apply(&r).expect_err("refused");
             assert!(e.to_string().contains(option), "{args:?}: {e}");
         }
+    }
+
+    #[test]
+    fn open_days_without_opening_hours_are_refused_when_adding() {
+        // On the command line, clap refuses --days without --open.
+        let add = [
+            "tongchou", "resource", "add", "--id", "r", "--name", "n", "--city", "c",
+        ];
+        let mut args = add.to_vec();
+        args.extend(["--people", "2", "--days", "1-5"]);
+        assert!(Cli::try_parse_from(&args).is_err());
+        args.extend(["--open", "08:00-18:00"]);
+        assert!(Cli::try_parse_from(&args).is_ok());
+        // A file row is refused with the option named.
+        let row: crate::cli::ResourceArgs =
+            toml::from_str("id = 'r'\nname = 'n'\ncity = 'c'\npeople = 2\ndays = '1-5'\n")
+                .expect("a row");
+        let owner = crdt_model::sim::test_key(0).id();
+        let e = row.build(owner).expect_err("days without hours");
+        assert!(e.to_string().contains("--days"), "{e}");
     }
 }
