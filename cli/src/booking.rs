@@ -4,6 +4,7 @@ use anyhow::bail;
 use api::*;
 use crdt_model::agency::Text;
 use crdt_model::booking::Status as BStatus;
+use crdt_model::calendar::Booking;
 use crdt_model::resource::*;
 use std::time::Duration;
 
@@ -56,11 +57,7 @@ pub(crate) async fn book(c: &Client, out: &Out, a: BookArgs) -> anyhow::Result<(
             b = c.booking(&b.id).await?;
         }
     }
-    if out.json {
-        return out.json(&b);
-    }
-    print_booking(out, &b, &zones(c).await?);
-    Ok(())
+    show_booking(c, out, &b).await
 }
 
 /// `tongchou bookings`.
@@ -111,11 +108,7 @@ pub(crate) async fn cancel(c: &Client, out: &Out, a: CancelArgs) -> anyhow::Resu
             reason,
         })
         .await?;
-    if out.json {
-        return out.json(&b);
-    }
-    print_booking(out, &b, &zones(c).await?);
-    Ok(())
+    show_booking(c, out, &b).await
 }
 
 /// `tongchou decide`: approves or rejects a request (owners).
@@ -138,14 +131,19 @@ pub(crate) async fn decide(c: &Client, out: &Out, a: DecideArgs) -> anyhow::Resu
             reason,
         })
         .await?;
-    if out.json {
-        return out.json(&b);
-    }
-    print_booking(out, &b, &zones(c).await?);
-    Ok(())
+    show_booking(c, out, &b).await
 }
 
 /// Every known resource's zone (times are shown in the resource's own).
 pub(crate) async fn zones(c: &Client) -> anyhow::Result<Zones> {
     Ok(Zones::of(&c.resources(&ResourceFilter::default()).await?))
+}
+
+/// A booking as `--json`, or printed with its times in its resource's zone.
+async fn show_booking(c: &Client, out: &Out, b: &Booking) -> anyhow::Result<()> {
+    if out.json {
+        return out.json(b);
+    }
+    print_booking(out, b, &zones(c).await?);
+    Ok(())
 }

@@ -406,9 +406,8 @@ mod tests {
         let _ = std::fs::remove_dir_all(dir);
     }
 
-    /// Loading reads every stored change once, requests before decisions.
-    #[test]
-    fn stored_changes_load_requests_before_decisions() {
+    /// A test agency's first catalogue change (its profile).
+    fn catalog_change() -> (crdt_model::agency::AgencyKey, SignedChange) {
         let key = crdt_model::agency::AgencyKey::from_secret(&[5; 32]);
         let p = crdt_model::agency::AgencyProfile {
             id: key.id(),
@@ -419,6 +418,13 @@ mod tests {
             .unwrap()
             .write(&key, &[crdt_model::record::Record::Profile(p)], 0)
             .unwrap();
+        (key, cat)
+    }
+
+    /// Loading reads every stored change once, requests before decisions.
+    #[test]
+    fn stored_changes_load_requests_before_decisions() {
+        let (key, cat) = catalog_change();
         // The store keeps what it is given; only the keys matter here.
         let change = |doc| SignedChange { doc, ..cat.clone() };
         let shard = 2026 * 12 + 10;
@@ -441,16 +447,7 @@ mod tests {
     fn a_store_of_another_record_schema_is_refused_clearly() {
         let dir = std::env::temp_dir().join(format!("tongchou-schema-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
-        let key = crdt_model::agency::AgencyKey::from_secret(&[5; 32]);
-        let p = crdt_model::agency::AgencyProfile {
-            id: key.id(),
-            name: Default::default(),
-            city: Default::default(),
-        };
-        let cat = crdt_model::doc::DocWriter::new(&key, DocId::catalog(key.id()), &[])
-            .unwrap()
-            .write(&key, &[crdt_model::record::Record::Profile(p)], 0)
-            .unwrap();
+        let (_, cat) = catalog_change();
         {
             let s = SledStore::open(&dir).expect("a new store");
             s.put_changes(&[cat]).unwrap();

@@ -33,14 +33,7 @@ impl Engine {
         // Changes refused before this roster change reached us (signed by a
         // key it introduced, say, arriving ahead of it) are accepted now:
         // our summary makes every peer send again what we lack.
-        let summary = self.summary();
-        for peer in self.peers.keys() {
-            out.push(Output::Send {
-                to: *peer,
-                msg: summary.clone(),
-                id: 0,
-            });
-        }
+        self.summary_to_all(out);
     }
 
     pub(super) fn check_peer(&mut self, peer: AgencyId, out: &mut Vec<Output>) {

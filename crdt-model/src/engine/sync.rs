@@ -125,6 +125,17 @@ impl Engine {
         if self.next_tick.is_some_and(|t| t > ms(now)) {
             return;
         }
+        self.summary_to_all(out);
+        let at = ms(now) + self.cfg.anti_entropy_ms;
+        self.next_tick = Some(at);
+        out.push(Output::SetTimer(at));
+        // The owner's policy may depend on time (requests that started meanwhile).
+        self.run_policy(now, self.owned_resources(), out);
+    }
+
+    /// Sends this replica's summary to every peer: each answers with what
+    /// we lack.
+    pub(super) fn summary_to_all(&self, out: &mut Vec<Output>) {
         let summary = self.summary();
         for peer in self.peers.keys() {
             out.push(Output::Send {
@@ -133,11 +144,6 @@ impl Engine {
                 id: 0,
             });
         }
-        let at = ms(now) + self.cfg.anti_entropy_ms;
-        self.next_tick = Some(at);
-        out.push(Output::SetTimer(at));
-        // The owner's policy may depend on time (requests that started meanwhile).
-        self.run_policy(now, self.owned_resources(), out);
     }
 
     /// Our summary message.
