@@ -24,6 +24,24 @@ fn now() -> Timestamp {
     "2026-12-01T02:00:00Z".parse().expect("valid instant")
 }
 
+/// The day `n` days after [`now`]'s, in Shanghai (0 is that Tuesday).
+fn day(n: i64) -> jiff::civil::Date {
+    let today = now()
+        .to_zoned(jiff::tz::TimeZone::get("Asia/Shanghai").expect("zone"))
+        .date();
+    today
+        .checked_add(jiff::Span::new().days(n))
+        .expect("a date")
+}
+
+/// `hh:mm` on `d` in Shanghai.
+fn shanghai(d: jiff::civil::Date, hh: i8, mm: i8) -> Timestamp {
+    d.at(hh, mm, 0, 0)
+        .to_zoned(jiff::tz::TimeZone::get("Asia/Shanghai").expect("zone"))
+        .expect("a valid local time")
+        .timestamp()
+}
+
 fn state(lang: Lang) -> State {
     fixture::state(lang, now(), 24, 120)
 }
@@ -170,7 +188,7 @@ fn free_slot_query_is_validated_in_place_then_sent_in_local_time() {
     key(&mut s, KeyCode::Backspace);
     keys(&mut s, "12");
     s.find.form.set(find_field::KIND, "会议室");
-    s.find.form.set(find_field::DATE, "2026-12-08");
+    s.find.form.set(find_field::DATE, day(7).to_string());
     s.find.form.set(find_field::FROM, "14:00");
     let fx = key(&mut s, KeyCode::Enter);
     let [Effect::Slots(q)] = fx.as_slice() else {
@@ -178,12 +196,8 @@ fn free_slot_query_is_validated_in_place_then_sent_in_local_time() {
     };
     assert_eq!(q.quantity, 12);
     assert_eq!(q.kind, Some(ResourceKind::MeetingRoom));
-    assert_eq!(
-        q.from.to_string(),
-        "2026-12-08T06:00:00Z",
-        "14:00 in Shanghai"
-    );
-    assert_eq!(q.to.to_string(), "2026-12-08T10:00:00Z");
+    assert_eq!(q.from, shanghai(day(7), 14, 0), "14:00 in Shanghai");
+    assert_eq!(q.to, shanghai(day(7), 18, 0));
 }
 
 #[test]
@@ -235,8 +249,12 @@ fn booking_form_shows_rule_violations_next_to_the_field() {
     let room = s.data.resources[0].id.to_string(); // meeting room, open 08:30–18:00 weekdays
     s.screen = Screen::Book;
     s.book.form.set(book_field::RESOURCE, room.clone());
-    s.book.form.set(book_field::START, "2026-12-02 20:00");
-    s.book.form.set(book_field::END, "2026-12-02 21:00");
+    s.book
+        .form
+        .set(book_field::START, format!("{} 20:00", day(1)));
+    s.book
+        .form
+        .set(book_field::END, format!("{} 21:00", day(1)));
     s.book.form.focus = Some(book_field::PURPOSE);
     // The node checks the rules; its refusal names the rule, shown at its field.
     let fx = key(&mut s, KeyCode::Enter);
@@ -256,8 +274,12 @@ fn booking_form_shows_rule_violations_next_to_the_field() {
         "focus on the field"
     );
     assert!(s.toast.as_ref().is_some_and(|t| t.error));
-    s.book.form.set(book_field::START, "2026-12-02 10:00");
-    s.book.form.set(book_field::END, "2026-12-02 11:00");
+    s.book
+        .form
+        .set(book_field::START, format!("{} 10:00", day(1)));
+    s.book
+        .form
+        .set(book_field::END, format!("{} 11:00", day(1)));
     let fx = key(&mut s, KeyCode::Enter);
     assert!(matches!(fx.as_slice(), [Effect::Book(r)] if r.resource.to_string() == room));
     assert!(key(&mut s, KeyCode::Enter).is_empty(), "no double submit");
@@ -413,8 +435,9 @@ fn calendar_cells_tell_ours_confirmed_tentative_and_closed_apart() {
         };
         assert_eq!(got, want, "{:?}", b.status);
     }
-    // Saturday 2026-12-05 10:00 Shanghai: the meeting room is closed.
-    let sat: Timestamp = "2026-12-05T02:00:00Z".parse().expect("instant");
+    // Saturday (four days after that Tuesday) 10:00 Shanghai: the meeting
+    // room is closed.
+    let sat = shanghai(day(4), 10, 0);
     let sat_end = sat + jiff::SignedDuration::from_hours(1);
     assert_eq!(classify(room, &[], me, sat, sat_end), Cell::Closed);
     assert_eq!(Cell::Tentative(2).symbol(), '2');
@@ -433,23 +456,24 @@ fn language_switch_and_cjk_width() {
 #[test]
 fn dates_read_as_people_say_them() {
     let mut s = state(Lang::Zh);
-    // 2026-12-01 is a Tuesday: the coming Tuesday is the 8th, the coming
-    // Friday the 4th, next week's Friday (下周五) the 11th.
+    // `now` is a Tuesday: the coming Tuesday is 7 days on, the coming
+    // Friday 3, next week's Friday (下周五) 10.
+    let far = day(23).to_string();
     for (text, want) in [
-        ("tue", "2026-12-08"),
-        ("next tuesday", "2026-12-08"),
-        ("周二", "2026-12-08"),
-        ("周五", "2026-12-04"),
-        ("下周五", "2026-12-11"),
-        ("下周一", "2026-12-07"),
-        ("星期日", "2026-12-06"),
-        ("+2", "2026-12-03"),
-        ("2026-12-24", "2026-12-24"),
+        ("tue", day(7)),
+        ("next tuesday", day(7)),
+        ("周二", day(7)),
+        ("周五", day(3)),
+        ("下周五", day(10)),
+        ("下周一", day(6)),
+        ("星期日", day(5)),
+        ("+2", day(2)),
+        (far.as_str(), day(23)),
     ] {
         s.find.form.set(find_field::DATE, text);
         let q = crate::update::find_query(&mut s).expect(text);
-        let day = q.from.to_zoned(s.tz.clone()).date().to_string();
-        assert_eq!(day, want, "{text}");
+        let got = q.from.to_zoned(s.tz.clone()).date();
+        assert_eq!(got, want, "{text}");
     }
     s.find.form.set(find_field::DATE, "someday");
     assert!(crate::update::find_query(&mut s).is_none());
