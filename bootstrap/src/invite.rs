@@ -15,36 +15,9 @@ use crdt_model::ids::AgencyId;
 use crdt_model::membership::{Role, Roster, RosterAction, RosterEvent, SignedRosterEvent};
 use serde::{Deserialize, Serialize};
 
-const TOKEN_PREFIX: &str = "tcinv1.";
+pub use crdt_model::membership::admission::{InviteError, check_join};
 
-/// Why an invitation or a join was refused.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum InviteError {
-    /// Not a token.
-    #[error("not a Tongchou invitation token")]
-    Malformed,
-    /// Only admins invite.
-    #[error("only an admin can invite (this agency is not an active admin)")]
-    NotAdmin,
-    /// Past its expiry.
-    #[error("invitation expired")]
-    Expired,
-    /// Already used by another agency.
-    #[error("invitation already used")]
-    AlreadyUsed,
-    /// Not signed by an admin of this network.
-    #[error("invitation not signed by an admin of this network")]
-    NotByAdmin,
-    /// For another network.
-    #[error("invitation is for another network")]
-    OtherNetwork,
-    /// The join event is not signed by the invitation key or names another agency.
-    #[error("join claim does not match the invitation or the connecting agency")]
-    BadClaim,
-    /// Neither a member nor presenting an admission.
-    #[error("not a member of this network, and no invitation presented")]
-    NotMember,
-}
+const TOKEN_PREFIX: &str = "tcinv1.";
 
 /// What an admin grants with an invitation.
 #[derive(Debug, Clone)]
@@ -179,17 +152,7 @@ impl Invitation {
     /// join event every member will check.
     pub fn claim(&self, profile: AgencyProfile, now: Hlc) -> SignedRosterEvent {
         let one_time = AgencyKey::from_secret(&self.secret);
-        let ev = RosterEvent {
-            network: self.network.clone(),
-            by: one_time.id(),
-            signing_key: None,
-            hlc: now,
-            action: RosterAction::Join {
-                invitation: one_time.id(),
-                profile,
-            },
-        };
-        SignedRosterEvent::sign(&one_time, &ev)
+        crdt_model::membership::admission::claim(&self.network, &one_time, profile, now)
     }
 }
 
@@ -223,60 +186,6 @@ fn admin_chain(roster: &Roster, admin: AgencyId) -> Vec<SignedRosterEvent> {
         }
     }
     out
-}
-
-/// A member's check of a join request from the connecting agency `peer`:
-/// the invite is by an admin of this network, unexpired at `now_ms`, unused,
-/// and the claim is signed by the invitation key and names `peer`.
-pub fn check_join(
-    roster: &Roster,
-    invite: &SignedRosterEvent,
-    join: &SignedRosterEvent,
-    peer: AgencyId,
-    now_ms: i64,
-) -> Result<(), InviteError> {
-    let inv = invite.open().map_err(|_| InviteError::Malformed)?;
-    let claim = join.open().map_err(|_| InviteError::BadClaim)?;
-    if inv.network != roster.network_id() || claim.network != roster.network_id() {
-        return Err(InviteError::OtherNetwork);
-    }
-    let RosterAction::Invite {
-        invitation,
-        expires_ms,
-        ..
-    } = inv.action
-    else {
-        return Err(InviteError::Malformed);
-    };
-    let RosterAction::Join {
-        invitation: claimed,
-        profile,
-    } = claim.action
-    else {
-        return Err(InviteError::BadClaim);
-    };
-    if claimed != invitation || claim.by != invitation || profile.id != peer {
-        return Err(InviteError::BadClaim);
-    }
-    if now_ms > expires_ms {
-        return Err(InviteError::Expired);
-    }
-    if roster
-        .invitations()
-        .get(&invitation)
-        .is_some_and(|i| i.used_by.is_some_and(|u| u != peer))
-    {
-        return Err(InviteError::AlreadyUsed);
-    }
-    let mut trial = roster.clone();
-    trial.add([invite.clone(), join.clone()]);
-    if trial.is_active(&peer) {
-        return Ok(());
-    }
-    if !trial.invitations().contains_key(&invitation) {
-        return Err(InviteError::NotByAdmin);
-    }
-    Err(InviteError::AlreadyUsed)
 }
 
 #[cfg(test)]

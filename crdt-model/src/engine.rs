@@ -14,9 +14,11 @@
 //! This file holds the engine's state and its entry point, [`Engine::handle`];
 //! by concept: `sync` (the protocol), [`flow`] (windows and resync),
 //! `local` (the user's writes and the owner's automatic decisions),
-//! `roster` (membership administration, key rotation), `calendars` (the
+//! `roster` (membership administration, key rotation), `admission` (the
+//! join handshake of newcomers and of members with a rotated key), `calendars` (the
 //! calendar cache and queries over it), `io` (inputs, outputs, messages).
 
+mod admission;
 mod calendars;
 pub mod flow;
 mod io;
@@ -28,6 +30,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use jiff::Timestamp;
 
+pub use admission::{JoinOutcome, JoinRequest, JoinResponse};
 pub use io::{Event, Input, LocalError, LocalOp, LocalOutcome, Message, Output, PROTOCOL_VERSION};
 
 use crate::agency::AgencyKey;

@@ -6,6 +6,7 @@
 //! signer is an active admin at that point of the order, so every node that
 //! holds the same events computes the same roster, offline.
 
+pub mod admission;
 mod roster;
 
 use std::collections::{BTreeMap, BTreeSet};

@@ -70,6 +70,8 @@ pub struct SimNode {
     pub stored: Vec<SignedChange>,
     /// Roster events it persisted.
     pub roster: Vec<SignedRosterEvent>,
+    /// The invite and claim it presents while not yet a member.
+    pub admission: Option<(SignedRosterEvent, SignedRosterEvent)>,
 }
 
 /// The simulated network.
@@ -141,6 +143,7 @@ impl Sim {
                 engine: None,
                 stored: Vec::new(),
                 roster: events.clone(),
+                admission: None,
             })
             .collect();
         let mut sim = Self {
@@ -219,12 +222,63 @@ impl Sim {
                 let conn = self.connected.get(&(a, b)).copied().unwrap_or(false);
                 if up && !conn {
                     self.connected.insert((a, b), true);
+                    self.handshake(a, b);
+                    self.handshake(b, a);
                     let (ia, ib) = (self.id(a), self.id(b));
                     self.input(a, Input::Connected(ib));
                     self.input(b, Input::Connected(ia));
                 }
             }
         }
+    }
+
+    /// The admission handshake of `from` toward `to`, as a node runs it on
+    /// connecting: `from` presents its invitation or key rotations (if it has
+    /// any), `to` checks them and answers with its roster.
+    fn handshake(&mut self, from: usize, to: usize) {
+        let admission = self.nodes[from].admission.clone();
+        let Some(req) = self.engine(from).join_request(admission) else {
+            return;
+        };
+        let now = self.now();
+        let key = self.id(from);
+        let Some(engine) = self.nodes[to].engine.as_mut() else {
+            return;
+        };
+        let outcome = engine.on_join_request(now, key, req);
+        engine.settle();
+        self.apply(to, outcome.outputs);
+        let engine = self.nodes[from].engine.as_mut().expect("node is running");
+        if let Ok(outputs) = engine.on_join_response(now, outcome.response) {
+            engine.settle();
+            self.apply(from, outputs);
+        }
+    }
+
+    /// Adds a node for an agency that is not a member yet and holds an
+    /// invitation (`invite`, `claim`): it knows only the genesis, links to
+    /// every node, and joins through whichever member it reaches. Returns
+    /// its index.
+    pub fn add_newcomer(
+        &mut self,
+        key: AgencyKey,
+        invite: SignedRosterEvent,
+        claim: SignedRosterEvent,
+    ) -> usize {
+        let i = self.nodes.len();
+        self.nodes.push(SimNode {
+            key,
+            engine: None,
+            stored: Vec::new(),
+            roster: Vec::new(),
+            admission: Some((invite, claim)),
+        });
+        self.start(i);
+        for j in 0..i {
+            self.link_up.insert((j, i), true);
+        }
+        self.reconnect();
+        i
     }
 
     /// Cuts every link between `group` and the rest.

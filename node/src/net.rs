@@ -7,7 +7,6 @@ use std::time::Duration;
 use crdt_model::agency::AgencyKey;
 use crdt_model::engine::Message;
 use crdt_model::ids::AgencyId;
-use crdt_model::membership::SignedRosterEvent;
 use libp2p::request_response::{self, ProtocolSupport};
 use libp2p::swarm::NetworkBehaviour;
 use libp2p::swarm::behaviour::toggle::Toggle;
@@ -24,27 +23,7 @@ pub const MAX_MESSAGE: u64 = 4 * 1024 * 1024;
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Ack;
 
-/// A peer whose key the other side may not know presents what makes it a
-/// member: a joining agency its admission, an agency that rotated its key
-/// the roster events of its rotations.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct JoinRequest {
-    /// The admin-signed invite and the claim signed by the invitation key.
-    #[serde(default)]
-    pub admission: Option<(SignedRosterEvent, SignedRosterEvent)>,
-    /// Roster events of this agency's key rotations.
-    #[serde(default)]
-    pub rotations: Vec<SignedRosterEvent>,
-}
-
-/// The member's answer: the whole roster when admitted.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct JoinResponse {
-    /// Refusal reason, if refused.
-    pub error: Option<String>,
-    /// All roster events (when admitted).
-    pub roster: Vec<SignedRosterEvent>,
-}
+pub use crdt_model::engine::{JoinRequest, JoinResponse};
 
 /// The node's network behaviour.
 #[allow(missing_debug_implementations)]

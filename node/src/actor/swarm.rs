@@ -94,36 +94,12 @@ impl Actor {
         };
         // Present what makes us a member, for a peer that may not know our
         // key yet (a newcomer's admission, a rotated key's rotations).
-        let me = self.engine.id();
-        let rotations: Vec<SignedRosterEvent> = if self.engine.key().public() != me {
-            self.engine
-                .ledger()
-                .roster()
-                .events()
-                .filter(|(_, e)| {
-                    e.open().is_ok_and(|ev| {
-                        ev.by == me
-                            && matches!(
-                                ev.action,
-                                crdt_model::membership::RosterAction::RotateKey { .. }
-                            )
-                    })
-                })
-                .map(|(_, e)| e.clone())
-                .collect()
-        } else {
-            Vec::new()
-        };
         let admission = self
             .cfg
             .admission
             .as_ref()
             .map(|adm| (adm.invite.clone(), adm.join.clone()));
-        if admission.is_some() || !rotations.is_empty() {
-            let req = JoinRequest {
-                admission,
-                rotations,
-            };
+        if let Some(req) = self.engine.join_request(admission) {
             self.swarm.behaviour_mut().join.send_request(&peer, req);
         }
         if self.engine.ledger().roster().is_active(&agency) {
@@ -200,14 +176,7 @@ impl Actor {
     /// The member agency a peer signs for, by its key (its own key when the
     /// roster does not know it: a stranger or a newcomer).
     pub(super) fn agency_of_peer(&self, peer: &PeerId) -> Option<AgencyId> {
-        let key = net::key_of(peer)?;
-        Some(
-            self.engine
-                .ledger()
-                .roster()
-                .agency_of_key(&key)
-                .unwrap_or(key),
-        )
+        Some(self.engine.agency_of_key(&net::key_of(peer)?))
     }
 
     /// The peer id an agency's node has now.

@@ -1,0 +1,152 @@
+//! Admission in the deterministic simulator: an agency joins with an
+//! invitation while the inviting admin is offline, through any member; a
+//! used, expired or forged invitation admits no one.
+
+use crdt_model::agency::AgencyKey;
+use crdt_model::booking::Status;
+use crdt_model::hlc::Hlc;
+use crdt_model::membership::admission::claim;
+use crdt_model::membership::{Role, RosterAction, SignedRosterEvent};
+use crdt_model::resource::{Approval, Capacity};
+use crdt_model::sim::{Sim, test_key, test_profile};
+
+mod common;
+use common::*;
+
+const HOUR_MS: i64 = 3_600_000;
+
+/// Admin 0 invites a newcomer (one-time key `one_time`), valid for
+/// `valid_ms`; returns the invite event as the admin stored it.
+fn invite(sim: &mut Sim, one_time: &AgencyKey, valid_ms: i64) -> SignedRosterEvent {
+    sim.roster_act(
+        0,
+        RosterAction::Invite {
+            invitation: one_time.id(),
+            name: "新成员".into(),
+            role: Role::Member,
+            expires_ms: sim.now_ms + valid_ms,
+        },
+    )
+    .expect("the admin invites");
+    sim.nodes[0].roster.last().expect("stored").clone()
+}
+
+/// The newcomer's claim of the invitation for agency `i`'s key.
+fn claim_for(sim: &Sim, one_time: &AgencyKey, key: &AgencyKey, i: usize) -> SignedRosterEvent {
+    let network = sim.engine(1).ledger().roster().network_id().to_string();
+    let now = Hlc {
+        wall_ms: sim.now_ms,
+        counter: 0,
+    };
+    claim(&network, one_time, test_profile(key, i), now)
+}
+
+fn active_everywhere(sim: &Sim, nodes: &[usize], agency: &crdt_model::ids::AgencyId) -> bool {
+    nodes
+        .iter()
+        .all(|&n| sim.engine(n).ledger().roster().is_active(agency))
+}
+
+#[test]
+fn an_agency_joins_through_a_member_while_the_inviting_admin_is_offline() {
+    let mut sim = Sim::new(21, 3, START);
+    let room = publish(
+        &mut sim,
+        1,
+        "room",
+        Capacity::People(4),
+        Approval::Automatic,
+    );
+    let one_time = test_key(200);
+    let inv = invite(&mut sim, &one_time, 24 * HOUR_MS);
+    sim.run_until_quiet(5_000);
+    sim.crash(0);
+
+    let key = test_key(9);
+    let claim = claim_for(&sim, &one_time, &key, 9);
+    let newcomer = sim.add_newcomer(key, inv, claim);
+    sim.run_until_quiet(5_000);
+    let agency = sim.id(newcomer);
+    assert!(
+        active_everywhere(&sim, &[1, 2, newcomer], &agency),
+        "the members online admitted the newcomer without the admin"
+    );
+    // The newcomer learned the whole roster and the catalogue, and books.
+    assert!(sim.engine(newcomer).calendar(&room).is_some());
+    let booked = book(&mut sim, newcomer, &room, 2, 3, 1).expect("the newcomer books");
+    sim.run_until_quiet(5_000);
+    for n in [1, 2, newcomer] {
+        let b = sim.engine(n).booking(&booked).expect("booking replicated");
+        assert_eq!(b.status, Status::Confirmed, "node {n}");
+    }
+
+    // The admin comes back and learns the join and the booking from peers.
+    sim.restart(0);
+    sim.run_until_quiet(5_000);
+    assert!(active_everywhere(&sim, &[0], &agency));
+    assert_eq!(
+        sim.engine(0).booking(&booked).map(|b| b.status),
+        Some(Status::Confirmed)
+    );
+    assert_converged(&sim);
+}
+
+#[test]
+fn a_used_an_expired_or_a_forged_invitation_admits_no_one() {
+    let mut sim = Sim::new(22, 3, START);
+    let one_time = test_key(201);
+    let inv = invite(&mut sim, &one_time, HOUR_MS);
+    sim.run_until_quiet(5_000);
+    sim.crash(0);
+
+    // The first claim wins.
+    let first = test_key(10);
+    let c = claim_for(&sim, &one_time, &first, 10);
+    let a = sim.add_newcomer(first, inv.clone(), c);
+    sim.run_until_quiet(5_000);
+    assert!(active_everywhere(&sim, &[1, 2, a], &sim.id(a)));
+
+    // The same invitation again, for another agency: refused.
+    let second = test_key(11);
+    let c = claim_for(&sim, &one_time, &second, 11);
+    let b = sim.add_newcomer(second, inv.clone(), c);
+    sim.run_until_quiet(5_000);
+    let id_b = sim.id(b);
+    for n in [1, 2, a, b] {
+        assert!(
+            !sim.engine(n).ledger().roster().is_active(&id_b),
+            "node {n}"
+        );
+    }
+
+    // A claim signed with another key than the invitation's: refused.
+    let third = test_key(12);
+    let c = claim_for(&sim, &test_key(202), &third, 12);
+    let c_node = sim.add_newcomer(third, inv.clone(), c);
+    sim.run_until_quiet(5_000);
+    let id_c = sim.id(c_node);
+    for n in [1, 2, a, c_node] {
+        assert!(
+            !sim.engine(n).ledger().roster().is_active(&id_c),
+            "node {n}"
+        );
+    }
+
+    // An unused invitation past its expiry: refused.
+    sim.restart(0);
+    let late_key = test_key(203);
+    let late = invite(&mut sim, &late_key, HOUR_MS);
+    sim.run_until_quiet(5_000);
+    sim.advance(2 * HOUR_MS);
+    let fourth = test_key(13);
+    let c = claim_for(&sim, &late_key, &fourth, 13);
+    let d = sim.add_newcomer(fourth, late, c);
+    sim.run_until_quiet(5_000);
+    let id_d = sim.id(d);
+    for n in [0, 1, 2, d] {
+        assert!(
+            !sim.engine(n).ledger().roster().is_active(&id_d),
+            "node {n}"
+        );
+    }
+}
