@@ -9,11 +9,14 @@
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
-use crate::booking::{BookingRequest, Status, Terms, Verdict};
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::booking::{BookingRequest, Decision, Status, Terms, Verdict};
 use crate::ids::{BookingId, ResourceId};
 use crate::ledger::{Delta, Index};
 use crate::membership::Roster;
 use crate::occupancy::Occupancy;
+use crate::resource::Capacity;
 
 /// A booking as shown in a calendar.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -183,144 +186,11 @@ pub fn calendar_with(
         ..Default::default()
     };
     let capacity = resource.map(|r| r.capacity);
-    let mut confirmed: std::collections::BTreeMap<BookingId, Terms> = Default::default();
-    let mut rejected: std::collections::BTreeMap<BookingId, (Terms, Status)> = Default::default();
-    let mut released: std::collections::BTreeSet<BookingId> = Default::default();
-    if let (Some(cap), Some(decisions)) = (capacity, index.decisions.get(rid)) {
-        let mut expected = 1u64;
-        for ((seq, booking), d) in decisions {
-            if *seq < expected {
-                cal.anomalies.push(Anomaly::DuplicateSeq {
-                    seq: *seq,
-                    booking: booking.clone(),
-                });
-                continue;
-            }
-            if *seq > expected {
-                cal.waiting_for_decision = Some(expected);
-                break;
-            }
-            expected += 1;
-            let request = index.requests.get(booking);
-            if request.is_some_and(|r| r.terms() != d.terms || &r.resource != rid) {
-                cal.anomalies.push(Anomaly::TermsMismatch {
-                    seq: *seq,
-                    booking: booking.clone(),
-                });
-                continue;
-            }
-            let decided = confirmed.contains_key(booking)
-                || rejected.contains_key(booking)
-                || released.contains(booking);
-            match &d.verdict {
-                Verdict::Confirm => {
-                    let usage = cap.usage(d.terms.quantity);
-                    if decided {
-                        cal.anomalies.push(Anomaly::AlreadyDecided {
-                            seq: *seq,
-                            booking: booking.clone(),
-                        });
-                    } else if !cap.admits(d.terms.quantity)
-                        || cal.occupancy.peak(d.terms.start, d.terms.end) + usage > cap.limit()
-                    {
-                        cal.anomalies.push(Anomaly::OverCapacity {
-                            seq: *seq,
-                            booking: booking.clone(),
-                        });
-                    } else {
-                        cal.occupancy
-                            .insert(booking.clone(), d.terms.start, d.terms.end, usage);
-                        confirmed.insert(booking.clone(), d.terms);
-                    }
-                }
-                Verdict::Reject {
-                    reason,
-                    alternatives,
-                } => {
-                    if decided {
-                        cal.anomalies.push(Anomaly::AlreadyDecided {
-                            seq: *seq,
-                            booking: booking.clone(),
-                        });
-                    } else {
-                        let status = Status::Rejected {
-                            reason: reason.clone(),
-                            alternatives: alternatives.clone(),
-                        };
-                        rejected.insert(booking.clone(), (d.terms, status));
-                    }
-                }
-                Verdict::Release => {
-                    if let Some(t) = confirmed.remove(booking) {
-                        cal.occupancy.remove(booking, t.start);
-                        released.insert(booking.clone());
-                    } else {
-                        cal.anomalies.push(Anomaly::StrayRelease {
-                            seq: *seq,
-                            booking: booking.clone(),
-                        });
-                    }
-                }
-            }
-        }
-    }
-    let make = |id: &BookingId, terms: Terms, status: Status| Booking {
-        id: id.clone(),
-        resource: rid.clone(),
-        terms,
-        request: if with_requests {
-            index.requests.get(id).cloned().map(Box::new)
-        } else {
-            None
-        },
-        status,
+    let replayed = match capacity {
+        Some(cap) => Replay::run(&mut cal, index, rid, cap),
+        None => Replay::default(),
     };
-    for (id, terms) in &confirmed {
-        let b = make(id, *terms, Status::Confirmed);
-        if index.cancels.contains_key(id) {
-            cal.to_release.push(make(id, *terms, Status::Cancelled));
-            cal.cancelled.push(Booking {
-                status: Status::Cancelled,
-                ..b
-            });
-        } else {
-            cal.confirmed.push(b);
-        }
-    }
-    for (id, (terms, status)) in &rejected {
-        cal.rejected.push(make(id, *terms, status.clone()));
-    }
-    let mut waiting: Vec<&BookingRequest> = Vec::new();
-    let empty = Default::default();
-    for id in index.by_resource.get(rid).unwrap_or(&empty) {
-        if confirmed.contains_key(id) || rejected.contains_key(id) {
-            continue;
-        }
-        let Some(req) = index.requests.get(id) else {
-            continue;
-        };
-        if index.cancels.contains_key(id) || released.contains(id) {
-            cal.cancelled.push(make(id, req.terms(), Status::Cancelled));
-        } else if !roster.is_active(&id.requester) {
-            cal.void.push(make(id, req.terms(), Status::Void));
-        } else {
-            waiting.push(req);
-        }
-    }
-    waiting.sort_by(|a, b| a.rank_key().cmp(&b.rank_key()));
-    cal.tentative = waiting
-        .into_iter()
-        .map(|req| Booking {
-            id: req.id.clone(),
-            resource: req.resource.clone(),
-            terms: req.terms(),
-            request: with_requests.then(|| Box::new(req.clone())),
-            status: Status::Tentative {
-                rank: 0,
-                fits: false,
-            },
-        })
-        .collect();
+    replayed.fill(&mut cal, index, roster, rid, with_requests);
     rank_from(&mut cal, capacity, 0);
     let by_start = |a: &Booking, b: &Booking| (a.terms.start, &a.id).cmp(&(b.terms.start, &b.id));
     cal.confirmed.sort_by(by_start);
@@ -328,6 +198,179 @@ pub fn calendar_with(
     cal.cancelled.sort_by(by_start);
     cal.void.sort_by(by_start);
     cal
+}
+
+/// The outcome of replaying a resource's decisions in their numbering.
+#[derive(Default)]
+struct Replay {
+    confirmed: BTreeMap<BookingId, Terms>,
+    rejected: BTreeMap<BookingId, (Terms, Status)>,
+    released: BTreeSet<BookingId>,
+}
+
+impl Replay {
+    /// Replays the owner's decisions on `rid` in their own numbering,
+    /// stopping at the first gap (recorded in `cal.waiting_for_decision`);
+    /// duplicates, decisions that do not match their request and
+    /// confirmations over capacity become anomalies and count for nothing.
+    fn run(cal: &mut ResourceCalendar, index: &Index, rid: &ResourceId, cap: Capacity) -> Self {
+        let mut r = Self::default();
+        let Some(decisions) = index.decisions.get(rid) else {
+            return r;
+        };
+        let mut expected = 1u64;
+        for ((seq, booking), d) in decisions {
+            let (seq, booking) = (*seq, booking.clone());
+            if seq < expected {
+                cal.anomalies.push(Anomaly::DuplicateSeq { seq, booking });
+                continue;
+            }
+            if seq > expected {
+                cal.waiting_for_decision = Some(expected);
+                break;
+            }
+            expected += 1;
+            let request = index.requests.get(&booking);
+            if request.is_some_and(|r| r.terms() != d.terms || &r.resource != rid) {
+                cal.anomalies.push(Anomaly::TermsMismatch { seq, booking });
+                continue;
+            }
+            r.apply(cal, cap, seq, booking, d);
+        }
+        r
+    }
+
+    /// One decision, in turn.
+    fn apply(
+        &mut self,
+        cal: &mut ResourceCalendar,
+        cap: Capacity,
+        seq: u64,
+        booking: BookingId,
+        d: &Decision,
+    ) {
+        let decided = self.confirmed.contains_key(&booking)
+            || self.rejected.contains_key(&booking)
+            || self.released.contains(&booking);
+        match &d.verdict {
+            Verdict::Confirm | Verdict::Reject { .. } if decided => {
+                cal.anomalies.push(Anomaly::AlreadyDecided { seq, booking });
+            }
+            Verdict::Confirm => {
+                if occupy(cal, cap, seq, &booking, &d.terms) {
+                    self.confirmed.insert(booking, d.terms);
+                }
+            }
+            Verdict::Reject {
+                reason,
+                alternatives,
+            } => {
+                let status = Status::Rejected {
+                    reason: reason.clone(),
+                    alternatives: alternatives.clone(),
+                };
+                self.rejected.insert(booking, (d.terms, status));
+            }
+            Verdict::Release => {
+                if let Some(t) = self.confirmed.remove(&booking) {
+                    cal.occupancy.remove(&booking, t.start);
+                    self.released.insert(booking);
+                } else {
+                    cal.anomalies.push(Anomaly::StrayRelease { seq, booking });
+                }
+            }
+        }
+    }
+
+    /// Fills `cal`'s lists from the replay and the requests of `rid`:
+    /// confirmed (or cancelled after confirmation), rejected, cancelled,
+    /// void (requester revoked) and, unranked, the tentative requests.
+    fn fill(
+        &self,
+        cal: &mut ResourceCalendar,
+        index: &Index,
+        roster: &Roster,
+        rid: &ResourceId,
+        with_requests: bool,
+    ) {
+        let request = |id: &BookingId| {
+            with_requests
+                .then(|| index.requests.get(id).cloned().map(Box::new))
+                .flatten()
+        };
+        let make = |id: &BookingId, terms: Terms, status: Status| Booking {
+            id: id.clone(),
+            resource: rid.clone(),
+            terms,
+            request: request(id),
+            status,
+        };
+        for (id, terms) in &self.confirmed {
+            if index.cancels.contains_key(id) {
+                cal.to_release.push(make(id, *terms, Status::Cancelled));
+                cal.cancelled.push(make(id, *terms, Status::Cancelled));
+            } else {
+                cal.confirmed.push(make(id, *terms, Status::Confirmed));
+            }
+        }
+        for (id, (terms, status)) in &self.rejected {
+            cal.rejected.push(make(id, *terms, status.clone()));
+        }
+        let mut waiting: Vec<&BookingRequest> = Vec::new();
+        for id in index.by_resource.get(rid).into_iter().flatten() {
+            if self.confirmed.contains_key(id) || self.rejected.contains_key(id) {
+                continue;
+            }
+            let Some(req) = index.requests.get(id) else {
+                continue;
+            };
+            if index.cancels.contains_key(id) || self.released.contains(id) {
+                cal.cancelled.push(make(id, req.terms(), Status::Cancelled));
+            } else if !roster.is_active(&id.requester) {
+                cal.void.push(make(id, req.terms(), Status::Void));
+            } else {
+                waiting.push(req);
+            }
+        }
+        waiting.sort_by(|a, b| a.rank_key().cmp(&b.rank_key()));
+        cal.tentative = waiting
+            .into_iter()
+            .map(|req| Booking {
+                id: req.id.clone(),
+                resource: req.resource.clone(),
+                terms: req.terms(),
+                request: with_requests.then(|| Box::new(req.clone())),
+                status: Status::Tentative {
+                    rank: 0,
+                    fits: false,
+                },
+            })
+            .collect();
+    }
+}
+
+/// Confirms `terms` for `booking` in `cal`'s occupancy if the capacity
+/// allows it; otherwise records an over-capacity anomaly and returns false.
+fn occupy(
+    cal: &mut ResourceCalendar,
+    cap: Capacity,
+    seq: u64,
+    booking: &BookingId,
+    terms: &Terms,
+) -> bool {
+    let usage = cap.usage(terms.quantity);
+    if !cap.admits(terms.quantity)
+        || cal.occupancy.peak(terms.start, terms.end) + usage > cap.limit()
+    {
+        cal.anomalies.push(Anomaly::OverCapacity {
+            seq,
+            booking: booking.clone(),
+        });
+        return false;
+    }
+    cal.occupancy
+        .insert(booking.clone(), terms.start, terms.end, usage);
+    true
 }
 
 /// Ranks the tentative requests from `from` on, behind those before them
@@ -405,23 +448,45 @@ pub fn advance(
         return false;
     };
     let from = cal.tentative.len();
+    if append_requests(cal, index, roster, rid, delta).is_none() {
+        return false;
+    }
+    let Some(moved) = apply_decisions(cal, index, rid, cap, delta) else {
+        return false;
+    };
+    if cal.next_decision != index.next_decision_seq(rid) {
+        return false;
+    }
+    rank_from(cal, Some(cap), if moved { 0 } else { from });
+    true
+}
+
+/// [`advance`]'s first step: appends the requests of `delta` behind the
+/// tentative ones, or `None` if one of them does not simply go last.
+fn append_requests(
+    cal: &mut ResourceCalendar,
+    index: &Index,
+    roster: &Roster,
+    rid: &ResourceId,
+    delta: &Delta,
+) -> Option<()> {
     let mut last = match cal.tentative.last() {
         Some(b) => match index.requests.get(&b.id) {
             Some(r) => Some(r),
-            None => return false,
+            None => return None,
         },
         None => None,
     };
     for id in &delta.requests {
         let Some(req) = index.requests.get(id) else {
-            return false;
+            return None;
         };
         if &req.resource != rid
             || index.cancels.contains_key(id)
             || !roster.is_active(&id.requester)
             || last.is_some_and(|l| l.rank_key() >= req.rank_key())
         {
-            return false;
+            return None;
         }
         cal.tentative.push(Booking {
             id: id.clone(),
@@ -435,6 +500,19 @@ pub fn advance(
         });
         last = Some(req);
     }
+    Some(())
+}
+
+/// [`advance`]'s second step: applies the decisions of `delta`, in turn, to
+/// tentative requests; returns whether any moved, or `None` for anything
+/// else (a decision out of turn, on a booking not waiting, a release).
+fn apply_decisions(
+    cal: &mut ResourceCalendar,
+    index: &Index,
+    rid: &ResourceId,
+    cap: Capacity,
+    delta: &Delta,
+) -> Option<bool> {
     let mut decisions: Vec<&(u64, BookingId)> = delta.decisions.iter().collect();
     decisions.sort();
     let mut moved = false;
@@ -443,10 +521,10 @@ pub fn advance(
         let d = index.decisions.get(rid).and_then(|m| m.get(key));
         let pos = cal.tentative.iter().position(|b| &b.id == booking);
         let (Some(d), Some(pos), Some(request)) = (d, pos, index.requests.get(booking)) else {
-            return false;
+            return None;
         };
         if seq != cal.next_decision {
-            return false;
+            return None;
         }
         cal.next_decision += 1;
         if request.terms() != d.terms || &request.resource != rid {
@@ -458,18 +536,9 @@ pub fn advance(
         }
         let status = match &d.verdict {
             Verdict::Confirm => {
-                let usage = cap.usage(d.terms.quantity);
-                if !cap.admits(d.terms.quantity)
-                    || cal.occupancy.peak(d.terms.start, d.terms.end) + usage > cap.limit()
-                {
-                    cal.anomalies.push(Anomaly::OverCapacity {
-                        seq,
-                        booking: booking.clone(),
-                    });
+                if !occupy(cal, cap, seq, booking, &d.terms) {
                     continue;
                 }
-                cal.occupancy
-                    .insert(booking.clone(), d.terms.start, d.terms.end, usage);
                 Status::Confirmed
             }
             Verdict::Reject {
@@ -479,7 +548,7 @@ pub fn advance(
                 reason: reason.clone(),
                 alternatives: alternatives.clone(),
             },
-            Verdict::Release => return false,
+            Verdict::Release => return None,
         };
         let mut b = cal.tentative.remove(pos);
         b.terms = d.terms;
@@ -493,11 +562,7 @@ pub fn advance(
         list.insert(at, b);
         moved = true;
     }
-    if cal.next_decision != index.next_decision_seq(rid) {
-        return false;
-    }
-    rank_from(cal, Some(cap), if moved { 0 } else { from });
-    true
+    Some(moved)
 }
 
 /// The largest amount by which the confirmed bookings among `bookings`

@@ -17,7 +17,7 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use automerge::{Change, ChangeHash};
 use serde::{Deserialize, Serialize};
 
-use crate::agency::{AgencyProfile, verify, verify_many};
+use crate::agency::{AgencyProfile, VerifyError, verify, verify_many};
 use crate::booking::{BookingRequest, Cancellation, Decision};
 use crate::doc::{Write, actor_of, decode_writes};
 use crate::ids::{AgencyId, BookingId, DocId, DocKind, ResourceId};
@@ -227,96 +227,106 @@ impl Ledger {
         let mut report = IngestReport::default();
         let mut checked: Vec<(SignedChange, Change)> = Vec::with_capacity(batch.len());
         let mut seen_in_batch: BTreeSet<(DocId, u64)> = BTreeSet::new();
-        for mut env in batch {
-            let refusal = |seq: u64, hash: Option<String>, reason| Refusal {
-                doc: env.doc.clone(),
-                seq,
-                signer: env.signer,
-                hash,
-                reason,
-            };
-            if !env.doc.is_canonical() {
-                let r = refusal(
-                    0,
-                    None,
-                    RefuseReason::Malformed("non-canonical document id".into()),
-                );
-                self.refuse(&mut report, r);
-                continue;
+        for env in batch {
+            if let Some(c) = self.screen(env, &mut seen_in_batch, &mut report) {
+                checked.push(c);
             }
-            if env.v != ENVELOPE_VERSION {
-                let r = refusal(0, None, RefuseReason::Version(env.v));
-                self.refuse(&mut report, r);
-                continue;
-            }
-            if env.change.len() > MAX_CHANGE_BYTES {
-                let r = refusal(0, None, RefuseReason::TooLarge);
-                self.refuse(&mut report, r);
-                continue;
-            }
-            // A change we already hold, resent with its number: no need
-            // to decode and hash it again (the hint is checked against the
-            // exact bytes and signature held under that number).
-            if env.seq > 0 && self.holds(&env) {
-                report.seen.push((env.doc.clone(), env.seq));
-                report.duplicates += 1;
-                continue;
-            }
-            let change = match Change::from_bytes(env.change.clone()) {
-                Ok(c) => c,
-                Err(e) => {
-                    let r = refusal(0, None, RefuseReason::Malformed(e.to_string()));
-                    self.refuse(&mut report, r);
-                    continue;
-                }
-            };
-            let seq = change.seq();
-            report.seen.push((env.doc.clone(), seq));
-            let hash = change.hash();
-            let known = self.docs.get(&env.doc).and_then(|d| {
-                usize::try_from(seq)
-                    .ok()
-                    .and_then(|s| s.checked_sub(1))
-                    .and_then(|i| d.hashes.get(i))
-            });
-            let pending = self
-                .pending
-                .get(&(env.doc.clone(), seq))
-                .map(|(_, c)| c.hash());
-            match known.copied().or(pending) {
-                Some(h) if h == hash => {
-                    report.duplicates += 1;
-                    continue;
-                }
-                Some(_) => {
-                    let r = refusal(seq, Some(hash.to_string()), RefuseReason::Fork);
-                    self.refuse(&mut report, r);
-                    continue;
-                }
-                None => {}
-            }
-            if !seen_in_batch.insert((env.doc.clone(), seq)) {
-                report.duplicates += 1;
-                continue;
-            }
-            let reason = if *change.actor_id() != actor_of(&env.signer) {
-                Some(RefuseReason::ActorMismatch)
-            } else if env.doc.owner != env.signer {
-                Some(RefuseReason::NotOwner)
-            } else {
-                self.roster
-                    .may_write(&env.signer, &env.doc, seq)
-                    .err()
-                    .map(Into::into)
-            };
-            if let Some(reason) = reason {
-                let r = refusal(seq, Some(hash.to_string()), reason);
-                self.refuse(&mut report, r);
-                continue;
-            }
-            env.seq = seq;
-            checked.push((env, change));
         }
+        let results = self.verify_signatures(&checked, check);
+        let touched = self.enqueue(checked, results, &mut report);
+        for doc in touched {
+            self.drain(&doc, &mut report);
+        }
+        report
+    }
+
+    /// Every check of one change that needs no signature verification:
+    /// the envelope, the decoding, duplicates and forks, and the signer's
+    /// right to write this document. Returns the change to verify, or
+    /// `None` after recording it as a duplicate or a refusal.
+    fn screen(
+        &mut self,
+        mut env: SignedChange,
+        seen_in_batch: &mut BTreeSet<(DocId, u64)>,
+        report: &mut IngestReport,
+    ) -> Option<(SignedChange, Change)> {
+        if let Some(reason) = envelope_fault(&env) {
+            self.refuse(report, refusal(&env, 0, None, reason));
+            return None;
+        }
+        // A change we already hold, resent with its number: no need to
+        // decode and hash it again (the hint is checked against the exact
+        // bytes and signature held under that number).
+        if env.seq > 0 && self.holds(&env) {
+            report.seen.push((env.doc.clone(), env.seq));
+            report.duplicates += 1;
+            return None;
+        }
+        let change = match Change::from_bytes(env.change.clone()) {
+            Ok(c) => c,
+            Err(e) => {
+                let reason = RefuseReason::Malformed(e.to_string());
+                self.refuse(report, refusal(&env, 0, None, reason));
+                return None;
+            }
+        };
+        let seq = change.seq();
+        report.seen.push((env.doc.clone(), seq));
+        let hash = change.hash();
+        match self.hash_at(&env.doc, seq) {
+            Some(h) if h == hash => {
+                report.duplicates += 1;
+                return None;
+            }
+            Some(_) => {
+                let r = refusal(&env, seq, Some(hash.to_string()), RefuseReason::Fork);
+                self.refuse(report, r);
+                return None;
+            }
+            None => {}
+        }
+        if !seen_in_batch.insert((env.doc.clone(), seq)) {
+            report.duplicates += 1;
+            return None;
+        }
+        let reason = if *change.actor_id() != actor_of(&env.signer) {
+            Some(RefuseReason::ActorMismatch)
+        } else if env.doc.owner != env.signer {
+            Some(RefuseReason::NotOwner)
+        } else {
+            self.roster
+                .may_write(&env.signer, &env.doc, seq)
+                .err()
+                .map(Into::into)
+        };
+        if let Some(reason) = reason {
+            self.refuse(report, refusal(&env, seq, Some(hash.to_string()), reason));
+            return None;
+        }
+        env.seq = seq;
+        Some((env, change))
+    }
+
+    /// The hash of change `seq` of `doc`, applied or pending, if held.
+    fn hash_at(&self, doc: &DocId, seq: u64) -> Option<ChangeHash> {
+        let applied = self.docs.get(doc).and_then(|d| {
+            usize::try_from(seq)
+                .ok()
+                .and_then(|s| s.checked_sub(1))
+                .and_then(|i| d.hashes.get(i))
+        });
+        applied
+            .copied()
+            .or_else(|| self.pending.get(&(doc.clone(), seq)).map(|(_, c)| c.hash()))
+    }
+
+    /// Verifies, in one batch, the signatures `check` asks for; the others
+    /// count as good.
+    fn verify_signatures(
+        &self,
+        checked: &[(SignedChange, Change)],
+        check: Check,
+    ) -> Vec<Result<(), VerifyError>> {
         let verify = |env: &SignedChange| match check {
             Check::All => true,
             Check::None => false,
@@ -340,45 +350,41 @@ impl Ledger {
         for (i, r) in picked.into_iter().zip(verify_many(&items)) {
             results[i] = r;
         }
+        results
+    }
+
+    /// Queues the verified changes to be applied in order (refusing bad
+    /// signatures, and changes beyond the pending queue's limits); returns
+    /// the documents that got a change.
+    fn enqueue(
+        &mut self,
+        checked: Vec<(SignedChange, Change)>,
+        results: Vec<Result<(), VerifyError>>,
+        report: &mut IngestReport,
+    ) -> BTreeSet<DocId> {
         let mut touched_docs = BTreeSet::new();
         for ((env, change), ok) in checked.into_iter().zip(results) {
-            if ok.is_err() {
-                let r = Refusal {
-                    doc: env.doc.clone(),
-                    seq: change.seq(),
-                    signer: env.signer,
-                    hash: Some(change.hash().to_string()),
-                    reason: RefuseReason::Signature,
-                };
-                self.refuse(&mut report, r);
-                continue;
-            }
             let by_signer = self.pending_by.get(&env.signer).copied().unwrap_or(0);
-            if self.pending.len() >= self.limits.0 || by_signer >= self.limits.1 {
-                let r = Refusal {
-                    doc: env.doc.clone(),
-                    seq: change.seq(),
-                    signer: env.signer,
-                    hash: Some(change.hash().to_string()),
-                    reason: RefuseReason::QueueFull,
-                };
-                self.refuse(&mut report, r);
+            let reason = if ok.is_err() {
+                RefuseReason::Signature
+            } else if self.pending.len() >= self.limits.0 || by_signer >= self.limits.1 {
+                RefuseReason::QueueFull
+            } else {
+                touched_docs.insert(env.doc.clone());
+                let signer = env.signer;
+                if self
+                    .pending
+                    .insert((env.doc.clone(), change.seq()), (env, change))
+                    .is_none()
+                {
+                    *self.pending_by.entry(signer).or_default() += 1;
+                }
                 continue;
-            }
-            touched_docs.insert(env.doc.clone());
-            let signer = env.signer;
-            if self
-                .pending
-                .insert((env.doc.clone(), change.seq()), (env, change))
-                .is_none()
-            {
-                *self.pending_by.entry(signer).or_default() += 1;
-            }
+            };
+            let r = refusal(&env, change.seq(), Some(change.hash().to_string()), reason);
+            self.refuse(report, r);
         }
-        for doc in touched_docs {
-            self.drain(&doc, &mut report);
-        }
-        report
+        touched_docs
     }
 
     /// Applies the pending changes of `doc` that continue its history.
@@ -557,5 +563,29 @@ impl Ledger {
         self.docs
             .get(doc)
             .map_or_else(|| Ok(Vec::new()), |l| l.range(after as usize, limit))
+    }
+}
+
+/// A refusal of `env` (its change number `seq`, 0 if not decoded).
+fn refusal(env: &SignedChange, seq: u64, hash: Option<String>, reason: RefuseReason) -> Refusal {
+    Refusal {
+        doc: env.doc.clone(),
+        seq,
+        signer: env.signer,
+        hash,
+        reason,
+    }
+}
+
+/// What is wrong with a change's envelope before it is even decoded.
+fn envelope_fault(env: &SignedChange) -> Option<RefuseReason> {
+    if !env.doc.is_canonical() {
+        Some(RefuseReason::Malformed("non-canonical document id".into()))
+    } else if env.v != ENVELOPE_VERSION {
+        Some(RefuseReason::Version(env.v))
+    } else if env.change.len() > MAX_CHANGE_BYTES {
+        Some(RefuseReason::TooLarge)
+    } else {
+        None
     }
 }
