@@ -225,6 +225,20 @@ pub struct Member {
     pub rotations: Vec<Rotation>,
 }
 
+impl Member {
+    /// A member just admitted by `by` at `hlc`, active, with its first key.
+    fn admitted(profile: AgencyProfile, role: Role, by: AgencyId, hlc: Hlc) -> Self {
+        Self {
+            profile,
+            role,
+            admitted_by: by,
+            admitted_at: hlc,
+            status: MemberStatus::Active,
+            rotations: Vec::new(),
+        }
+    }
+}
+
 /// One key rotation of an agency.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Rotation {

@@ -113,128 +113,120 @@ impl Roster {
         self.invitations.clear();
         self.ignored.clear();
         for (hlc, id, ev) in order {
-            // A member's event counts only if signed by its key of the
-            // moment (a rotated-away key has no authority left).
-            let signer = self.members.get(&ev.by).filter(|m| {
-                m.status == MemberStatus::Active
-                    && m.current_key() == ev.signing_key.unwrap_or(ev.by)
-            });
-            let admin = signer.is_some_and(|m| m.role == Role::Admin);
-            let member = signer.is_some();
-            match ev.action {
-                RosterAction::Genesis { name, profile } if id == self.network => {
-                    self.name = name;
-                    self.members.insert(
-                        ev.by,
-                        Member {
-                            profile,
-                            role: Role::Admin,
-                            admitted_by: ev.by,
-                            admitted_at: hlc,
-                            status: MemberStatus::Active,
-                            rotations: Vec::new(),
-                        },
-                    );
-                }
-                RosterAction::Admit { profile, role, .. } if admin => {
-                    self.members.insert(
-                        profile.id,
-                        Member {
-                            profile,
-                            role,
-                            admitted_by: ev.by,
-                            admitted_at: hlc,
-                            status: MemberStatus::Active,
-                            rotations: Vec::new(),
-                        },
-                    );
-                }
-                RosterAction::Invite {
-                    invitation,
-                    name,
-                    role,
-                    expires_ms,
-                } if admin => {
-                    self.invitations.entry(invitation).or_insert(Invitation {
-                        by: ev.by,
-                        role,
-                        expires_ms,
-                        name,
-                        used_by: None,
-                    });
-                }
-                RosterAction::Join {
-                    invitation,
-                    profile,
-                } if ev.by == invitation
-                    && self.invitations.get(&invitation).is_some_and(|i| {
-                        i.used_by.is_none()
-                            && hlc.wall_ms <= i.expires_ms
-                            && self
-                                .members
-                                .get(&i.by)
-                                .is_some_and(|m| m.status == MemberStatus::Active)
-                    })
-                    && !self.key_in_use(&profile.id) =>
-                {
-                    let inv = self
-                        .invitations
-                        .get_mut(&invitation)
-                        .expect("checked above");
-                    inv.used_by = Some(profile.id);
-                    let (role, by) = (inv.role, inv.by);
-                    self.members.insert(
-                        profile.id,
-                        Member {
-                            profile,
-                            role,
-                            admitted_by: by,
-                            admitted_at: hlc,
-                            status: MemberStatus::Active,
-                            rotations: Vec::new(),
-                        },
-                    );
-                }
-                RosterAction::RotateKey {
-                    new_key,
-                    cutoffs,
-                    proof,
-                } if member
-                    && !self.key_in_use(&new_key)
-                    && verify(
-                        &new_key,
-                        "rotate",
-                        &rotation_message(&self.network, &ev.by, &new_key),
-                        &proof,
-                    )
-                    .is_ok() =>
-                {
-                    let m = self.members.get_mut(&ev.by).expect("checked above");
-                    m.rotations.push(Rotation {
-                        key: new_key,
-                        hlc,
-                        cutoffs,
-                    });
-                }
-                RosterAction::Revoke {
-                    agency,
-                    reason,
-                    cutoffs,
-                } if admin => {
-                    if let Some(m) = self.members.get_mut(&agency) {
-                        m.status = MemberStatus::Revoked {
-                            by: ev.by,
-                            hlc,
-                            reason,
-                            cutoffs,
-                        };
-                    }
-                }
-                _ => {
-                    self.ignored.insert(id);
-                }
+            if !self.apply(hlc, &id, ev) {
+                self.ignored.insert(id);
             }
         }
+    }
+
+    /// Applies one event, in order; false if it does not count (not signed
+    /// with the authority it needs, or not applicable).
+    fn apply(&mut self, hlc: Hlc, id: &str, ev: RosterEvent) -> bool {
+        // A member's event counts only if signed by its key of the moment
+        // (a rotated-away key has no authority left).
+        let signer = self.members.get(&ev.by).filter(|m| {
+            m.status == MemberStatus::Active && m.current_key() == ev.signing_key.unwrap_or(ev.by)
+        });
+        let admin = signer.is_some_and(|m| m.role == Role::Admin);
+        let member = signer.is_some();
+        match ev.action {
+            RosterAction::Genesis { name, profile } if id == self.network => {
+                self.name = name;
+                let m = Member::admitted(profile, Role::Admin, ev.by, hlc);
+                self.members.insert(ev.by, m);
+            }
+            RosterAction::Admit { profile, role, .. } if admin => {
+                let m = Member::admitted(profile, role, ev.by, hlc);
+                self.members.insert(m.profile.id, m);
+            }
+            RosterAction::Invite {
+                invitation,
+                name,
+                role,
+                expires_ms,
+            } if admin => {
+                self.invitations.entry(invitation).or_insert(Invitation {
+                    by: ev.by,
+                    role,
+                    expires_ms,
+                    name,
+                    used_by: None,
+                });
+            }
+            RosterAction::Join {
+                invitation,
+                profile,
+            } if ev.by == invitation => return self.join(invitation, profile, hlc),
+            RosterAction::RotateKey {
+                new_key,
+                cutoffs,
+                proof,
+            } if member => return self.rotate(ev.by, new_key, cutoffs, &proof, hlc),
+            RosterAction::Revoke {
+                agency,
+                reason,
+                cutoffs,
+            } if admin => {
+                if let Some(m) = self.members.get_mut(&agency) {
+                    m.status = MemberStatus::Revoked {
+                        by: ev.by,
+                        hlc,
+                        reason,
+                        cutoffs,
+                    };
+                }
+            }
+            _ => return false,
+        }
+        true
+    }
+
+    /// A join by invitation: counts if the invitation is unused, unexpired
+    /// at the join's time, by an admin still active, and the key is new.
+    fn join(&mut self, invitation: AgencyId, profile: AgencyProfile, hlc: Hlc) -> bool {
+        let usable = self.invitations.get(&invitation).is_some_and(|i| {
+            i.used_by.is_none()
+                && hlc.wall_ms <= i.expires_ms
+                && self
+                    .members
+                    .get(&i.by)
+                    .is_some_and(|m| m.status == MemberStatus::Active)
+        });
+        if !usable || self.key_in_use(&profile.id) {
+            return false;
+        }
+        let Some(inv) = self.invitations.get_mut(&invitation) else {
+            return false;
+        };
+        inv.used_by = Some(profile.id);
+        let m = Member::admitted(profile, inv.role, inv.by, hlc);
+        self.members.insert(m.profile.id, m);
+        true
+    }
+
+    /// A member's key rotation: counts if the new key is new and proves
+    /// itself by signing the rotation.
+    fn rotate(
+        &mut self,
+        agency: AgencyId,
+        new_key: AgencyId,
+        cutoffs: BTreeMap<DocId, u64>,
+        proof: &[u8; 64],
+        hlc: Hlc,
+    ) -> bool {
+        let message = rotation_message(&self.network, &agency, &new_key);
+        if self.key_in_use(&new_key) || verify(&new_key, "rotate", &message, proof).is_err() {
+            return false;
+        }
+        let Some(m) = self.members.get_mut(&agency) else {
+            return false;
+        };
+        m.rotations.push(Rotation {
+            key: new_key,
+            hlc,
+            cutoffs,
+        });
+        true
     }
 
     /// Whether `key` is, or was, an agency id or a member's key.
