@@ -478,9 +478,7 @@ fn append_requests(
         None => None,
     };
     for id in &delta.requests {
-        let Some(req) = index.requests.get(id) else {
-            return None;
-        };
+        let req = index.requests.get(id)?;
         if &req.resource != rid
             || index.cancels.contains_key(id)
             || !roster.is_active(&id.requester)

@@ -102,6 +102,61 @@ fn check_resource(r: &Resource) -> Result<(), RecordError> {
     Ok(())
 }
 
+/// A request: by the document's owner (the requester), filed with the
+/// resource's owner, well-formed.
+fn check_request(r: &BookingRequest, doc: &DocId) -> Result<(), RecordError> {
+    let owner = doc.owner;
+    if r.id.requester != owner {
+        return Err(RecordError::Unauthorized(format!(
+            "request {} of another agency",
+            r.id
+        )));
+    }
+    // Filed with the owner who decides it (documents are keyed
+    // by who needs them).
+    if doc.counterpart != Some(r.resource.owner) {
+        return Err(RecordError::Unauthorized(format!(
+            "request {} for {} filed in a document for another owner",
+            r.id, r.resource
+        )));
+    }
+    if r.end <= r.start || r.quantity == 0 {
+        return Err(RecordError::Invalid(
+            "request needs start < end and quantity ≥ 1".into(),
+        ));
+    }
+    if r.contact.len() > MAX_TEXT || r.purpose.len() > MAX_TEXT {
+        return Err(RecordError::Invalid("text field too long".into()));
+    }
+    check_plain("contact", &r.contact)?;
+    check_plain("purpose", &r.purpose)?;
+    Ok(())
+}
+
+/// A decision: by the resource's owner, numbered, well-formed.
+fn check_decision(d: &Decision, owner: crate::ids::AgencyId) -> Result<(), RecordError> {
+    if d.resource.owner != owner {
+        return Err(RecordError::Unauthorized(format!(
+            "deciding on {} which belongs to another agency",
+            d.resource
+        )));
+    }
+    if d.seq == 0 || d.terms.end <= d.terms.start {
+        return Err(RecordError::Invalid("decision seq or terms".into()));
+    }
+    if let Verdict::Reject {
+        alternatives,
+        reason,
+    } = &d.verdict
+    {
+        if alternatives.len() > 3 {
+            return Err(RecordError::Invalid("at most 3 alternatives".into()));
+        }
+        check_text("reason", reason)?;
+    }
+    Ok(())
+}
+
 /// One record in a document. The map key is derived from the record, so a
 /// record can only ever be stored under its own key.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -324,29 +379,7 @@ impl Record {
                 }
                 check_resource(r)?;
             }
-            (Record::Request(r), DocKind::Requests) => {
-                if r.id.requester != owner {
-                    return unauthorized(format!("request {} of another agency", r.id));
-                }
-                // Filed with the owner who decides it (documents are keyed
-                // by who needs them).
-                if doc.counterpart != Some(r.resource.owner) {
-                    return unauthorized(format!(
-                        "request {} for {} filed in a document for another owner",
-                        r.id, r.resource
-                    ));
-                }
-                if r.end <= r.start || r.quantity == 0 {
-                    return Err(RecordError::Invalid(
-                        "request needs start < end and quantity ≥ 1".into(),
-                    ));
-                }
-                if r.contact.len() > MAX_TEXT || r.purpose.len() > MAX_TEXT {
-                    return Err(RecordError::Invalid("text field too long".into()));
-                }
-                check_plain("contact", &r.contact)?;
-                check_plain("purpose", &r.purpose)?;
-            }
+            (Record::Request(r), DocKind::Requests) => check_request(r, doc)?,
             (Record::Cancel(c), DocKind::Requests) => {
                 if c.booking.requester != owner {
                     return unauthorized(format!("cancelling {} of another agency", c.booking));
@@ -356,27 +389,7 @@ impl Record {
                 }
                 check_plain("reason", &c.reason)?;
             }
-            (Record::Decision(d), DocKind::Decisions) => {
-                if d.resource.owner != owner {
-                    return unauthorized(format!(
-                        "deciding on {} which belongs to another agency",
-                        d.resource
-                    ));
-                }
-                if d.seq == 0 || d.terms.end <= d.terms.start {
-                    return Err(RecordError::Invalid("decision seq or terms".into()));
-                }
-                if let Verdict::Reject {
-                    alternatives,
-                    reason,
-                } = &d.verdict
-                {
-                    if alternatives.len() > 3 {
-                        return Err(RecordError::Invalid("at most 3 alternatives".into()));
-                    }
-                    check_text("reason", reason)?;
-                }
-            }
+            (Record::Decision(d), DocKind::Decisions) => check_decision(d, owner)?,
             _ => return Err(wrong()),
         }
         if self.key() != key {

@@ -24,6 +24,10 @@ fn record_weight(r: &Record) -> usize {
 /// batch, its records and the booking it concerns.
 type Pending = (usize, Vec<Record>, Option<BookingId>);
 
+/// What a local action writes: the document, its records, and the
+/// booking concerned.
+pub(super) type Prepared = (DocId, Vec<Record>, Option<BookingId>);
+
 impl Engine {
     pub(super) fn owned_resources(&self) -> BTreeSet<ResourceId> {
         self.calendars
@@ -253,38 +257,18 @@ impl Engine {
         }
     }
 
-    /// Checks a local action and turns it into the records to write.
-    #[allow(clippy::type_complexity)]
-    pub(super) fn prepare(
-        &mut self,
-        now: Timestamp,
-        op: LocalOp,
-    ) -> Result<(DocId, Vec<Record>, Option<BookingId>), LocalError> {
+    /// Checks a local action and turns it into the records to write: the
+    /// document, its records, and the booking concerned.
+    pub(super) fn prepare(&mut self, now: Timestamp, op: LocalOp) -> Result<Prepared, LocalError> {
         let me = self.me;
-        Ok(match op {
+        match op {
             LocalOp::SetProfile(p) => {
                 if p.id != me {
                     return Err(LocalError::NotAllowed("profile of another agency".into()));
                 }
-                (DocId::catalog(me), vec![Record::Profile(p)], None)
+                Ok((DocId::catalog(me), vec![Record::Profile(p)], None))
             }
-            LocalOp::PutResource(r) => {
-                if r.id.owner != me {
-                    return Err(LocalError::NotAllowed(
-                        "only the owner edits a resource".into(),
-                    ));
-                }
-                if r.capacity.size() == 0 {
-                    return Err(LocalError::Invalid("capacity must be at least 1".into()));
-                }
-                if jiff::tz::TimeZone::get(&r.rules.time_zone).is_err() {
-                    return Err(LocalError::Invalid(format!(
-                        "unknown time zone {}",
-                        r.rules.time_zone
-                    )));
-                }
-                (DocId::catalog(me), vec![Record::Resource(r)], None)
-            }
+            LocalOp::PutResource(r) => self.prepare_resource(r),
             LocalOp::Book {
                 resource,
                 start,
@@ -321,69 +305,103 @@ impl Engine {
                     quantity,
                     hlc,
                 };
-                (doc, vec![Record::Request(req)], Some(id))
+                Ok((doc, vec![Record::Request(req)], Some(id)))
             }
-            LocalOp::Cancel { booking, reason } => {
-                if booking.requester != me {
-                    return Err(LocalError::NotAllowed(
-                        "only the requester cancels a request".into(),
-                    ));
-                }
-                let Some(request) = self.ledger.index().requests.get(&booking) else {
-                    return Err(LocalError::UnknownBooking(booking.to_string()));
-                };
-                // Beside the request: with the owner who decides it.
-                let owner = request.resource.owner;
-                if self.ledger.index().cancels.contains_key(&booking) {
-                    return Err(LocalError::Invalid("already cancelled".into()));
-                }
-                if reason.len() > crate::record::MAX_TEXT {
-                    return Err(LocalError::Invalid("reason too long".into()));
-                }
-                let hlc = self.clock.tick(ms(now));
-                let doc = DocId::requests(me, owner, shard_of(now));
-                (
-                    doc,
-                    vec![Record::Cancel(Cancellation {
-                        booking: booking.clone(),
-                        reason,
-                        hlc,
-                    })],
-                    Some(booking),
-                )
-            }
+            LocalOp::Cancel { booking, reason } => self.prepare_cancel(now, booking, reason),
             LocalOp::Decide {
                 booking,
                 approve,
                 reason,
-            } => {
-                let idx = self.ledger.index();
-                let req = idx
-                    .requests
-                    .get(&booking)
-                    .ok_or_else(|| LocalError::UnknownBooking(booking.to_string()))?;
-                if req.resource.owner != me {
-                    return Err(LocalError::NotAllowed(
-                        "only the resource's owner decides".into(),
-                    ));
-                }
-                let rid = req.resource.clone();
-                let res = idx
-                    .resources
-                    .get(&rid)
-                    .ok_or_else(|| LocalError::UnknownResource(rid.to_string()))?;
-                let cal = self
-                    .calendars
-                    .get(&rid)
-                    .ok_or_else(|| LocalError::UnknownResource(rid.to_string()))?;
-                let draft = manual_decision(res, cal, idx, &booking, approve, reason, now)
-                    .map_err(|e| LocalError::Decide(e.to_string()))?;
-                let seq = cal.next_decision;
-                let rec = self.decision_record(now, &rid, seq, draft);
-                let doc = DocId::decisions(me, shard_of(now));
-                (doc, vec![rec], Some(booking))
-            }
-        })
+            } => self.prepare_decision(now, booking, approve, reason),
+        }
+    }
+
+    /// A resource published or edited by its owner, checked.
+    fn prepare_resource(&self, r: Box<crate::resource::Resource>) -> Result<Prepared, LocalError> {
+        if r.id.owner != self.me {
+            return Err(LocalError::NotAllowed(
+                "only the owner edits a resource".into(),
+            ));
+        }
+        if r.capacity.size() == 0 {
+            return Err(LocalError::Invalid("capacity must be at least 1".into()));
+        }
+        if jiff::tz::TimeZone::get(&r.rules.time_zone).is_err() {
+            return Err(LocalError::Invalid(format!(
+                "unknown time zone {}",
+                r.rules.time_zone
+            )));
+        }
+        Ok((DocId::catalog(self.me), vec![Record::Resource(r)], None))
+    }
+
+    /// The requester's cancellation, written beside the request (with the
+    /// owner who decides it).
+    fn prepare_cancel(
+        &mut self,
+        now: Timestamp,
+        booking: BookingId,
+        reason: String,
+    ) -> Result<Prepared, LocalError> {
+        let me = self.me;
+        if booking.requester != me {
+            return Err(LocalError::NotAllowed(
+                "only the requester cancels a request".into(),
+            ));
+        }
+        let Some(request) = self.ledger.index().requests.get(&booking) else {
+            return Err(LocalError::UnknownBooking(booking.to_string()));
+        };
+        let owner = request.resource.owner;
+        if self.ledger.index().cancels.contains_key(&booking) {
+            return Err(LocalError::Invalid("already cancelled".into()));
+        }
+        if reason.len() > crate::record::MAX_TEXT {
+            return Err(LocalError::Invalid("reason too long".into()));
+        }
+        let hlc = self.clock.tick(ms(now));
+        let doc = DocId::requests(me, owner, shard_of(now));
+        let cancel = Record::Cancel(Cancellation {
+            booking: booking.clone(),
+            reason,
+            hlc,
+        });
+        Ok((doc, vec![cancel], Some(booking)))
+    }
+
+    /// The owner's manual decision on a request, checked by the policy.
+    fn prepare_decision(
+        &mut self,
+        now: Timestamp,
+        booking: BookingId,
+        approve: bool,
+        reason: Option<crate::agency::Text>,
+    ) -> Result<Prepared, LocalError> {
+        let idx = self.ledger.index();
+        let req = idx
+            .requests
+            .get(&booking)
+            .ok_or_else(|| LocalError::UnknownBooking(booking.to_string()))?;
+        if req.resource.owner != self.me {
+            return Err(LocalError::NotAllowed(
+                "only the resource's owner decides".into(),
+            ));
+        }
+        let rid = req.resource.clone();
+        let res = idx
+            .resources
+            .get(&rid)
+            .ok_or_else(|| LocalError::UnknownResource(rid.to_string()))?;
+        let cal = self
+            .calendars
+            .get(&rid)
+            .ok_or_else(|| LocalError::UnknownResource(rid.to_string()))?;
+        let draft = manual_decision(res, cal, idx, &booking, approve, reason, now)
+            .map_err(|e| LocalError::Decide(e.to_string()))?;
+        let seq = cal.next_decision;
+        let rec = self.decision_record(now, &rid, seq, draft);
+        let doc = DocId::decisions(self.me, shard_of(now));
+        Ok((doc, vec![rec], Some(booking)))
     }
 
     pub(super) fn fresh_local(&self, hlc: Hlc) -> String {

@@ -161,6 +161,7 @@ impl Engine {
         }
     }
 
+    /// A message from a peer within an accepted session: a flat dispatch.
     pub(super) fn on_message(
         &mut self,
         now: Timestamp,
@@ -187,29 +188,7 @@ impl Engine {
                     });
                     return;
                 }
-                let peer = self.peers.get_mut(&from).expect("checked above");
-                peer.known = docs.into_iter().collect();
-                peer.roster = roster.into_iter().collect();
-                let missing_roster: Vec<SignedRosterEvent> = self
-                    .ledger
-                    .roster()
-                    .events()
-                    .filter(|(id, _)| !peer.roster.contains(*id))
-                    .map(|(_, e)| e.clone())
-                    .collect();
-                if !missing_roster.is_empty() {
-                    out.push(Output::Send {
-                        to: from,
-                        msg: Message::Roster {
-                            events: missing_roster,
-                        },
-                        id: 0,
-                    });
-                }
-                // What it lacks goes a bounded amount at a time, more as
-                // the peer acknowledges ([`Input::Delivered`]).
-                let behind = self.resync(from);
-                self.outbox.set_behind(from, behind);
+                self.on_summary(from, docs, roster, out);
             }
             Message::Changes { changes } => {
                 let report = self.ledger.ingest(changes);
@@ -223,36 +202,80 @@ impl Engine {
                     self.ask_to_fill(now, from, out);
                 }
             }
-            Message::Roster { events } => {
-                let (changed, errors, touched) = self.ledger.add_roster_events(events.clone());
-                if let Some(p) = self.peers.get_mut(&from) {
-                    p.refused += errors.len() as u32;
-                    p.roster.extend(events.iter().map(SignedRosterEvent::id));
-                }
-                if changed {
-                    out.push(Output::PersistRoster(events.clone()));
-                    out.push(Output::Notify(Event::Roster));
-                    for (peer, st) in &self.peers {
-                        if *peer != from {
-                            let fresh: Vec<_> = events
-                                .iter()
-                                .filter(|e| !st.roster.contains(&e.id()))
-                                .cloned()
-                                .collect();
-                            if !fresh.is_empty() {
-                                out.push(Output::Send {
-                                    to: *peer,
-                                    msg: Message::Roster { events: fresh },
-                                    id: 0,
-                                });
-                            }
-                        }
-                    }
-                    self.after_roster_change(now, touched, out);
-                }
-                self.check_peer(from, out);
-            }
+            Message::Roster { events } => self.on_roster(now, from, events, out),
         }
+    }
+
+    /// A peer's summary: it is sent the roster events it lacks, and its
+    /// missing changes are queued to go as its window frees.
+    fn on_summary(
+        &mut self,
+        from: AgencyId,
+        docs: Vec<(DocId, u64)>,
+        roster: Vec<String>,
+        out: &mut Vec<Output>,
+    ) {
+        let Some(peer) = self.peers.get_mut(&from) else {
+            return;
+        };
+        peer.known = docs.into_iter().collect();
+        peer.roster = roster.into_iter().collect();
+        let missing_roster: Vec<SignedRosterEvent> = self
+            .ledger
+            .roster()
+            .events()
+            .filter(|(id, _)| !peer.roster.contains(*id))
+            .map(|(_, e)| e.clone())
+            .collect();
+        if !missing_roster.is_empty() {
+            out.push(Output::Send {
+                to: from,
+                msg: Message::Roster {
+                    events: missing_roster,
+                },
+                id: 0,
+            });
+        }
+        // What it lacks goes a bounded amount at a time, more as the peer
+        // acknowledges ([`Input::Delivered`]).
+        let behind = self.resync(from);
+        self.outbox.set_behind(from, behind);
+    }
+
+    /// Roster events from a peer: new ones are stored, passed on to the
+    /// other peers that lack them, and applied.
+    fn on_roster(
+        &mut self,
+        now: Timestamp,
+        from: AgencyId,
+        events: Vec<SignedRosterEvent>,
+        out: &mut Vec<Output>,
+    ) {
+        let (changed, errors, touched) = self.ledger.add_roster_events(events.clone());
+        if let Some(p) = self.peers.get_mut(&from) {
+            p.refused += errors.len() as u32;
+            p.roster.extend(events.iter().map(SignedRosterEvent::id));
+        }
+        if changed {
+            out.push(Output::PersistRoster(events.clone()));
+            out.push(Output::Notify(Event::Roster));
+            for (peer, st) in self.peers.iter().filter(|(p, _)| **p != from) {
+                let fresh: Vec<_> = events
+                    .iter()
+                    .filter(|e| !st.roster.contains(&e.id()))
+                    .cloned()
+                    .collect();
+                if !fresh.is_empty() {
+                    out.push(Output::Send {
+                        to: *peer,
+                        msg: Message::Roster { events: fresh },
+                        id: 0,
+                    });
+                }
+            }
+            self.after_roster_change(now, touched, out);
+        }
+        self.check_peer(from, out);
     }
 
     pub(super) fn send_changes(
