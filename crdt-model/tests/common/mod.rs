@@ -1,6 +1,8 @@
 //! Helpers shared by the simulator tests.
 #![allow(dead_code)]
 
+pub(crate) mod history;
+
 use crdt_model::engine::{LocalOp, LocalOutcome};
 use crdt_model::ids::{BookingId, ResourceId};
 use crdt_model::resource::{Approval, Capacity};
