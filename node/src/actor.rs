@@ -308,57 +308,8 @@ impl Actor {
             "this home has no network roster (run `tongchou network create` or `tongchou join`)",
         )?;
         let key = crate::rotation::settle(&home, key, &roster)?;
-        // Stream the history in chunks: a province-year is millions of
-        // changes, and holding them all before ingesting doubles the peak.
-        const CHUNK: usize = 50_000;
-        let mut failed = None;
-        let mut n = 0usize;
-        let mut stored = store.changes_iter();
-        let chunks = std::iter::from_fn(|| {
-            let mut v = Vec::with_capacity(CHUNK);
-            while v.len() < CHUNK {
-                match stored.next() {
-                    Some(Ok(c)) => v.push(c),
-                    Some(Err(e)) => {
-                        failed = Some(e);
-                        break;
-                    }
-                    None => break,
-                }
-            }
-            // Progress for a long load (the chunk is ingested next).
-            if n > 0 && !v.is_empty() && (n / CHUNK).is_multiple_of(10) {
-                info!(changes = n, "loading the stored history");
-            }
-            n += v.len();
-            (!v.is_empty() && failed.is_none()).then_some(v)
-        });
-        // Other agencies' change bytes stay on disk; the engine reads them
-        // back when a peer needs them.
-        let engine_cfg = crdt_model::engine::Config {
-            archive: store.archive(),
-            ..Default::default()
-        };
-        let (engine, report) = Engine::restore(key.clone(), roster, engine_cfg, chunks);
-        drop(stored);
-        release_freed_memory();
-        if let Some(e) = failed {
-            return Err(e).context("reading stored changes");
-        }
-        info!(
-            changes = n,
-            refused = report.refused.len(),
-            "restored replica"
-        );
-        let mut swarm = net::swarm(engine.key(), cfg.mdns)?;
-        for addr in &cfg.listen {
-            let ma: Multiaddr = addr
-                .parse()
-                .with_context(|| format!("bad listen address {addr}"))?;
-            swarm
-                .listen_on(ma)
-                .with_context(|| format!("cannot listen on {addr}"))?;
-        }
+        let engine = restore_engine(key, roster, store.as_ref())?;
+        let swarm = listening_swarm(&engine, &cfg)?;
         let (tx, rx) = mpsc::channel(1024);
         let (events, _) = broadcast::channel(1024);
         let handle = NodeHandle {
@@ -452,4 +403,69 @@ impl Actor {
         info!("node stopped");
         Ok(())
     }
+}
+
+/// Restores the engine from the store, streaming the history in chunks (a
+/// province-year is millions of changes, and holding them all before
+/// ingesting doubles the peak).
+fn restore_engine(
+    key: AgencyKey,
+    roster: crdt_model::membership::Roster,
+    store: &dyn Storage,
+) -> anyhow::Result<Engine> {
+    const CHUNK: usize = 50_000;
+    let mut failed = None;
+    let mut n = 0usize;
+    let mut stored = store.changes_iter();
+    let chunks = std::iter::from_fn(|| {
+        let mut v = Vec::with_capacity(CHUNK);
+        while v.len() < CHUNK {
+            match stored.next() {
+                Some(Ok(c)) => v.push(c),
+                Some(Err(e)) => {
+                    failed = Some(e);
+                    break;
+                }
+                None => break,
+            }
+        }
+        // Progress for a long load (the chunk is ingested next).
+        if n > 0 && !v.is_empty() && (n / CHUNK).is_multiple_of(10) {
+            info!(changes = n, "loading the stored history");
+        }
+        n += v.len();
+        (!v.is_empty() && failed.is_none()).then_some(v)
+    });
+    // Other agencies' change bytes stay on disk; the engine reads them
+    // back when a peer needs them.
+    let engine_cfg = crdt_model::engine::Config {
+        archive: store.archive(),
+        ..Default::default()
+    };
+    let (engine, report) = Engine::restore(key.clone(), roster, engine_cfg, chunks);
+    drop(stored);
+    release_freed_memory();
+    if let Some(e) = failed {
+        return Err(e).context("reading stored changes");
+    }
+    info!(
+        changes = n,
+        refused = report.refused.len(),
+        "restored replica"
+    );
+    Ok(engine)
+}
+
+/// The node's swarm, listening on the configured addresses.
+fn listening_swarm(engine: &Engine, cfg: &Config) -> anyhow::Result<Swarm<Behaviour>> {
+    let mut swarm = net::swarm(engine.key(), cfg.mdns)?;
+    for addr in &cfg.listen {
+        let ma: Multiaddr = addr
+            .parse()
+            .with_context(|| format!("bad listen address {addr}"))?;
+        swarm
+            .listen_on(ma)
+            .with_context(|| format!("cannot listen on {addr}"))?;
+    }
+    Ok(swarm)
 }

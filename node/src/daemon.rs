@@ -200,6 +200,34 @@ pub async fn join(
             home.dir().display()
         );
     }
+    let (key, cfg) = prepare_joining_home(home, &inv, agency, city, bootstrap)?;
+    let network = roster.network_id().to_string();
+    let outcome = handshake(home, key, &cfg, timeout).await?;
+    match outcome {
+        Some(Ok(())) => Ok(network),
+        Some(Err(e)) => {
+            // Leave no half-joined agency behind: the user can retry with a valid token.
+            let _ = std::fs::remove_dir_all(home.dir());
+            bail!("join refused by the network: {e}")
+        }
+        None => bail!(
+            "no member answered within {}s at {:?}; the home is ready and `tongchou run` will complete the join when one is reachable",
+            timeout.as_secs(),
+            cfg.peers
+        ),
+    }
+}
+
+/// Writes a joining agency's home: a new key, the roster the token shows
+/// with the invite and this agency's claim, and the config that presents
+/// the admission to members.
+fn prepare_joining_home(
+    home: &Home,
+    inv: &bootstrap::invite::Invitation,
+    agency: Text,
+    city: Text,
+    bootstrap: Vec<String>,
+) -> anyhow::Result<(crdt_model::agency::AgencyKey, Config)> {
     let key = home.create_key()?;
     let profile = AgencyProfile {
         id: key.id(),
@@ -232,8 +260,17 @@ pub async fn join(
         ..Config::default()
     };
     home.write_config(&cfg)?;
-    let network = roster.network_id().to_string();
-    // Run a short-lived node until a member answers the handshake.
+    Ok((key, cfg))
+}
+
+/// Runs a short-lived node until a member answers the join handshake (or
+/// `timeout` passes: `None`).
+async fn handshake(
+    home: &Home,
+    key: crdt_model::agency::AgencyKey,
+    cfg: &Config,
+    timeout: Duration,
+) -> anyhow::Result<Option<Result<(), String>>> {
     let mut run_cfg = cfg.clone();
     run_cfg.listen = vec!["/ip4/127.0.0.1/tcp/0".into()];
     run_cfg.mdns = false;
@@ -255,19 +292,7 @@ pub async fn join(
     };
     let _ = stop_tx.send(());
     let _ = task.await;
-    match outcome {
-        Some(Ok(())) => Ok(network),
-        Some(Err(e)) => {
-            // Leave no half-joined agency behind: the user can retry with a valid token.
-            let _ = std::fs::remove_dir_all(home.dir());
-            bail!("join refused by the network: {e}")
-        }
-        None => bail!(
-            "no member answered within {}s at {:?}; the home is ready and `tongchou run` will complete the join when one is reachable",
-            timeout.as_secs(),
-            cfg.peers
-        ),
-    }
+    Ok(outcome)
 }
 
 /// `tongchou run --bootstrap-only`: a node that holds no agency data and
