@@ -13,6 +13,7 @@ use crdt_model::ledger::Refusal;
 use crdt_model::membership::{Member, Role};
 use crdt_model::resource::RuleViolation;
 
+pub use crdt_model::ics::IcsQuery;
 pub use crdt_model::query::{BookingFilter, BookingQuery, ResourceFilter, ResourceQuery};
 
 /// The body of every error answer: a stable code, a message and, when a
@@ -210,17 +211,6 @@ pub type Bookings = Vec<Booking>;
 pub struct RevokeResponse {
     /// The agency revoked.
     pub revoked: AgencyId,
-}
-
-/// Query of `GET /api/v1/ics`: one resource, or one agency's resources, or all.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct IcsQuery {
-    /// One resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub resource: Option<ResourceId>,
-    /// One owner's resources.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub agency: Option<AgencyId>,
 }
 
 /// `api.json` in a running node's home: where its API listens and the

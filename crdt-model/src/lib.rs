@@ -17,7 +17,8 @@
 //!   deterministic calendar view, the owner's decision policy, free-slot search.
 //! - [`engine`]: replication as a state machine of `(now, input) → outputs`.
 //! - [`query`]: read-only questions a client asks a replica (filtered
-//!   catalogue and bookings, one booking, one calendar).
+//!   catalogue and bookings, one booking, one calendar); [`ics`], the
+//!   iCalendar feed.
 //!
 //! ## Data flow
 //! A staff action becomes a [`record::Record`] written by [`doc::DocWriter`]
@@ -36,6 +37,7 @@ pub mod calendar;
 pub mod doc;
 pub mod engine;
 pub mod hlc;
+pub mod ics;
 pub mod ids;
 pub mod ledger;
 pub mod membership;

@@ -10,7 +10,7 @@
 //! - [`net`]: libp2p behaviour and identity mapping.
 //! - [`actor`]: the single task that owns engine, swarm and store.
 //! - [`server`]: the local HTTP/JSON API server (its types and routes are
-//!   the `api` crate); [`ics`]: iCalendar export.
+//!   the `api` crate).
 //! - [`daemon`]: wiring for `tongchou run`, `network create` and `join`.
 //! - [`rotation`]: key rotation, the whole sequence.
 //!
@@ -23,7 +23,6 @@
 pub mod actor;
 pub mod config;
 pub mod daemon;
-pub mod ics;
 pub mod net;
 pub mod rotation;
 pub mod server;

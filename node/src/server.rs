@@ -24,7 +24,6 @@ use futures::Stream;
 use jiff::Timestamp;
 
 use crate::actor::NodeHandle;
-use crate::ics;
 
 #[derive(Clone)]
 struct AppState {
@@ -497,18 +496,7 @@ async fn ics_feed(
     State(st): State<AppState>,
     Query(q): Query<IcsQuery>,
 ) -> Result<Response, Error> {
-    let text = st
-        .node
-        .read(move |v| ics::render(v.engine, q.resource.as_ref(), q.agency.as_ref()))
-        .await
-        .ok_or_else(gone)?
-        .ok_or_else(|| {
-            err(
-                StatusCode::NOT_FOUND,
-                "unknown_resource",
-                "unknown resource".into(),
-            )
-        })?;
+    let text = st.node.query(q).await.ok_or_else(gone)??;
     Ok((
         [(header::CONTENT_TYPE, "text/calendar; charset=utf-8")],
         text,

@@ -1,9 +1,37 @@
-//! RFC 5545 iCalendar export of confirmed and tentative bookings.
+//! RFC 5545 iCalendar export of confirmed and tentative bookings, as the
+//! [`IcsQuery`] a node answers: every text from another agency escaped and
+//! stripped of control characters.
 
-use crdt_model::booking::Status;
-use crdt_model::engine::Engine;
-use crdt_model::ids::{AgencyId, ResourceId};
 use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+
+use crate::booking::Status;
+use crate::engine::Engine;
+use crate::ids::{AgencyId, ResourceId};
+use crate::query::{Query, QueryError};
+
+/// An iCalendar feed: one resource, or one agency's resources (owned or
+/// booked), or all.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IcsQuery {
+    /// One resource.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resource: Option<ResourceId>,
+    /// One owner's resources.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agency: Option<AgencyId>,
+}
+
+impl Query for IcsQuery {
+    type Answer = Result<String, QueryError>;
+    fn answer(&self, engine: &Engine, _now: Timestamp) -> Self::Answer {
+        match &self.resource {
+            Some(r) => render(engine, Some(r), self.agency.as_ref())
+                .ok_or_else(|| QueryError::UnknownResource(r.clone())),
+            None => Ok(render(engine, None, self.agency.as_ref()).unwrap_or_default()),
+        }
+    }
+}
 
 fn stamp(t: Timestamp) -> String {
     t.strftime("%Y%m%dT%H%M%SZ").to_string()
@@ -19,7 +47,7 @@ fn esc(s: &str) -> String {
         .replace(';', "\\;")
         .replace(',', "\\,")
         .replace('\n', "\\n");
-    crdt_model::record::sanitize(&s).into_owned()
+    crate::record::sanitize(&s).into_owned()
 }
 
 /// Folds lines longer than 75 octets (RFC 5545 §3.1), on character boundaries.
