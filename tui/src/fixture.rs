@@ -109,7 +109,18 @@ fn hours(n: i64) -> SignedDuration {
 
 /// The node data of [`state`].
 pub fn data(tz: &TimeZone, now: Timestamp, n_resources: usize, n_bookings: usize) -> Data {
-    let me = agency(0);
+    let resources = resources(n_resources);
+    let bookings = bookings(tz, now, &resources, n_bookings);
+    Data {
+        status: Some(status(now, n_resources, n_bookings)),
+        resources,
+        bookings,
+        members: members(now),
+    }
+}
+
+/// `n` resources, owned in turn by each test agency, of each kind in turn.
+fn resources(n_resources: usize) -> Vec<Resource> {
     let mut resources = Vec::new();
     for i in 0..n_resources {
         let owner = i % AGENCIES.len();
@@ -150,6 +161,18 @@ pub fn data(tz: &TimeZone, now: Timestamp, n_resources: usize, n_bookings: usize
             retired: false,
         });
     }
+    resources
+}
+
+/// `n` bookings over the week from today: confirmed, tentative (every sixth
+/// on the slot of the one before it, so there are conflicts to review),
+/// rejected with an alternative, cancelled.
+fn bookings(
+    tz: &TimeZone,
+    now: Timestamp,
+    resources: &[Resource],
+    n_bookings: usize,
+) -> Vec<Booking> {
     let day0 = now
         .to_zoned(tz.clone())
         .date()
@@ -158,8 +181,6 @@ pub fn data(tz: &TimeZone, now: Timestamp, n_resources: usize, n_bookings: usize
         .unwrap_or(now);
     let mut bookings = Vec::new();
     for k in 0..n_bookings {
-        // Every sixth booking is a tentative request on the slot of the one
-        // before it, so the fixture has conflicts to review.
         let j = if k % 6 == 3 { k - 1 } else { k };
         let Some(r) = resources.get((j * 7 + j / 6) % resources.len().max(1)) else {
             break;
@@ -215,7 +236,12 @@ pub fn data(tz: &TimeZone, now: Timestamp, n_resources: usize, n_bookings: usize
         });
     }
     bookings.sort_by(|a, b| (a.terms.start, &a.id).cmp(&(b.terms.start, &b.id)));
-    let members: Vec<MemberEntry> = AGENCIES
+    bookings
+}
+
+/// The test agencies as members; the fourth is revoked.
+fn members(now: Timestamp) -> Vec<MemberEntry> {
+    AGENCIES
         .iter()
         .enumerate()
         .map(|(i, (zh, en, czh, cen))| MemberEntry {
@@ -248,7 +274,13 @@ pub fn data(tz: &TimeZone, now: Timestamp, n_resources: usize, n_bookings: usize
                 },
             },
         })
-        .collect();
+        .collect()
+}
+
+/// This node's status: peers (the fourth disconnected, with refusals),
+/// counts, one refused change.
+fn status(now: Timestamp, n_resources: usize, n_bookings: usize) -> Status {
+    let me = agency(0);
     let peers = (1..AGENCIES.len())
         .map(|i| PeerStatus {
             agency: agency(i),
@@ -262,7 +294,7 @@ pub fn data(tz: &TimeZone, now: Timestamp, n_resources: usize, n_bookings: usize
             last_seen: Some(now - SignedDuration::from_secs(5 * i as i64)),
         })
         .collect();
-    let status = Status {
+    Status {
         agency: me,
         name: Text::new(AGENCIES[0].0, AGENCIES[0].1),
         network: "d655b909a552f00d".into(),
@@ -285,11 +317,5 @@ pub fn data(tz: &TimeZone, now: Timestamp, n_resources: usize, n_bookings: usize
         started: now - hours(2),
         transport_peers: vec![],
         storage_fault: None,
-    };
-    Data {
-        status: Some(status),
-        resources,
-        bookings,
-        members,
     }
 }
