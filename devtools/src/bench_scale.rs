@@ -13,8 +13,8 @@ use crdt_model::availability::{Candidate, SlotQuery};
 use crdt_model::booking::BookingRequest;
 use crdt_model::doc::DocWriter;
 use crdt_model::hlc::Hlc;
-use crdt_model::ids::{BookingId, DocId, ResourceId, shard_of};
-use crdt_model::membership::{Role, Roster, RosterAction};
+use crdt_model::ids::{AgencyId, BookingId, DocId, ResourceId, shard_of};
+use crdt_model::membership::{Role, Roster, RosterAction, SignedRosterEvent};
 use crdt_model::record::Record;
 use crdt_model::resource::{
     Approval, BookingRules, Capacity, Location, Resource, ResourceKind, Sharing,
@@ -127,6 +127,37 @@ async fn measure(
     quiet: bool,
 ) -> anyhow::Result<Report> {
     let t = Instant::now();
+    let (keys, events) = network(agencies);
+    let home = Home::new(dir.join("node"));
+    std::fs::create_dir_all(home.dir())?;
+    std::fs::write(
+        home.dir().join("agency.key"),
+        node::config::hex(&keys[0].secret()),
+    )?;
+    let store = SledStore::open(&home.db_path()).map_err(|e| anyhow::anyhow!("{e}"))?;
+    store.put_roster(&events)?;
+    let rids = catalogues(&store, &keys, per_agency)?;
+    let year = Timestamp::now() + SignedDuration::from_hours(24 * 30);
+    let per = bookings / agencies;
+    requests(&store, &keys, &rids, year, per, quiet)?;
+    store.flush()?;
+    drop(store);
+    let generate_s = t.elapsed().as_secs_f64();
+    let (load_s, rss_mib, times) = load_and_search(&home, &rids, keys[1].id(), year, quiet).await?;
+    Ok(Report {
+        agencies,
+        resources: rids.len(),
+        bookings: per * agencies,
+        generate_s,
+        load_s,
+        rss_mib,
+        slots_p50_ms: percentile(&times, 0.5),
+        slots_p90_ms: percentile(&times, 0.9),
+    })
+}
+
+/// The agencies' keys and the roster events admitting them.
+fn network(agencies: usize) -> (Vec<AgencyKey>, Vec<SignedRosterEvent>) {
     let keys: Vec<AgencyKey> = (0..agencies)
         .map(|i| {
             let mut s = [0u8; 32];
@@ -157,17 +188,17 @@ async fn measure(
             },
         ));
     }
-    let home = Home::new(dir.join("node"));
-    std::fs::create_dir_all(home.dir())?;
-    std::fs::write(
-        home.dir().join("agency.key"),
-        node::config::hex(&keys[0].secret()),
-    )?;
-    let store = SledStore::open(&home.db_path()).map_err(|e| anyhow::anyhow!("{e}"))?;
-    store.put_roster(&events)?;
-    // Catalogues.
-    let mut rids = Vec::with_capacity(agencies * per_agency);
-    for k in &keys {
+    (keys, events)
+}
+
+/// Every agency's catalogue of `per_agency` resources; their ids.
+fn catalogues(
+    store: &SledStore,
+    keys: &[AgencyKey],
+    per_agency: usize,
+) -> anyhow::Result<Vec<ResourceId>> {
+    let mut rids = Vec::with_capacity(keys.len() * per_agency);
+    for k in keys {
         let mut w = DocWriter::new(k, DocId::catalog(k.id()), &[])?;
         let recs: Vec<Record> = (0..per_agency)
             .map(|j| {
@@ -178,9 +209,20 @@ async fn measure(
             .collect();
         store.put_changes(&[w.write(k, &recs, 0)?])?;
     }
-    // A year of requests: each agency writes its own monthly documents.
-    let year = Timestamp::now() + SignedDuration::from_hours(24 * 30);
-    let per = bookings / agencies;
+    Ok(rids)
+}
+
+/// A year of requests from `year` on, `per` by each agency, in its own
+/// monthly documents per owner, scattered over the resources.
+fn requests(
+    store: &SledStore,
+    keys: &[AgencyKey],
+    rids: &[ResourceId],
+    year: Timestamp,
+    per: usize,
+    quiet: bool,
+) -> anyhow::Result<()> {
+    let agencies = keys.len();
     for (a, k) in keys.iter().enumerate() {
         let mut writers: std::collections::BTreeMap<(u32, crdt_model::ids::AgencyId), DocWriter> =
             Default::default();
@@ -231,10 +273,19 @@ async fn measure(
             );
         }
     }
-    store.flush()?;
-    drop(store);
-    let generate_s = t.elapsed().as_secs_f64();
+    Ok(())
+}
 
+/// Starts a node on the stored history and waits until it has loaded
+/// (every calendar computed), then times 20 free-slot searches: load
+/// seconds, resident MiB, search times in ms (sorted).
+async fn load_and_search(
+    home: &Home,
+    rids: &[ResourceId],
+    me: AgencyId,
+    year: Timestamp,
+    quiet: bool,
+) -> anyhow::Result<(f64, f64, Vec<f64>)> {
     progress(quiet, "starting the node on the stored history");
     let exe = std::env::current_exe().context("locating tongchou")?;
     let mut node = DemoNode::new(&exe, "scale", home.dir().to_path_buf());
@@ -257,7 +308,6 @@ async fn measure(
     }
     let load_s = t.elapsed().as_secs_f64();
     let rss_mib = node.rss_kib().unwrap_or(0) as f64 / 1024.0;
-    let me = keys[1].id();
     let mut times = Vec::new();
     for i in 0..20 {
         let from = year + SignedDuration::from_hours(24 * (7 * i + 1));
@@ -281,14 +331,5 @@ async fn measure(
     }
     times.sort_by(f64::total_cmp);
     node.stop();
-    Ok(Report {
-        agencies,
-        resources: rids.len(),
-        bookings: per * agencies,
-        generate_s,
-        load_s,
-        rss_mib,
-        slots_p50_ms: percentile(&times, 0.5),
-        slots_p90_ms: percentile(&times, 0.9),
-    })
+    Ok((load_s, rss_mib, times))
 }

@@ -372,32 +372,53 @@ pub async fn run(full: bool, json: bool) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// What the comparison's steps share: both servers, the first node's
+/// agency, the first slot.
+struct Ctx {
+    rad: std::sync::Arc<Radicale>,
+    nodes: Vec<crate::demo::DemoNode>,
+    agency: crdt_model::ids::AgencyId,
+    base: Timestamp,
+}
+
 async fn compare(dir: &Path, full: bool, quiet: bool) -> anyhow::Result<Report> {
     let python = install(quiet)?;
-    let rad = start(&python, dir).await?;
+    let rad = std::sync::Arc::new(start(&python, dir).await?);
     let nodes = build_network(&dir.join("net"), 2, true, quiet).await?;
     let st: Status = nodes[0].api().status().await?;
-    let base = Timestamp::now() + SignedDuration::from_hours(48);
+    let ctx = Ctx {
+        rad,
+        nodes,
+        agency: st.agency,
+        base: Timestamp::now() + SignedDuration::from_hours(48),
+    };
     let mut report = Report {
         bookings: if full { 2_000 } else { 500 },
         clients: 8,
         ..Default::default()
     };
-    // 1. Throughput: one booking per request, 8 clients, one room each side
-    // (the slots do not overlap, so every booking succeeds on both).
+    throughput(&ctx, &mut report, quiet).await?;
+    histories(&ctx, dir, full, &mut report, quiet).await?;
+    race(&ctx, &mut report, quiet).await?;
+    Ok(report)
+}
+
+/// 1. Throughput: one booking per request, 8 clients, one room each side
+/// (the slots do not overlap, so every booking succeeds on both).
+async fn throughput(ctx: &Ctx, report: &mut Report, quiet: bool) -> anyhow::Result<()> {
     progress(
         quiet,
         &format!("throughput: {} bookings each side", report.bookings),
     );
-    rad.mkcalendar("load").await?;
-    let load = room(st.agency, "load");
-    let _: Resource = nodes[0].api().put_resource(&load).await?;
+    ctx.rad.mkcalendar("load").await?;
+    let load = room(ctx.agency, "load");
+    let _: Resource = ctx.nodes[0].api().put_resource(&load).await?;
     let n = report.bookings;
+    let base = ctx.base;
     let t = Instant::now();
     let mut set = tokio::task::JoinSet::new();
-    let rad = std::sync::Arc::new(rad);
     for c in 0..report.clients {
-        let rad = rad.clone();
+        let rad = ctx.rad.clone();
         set.spawn(async move {
             let mut ok = 0;
             for i in (c..n).step_by(8) {
@@ -413,10 +434,20 @@ async fn compare(dir: &Path, full: bool, quiet: bool) -> anyhow::Result<Report> 
     }
     report.radicale_bookings_per_s = ok as f64 / t.elapsed().as_secs_f64();
     let t = Instant::now();
-    let ok = book_all(nodes[0].api(), &load.id, base, n, report.clients).await;
+    let ok = book_all(ctx.nodes[0].api(), &load.id, base, n, report.clients).await;
     report.tongchou_bookings_per_s = ok as f64 / t.elapsed().as_secs_f64();
 
-    // 2. A week of one resource, and the whole calendar, as history grows.
+    Ok(())
+}
+
+/// 2. A week of one resource, and the whole calendar, as history grows.
+async fn histories(
+    ctx: &Ctx,
+    dir: &Path,
+    full: bool,
+    report: &mut Report,
+    quiet: bool,
+) -> anyhow::Result<()> {
     let sizes: &[usize] = if full {
         &[20, 1_000, 10_000]
     } else {
@@ -428,28 +459,28 @@ async fn compare(dir: &Path, full: bool, quiet: bool) -> anyhow::Result<Report> 
             &format!("history of {size} bookings on one resource"),
         );
         let name = format!("h{size}");
-        rad.mkcalendar(&name).await?;
-        let r = room(st.agency, &name);
-        let _: Resource = nodes[0].api().put_resource(&r).await?;
+        ctx.rad.mkcalendar(&name).await?;
+        let r = room(ctx.agency, &name);
+        let _: Resource = ctx.nodes[0].api().put_resource(&r).await?;
         // The history is not what is timed: Radicale's is written straight
         // into its storage folder (one .ics file per event, as its PUT
         // writes them), which a 10,000-event history needs, since its PUTs
         // slow down as a collection grows; Tongchou's goes through the API.
-        rad.seed(dir, &name, base, size)?;
-        let listed = rad.count(&name).await?;
+        ctx.rad.seed(dir, &name, ctx.base, size)?;
+        let listed = ctx.rad.count(&name).await?;
         if listed != size {
             bail!("Radicale lists {listed} of the {size} events written for {name}");
         }
-        let booked = book_all(nodes[0].api(), &r.id, base, size, 8).await;
+        let booked = book_all(ctx.nodes[0].api(), &r.id, ctx.base, size, 8).await;
         if booked != size {
             bail!("Tongchou acknowledged {booked} of the {size} bookings for {name}");
         }
         // The week in the middle of the history.
-        let (mid, _) = slot(base, size / 2);
+        let (mid, _) = slot(ctx.base, size / 2);
         let week_from = mid - SignedDuration::from_hours(24 * 3);
         let runs = if size >= 10_000 { 5 } else { 20 };
-        let rad_ms = median_ms(runs, || rad.week(&name, week_from)).await?;
-        let api = nodes[0].api();
+        let rad_ms = median_ms(runs, || ctx.rad.week(&name, week_from)).await?;
+        let api = ctx.nodes[0].api();
         let q = api::BookingFilter {
             resource: Some(r.id.clone()),
             from: Some(week_from),
@@ -462,7 +493,7 @@ async fn compare(dir: &Path, full: bool, quiet: bool) -> anyhow::Result<Report> 
         })
         .await?;
         report.week_query_ms.push((size, rad_ms, tc_ms));
-        let rad_all = median_ms(runs, || rad.fetch_all(&name)).await?;
+        let rad_all = median_ms(runs, || ctx.rad.fetch_all(&name)).await?;
         let tc_all = median_ms(runs, || async {
             api.calendar(&r.id).await?;
             Ok(())
@@ -471,22 +502,31 @@ async fn compare(dir: &Path, full: bool, quiet: bool) -> anyhow::Result<Report> 
         report.full_fetch_ms.push((size, rad_all, tc_all));
     }
 
-    // 3. Two clients race for the same slot of one room.
+    Ok(())
+}
+
+/// 3. Two clients race for the same slot of one room.
+async fn race(ctx: &Ctx, report: &mut Report, quiet: bool) -> anyhow::Result<()> {
     progress(quiet, "race: two clients book the same slot");
-    rad.mkcalendar("race").await?;
-    let (a, b) = slot(base, 3);
+    ctx.rad.mkcalendar("race").await?;
+    let (a, b) = slot(ctx.base, 3);
     let (x, y) = tokio::join!(
-        rad.put("race", "alice", a, b),
-        rad.put("race", "bob", a + SignedDuration::from_mins(30), b)
+        ctx.rad.put("race", "alice", a, b),
+        ctx.rad
+            .put("race", "bob", a + SignedDuration::from_mins(30), b)
     );
     report.radicale_double_booked = x && y;
-    let race = room(st.agency, "race");
-    let _: Resource = nodes[0].api().put_resource(&race).await?;
+    let race = room(ctx.agency, "race");
+    let _: Resource = ctx.nodes[0].api().put_resource(&race).await?;
     wait_until(
         "the race room on the second node",
         Duration::from_secs(30),
         || async {
-            let l: Vec<Resource> = nodes[1].api().resources(&Default::default()).await.ok()?;
+            let l: Vec<Resource> = ctx.nodes[1]
+                .api()
+                .resources(&Default::default())
+                .await
+                .ok()?;
             l.iter().any(|r| r.id == race.id).then_some(())
         },
     )
@@ -500,7 +540,7 @@ async fn compare(dir: &Path, full: bool, quiet: bool) -> anyhow::Result<Report> 
         purpose: "race".into(),
     };
     let (ra, rb) = (req(a), req(a + SignedDuration::from_mins(30)));
-    let (p, q) = tokio::join!(nodes[0].api().book(&ra), nodes[1].api().book(&rb));
+    let (p, q) = tokio::join!(ctx.nodes[0].api().book(&ra), ctx.nodes[1].api().book(&rb));
     let ids: Vec<_> = [p, q]
         .into_iter()
         .filter_map(|r| r.ok())
@@ -510,7 +550,7 @@ async fn compare(dir: &Path, full: bool, quiet: bool) -> anyhow::Result<Report> 
         "the owner decides both",
         Duration::from_secs(30),
         || async {
-            let list: Vec<Booking> = nodes[1]
+            let list: Vec<Booking> = ctx.nodes[1]
                 .api()
                 .bookings(&api::BookingFilter {
                     resource: Some(race.id.clone()),
@@ -532,5 +572,5 @@ async fn compare(dir: &Path, full: bool, quiet: bool) -> anyhow::Result<Report> 
     )
     .await?;
     report.tongchou_double_booked = decided > 1;
-    Ok(report)
+    Ok(())
 }
