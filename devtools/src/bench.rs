@@ -201,33 +201,7 @@ pub async fn net(sizes: Sizes, json: bool) -> anyhow::Result<()> {
 
 async fn run(dir: &std::path::Path, sizes: Sizes, quiet: bool) -> anyhow::Result<Report> {
     let mut report = Report::default();
-    {
-        // Throughput into one node: a single-node network, requests for
-        // approval-required resources (one signed, flushed change each).
-        progress(
-            quiet,
-            &format!(
-                "throughput: {} bookings into one node",
-                sizes.throughput_bookings
-            ),
-        );
-        let nodes = build_network(&dir.join("solo"), 1, true, quiet).await?;
-        let st: Status = nodes[0].api().status().await?;
-        let mut rids = Vec::new();
-        for k in 0..POOLS {
-            let r = pool(st.agency, k, Approval::Required);
-            let _: Resource = nodes[0].api().put_resource(&r).await?;
-            rids.push(r.id);
-        }
-        let t = Instant::now();
-        let ok = burst(&nodes[0], &rids, sizes.throughput_bookings, 64).await?;
-        report.bookings_per_s = ok as f64 / t.elapsed().as_secs_f64();
-        report.rss_mib = nodes
-            .iter()
-            .filter_map(DemoNode::rss_kib)
-            .map(|k| k as f64 / 1024.0)
-            .collect();
-    }
+    solo_throughput(dir, &sizes, &mut report, quiet).await?;
     for (k, &n) in sizes.nodes.iter().enumerate() {
         progress(quiet, &format!("starting {n} nodes"));
         let (mut nodes, rid) = setup(&dir.join(format!("net{k}")), n, quiet).await?;
@@ -250,78 +224,134 @@ async fn run(dir: &std::path::Path, sizes: Sizes, quiet: bool) -> anyhow::Result
                 sizes.latency_bookings
             ),
         );
-        let mut lat = Vec::with_capacity(sizes.latency_bookings);
-        for i in 0..sizes.latency_bookings {
-            let from = 1 + i % (n - 1);
-            let t0 = Instant::now();
-            let b: Booking = nodes[from]
-                .api()
-                .book(&request(&rid, 1_000_000 + i))
-                .await?;
-            let others: Vec<&DemoNode> = nodes
-                .iter()
-                .enumerate()
-                .filter(|(j, _)| *j != from)
-                .map(|(_, x)| x)
-                .collect();
-            let id = b.id.clone();
-            wait_until(
-                "booking visible everywhere",
-                Duration::from_secs(30),
-                || async {
-                    for o in &others {
-                        let _: Booking = o.api().booking(&id).await.ok()?;
-                    }
-                    Some(())
-                },
-            )
-            .await?;
-            lat.push(t0.elapsed().as_secs_f64() * 1000.0);
-        }
+        let mut lat = latencies(&nodes, &rid, sizes.latency_bookings).await?;
         lat.sort_by(f64::total_cmp);
         report
             .latency
             .push((n, percentile(&lat, 0.5), percentile(&lat, 0.99)));
         if k == 0 {
-            for &m in &sizes.catchup {
-                progress(
-                    quiet,
-                    &format!("catch-up: node offline while {m} bookings are made"),
-                );
-                let last = nodes.len() - 1;
-                nodes[last].stop();
-                burst(&nodes[1], &rid, m, 64).await?;
-                // The last booking made; caught up means every change is
-                // in and this booking shows in the returning node's
-                // calendar (a calendar read brings calendars up to date).
-                let last_booking: Booking =
-                    nodes[1].api().book(&request(&rid, 2_000_000 + m)).await?;
-                let last_id = last_booking.id.clone();
-                let target: Status = nodes[1].api().status().await?;
-                let t = Instant::now();
-                nodes[last].start()?;
-                let st = wait_until(
-                    "returning node caught up",
-                    Duration::from_secs(600),
-                    || async {
-                        let s: Status = nodes[last].api().status().await.ok()?;
-                        if s.changes < target.changes {
-                            return None;
-                        }
-                        let _: Booking = nodes[last].api().booking(&last_id).await.ok()?;
-                        Some(s)
-                    },
-                )
-                .await?;
-                let bytes = st.peers.iter().map(|p| p.bytes_in).sum();
-                report.catchup.push((m, t.elapsed().as_secs_f64(), bytes));
-            }
-            report.rss_mib = nodes
-                .iter()
-                .filter_map(DemoNode::rss_kib)
-                .map(|k| k as f64 / 1024.0)
-                .collect();
+            catch_ups(&mut nodes, &rid, &sizes.catchup, &mut report, quiet).await?;
+            report.rss_mib = rss_mib(&nodes);
         }
     }
     Ok(report)
+}
+
+/// Resident memory of each running node, MiB.
+fn rss_mib(nodes: &[DemoNode]) -> Vec<f64> {
+    nodes
+        .iter()
+        .filter_map(DemoNode::rss_kib)
+        .map(|k| k as f64 / 1024.0)
+        .collect()
+}
+
+/// Throughput into one node: a single-node network, requests for
+/// approval-required resources (one signed, flushed change each).
+async fn solo_throughput(
+    dir: &std::path::Path,
+    sizes: &Sizes,
+    report: &mut Report,
+    quiet: bool,
+) -> anyhow::Result<()> {
+    progress(
+        quiet,
+        &format!(
+            "throughput: {} bookings into one node",
+            sizes.throughput_bookings
+        ),
+    );
+    let nodes = build_network(&dir.join("solo"), 1, true, quiet).await?;
+    let st: Status = nodes[0].api().status().await?;
+    let mut rids = Vec::new();
+    for k in 0..POOLS {
+        let r = pool(st.agency, k, Approval::Required);
+        let _: Resource = nodes[0].api().put_resource(&r).await?;
+        rids.push(r.id);
+    }
+    let t = Instant::now();
+    let ok = burst(&nodes[0], &rids, sizes.throughput_bookings, 64).await?;
+    report.bookings_per_s = ok as f64 / t.elapsed().as_secs_f64();
+    report.rss_mib = rss_mib(&nodes);
+    Ok(())
+}
+
+/// Milliseconds from booking on one node to the booking being readable on
+/// every other, for `count` bookings made on each node but the first in turn.
+async fn latencies(
+    nodes: &[DemoNode],
+    rid: &[ResourceId],
+    count: usize,
+) -> anyhow::Result<Vec<f64>> {
+    let n = nodes.len();
+    let mut lat = Vec::with_capacity(count);
+    for i in 0..count {
+        let from = 1 + i % (n - 1);
+        let t0 = Instant::now();
+        let b: Booking = nodes[from].api().book(&request(rid, 1_000_000 + i)).await?;
+        let others: Vec<&DemoNode> = nodes
+            .iter()
+            .enumerate()
+            .filter(|(j, _)| *j != from)
+            .map(|(_, x)| x)
+            .collect();
+        let id = b.id.clone();
+        wait_until(
+            "booking visible everywhere",
+            Duration::from_secs(30),
+            || async {
+                for o in &others {
+                    let _: Booking = o.api().booking(&id).await.ok()?;
+                }
+                Some(())
+            },
+        )
+        .await?;
+        lat.push(t0.elapsed().as_secs_f64() * 1000.0);
+    }
+    Ok(lat)
+}
+
+/// Catch-up: the last node is stopped while `m` bookings are made, then
+/// restarted; seconds until it holds every change, and bytes received.
+async fn catch_ups(
+    nodes: &mut [DemoNode],
+    rid: &[ResourceId],
+    sizes: &[usize],
+    report: &mut Report,
+    quiet: bool,
+) -> anyhow::Result<()> {
+    for &m in sizes {
+        progress(
+            quiet,
+            &format!("catch-up: node offline while {m} bookings are made"),
+        );
+        let last = nodes.len() - 1;
+        nodes[last].stop();
+        burst(&nodes[1], rid, m, 64).await?;
+        // The last booking made; caught up means every change is
+        // in and this booking shows in the returning node's
+        // calendar (a calendar read brings calendars up to date).
+        let last_booking: Booking = nodes[1].api().book(&request(rid, 2_000_000 + m)).await?;
+        let last_id = last_booking.id.clone();
+        let target: Status = nodes[1].api().status().await?;
+        let t = Instant::now();
+        nodes[last].start()?;
+        let st = wait_until(
+            "returning node caught up",
+            Duration::from_secs(600),
+            || async {
+                let s: Status = nodes[last].api().status().await.ok()?;
+                if s.changes < target.changes {
+                    return None;
+                }
+                let _: Booking = nodes[last].api().booking(&last_id).await.ok()?;
+                Some(s)
+            },
+        )
+        .await?;
+        let bytes = st.peers.iter().map(|p| p.bytes_in).sum();
+        report.catchup.push((m, t.elapsed().as_secs_f64(), bytes));
+    }
+    Ok(())
 }

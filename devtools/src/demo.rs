@@ -97,6 +97,8 @@ pub async fn build_network(
     Ok(nodes)
 }
 
+/// The demo catalogue of agency `i`: rooms, desks, parking, chargers, a
+/// van and warehouse projectors.
 fn seed_resources(owner: crdt_model::ids::AgencyId, i: usize) -> Vec<Resource> {
     use crdt_model::resource::*;
     let (_, _, czh, cen) = AGENCIES[i];
@@ -133,80 +135,24 @@ fn seed_resources(owner: crdt_model::ids::AgencyId, i: usize) -> Vec<Resource> {
         },
         retired: false,
     };
-    vec![
-        mk(
-            "room-small",
-            ResourceKind::MeetingRoom,
-            "小会议室",
-            "Small meeting room",
-            Capacity::People(8),
-            &["projector"],
-            Approval::Automatic,
-        ),
-        mk(
-            "room-large",
-            ResourceKind::MeetingRoom,
-            "大会议室",
-            "Large meeting room",
-            Capacity::People(40),
-            &["projector", "video"],
-            Approval::Automatic,
-        ),
-        mk(
-            "hall",
-            ResourceKind::MeetingRoom,
-            "报告厅",
-            "Auditorium",
-            Capacity::People(200),
-            &["video", "wheelchair"],
-            Approval::Required,
-        ),
-        mk(
-            "desks",
-            ResourceKind::Office,
-            "共享工位",
-            "Shared desks",
-            Capacity::Units(20),
-            &[],
-            Approval::Automatic,
-        ),
-        mk(
-            "parking",
-            ResourceKind::Parking,
-            "访客停车位",
-            "Visitor parking",
-            Capacity::Units(10),
-            &[],
-            Approval::Automatic,
-        ),
-        mk(
-            "charger",
-            ResourceKind::EvCharger,
-            "充电桩",
-            "EV chargers",
-            Capacity::Units(4),
-            &[],
-            Approval::Automatic,
-        ),
-        mk(
-            "van",
-            ResourceKind::Vehicle,
-            "公务商务车",
-            "Official van",
-            Capacity::People(7),
-            &["seats-7"],
-            Approval::Required,
-        ),
-        mk(
-            "projectors",
-            ResourceKind::WarehouseAsset,
-            "公物仓投影仪",
-            "Warehouse projectors",
-            Capacity::Units(5),
-            &[],
-            Approval::Automatic,
-        ),
-    ]
+    use ResourceKind::*;
+    #[rustfmt::skip]
+    let table = [
+        ("room-small", MeetingRoom, "小会议室", "Small meeting room", Capacity::People(8), &["projector"][..], Approval::Automatic),
+        ("room-large", MeetingRoom, "大会议室", "Large meeting room", Capacity::People(40), &["projector", "video"], Approval::Automatic),
+        ("hall", MeetingRoom, "报告厅", "Auditorium", Capacity::People(200), &["video", "wheelchair"], Approval::Required),
+        ("desks", Office, "共享工位", "Shared desks", Capacity::Units(20), &[], Approval::Automatic),
+        ("parking", Parking, "访客停车位", "Visitor parking", Capacity::Units(10), &[], Approval::Automatic),
+        ("charger", EvCharger, "充电桩", "EV chargers", Capacity::Units(4), &[], Approval::Automatic),
+        ("van", Vehicle, "公务商务车", "Official van", Capacity::People(7), &["seats-7"], Approval::Required),
+        ("projectors", WarehouseAsset, "公物仓投影仪", "Warehouse projectors", Capacity::Units(5), &[], Approval::Automatic),
+    ];
+    table
+        .into_iter()
+        .map(|(local, kind, zh, en, cap, feats, approval)| {
+            mk(local, kind, zh, en, cap, feats, approval)
+        })
+        .collect()
 }
 
 /// What `demo --headless --json` prints.

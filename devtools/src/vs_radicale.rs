@@ -403,8 +403,8 @@ async fn compare(dir: &Path, full: bool, quiet: bool) -> anyhow::Result<Report> 
     Ok(report)
 }
 
-/// 1. Throughput: one booking per request, 8 clients, one room each side
-/// (the slots do not overlap, so every booking succeeds on both).
+/// Step 1, throughput: one booking per request, 8 clients, one room each
+/// side (the slots do not overlap, so every booking succeeds on both).
 async fn throughput(ctx: &Ctx, report: &mut Report, quiet: bool) -> anyhow::Result<()> {
     progress(
         quiet,
@@ -440,7 +440,7 @@ async fn throughput(ctx: &Ctx, report: &mut Report, quiet: bool) -> anyhow::Resu
     Ok(())
 }
 
-/// 2. A week of one resource, and the whole calendar, as history grows.
+/// Step 2: a week of one resource, and the whole calendar, as history grows.
 async fn histories(
     ctx: &Ctx,
     dir: &Path,
@@ -505,7 +505,7 @@ async fn histories(
     Ok(())
 }
 
-/// 3. Two clients race for the same slot of one room.
+/// Step 3: two clients race for the same slot of one room.
 async fn race(ctx: &Ctx, report: &mut Report, quiet: bool) -> anyhow::Result<()> {
     progress(quiet, "race: two clients book the same slot");
     ctx.rad.mkcalendar("race").await?;
