@@ -195,9 +195,15 @@ fn main() {
         "command: cargo run --release -p crdt-model --features test-utils --example bench_model -- --bookings {n}"
     );
 
-    // 1. Verify + apply throughput.
     let w = world(4);
-    let changes = bookings(&w, 20_000, false);
+    throughput(&w);
+    memory(&w, n);
+    availability();
+}
+
+/// 1. Verify + apply throughput.
+fn throughput(w: &World) {
+    let changes = bookings(w, 20_000, false);
     let mut ledger = Ledger::new(w.roster.clone());
     ledger.ingest(w.catalog.clone());
     let t = Instant::now();
@@ -210,10 +216,12 @@ fn main() {
         el,
         changes.len() as f64 / el
     );
+}
 
-    // 2. Memory per 100k stored bookings.
-    drop(ledger);
-    let changes = bookings(&w, n, false);
+/// 2. Memory per 100k stored bookings: the ledger's heap, a fresh
+/// process's resident size, and a whole engine with its calendar cache.
+fn memory(w: &World, n: usize) {
+    let changes = bookings(w, n, false);
     let bytes: usize = changes.iter().map(|c| c.change.len() + 64 + 100).sum();
     let before = rss_kib();
     let live_before = live_mib();
@@ -260,7 +268,7 @@ fn main() {
         );
     }
     // The same through a whole engine: ledger plus the cached calendars.
-    let changes = bookings(&w, n, false);
+    let changes = bookings(w, n, false);
     let live_before = live_mib();
     let mut all = w.catalog.clone();
     all.extend(changes.iter().cloned());
@@ -277,8 +285,10 @@ fn main() {
     );
     drop(engine);
     drop(changes);
+}
 
-    // 3. Free-slot search over 1,000 resources for one week.
+/// 3. Free-slot search over 1,000 resources for one week.
+fn availability() {
     let w = world(20);
     assert_eq!(w.resources.len(), 1_000);
     let changes = bookings(&w, 5_000, true);

@@ -44,63 +44,14 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
             state.now = now;
             vec![]
         }
-        Action::Data(d) => {
-            state.data = *d;
-            state.connected = Some(true);
-            state.unreachable = None;
-            if let Some(b) = &state.book.submitted
-                && let Some(fresh) = state.booking(&b.id)
-            {
-                state.book.submitted = Some(fresh.clone());
-            }
-            clamp_selections(state);
-            vec![]
-        }
+        Action::Data(d) => on_data(state, *d),
         Action::Unreachable(why) => {
             state.connected = Some(false);
             state.unreachable = Some(why);
             vec![]
         }
-        Action::Booked(r) => {
-            state.book.submitting = false;
-            state.book.form.focus = None;
-            match r {
-                Ok(b) => {
-                    state.book.error = None;
-                    state.book.submitted = Some(*b);
-                    toast(state, i18n::DONE_BOOKED);
-                }
-                Err(e) => {
-                    // The node's own rule goes next to its field.
-                    if let Some(v) = &e.rule {
-                        let text = v.text().get(state.lang.code()).to_string();
-                        let field = rule_field(v);
-                        if let Some(x) = state.book.form.fields.get_mut(field) {
-                            x.error = Some(text);
-                            state.book.form.focus = Some(field);
-                        }
-                    }
-                    state.book.error = Some(e.message.clone());
-                    error(state, e.message);
-                }
-            }
-            state.screen = Screen::Book;
-            vec![Effect::Refresh]
-        }
-        Action::Slots(r) => {
-            match r {
-                Ok(c) => {
-                    state.find.results = c;
-                    state.find.searched = true;
-                    state.find.selected = 0;
-                    if !state.find.results.is_empty() {
-                        state.find.form.focus = None;
-                    }
-                }
-                Err(e) => error(state, e),
-            }
-            vec![]
-        }
+        Action::Booked(r) => on_booked(state, r),
+        Action::Slots(r) => on_slots(state, r),
         Action::Suggested(id, slots) => {
             state.suggestions.booking = Some(id);
             state.suggestions.slots = slots;
@@ -121,6 +72,68 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
             vec![Effect::Refresh]
         }
     }
+}
+
+/// Fresh data from the node: shown, and the booking just submitted followed.
+fn on_data(state: &mut State, d: crate::app::Data) -> Vec<Effect> {
+    state.data = d;
+    state.connected = Some(true);
+    state.unreachable = None;
+    if let Some(b) = &state.book.submitted
+        && let Some(fresh) = state.booking(&b.id)
+    {
+        state.book.submitted = Some(fresh.clone());
+    }
+    clamp_selections(state);
+    vec![]
+}
+
+/// The node's answer to a booking: shown, or its error next to the field
+/// whose rule failed.
+fn on_booked(state: &mut State, r: Result<Box<Booking>, crate::action::Failure>) -> Vec<Effect> {
+    state.book.submitting = false;
+    state.book.form.focus = None;
+    match r {
+        Ok(b) => {
+            state.book.error = None;
+            state.book.submitted = Some(*b);
+            toast(state, i18n::DONE_BOOKED);
+        }
+        Err(e) => {
+            // The node's own rule goes next to its field.
+            if let Some(v) = &e.rule {
+                let text = v.text().get(state.lang.code()).to_string();
+                let field = rule_field(v);
+                if let Some(x) = state.book.form.fields.get_mut(field) {
+                    x.error = Some(text);
+                    state.book.form.focus = Some(field);
+                }
+            }
+            state.book.error = Some(e.message.clone());
+            error(state, e.message);
+        }
+    }
+    state.screen = Screen::Book;
+    vec![Effect::Refresh]
+}
+
+/// Free slots found (or why not).
+fn on_slots(
+    state: &mut State,
+    r: Result<Vec<crdt_model::availability::Candidate>, String>,
+) -> Vec<Effect> {
+    match r {
+        Ok(c) => {
+            state.find.results = c;
+            state.find.searched = true;
+            state.find.selected = 0;
+            if !state.find.results.is_empty() {
+                state.find.form.focus = None;
+            }
+        }
+        Err(e) => error(state, e),
+    }
+    vec![]
 }
 
 fn toast(state: &mut State, l: L) {

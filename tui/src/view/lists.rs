@@ -30,50 +30,8 @@ fn table<'a>(rows: Vec<Row<'a>>, widths: &[Constraint], head: Row<'a>, title: St
 /// The resource browser: filters on top, the catalogue below.
 pub(super) fn resources(state: &State, f: &mut Frame, area: Rect) {
     let [filters, list] = Layout::vertical([Constraint::Length(2), Constraint::Min(3)]).areas(area);
+    f.render_widget(Paragraph::new(resource_filters(state)), filters);
     let rf = &state.resources;
-    let all = state.t(i18n::ALL);
-    let kind = rf
-        .kind
-        .as_ref()
-        .map(|k| state.text(&k.label()).to_string())
-        .unwrap_or_else(|| all.to_string());
-    let city = rf
-        .city
-        .as_ref()
-        .and_then(|c| {
-            state
-                .data
-                .resources
-                .iter()
-                .find(|r| r.location.city.en == *c)
-                .map(|r| state.text(&r.location.city).to_string())
-        })
-        .unwrap_or_else(|| all.to_string());
-    let owner = rf
-        .owner
-        .map(|o| state.agency_name(&o))
-        .unwrap_or_else(|| all.to_string());
-    let key = Style::new().fg(Color::Yellow);
-    let line1 = Line::from(vec![
-        Span::styled("t ", key),
-        Span::raw(format!("{} [{kind}]  ", state.t(i18n::COL_KIND))),
-        Span::styled("c ", key),
-        Span::raw(format!("{} [{city}]  ", state.t(i18n::COL_CITY))),
-        Span::styled("o ", key),
-        Span::raw(format!("{} [{owner}]  ", state.t(i18n::COL_OWNER))),
-        Span::styled("+/- ", key),
-        Span::raw(format!(
-            "{} {}",
-            state.t(i18n::MIN_CAPACITY),
-            rf.min_capacity
-        )),
-    ]);
-    let cursor = if rf.searching { "▏" } else { "" };
-    let line2 = Line::from(vec![
-        Span::styled("/ ", key),
-        Span::raw(format!("{}: {}{cursor}", state.t(i18n::SEARCH), rf.search)),
-    ]);
-    f.render_widget(Paragraph::new(vec![line1, line2]), filters);
     let list_res = state.filtered_resources();
     let rows: Vec<Row> = list_res
         .iter()
@@ -125,6 +83,54 @@ pub(super) fn resources(state: &State, f: &mut Frame, area: Rect) {
     );
     let mut ts = TableState::new().with_selected(Some(rf.selected));
     f.render_stateful_widget(t, list, &mut ts);
+}
+
+/// The resource browser's filter lines, each with its key.
+fn resource_filters(state: &State) -> Vec<Line<'_>> {
+    let rf = &state.resources;
+    let all = state.t(i18n::ALL);
+    let kind = rf
+        .kind
+        .as_ref()
+        .map(|k| state.text(&k.label()).to_string())
+        .unwrap_or_else(|| all.to_string());
+    let city = rf
+        .city
+        .as_ref()
+        .and_then(|c| {
+            state
+                .data
+                .resources
+                .iter()
+                .find(|r| r.location.city.en == *c)
+                .map(|r| state.text(&r.location.city).to_string())
+        })
+        .unwrap_or_else(|| all.to_string());
+    let owner = rf
+        .owner
+        .map(|o| state.agency_name(&o))
+        .unwrap_or_else(|| all.to_string());
+    let key = Style::new().fg(Color::Yellow);
+    let line1 = Line::from(vec![
+        Span::styled("t ", key),
+        Span::raw(format!("{} [{kind}]  ", state.t(i18n::COL_KIND))),
+        Span::styled("c ", key),
+        Span::raw(format!("{} [{city}]  ", state.t(i18n::COL_CITY))),
+        Span::styled("o ", key),
+        Span::raw(format!("{} [{owner}]  ", state.t(i18n::COL_OWNER))),
+        Span::styled("+/- ", key),
+        Span::raw(format!(
+            "{} {}",
+            state.t(i18n::MIN_CAPACITY),
+            rf.min_capacity
+        )),
+    ]);
+    let cursor = if rf.searching { "▏" } else { "" };
+    let line2 = Line::from(vec![
+        Span::styled("/ ", key),
+        Span::raw(format!("{}: {}{cursor}", state.t(i18n::SEARCH), rf.search)),
+    ]);
+    vec![line1, line2]
 }
 
 fn booking_rows<'a>(state: &State, list: &[&Booking], requester: bool) -> Vec<Row<'a>> {
