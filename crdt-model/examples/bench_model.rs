@@ -201,7 +201,7 @@ fn main() {
     availability();
 }
 
-/// 1. Verify + apply throughput.
+/// Step 1: verify + apply throughput.
 fn throughput(w: &World) {
     let changes = bookings(w, 20_000, false);
     let mut ledger = Ledger::new(w.roster.clone());
@@ -218,7 +218,7 @@ fn throughput(w: &World) {
     );
 }
 
-/// 2. Memory per 100k stored bookings: the ledger's heap, a fresh
+/// Step 2, memory per 100k stored bookings: the ledger's heap, a fresh
 /// process's resident size, and a whole engine with its calendar cache.
 fn memory(w: &World, n: usize) {
     let changes = bookings(w, n, false);
@@ -287,7 +287,7 @@ fn memory(w: &World, n: usize) {
     drop(changes);
 }
 
-/// 3. Free-slot search over 1,000 resources for one week.
+/// Step 3: free-slot search over 1,000 resources for one week.
 fn availability() {
     let w = world(20);
     assert_eq!(w.resources.len(), 1_000);
