@@ -20,63 +20,7 @@ fn members_in_three_cities_meet_through_a_bootstrap_peer() {
     let boot = BootstrapPeer::start(&tongchou(), &b_home, false).expect("the bootstrap peer");
     let b_addr = boot.addr.clone();
 
-    let cities = [
-        ("深圳", "Shenzhen"),
-        ("深圳", "Shenzhen"),
-        ("杭州", "Hangzhou"),
-        ("南宁", "Nanning"),
-    ];
-    let homes: Vec<_> = (0..4).map(|i| dir.join(format!("a{i}"))).collect();
-    cli_ok(
-        &homes[0],
-        &[
-            "network",
-            "create",
-            "--name",
-            "bootstrap-test",
-            "--agency",
-            "机关0",
-            "--city",
-            "深圳",
-            "--city-en",
-            "Shenzhen",
-        ],
-    );
-    let mut first = Node::new(&tongchou(), "机关0", homes[0].clone());
-    first.bootstrap = vec![b_addr.clone()];
-    first.start().expect("the first node");
-    let mut nodes = vec![first];
-    for (i, (zh, en)) in cities.iter().enumerate().skip(1) {
-        let token = nodes[0]
-            .ok(&["invite", "--agency", &format!("机关{i}")])
-            .trim()
-            .to_string();
-        cli_ok(
-            &homes[i],
-            &[
-                "join",
-                &token,
-                "--agency",
-                &format!("机关{i}"),
-                "--city",
-                zh,
-                "--city-en",
-                en,
-            ],
-        );
-        // From now on the only address it knows is the bootstrap peer's.
-        let home = node::config::Home::new(homes[i].clone());
-        let mut cfg = home.config().expect("config");
-        cfg.peers.clear();
-        cfg.bootstrap = vec![b_addr.clone()];
-        home.write_config(&cfg).expect("write config");
-        let mut n = Node::new(&tongchou(), &format!("机关{i}"), homes[i].clone());
-        if i >= 2 {
-            n.extra = vec!["--relay".into()];
-        }
-        n.start().expect("a member's node");
-        nodes.push(n);
-    }
+    let nodes = four_agencies(&dir, &b_addr);
     for n in &nodes {
         wait_for(
             &format!("{} connected to the 3 others", n.home.display()),
@@ -126,4 +70,68 @@ fn members_in_three_cities_meet_through_a_bootstrap_peer() {
     assert!(!b_home.join("db").exists());
     assert!(!b_home.join("agency.key").exists());
     drop(boot);
+}
+
+/// Four agencies in three cities: the first creates the network, the
+/// others join by invitation and then know only the bootstrap peer at
+/// `b_addr`; Hangzhou and Nanning run behind the relay.
+fn four_agencies(dir: &std::path::Path, b_addr: &str) -> Vec<Node> {
+    let cities = [
+        ("深圳", "Shenzhen"),
+        ("深圳", "Shenzhen"),
+        ("杭州", "Hangzhou"),
+        ("南宁", "Nanning"),
+    ];
+    let homes: Vec<_> = (0..4).map(|i| dir.join(format!("a{i}"))).collect();
+    cli_ok(
+        &homes[0],
+        &[
+            "network",
+            "create",
+            "--name",
+            "bootstrap-test",
+            "--agency",
+            "机关0",
+            "--city",
+            "深圳",
+            "--city-en",
+            "Shenzhen",
+        ],
+    );
+    let mut first = Node::new(&tongchou(), "机关0", homes[0].clone());
+    first.bootstrap = vec![b_addr.to_string()];
+    first.start().expect("the first node");
+    let mut nodes = vec![first];
+    for (i, (zh, en)) in cities.iter().enumerate().skip(1) {
+        let token = nodes[0]
+            .ok(&["invite", "--agency", &format!("机关{i}")])
+            .trim()
+            .to_string();
+        cli_ok(
+            &homes[i],
+            &[
+                "join",
+                &token,
+                "--agency",
+                &format!("机关{i}"),
+                "--city",
+                zh,
+                "--city-en",
+                en,
+            ],
+        );
+        // From now on the only address it knows is the bootstrap peer's.
+        let home = node::config::Home::new(homes[i].clone());
+        let mut cfg = home.config().expect("config");
+        cfg.peers.clear();
+        cfg.bootstrap = vec![b_addr.to_string()];
+        home.write_config(&cfg).expect("write config");
+        let mut n = Node::new(&tongchou(), &format!("机关{i}"), homes[i].clone());
+        if i >= 2 {
+            n.extra = vec!["--relay".into()];
+        }
+        n.start().expect("a member's node");
+        nodes.push(n);
+    }
+    nodes
 }

@@ -32,7 +32,14 @@ fn edit_import_and_free_filter() {
     ]);
     let rid = room.id.to_string();
 
-    // Edit: only the options given change.
+    edit(owner, other, &rid);
+    let room2 = import(owner);
+    free_filter(owner, &room2, &rid);
+}
+
+/// Edit: only the options given change; bad input and another agency's
+/// edit are refused.
+fn edit(owner: &harness::Node, other: &harness::Node, rid: &str) {
     let edited: Resource = owner.json(&[
         "resource",
         "edit",
@@ -64,12 +71,15 @@ fn edit_import_and_free_filter() {
     assert!(!bad.status.success());
     assert!(String::from_utf8_lossy(&bad.stderr).contains("--open"));
     // Only the owner may edit.
-    other.wait_resource(&rid);
-    let foreign = cli(&other.home, &["resource", "edit", &rid, "--people", "2"]);
+    other.wait_resource(rid);
+    let foreign = cli(&other.home, &["resource", "edit", rid, "--people", "2"]);
     assert!(!foreign.status.success());
     assert!(String::from_utf8_lossy(&foreign.stderr).contains("another agency"));
+}
 
-    // CSV import: two good rows, two rejected with their line numbers.
+/// CSV import: two good rows, two rejected with their line numbers;
+/// returns the imported Room 2.
+fn import(owner: &harness::Node) -> Resource {
     let csv = owner.home.join("import.csv");
     std::fs::write(
         &csv,
@@ -104,7 +114,11 @@ fn edit_import_and_free_filter() {
         ["projector", "video"]
     );
 
-    // Free filter: book room-2 for a slot; only the others are free then.
+    room2.clone()
+}
+
+/// Free filter: room-2 booked for a slot; only the others are free then.
+fn free_filter(owner: &harness::Node, room2: &Resource, rid: &str) {
     // A working day from now: room-1 opens Monday to Friday.
     let (from, to) = (harness::workday(4, "10:00"), harness::workday(4, "11:00"));
     let (from, to) = (from.as_str(), to.as_str());
@@ -114,7 +128,7 @@ fn edit_import_and_free_filter() {
     let free: Vec<Resource> = owner.json(&["resources", "--free-from", from, "--free-to", to]);
     let ids: Vec<String> = free.iter().map(|r| r.id.to_string()).collect();
     assert!(!ids.contains(&room2_id), "{ids:?}");
-    assert!(ids.contains(&rid), "{ids:?}");
+    assert!(ids.contains(&rid.to_string()), "{ids:?}");
     let bigger: Vec<Resource> = owner.json(&[
         "resources",
         "--free-from",
