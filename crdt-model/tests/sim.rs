@@ -311,121 +311,162 @@ fn random_partition_and_crash_schedules_converge_without_overbooking() {
 }
 
 fn run_schedule(seed: u64) {
-    let mut rng = Rng::new(seed ^ 0xA5A5);
-    let n = 3 + rng.below(5) as usize;
-    let mut sim = Sim::new(seed, n, START);
-    let mut rooms = Vec::new();
-    for k in 0..(2 + rng.below(3)) {
-        let owner = rng.below(n as u64) as usize;
-        let cap = if rng.chance(0.5) {
-            Capacity::People(6)
-        } else {
-            Capacity::Units(1 + rng.below(3) as u32)
-        };
-        let approval = if rng.chance(0.7) {
-            Approval::Automatic
-        } else {
-            Approval::Required
-        };
-        rooms.push((
-            publish(&mut sim, owner, &format!("r{k}"), cap, approval),
-            owner,
-        ));
-    }
-    sim.run_until_quiet(100_000);
-    let mut crashed: Vec<usize> = Vec::new();
-    let mut bookings: Vec<(usize, BookingId)> = Vec::new();
+    let mut s = Schedule::new(seed);
     for _ in 0..40 {
-        let alive: Vec<usize> = (0..n).filter(|i| !crashed.contains(i)).collect();
-        let node = alive[rng.below(alive.len() as u64) as usize];
-        match rng.below(10) {
-            0..=3 => {
-                let (rid, _) = rooms[rng.below(rooms.len() as u64) as usize].clone();
-                let from = rng.below(8) as i64;
-                let len = 1 + rng.below(3) as i64;
-                if let Some(b) = book(
-                    &mut sim,
-                    node,
-                    &rid,
-                    from,
-                    from + len,
-                    1 + rng.below(2) as u32,
-                ) {
-                    bookings.push((node, b));
-                }
-            }
-            4 => {
-                if let Some((owner, b)) = bookings
-                    .get(rng.below(bookings.len().max(1) as u64) as usize)
-                    .cloned()
-                    && !crashed.contains(&owner)
-                {
-                    let _ = sim.local(
-                        owner,
-                        LocalOp::Cancel {
-                            booking: b,
-                            reason: String::new(),
-                        },
-                    );
-                }
-            }
-            5 => {
-                let (rid, owner) = rooms[rng.below(rooms.len() as u64) as usize].clone();
-                if !crashed.contains(&owner)
-                    && let Some(t) = sim
-                        .engine(owner)
-                        .calendar(&rid)
-                        .and_then(|c| c.tentative.first())
-                        .map(|b| b.id.clone())
-                {
-                    let approve = rng.chance(0.7);
-                    let _ = sim.local(
-                        owner,
-                        LocalOp::Decide {
-                            booking: t,
-                            approve,
-                            reason: None,
-                        },
-                    );
-                }
-            }
+        s.step();
+        s.sim.advance(s.rng.below(50) as i64);
+        assert_no_overbooking(&s.sim);
+    }
+    s.finish();
+}
+
+/// A random schedule of bookings, cancellations, decisions, partitions and
+/// crashes on a random network.
+struct Schedule {
+    rng: Rng,
+    n: usize,
+    sim: Sim,
+    /// Resources and their owners.
+    rooms: Vec<(ResourceId, usize)>,
+    crashed: Vec<usize>,
+    /// Requests made, by requesting node.
+    bookings: Vec<(usize, BookingId)>,
+}
+
+impl Schedule {
+    /// 3 to 7 agencies, 2 to 4 resources of random capacity and approval.
+    fn new(seed: u64) -> Self {
+        let mut rng = Rng::new(seed ^ 0xA5A5);
+        let n = 3 + rng.below(5) as usize;
+        let mut sim = Sim::new(seed, n, START);
+        let mut rooms = Vec::new();
+        for k in 0..(2 + rng.below(3)) {
+            let owner = rng.below(n as u64) as usize;
+            let cap = if rng.chance(0.5) {
+                Capacity::People(6)
+            } else {
+                Capacity::Units(1 + rng.below(3) as u32)
+            };
+            let approval = if rng.chance(0.7) {
+                Approval::Automatic
+            } else {
+                Approval::Required
+            };
+            let rid = publish(&mut sim, owner, &format!("r{k}"), cap, approval);
+            rooms.push((rid, owner));
+        }
+        sim.run_until_quiet(100_000);
+        Self {
+            rng,
+            n,
+            sim,
+            rooms,
+            crashed: Vec::new(),
+            bookings: Vec::new(),
+        }
+    }
+
+    fn room(&mut self) -> (ResourceId, usize) {
+        self.rooms[self.rng.below(self.rooms.len() as u64) as usize].clone()
+    }
+
+    /// One random event on a random running node: a flat dispatch.
+    fn step(&mut self) {
+        let alive: Vec<usize> = (0..self.n).filter(|i| !self.crashed.contains(i)).collect();
+        let node = alive[self.rng.below(alive.len() as u64) as usize];
+        match self.rng.below(10) {
+            0..=3 => self.book(node),
+            4 => self.cancel(),
+            5 => self.decide(),
             6 => {
-                let size = 1 + rng.below(n as u64 - 1) as usize;
-                let group: Vec<usize> = (0..size).map(|_| rng.below(n as u64) as usize).collect();
-                sim.partition(&group);
+                let size = 1 + self.rng.below(self.n as u64 - 1) as usize;
+                let group: Vec<usize> = (0..size)
+                    .map(|_| self.rng.below(self.n as u64) as usize)
+                    .collect();
+                self.sim.partition(&group);
             }
-            7 => sim.heal(),
-            8 => {
-                if crashed.len() + 1 < n && rng.chance(0.5) {
-                    sim.crash(node);
-                    crashed.push(node);
-                } else if let Some(c) = crashed.pop() {
-                    sim.restart(c);
-                }
-            }
+            7 => self.sim.heal(),
+            8 => self.crash_or_restart(node),
             _ => {
-                sim.run_until_quiet(rng.below(200) as usize);
+                self.sim.run_until_quiet(self.rng.below(200) as usize);
             }
         }
-        sim.advance(rng.below(50) as i64);
-        assert_no_overbooking(&sim);
     }
-    for c in crashed {
-        sim.restart(c);
+
+    fn book(&mut self, node: usize) {
+        let (rid, _) = self.room();
+        let from = self.rng.below(8) as i64;
+        let len = 1 + self.rng.below(3) as i64;
+        let q = 1 + self.rng.below(2) as u32;
+        if let Some(b) = book(&mut self.sim, node, &rid, from, from + len, q) {
+            self.bookings.push((node, b));
+        }
     }
-    sim.heal();
-    sim.run_until_quiet(1_000_000);
-    assert_no_overbooking(&sim);
-    assert_converged(&sim);
-    // Every request has been decided on automatic resources once the owner saw it.
-    for (rid, owner) in &rooms {
-        let e = sim.engine(*owner);
-        let res = &e.ledger().index().resources[rid];
-        if res.rules.approval == Approval::Automatic {
-            assert!(
-                e.calendar(rid).is_none_or(|c| c.tentative.is_empty()),
-                "undecided requests on {rid}"
-            );
+
+    fn cancel(&mut self) {
+        let i = self.rng.below(self.bookings.len().max(1) as u64) as usize;
+        if let Some((owner, b)) = self.bookings.get(i).cloned()
+            && !self.crashed.contains(&owner)
+        {
+            let op = LocalOp::Cancel {
+                booking: b,
+                reason: String::new(),
+            };
+            let _ = self.sim.local(owner, op);
+        }
+    }
+
+    /// The owner decides the first request in line.
+    fn decide(&mut self) {
+        let (rid, owner) = self.room();
+        if self.crashed.contains(&owner) {
+            return;
+        }
+        let first = self
+            .sim
+            .engine(owner)
+            .calendar(&rid)
+            .and_then(|c| c.tentative.first())
+            .map(|b| b.id.clone());
+        if let Some(t) = first {
+            let op = LocalOp::Decide {
+                booking: t,
+                approve: self.rng.chance(0.7),
+                reason: None,
+            };
+            let _ = self.sim.local(owner, op);
+        }
+    }
+
+    fn crash_or_restart(&mut self, node: usize) {
+        if self.crashed.len() + 1 < self.n && self.rng.chance(0.5) {
+            self.sim.crash(node);
+            self.crashed.push(node);
+        } else if let Some(c) = self.crashed.pop() {
+            self.sim.restart(c);
+        }
+    }
+
+    /// Everyone back and connected: no overbooking, converged, and every
+    /// request on an automatic resource decided once its owner saw it.
+    fn finish(mut self) {
+        for c in std::mem::take(&mut self.crashed) {
+            self.sim.restart(c);
+        }
+        let sim = &mut self.sim;
+        sim.heal();
+        sim.run_until_quiet(1_000_000);
+        assert_no_overbooking(sim);
+        assert_converged(sim);
+        for (rid, owner) in &self.rooms {
+            let e = sim.engine(*owner);
+            let res = &e.ledger().index().resources[rid];
+            if res.rules.approval == Approval::Automatic {
+                assert!(
+                    e.calendar(rid).is_none_or(|c| c.tentative.is_empty()),
+                    "undecided requests on {rid}"
+                );
+            }
         }
     }
 }
