@@ -3,11 +3,15 @@
 //! accepted before the rotation was known is withdrawn, and a revocation
 //! across a partition keeps old history and refuses new changes.
 
+use crdt_model::agency::AgencyKey;
 use crdt_model::booking::Status;
+use crdt_model::doc::DocWriter;
 use crdt_model::engine::{Event, Input, Message, Output};
-use crdt_model::ids::BookingId;
+use crdt_model::ids::{BookingId, DocId};
 use crdt_model::ledger::RefuseReason;
+use crdt_model::record::Record;
 use crdt_model::resource::{Approval, Capacity};
+use crdt_model::signed::SignedChange;
 use crdt_model::sim::Sim;
 
 mod common;
@@ -15,9 +19,7 @@ use common::*;
 
 #[test]
 fn a_rotated_key_keeps_history_valid_and_the_old_key_loses_its_power() {
-    use crdt_model::doc::DocWriter;
     use crdt_model::ids::DocKind;
-    use crdt_model::record::Record;
     let mut sim = Sim::new(13, 3, START);
     sim.run_until_quiet(1_000);
     let room = publish(
@@ -64,38 +66,10 @@ fn a_rotated_key_keeps_history_valid_and_the_old_key_loses_its_power() {
         .find(|d| d.owner == agency && d.kind == DocKind::Requests)
         .expect("a request document")
         .clone();
-    let history = sim
-        .engine(1)
-        .ledger()
-        .doc(&doc)
-        .expect("doc")
-        .changes()
-        .expect("in memory");
-    let mut writer = DocWriter::new(&old_key, doc.clone(), &history).expect("writer");
-    let mut forged_req = sim
-        .engine(0)
-        .ledger()
-        .index()
-        .requests
-        .get(&before)
-        .expect("request")
-        .clone();
-    forged_req.id = BookingId::new(agency, "stolen-key").unwrap();
-    let forged = writer
-        .write(&old_key, &[Record::Request(forged_req)], 0)
-        .expect("signed with the old key");
-    let from = sim.id(2);
-    let now = sim.now();
+    let history = doc_history(&sim, 1, &doc);
+    let (_, forged) = forge(&sim, &old_key, &doc, &history, &before, "stolen-key", None);
     let requests_before = sim.engine(0).ledger().index().requests.len();
-    let outputs = sim.nodes[0].engine.as_mut().expect("running").handle(
-        now,
-        Input::Received {
-            from,
-            msg: Message::Changes {
-                changes: vec![forged],
-            },
-        },
-    );
+    let outputs = receive(&mut sim, 0, 2, vec![forged]);
     assert!(outputs.iter().any(|o| matches!(
         o,
         Output::Notify(Event::Refused { refusal, .. }) if refusal.reason == RefuseReason::Signature
@@ -121,9 +95,7 @@ fn a_rotated_key_keeps_history_valid_and_the_old_key_loses_its_power() {
 
 #[test]
 fn a_stolen_old_key_change_accepted_before_the_rotation_was_known_is_withdrawn() {
-    use crdt_model::doc::DocWriter;
-    use crdt_model::ids::{DocId, shard_of};
-    use crdt_model::record::Record;
+    use crdt_model::ids::shard_of;
     let mut sim = Sim::new(14, 3, START);
     sim.run_until_quiet(1_000);
     let room = publish(
@@ -139,44 +111,22 @@ fn a_stolen_old_key_change_accepted_before_the_rotation_was_known_is_withdrawn()
     let agency = sim.id(1);
     let old_key = sim.nodes[1].key.clone();
     let doc = DocId::requests(agency, room.owner, shard_of(sim.now()));
-    let history = sim
-        .engine(1)
-        .ledger()
-        .doc(&doc)
-        .expect("doc")
-        .changes()
-        .expect("in memory");
+    let history = doc_history(&sim, 1, &doc);
 
     sim.rotate_key(1, crdt_model::sim::test_key(101))
         .expect("rotated");
     // The thief signs the next change of node 1's document with the old key
     // and hands it to node 2, which has not heard of the rotation.
-    let mut stolen = sim
-        .engine(0)
-        .ledger()
-        .index()
-        .requests
-        .get(&first)
-        .expect("request")
-        .clone();
-    stolen.id = BookingId::new(agency, "stolen").unwrap();
-    stolen.start = hour(3);
-    stolen.end = hour(4);
-    let forged = DocWriter::new(&old_key, doc.clone(), &history)
-        .expect("writer")
-        .write(&old_key, &[Record::Request(stolen.clone())], 0)
-        .expect("signed");
-    let now = sim.now();
-    let from = sim.id(0);
-    let outputs = sim.nodes[2].engine.as_mut().expect("running").handle(
-        now,
-        Input::Received {
-            from,
-            msg: Message::Changes {
-                changes: vec![forged.clone()],
-            },
-        },
+    let (stolen, forged) = forge(
+        &sim,
+        &old_key,
+        &doc,
+        &history,
+        &first,
+        "stolen",
+        Some((3, 4)),
     );
+    let outputs = receive(&mut sim, 2, 0, vec![forged.clone()]);
     // Node 2 stores what it accepted, as a node does.
     for o in outputs {
         if let Output::Persist(changes) = o {
@@ -184,11 +134,7 @@ fn a_stolen_old_key_change_accepted_before_the_rotation_was_known_is_withdrawn()
         }
     }
     assert!(
-        sim.engine(2)
-            .ledger()
-            .index()
-            .requests
-            .contains_key(&stolen.id),
+        has_request(&sim, 2, &stolen),
         "accepted while the rotation was unknown here"
     );
     // The real agency books with its new key; the rotation reaches node 2.
@@ -197,13 +143,7 @@ fn a_stolen_old_key_change_accepted_before_the_rotation_was_known_is_withdrawn()
         sim.advance(31_000);
         sim.run_until_quiet(5_000);
     }
-    assert!(
-        !sim.engine(2)
-            .ledger()
-            .index()
-            .requests
-            .contains_key(&stolen.id)
-    );
+    assert!(!has_request(&sim, 2, &stolen));
     assert_eq!(
         sim.engine(2).booking(&real).map(|b| b.status),
         Some(Status::Confirmed)
@@ -215,11 +155,7 @@ fn a_stolen_old_key_change_accepted_before_the_rotation_was_known_is_withdrawn()
     sim.restart(2);
     sim.run_until_quiet(5_000);
     assert!(
-        !sim.engine(2)
-            .ledger()
-            .index()
-            .requests
-            .contains_key(&stolen.id),
+        !has_request(&sim, 2, &stolen),
         "the withdrawn change came back from the store"
     );
     assert_converged(&sim);
@@ -276,4 +212,54 @@ fn revocation_across_a_partition_keeps_old_history_and_refuses_new_changes() {
     }
     assert_eq!(sim.engine(0).calendars(), sim.engine(1).calendars());
     assert_eq!(sim.engine(1).calendars(), sim.engine(2).calendars());
+}
+
+/// Node `node`'s history of `doc`.
+fn doc_history(sim: &Sim, node: usize, doc: &DocId) -> Vec<SignedChange> {
+    sim.engine(node)
+        .ledger()
+        .doc(doc)
+        .expect("doc")
+        .changes()
+        .expect("in memory")
+}
+
+/// What a thief holding `key` (an agency's old key) writes: the change
+/// after `history` in `doc`, a copy of request `like` under the id `local`
+/// (at hours `at` if given). Returns the forged request's id and change.
+fn forge(
+    sim: &Sim,
+    key: &AgencyKey,
+    doc: &DocId,
+    history: &[SignedChange],
+    like: &BookingId,
+    local: &str,
+    at: Option<(i64, i64)>,
+) -> (BookingId, SignedChange) {
+    let index = sim.engine(0).ledger().index();
+    let mut req = index.requests.get(like).expect("request").clone();
+    req.id = BookingId::new(like.requester, local).expect("valid id");
+    if let Some((from, to)) = at {
+        req.start = hour(from);
+        req.end = hour(to);
+    }
+    let id = req.id.clone();
+    let change = DocWriter::new(key, doc.clone(), history)
+        .expect("writer")
+        .write(key, &[Record::Request(req)], 0)
+        .expect("signed");
+    (id, change)
+}
+
+/// Hands `changes` to node `to` as received from node `from`; its outputs.
+fn receive(sim: &mut Sim, to: usize, from: usize, changes: Vec<SignedChange>) -> Vec<Output> {
+    let (now, from) = (sim.now(), sim.id(from));
+    let msg = Message::Changes { changes };
+    let engine = sim.nodes[to].engine.as_mut().expect("running");
+    engine.handle(now, Input::Received { from, msg })
+}
+
+/// Whether node `node` holds request `id`.
+fn has_request(sim: &Sim, node: usize, id: &BookingId) -> bool {
+    sim.engine(node).ledger().index().requests.contains_key(id)
 }
