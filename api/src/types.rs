@@ -191,6 +191,21 @@ pub struct Status {
     /// syncing until restarted on a healthy store; says why and what to do.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub storage_fault: Option<String>,
+    /// Set when this agency was revoked (as the node's roster shows it): the
+    /// node refuses local writes and members refuse its changes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revoked: Option<Revoked>,
+}
+
+/// An agency's revocation: by which admin, and why.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Revoked {
+    /// The admin agency that revoked it.
+    pub by: AgencyId,
+    /// Its name.
+    pub by_name: Text,
+    /// The reason the admin gave.
+    pub reason: String,
 }
 
 /// `GET /api/v1/members`.

@@ -34,6 +34,17 @@ pub(crate) async fn status(c: &Client, out: &Out) -> anyhow::Result<()> {
             )
         );
     }
+    if let Some(r) = &s.revoked {
+        eprintln!(
+            "{} {}: {}",
+            out.t(
+                "本单位已被撤销，不能再预约或发布；撤销者",
+                "THIS AGENCY WAS REVOKED and can no longer book or publish; by"
+            ),
+            out.text(&r.by_name),
+            crdt_model::record::sanitize(&r.reason)
+        );
+    }
     println!(
         "{}: {} / {}  {}: {}  {}: {}",
         out.t("文档/变更", "docs/changes"),

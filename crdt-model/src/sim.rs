@@ -234,12 +234,11 @@ impl Sim {
 
     /// The admission handshake of `from` toward `to`, as a node runs it on
     /// connecting: `from` presents its invitation or key rotations (if it has
-    /// any), `to` checks them and answers with its roster.
+    /// any) and who it is, `to` checks them and answers (with its roster to
+    /// a newcomer, or to an agency it knows was revoked).
     fn handshake(&mut self, from: usize, to: usize) {
         let admission = self.nodes[from].admission.clone();
-        let Some(req) = self.engine(from).join_request(admission) else {
-            return;
-        };
+        let req = self.engine(from).join_request(admission);
         let now = self.now();
         let key = self.id(from);
         let Some(engine) = self.nodes[to].engine.as_mut() else {
@@ -249,10 +248,9 @@ impl Sim {
         engine.settle();
         self.apply(to, outcome.outputs);
         let engine = self.nodes[from].engine.as_mut().expect("node is running");
-        if let Ok(outputs) = engine.on_join_response(now, outcome.response) {
-            engine.settle();
-            self.apply(from, outputs);
-        }
+        let (outputs, _) = engine.on_join_response(now, outcome.response);
+        engine.settle();
+        self.apply(from, outputs);
     }
 
     /// Adds a node for an agency that is not a member yet and holds an

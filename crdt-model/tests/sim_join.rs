@@ -1,6 +1,7 @@
 //! Admission in the deterministic simulator: an agency joins with an
 //! invitation while the inviting admin is offline, through any member; a
-//! used, expired or forged invitation admits no one.
+//! used, expired or forged invitation admits no one; an agency revoked while
+//! its node was down learns it from the first member it reaches.
 
 use crdt_model::agency::AgencyKey;
 use crdt_model::booking::Status;
@@ -148,5 +149,60 @@ fn a_used_an_expired_or_a_forged_invitation_admits_no_one() {
             !sim.engine(n).ledger().roster().is_active(&id_d),
             "node {n}"
         );
+    }
+}
+
+#[test]
+fn an_agency_revoked_while_offline_learns_it_on_reconnecting() {
+    use crdt_model::engine::LocalError;
+    let mut sim = Sim::new(23, 3, START);
+    let room = publish(
+        &mut sim,
+        1,
+        "room",
+        Capacity::People(4),
+        Approval::Automatic,
+    );
+    sim.run_until_quiet(5_000);
+    let gone = sim.id(2);
+    sim.crash(2);
+    sim.roster_act(
+        0,
+        RosterAction::Revoke {
+            agency: gone,
+            reason: "机构撤并".into(),
+            cutoffs: Default::default(),
+        },
+    )
+    .expect("the admin revokes");
+    sim.run_until_quiet(5_000);
+    // Node 2 comes back believing it is still a member; the first member it
+    // reaches refuses it and tells it why.
+    sim.restart(2);
+    sim.run_until_quiet(5_000);
+    let why = sim
+        .engine(2)
+        .revoked()
+        .expect("node 2 knows it was revoked");
+    assert!(why.contains("机构撤并"), "{why}");
+    assert!(!sim.engine(2).ledger().roster().is_active(&gone));
+    match sim.local(2, book_op(&room)) {
+        Err(LocalError::NotAllowed(m)) => assert!(m.contains("revoked"), "{m}"),
+        other => panic!("a revoked agency's booking must be refused: {other:?}"),
+    }
+    // The members never held a session with it, nor a change from it.
+    for n in [0, 1] {
+        assert!(sim.engine(n).peers().all(|p| *p != gone), "node {n}");
+    }
+}
+
+fn book_op(room: &crdt_model::ids::ResourceId) -> crdt_model::engine::LocalOp {
+    crdt_model::engine::LocalOp::Book {
+        resource: room.clone(),
+        start: hour(2),
+        end: hour(3),
+        quantity: 1,
+        contact: "王工".into(),
+        purpose: "会议".into(),
     }
 }

@@ -317,5 +317,6 @@ fn status(now: Timestamp, n_resources: usize, n_bookings: usize) -> Status {
         started: now - hours(2),
         transport_peers: vec![],
         storage_fault: None,
+        revoked: None,
     }
 }

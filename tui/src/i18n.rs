@@ -56,6 +56,14 @@ pub(crate) const UNREACHABLE: L = L(
     "⚠ Node unreachable, retrying… (is `tongchou run` running?)",
 );
 pub(crate) const LOADING: L = L("正在加载…", "Loading…");
+pub(crate) const REVOKED_BANNER: L = L(
+    "⚠ 本单位已被撤销，不能再预约或发布。撤销者",
+    "⚠ This agency was revoked and can no longer book or publish. Revoked by",
+);
+pub(crate) const STORAGE_BANNER: L = L(
+    "⚠ 节点存储故障，只读（修复磁盘后重启节点）：",
+    "⚠ Node storage failed, read-only (fix the disk, then restart the node):",
+);
 pub(crate) const HELP_HINT: L = L("? 帮助  q 退出", "? help  q quit");
 
 // Screens.

@@ -159,6 +159,30 @@ fn week_view_help_overlay_and_unreachable_banner() {
 }
 
 #[test]
+fn a_revoked_agency_and_a_failed_store_show_in_a_banner_in_both_languages() {
+    for (lang, revoked, storage) in [
+        (Lang::Zh, "本单位已被撤销", "节点存储故障"),
+        (Lang::En, "This agency was revoked", "Node storage failed"),
+    ] {
+        let mut s = on(lang, Screen::Resources);
+        let st = s.data.status.as_mut().expect("fixture status");
+        st.storage_fault = Some("No space left on device".into());
+        let screen = render(&s, 120, 30);
+        assert!(screen.contains(storage), "{screen}");
+        let st = s.data.status.as_mut().expect("fixture status");
+        st.revoked = Some(api::Revoked {
+            by: st.agency,
+            by_name: crdt_model::agency::Text::new("深圳市机关事务管理局", "Shenzhen GAA"),
+            reason: "机构撤并\u{1b}[2J".into(),
+        });
+        let screen = render(&s, 120, 30);
+        assert!(screen.contains(revoked), "{screen}");
+        assert!(screen.contains("机构撤并"), "{screen}");
+        assert!(!screen.contains('\u{1b}'), "no raw escape reaches the terminal");
+    }
+}
+
+#[test]
 fn number_keys_switch_screens_but_type_into_a_focused_field() {
     let mut s = state(Lang::En);
     key(&mut s, KeyCode::Char('3'));

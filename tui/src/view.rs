@@ -19,23 +19,42 @@ use crate::i18n;
 
 pub use calendar::render_grid;
 
+/// The red line under the tabs, when something is wrong with the node: it
+/// cannot be reached, its store failed, or this agency was revoked.
+fn banner_text(state: &State) -> Option<String> {
+    if state.connected == Some(false) {
+        let why = state.unreachable.as_deref().unwrap_or_default();
+        return Some(format!("{} {why}", state.t(i18n::UNREACHABLE)));
+    }
+    let st = state.data.status.as_ref()?;
+    if let Some(r) = &st.revoked {
+        return Some(format!(
+            "{} {}: {}",
+            state.t(i18n::REVOKED_BANNER),
+            state.text(&r.by_name),
+            crdt_model::record::sanitize(&r.reason)
+        ));
+    }
+    st.storage_fault
+        .as_ref()
+        .map(|f| format!("{} {f}", state.t(i18n::STORAGE_BANNER)))
+}
+
 /// Draws the whole screen.
 pub fn view(state: &State, f: &mut Frame) {
     let area = f.area();
-    let banner = state.connected == Some(false);
+    let banner = banner_text(state);
     let [tabs, banner_area, body, status] = Layout::vertical([
         Constraint::Length(1),
-        Constraint::Length(u16::from(banner)),
+        Constraint::Length(u16::from(banner.is_some())),
         Constraint::Min(3),
         Constraint::Length(1),
     ])
     .areas(area);
     render_tabs(state, f, tabs);
-    if banner {
-        let why = state.unreachable.as_deref().unwrap_or_default();
+    if let Some(text) = banner {
         f.render_widget(
-            Paragraph::new(format!("{} {why}", state.t(i18n::UNREACHABLE)))
-                .style(Style::new().fg(Color::White).bg(Color::Red).bold()),
+            Paragraph::new(text).style(Style::new().fg(Color::White).bg(Color::Red).bold()),
             banner_area,
         );
     }

@@ -6,6 +6,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::*;
+use crate::membership::MemberStatus;
 use crate::membership::admission::{InviteError, check_join};
 
 /// What a connecting agency presents: a joining agency its admission, an
@@ -42,14 +43,16 @@ pub struct JoinOutcome {
 }
 
 impl Engine {
-    /// The request this node sends to a peer on connecting, if it has
-    /// anything to present: `admission` (the invite and its claim, held by
-    /// the driver until the node is a member) and the roster events of this
-    /// agency's own key rotations.
+    /// The request this node sends to every peer on connecting: what it
+    /// presents to a peer that may not know its key yet (`admission`, the
+    /// invite and claim the driver holds until the node is a member, and
+    /// the roster events of this agency's own key rotations), and in any
+    /// case who it is, so that a member that knows this agency was revoked
+    /// tells it so.
     pub fn join_request(
         &self,
         admission: Option<(SignedRosterEvent, SignedRosterEvent)>,
-    ) -> Option<JoinRequest> {
+    ) -> JoinRequest {
         let roster = self.ledger.roster();
         let rotations: Vec<SignedRosterEvent> = if roster.current_key(&self.me) != self.me {
             roster
@@ -64,10 +67,28 @@ impl Engine {
         } else {
             Vec::new()
         };
-        (admission.is_some() || !rotations.is_empty()).then_some(JoinRequest {
+        JoinRequest {
             admission,
             rotations,
-        })
+        }
+    }
+
+    /// Why this agency may no longer write, if it was revoked (as this
+    /// replica's roster says).
+    pub fn revoked(&self) -> Option<String> {
+        let roster = self.ledger.roster();
+        match &roster.member(&self.me)?.status {
+            MemberStatus::Revoked { by, reason, .. } => {
+                let name = roster
+                    .member(by)
+                    .map(|m| m.profile.name.zh.clone())
+                    .unwrap_or_else(|| by.short());
+                Some(format!(
+                    "this agency was revoked from the network by {name}: {reason}"
+                ))
+            }
+            MemberStatus::Active => None,
+        }
     }
 
     /// The agency a transport key speaks for (itself unless it is a
@@ -79,7 +100,10 @@ impl Engine {
     /// A peer authenticated by the transport as `key` presents `request`:
     /// its rotations are applied, its invitation checked against this
     /// replica's roster, and on success the invite and claim are recorded
-    /// and the whole roster is sent back; a stranger is refused.
+    /// and the whole roster is sent back; a member that only says who it is
+    /// gets an empty answer (its sync session carries the roster); a
+    /// revoked agency is refused with the roster that revoked it; a
+    /// stranger is refused.
     pub fn on_join_request(
         &mut self,
         now: Timestamp,
@@ -87,6 +111,7 @@ impl Engine {
         request: JoinRequest,
     ) -> JoinOutcome {
         let mut outputs = Vec::new();
+        let presented = request.admission.is_some() || !request.rotations.is_empty();
         if !self.ledger.roster().is_active(&self.agency_of_key(&key))
             && !request.rotations.is_empty()
         {
@@ -94,33 +119,47 @@ impl Engine {
         }
         let agency = self.agency_of_key(&key);
         let roster = self.ledger.roster();
-        let checked = match request.admission {
-            _ if roster.is_active(&agency) => Ok(None),
-            Some((invite, join)) => {
-                check_join(roster, &invite, &join, agency, now.as_millisecond())
-                    .map(|()| Some(vec![invite, join]))
+        let everything = || roster.events().map(|(_, e)| e.clone()).collect();
+        let revoked = roster.member(&agency).and_then(|m| match &m.status {
+            MemberStatus::Revoked { reason, .. } => Some(reason.clone()),
+            MemberStatus::Active => None,
+        });
+        let response = if let Some(reason) = revoked {
+            JoinResponse {
+                error: Some(format!("revoked: {reason}")),
+                roster: everything(),
             }
-            None => Err(InviteError::NotMember),
-        };
-        let response = match checked {
-            Ok(events) => {
-                if let Some(events) = events {
+        } else if roster.is_active(&agency) {
+            JoinResponse {
+                error: None,
+                roster: if presented { everything() } else { Vec::new() },
+            }
+        } else {
+            let checked = match request.admission {
+                Some((invite, join)) => {
+                    check_join(roster, &invite, &join, agency, now.as_millisecond())
+                        .map(|()| vec![invite, join])
+                }
+                None => Err(InviteError::NotMember),
+            };
+            match checked {
+                Ok(events) => {
                     outputs.extend(self.add_roster_events(now, events));
+                    JoinResponse {
+                        error: None,
+                        roster: self
+                            .ledger
+                            .roster()
+                            .events()
+                            .map(|(_, e)| e.clone())
+                            .collect(),
+                    }
                 }
-                JoinResponse {
-                    error: None,
-                    roster: self
-                        .ledger
-                        .roster()
-                        .events()
-                        .map(|(_, e)| e.clone())
-                        .collect(),
-                }
+                Err(e) => JoinResponse {
+                    error: Some(e.to_string()),
+                    roster: Vec::new(),
+                },
             }
-            Err(e) => JoinResponse {
-                error: Some(e.to_string()),
-                roster: Vec::new(),
-            },
         };
         let admitted =
             (response.error.is_none() && self.ledger.roster().is_active(&agency)).then_some(agency);
@@ -131,16 +170,20 @@ impl Engine {
         }
     }
 
-    /// The answer to this node's own join request: the roster is added (the
-    /// outputs), or the refusal reason is returned.
+    /// The answer to this node's own join request: the roster it carries is
+    /// added (the outputs; events are checked like any roster event), and a
+    /// refusal's reason is returned. A revoked agency learns its
+    /// revocation this way, from the roster sent with the refusal.
     pub fn on_join_response(
         &mut self,
         now: Timestamp,
         response: JoinResponse,
-    ) -> Result<Vec<Output>, String> {
-        match response.error {
-            Some(err) => Err(err),
-            None => Ok(self.add_roster_events(now, response.roster)),
-        }
+    ) -> (Vec<Output>, Result<(), String>) {
+        let outputs = if response.roster.is_empty() {
+            Vec::new()
+        } else {
+            self.add_roster_events(now, response.roster)
+        };
+        (outputs, response.error.map_or(Ok(()), Err))
     }
 }

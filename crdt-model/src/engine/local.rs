@@ -260,6 +260,9 @@ impl Engine {
     /// Checks a local action and turns it into the records to write: the
     /// document, its records, and the booking concerned.
     pub(super) fn prepare(&mut self, now: Timestamp, op: LocalOp) -> Result<Prepared, LocalError> {
+        if let Some(why) = self.revoked() {
+            return Err(LocalError::NotAllowed(why));
+        }
         let me = self.me;
         match op {
             LocalOp::SetProfile(p) => {

@@ -59,16 +59,21 @@ impl Actor {
         }
     }
 
-    /// The answer to our own join request: the roster, or why not.
+    /// The answer to our own join request: the roster, or why not (with
+    /// the roster that says so, for a revoked agency).
     fn join_answer(&mut self, peer: PeerId, response: JoinResponse) {
-        match self.engine.on_join_response(Timestamp::now(), response) {
+        let (out, result) = self.engine.on_join_response(Timestamp::now(), response);
+        self.apply(out);
+        match result {
             Err(err) => {
+                if let Some(why) = self.engine.revoked() {
+                    warn!(reason = %why, "a member says this agency was revoked: local writes are refused");
+                }
                 if self.join.is_none() || self.join == Some(Err(err.clone())) {
                     self.join = Some(Err(err));
                 }
             }
-            Ok(out) => {
-                self.apply(out);
+            Ok(()) => {
                 self.join = Some(Ok(()));
                 if let Some(agency) = self.agency_of_peer(&peer)
                     && self.engine.ledger().roster().is_active(&agency)

@@ -93,15 +93,15 @@ impl Actor {
             return;
         };
         // Present what makes us a member, for a peer that may not know our
-        // key yet (a newcomer's admission, a rotated key's rotations).
+        // key yet (a newcomer's admission, a rotated key's rotations), and
+        // who we are (a member that knows we were revoked tells us).
         let admission = self
             .cfg
             .admission
             .as_ref()
             .map(|adm| (adm.invite.clone(), adm.join.clone()));
-        if let Some(req) = self.engine.join_request(admission) {
-            self.swarm.behaviour_mut().join.send_request(&peer, req);
-        }
+        let req = self.engine.join_request(admission);
+        self.swarm.behaviour_mut().join.send_request(&peer, req);
         if self.engine.ledger().roster().is_active(&agency) {
             self.admit(peer, agency);
         } else {
