@@ -45,6 +45,18 @@ impl HlcClock {
         self.last
     }
 
+    /// The next local timestamp, also after `floor` whatever the wall clock
+    /// says (a request made after another was seen sorts after it, even on
+    /// a node whose clock runs behind).
+    pub fn tick_after(&mut self, now_ms: i64, floor: Option<Hlc>) -> Hlc {
+        if let Some(f) = floor
+            && f > self.last
+        {
+            self.last = f;
+        }
+        self.tick(now_ms)
+    }
+
     /// Takes a remote timestamp into account so later ticks sort after it.
     /// Remote clocks more than `max_skew_ms` ahead of `now_ms` are ignored,
     /// so one peer with a wrong clock cannot drag everyone into the future.

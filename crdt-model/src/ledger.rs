@@ -20,6 +20,7 @@ use serde::{Deserialize, Serialize};
 use crate::agency::{AgencyProfile, VerifyError, verify, verify_many};
 use crate::booking::{BookingRequest, Cancellation, Decision};
 use crate::doc::{Write, actor_of, decode_writes};
+use crate::hlc::Hlc;
 use crate::ids::{AgencyId, BookingId, DocId, DocKind, ResourceId};
 use crate::membership::{Roster, RosterError, SignedRosterEvent, WriteRefusal};
 use crate::record::Record;
@@ -406,25 +407,29 @@ impl Ledger {
                 Some(h) => change.deps() == [h],
             };
             let outcome = if deps_ok {
+                let last = self.docs.get(doc).and_then(DocLog::last_clock);
                 decode_writes(doc, &change)
                     .map_err(|e| RefuseReason::Record(e.to_string()))
                     .and_then(|w| self.check_append_only(doc, w))
+                    .and_then(|w| check_clocks(last, w))
             } else {
                 Err(RefuseReason::Fork)
             };
             match outcome {
                 Ok(writes) => {
+                    let mut clock = None;
                     for w in writes {
-                        report.max_hlc = report.max_hlc.max(w.record.hlc());
+                        clock = clock.max(w.record.hlc());
                         self.index
                             .apply(w.record, &mut report.touched, &mut report.deltas);
                     }
+                    report.max_hlc = report.max_hlc.max(clock);
                     let archive = self.archive.as_ref();
                     let keep_bytes = archive.is_none_or(|(_, own)| doc.owner == *own);
                     let log = self.docs.entry(doc.clone()).or_insert_with(|| {
                         DocLog::new(doc.clone(), archive.map(|(a, _)| a.clone()))
                     });
-                    log.push(&env, change.hash(), keep_bytes);
+                    log.push(&env, change.hash(), keep_bytes, clock);
                     report.accepted.push(env);
                 }
                 Err(reason) => {
@@ -564,6 +569,21 @@ impl Ledger {
             .get(doc)
             .map_or_else(|| Ok(Vec::new()), |l| l.range(after as usize, limit))
     }
+}
+
+/// A document's records never go back in time: every record's clock is at
+/// or after the latest one before it in the document (`last`), since an
+/// honest writer's clock only moves forward. A record dated before what its
+/// author had already written is refused (a clock set back, or a request
+/// backdated to jump the queue).
+/// (Records of one change are compared with the changes before it only:
+/// their order inside the change is the map's, not the writer's.)
+fn check_clocks(last: Option<Hlc>, writes: Vec<Write>) -> Result<Vec<Write>, RefuseReason> {
+    let back = |w: &Write| w.record.hlc().zip(last).is_some_and(|(h, l)| h < l);
+    if writes.iter().any(back) {
+        return Err(RefuseReason::ClockBackwards);
+    }
+    Ok(writes)
 }
 
 /// A refusal of `env` (its change number `seq`, 0 if not decoded).

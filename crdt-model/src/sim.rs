@@ -72,6 +72,8 @@ pub struct SimNode {
     pub roster: Vec<SignedRosterEvent>,
     /// The invite and claim it presents while not yet a member.
     pub admission: Option<(SignedRosterEvent, SignedRosterEvent)>,
+    /// How far its wall clock is off (ms; negative: behind).
+    pub clock_offset_ms: i64,
 }
 
 /// The simulated network.
@@ -144,6 +146,7 @@ impl Sim {
                 stored: Vec::new(),
                 roster: events.clone(),
                 admission: None,
+                clock_offset_ms: 0,
             })
             .collect();
         let mut sim = Self {
@@ -178,6 +181,12 @@ impl Sim {
     /// Current virtual time.
     pub fn now(&self) -> Timestamp {
         Timestamp::from_millisecond(self.now_ms).expect("virtual time in range")
+    }
+
+    /// Node `i`'s wall clock (virtual time plus its offset).
+    pub fn now_at(&self, i: usize) -> Timestamp {
+        Timestamp::from_millisecond(self.now_ms + self.nodes[i].clock_offset_ms)
+            .expect("virtual time in range")
     }
 
     /// Agency id of node `i`.
@@ -270,6 +279,7 @@ impl Sim {
             stored: Vec::new(),
             roster: Vec::new(),
             admission: Some((invite, claim)),
+            clock_offset_ms: 0,
         });
         self.start(i);
         for j in 0..i {
@@ -383,7 +393,7 @@ impl Sim {
 
     /// A local action on node `i`.
     pub fn local(&mut self, i: usize, op: LocalOp) -> Result<LocalOutcome, LocalError> {
-        let now = self.now();
+        let now = self.now_at(i);
         let engine = self.nodes[i].engine.as_mut().expect("node is running");
         let (outcome, outputs) = engine.local(now, op)?;
         self.apply(i, outputs);
@@ -393,7 +403,7 @@ impl Sim {
     /// Node `i` replaces its key with `new_key` (kept for restarts, as a
     /// node keeps its key file).
     pub fn rotate_key(&mut self, i: usize, new_key: AgencyKey) -> Result<(), LocalError> {
-        let now = self.now();
+        let now = self.now_at(i);
         let engine = self.nodes[i].engine.as_mut().expect("node is running");
         let outputs = engine.rotate_key(now, new_key)?;
         engine.settle();
@@ -408,7 +418,7 @@ impl Sim {
         i: usize,
         ops: Vec<LocalOp>,
     ) -> Vec<Result<LocalOutcome, LocalError>> {
-        let now = self.now();
+        let now = self.now_at(i);
         let engine = self.nodes[i].engine.as_mut().expect("node is running");
         let (results, outputs) = engine.local_batch(now, ops);
         self.apply(i, outputs);
@@ -416,7 +426,7 @@ impl Sim {
     }
 
     fn input(&mut self, i: usize, input: Input) {
-        let now = self.now();
+        let now = self.now_at(i);
         let Some(engine) = self.nodes[i].engine.as_mut() else {
             return;
         };
@@ -433,7 +443,7 @@ impl Sim {
         i: usize,
         action: crate::membership::RosterAction,
     ) -> Result<(), LocalError> {
-        let now = self.now();
+        let now = self.now_at(i);
         let engine = self.nodes[i].engine.as_mut().expect("node is running");
         let outputs = engine.roster_act(now, action)?;
         engine.settle();
@@ -443,7 +453,7 @@ impl Sim {
 
     /// Hands roster events to node `i` as an admin action would.
     pub fn roster_events(&mut self, i: usize, events: Vec<SignedRosterEvent>) {
-        let now = self.now();
+        let now = self.now_at(i);
         let engine = self.nodes[i].engine.as_mut().expect("node is running");
         let outputs = engine.add_roster_events(now, events);
         engine.settle();
@@ -458,7 +468,7 @@ impl Sim {
     fn apply(&mut self, i: usize, outputs: Vec<Output>) {
         self.perform(i, outputs);
         // Everything persisted is stored: the engine releases its messages.
-        let now = self.now();
+        let now = self.now_at(i);
         if let Some(e) = self.nodes[i].engine.as_mut()
             && e.has_queued_sends()
         {

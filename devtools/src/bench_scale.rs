@@ -253,8 +253,10 @@ fn requests(
                 start,
                 end: start + SignedDuration::from_hours(1),
                 quantity: 1,
+                // Each agency's clock moves forward as it writes (a
+                // document's records never go back in time).
                 hlc: Hlc {
-                    wall_ms: start.as_millisecond() - 86_400_000 * 30,
+                    wall_ms: year.as_millisecond() - 86_400_000 * 30 + i as i64,
                     counter: 0,
                 },
             };

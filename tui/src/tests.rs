@@ -178,7 +178,10 @@ fn a_revoked_agency_and_a_failed_store_show_in_a_banner_in_both_languages() {
         let screen = render(&s, 120, 30);
         assert!(screen.contains(revoked), "{screen}");
         assert!(screen.contains("机构撤并"), "{screen}");
-        assert!(!screen.contains('\u{1b}'), "no raw escape reaches the terminal");
+        assert!(
+            !screen.contains('\u{1b}'),
+            "no raw escape reaches the terminal"
+        );
     }
 }
 

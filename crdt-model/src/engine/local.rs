@@ -293,7 +293,8 @@ impl Engine {
                 {
                     return Err(LocalError::Invalid("contact or purpose too long".into()));
                 }
-                let hlc = self.clock.tick(ms(now));
+                let floor = self.ledger.index().latest_request.get(&resource).copied();
+                let hlc = self.clock.tick_after(ms(now), floor);
                 let local = self.fresh_local(hlc);
                 let id =
                     BookingId::new(me, &local).map_err(|e| LocalError::Invalid(e.to_string()))?;

@@ -116,6 +116,9 @@ pub struct Index {
     pub decisions: BTreeMap<ResourceId, BTreeMap<(u64, BookingId), Decision>>,
     /// Request ids per resource.
     pub by_resource: BTreeMap<ResourceId, Vec<BookingId>>,
+    /// The latest clock of any request per resource: a request made after
+    /// it was seen is dated after it, whatever the writer's wall clock.
+    pub latest_request: BTreeMap<ResourceId, Hlc>,
     /// Bookings decided before their request arrived, with the resources
     /// of those decisions: the request's or a cancellation's arrival
     /// changes how such a decision reads, on a resource they do not name.
@@ -174,6 +177,8 @@ impl Index {
                     ids.reserve_exact((ids.len() / 4).max(4));
                 }
                 ids.push(r.id.clone());
+                let latest = self.latest_request.entry(r.resource.clone()).or_default();
+                *latest = (*latest).max(r.hlc);
                 self.requests.insert(r);
             }
             Record::Cancel(c) => {

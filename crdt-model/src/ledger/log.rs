@@ -37,6 +37,9 @@ pub struct DocLog {
     /// Change bytes (empty when left in the archive) and signature.
     pub(super) entries: Vec<(Box<[u8]>, [u8; 64])>,
     pub(super) hashes: Vec<ChangeHash>,
+    /// Per change, the latest record clock in the document up to it (so a
+    /// later change may not go back before it).
+    pub(super) clocks: Vec<Hlc>,
     pub(super) archive: Option<std::sync::Arc<dyn Archive>>,
 }
 
@@ -46,6 +49,7 @@ impl DocLog {
             doc,
             entries: Vec::new(),
             hashes: Vec::new(),
+            clocks: Vec::new(),
             archive,
         }
     }
@@ -120,7 +124,20 @@ impl DocLog {
             })
     }
 
-    pub(super) fn push(&mut self, env: &SignedChange, hash: ChangeHash, keep_bytes: bool) {
+    /// The latest record clock in the document so far.
+    pub fn last_clock(&self) -> Option<Hlc> {
+        self.clocks.last().copied()
+    }
+
+    pub(super) fn push(
+        &mut self,
+        env: &SignedChange,
+        hash: ChangeHash,
+        keep_bytes: bool,
+        clock: Option<Hlc>,
+    ) {
+        let clock = clock.max(self.last_clock()).unwrap_or_default();
+        self.clocks.push(clock);
         let bytes = if keep_bytes || self.archive.is_none() {
             env.change.clone().into_boxed_slice()
         } else {
@@ -135,6 +152,7 @@ impl DocLog {
         let cut = self.entries.len().saturating_sub(keep);
         self.entries.truncate(keep);
         self.hashes.truncate(keep);
+        self.clocks.truncate(keep);
         cut
     }
 }

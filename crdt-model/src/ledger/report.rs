@@ -35,6 +35,10 @@ pub enum RefuseReason {
     /// A record is not allowed (unauthorized write, bad content, deletion).
     #[error("refused record: {0}")]
     Record(String),
+    /// A record dated before a record its author had already written in
+    /// the same document (a clock set back, or a backdated request).
+    #[error("a record dated before the author's earlier records (clock set back)")]
+    ClockBackwards,
     /// The pending queue is full; the change may be sent again later.
     #[error("pending queue full")]
     QueueFull,
