@@ -53,6 +53,32 @@ pub struct Config {
     pub admission: Option<Admission>,
 }
 
+impl Config {
+    /// Every address in `listen`, `peers` and `bootstrap` is a multiaddr;
+    /// the first that is not is named with its line in `text` (the file).
+    fn check_addresses(&self, text: &str) -> Result<(), String> {
+        let lists = [
+            ("listen", &self.listen),
+            ("peers", &self.peers),
+            ("bootstrap", &self.bootstrap),
+        ];
+        for (field, list) in lists {
+            for entry in list {
+                if entry.parse::<libp2p::Multiaddr>().is_err() {
+                    let line = text
+                        .lines()
+                        .position(|l| l.contains(entry.as_str()))
+                        .map_or(String::new(), |i| format!("line {}: ", i + 1));
+                    return Err(format!(
+                        "{line}{field}: {entry:?} is not a multiaddr (e.g. /ip4/192.0.2.10/tcp/4001/p2p/12D3KooW…)"
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
 impl Default for Config {
     fn default() -> Self {
         Self {
@@ -200,10 +226,16 @@ impl Home {
 
     /// Reads the config (defaults when absent).
     pub fn config(&self) -> anyhow::Result<Config> {
-        match std::fs::read_to_string(self.config_path()) {
+        let path = self.config_path();
+        match std::fs::read_to_string(&path) {
             // toml's error names the line and the key.
-            Ok(s) => toml::from_str(&s)
-                .map_err(|e| anyhow::anyhow!("{}: {e}", self.config_path().display())),
+            Ok(s) => {
+                let cfg: Config =
+                    toml::from_str(&s).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+                cfg.check_addresses(&s)
+                    .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+                Ok(cfg)
+            }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Config::default()),
             Err(e) => Err(e).context("reading config.toml"),
         }
@@ -302,6 +334,22 @@ mod tests {
         let e = home.config().expect_err("unknown key").to_string();
         assert!(e.contains("mnds"), "{e}");
         assert!(e.contains("line 2"), "{e}");
+        let _ = std::fs::remove_dir_all(home.dir().parent().expect("parent"));
+    }
+
+    #[test]
+    fn a_peer_that_is_not_an_address_is_refused_with_its_line() {
+        let home = temp_home("peer");
+        home.create_dir().expect("home");
+        std::fs::write(
+            home.dir().join("config.toml"),
+            "listen = [\"/ip4/127.0.0.1/tcp/0\"]\npeers = [\n  \"/ip4/127.0.0.1/tcp/4001\",\n  \"shenzhen-node:4001\",\n]\n",
+        )
+        .expect("write");
+        let e = home.config().expect_err("bad peer").to_string();
+        assert!(e.contains("shenzhen-node:4001"), "{e}");
+        assert!(e.contains("line 4"), "{e}");
+        assert!(e.contains("peers"), "{e}");
         let _ = std::fs::remove_dir_all(home.dir().parent().expect("parent"));
     }
 
