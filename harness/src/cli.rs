@@ -83,18 +83,41 @@ pub fn cli(home: &Path, args: &[&str]) -> Output {
     run(&tongchou(), home, args)
 }
 
+/// Runs `exe --home <home> ARGS`: its stdout if it succeeded, otherwise
+/// the command and its output, for the failure message.
+pub fn checked(exe: &Path, home: &Path, args: &[&str]) -> Result<String, String> {
+    let out = run(exe, home, args);
+    if out.status.success() {
+        Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+    } else {
+        Err(describe(home, args, &out))
+    }
+}
+
+/// `--json` followed by `args`.
+pub(crate) fn with_json<'a>(args: &[&'a str]) -> Vec<&'a str> {
+    let mut a = vec!["--json"];
+    a.extend_from_slice(args);
+    a
+}
+
+/// Reads what `tongchou ARGS --json` printed as `T`, or panics naming both.
+pub(crate) fn parse_json<T: DeserializeOwned>(args: &[&str], text: &str) -> T {
+    serde_json::from_str(text).unwrap_or_else(|e| {
+        panic!(
+            "`tongchou {}` printed JSON that is not a {}: {e}\n{text}",
+            args.join(" "),
+            std::any::type_name::<T>()
+        )
+    })
+}
+
 /// Runs a command that must succeed; its stdout.
 pub fn cli_ok(home: &Path, args: &[&str]) -> String {
-    let out = cli(home, args);
-    assert!(out.status.success(), "{}", describe(home, args, &out));
-    String::from_utf8_lossy(&out.stdout).into_owned()
+    checked(&tongchou(), home, args).unwrap_or_else(|e| panic!("{e}"))
 }
 
 /// Runs a command with `--json` that must succeed; its output read as `T`.
 pub fn cli_json<T: DeserializeOwned>(home: &Path, args: &[&str]) -> T {
-    let mut a = vec!["--json"];
-    a.extend_from_slice(args);
-    let text = cli_ok(home, &a);
-    serde_json::from_str(&text)
-        .unwrap_or_else(|e| panic!("bad JSON from tongchou {}: {e}\n{text}", args.join(" ")))
+    parse_json(args, &cli_ok(home, &with_json(args)))
 }

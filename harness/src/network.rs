@@ -56,11 +56,9 @@ pub struct Spec {
 }
 
 fn run_ok(exe: &Path, home: &Path, args: &[&str]) -> Result<String, Error> {
-    let out = crate::cli::run(exe, home, args);
-    if !out.status.success() {
-        return Err(Error::Command(crate::cli::describe(home, args, &out)));
-    }
-    Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
+    crate::cli::checked(exe, home, args)
+        .map(|out| out.trim().to_string())
+        .map_err(Error::Command)
 }
 
 /// Removes the peers a joined home's configuration names (the inviting

@@ -250,28 +250,13 @@ impl Node {
     /// `tongchou --home <home> ARGS`, which must succeed; its stdout.
     /// Panics with the command's output and [`Node::diagnose`] otherwise.
     pub fn ok(&self, args: &[&str]) -> String {
-        let out = self.cli(args);
-        assert!(
-            out.status.success(),
-            "{}\n{}",
-            crate::cli::describe(&self.home, args, &out),
-            self.diagnose()
-        );
-        String::from_utf8_lossy(&out.stdout).into_owned()
+        crate::cli::checked(&self.exe, &self.home, args)
+            .unwrap_or_else(|e| panic!("{e}\n{}", self.diagnose()))
     }
 
     /// `tongchou --json --home <home> ARGS`, read as `T`.
     pub fn json<T: DeserializeOwned>(&self, args: &[&str]) -> T {
-        let mut a = vec!["--json"];
-        a.extend_from_slice(args);
-        let text = self.ok(&a);
-        serde_json::from_str(&text).unwrap_or_else(|e| {
-            panic!(
-                "`tongchou {}` printed JSON that is not a {}: {e}\n{text}",
-                args.join(" "),
-                std::any::type_name::<T>()
-            )
-        })
+        crate::cli::parse_json(args, &self.ok(&crate::cli::with_json(args)))
     }
 
     /// Its status, read through the command line.
