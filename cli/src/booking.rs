@@ -5,7 +5,6 @@ use api::*;
 use crdt_model::agency::Text;
 use crdt_model::booking::Status as BStatus;
 use crdt_model::calendar::Booking;
-use crdt_model::resource::*;
 use std::time::Duration;
 
 use crate::cli::*;
@@ -23,17 +22,10 @@ pub(crate) async fn book(c: &Client, out: &Out, a: BookArgs) -> anyhow::Result<(
         contact,
         wait,
     } = a;
+    let res = crate::pick::resource(c, out, &resource).await?;
     // Civil times are read in the resource's own time zone.
-    let list = c
-        .resources(&ResourceFilter {
-            owner: Some(resource.owner),
-            ..Default::default()
-        })
-        .await?;
-    let tz = list
-        .iter()
-        .find(|r| r.id == resource)
-        .map_or_else(cli_zone, Resource::tz);
+    let tz = res.tz();
+    let resource = res.id;
     let start = parse_time_in("--from", &from, &tz)?;
     let end = parse_time_in("--to", &to, &tz)?;
     if end <= start {
@@ -67,6 +59,10 @@ pub(crate) async fn bookings(c: &Client, out: &Out, a: BookingsArgs) -> anyhow::
         mine,
         pending,
     } = a;
+    let resource = match resource {
+        Some(r) => Some(crate::pick::resource(c, out, &r).await?.id),
+        None => None,
+    };
     let list = c
         .bookings(&BookingFilter {
             resource,

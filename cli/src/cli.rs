@@ -4,7 +4,7 @@
 //! What each command does lives in the module of its group.
 
 use clap::{Args, Parser, Subcommand};
-use crdt_model::ids::{AgencyId, BookingId, ResourceId};
+use crdt_model::ids::{AgencyId, BookingId};
 use crdt_model::resource::DEFAULT_TZ;
 
 /// Tongchou (统筹): shared government resources over a peer-to-peer network.
@@ -181,8 +181,9 @@ pub(crate) struct ResourcesArgs {
 /// Request a booking.
 #[derive(Debug, Args)]
 pub(crate) struct BookArgs {
-    /// Resource id (OWNER/LOCAL).
-    pub resource: ResourceId,
+    /// Resource: its id (OWNER/LOCAL), a unique prefix of it, or its name
+    /// (a name several resources share is refused, with the list).
+    pub resource: String,
     /// Start, e.g. 2026-12-01T09:00 (local time) or RFC 3339.
     #[arg(long)]
     pub from: String,
@@ -206,9 +207,9 @@ pub(crate) struct BookArgs {
 /// List bookings.
 #[derive(Debug, Args)]
 pub(crate) struct BookingsArgs {
-    /// Only this resource.
+    /// Only this resource (id, unique id prefix or name).
     #[arg(long)]
-    pub resource: Option<ResourceId>,
+    pub resource: Option<String>,
     /// Only this agency's requests.
     #[arg(long)]
     pub mine: bool,
@@ -305,8 +306,9 @@ pub(crate) struct BenchArgs {
 /// iCalendar (RFC 5545) export.
 #[derive(Debug, Args)]
 pub(crate) struct IcsArgs {
-    /// Resource id; without it, this agency's calendar.
-    pub resource: Option<ResourceId>,
+    /// Resource (id, unique id prefix or name); without it, this agency's
+    /// calendar.
+    pub resource: Option<String>,
 }
 
 /// `tongchou network …`.

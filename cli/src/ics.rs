@@ -3,13 +3,14 @@
 use api::*;
 
 use crate::cli::*;
+use crate::out::Out;
 
 /// `tongchou ics`: an iCalendar feed on stdout.
-pub(crate) async fn ics(c: &Client, a: IcsArgs) -> anyhow::Result<()> {
+pub(crate) async fn ics(c: &Client, out: &Out, a: IcsArgs) -> anyhow::Result<()> {
     let IcsArgs { resource } = a;
     let q = match resource {
         Some(r) => IcsQuery {
-            resource: Some(r),
+            resource: Some(crate::pick::resource(c, out, &r).await?.id),
             agency: None,
         },
         None => IcsQuery {

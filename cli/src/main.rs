@@ -12,6 +12,7 @@ mod ics;
 mod network;
 mod out;
 mod parse;
+mod pick;
 mod resource;
 mod slots;
 mod status;
@@ -193,7 +194,7 @@ async fn api_command(cmd: Cmd, c: &Client, out: &Out) -> anyhow::Result<()> {
         Cmd::Cancel(a) => booking::cancel(c, out, a).await,
         Cmd::Decide(a) => booking::decide(c, out, a).await,
         Cmd::Slots(a) => slots::slots(c, out, a).await,
-        Cmd::Ics(a) => ics::ics(c, a).await,
+        Cmd::Ics(a) => ics::ics(c, out, a).await,
         Cmd::Run(_) | Cmd::Tui | Cmd::Network(_) | Cmd::Join(_) | Cmd::Demo(_) | Cmd::Bench(_) => {
             bail!("this command does not talk to a running node")
         }

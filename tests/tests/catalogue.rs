@@ -35,6 +35,61 @@ fn edit_import_and_free_filter() {
     edit(owner, other, &rid);
     let room2 = import(owner);
     free_filter(owner, &room2, &rid);
+    names(owner, other, &rid);
+}
+
+/// A resource is named by id, unique id prefix, local id or name; a name
+/// two agencies use is refused with both listed, city and owner.
+fn names(owner: &harness::Node, other: &harness::Node, rid: &str) {
+    let twin: Resource = other.json(&[
+        "resource",
+        "add",
+        "--id",
+        "room-1",
+        "--name",
+        "第一会议室",
+        "--city",
+        "杭州",
+        "--city-en",
+        "Hangzhou",
+        "--people",
+        "10",
+    ]);
+    owner.wait_resource(&twin.id.to_string());
+    let (from, to) = (harness::workday(5, "14:00"), harness::workday(5, "15:00"));
+    let out = cli(
+        &owner.home,
+        &[
+            "--lang",
+            "en",
+            "book",
+            "第一会议室",
+            "--from",
+            &from,
+            "--to",
+            &to,
+        ],
+    );
+    assert!(!out.status.success(), "an ambiguous name books nothing");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("names several resources"), "{err}");
+    assert!(
+        err.contains("Shenzhen") && err.contains("Hangzhou"),
+        "{err}"
+    );
+    assert!(
+        err.contains(rid) && err.contains(&twin.id.to_string()),
+        "{err}"
+    );
+    // Its full id, a unique prefix of it, or a unique name books it.
+    let prefix: String = twin.id.to_string().chars().take(12).collect();
+    for name in [twin.id.to_string(), prefix] {
+        let b: Booking = owner.json(&["book", &name, "--from", &from, "--to", &to]);
+        assert_eq!(b.resource, twin.id, "{name}");
+        let _: Booking = owner.json(&["cancel", &b.id.to_string()]);
+    }
+    let b: Booking = owner.json(&["book", "Room 2", "--from", &from, "--to", &to]);
+    assert_eq!(b.resource.local.as_str(), "room-2");
 }
 
 /// Edit: only the options given change; bad input and another agency's
