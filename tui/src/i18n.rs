@@ -161,6 +161,10 @@ pub(crate) const E_DATE: L = L(
 pub(crate) const E_HOUR: L = L("时间格式：09:00", "time as 09:00");
 pub(crate) const E_DATETIME: L = L("时间格式：2026-12-01 09:00", "time as 2026-12-01 09:00");
 pub(crate) const E_RESOURCE: L = L("未知资源", "unknown resource");
+pub(crate) const E_AMBIGUOUS: L = L(
+    "多个资源同名，请填写资源标识：",
+    "several resources have this name; enter the id of the one you mean:",
+);
 pub(crate) const E_KIND: L = L(
     "类型：会议室/meeting-room、共享办公/office、停车位/parking、充电桩/ev-charger、公务用车/vehicle、公物仓资产/warehouse-asset",
     "kind: meeting-room, office, parking, ev-charger, vehicle, warehouse-asset",

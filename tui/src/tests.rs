@@ -271,6 +271,45 @@ fn a_candidate_is_booked_with_one_key_and_the_result_shows_live() {
 }
 
 #[test]
+fn a_name_several_agencies_use_is_not_booked_until_the_id_is_given() {
+    let mut s = state(Lang::Zh);
+    let first = s.data.resources[0].clone();
+    let twins: Vec<_> = s
+        .data
+        .resources
+        .iter()
+        .filter(|r| r.name.zh == first.name.zh)
+        .map(|r| r.id.to_string())
+        .collect();
+    assert!(
+        twins.len() > 1,
+        "the fixture has a name several agencies use"
+    );
+    s.screen = Screen::Book;
+    s.book.form.set(book_field::RESOURCE, first.name.zh.clone());
+    s.book
+        .form
+        .set(book_field::START, format!("{} 10:00", day(1)));
+    s.book
+        .form
+        .set(book_field::END, format!("{} 11:00", day(1)));
+    s.book.form.focus = Some(book_field::PURPOSE);
+    let fx = key(&mut s, KeyCode::Enter);
+    assert!(fx.is_empty(), "nothing booked: {fx:?}");
+    let e = s.book.form.fields[book_field::RESOURCE]
+        .error
+        .clone()
+        .unwrap_or_default();
+    assert!(e.contains("多个资源同名"), "{e}");
+    for id in &twins {
+        assert!(e.contains(id.as_str()), "{e} lists {id}");
+    }
+    s.book.form.set(book_field::RESOURCE, twins[1].clone());
+    let fx = key(&mut s, KeyCode::Enter);
+    assert!(matches!(fx.as_slice(), [Effect::Book(r)] if r.resource.to_string() == twins[1]));
+}
+
+#[test]
 fn booking_form_shows_rule_violations_next_to_the_field() {
     let mut s = state(Lang::En);
     let room = s.data.resources[0].id.to_string(); // meeting room, open 08:30–18:00 weekdays

@@ -79,12 +79,28 @@ pub(super) fn book_form_key(state: &mut State, k: KeyEvent) -> Vec<Effect> {
 pub fn book_request(state: &mut State) -> Option<BookRequest> {
     let lang = state.lang;
     let rid = state.book.form.value(book_field::RESOURCE).to_string();
-    let resource = state
-        .data
-        .resources
-        .iter()
-        .find(|r| r.id.to_string() == rid || r.name.zh == rid || r.name.en == rid)
-        .cloned();
+    // A name several resources share is never resolved silently: the
+    // field lists them (name · city · owner) and asks for the one meant.
+    let named = crdt_model::query::named(&state.data.resources, &rid);
+    let resource_error = match named.as_slice() {
+        [_] => None,
+        [] => Some(i18n::E_RESOURCE.get(lang).to_string()),
+        many => Some(format!(
+            "{} {}",
+            i18n::E_AMBIGUOUS.get(lang),
+            many.iter()
+                .map(|r| format!(
+                    "{} · {} · {} ({})",
+                    state.text(&r.name),
+                    state.text(&r.location.city),
+                    state.agency_name(&r.id.owner),
+                    r.id
+                ))
+                .collect::<Vec<_>>()
+                .join("; ")
+        )),
+    };
+    let resource = (named.len() == 1).then(|| named[0].clone());
     let start = parse_instant(state, state.book.form.value(book_field::START));
     let end = parse_instant(state, state.book.form.value(book_field::END));
     let f = &mut state.book.form;
@@ -93,8 +109,8 @@ pub fn book_request(state: &mut State) -> Option<BookRequest> {
             x.error = Some(msg);
         }
     };
-    if resource.is_none() {
-        bad(f, book_field::RESOURCE, i18n::E_RESOURCE.get(lang).into());
+    if let Some(e) = resource_error {
+        bad(f, book_field::RESOURCE, e);
     }
     if start.is_none() {
         bad(f, book_field::START, i18n::E_DATETIME.get(lang).into());
