@@ -122,8 +122,12 @@ fn book_a_room_from_the_free_slot_finder() {
         "C-u", "12", "Tab", "Hangzhou", "Tab", "Tab", "video", "Tab", "C-u", "120", "Enter",
     ]);
     tmux.wait_text("Video Room");
-    // One key books the best candidate; the owner's policy confirms it.
+    // Enter opens the booking form filled with the best candidate, the
+    // cursor on the purpose (required); Enter sends it and the owner's
+    // policy confirms it.
     tmux.keys(&["Enter"]);
+    tmux.wait_text("Purpose");
+    tmux.keys(&["Cross-city meeting", "Enter"]);
     let screen = tmux.wait_text("confirmed");
     assert!(screen.contains("Video Room"), "{screen}");
 

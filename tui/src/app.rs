@@ -149,6 +149,10 @@ pub struct BookState {
     pub submitted: Option<Booking>,
     /// Error from the node for the last submission.
     pub error: Option<String>,
+    /// The request sent last: the same request is not sent twice.
+    pub last_sent: Option<api::BookRequest>,
+    /// The alternative selected on a rejected booking (↑/↓).
+    pub alternative: usize,
 }
 
 /// Network screen panes.
@@ -312,6 +316,8 @@ impl State {
                 submitting: false,
                 submitted: None,
                 error: None,
+                last_sent: None,
+                alternative: 0,
             },
             mine_past: false,
             mine_selected: 0,

@@ -147,8 +147,8 @@ pub(crate) const FORM_HINT: L = L(
 );
 pub(crate) const RESULT: L = L("结果", "Result");
 pub(crate) const ALTERNATIVES: L = L(
-    "替代方案（按 a 选第一项，1-3 选择）",
-    "Alternatives (a or 1-3 to take)",
+    "替代方案（↑↓ 选择，a 填入表单）",
+    "Alternatives (↑↓ to choose, a to fill the form)",
 );
 pub(crate) const SUBMITTING: L = L("正在提交…", "Submitting…");
 
@@ -170,6 +170,11 @@ pub(crate) const E_KIND: L = L(
     "kind: meeting-room, office, parking, ev-charger, vehicle, warehouse-asset",
 );
 pub(crate) const E_FIX_FIELDS: L = L("请先修正标红的字段", "Fix the fields marked in red first");
+pub(crate) const E_PURPOSE: L = L("请填写用途", "a purpose is required");
+pub(crate) const ALREADY_SENT: L = L(
+    "这项申请已经提交过（结果见下方）",
+    "this request was already sent (its result is below)",
+);
 
 // Lists.
 pub(crate) const UPCOMING: L = L("即将开始", "Upcoming");
@@ -238,12 +243,12 @@ pub(crate) const HELP_CALENDAR: L = L(
     "w day/week · ←→/hl time · ↑↓/jk resource · [ ] previous/next day (week) · t today · Enter book at cursor",
 );
 pub(crate) const HELP_FIND: L = L(
-    "编辑条件后 Enter 查找（日期可写 2026-12-08、明天、+3、周二、下周二）· Tab 切到候选列表 · Enter/b 预订所选时段",
-    "edit the query (dates: 2026-12-08, tomorrow, +3, tue), Enter searches · Tab to the candidates · Enter/b books the selected slot",
+    "编辑条件后 Enter 查找（日期可写 2026-12-08、明天、+3、周二、下周二）· Tab 切到候选列表 · Enter/b 用所选时段填好预订表单",
+    "edit the query (dates: 2026-12-08, tomorrow, +3, tue), Enter searches · Tab to the candidates · Enter/b fills the booking form with the selected slot",
 );
 pub(crate) const HELP_BOOK: L = L(
-    "填写表单后 Enter 提交 · 结果实时更新 · a 或 1-3 采用替代方案",
-    "fill the form, Enter submits · the result updates live · a or 1-3 takes an alternative",
+    "填写表单（用途必填）后 Enter 提交 · 结果实时更新 · ↑↓ 选择替代方案，a 填入表单",
+    "fill the form (purpose required), Enter submits · the result updates live · ↑↓ choose an alternative, a fills the form",
 );
 pub(crate) const HELP_MINE: L = L(
     "p 即将/已过去 · c 取消所选预订 · a 采用替代方案",

@@ -228,7 +228,7 @@ fn free_slot_query_is_validated_in_place_then_sent_in_local_time() {
 }
 
 #[test]
-fn a_candidate_is_booked_with_one_key_and_the_result_shows_live() {
+fn a_candidate_fills_the_form_a_purpose_is_required_and_the_result_shows_live() {
     let mut s = state(Lang::Zh);
     let r = s.data.resources[1].id.clone();
     let start = now() + jiff::SignedDuration::from_hours(24);
@@ -245,12 +245,24 @@ fn a_candidate_is_booked_with_one_key_and_the_result_shows_live() {
         }])),
     );
     assert_eq!(s.find.form.focus, None, "focus moves to the candidates");
+    // Enter opens the filled form, the cursor on the purpose; nothing sent.
+    assert!(
+        key(&mut s, KeyCode::Enter).is_empty(),
+        "one key books nothing"
+    );
+    assert_eq!(s.screen, Screen::Book);
+    assert_eq!(s.book.form.focus, Some(book_field::PURPOSE));
+    // Without a purpose nothing is sent either.
+    assert!(key(&mut s, KeyCode::Enter).is_empty());
+    let e = s.book.form.fields[book_field::PURPOSE].error.clone();
+    assert_eq!(e.as_deref(), Some("请填写用途"));
+    keys(&mut s, "跨城协调会");
     let fx = key(&mut s, KeyCode::Enter);
     let [Effect::Book(req)] = fx.as_slice() else {
         panic!("expected a booking, got {fx:?}");
     };
     assert_eq!((&req.resource, req.start, req.end), (&r, start, end));
-    assert_eq!(s.screen, Screen::Book);
+    assert_eq!(req.purpose, "跨城协调会");
     // The node answers: tentative; a later refresh shows it confirmed.
     let mut b = s.data.bookings[0].clone();
     b.status = BookingStatus::Tentative {
@@ -287,6 +299,7 @@ fn a_name_several_agencies_use_is_not_booked_until_the_id_is_given() {
     );
     s.screen = Screen::Book;
     s.book.form.set(book_field::RESOURCE, first.name.zh.clone());
+    s.book.form.set(book_field::PURPOSE, "联席会议");
     s.book
         .form
         .set(book_field::START, format!("{} 10:00", day(1)));
@@ -315,6 +328,7 @@ fn booking_form_shows_rule_violations_next_to_the_field() {
     let room = s.data.resources[0].id.to_string(); // meeting room, open 08:30–18:00 weekdays
     s.screen = Screen::Book;
     s.book.form.set(book_field::RESOURCE, room.clone());
+    s.book.form.set(book_field::PURPOSE, "培训");
     s.book
         .form
         .set(book_field::START, format!("{} 20:00", day(1)));
@@ -352,7 +366,7 @@ fn booking_form_shows_rule_violations_next_to_the_field() {
 }
 
 #[test]
-fn rejected_booking_offers_its_alternative_on_one_key() {
+fn a_rejected_bookings_alternative_is_chosen_then_confirmed_and_never_sent_twice() {
     let mut s = state(Lang::En);
     let me = s.me().expect("status");
     let b = s
@@ -370,30 +384,41 @@ fn rejected_booking_offers_its_alternative_on_one_key() {
     let BookingStatus::Rejected { alternatives, .. } = &b.status else {
         unreachable!()
     };
-    let alt = alternatives[0].clone();
+    let alt = alternatives.last().expect("an alternative").clone();
     // Move the clock back a day: the alternative must still be in the future.
     s.now = b.terms.start - jiff::SignedDuration::from_hours(24);
-    for k in [KeyCode::Char('a'), KeyCode::Char('1')] {
-        s.screen = Screen::Book;
-        update(&mut s, Action::Booked(Ok(Box::new(b.clone()))));
-        let fx = key(&mut s, k);
-        let [Effect::Book(r)] = fx.as_slice() else {
-            panic!("expected a booking on {k:?}, got {fx:?}");
-        };
-        assert_eq!(
-            (r.start, r.end, &r.resource),
-            (alt.start, alt.end, &alt.resource)
-        );
-        assert_eq!(
-            s.screen,
-            Screen::Book,
-            "1 took the alternative, not screen 1"
-        );
-        update(&mut s, Action::Booked(Ok(Box::new(b.clone()))));
+    s.screen = Screen::Book;
+    update(&mut s, Action::Booked(Ok(Box::new(b.clone()))));
+    // Digits switch screens, even here.
+    key(&mut s, KeyCode::Char('1'));
+    assert_eq!(s.screen, Screen::Resources, "1 is screen 1");
+    key(&mut s, KeyCode::Char('4'));
+    assert_eq!(s.screen, Screen::Book);
+    // ↓ chooses the last alternative; `a` fills the form with it, the
+    // original purpose and contact, the cursor on the purpose; Enter sends.
+    for _ in 0..alternatives.len() {
+        key(&mut s, KeyCode::Down);
     }
-    // Enter after a submission edits the form again instead of booking twice.
+    assert!(
+        key(&mut s, KeyCode::Char('a')).is_empty(),
+        "a sends nothing"
+    );
+    assert_eq!(s.book.form.focus, Some(book_field::PURPOSE));
+    let fx = key(&mut s, KeyCode::Enter);
+    let [Effect::Book(r)] = fx.as_slice() else {
+        panic!("expected a booking, got {fx:?}");
+    };
+    assert_eq!(
+        (r.start, r.end, &r.resource),
+        (alt.start, alt.end, &alt.resource)
+    );
+    update(&mut s, Action::Booked(Ok(Box::new(b.clone()))));
+    // Enter after a submission edits the form again; sending the very same
+    // request again is refused.
     assert!(key(&mut s, KeyCode::Enter).is_empty());
     assert_eq!(s.book.form.focus, Some(0));
+    assert!(key(&mut s, KeyCode::Enter).is_empty(), "not sent twice");
+    assert!(s.toast.as_ref().is_some_and(|t| t.error));
 }
 
 #[test]

@@ -177,17 +177,6 @@ fn on_key(state: &mut State, k: KeyEvent) -> Vec<Effect> {
         Screen::Book if state.book.form.focus.is_some() => return book_form_key(state, k),
         _ => {}
     }
-    // On a rejected booking, 1-3 take an alternative rather than switch screens.
-    if state.screen == Screen::Book
-        && matches!(k.code, KeyCode::Char('1'..='3'))
-        && state
-            .book
-            .submitted
-            .as_ref()
-            .is_some_and(|b| matches!(&b.status, BookingStatus::Rejected { alternatives, .. } if !alternatives.is_empty()))
-    {
-        return book_key(state, k);
-    }
     // Keys every screen shares.
     if let KeyCode::Char(c @ '1'..='8') = k.code {
         let i = (c as usize) - ('1' as usize);

@@ -122,14 +122,18 @@ pub fn book_request(state: &mut State) -> Option<BookRequest> {
     if quantity.is_none() {
         bad(f, book_field::QUANTITY, i18n::E_NUMBER.get(lang).into());
     }
-    let (resource, start, end, quantity) = (resource?, start?, end?, quantity?);
+    let purpose = Some(f.value(book_field::PURPOSE).trim().to_string()).filter(|p| !p.is_empty());
+    if purpose.is_none() {
+        bad(f, book_field::PURPOSE, i18n::E_PURPOSE.get(lang).into());
+    }
+    let (resource, start, end, quantity, purpose) = (resource?, start?, end?, quantity?, purpose?);
     Some(BookRequest {
         resource: resource.id,
         start,
         end,
         quantity,
         contact: f.value(book_field::CONTACT).to_string(),
-        purpose: f.value(book_field::PURPOSE).to_string(),
+        purpose,
     })
 }
 
@@ -149,7 +153,12 @@ pub(super) fn submit_book(state: &mut State) -> Vec<Effect> {
         return vec![];
     }
     match book_request(state) {
+        Some(r) if state.book.last_sent.as_ref() == Some(&r) => {
+            error(state, state.t(i18n::ALREADY_SENT).to_string());
+            vec![]
+        }
         Some(r) => {
+            state.book.last_sent = Some(r.clone());
             state.book.submitting = true;
             state.book.error = None;
             state.book.form.focus = None;
@@ -162,7 +171,9 @@ pub(super) fn submit_book(state: &mut State) -> Vec<Effect> {
     }
 }
 
-/// Books alternative `i` (0-based) of a rejected booking.
+/// Opens the booking form filled with alternative `i` (0-based) of a
+/// rejected booking, its purpose and contact, the cursor on the purpose:
+/// Enter sends it.
 pub(super) fn take_alternative(state: &mut State, b: &Booking, i: usize) -> Vec<Effect> {
     let BookingStatus::Rejected { alternatives, .. } = &b.status else {
         return vec![];
@@ -180,18 +191,27 @@ pub(super) fn take_alternative(state: &mut State, b: &Booking, i: usize) -> Vec<
     f.set(book_field::QUANTITY, b.terms.quantity.to_string());
     f.set(book_field::PURPOSE, purpose);
     f.set(book_field::CONTACT, contact);
-    submit_book(state)
+    f.focus = Some(book_field::PURPOSE);
+    vec![]
 }
 
 pub(super) fn book_key(state: &mut State, k: KeyEvent) -> Vec<Effect> {
-    let alt = match k.code {
-        KeyCode::Char('a') => Some(0),
-        KeyCode::Char(c @ '1'..='3') if state.book.submitted.is_some() => {
-            Some(c as usize - '1' as usize)
-        }
-        _ => None,
+    let alternatives = match state.book.submitted.as_ref().map(|b| &b.status) {
+        Some(BookingStatus::Rejected { alternatives, .. }) => alternatives.len(),
+        _ => 0,
     };
-    if let (Some(i), Some(b)) = (alt, state.book.submitted.clone()) {
+    // ↑/↓ choose among a rejected booking's alternatives; `a` opens the
+    // chosen one in the form (digits only ever switch screens).
+    if let Some(d) = vertical(&k)
+        && alternatives > 0
+    {
+        step(&mut state.book.alternative, d, alternatives);
+        return vec![];
+    }
+    if is(&k, 'a')
+        && let Some(b) = state.book.submitted.clone()
+    {
+        let i = state.book.alternative.min(alternatives.saturating_sub(1));
         return take_alternative(state, &b, i);
     }
     match k.code {

@@ -121,9 +121,11 @@ pub(super) fn find_key(state: &mut State, k: KeyEvent) -> Vec<Effect> {
                 .value(find_field::QUANTITY)
                 .parse::<u32>()
                 .unwrap_or(1);
+            // The filled form, the cursor on the purpose: Enter sends it.
             prefill_book(state, &c.resource.to_string(), c.start, c.end);
             state.book.form.set(book_field::QUANTITY, qty.to_string());
-            submit_book(state)
+            state.book.form.focus = Some(book_field::PURPOSE);
+            vec![]
         }
         _ => vec![],
     }

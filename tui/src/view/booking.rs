@@ -172,12 +172,18 @@ pub(super) fn book(state: &State, f: &mut Frame, area: Rect) {
             if !alternatives.is_empty() {
                 out.push(Line::from(state.t(i18n::ALTERNATIVES)).fg(Color::Yellow));
                 for (i, a) in alternatives.iter().enumerate() {
-                    out.push(Line::from(format!(
-                        "  {}. {} · {}",
-                        i + 1,
+                    let chosen = i == state.book.alternative.min(alternatives.len() - 1);
+                    let line = Line::from(format!(
+                        "{} {} · {}",
+                        if chosen { "▶" } else { " " },
                         state.resource_name(&a.resource),
                         state.fmt_range(a.start, a.end)
-                    )));
+                    ));
+                    out.push(if chosen {
+                        line.style(selected_style())
+                    } else {
+                        line
+                    });
                 }
             }
         }
