@@ -18,7 +18,7 @@ pub(crate) async fn resource(c: &Client, out: &Out, arg: &str) -> anyhow::Result
         [one] => Ok((*one).clone()),
         [] => bail!(
             "{} {arg:?}{}",
-            out.t("没有资源叫", "no resource is named"),
+            out.t("未知资源", "unknown resource"),
             out.t(
                 "（用 `tongchou resources` 查看全部资源）",
                 " (list them with `tongchou resources`)"

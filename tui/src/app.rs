@@ -174,6 +174,13 @@ pub enum Dialog {
     Cancel(BookingId),
     /// Revoke an agency?
     Revoke(AgencyId, String),
+    /// Approve a request out of turn, pushing out those ahead of it?
+    Approve {
+        /// The request.
+        booking: BookingId,
+        /// Who and what it pushes out ("agency · time").
+        displaced: Vec<String>,
+    },
     /// Reason for rejecting a request.
     Reject {
         /// The request.
@@ -453,6 +460,41 @@ impl State {
             .iter()
             .filter(|b| b.resource.owner == me)
             .filter(|b| matches!(b.status, BookingStatus::Tentative { .. }))
+            .collect()
+    }
+
+    /// The requests ahead of `b` in line, overlapping it, that fit now
+    /// and would not fit any more if `b` were confirmed first.
+    pub fn displaced_by(&self, b: &Booking) -> Vec<&Booking> {
+        let (Some(res), BookingStatus::Tentative { rank, .. }) =
+            (self.resource(&b.resource), &b.status)
+        else {
+            return Vec::new();
+        };
+        let on_it = |x: &&Booking| x.resource == b.resource && x.id != b.id;
+        let confirmed: Vec<Booking> = self
+            .data
+            .bookings
+            .iter()
+            .filter(on_it)
+            .filter(|x| x.status == BookingStatus::Confirmed)
+            .cloned()
+            .collect();
+        let as_confirmed = |x: &Booking| Booking {
+            status: BookingStatus::Confirmed,
+            ..x.clone()
+        };
+        self.data
+            .bookings
+            .iter()
+            .filter(on_it)
+            .filter(|a| matches!(a.status, BookingStatus::Tentative { rank: r, fits: true } if r < *rank))
+            .filter(|a| a.terms.start < b.terms.end && b.terms.start < a.terms.end)
+            .filter(|a| {
+                let mut after = confirmed.clone();
+                after.extend([as_confirmed(b), as_confirmed(a)]);
+                crdt_model::calendar::excess(res, &after) > 0
+            })
             .collect()
     }
 

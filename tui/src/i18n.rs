@@ -210,6 +210,10 @@ pub(crate) const NEVER: L = L("从未", "never");
 pub(crate) const CONFIRM: L = L("确认", "Confirm");
 pub(crate) const CONFIRM_KEYS: L = L("y 确认 · n/Esc 取消", "y confirm · n/Esc cancel");
 pub(crate) const ASK_CANCEL: L = L("取消这项预订？", "Cancel this booking?");
+pub(crate) const ASK_APPROVE_OUT_OF_TURN: L = L(
+    "这项申请不在队首。批准它会挤掉排在它前面、本来放得下的申请：",
+    "This request is not first in line. Approving it pushes out the requests ahead of it, which fit now:",
+);
 pub(crate) const ASK_REVOKE: L = L(
     "撤销该单位的成员资格？此后其新变更将在全网被拒收。",
     "Revoke this agency? Its new changes will be refused everywhere.",

@@ -422,6 +422,66 @@ fn a_rejected_bookings_alternative_is_chosen_then_confirmed_and_never_sent_twice
 }
 
 #[test]
+fn approving_out_of_turn_asks_first_and_says_whom_it_pushes_out() {
+    let mut s = state(Lang::En);
+    let me = s.me().expect("status");
+    let res = s
+        .data
+        .resources
+        .iter()
+        .find(|r| {
+            r.id.owner == me && matches!(r.capacity, crdt_model::resource::Capacity::Units(_))
+        })
+        .cloned()
+        .expect("a resource of ours counted in units");
+    let size = res.capacity.size();
+    let start = now() + jiff::SignedDuration::from_hours(24 * 30);
+    let end = start + jiff::SignedDuration::from_hours(1);
+    let request =
+        |local: &str, requester: usize, rank: u32, fits: bool| crdt_model::calendar::Booking {
+            id: crdt_model::ids::BookingId::new(s.data.members[requester].agency, local)
+                .expect("id"),
+            resource: res.id.clone(),
+            terms: crdt_model::booking::Terms {
+                start,
+                end,
+                quantity: size,
+            },
+            request: None,
+            status: BookingStatus::Tentative { rank, fits },
+        };
+    let first = request("first", 1, 1, true);
+    let second = request("second", 2, 2, false);
+    s.data.bookings.retain(|b| b.resource != res.id);
+    s.data.bookings.extend([first.clone(), second.clone()]);
+    s.screen = Screen::Approvals;
+    let queue: Vec<_> = s.approval_queue().iter().map(|b| b.id.clone()).collect();
+    s.approvals_selected = queue
+        .iter()
+        .position(|id| *id == second.id)
+        .expect("queued");
+    assert!(key(&mut s, KeyCode::Char('a')).is_empty(), "asks first");
+    let Some(Dialog::Approve { displaced, .. }) = &s.dialog else {
+        panic!("expected a confirmation, got {:?}", s.dialog);
+    };
+    assert_eq!(displaced.len(), 1);
+    assert!(
+        displaced[0].contains(&s.agency_name(&first.id.requester)),
+        "{displaced:?}"
+    );
+    assert!(render(&s, 120, 30).contains("pushes out"));
+    let fx = key(&mut s, KeyCode::Char('y'));
+    assert!(
+        matches!(fx.as_slice(), [Effect::Decide(d)] if d.booking == second.id && d.approve),
+        "{fx:?}"
+    );
+    // The first in line is approved at once.
+    s.approvals_selected = queue.iter().position(|id| *id == first.id).expect("queued");
+    let fx = key(&mut s, KeyCode::Char('a'));
+    assert!(matches!(fx.as_slice(), [Effect::Decide(d)] if d.booking == first.id));
+}
+
+#[test]
 fn operator_approves_and_rejects_with_a_reason() {
     let mut s = state(Lang::En);
     key(&mut s, KeyCode::Char('6'));

@@ -167,6 +167,20 @@ fn render_dialog(state: &State, d: &Dialog, f: &mut Frame, area: Rect) {
                 Line::from(state.t(i18n::CONFIRM_KEYS)).fg(Color::Yellow),
             ],
         ),
+        Dialog::Approve { displaced, .. } => (
+            state.t(i18n::CONFIRM),
+            std::iter::once(Line::from(state.t(i18n::ASK_APPROVE_OUT_OF_TURN)))
+                .chain(
+                    displaced
+                        .iter()
+                        .map(|d| Line::from(format!("  {d}")).bold()),
+                )
+                .chain([
+                    Line::from(""),
+                    Line::from(state.t(i18n::CONFIRM_KEYS)).fg(Color::Yellow),
+                ])
+                .collect(),
+        ),
         Dialog::Reject { booking, reason } => (
             state.t(i18n::F_REASON),
             vec![

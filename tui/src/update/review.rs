@@ -22,11 +22,34 @@ pub(super) fn approvals_key(state: &mut State, k: KeyEvent, conflicts: bool) -> 
         return vec![];
     };
     match k.code {
-        KeyCode::Char('a') | KeyCode::Char('y') => vec![Effect::Decide(DecideRequest {
-            booking: b.id.clone(),
-            approve: true,
-            reason: None,
-        })],
+        KeyCode::Char('a') | KeyCode::Char('y') => {
+            // Out of turn, pushing out requests ahead of it: ask first, and
+            // say whom.
+            let displaced: Vec<String> = state
+                .displaced_by(b)
+                .iter()
+                .map(|a| {
+                    format!(
+                        "{} · {} · ×{}",
+                        state.agency_name(&a.id.requester),
+                        state.fmt_range(a.terms.start, a.terms.end),
+                        a.terms.quantity
+                    )
+                })
+                .collect();
+            if displaced.is_empty() {
+                return vec![Effect::Decide(DecideRequest {
+                    booking: b.id.clone(),
+                    approve: true,
+                    reason: None,
+                })];
+            }
+            state.dialog = Some(Dialog::Approve {
+                booking: b.id.clone(),
+                displaced,
+            });
+            vec![]
+        }
         KeyCode::Char('x') | KeyCode::Char('n') => {
             state.dialog = Some(Dialog::Reject {
                 booking: b.id.clone(),
@@ -139,7 +162,12 @@ pub(super) fn dialog_key(state: &mut State, k: KeyEvent) -> Vec<Effect> {
             agency,
             reason: String::new(),
         })],
-        Dialog::Cancel(_) | Dialog::Revoke(..) if no => vec![],
+        Dialog::Approve { booking, .. } if yes => vec![Effect::Decide(DecideRequest {
+            booking,
+            approve: true,
+            reason: None,
+        })],
+        Dialog::Cancel(_) | Dialog::Revoke(..) | Dialog::Approve { .. } if no => vec![],
         Dialog::Token(_) if matches!(k.code, KeyCode::Esc | KeyCode::Enter) => vec![],
         Dialog::Reject { booking, reason } => match k.code {
             KeyCode::Esc => vec![],
