@@ -498,6 +498,25 @@ impl State {
             .collect()
     }
 
+    /// What holds the slot of tentative `b`: the confirmed bookings and the
+    /// requests earlier in line on its resource that overlap it.
+    pub fn ahead_of(&self, b: &Booking) -> Vec<&Booking> {
+        let BookingStatus::Tentative { rank, .. } = b.status else {
+            return Vec::new();
+        };
+        self.data
+            .bookings
+            .iter()
+            .filter(|a| a.resource == b.resource && a.id != b.id)
+            .filter(|a| a.terms.start < b.terms.end && b.terms.start < a.terms.end)
+            .filter(|a| match a.status {
+                BookingStatus::Confirmed => true,
+                BookingStatus::Tentative { rank: r, .. } => r < rank,
+                _ => false,
+            })
+            .collect()
+    }
+
     /// Tentative requests on our resources that overlap another live booking.
     pub fn conflicts(&self) -> Vec<&Booking> {
         self.approval_queue()

@@ -146,6 +146,15 @@ pub(crate) const FORM_HINT: L = L(
     "Tab/↑↓ next field · Enter submit · Esc stop editing",
 );
 pub(crate) const RESULT: L = L("结果", "Result");
+pub(crate) const SUBMITTED_AT: L = L("提交于", "submitted");
+pub(crate) const WAITING_FOR_APPROVAL: L = L("等待{owner}审批", "waiting for {owner} to approve");
+pub(crate) const AHEAD_OF_YOURS: L = L(
+    "与{who} {time} 的{what}重叠，排在您前面",
+    "overlaps {who}'s {what} {time}, ahead of yours",
+);
+pub(crate) const A_CONFIRMED_BOOKING: L = L("已确认预订", "confirmed booking");
+pub(crate) const A_REQUEST: L = L("申请", "request");
+pub(crate) const OUR_AGENCY: L = L("本单位", "your agency");
 pub(crate) const ALTERNATIVES: L = L(
     "替代方案（↑↓ 选择，a 填入表单）",
     "Alternatives (↑↓ to choose, a to fill the form)",
@@ -188,8 +197,8 @@ pub(crate) const HISTORY_FMT: L = L(
     "on our resources: {c} confirmed, {r} rejected, {x} cancelled, {t} tentative",
 );
 pub(crate) const RANK_WHY: L = L(
-    "按申请的混合逻辑时钟（HLC）先后排序，时间相同按单位标识排序",
-    "ranked by the request's hybrid logical clock, ties by agency id",
+    "按提交时间先后排序（提交后才看到的申请不会排到前面），时间相同按单位排序",
+    "ranked by submission time (a request made after another was seen never ranks ahead of it), ties by agency",
 );
 pub(crate) const FITS: L = L("可容纳", "fits");
 pub(crate) const DOES_NOT_FIT: L = L("容量不足", "does not fit");

@@ -482,6 +482,66 @@ fn approving_out_of_turn_asks_first_and_says_whom_it_pushes_out() {
 }
 
 #[test]
+fn a_tentative_booking_says_whose_approval_it_waits_for_and_what_is_ahead() {
+    let mut s = state(Lang::Zh);
+    let me = s.me().expect("status");
+    let mut res = s
+        .data
+        .resources
+        .iter()
+        .find(|r| r.id.owner != me)
+        .cloned()
+        .expect("another agency's resource");
+    res.rules.approval = crdt_model::resource::Approval::Required;
+    let rid = res.id.clone();
+    s.data.resources.retain(|r| r.id != rid);
+    s.data.resources.push(res);
+    let start = now() + jiff::SignedDuration::from_hours(24 * 30);
+    let terms = crdt_model::booking::Terms {
+        start,
+        end: start + jiff::SignedDuration::from_hours(1),
+        quantity: 1,
+    };
+    let other = s.data.members[2].agency;
+    let held = crdt_model::calendar::Booking {
+        id: crdt_model::ids::BookingId::new(other, "held").expect("id"),
+        resource: rid.clone(),
+        terms,
+        request: None,
+        status: BookingStatus::Confirmed,
+    };
+    let mut mine = s
+        .data
+        .bookings
+        .iter()
+        .find(|b| b.request.is_some())
+        .cloned()
+        .expect("one");
+    mine.id = crdt_model::ids::BookingId::new(me, "mine").expect("id");
+    mine.resource = rid.clone();
+    mine.terms = terms;
+    mine.status = BookingStatus::Tentative {
+        rank: 1,
+        fits: false,
+    };
+    s.data.bookings.retain(|b| b.resource != rid);
+    s.data.bookings.extend([held, mine.clone()]);
+    s.screen = Screen::Book;
+    update(&mut s, Action::Booked(Ok(Box::new(mine.clone()))));
+    let screen = render(&s, 120, 30);
+    let owner = s.agency_name(&rid.owner);
+    assert!(screen.contains(&format!("等待{owner}审批")), "{screen}");
+    let who = s.agency_name(&other);
+    assert!(screen.contains(&format!("与{who}")), "{screen}");
+    assert!(screen.contains("已确认预订重叠，排在您前面"), "{screen}");
+    assert!(screen.contains("提交于"), "{screen}");
+    assert!(
+        !screen.contains(&mine.id.to_string()),
+        "no booking id on screen"
+    );
+}
+
+#[test]
 fn operator_approves_and_rejects_with_a_reason() {
     let mut s = state(Lang::En);
     key(&mut s, KeyCode::Char('6'));

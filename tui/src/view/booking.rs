@@ -140,7 +140,7 @@ pub(super) fn book(state: &State, f: &mut Frame, area: Rect) {
                 state.text(&b.status.text()).to_string(),
                 status_style(&b.status).bold(),
             ),
-            Span::raw(format!("  {}", b.id)),
+            Span::raw(submitted_at(state, b)),
         ]));
         out.push(Line::from(format!(
             "{} · {} · ×{}",
@@ -159,6 +159,7 @@ pub(super) fn book(state: &State, f: &mut Frame, area: Rect) {
                 state.t(i18n::COL_RANK)
             )));
         }
+        out.extend(explain(state, b));
         if let Status::Rejected {
             reason,
             alternatives,
@@ -195,4 +196,57 @@ pub(super) fn book(state: &State, f: &mut Frame, area: Rect) {
         )),
         bottom,
     );
+}
+
+/// "  提交于 12-01 13:38": when the request was made, in local time (no
+/// ids or clocks on screen).
+pub(super) fn submitted_at(state: &State, b: &crdt_model::calendar::Booking) -> String {
+    b.request
+        .as_ref()
+        .and_then(|r| jiff::Timestamp::from_millisecond(r.hlc.wall_ms).ok())
+        .map(|t| format!("  {} {}", state.t(i18n::SUBMITTED_AT), state.fmt_time(t)))
+        .unwrap_or_default()
+}
+
+/// Why a tentative booking waits, in the user's words: whose approval it
+/// needs, and what holds its slot ahead of it (at most three).
+pub(super) fn explain(state: &State, b: &crdt_model::calendar::Booking) -> Vec<Line<'static>> {
+    let mut out = Vec::new();
+    // The requester's view: an owner's operator sees the overlaps instead.
+    if !matches!(b.status, Status::Tentative { .. }) || state.me() != Some(b.id.requester) {
+        return out;
+    }
+    if let Some(r) = state.resource(&b.resource)
+        && r.rules.approval == crdt_model::resource::Approval::Required
+    {
+        let owner = state.agency_name(&b.resource.owner);
+        out.push(
+            Line::from(
+                state
+                    .t(i18n::WAITING_FOR_APPROVAL)
+                    .replace("{owner}", &owner),
+            )
+            .fg(Color::Yellow),
+        );
+    }
+    let me = state.me();
+    for a in state.ahead_of(b).into_iter().take(3) {
+        let who = if Some(a.id.requester) == me {
+            state.t(i18n::OUR_AGENCY).to_string()
+        } else {
+            state.agency_name(&a.id.requester)
+        };
+        let what = state.t(if a.status == Status::Confirmed {
+            i18n::A_CONFIRMED_BOOKING
+        } else {
+            i18n::A_REQUEST
+        });
+        let text = state
+            .t(i18n::AHEAD_OF_YOURS)
+            .replace("{who}", &who)
+            .replace("{time}", &state.fmt_range(a.terms.start, a.terms.end))
+            .replace("{what}", what);
+        out.push(Line::from(text));
+    }
+    out
 }

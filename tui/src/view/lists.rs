@@ -210,8 +210,9 @@ fn details(state: &State, b: &Booking) -> Vec<Line<'static>> {
             state.text(&b.status.text()).to_string(),
             status_style(&b.status).bold(),
         ),
-        Span::raw(format!("  {}", b.id)),
+        Span::raw(super::booking::submitted_at(state, b)),
     ])];
+    out.extend(super::booking::explain(state, b));
     if let Some(r) = &b.request {
         out.push(Line::from(format!(
             "{} · ×{} · {} · {}",
@@ -303,14 +304,7 @@ fn overlap_lines(state: &State, b: &Booking) -> Vec<Line<'static>> {
         lines.push(Line::from(format!("  {}", state.t(i18n::NOTHING))));
     }
     for o in over {
-        let hlc = o
-            .request
-            .as_ref()
-            .map(|r| {
-                let t = jiff::Timestamp::from_millisecond(r.hlc.wall_ms).unwrap_or_default();
-                format!("HLC {}.{}", state.fmt_time(t), r.hlc.counter)
-            })
-            .unwrap_or_default();
+        let hlc = super::booking::submitted_at(state, o).trim().to_string();
         lines.push(Line::from(vec![
             Span::styled(
                 format!("  {} ", state.text(&o.status.text())),
