@@ -191,6 +191,10 @@ pub struct Status {
     /// syncing until restarted on a healthy store; says why and what to do.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub storage_fault: Option<String>,
+    /// Connections refused at once because their peer, cut earlier as a
+    /// non-member, was still in its backoff.
+    #[serde(default)]
+    pub refused_connections: u64,
     /// Set when this agency was revoked (as the node's roster shows it): the
     /// node refuses local writes and members refuse its changes.
     #[serde(default, skip_serializing_if = "Option::is_none")]

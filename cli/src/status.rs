@@ -56,11 +56,13 @@ pub(crate) async fn status(c: &Client, out: &Out) -> anyhow::Result<()> {
         s.bookings
     );
     println!(
-        "{}: {}  {}: {}",
+        "{}: {}  {}: {}  {}: {}",
         out.t("待处理", "pending"),
         s.pending.len(),
         out.t("已拒收", "refused"),
-        s.refused_total
+        s.refused_total,
+        out.t("拒绝的非成员连接", "non-member connections refused"),
+        s.refused_connections
     );
     let mut rows = vec![vec![
         out.t("对等节点", "peer").into(),

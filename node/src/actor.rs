@@ -38,7 +38,12 @@ mod join;
 mod swarm;
 
 /// How long an unknown peer may stay connected to present an admission.
-const UNKNOWN_GRACE: Duration = Duration::from_secs(10);
+const UNKNOWN_GRACE: Duration = Duration::from_secs(2);
+/// How long a peer cut as a non-member is refused at first; each cut
+/// doubles it, up to [`NON_MEMBER_BACKOFF_MAX`].
+const NON_MEMBER_BACKOFF: Duration = Duration::from_secs(5);
+/// The longest a non-member is refused before it may try again.
+const NON_MEMBER_BACKOFF_MAX: Duration = Duration::from_secs(600);
 
 /// What the actor exposes to read-only queries.
 #[derive(Debug)]
@@ -58,6 +63,9 @@ pub struct View<'a> {
     /// Why the node refuses writes since its store failed (see
     /// [`Actor`]'s read-only mode), if it did.
     pub storage_fault: Option<&'a str>,
+    /// Connections refused because their peer, a non-member, was in its
+    /// backoff.
+    pub refused_connections: u64,
 }
 
 /// Per-peer counters.
@@ -235,6 +243,11 @@ pub struct Actor {
     listen: Vec<Multiaddr>,
     connected: BTreeMap<PeerId, AgencyId>,
     unknown: BTreeMap<PeerId, Instant>,
+    /// Peers cut as non-members: refused until the instant, and the
+    /// backoff that set it.
+    refused_peers: BTreeMap<PeerId, (Instant, Duration)>,
+    /// Connections refused because their peer was in its backoff.
+    refused_connections: u64,
     peers: BTreeMap<AgencyId, PeerStats>,
     dial: BTreeMap<String, (Instant, Duration)>,
     engine_timer: Option<i64>,
@@ -327,6 +340,8 @@ impl Actor {
             listen: Vec::new(),
             connected: BTreeMap::new(),
             unknown: BTreeMap::new(),
+            refused_peers: BTreeMap::new(),
+            refused_connections: 0,
             peers: BTreeMap::new(),
             dial: BTreeMap::new(),
             engine_timer: None,

@@ -11,8 +11,8 @@ use libp2p::request_response::{self, ProtocolSupport};
 use libp2p::swarm::NetworkBehaviour;
 use libp2p::swarm::behaviour::toggle::Toggle;
 use libp2p::{
-    PeerId, StreamProtocol, Swarm, identify, identity, mdns, noise, ping, relay, rendezvous, tcp,
-    yamux,
+    PeerId, StreamProtocol, Swarm, connection_limits, identify, identity, mdns, noise, ping, relay,
+    rendezvous, tcp, yamux,
 };
 use serde::{Deserialize, Serialize};
 
@@ -44,6 +44,21 @@ pub struct Behaviour {
     pub relay: relay::client::Behaviour,
     /// Discovery of members in other cities through bootstrap peers.
     pub rendezvous: rendezvous::client::Behaviour,
+    /// Bounds on connections: handshakes under way and established
+    /// inbound connections, and per peer, so idle or rogue connections
+    /// cannot exhaust the node's file descriptors.
+    pub limits: connection_limits::Behaviour,
+}
+
+/// The connection limits: at most 128 inbound handshakes under way,
+/// 1,024 established inbound connections, and 4 per peer.
+pub fn limits() -> connection_limits::Behaviour {
+    connection_limits::Behaviour::new(
+        connection_limits::ConnectionLimits::default()
+            .with_max_pending_incoming(Some(128))
+            .with_max_established_incoming(Some(1_024))
+            .with_max_established_per_peer(Some(4)),
+    )
 }
 
 /// The libp2p keypair of an agency (its agency key).
@@ -133,6 +148,7 @@ pub fn swarm(key: &AgencyKey, use_mdns: bool) -> anyhow::Result<Swarm<Behaviour>
                 mdns: Toggle::from(mdns),
                 relay,
                 rendezvous: rendezvous::client::Behaviour::new(kp.clone()),
+                limits: limits(),
             })
         })?
         .with_swarm_config(|c| c.with_idle_connection_timeout(Duration::from_secs(3600)))

@@ -259,6 +259,7 @@ async fn status(State(st): State<AppState>) -> ApiResult<Status> {
                 started: v.started,
                 transport_peers: v.transport_peers.clone(),
                 storage_fault: v.storage_fault.map(str::to_string),
+                refused_connections: v.refused_connections,
                 revoked: match roster.member(&me).map(|m| &m.status) {
                     Some(MemberStatus::Revoked { by, reason, .. }) => Some(Revoked {
                         by: *by,

@@ -300,6 +300,13 @@ fn an_outsider_with_a_valid_identity_cannot_hold_a_connection_or_write() {
         },
     );
     assert_eq!(nodes[0].connected_peers(), 1, "{:?}", nodes[0].status());
+    // It redials; a non-member cut recently is refused at once, for
+    // longer each time.
+    wait_for(
+        "the outsider's redial is refused",
+        Duration::from_secs(30),
+        || (nodes[0].status().refused_connections >= 1).then_some(()),
+    );
     assert!(
         nodes[0]
             .resources()

@@ -318,5 +318,6 @@ fn status(now: Timestamp, n_resources: usize, n_bookings: usize) -> Status {
         transport_peers: vec![],
         storage_fault: None,
         revoked: None,
+        refused_connections: 0,
     }
 }

@@ -112,6 +112,7 @@ impl Actor {
                     join: &self.join,
                     transport_peers,
                     storage_fault: self.storage_fault.as_deref(),
+                    refused_connections: self.refused_connections,
                 };
                 f(&view);
             }

@@ -119,10 +119,21 @@ impl Actor {
         for p in expired {
             self.unknown.remove(&p);
             if !self.connected.contains_key(&p) {
-                info!(peer = %p, "disconnecting a non-member");
+                // Refused for a while, longer each time it comes back.
+                let backoff = self
+                    .refused_peers
+                    .get(&p)
+                    .map_or(NON_MEMBER_BACKOFF, |(_, b)| {
+                        (*b * 2).min(NON_MEMBER_BACKOFF_MAX)
+                    });
+                self.refused_peers.insert(p, (now + backoff, backoff));
+                info!(peer = %p, backoff_s = backoff.as_secs(), "disconnecting a non-member");
                 let _ = self.swarm.disconnect_peer_id(p);
             }
         }
+        // A peer quiet for a whole maximum backoff starts afresh.
+        self.refused_peers
+            .retain(|_, (until, _)| *until + NON_MEMBER_BACKOFF_MAX > now);
         // Every 10 s ask the bootstrap peers for members; re-register every
         // 10 minutes (registrations live 2 hours).
         self.rounds += 1;

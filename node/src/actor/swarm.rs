@@ -92,6 +92,19 @@ impl Actor {
             let _ = self.swarm.disconnect_peer_id(peer);
             return;
         };
+        // A non-member cut recently is refused at once until its backoff
+        // ends (unless it has become a member since).
+        if self
+            .refused_peers
+            .get(&peer)
+            .is_some_and(|(until, _)| *until > Instant::now())
+            && !self.engine.ledger().roster().is_active(&agency)
+        {
+            self.refused_connections += 1;
+            debug!(%peer, "refusing a non-member in its backoff");
+            let _ = self.swarm.disconnect_peer_id(peer);
+            return;
+        }
         // Present what makes us a member, for a peer that may not know our
         // key yet (a newcomer's admission, a rotated key's rotations), and
         // who we are (a member that knows we were revoked tells us).
