@@ -8,7 +8,14 @@
 
 use std::time::Duration;
 
-use libp2p::{Swarm, identify, identity, noise, ping, relay, rendezvous, tcp, yamux};
+use std::future::Future;
+
+use futures::StreamExt;
+use libp2p::swarm::SwarmEvent;
+use libp2p::{
+    Multiaddr, Swarm, connection_limits, identify, identity, noise, ping, relay, rendezvous, tcp,
+    yamux,
+};
 
 /// The rendezvous namespace of a network (its id, prefixed).
 pub fn namespace(network_id: &str) -> Option<rendezvous::Namespace> {
@@ -20,7 +27,7 @@ pub use behaviour::{Behaviour, BehaviourEvent};
 #[allow(missing_docs)] // the derive's generated event enum
 mod behaviour {
     use libp2p::swarm::NetworkBehaviour;
-    use libp2p::{identify, ping, relay, rendezvous};
+    use libp2p::{connection_limits, identify, ping, relay, rendezvous};
 
     /// What a bootstrap peer runs.
     #[allow(missing_debug_implementations)]
@@ -35,6 +42,9 @@ mod behaviour {
         /// Circuit relay (v2) for members that cannot be dialled (behind
         /// NAT): end-to-end encrypted streams it only forwards.
         pub relay: relay::Behaviour,
+        /// Bounds on connections, so idle or rogue ones cannot exhaust the
+        /// peer's file descriptors.
+        pub limits: connection_limits::Behaviour,
     }
 }
 
@@ -71,8 +81,56 @@ pub fn swarm(key: identity::Keypair) -> Result<Swarm<Behaviour>, Box<dyn std::er
             )),
             ping: ping::Behaviour::new(ping::Config::new()),
             relay: relay::Behaviour::new(kp.public().to_peer_id(), relay_config()),
+            limits: connection_limits::Behaviour::new(
+                connection_limits::ConnectionLimits::default()
+                    .with_max_pending_incoming(Some(256))
+                    .with_max_established_incoming(Some(4_096))
+                    .with_max_established_per_peer(Some(8)),
+            ),
         })?
         .with_swarm_config(|c| c.with_idle_connection_timeout(Duration::from_secs(3600)))
         .build();
     Ok(swarm)
+}
+
+/// Whether an address listens on every interface (0.0.0.0 or ::), so
+/// nobody can dial it as written.
+pub fn is_unspecified(ma: &Multiaddr) -> bool {
+    ma.iter().any(|p| {
+        matches!(p, libp2p::multiaddr::Protocol::Ip4(ip) if ip.is_unspecified())
+            || matches!(p, libp2p::multiaddr::Protocol::Ip6(ip) if ip.is_unspecified())
+    })
+}
+
+/// Runs a bootstrap peer's swarm until `shutdown` completes. Each concrete
+/// listen address is announced to the members it relays for and handed,
+/// ending in `/p2p/<id>`, to `on_listen` (an error from it stops the peer).
+pub async fn serve(
+    mut swarm: Swarm<Behaviour>,
+    shutdown: impl Future<Output = ()>,
+    mut on_listen: impl FnMut(Multiaddr) -> std::io::Result<()>,
+) -> std::io::Result<()> {
+    tokio::pin!(shutdown);
+    loop {
+        tokio::select! {
+            _ = &mut shutdown => return Ok(()),
+            ev = swarm.select_next_some() => match ev {
+                SwarmEvent::NewListenAddr { address, .. } => {
+                    // The relay hands its concrete addresses to the members
+                    // it relays for.
+                    if !is_unspecified(&address) {
+                        swarm.add_external_address(address.clone());
+                    }
+                    on_listen(address.with_p2p(*swarm.local_peer_id()).unwrap_or_else(|a| a))?;
+                }
+                SwarmEvent::Behaviour(BehaviourEvent::Rendezvous(e)) => {
+                    tracing::debug!(event = ?e, "rendezvous");
+                }
+                SwarmEvent::Behaviour(BehaviourEvent::Relay(e)) => {
+                    tracing::debug!(event = ?e, "relay");
+                }
+                _ => {}
+            }
+        }
+    }
 }

@@ -300,8 +300,6 @@ async fn handshake(
 /// its own, kept in `bootstrap.key` in the home; it writes its addresses to
 /// `bootstrap.json`.
 pub async fn run_bootstrap(home: Home, listen: Vec<String>) -> anyhow::Result<()> {
-    use futures::StreamExt;
-    use libp2p::swarm::SwarmEvent;
     let key_path = home.dir().join("bootstrap.key");
     let key = if key_path.exists() {
         home.load_key_from(&key_path)?
@@ -326,36 +324,16 @@ pub async fn run_bootstrap(home: Home, listen: Vec<String>) -> anyhow::Result<()
         pid: std::process::id(),
     };
     let info_path = home.dir().join("bootstrap.json");
-    let shutdown = shutdown_signal();
-    tokio::pin!(shutdown);
     info!(peer = %swarm.local_peer_id(), "bootstrap peer: no agency data, rendezvous and relay only");
-    loop {
-        tokio::select! {
-            _ = &mut shutdown => break,
-            ev = swarm.select_next_some() => match ev {
-                SwarmEvent::NewListenAddr { address, .. } => {
-                    // The relay hands its concrete addresses to the members
-                    // it relays for.
-                    if !crate::net::is_unspecified(&address) {
-                        swarm.add_external_address(address.clone());
-                    }
-                    let full = address.with_p2p(*swarm.local_peer_id()).unwrap_or_else(|a| a);
-                    info!(address = %full, "listening");
-                    println!("{full}");
-                    info.listen.push(full.to_string());
-                    std::fs::write(&info_path, serde_json::to_vec_pretty(&info)?)
-                        .with_context(|| format!("writing {}", info_path.display()))?;
-                }
-                SwarmEvent::Behaviour(bootstrap::peer::BehaviourEvent::Rendezvous(e)) => {
-                    tracing::debug!(event = ?e, "rendezvous");
-                }
-                SwarmEvent::Behaviour(bootstrap::peer::BehaviourEvent::Relay(e)) => {
-                    tracing::debug!(event = ?e, "relay");
-                }
-                _ => {}
-            }
-        }
-    }
+    bootstrap::peer::serve(swarm, shutdown_signal(), |full| {
+        info!(address = %full, "listening");
+        println!("{full}");
+        info.listen.push(full.to_string());
+        let json = serde_json::to_vec_pretty(&info).map_err(std::io::Error::other)?;
+        std::fs::write(&info_path, json)
+    })
+    .await
+    .with_context(|| format!("writing {}", info_path.display()))?;
     let _ = std::fs::remove_file(&info_path);
     info!("bootstrap peer stopped");
     Ok(())

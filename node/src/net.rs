@@ -84,14 +84,7 @@ pub fn key_of(peer: &PeerId) -> Option<AgencyId> {
     Some(AgencyId(ed.to_bytes()))
 }
 
-/// Whether an address listens on every interface (0.0.0.0 or ::), so
-/// nobody can dial it as written.
-pub fn is_unspecified(ma: &libp2p::Multiaddr) -> bool {
-    ma.iter().any(|p| {
-        matches!(p, libp2p::multiaddr::Protocol::Ip4(ip) if ip.is_unspecified())
-            || matches!(p, libp2p::multiaddr::Protocol::Ip6(ip) if ip.is_unspecified())
-    })
-}
+pub use bootstrap::peer::is_unspecified;
 
 /// Whether an address goes through a relay (`/p2p-circuit`).
 pub fn is_circuit(ma: &libp2p::Multiaddr) -> bool {
