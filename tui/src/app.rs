@@ -368,6 +368,20 @@ impl State {
         self.data.resources.iter().find(|r| r.id == *id)
     }
 
+    /// A resource as "name · city" (its id when unknown).
+    pub fn resource_where(&self, id: &ResourceId) -> String {
+        match self.resource(id) {
+            Some(r) => format!("{} · {}", self.text(&r.name), self.text(&r.location.city)),
+            None => self.resource_name(id),
+        }
+    }
+
+    /// A resource as "name · city · owner": how it is told apart from
+    /// others of the same name wherever a booking is confirmed or shown.
+    pub fn resource_label(&self, id: &ResourceId) -> String {
+        format!("{} · {}", self.resource_where(id), self.agency_name(&id.owner))
+    }
+
     /// A resource's display name (its id when unknown).
     pub fn resource_name(&self, id: &ResourceId) -> String {
         self.resource(id)

@@ -87,7 +87,11 @@ pub(super) fn find(state: &State, f: &mut Frame, area: Rect) {
         .map(|c| {
             let r = state.resource(&c.resource);
             Row::new(vec![
-                Cell::from(state.resource_name(&c.resource)),
+                Cell::from(format!(
+                    "{} · {}",
+                    state.resource_name(&c.resource),
+                    state.agency_name(&c.resource.owner)
+                )),
                 Cell::from(
                     r.map(|r| state.text(&r.location.city).to_string())
                         .unwrap_or_default(),
@@ -144,7 +148,7 @@ pub(super) fn book(state: &State, f: &mut Frame, area: Rect) {
         ]));
         out.push(Line::from(format!(
             "{} · {} · ×{}",
-            state.resource_name(&b.resource),
+            state.resource_label(&b.resource),
             state.fmt_range(b.terms.start, b.terms.end),
             b.terms.quantity
         )));
@@ -177,7 +181,7 @@ pub(super) fn book(state: &State, f: &mut Frame, area: Rect) {
                     let line = Line::from(format!(
                         "{} {} · {}",
                         if chosen { "▶" } else { " " },
-                        state.resource_name(&a.resource),
+                        state.resource_where(&a.resource),
                         state.fmt_range(a.start, a.end)
                     ));
                     out.push(if chosen {

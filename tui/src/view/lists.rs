@@ -148,7 +148,7 @@ fn booking_rows<'a>(state: &State, list: &[&Booking], requester: bool) -> Vec<Ro
             };
             Row::new(vec![
                 Cell::from(state.fmt_range(b.terms.start, b.terms.end)),
-                Cell::from(state.resource_name(&b.resource)),
+                Cell::from(state.resource_where(&b.resource)),
                 Cell::from(Span::styled(
                     state.text(&b.status.text()).to_string(),
                     status_style(&b.status),
@@ -236,7 +236,7 @@ fn details(state: &State, b: &Booking) -> Vec<Line<'static>> {
             out.push(Line::from(format!(
                 "  {}. {} · {}",
                 i + 1,
-                state.resource_name(&a.resource),
+                state.resource_where(&a.resource),
                 state.fmt_range(a.start, a.end)
             )));
         }
