@@ -379,7 +379,11 @@ impl State {
     /// A resource as "name · city · owner": how it is told apart from
     /// others of the same name wherever a booking is confirmed or shown.
     pub fn resource_label(&self, id: &ResourceId) -> String {
-        format!("{} · {}", self.resource_where(id), self.agency_name(&id.owner))
+        format!(
+            "{} · {}",
+            self.resource_where(id),
+            self.agency_name(&id.owner)
+        )
     }
 
     /// A resource's display name (its id when unknown).

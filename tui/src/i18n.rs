@@ -203,6 +203,7 @@ pub(crate) const RANK_WHY: L = L(
 pub(crate) const FITS: L = L("可容纳", "fits");
 pub(crate) const DOES_NOT_FIT: L = L("容量不足", "does not fit");
 pub(crate) const SUGGESTED: L = L("建议的替代时段", "Suggested alternatives");
+pub(crate) const NEEDS_APPROVAL: L = L("需审批", "needs approval");
 pub(crate) const PEERS: L = L("对等节点", "Peers");
 pub(crate) const ROSTER: L = L("成员名册", "Roster");
 pub(crate) const REFUSALS: L = L("拒收的变更", "Refused changes");

@@ -542,6 +542,52 @@ fn a_tentative_booking_says_whose_approval_it_waits_for_and_what_is_ahead() {
 }
 
 #[test]
+fn suggestions_never_offer_the_conflicting_slot_and_say_what_needs_approval() {
+    let mut s = on(Lang::Zh, Screen::Conflicts);
+    let b = s
+        .conflicts()
+        .first()
+        .map(|b| (*b).clone())
+        .expect("a conflict");
+    let mut other = s
+        .data
+        .resources
+        .iter()
+        .find(|r| r.id != b.resource)
+        .cloned()
+        .expect("another resource");
+    other.rules.approval = crdt_model::resource::Approval::Required;
+    s.data.resources.retain(|r| r.id != other.id);
+    s.data.resources.push(other.clone());
+    let slot =
+        |resource: &crdt_model::ids::ResourceId, start| crdt_model::availability::Candidate {
+            resource: resource.clone(),
+            start,
+            end: start + jiff::SignedDuration::from_hours(1),
+            spare: 1,
+            competing: 0,
+        };
+    update(
+        &mut s,
+        Action::Suggested(
+            b.id.clone(),
+            vec![
+                slot(&b.resource, b.terms.start),
+                slot(&other.id, b.terms.start),
+            ],
+        ),
+    );
+    assert_eq!(
+        s.suggestions.slots.len(),
+        1,
+        "the conflicting slot is not offered"
+    );
+    assert_eq!(s.suggestions.slots[0].resource, other.id);
+    let screen = render(&s, 120, 30);
+    assert!(screen.contains("需审批"), "{screen}");
+}
+
+#[test]
 fn operator_approves_and_rejects_with_a_reason() {
     let mut s = state(Lang::En);
     key(&mut s, KeyCode::Char('6'));

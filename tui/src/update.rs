@@ -53,8 +53,17 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
         Action::Booked(r) => on_booked(state, r),
         Action::Slots(r) => on_slots(state, r),
         Action::Suggested(id, slots) => {
+            // Never suggest the slot in conflict itself.
+            let conflict = state.booking(&id).map(|b| (b.resource.clone(), b.terms));
+            state.suggestions.slots = slots
+                .into_iter()
+                .filter(|c| {
+                    conflict.as_ref().is_none_or(|(r, t)| {
+                        !(c.resource == *r && c.start < t.end && t.start < c.end)
+                    })
+                })
+                .collect();
             state.suggestions.booking = Some(id);
-            state.suggestions.slots = slots;
             vec![]
         }
         Action::Invited(r) => {

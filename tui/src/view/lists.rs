@@ -380,10 +380,18 @@ pub(super) fn conflicts(state: &State, f: &mut Frame, area: Rect) {
                 lines.push(Line::from(format!("  {}", state.t(i18n::NOTHING))));
             }
             for c in &state.suggestions.slots {
+                let approval = state
+                    .resource(&c.resource)
+                    .is_some_and(|r| r.rules.approval == crdt_model::resource::Approval::Required);
                 lines.push(Line::from(format!(
-                    "  {} · {}",
-                    state.resource_name(&c.resource),
-                    state.fmt_range(c.start, c.end)
+                    "  {} · {}{}",
+                    state.resource_label(&c.resource),
+                    state.fmt_range(c.start, c.end),
+                    if approval {
+                        format!(" · {}", state.t(i18n::NEEDS_APPROVAL))
+                    } else {
+                        String::new()
+                    }
                 )));
             }
         } else {
