@@ -1,13 +1,11 @@
 //! The TUI's state: plain data, no I/O. `update` changes it, `view` draws it.
 
+mod bookings;
 mod form;
 pub use form::{Field, Form, book_field, find_field};
 
-use std::collections::BTreeMap;
-
 use api::{MemberEntry, Status};
 use crdt_model::availability::Candidate;
-use crdt_model::booking::Status as BookingStatus;
 use crdt_model::calendar::Booking;
 use crdt_model::ids::{AgencyId, BookingId, ResourceId};
 use crdt_model::resource::{Resource, ResourceKind};
@@ -448,129 +446,6 @@ impl State {
         v.sort();
         v.dedup();
         v
-    }
-
-    /// Our bookings: upcoming ones by start, or past ones latest first.
-    pub fn my_bookings(&self) -> Vec<&Booking> {
-        let Some(me) = self.me() else {
-            return Vec::new();
-        };
-        let mut v: Vec<&Booking> = self
-            .data
-            .bookings
-            .iter()
-            .filter(|b| b.id.requester == me)
-            .filter(|b| (b.terms.end <= self.now) == self.mine_past)
-            .collect();
-        if self.mine_past {
-            v.sort_by_key(|b| std::cmp::Reverse(b.terms.start));
-        }
-        v
-    }
-
-    /// Requests for our resources waiting for our decision, by start.
-    pub fn approval_queue(&self) -> Vec<&Booking> {
-        let Some(me) = self.me() else {
-            return Vec::new();
-        };
-        self.data
-            .bookings
-            .iter()
-            .filter(|b| b.resource.owner == me)
-            .filter(|b| matches!(b.status, BookingStatus::Tentative { .. }))
-            .collect()
-    }
-
-    /// The requests ahead of `b` in line, overlapping it, that fit now
-    /// and would not fit any more if `b` were confirmed first.
-    pub fn displaced_by(&self, b: &Booking) -> Vec<&Booking> {
-        let (Some(res), BookingStatus::Tentative { rank, .. }) =
-            (self.resource(&b.resource), &b.status)
-        else {
-            return Vec::new();
-        };
-        let on_it = |x: &&Booking| x.resource == b.resource && x.id != b.id;
-        let confirmed: Vec<Booking> = self
-            .data
-            .bookings
-            .iter()
-            .filter(on_it)
-            .filter(|x| x.status == BookingStatus::Confirmed)
-            .cloned()
-            .collect();
-        let as_confirmed = |x: &Booking| Booking {
-            status: BookingStatus::Confirmed,
-            ..x.clone()
-        };
-        self.data
-            .bookings
-            .iter()
-            .filter(on_it)
-            .filter(|a| matches!(a.status, BookingStatus::Tentative { rank: r, fits: true } if r < *rank))
-            .filter(|a| a.terms.start < b.terms.end && b.terms.start < a.terms.end)
-            .filter(|a| {
-                let mut after = confirmed.clone();
-                after.extend([as_confirmed(b), as_confirmed(a)]);
-                crdt_model::calendar::excess(res, &after) > 0
-            })
-            .collect()
-    }
-
-    /// What holds the slot of tentative `b`: the confirmed bookings and the
-    /// requests earlier in line on its resource that overlap it.
-    pub fn ahead_of(&self, b: &Booking) -> Vec<&Booking> {
-        let BookingStatus::Tentative { rank, .. } = b.status else {
-            return Vec::new();
-        };
-        self.data
-            .bookings
-            .iter()
-            .filter(|a| a.resource == b.resource && a.id != b.id)
-            .filter(|a| a.terms.start < b.terms.end && b.terms.start < a.terms.end)
-            .filter(|a| match a.status {
-                BookingStatus::Confirmed => true,
-                BookingStatus::Tentative { rank: r, .. } => r < rank,
-                _ => false,
-            })
-            .collect()
-    }
-
-    /// Tentative requests on our resources that overlap another live booking.
-    pub fn conflicts(&self) -> Vec<&Booking> {
-        self.approval_queue()
-            .into_iter()
-            .filter(|b| !self.overlapping(b).is_empty())
-            .collect()
-    }
-
-    /// Live bookings (confirmed or tentative) of the same resource overlapping `b`.
-    pub fn overlapping(&self, b: &Booking) -> Vec<&Booking> {
-        self.data
-            .bookings
-            .iter()
-            .filter(|o| o.id != b.id && o.resource == b.resource)
-            .filter(|o| {
-                matches!(
-                    o.status,
-                    BookingStatus::Confirmed | BookingStatus::Tentative { .. }
-                )
-            })
-            .filter(|o| o.terms.overlaps(b.terms.start, b.terms.end))
-            .collect()
-    }
-
-    /// Counts of a requester's bookings on our resources, by status label.
-    pub fn history(&self, requester: &AgencyId) -> BTreeMap<&'static str, usize> {
-        let mut out = BTreeMap::new();
-        let Some(me) = self.me() else {
-            return out;
-        };
-        for b in &self.data.bookings {
-            if b.id.requester == *requester && b.resource.owner == me {
-                *out.entry(b.status.label()).or_insert(0) += 1;
-            }
-        }
-        out
     }
 
     /// A booking by id.
