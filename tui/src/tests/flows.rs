@@ -1,0 +1,388 @@
+//! The booking and review flows, key by key: a resource named
+//! ambiguously, a candidate filling the form, a purpose required, nothing
+//! sent twice, alternatives chosen then confirmed, approvals out of turn,
+//! and what a waiting booking says.
+
+use super::*;
+
+#[test]
+fn a_name_several_agencies_use_is_not_booked_until_the_id_is_given() {
+    let mut s = state(Lang::Zh);
+    let first = s.data.resources[0].clone();
+    let twins: Vec<_> = s
+        .data
+        .resources
+        .iter()
+        .filter(|r| r.name.zh == first.name.zh)
+        .map(|r| r.id.to_string())
+        .collect();
+    assert!(
+        twins.len() > 1,
+        "the fixture has a name several agencies use"
+    );
+    s.screen = Screen::Book;
+    s.book.form.set(book_field::RESOURCE, first.name.zh.clone());
+    s.book.form.set(book_field::PURPOSE, "联席会议");
+    s.book
+        .form
+        .set(book_field::START, format!("{} 10:00", day(1)));
+    s.book
+        .form
+        .set(book_field::END, format!("{} 11:00", day(1)));
+    s.book.form.focus = Some(book_field::PURPOSE);
+    let fx = key(&mut s, KeyCode::Enter);
+    assert!(fx.is_empty(), "nothing booked: {fx:?}");
+    let e = s.book.form.fields[book_field::RESOURCE]
+        .error
+        .clone()
+        .unwrap_or_default();
+    assert!(e.contains("多个资源同名"), "{e}");
+    for id in &twins {
+        assert!(e.contains(id.as_str()), "{e} lists {id}");
+    }
+    s.book.form.set(book_field::RESOURCE, twins[1].clone());
+    let fx = key(&mut s, KeyCode::Enter);
+    assert!(matches!(fx.as_slice(), [Effect::Book(r)] if r.resource.to_string() == twins[1]));
+}
+
+#[test]
+fn booking_form_shows_rule_violations_next_to_the_field() {
+    let mut s = state(Lang::En);
+    let room = s.data.resources[0].id.to_string(); // meeting room, open 08:30–18:00 weekdays
+    s.screen = Screen::Book;
+    s.book.form.set(book_field::RESOURCE, room.clone());
+    s.book.form.set(book_field::PURPOSE, "培训");
+    s.book
+        .form
+        .set(book_field::START, format!("{} 20:00", day(1)));
+    s.book
+        .form
+        .set(book_field::END, format!("{} 21:00", day(1)));
+    s.book.form.focus = Some(book_field::PURPOSE);
+    // The node checks the rules; its refusal names the rule, shown at its field.
+    let fx = key(&mut s, KeyCode::Enter);
+    assert!(matches!(fx.as_slice(), [Effect::Book(_)]), "{fx:?}");
+    update(
+        &mut s,
+        Action::Booked(Err(crate::action::Failure {
+            message: "outside opening hours (rule)".into(),
+            rule: Some(crdt_model::resource::RuleViolation::Closed),
+        })),
+    );
+    let e = s.book.form.fields[book_field::START].error.clone();
+    assert_eq!(e.as_deref(), Some("outside opening hours"), "{e:?}");
+    assert_eq!(
+        s.book.form.focus,
+        Some(book_field::START),
+        "focus on the field"
+    );
+    assert!(s.toast.as_ref().is_some_and(|t| t.error));
+    s.book
+        .form
+        .set(book_field::START, format!("{} 10:00", day(1)));
+    s.book
+        .form
+        .set(book_field::END, format!("{} 11:00", day(1)));
+    let fx = key(&mut s, KeyCode::Enter);
+    assert!(matches!(fx.as_slice(), [Effect::Book(r)] if r.resource.to_string() == room));
+    assert!(key(&mut s, KeyCode::Enter).is_empty(), "no double submit");
+}
+
+#[test]
+fn a_candidate_fills_the_form_a_purpose_is_required_and_the_result_shows_live() {
+    let mut s = state(Lang::Zh);
+    let r = s.data.resources[1].id.clone();
+    let start = now() + jiff::SignedDuration::from_hours(24);
+    let end = start + jiff::SignedDuration::from_hours(1);
+    key(&mut s, KeyCode::Char('3'));
+    update(
+        &mut s,
+        Action::Slots(Ok(vec![crdt_model::availability::Candidate {
+            resource: r.clone(),
+            start,
+            end,
+            spare: 0,
+            competing: 0,
+        }])),
+    );
+    assert_eq!(s.find.form.focus, None, "focus moves to the candidates");
+    // Enter opens the filled form, the cursor on the purpose; nothing sent.
+    assert!(
+        key(&mut s, KeyCode::Enter).is_empty(),
+        "one key books nothing"
+    );
+    assert_eq!(s.screen, Screen::Book);
+    assert_eq!(s.book.form.focus, Some(book_field::PURPOSE));
+    // Without a purpose nothing is sent either.
+    assert!(key(&mut s, KeyCode::Enter).is_empty());
+    let e = s.book.form.fields[book_field::PURPOSE].error.clone();
+    assert_eq!(e.as_deref(), Some("请填写用途"));
+    keys(&mut s, "跨城协调会");
+    let fx = key(&mut s, KeyCode::Enter);
+    let [Effect::Book(req)] = fx.as_slice() else {
+        panic!("expected a booking, got {fx:?}");
+    };
+    assert_eq!((&req.resource, req.start, req.end), (&r, start, end));
+    assert_eq!(req.purpose, "跨城协调会");
+    // The node answers: tentative; a later refresh shows it confirmed.
+    let mut b = s.data.bookings[0].clone();
+    b.status = BookingStatus::Tentative {
+        rank: 2,
+        fits: true,
+    };
+    update(&mut s, Action::Booked(Ok(Box::new(b.clone()))));
+    assert!(render(&s, 100, 30).contains("待定(第2位)"));
+    let mut data = s.data.clone();
+    let fresh = data
+        .bookings
+        .iter_mut()
+        .find(|x| x.id == b.id)
+        .expect("there");
+    fresh.status = BookingStatus::Confirmed;
+    update(&mut s, Action::Data(Box::new(data)));
+    assert!(render(&s, 100, 30).contains("已确认"));
+}
+
+#[test]
+fn a_rejected_bookings_alternative_is_chosen_then_confirmed_and_never_sent_twice() {
+    let mut s = state(Lang::En);
+    let me = s.me().expect("status");
+    let b = s
+        .data
+        .bookings
+        .iter()
+        .find(|b| {
+            b.id.requester == me
+                && matches!(b.status, BookingStatus::Rejected { .. })
+                && s.resource(&b.resource)
+                    .is_some_and(|r| r.rules.opening.is_none())
+        })
+        .cloned()
+        .expect("fixture has one");
+    let BookingStatus::Rejected { alternatives, .. } = &b.status else {
+        unreachable!()
+    };
+    let alt = alternatives.last().expect("an alternative").clone();
+    // Move the clock back a day: the alternative must still be in the future.
+    s.now = b.terms.start - jiff::SignedDuration::from_hours(24);
+    s.screen = Screen::Book;
+    update(&mut s, Action::Booked(Ok(Box::new(b.clone()))));
+    // Digits switch screens, even here.
+    key(&mut s, KeyCode::Char('1'));
+    assert_eq!(s.screen, Screen::Resources, "1 is screen 1");
+    key(&mut s, KeyCode::Char('4'));
+    assert_eq!(s.screen, Screen::Book);
+    // ↓ chooses the last alternative; `a` fills the form with it, the
+    // original purpose and contact, the cursor on the purpose; Enter sends.
+    for _ in 0..alternatives.len() {
+        key(&mut s, KeyCode::Down);
+    }
+    assert!(
+        key(&mut s, KeyCode::Char('a')).is_empty(),
+        "a sends nothing"
+    );
+    assert_eq!(s.book.form.focus, Some(book_field::PURPOSE));
+    let fx = key(&mut s, KeyCode::Enter);
+    let [Effect::Book(r)] = fx.as_slice() else {
+        panic!("expected a booking, got {fx:?}");
+    };
+    assert_eq!(
+        (r.start, r.end, &r.resource),
+        (alt.start, alt.end, &alt.resource)
+    );
+    update(&mut s, Action::Booked(Ok(Box::new(b.clone()))));
+    // Enter after a submission edits the form again; sending the very same
+    // request again is refused.
+    assert!(key(&mut s, KeyCode::Enter).is_empty());
+    assert_eq!(s.book.form.focus, Some(0));
+    assert!(key(&mut s, KeyCode::Enter).is_empty(), "not sent twice");
+    assert!(s.toast.as_ref().is_some_and(|t| t.error));
+}
+
+#[test]
+fn approving_out_of_turn_asks_first_and_says_whom_it_pushes_out() {
+    let mut s = state(Lang::En);
+    let me = s.me().expect("status");
+    let res = s
+        .data
+        .resources
+        .iter()
+        .find(|r| {
+            r.id.owner == me && matches!(r.capacity, crdt_model::resource::Capacity::Units(_))
+        })
+        .cloned()
+        .expect("a resource of ours counted in units");
+    let size = res.capacity.size();
+    let start = now() + jiff::SignedDuration::from_hours(24 * 30);
+    let end = start + jiff::SignedDuration::from_hours(1);
+    let request =
+        |local: &str, requester: usize, rank: u32, fits: bool| crdt_model::calendar::Booking {
+            id: crdt_model::ids::BookingId::new(s.data.members[requester].agency, local)
+                .expect("id"),
+            resource: res.id.clone(),
+            terms: crdt_model::booking::Terms {
+                start,
+                end,
+                quantity: size,
+            },
+            request: None,
+            status: BookingStatus::Tentative { rank, fits },
+        };
+    let first = request("first", 1, 1, true);
+    let second = request("second", 2, 2, false);
+    s.data.bookings.retain(|b| b.resource != res.id);
+    s.data.bookings.extend([first.clone(), second.clone()]);
+    s.screen = Screen::Approvals;
+    let queue: Vec<_> = s.approval_queue().iter().map(|b| b.id.clone()).collect();
+    s.approvals_selected = queue
+        .iter()
+        .position(|id| *id == second.id)
+        .expect("queued");
+    assert!(key(&mut s, KeyCode::Char('a')).is_empty(), "asks first");
+    let Some(Dialog::Approve { displaced, .. }) = &s.dialog else {
+        panic!("expected a confirmation, got {:?}", s.dialog);
+    };
+    assert_eq!(displaced.len(), 1);
+    assert!(
+        displaced[0].contains(&s.agency_name(&first.id.requester)),
+        "{displaced:?}"
+    );
+    assert!(render(&s, 120, 30).contains("pushes out"));
+    let fx = key(&mut s, KeyCode::Char('y'));
+    assert!(
+        matches!(fx.as_slice(), [Effect::Decide(d)] if d.booking == second.id && d.approve),
+        "{fx:?}"
+    );
+    // The first in line is approved at once.
+    s.approvals_selected = queue.iter().position(|id| *id == first.id).expect("queued");
+    let fx = key(&mut s, KeyCode::Char('a'));
+    assert!(matches!(fx.as_slice(), [Effect::Decide(d)] if d.booking == first.id));
+}
+
+#[test]
+fn a_tentative_booking_says_whose_approval_it_waits_for_and_what_is_ahead() {
+    let mut s = state(Lang::Zh);
+    let me = s.me().expect("status");
+    let mut res = s
+        .data
+        .resources
+        .iter()
+        .find(|r| r.id.owner != me)
+        .cloned()
+        .expect("another agency's resource");
+    res.rules.approval = crdt_model::resource::Approval::Required;
+    let rid = res.id.clone();
+    s.data.resources.retain(|r| r.id != rid);
+    s.data.resources.push(res);
+    let start = now() + jiff::SignedDuration::from_hours(24 * 30);
+    let terms = crdt_model::booking::Terms {
+        start,
+        end: start + jiff::SignedDuration::from_hours(1),
+        quantity: 1,
+    };
+    let other = s.data.members[2].agency;
+    let held = crdt_model::calendar::Booking {
+        id: crdt_model::ids::BookingId::new(other, "held").expect("id"),
+        resource: rid.clone(),
+        terms,
+        request: None,
+        status: BookingStatus::Confirmed,
+    };
+    let mut mine = s
+        .data
+        .bookings
+        .iter()
+        .find(|b| b.request.is_some())
+        .cloned()
+        .expect("one");
+    mine.id = crdt_model::ids::BookingId::new(me, "mine").expect("id");
+    mine.resource = rid.clone();
+    mine.terms = terms;
+    mine.status = BookingStatus::Tentative {
+        rank: 1,
+        fits: false,
+    };
+    s.data.bookings.retain(|b| b.resource != rid);
+    s.data.bookings.extend([held, mine.clone()]);
+    s.screen = Screen::Book;
+    update(&mut s, Action::Booked(Ok(Box::new(mine.clone()))));
+    let screen = render(&s, 120, 30);
+    let owner = s.agency_name(&rid.owner);
+    assert!(screen.contains(&format!("等待{owner}审批")), "{screen}");
+    let who = s.agency_name(&other);
+    assert!(screen.contains(&format!("与{who}")), "{screen}");
+    assert!(screen.contains("已确认预订重叠，排在您前面"), "{screen}");
+    assert!(screen.contains("提交于"), "{screen}");
+    assert!(
+        !screen.contains(&mine.id.to_string()),
+        "no booking id on screen"
+    );
+}
+
+#[test]
+fn suggestions_never_offer_the_conflicting_slot_and_say_what_needs_approval() {
+    let mut s = on(Lang::Zh, Screen::Conflicts);
+    let b = s
+        .conflicts()
+        .first()
+        .map(|b| (*b).clone())
+        .expect("a conflict");
+    let mut other = s
+        .data
+        .resources
+        .iter()
+        .find(|r| r.id != b.resource)
+        .cloned()
+        .expect("another resource");
+    other.rules.approval = crdt_model::resource::Approval::Required;
+    s.data.resources.retain(|r| r.id != other.id);
+    s.data.resources.push(other.clone());
+    let slot =
+        |resource: &crdt_model::ids::ResourceId, start| crdt_model::availability::Candidate {
+            resource: resource.clone(),
+            start,
+            end: start + jiff::SignedDuration::from_hours(1),
+            spare: 1,
+            competing: 0,
+        };
+    update(
+        &mut s,
+        Action::Suggested(
+            b.id.clone(),
+            vec![
+                slot(&b.resource, b.terms.start),
+                slot(&other.id, b.terms.start),
+            ],
+        ),
+    );
+    assert_eq!(
+        s.suggestions.slots.len(),
+        1,
+        "the conflicting slot is not offered"
+    );
+    assert_eq!(s.suggestions.slots[0].resource, other.id);
+    let screen = render(&s, 120, 30);
+    assert!(screen.contains("需审批"), "{screen}");
+}
+
+#[test]
+fn operator_approves_and_rejects_with_a_reason() {
+    let mut s = state(Lang::En);
+    key(&mut s, KeyCode::Char('6'));
+    let queue: Vec<_> = s.approval_queue().iter().map(|b| b.id.clone()).collect();
+    assert!(!queue.is_empty());
+    let fx = key(&mut s, KeyCode::Char('a'));
+    assert!(matches!(fx.as_slice(), [Effect::Decide(d)] if d.approve && d.booking == queue[0]));
+    key(&mut s, KeyCode::Char('j'));
+    key(&mut s, KeyCode::Char('x'));
+    assert!(matches!(s.dialog, Some(Dialog::Reject { .. })));
+    keys(&mut s, "full");
+    let fx = key(&mut s, KeyCode::Enter);
+    let [Effect::Decide(d)] = fx.as_slice() else {
+        panic!("expected a decision, got {fx:?}");
+    };
+    assert!(!d.approve);
+    assert_eq!(d.booking, queue[1.min(queue.len() - 1)]);
+    assert_eq!(d.reason.as_ref().map(|t| t.en.as_str()), Some("full"));
+    assert!(s.dialog.is_none());
+}
