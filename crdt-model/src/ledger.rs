@@ -25,12 +25,14 @@ use crate::ids::{AgencyId, BookingId, DocId, DocKind, ResourceId};
 use crate::membership::{Roster, RosterError, SignedRosterEvent, WriteRefusal};
 use crate::record::Record;
 use crate::resource::Resource;
-use crate::signed::{ENVELOPE_VERSION, MAX_CHANGE_BYTES, SignedChange, signed_message};
+use crate::signed::{ENVELOPE_VERSION, SignedChange, signed_message};
 
+mod checks;
 mod index;
 mod log;
 mod report;
 
+use checks::{check_clocks, envelope_fault, refusal};
 pub use index::{Delta, Index, Requests};
 pub use log::{Archive, ArchiveError, DocLog};
 pub use report::{IngestReport, Refusal, RefuseReason};
@@ -568,44 +570,5 @@ impl Ledger {
         self.docs
             .get(doc)
             .map_or_else(|| Ok(Vec::new()), |l| l.range(after as usize, limit))
-    }
-}
-
-/// A document's records never go back in time: every record's clock is at
-/// or after the latest one before it in the document (`last`), since an
-/// honest writer's clock only moves forward. A record dated before what its
-/// author had already written is refused (a clock set back, or a request
-/// backdated to jump the queue).
-/// (Records of one change are compared with the changes before it only:
-/// their order inside the change is the map's, not the writer's.)
-fn check_clocks(last: Option<Hlc>, writes: Vec<Write>) -> Result<Vec<Write>, RefuseReason> {
-    let back = |w: &Write| w.record.hlc().zip(last).is_some_and(|(h, l)| h < l);
-    if writes.iter().any(back) {
-        return Err(RefuseReason::ClockBackwards);
-    }
-    Ok(writes)
-}
-
-/// A refusal of `env` (its change number `seq`, 0 if not decoded).
-fn refusal(env: &SignedChange, seq: u64, hash: Option<String>, reason: RefuseReason) -> Refusal {
-    Refusal {
-        doc: env.doc.clone(),
-        seq,
-        signer: env.signer,
-        hash,
-        reason,
-    }
-}
-
-/// What is wrong with a change's envelope before it is even decoded.
-fn envelope_fault(env: &SignedChange) -> Option<RefuseReason> {
-    if !env.doc.is_canonical() {
-        Some(RefuseReason::Malformed("non-canonical document id".into()))
-    } else if env.v != ENVELOPE_VERSION {
-        Some(RefuseReason::Version(env.v))
-    } else if env.change.len() > MAX_CHANGE_BYTES {
-        Some(RefuseReason::TooLarge)
-    } else {
-        None
     }
 }

@@ -251,6 +251,14 @@ pub struct Rotation {
 }
 
 impl Member {
+    /// If revoked: by which admin, and why.
+    pub fn revocation(&self) -> Option<(&AgencyId, &str)> {
+        match &self.status {
+            MemberStatus::Revoked { by, reason, .. } => Some((by, reason)),
+            MemberStatus::Active => None,
+        }
+    }
+
     /// The key that signs for this member now.
     pub fn current_key(&self) -> AgencyId {
         self.rotations.last().map_or(self.profile.id, |r| r.key)

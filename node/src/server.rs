@@ -17,7 +17,7 @@ use crdt_model::availability::SlotQuery;
 use crdt_model::calendar::Booking;
 use crdt_model::engine::{LocalError, LocalOp, LocalOutcome};
 use crdt_model::ids::AgencyId;
-use crdt_model::membership::{MemberStatus, RosterAction};
+use crdt_model::membership::RosterAction;
 use crdt_model::query::QueryError;
 use crdt_model::resource::{Resource, RuleViolation};
 use futures::Stream;
@@ -260,14 +260,14 @@ async fn status(State(st): State<AppState>) -> ApiResult<Status> {
                 transport_peers: v.transport_peers.clone(),
                 storage_fault: v.storage_fault.map(str::to_string),
                 refused_connections: v.refused_connections,
-                revoked: match roster.member(&me).map(|m| &m.status) {
-                    Some(MemberStatus::Revoked { by, reason, .. }) => Some(Revoked {
+                revoked: roster
+                    .member(&me)
+                    .and_then(|m| m.revocation())
+                    .map(|(by, reason)| Revoked {
                         by: *by,
                         by_name: name_of(by),
-                        reason: reason.clone(),
+                        reason: reason.to_string(),
                     }),
-                    _ => None,
-                },
             })
         })
         .await

@@ -6,7 +6,6 @@
 use serde::{Deserialize, Serialize};
 
 use super::*;
-use crate::membership::MemberStatus;
 use crate::membership::admission::{InviteError, check_join};
 
 /// What a connecting agency presents: a joining agency its admission, an
@@ -77,18 +76,14 @@ impl Engine {
     /// replica's roster says).
     pub fn revoked(&self) -> Option<String> {
         let roster = self.ledger.roster();
-        match &roster.member(&self.me)?.status {
-            MemberStatus::Revoked { by, reason, .. } => {
-                let name = roster
-                    .member(by)
-                    .map(|m| m.profile.name.zh.clone())
-                    .unwrap_or_else(|| by.short());
-                Some(format!(
-                    "this agency was revoked from the network by {name}: {reason}"
-                ))
-            }
-            MemberStatus::Active => None,
-        }
+        let (by, reason) = roster.member(&self.me)?.revocation()?;
+        let name = roster
+            .member(by)
+            .map(|m| m.profile.name.zh.clone())
+            .unwrap_or_else(|| by.short());
+        Some(format!(
+            "this agency was revoked from the network by {name}: {reason}"
+        ))
     }
 
     /// The agency a transport key speaks for (itself unless it is a
@@ -120,10 +115,10 @@ impl Engine {
         let agency = self.agency_of_key(&key);
         let roster = self.ledger.roster();
         let everything = || roster.events().map(|(_, e)| e.clone()).collect();
-        let revoked = roster.member(&agency).and_then(|m| match &m.status {
-            MemberStatus::Revoked { reason, .. } => Some(reason.clone()),
-            MemberStatus::Active => None,
-        });
+        let revoked = roster
+            .member(&agency)
+            .and_then(|m| m.revocation())
+            .map(|(_, reason)| reason.to_string());
         let response = if let Some(reason) = revoked {
             JoinResponse {
                 error: Some(format!("revoked: {reason}")),

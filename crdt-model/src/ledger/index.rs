@@ -177,8 +177,13 @@ impl Index {
                     ids.reserve_exact((ids.len() / 4).max(4));
                 }
                 ids.push(r.id.clone());
-                let latest = self.latest_request.entry(r.resource.clone()).or_default();
-                *latest = (*latest).max(r.hlc);
+                // No key copied for a resource already seen (the common case).
+                match self.latest_request.get_mut(&r.resource) {
+                    Some(latest) => *latest = (*latest).max(r.hlc),
+                    None => {
+                        self.latest_request.insert(r.resource.clone(), r.hlc);
+                    }
+                }
                 self.requests.insert(r);
             }
             Record::Cancel(c) => {
