@@ -195,6 +195,19 @@ impl Client {
             .await
     }
 
+    /// The node's health (no token needed); a 503 answer is still read as
+    /// a [`Health`] with `ok` false.
+    pub async fn health(&self) -> Result<Health, Error> {
+        match self.get(routes::HEALTHZ, &()).await {
+            Err(Error::Refused { status: 503, error }) => Ok(Health {
+                ok: false,
+                reason: Some(error.code),
+                peers: 0,
+            }),
+            other => other,
+        }
+    }
+
     /// The node's status.
     pub async fn status(&self) -> Result<Status, Error> {
         self.get(routes::STATUS, &()).await

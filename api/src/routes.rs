@@ -1,6 +1,9 @@
 //! Every route of the local API, once: the server's router and
 //! [`Client`](crate::Client) both name them from here.
 
+/// `GET`, without the bearer token: [`Health`](crate::Health), 200 when the
+/// node serves and can write, 503 otherwise (for systemd and load checks).
+pub const HEALTHZ: &str = "/healthz";
 /// `GET`: the node's [`Status`](crate::Status).
 pub const STATUS: &str = "/api/v1/status";
 /// `GET` resources ([`ResourceFilter`](crate::ResourceFilter)); `PUT` one (add or edit).

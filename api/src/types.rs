@@ -153,6 +153,18 @@ pub struct PeerStatus {
     pub last_seen: Option<Timestamp>,
 }
 
+/// `GET /healthz`: whether the node serves and can write.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Health {
+    /// True when the node accepts writes (no storage fault, not revoked).
+    pub ok: bool,
+    /// Why not, when `ok` is false: `storage_fault`, `revoked` or `shutting_down`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// Connected peers.
+    pub peers: usize,
+}
+
 /// `GET /api/v1/status`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Status {

@@ -66,8 +66,11 @@ fn main() -> ExitCode {
     } else {
         // A log that cannot be written (its disk is full) must not take the
         // node down: tracing's own report of that would panic in eprintln!.
+        // Colour only on a terminal: a log file or journald gets plain text.
+        use std::io::IsTerminal as _;
         tracing_subscriber::fmt()
             .with_env_filter(env_filter)
+            .with_ansi(std::io::stderr().is_terminal())
             .with_writer(std::io::stderr)
             .log_internal_errors(false)
             .init();

@@ -131,6 +131,7 @@ pub fn router(node: NodeHandle, token: String, home: crate::config::Home) -> Rou
         .route(routes::EVENTS, get(events))
         .route(routes::ICS, get(ics_feed))
         .layer(middleware::from_fn_with_state(state.clone(), auth))
+        .route(routes::HEALTHZ, get(healthz))
         .layer(axum::extract::DefaultBodyLimit::max(1024 * 1024))
         .layer(middleware::map_response(errors_as_json))
         .with_state(state)
@@ -202,6 +203,49 @@ async fn auth(
         .into_response();
     }
     next.run(req).await
+}
+
+/// Unauthenticated: 200 when the node serves and can write, 503 with the
+/// reason otherwise. Says nothing about the agency's data.
+async fn healthz(State(st): State<AppState>) -> Response {
+    let seen = st
+        .node
+        .read_state(|v| {
+            let me = v.engine.id();
+            let revoked = v
+                .engine
+                .ledger()
+                .roster()
+                .member(&me)
+                .and_then(|m| m.revocation())
+                .is_some();
+            let peers = v.peers.values().filter(|p| p.connected).count();
+            let reason = if v.storage_fault.is_some() {
+                Some("storage_fault")
+            } else if revoked {
+                Some("revoked")
+            } else {
+                None
+            };
+            (reason, peers)
+        })
+        .await;
+    let (reason, peers) = seen.unwrap_or((Some("shutting_down"), 0));
+    let health = Health {
+        ok: reason.is_none(),
+        reason: reason.map(str::to_string),
+        peers,
+    };
+    match reason {
+        None => Json(health).into_response(),
+        Some(code) => {
+            let body = serde_json::json!({
+                "ok": false, "reason": code, "peers": peers,
+                "code": code, "message": format!("node not writable: {code}"),
+            });
+            (StatusCode::SERVICE_UNAVAILABLE, Json(body)).into_response()
+        }
+    }
 }
 
 async fn status(State(st): State<AppState>) -> ApiResult<Status> {

@@ -67,6 +67,14 @@ fn a_write_the_disk_refuses_is_never_acknowledged_and_the_node_keeps_serving() {
         acked.push(b.id);
     }
     acked.sort();
+    // The health check needs no token and says the node can write.
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let anonymous = api::Client::connect(&node.info().addr, "no-token").expect("client");
+    let health = rt.block_on(anonymous.health()).expect("healthz");
+    assert!(health.ok && health.reason.is_none(), "{health:?}");
 
     // From now on the disk refuses every write.
     let pid = node.info().pid;
@@ -85,6 +93,14 @@ fn a_write_the_disk_refuses_is_never_acknowledged_and_the_node_keeps_serving() {
     let status: Status = node.json(&["status"]);
     let fault = status.storage_fault.expect("status reports the fault");
     assert!(fault.contains("restart"), "{fault}");
+    // So does the health check, which systemd and load checks read.
+    let health = rt.block_on(anonymous.health()).expect("healthz");
+    assert_eq!(
+        health.reason.as_deref(),
+        Some("storage_fault"),
+        "{health:?}"
+    );
+    assert!(!health.ok);
     // Reads are served from memory, which may still show the change whose
     // write failed (until the restart below drops it): every acknowledged
     // booking is there.
