@@ -63,6 +63,20 @@ impl Screen {
         }
     }
 
+    /// Short tab title, for narrow terminals (80 columns).
+    pub fn short_title(self) -> L {
+        match self {
+            Screen::Resources => i18n::SHORT_RESOURCES,
+            Screen::Calendar => i18n::SHORT_CALENDAR,
+            Screen::Find => i18n::SHORT_FIND,
+            Screen::Book => i18n::SHORT_BOOK,
+            Screen::Mine => i18n::SHORT_MINE,
+            Screen::Approvals => i18n::SHORT_APPROVALS,
+            Screen::Conflicts => i18n::SHORT_CONFLICTS,
+            Screen::Network => i18n::SHORT_NETWORK,
+        }
+    }
+
     /// Keys of this screen, for the help overlay.
     pub fn help(self) -> L {
         match self {

@@ -35,7 +35,8 @@ impl Grid {
     pub fn new(state: &State, width: u16) -> Self {
         let (start, days) = state.calendar_window();
         let name_width = (width / 4).clamp(8, 22);
-        let avail = i64::from(width.saturating_sub(name_width + 1)).max(7);
+        // One column after the cells marks bookings outside the hours shown.
+        let avail = i64::from(width.saturating_sub(name_width + 2)).max(7);
         let per_day_room = avail / days;
         let choices: &[i64] = if days == 1 {
             &[15, 30, 60, 120]
@@ -81,6 +82,27 @@ impl Grid {
         (0..self.cells()).find(|c| {
             let (a, b) = self.range(*c);
             a <= t && t < b
+        })
+    }
+}
+
+impl Grid {
+    /// Whether a live booking of `bookings` falls outside the hours shown
+    /// (before 07:00 or after 21:00) on one of the days shown.
+    pub fn outside_hours(&self, bookings: &[&Booking]) -> bool {
+        let live =
+            |bk: &&&Booking| matches!(bk.status, Status::Confirmed | Status::Tentative { .. });
+        (0..self.days).any(|day| {
+            let at = |mins: i64| {
+                self.start
+                    .checked_add(SignedDuration::from_mins(day * 24 * 60 + mins))
+                    .unwrap_or(self.start)
+            };
+            let shown_from = at(DAY_START_HOUR * 60);
+            let shown_to = at((DAY_START_HOUR + DAY_HOURS) * 60);
+            bookings.iter().filter(live).any(|bk| {
+                bk.terms.overlaps(at(0), shown_from) || bk.terms.overlaps(shown_to, at(24 * 60))
+            })
         })
     }
 }

@@ -75,6 +75,14 @@ pub(crate) const SCREEN_MINE: L = L("我的预订", "My bookings");
 pub(crate) const SCREEN_APPROVALS: L = L("审批", "Approvals");
 pub(crate) const SCREEN_CONFLICTS: L = L("冲突", "Conflicts");
 pub(crate) const SCREEN_NETWORK: L = L("网络", "Network");
+pub(crate) const SHORT_RESOURCES: L = L("资源", "Res");
+pub(crate) const SHORT_CALENDAR: L = L("日历", "Cal");
+pub(crate) const SHORT_FIND: L = L("空闲", "Find");
+pub(crate) const SHORT_BOOK: L = L("预订", "Book");
+pub(crate) const SHORT_MINE: L = L("我的", "Mine");
+pub(crate) const SHORT_APPROVALS: L = L("审批", "Appr");
+pub(crate) const SHORT_CONFLICTS: L = L("冲突", "Confl");
+pub(crate) const SHORT_NETWORK: L = L("网络", "Net");
 
 // Column headers and labels.
 pub(crate) const COL_NAME: L = L("名称", "Name");
@@ -100,9 +108,35 @@ pub(crate) const COL_ROLE: L = L("角色", "Role");
 pub(crate) const COL_RANK: L = L("排位", "Rank");
 pub(crate) const COL_WHY: L = L("排序依据", "Why this order");
 pub(crate) const COL_REASON: L = L("原因", "Reason");
-pub(crate) const COL_ID: L = L("标识", "Id");
-pub(crate) const COL_DOC: L = L("文档", "Document");
-pub(crate) const COL_SEQ: L = L("序号", "Seq");
+pub(crate) const COL_DOC: L = L("内容", "What");
+pub(crate) const COL_JOINED: L = L("加入于", "Joined");
+pub(crate) const NODE_COUNTS: L = L(
+    "{r} 个资源 · {b} 项预订 · 待补齐 {p} · 拒收 {x}",
+    "{r} resources · {b} bookings · {p} waiting · {x} refused",
+);
+pub(crate) const DOC_CATALOG: L = L("{a}的资源目录", "catalogue of {a}");
+pub(crate) const DOC_DECISIONS: L = L("{a}的审批 · {m}", "decisions of {a} · {m}");
+pub(crate) const DOC_REQUESTS: L = L("{a}向{b}的申请 · {m}", "requests of {a} to {b} · {m}");
+pub(crate) const WHY_VERSION: L = L(
+    "对方版本不兼容，需升级",
+    "incompatible version: upgrade needed",
+);
+pub(crate) const WHY_TOO_LARGE: L = L("变更过大", "change too large");
+pub(crate) const WHY_MALFORMED: L = L("数据损坏或格式错误", "damaged or malformed data");
+pub(crate) const WHY_NOT_OWNER: L = L("签名单位无权写入", "signer may not write this");
+pub(crate) const WHY_SIGNATURE: L = L("签名无效（可能被伪造）", "bad signature (possibly forged)");
+pub(crate) const WHY_NOT_MEMBER: L = L("签名单位不是成员", "signer is not a member");
+pub(crate) const WHY_REVOKED: L = L("签名单位已被撤销", "signer was revoked");
+pub(crate) const WHY_FORK: L = L(
+    "历史冲突（同一位置两份变更）",
+    "conflicting history (two changes in one place)",
+);
+pub(crate) const WHY_RECORD: L = L("内容不符合规则", "content breaks the rules");
+pub(crate) const WHY_CLOCK: L = L(
+    "时间早于该单位之前的记录（时钟回拨）",
+    "dated before the signer's earlier records (clock set back)",
+);
+pub(crate) const WHY_QUEUE: L = L("待处理队列已满，稍后重发", "queue full; will be sent again");
 
 pub(crate) const SEARCH: L = L("搜索", "Search");
 pub(crate) const ALL: L = L("全部", "all");
@@ -112,8 +146,8 @@ pub(crate) const NOTHING: L = L("（无）", "(none)");
 pub(crate) const DAY_VIEW: L = L("日视图", "Day");
 pub(crate) const WEEK_VIEW: L = L("周视图", "Week");
 pub(crate) const LEGEND: L = L(
-    "█ 已确认  ▓ 本单位  1-9 待定排位  ░ 关闭/停用  · 空闲",
-    "█ confirmed  ▓ ours  1-9 tentative rank  ░ closed  · free",
+    "█ 已确认  ▓ 本单位  1-9 待定排位  ░ 关闭/停用  · 空闲  › 时段外另有预订",
+    "█ confirmed  ▓ ours  1-9 tentative rank  ░ closed  · free  › more outside these hours",
 );
 pub(crate) const AT_CURSOR: L = L("光标处", "At cursor");
 pub(crate) const FREE: L = L("空闲", "free");

@@ -135,10 +135,12 @@ fn every_screen_in_both_languages_and_at_80x24() {
             let name = format!("{screen:?}_{lang:?}_100x30").to_lowercase();
             insta::assert_snapshot!(name, render(&s, 100, 30));
         }
-        let mut s = on(Lang::Zh, screen);
-        update(&mut s, Action::Resize(80, 24));
-        let name = format!("{screen:?}_zh_80x24").to_lowercase();
-        insta::assert_snapshot!(name, render(&s, 80, 24));
+        for lang in [Lang::Zh, Lang::En] {
+            let mut s = on(lang, screen);
+            update(&mut s, Action::Resize(80, 24));
+            let name = format!("{screen:?}_{lang:?}_80x24").to_lowercase();
+            insta::assert_snapshot!(name, render(&s, 80, 24));
+        }
     }
 }
 
@@ -328,6 +330,68 @@ fn language_switch_and_cjk_width() {
     assert!(render(&s, 100, 30).contains("Resources"));
     assert_eq!(fit("广西壮族自治区", 7), "广西壮…");
     assert_eq!(fit("abc", 7), "abc");
+    // English is cut between words, never inside one.
+    assert_eq!(fit("Visitor parking · Shenzhen", 17), "Visitor parking…");
+    assert_eq!(fit("Guangxi Government Affairs", 16), "Guangxi…");
+    assert_eq!(fit("Shijiazhuang", 10), "Shijiazhu…");
+}
+
+#[test]
+fn narrow_tabs_all_fit_and_approvals_show_a_count() {
+    for lang in [Lang::Zh, Lang::En] {
+        let s = on(lang, Screen::Resources);
+        let waiting = s.approval_queue().len();
+        assert!(waiting > 0, "the fixture has requests waiting");
+        let top = render(&s, 80, 24)
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .to_string();
+        assert!(top.contains("8:"), "every tab visible at 80 columns: {top}");
+        assert!(top.contains(&format!("({waiting})")), "{top}");
+        assert!(top.contains("10:00"), "the clock stays: {top}");
+    }
+}
+
+#[test]
+fn calendar_marks_bookings_outside_the_hours_shown_and_names_the_city() {
+    let mut s = on(Lang::Zh, Screen::Calendar);
+    let first = s.filtered_resources()[0].clone();
+    let row = |s: &State| {
+        render(s, 100, 30)
+            .lines()
+            .nth(3)
+            .unwrap_or_default()
+            .to_string()
+    };
+    assert!(row(&s).contains(&format!("{} · 深圳", s.text(&first.name))));
+    assert!(!row(&s).contains('›'), "{}", row(&s));
+    let mut late = s
+        .data
+        .bookings
+        .iter()
+        .find(|b| b.resource == first.id)
+        .expect("a booking of the first resource")
+        .clone();
+    late.status = BookingStatus::Confirmed;
+    late.terms.start = shanghai(day(0), 22, 0);
+    late.terms.end = shanghai(day(0), 23, 0);
+    s.data.bookings.push(late);
+    assert!(row(&s).contains('›'), "{}", row(&s));
+}
+
+#[test]
+fn refused_changes_are_told_in_words_not_ids() {
+    for (lang, doc, why) in [
+        (Lang::Zh, "的资源目录", "签名无效"),
+        (Lang::En, "catalogue of", "bad signature"),
+    ] {
+        let mut s = on(lang, Screen::Network);
+        s.net_pane = NetPane::Refusals;
+        let out = render(&s, 100, 30);
+        assert!(out.contains(doc) && out.contains(why), "{out}");
+        assert!(!out.contains("catalog/"), "no document ids: {out}");
+    }
 }
 
 #[test]

@@ -82,15 +82,34 @@ pub fn view(state: &State, f: &mut Frame) {
 }
 
 fn render_tabs(state: &State, f: &mut Frame, area: Rect) {
+    let waiting = state.approval_queue().len();
+    let label = |i: usize, s: &Screen, short: bool| {
+        let title = state.t(if short { s.short_title() } else { s.title() });
+        match s {
+            Screen::Approvals if waiting > 0 => format!(" {}:{title}({waiting}) ", i + 1),
+            _ => format!(" {}:{title} ", i + 1),
+        }
+    };
+    let width = |short: bool| -> usize {
+        Screen::ALL
+            .iter()
+            .enumerate()
+            .map(|(i, s)| unicode_width::UnicodeWidthStr::width(label(i, s, short).as_str()))
+            .sum()
+    };
+    // Full titles where they fit beside the clock, short ones otherwise
+    // (80 columns), so every tab stays visible.
+    let short = width(false) + 7 > usize::from(area.width);
     let mut spans = Vec::new();
     for (i, s) in Screen::ALL.iter().enumerate() {
-        let label = format!(" {}:{} ", i + 1, state.t(s.title()));
         let style = if *s == state.screen {
             Style::new().fg(Color::Black).bg(Color::Cyan).bold()
+        } else if matches!(s, Screen::Approvals) && waiting > 0 {
+            Style::new().fg(Color::Yellow).bold()
         } else {
             Style::new().fg(Color::Gray)
         };
-        spans.push(Span::styled(label, style));
+        spans.push(Span::styled(label(i, s, short), style));
     }
     let who = state
         .data
@@ -99,12 +118,17 @@ fn render_tabs(state: &State, f: &mut Frame, area: Rect) {
         .map(|s| format!(" {} ", state.text(&s.name)))
         .unwrap_or_default();
     let clock = state.now.to_zoned(state.tz.clone()).strftime("%H:%M");
-    let right = format!("{who}{clock} ");
     let used: usize = spans.iter().map(|s| s.width()).sum();
     let room = usize::from(area.width).saturating_sub(used);
-    if room > 6 {
-        let right = fit(&right, room);
-        let w = unicode_width::UnicodeWidthStr::width(right.as_str());
+    let right = format!("{who}{clock} ");
+    // The clock always; the agency's name only whole.
+    let right = if unicode_width::UnicodeWidthStr::width(right.as_str()) <= room {
+        right
+    } else {
+        format!("{clock} ")
+    };
+    let w = unicode_width::UnicodeWidthStr::width(right.as_str());
+    if w <= room {
         spans.push(Span::raw(format!("{}{right}", " ".repeat(room - w))));
     }
     f.render_widget(Line::from(spans), area);
@@ -228,7 +252,8 @@ fn centered(area: Rect, pw: u16, ph: u16) -> Rect {
 }
 
 /// `s` cut to at most `width` terminal cells (Chinese characters take two),
-/// with `…` when cut.
+/// with `…` when cut: at a word boundary (space, `·`, `/`) when one keeps at
+/// least a third of the width, so English is not cut mid-word.
 pub fn fit(s: &str, width: usize) -> String {
     let total: usize = s.chars().map(|c| c.width().unwrap_or(0)).sum();
     if total <= width {
@@ -244,8 +269,35 @@ pub fn fit(s: &str, width: usize) -> String {
         out.push(c);
         used += w;
     }
+    let cut_inside_word = s[out.len()..]
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_alphanumeric() && c.is_ascii());
+    let boundary = out.rfind([' ', '·', '/']).filter(|at| {
+        let kept_w: usize = out[..*at].chars().map(|c| c.width().unwrap_or(0)).sum();
+        kept_w * 3 >= width
+    });
+    if let (true, Some(at)) = (cut_inside_word, boundary) {
+        out.truncate(at);
+    }
+    let kept = out.trim_end_matches([' ', '·', '/']).len();
+    out.truncate(kept);
     out.push('…');
     out
+}
+
+/// Column widths of a bordered table with a highlight symbol drawn in
+/// `area`, laid out the way ratatui lays out `constraints`: what
+/// [`fit`] cuts each cell to.
+pub fn column_widths(area: Rect, constraints: &[Constraint]) -> Vec<usize> {
+    let inner = area.width.saturating_sub(2 + 2);
+    Layout::horizontal(constraints.to_vec())
+        .flex(ratatui::layout::Flex::Start)
+        .spacing(1)
+        .split(Rect::new(0, 0, inner, 1))
+        .iter()
+        .map(|r| usize::from(r.width))
+        .collect()
 }
 
 /// `s` fitted and padded with spaces to exactly `width` cells.

@@ -80,20 +80,29 @@ pub(super) fn find(state: &State, f: &mut Frame, area: Rect) {
         f.render_widget(Paragraph::new(msg).block(block(title, focused)), bottom);
         return;
     }
+    let widths = [
+        Constraint::Fill(3),
+        Constraint::Fill(1),
+        Constraint::Length(18),
+        Constraint::Length(5),
+        Constraint::Length(9),
+    ];
+    let w = super::column_widths(bottom, &widths);
     let rows: Vec<Row> = state
         .find
         .results
         .iter()
         .map(|c| {
             let r = state.resource(&c.resource);
+            let what = format!(
+                "{} · {}",
+                state.resource_name(&c.resource),
+                state.agency_name(&c.resource.owner)
+            );
             Row::new(vec![
-                Cell::from(format!(
-                    "{} · {}",
-                    state.resource_name(&c.resource),
-                    state.agency_name(&c.resource.owner)
-                )),
+                Cell::from(super::fit(&what, w[0])),
                 Cell::from(
-                    r.map(|r| state.text(&r.location.city).to_string())
+                    r.map(|r| super::fit(state.text(&r.location.city), w[1]))
                         .unwrap_or_default(),
                 ),
                 Cell::from(state.fmt_range(c.start, c.end)),
@@ -102,29 +111,21 @@ pub(super) fn find(state: &State, f: &mut Frame, area: Rect) {
             ])
         })
         .collect();
-    let table = Table::new(
-        rows,
-        [
-            Constraint::Fill(3),
-            Constraint::Fill(1),
-            Constraint::Length(18),
-            Constraint::Length(5),
-            Constraint::Length(9),
-        ],
-    )
-    .header(
-        Row::new(vec![
-            state.t(i18n::COL_RESOURCE),
-            state.t(i18n::COL_CITY),
-            state.t(i18n::COL_TIME),
-            state.t(i18n::COL_SPARE),
-            state.t(i18n::COL_COMPETING),
-        ])
-        .style(Style::new().fg(Color::Cyan)),
-    )
-    .row_highlight_style(selected_style())
-    .highlight_symbol("▶ ")
-    .block(block(title, focused));
+    let table = Table::new(rows, widths)
+        .flex(ratatui::layout::Flex::Start)
+        .header(
+            Row::new(vec![
+                state.t(i18n::COL_RESOURCE),
+                state.t(i18n::COL_CITY),
+                state.t(i18n::COL_TIME),
+                state.t(i18n::COL_SPARE),
+                state.t(i18n::COL_COMPETING),
+            ])
+            .style(Style::new().fg(Color::Cyan)),
+        )
+        .row_highlight_style(selected_style())
+        .highlight_symbol("▶ ")
+        .block(block(title, focused));
     let mut ts = TableState::new().with_selected(Some(state.find.selected));
     f.render_stateful_widget(table, bottom, &mut ts);
 }

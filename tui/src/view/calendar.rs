@@ -86,7 +86,9 @@ pub fn render_grid(state: &State, f: &mut Frame, area: Rect) {
         } else {
             Style::new()
         };
-        spans.push(Span::styled(pad(state.text(&r.name), name_w), name_style));
+        // Name and city: rooms of the same name in several cities differ.
+        let name = format!("{} · {}", state.text(&r.name), state.text(&r.location.city));
+        spans.push(Span::styled(pad(&name, name_w), name_style));
         spans.push(Span::raw("│"));
         let empty = Vec::new();
         let list = by_resource.get(&r.id).unwrap_or(&empty);
@@ -97,6 +99,9 @@ pub fn render_grid(state: &State, f: &mut Frame, area: Rect) {
                 style = style.add_modifier(Modifier::REVERSED);
             }
             spans.push(Span::styled(cell.symbol().to_string(), style));
+        }
+        if grid.outside_hours(list) {
+            spans.push(Span::styled("›", Style::new().fg(Color::Yellow).bold()));
         }
         lines.push(Line::from(spans));
     }

@@ -10,7 +10,7 @@ use ratatui::style::{Color, Style, Stylize};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState, Wrap};
 
-use super::{block, selected_style, status_style};
+use super::{block, column_widths, fit, selected_style, status_style};
 use crate::app::State;
 use crate::i18n;
 
@@ -21,6 +21,7 @@ fn header(state: &State, cols: &[i18n::L]) -> Row<'static> {
 
 fn table<'a>(rows: Vec<Row<'a>>, widths: &[Constraint], head: Row<'a>, title: String) -> Table<'a> {
     Table::new(rows, widths.to_vec())
+        .flex(ratatui::layout::Flex::Start)
         .header(head)
         .row_highlight_style(selected_style())
         .highlight_symbol("▶ ")
@@ -33,6 +34,15 @@ pub(super) fn resources(state: &State, f: &mut Frame, area: Rect) {
     f.render_widget(Paragraph::new(resource_filters(state)), filters);
     let rf = &state.resources;
     let list_res = state.filtered_resources();
+    let widths = [
+        Constraint::Fill(3),
+        Constraint::Length(10),
+        Constraint::Length(8),
+        Constraint::Fill(2),
+        Constraint::Length(8),
+        Constraint::Fill(2),
+    ];
+    let w = column_widths(list, &widths);
     let rows: Vec<Row> = list_res
         .iter()
         .map(|r| {
@@ -43,12 +53,12 @@ pub(super) fn resources(state: &State, f: &mut Frame, area: Rect) {
             };
             let features: Vec<&str> = r.features.iter().map(String::as_str).collect();
             Row::new(vec![
-                Cell::from(state.text(&r.name).to_string()),
-                Cell::from(state.text(&r.kind.label()).to_string()),
-                Cell::from(state.text(&r.location.city).to_string()),
-                Cell::from(state.agency_name(&r.id.owner)),
+                Cell::from(fit(state.text(&r.name), w[0])),
+                Cell::from(fit(state.text(&r.kind.label()), w[1])),
+                Cell::from(fit(state.text(&r.location.city), w[2])),
+                Cell::from(fit(&state.agency_name(&r.id.owner), w[3])),
                 Cell::from(cap),
-                Cell::from(features.join(",")),
+                Cell::from(fit(&features.join(", "), w[5])),
             ])
         })
         .collect();
@@ -60,14 +70,7 @@ pub(super) fn resources(state: &State, f: &mut Frame, area: Rect) {
     );
     let t = table(
         rows,
-        &[
-            Constraint::Fill(3),
-            Constraint::Length(10),
-            Constraint::Length(8),
-            Constraint::Fill(2),
-            Constraint::Length(6),
-            Constraint::Fill(2),
-        ],
+        &widths,
         header(
             state,
             &[
@@ -133,7 +136,14 @@ fn resource_filters(state: &State) -> Vec<Line<'_>> {
     vec![line1, line2]
 }
 
-fn booking_rows<'a>(state: &State, list: &[&Booking], requester: bool) -> Vec<Row<'a>> {
+/// Rows of a booking list whose columns are `w` cells wide (see
+/// [`column_widths`]): names cut at word boundaries.
+fn booking_rows<'a>(
+    state: &State,
+    list: &[&Booking],
+    requester: bool,
+    w: &[usize],
+) -> Vec<Row<'a>> {
     list.iter()
         .map(|b| {
             let purpose = b
@@ -148,12 +158,12 @@ fn booking_rows<'a>(state: &State, list: &[&Booking], requester: bool) -> Vec<Ro
             };
             Row::new(vec![
                 Cell::from(state.fmt_range(b.terms.start, b.terms.end)),
-                Cell::from(state.resource_where(&b.resource)),
+                Cell::from(fit(&state.resource_where(&b.resource), w[1])),
                 Cell::from(Span::styled(
-                    state.text(&b.status.text()).to_string(),
+                    fit(state.text(&b.status.text()), w[2]),
                     status_style(&b.status),
                 )),
-                Cell::from(who),
+                Cell::from(fit(&who, w[3])),
             ])
         })
         .collect()
@@ -177,7 +187,12 @@ pub(super) fn mine(state: &State, f: &mut Frame, area: Rect) {
         i18n::UPCOMING
     });
     let t = table(
-        booking_rows(state, &list, false),
+        booking_rows(
+            state,
+            &list,
+            false,
+            &column_widths(list_area, &BOOKING_WIDTHS),
+        ),
         &BOOKING_WIDTHS,
         header(
             state,
@@ -258,7 +273,12 @@ pub(super) fn approvals(state: &State, f: &mut Frame, area: Rect) {
     let [list_area, detail] = split(area);
     let list = state.approval_queue();
     let t = table(
-        booking_rows(state, &list, true),
+        booking_rows(
+            state,
+            &list,
+            true,
+            &column_widths(list_area, &BOOKING_WIDTHS),
+        ),
         &BOOKING_WIDTHS,
         header(
             state,
@@ -326,6 +346,7 @@ fn overlap_lines(state: &State, b: &Booking) -> Vec<Line<'static>> {
 pub(super) fn conflicts(state: &State, f: &mut Frame, area: Rect) {
     let [list_area, detail] = split(area);
     let list = state.conflicts();
+    let w = column_widths(list_area, &BOOKING_WIDTHS);
     let rows: Vec<Row> = list
         .iter()
         .map(|b| {
@@ -336,16 +357,16 @@ pub(super) fn conflicts(state: &State, f: &mut Frame, area: Rect) {
             let fit = state.t(if fits { i18n::FITS } else { i18n::DOES_NOT_FIT });
             Row::new(vec![
                 Cell::from(state.fmt_range(b.terms.start, b.terms.end)),
-                Cell::from(state.resource_name(&b.resource)),
+                Cell::from(super::fit(&state.resource_where(&b.resource), w[1])),
                 Cell::from(Span::styled(
-                    format!("#{rank} {fit}"),
+                    super::fit(&format!("#{rank} {fit}"), w[2]),
                     if fits {
                         Style::new().fg(Color::Yellow)
                     } else {
                         Style::new().fg(Color::Red)
                     },
                 )),
-                Cell::from(state.agency_name(&b.id.requester)),
+                Cell::from(super::fit(&state.agency_name(&b.id.requester), w[3])),
             ])
         })
         .collect();

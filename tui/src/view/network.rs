@@ -1,5 +1,7 @@
 //! The network screen: this node, then peers, roster or refused changes.
 
+use crdt_model::ids::{DocId, DocKind};
+use crdt_model::ledger::RefuseReason;
 use crdt_model::membership::{MemberStatus, Role};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -14,7 +16,7 @@ use crate::i18n;
 /// Draws the network screen.
 pub(super) fn render(state: &State, f: &mut Frame, area: Rect) {
     let [info, tabs, pane] = Layout::vertical([
-        Constraint::Length(4),
+        Constraint::Length(5),
         Constraint::Length(1),
         Constraint::Min(3),
     ])
@@ -27,11 +29,12 @@ pub(super) fn render(state: &State, f: &mut Frame, area: Rect) {
     let p = match state.net_pane {
         NetPane::Peers => peers(state, st),
         NetPane::Roster => roster(state),
-        NetPane::Refusals => refusals(state, st),
+        NetPane::Refusals => refusals(state, st, pane),
     };
     let header = Row::new(p.columns.iter().map(|c| state.t(*c)).collect::<Vec<_>>())
         .style(Style::new().fg(Color::Cyan));
     let table = Table::new(p.rows, p.widths)
+        .flex(ratatui::layout::Flex::Start)
         .header(header)
         .row_highlight_style(selected_style())
         .highlight_symbol("▶ ")
@@ -57,19 +60,17 @@ fn this_node<'a>(state: &'a State, st: &'a api::Status) -> Vec<Line<'a>> {
                 format!("{} ", state.t(i18n::THIS_NODE)),
                 Style::new().fg(Color::Cyan),
             ),
-            Span::raw(format!("{} · {}", state.text(&st.name), st.agency.short())),
+            Span::raw(state.text(&st.name).to_string()),
         ]),
-        Line::from(format!(
-            "{} ({}) · {} {} · {} {} · pending {pending} · {} {}",
-            st.network_name,
-            st.network.chars().take(12).collect::<String>(),
-            st.resources,
-            state.t(i18n::SCREEN_RESOURCES),
-            st.bookings,
-            state.t(i18n::SCREEN_BOOK),
-            state.t(i18n::COL_REFUSED),
-            st.refused_total,
-        )),
+        Line::from(st.network_name.clone()),
+        Line::from(
+            state
+                .t(i18n::NODE_COUNTS)
+                .replace("{r}", &st.resources.to_string())
+                .replace("{b}", &st.bookings.to_string())
+                .replace("{p}", &pending.to_string())
+                .replace("{x}", &st.refused_total.to_string()),
+        ),
         Line::from(st.listen.join("  ")).fg(Color::DarkGray),
     ]
 }
@@ -158,16 +159,28 @@ fn roster(state: &State) -> Pane<'_> {
                 MemberStatus::Active => {
                     Span::styled(state.t(i18n::ACTIVE), Style::new().fg(Color::Green))
                 }
-                MemberStatus::Revoked { .. } => {
-                    Span::styled(state.t(i18n::REVOKED), Style::new().fg(Color::Red))
-                }
+                MemberStatus::Revoked { reason, .. } => Span::styled(
+                    format!(
+                        "{} {}",
+                        state.t(i18n::REVOKED),
+                        crdt_model::record::sanitize(reason)
+                    ),
+                    Style::new().fg(Color::Red),
+                ),
             };
+            let joined = jiff::Timestamp::from_millisecond(m.member.admitted_at.wall_ms)
+                .map(|t| {
+                    t.to_zoned(state.tz.clone())
+                        .strftime("%Y-%m-%d")
+                        .to_string()
+                })
+                .unwrap_or_default();
             Row::new(vec![
                 Cell::from(state.text(&m.member.profile.name).to_string()),
-                Cell::from(state.text(&m.member.profile.city).to_string()),
+                Cell::from(super::fit(state.text(&m.member.profile.city), 10)),
                 Cell::from(role),
+                Cell::from(joined),
                 Cell::from(status),
-                Cell::from(m.agency.short()),
             ])
         })
         .collect();
@@ -175,50 +188,92 @@ fn roster(state: &State) -> Pane<'_> {
         rows,
         widths: vec![
             Constraint::Fill(2),
+            Constraint::Length(10),
             Constraint::Length(8),
-            Constraint::Length(8),
-            Constraint::Length(8),
+            Constraint::Length(10),
             Constraint::Fill(1),
         ],
         columns: vec![
             i18n::COL_AGENCY,
             i18n::COL_CITY,
             i18n::COL_ROLE,
+            i18n::COL_JOINED,
             i18n::COL_STATUS,
-            i18n::COL_ID,
         ],
         title: i18n::ROSTER,
     }
 }
 
-/// Changes this node refused: signer, document, number, reason.
-fn refusals<'a>(state: &'a State, st: &'a api::Status) -> Pane<'a> {
+/// Changes this node refused: signer, what they were (in words), why.
+fn refusals<'a>(state: &'a State, st: &'a api::Status, area: Rect) -> Pane<'a> {
+    let widths = vec![
+        Constraint::Fill(1),
+        Constraint::Fill(3),
+        Constraint::Fill(2),
+    ];
+    let w = super::column_widths(area, &widths);
+    let fit = super::fit;
     let rows = st
         .refused
         .iter()
         .map(|r| {
             Row::new(vec![
-                Cell::from(state.agency_name(&r.signer)),
-                Cell::from(r.doc.to_string()),
-                Cell::from(r.seq.to_string()),
-                Cell::from(r.reason.to_string()),
+                Cell::from(fit(&state.agency_name(&r.signer), w[0])),
+                Cell::from(fit(&doc_words(state, &r.doc), w[1])),
+                Cell::from(fit(&reason_words(state, &r.reason), w[2])),
             ])
         })
         .collect();
     Pane {
         rows,
-        widths: vec![
-            Constraint::Fill(1),
-            Constraint::Fill(2),
-            Constraint::Length(6),
-            Constraint::Fill(2),
-        ],
-        columns: vec![
-            i18n::COL_AGENCY,
-            i18n::COL_DOC,
-            i18n::COL_SEQ,
-            i18n::COL_REASON,
-        ],
+        widths,
+        columns: vec![i18n::COL_AGENCY, i18n::COL_DOC, i18n::COL_REASON],
         title: i18n::REFUSALS,
     }
+}
+
+/// A document in words: whose catalogue, requests or decisions, and the month.
+pub(crate) fn doc_words(state: &State, d: &DocId) -> String {
+    let month = || {
+        let (y, m) = (d.shard / 12, d.shard % 12 + 1);
+        format!("{y}-{m:02}")
+    };
+    let owner = state.agency_name(&d.owner);
+    match d.kind {
+        DocKind::Catalog => state.t(i18n::DOC_CATALOG).replace("{a}", &owner),
+        DocKind::Decisions => state
+            .t(i18n::DOC_DECISIONS)
+            .replace("{a}", &owner)
+            .replace("{m}", &month()),
+        DocKind::Requests => {
+            let to = d
+                .counterpart
+                .map(|c| state.agency_name(&c))
+                .unwrap_or_default();
+            state
+                .t(i18n::DOC_REQUESTS)
+                .replace("{a}", &owner)
+                .replace("{b}", &to)
+                .replace("{m}", &month())
+        }
+    }
+}
+
+/// Why a change was refused, in the user's language.
+pub(crate) fn reason_words(state: &State, r: &RefuseReason) -> String {
+    use crdt_model::membership::WriteRefusal;
+    let l = match r {
+        RefuseReason::Version(_) => i18n::WHY_VERSION,
+        RefuseReason::TooLarge => i18n::WHY_TOO_LARGE,
+        RefuseReason::Malformed(_) => i18n::WHY_MALFORMED,
+        RefuseReason::ActorMismatch | RefuseReason::NotOwner => i18n::WHY_NOT_OWNER,
+        RefuseReason::Signature => i18n::WHY_SIGNATURE,
+        RefuseReason::Membership(WriteRefusal::UnknownSigner) => i18n::WHY_NOT_MEMBER,
+        RefuseReason::Membership(WriteRefusal::Revoked) => i18n::WHY_REVOKED,
+        RefuseReason::Fork => i18n::WHY_FORK,
+        RefuseReason::Record(_) => i18n::WHY_RECORD,
+        RefuseReason::ClockBackwards => i18n::WHY_CLOCK,
+        RefuseReason::QueueFull => i18n::WHY_QUEUE,
+    };
+    state.t(l).to_string()
 }
