@@ -6,11 +6,13 @@
 //!   `api.json` (where a running node's API listens);
 //! - [`routes`]: every route, named once for the server's router and the client;
 //! - [`client`]: [`Client`], a method per route, and its [`Error`], which
-//!   keeps the node's code and the booking rule that failed.
+//!   keeps the node's code and the booking rule that failed;
+//! - [`messages`]: the node's refusals in the user's language.
 //!
 //! It depends on the model and an HTTP client only: no libp2p, sled or server.
 
 pub mod client;
+pub mod messages;
 pub mod routes;
 pub mod types;
 

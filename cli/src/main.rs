@@ -8,6 +8,7 @@
 
 mod booking;
 mod cli;
+mod help_zh;
 mod ics;
 mod network;
 mod out;
@@ -23,7 +24,7 @@ use std::process::ExitCode;
 
 use anyhow::bail;
 use api::Client;
-use clap::Parser;
+use clap::{CommandFactory, FromArgMatches};
 use node::config::Home;
 
 use crate::cli::{Cli, Cmd, RunArgs};
@@ -31,7 +32,7 @@ use crate::out::Out;
 
 /// Entry point of the binary.
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = parse_args();
     let filter = if matches!(cli.cmd, Cmd::Run(_)) {
         "info"
     } else {
@@ -107,12 +108,40 @@ fn quiet_broken_pipe() {
     }
 }
 
-async fn dispatch(cli: Cli) -> anyhow::Result<()> {
-    let home = Home::new(cli.home.clone().unwrap_or_else(Home::default_dir));
-    let zh = match &cli.lang {
+/// Whether messages (and `--help`) are in Chinese: `--lang zh`, or no
+/// `--lang` and `LANG` starting with zh.
+fn wants_zh(lang: Option<&str>) -> bool {
+    match lang {
         Some(l) => l.starts_with("zh"),
         None => std::env::var("LANG").unwrap_or_default().starts_with("zh"),
-    };
+    }
+}
+
+/// The command line, with `--help` and clap's own errors in Chinese when
+/// the language is zh (read from the raw arguments: they are not parsed yet).
+fn parse_args() -> Cli {
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let lang = args
+        .iter()
+        .position(|a| a == "--lang")
+        .and_then(|i| args.get(i + 1))
+        .and_then(|v| v.to_str().map(str::to_string))
+        .or_else(|| {
+            args.iter()
+                .filter_map(|a| a.to_str())
+                .find_map(|a| a.strip_prefix("--lang=").map(str::to_string))
+        });
+    let mut cmd = Cli::command();
+    if wants_zh(lang.as_deref()) {
+        cmd = help_zh::translate(cmd);
+    }
+    let matches = cmd.get_matches_from(args);
+    Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit())
+}
+
+async fn dispatch(cli: Cli) -> anyhow::Result<()> {
+    let home = Home::new(cli.home.clone().unwrap_or_else(Home::default_dir));
+    let zh = wants_zh(cli.lang.as_deref());
     let out = Out { json: cli.json, zh };
     match cli.cmd {
         Cmd::Tui => {
@@ -165,21 +194,30 @@ fn connect(home: &Home) -> anyhow::Result<Client> {
 }
 
 /// Runs a command that talks to the daemon of `home`; a daemon that does
-/// not answer is named by its home.
+/// not answer is named by its home, and what the node refused is said in
+/// the user's language (with the node's code, for scripts).
 async fn client_command(cmd: Cmd, home: &Home, out: &Out) -> anyhow::Result<()> {
     let c = connect(home)?;
     let result = api_command(cmd, &c, out).await;
-    match &result {
-        Err(e)
-            if e.downcast_ref::<api::Error>()
-                .is_some_and(api::Error::is_unreachable) =>
-        {
-            bail!(
-                "the node in {} is not running or not answering (start it with `tongchou run`)",
-                home.dir().display()
+    let Err(e) = result else {
+        return result;
+    };
+    match e.downcast_ref::<api::Error>() {
+        Some(ae) if ae.is_unreachable() => bail!(
+            "{}",
+            out.t(
+                &format!(
+                    "{} 的节点未运行或无应答（用 `tongchou run` 启动）",
+                    home.dir().display()
+                ),
+                &format!(
+                    "the node in {} is not running or not answering (start it with `tongchou run`)",
+                    home.dir().display()
+                ),
             )
-        }
-        _ => result,
+        ),
+        Some(ae) => bail!("{}", out.text(&ae.text())),
+        None => Err(e),
     }
 }
 

@@ -82,7 +82,10 @@ impl SlotQuery {
                 r.location.city.zh == c || r.location.city.en.to_lowercase() == c
             })
             && r.capacity.admits(self.quantity)
-            && self.features.iter().all(|f| r.features.contains(f))
+            && self
+                .features
+                .iter()
+                .all(|f| r.features.contains(&crate::resource::features::tag(f)))
             && r.shared_with(&self.requester)
     }
 }

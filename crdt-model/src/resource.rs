@@ -1,6 +1,16 @@
 //! The catalogue: shared resources, their kinds, capacity, sharing policy and
 //! booking rules, and the pure checks of a requested time range against them.
 
+pub mod features;
+
+impl Resource {
+    /// Feature tags as stored: `视频` or `Video` written as `video` (see
+    /// [`features::tag`]), so a search in either language finds them.
+    pub fn normalize_features(&mut self) {
+        self.features = self.features.iter().map(|f| features::tag(f)).collect();
+    }
+}
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::str::FromStr;

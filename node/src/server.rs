@@ -325,7 +325,11 @@ async fn resources(
     Ok(Json(st.node.query(f).await.ok_or_else(gone)??))
 }
 
-async fn put_resource(State(st): State<AppState>, Json(r): Json<Resource>) -> ApiResult<Resource> {
+async fn put_resource(
+    State(st): State<AppState>,
+    Json(mut r): Json<Resource>,
+) -> ApiResult<Resource> {
+    r.normalize_features();
     st.node
         .local(LocalOp::PutResource(Box::new(r.clone())))
         .await?;

@@ -28,8 +28,10 @@ fn edit_import_and_free_filter() {
         "--people",
         "10",
         "--feature",
-        "video",
+        "视频",
     ]);
+    // Stored as the tag, so a search in either language finds it.
+    assert_eq!(room.features.iter().collect::<Vec<_>>(), ["video"]);
     let rid = room.id.to_string();
 
     edit(owner, other, &rid);
@@ -180,6 +182,19 @@ fn free_filter(owner: &harness::Node, room2: &Resource, rid: &str) {
     let room2_id = room2.id.to_string();
     let b: Booking = owner.json(&["book", &room2_id, "--from", from, "--to", to]);
     assert_eq!(b.status, Status::Confirmed, "{b:?}");
+    // What the node refuses is said in the user's language, with its code.
+    for (lang, words) in [("zh", "该预订已处理"), ("en", "already confirmed")] {
+        let again = cli(
+            &owner.home,
+            &["--lang", lang, "decide", &b.id.to_string(), "approve"],
+        );
+        assert!(!again.status.success());
+        let err = String::from_utf8_lossy(&again.stderr);
+        assert!(
+            err.contains(words) && err.contains("cannot_decide"),
+            "{err}"
+        );
+    }
     let free: Vec<Resource> = owner.json(&["resources", "--free-from", from, "--free-to", to]);
     let ids: Vec<String> = free.iter().map(|r| r.id.to_string()).collect();
     assert!(!ids.contains(&room2_id), "{ids:?}");

@@ -2,6 +2,7 @@
 //! asks the outside world to do (`Effect`, run by the client task).
 
 use api::{BookRequest, CancelRequest, DecideRequest, InviteRequest, RevokeRequest};
+use crdt_model::agency::Text;
 use crdt_model::availability::{Candidate, SlotQuery};
 use crdt_model::calendar::Booking;
 use crdt_model::ids::BookingId;
@@ -24,17 +25,17 @@ pub enum Action {
     /// Fresh data from the node.
     Data(Box<Data>),
     /// The node did not answer.
-    Unreachable(String),
+    Unreachable(Text),
     /// Answer to [`Effect::Book`].
     Booked(Result<Box<Booking>, Failure>),
     /// Answer to [`Effect::Slots`].
-    Slots(Result<Vec<Candidate>, String>),
+    Slots(Result<Vec<Candidate>, Text>),
     /// Answer to [`Effect::Suggest`].
     Suggested(BookingId, Vec<Candidate>),
     /// Answer to [`Effect::Invite`]: the token.
-    Invited(Result<String, String>),
+    Invited(Result<String, Text>),
     /// Answer to a cancel, decision or revocation.
-    Done(Result<L, String>),
+    Done(Result<L, Text>),
 }
 
 /// Work for the client task.
@@ -62,8 +63,8 @@ pub enum Effect {
 /// rule refused it, the rule (the form shows it next to its field).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Failure {
-    /// One line for the user.
-    pub message: String,
+    /// One line for the user, in both languages.
+    pub message: Text,
     /// The rule that failed.
     pub rule: Option<RuleViolation>,
 }
@@ -72,7 +73,7 @@ impl From<api::Error> for Failure {
     fn from(e: api::Error) -> Self {
         Failure {
             rule: e.rule().cloned(),
-            message: e.to_string(),
+            message: e.text(),
         }
     }
 }

@@ -160,7 +160,7 @@ pub struct BookState {
     /// The booking submitted last (its live status is looked up in the data).
     pub submitted: Option<Booking>,
     /// Error from the node for the last submission.
-    pub error: Option<String>,
+    pub error: Option<crdt_model::agency::Text>,
     /// The request sent last: the same request is not sent twice.
     pub last_sent: Option<api::BookRequest>,
     /// The alternative selected on a rejected booking (↑/↓).
@@ -212,8 +212,8 @@ pub enum Dialog {
 /// A one-line message at the bottom.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Toast {
-    /// Text.
-    pub text: String,
+    /// Text, in both languages (redrawn when the language switches).
+    pub text: crdt_model::agency::Text,
     /// Shown as an error.
     pub error: bool,
 }
@@ -243,7 +243,7 @@ pub struct State {
     /// `None` before the first answer, then whether the node answers.
     pub connected: Option<bool>,
     /// Why the node is unreachable.
-    pub unreachable: Option<String>,
+    pub unreachable: Option<crdt_model::agency::Text>,
     /// Bottom-line message.
     pub toast: Option<Toast>,
     /// Help overlay shown.
@@ -372,6 +372,16 @@ impl State {
             .iter()
             .find(|m| m.agency == *a)
             .map(|m| self.text(&m.member.profile.name).to_string())
+            .unwrap_or_else(|| a.short())
+    }
+
+    /// Name of an agency in `lang` (its short id when unknown).
+    pub fn agency_name_in(&self, a: &AgencyId, lang: crate::i18n::Lang) -> String {
+        self.data
+            .members
+            .iter()
+            .find(|m| m.agency == *a)
+            .map(|m| m.member.profile.name.get(lang.code()).to_string())
             .unwrap_or_else(|| a.short())
     }
 

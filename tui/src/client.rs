@@ -3,6 +3,7 @@
 //! demand), the event-stream reader, and the runner of effects. Everything
 //! comes back to the main loop as an [`Action`].
 
+use crdt_model::agency::Text;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -43,7 +44,7 @@ impl Api {
     /// The client for the node's current address and token.
     fn client(&self) -> Result<Client, Failure> {
         let info = (self.connect)().map_err(|e| Failure {
-            message: format!("{e:#}"),
+            message: Text::new(format!("找不到节点的本地接口：{e:#}"), format!("{e:#}")),
             rule: None,
         })?;
         let mut cached = self.client.lock().unwrap_or_else(|p| p.into_inner());
@@ -104,7 +105,7 @@ pub fn spawn(api: Api, actions: mpsc::UnboundedSender<Action>) -> mpsc::Unbounde
         tokio::spawn(async move {
             loop {
                 if let Err(e) = api.stream_events(&refresh).await {
-                    tracing::debug!(error = %e.message, "event stream");
+                    tracing::debug!(error = %e.message.en, "event stream");
                 }
                 refresh.notify_one();
                 tokio::time::sleep(Duration::from_secs(1)).await;
@@ -130,7 +131,7 @@ async fn run_effect(api: &Api, effect: Effect, refresh: &Notify) -> Option<Actio
         Ok(c) => c,
         Err(e) => return Some(Action::Unreachable(e.message)),
     };
-    let msg = |e: api::Error| e.to_string();
+    let msg = |e: api::Error| e.text();
     Some(match effect {
         Effect::Refresh => {
             refresh.notify_one();

@@ -41,6 +41,12 @@ impl Lang {
 pub struct L(pub &'static str, pub &'static str);
 
 impl L {
+    /// Both languages, kept so a message already shown is redrawn in the
+    /// other language when `L` switches it.
+    pub fn both(self) -> crdt_model::agency::Text {
+        crdt_model::agency::Text::new(self.0, self.1)
+    }
+
     /// The text in `lang`.
     pub fn get(self, lang: Lang) -> &'static str {
         match lang {

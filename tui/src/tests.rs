@@ -154,7 +154,10 @@ fn week_view_help_overlay_and_unreachable_banner() {
     key(&mut s, KeyCode::Esc);
     update(
         &mut s,
-        Action::Unreachable("127.0.0.1:7420 (connection refused)".into()),
+        Action::Unreachable(crdt_model::agency::Text::new(
+            "127.0.0.1:7420（连接被拒绝）",
+            "127.0.0.1:7420 (connection refused)",
+        )),
     );
     insta::assert_snapshot!("unreachable_zh_80x24", {
         s.lang = Lang::Zh;
@@ -419,4 +422,39 @@ fn dates_read_as_people_say_them() {
     s.find.form.set(find_field::DATE, "someday");
     assert!(crate::update::find_query(&mut s).is_none());
     assert!(s.find.form.fields[find_field::DATE].error.is_some());
+}
+
+#[test]
+fn messages_already_shown_switch_language_with_l() {
+    let mut s = on(Lang::Zh, Screen::Approvals);
+    let refused = api::ApiError {
+        code: "cannot_decide".into(),
+        message: "confirming would exceed capacity".into(),
+        rule: None,
+    };
+    update(&mut s, Action::Done(Err(refused.text())));
+    let out = render(&s, 100, 30);
+    assert!(
+        out.contains("批准会超出容量"),
+        "the node's refusal in Chinese: {out}"
+    );
+    assert!(!out.contains("confirming would"), "{out}");
+    key(&mut s, KeyCode::Char('L'));
+    let out = render(&s, 100, 30);
+    assert!(
+        out.contains("confirming would exceed capacity"),
+        "redrawn in English: {out}"
+    );
+    // A form's own errors follow too.
+    s.screen = Screen::Book;
+    s.book.form.set(book_field::RESOURCE, "");
+    crate::update::book_request(&mut s);
+    let en = render(&s, 100, 30);
+    key(&mut s, KeyCode::Esc);
+    key(&mut s, KeyCode::Char('L'));
+    let zh = render(&s, 100, 30);
+    assert!(
+        en.contains("a purpose is required") && zh.contains("请填写用途"),
+        "{en}\n{zh}"
+    );
 }

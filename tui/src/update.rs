@@ -111,7 +111,7 @@ fn on_booked(state: &mut State, r: Result<Box<Booking>, crate::action::Failure>)
         Err(e) => {
             // The node's own rule goes next to its field.
             if let Some(v) = &e.rule {
-                let text = v.text().get(state.lang.code()).to_string();
+                let text = v.text();
                 let field = rule_field(v);
                 if let Some(x) = state.book.form.fields.get_mut(field) {
                     x.error = Some(text);
@@ -129,7 +129,7 @@ fn on_booked(state: &mut State, r: Result<Box<Booking>, crate::action::Failure>)
 /// Free slots found (or why not).
 fn on_slots(
     state: &mut State,
-    r: Result<Vec<crdt_model::availability::Candidate>, String>,
+    r: Result<Vec<crdt_model::availability::Candidate>, crdt_model::agency::Text>,
 ) -> Vec<Effect> {
     match r {
         Ok(c) => {
@@ -147,12 +147,12 @@ fn on_slots(
 
 fn toast(state: &mut State, l: L) {
     state.toast = Some(Toast {
-        text: state.t(l).to_string(),
+        text: l.both(),
         error: false,
     });
 }
 
-fn error(state: &mut State, text: String) {
+fn error(state: &mut State, text: crdt_model::agency::Text) {
     state.toast = Some(Toast { text, error: true });
 }
 

@@ -23,7 +23,11 @@ pub use calendar::render_grid;
 /// cannot be reached, its store failed, or this agency was revoked.
 fn banner_text(state: &State) -> Option<String> {
     if state.connected == Some(false) {
-        let why = state.unreachable.as_deref().unwrap_or_default();
+        let why = state
+            .unreachable
+            .as_ref()
+            .map(|t| state.text(t))
+            .unwrap_or_default();
         return Some(format!("{} {why}", state.t(i18n::UNREACHABLE)));
     }
     let st = state.data.status.as_ref()?;
@@ -137,11 +141,11 @@ fn render_tabs(state: &State, f: &mut Frame, area: Rect) {
 fn render_status(state: &State, f: &mut Frame, area: Rect) {
     let line = match &state.toast {
         Some(t) if t.error => Line::from(Span::styled(
-            format!("✗ {}", t.text),
+            format!("✗ {}", state.text(&t.text)),
             Style::new().fg(Color::Red).bold(),
         )),
         Some(t) => Line::from(Span::styled(
-            format!("✓ {}", t.text),
+            format!("✓ {}", state.text(&t.text)),
             Style::new().fg(Color::Green),
         )),
         None => Line::from(Span::styled(

@@ -321,7 +321,11 @@ impl Engine {
     }
 
     /// A resource published or edited by its owner, checked.
-    fn prepare_resource(&self, r: Box<crate::resource::Resource>) -> Result<Prepared, LocalError> {
+    fn prepare_resource(
+        &self,
+        mut r: Box<crate::resource::Resource>,
+    ) -> Result<Prepared, LocalError> {
+        r.normalize_features();
         if r.id.owner != self.me {
             return Err(LocalError::NotAllowed(
                 "only the owner edits a resource".into(),

@@ -12,7 +12,7 @@ pub struct Field {
     /// Current text.
     pub value: String,
     /// What is wrong with it, if anything.
-    pub error: Option<String>,
+    pub error: Option<crdt_model::agency::Text>,
 }
 
 impl Field {

@@ -36,9 +36,10 @@ fn a_name_several_agencies_use_is_not_booked_until_the_id_is_given() {
         .error
         .clone()
         .unwrap_or_default();
-    assert!(e.contains("多个资源同名"), "{e}");
+    assert!(e.zh.contains("多个资源同名"), "{e:?}");
     for id in &twins {
-        assert!(e.contains(id.as_str()), "{e} lists {id}");
+        assert!(e.zh.contains(id.as_str()), "{e:?} lists {id}");
+        assert!(e.en.contains(id.as_str()), "{e:?} lists {id}");
     }
     s.book.form.set(book_field::RESOURCE, twins[1].clone());
     let fx = key(&mut s, KeyCode::Enter);
@@ -65,12 +66,19 @@ fn booking_form_shows_rule_violations_next_to_the_field() {
     update(
         &mut s,
         Action::Booked(Err(crate::action::Failure {
-            message: "outside opening hours (rule)".into(),
+            message: crdt_model::agency::Text::new(
+                "不在开放时间内（rule）",
+                "outside opening hours (rule)",
+            ),
             rule: Some(crdt_model::resource::RuleViolation::Closed),
         })),
     );
     let e = s.book.form.fields[book_field::START].error.clone();
-    assert_eq!(e.as_deref(), Some("outside opening hours"), "{e:?}");
+    assert_eq!(
+        e.as_ref().map(|t| t.en.as_str()),
+        Some("outside opening hours"),
+        "{e:?}"
+    );
     assert_eq!(
         s.book.form.focus,
         Some(book_field::START),
@@ -116,7 +124,7 @@ fn a_candidate_fills_the_form_a_purpose_is_required_and_the_result_shows_live() 
     // Without a purpose nothing is sent either.
     assert!(key(&mut s, KeyCode::Enter).is_empty());
     let e = s.book.form.fields[book_field::PURPOSE].error.clone();
-    assert_eq!(e.as_deref(), Some("请填写用途"));
+    assert_eq!(e.as_ref().map(|t| t.zh.as_str()), Some("请填写用途"));
     keys(&mut s, "跨城协调会");
     let fx = key(&mut s, KeyCode::Enter);
     let [Effect::Book(req)] = fx.as_slice() else {

@@ -77,34 +77,41 @@ pub(super) fn book_form_key(state: &mut State, k: KeyEvent) -> Vec<Effect> {
 /// resource's rules are the node's to check: a refusal comes back with the
 /// rule that failed, shown next to its field (see [`rule_field`]).
 pub fn book_request(state: &mut State) -> Option<BookRequest> {
-    let lang = state.lang;
     let rid = state.book.form.value(book_field::RESOURCE).to_string();
     // A name several resources share is never resolved silently: the
     // field lists them (name · city · owner) and asks for the one meant.
     let named = crdt_model::query::named(&state.data.resources, &rid);
     let resource_error = match named.as_slice() {
         [_] => None,
-        [] => Some(i18n::E_RESOURCE.get(lang).to_string()),
-        many => Some(format!(
-            "{} {}",
-            i18n::E_AMBIGUOUS.get(lang),
-            many.iter()
-                .map(|r| format!(
-                    "{} · {} · {} ({})",
-                    state.text(&r.name),
-                    state.text(&r.location.city),
-                    state.agency_name(&r.id.owner),
-                    r.id
-                ))
-                .collect::<Vec<_>>()
-                .join("; ")
-        )),
+        [] => Some(i18n::E_RESOURCE.both()),
+        many => {
+            let list = |lang: crate::i18n::Lang| {
+                let code = lang.code();
+                many.iter()
+                    .map(|r| {
+                        format!(
+                            "{} · {} · {} ({})",
+                            r.name.get(code),
+                            r.location.city.get(code),
+                            state.agency_name_in(&r.id.owner, lang),
+                            r.id
+                        )
+                    })
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            };
+            let (zh, en) = (crate::i18n::Lang::Zh, crate::i18n::Lang::En);
+            Some(crdt_model::agency::Text::new(
+                format!("{} {}", i18n::E_AMBIGUOUS.get(zh), list(zh)),
+                format!("{} {}", i18n::E_AMBIGUOUS.get(en), list(en)),
+            ))
+        }
     };
     let resource = (named.len() == 1).then(|| named[0].clone());
     let start = parse_instant(state, state.book.form.value(book_field::START));
     let end = parse_instant(state, state.book.form.value(book_field::END));
     let f = &mut state.book.form;
-    let bad = |f: &mut Form, i: usize, msg: String| {
+    let bad = |f: &mut Form, i: usize, msg: crdt_model::agency::Text| {
         if let Some(x) = f.fields.get_mut(i) {
             x.error = Some(msg);
         }
@@ -113,18 +120,18 @@ pub fn book_request(state: &mut State) -> Option<BookRequest> {
         bad(f, book_field::RESOURCE, e);
     }
     if start.is_none() {
-        bad(f, book_field::START, i18n::E_DATETIME.get(lang).into());
+        bad(f, book_field::START, i18n::E_DATETIME.both());
     }
     if end.is_none() {
-        bad(f, book_field::END, i18n::E_DATETIME.get(lang).into());
+        bad(f, book_field::END, i18n::E_DATETIME.both());
     }
     let quantity = positive(f.value(book_field::QUANTITY));
     if quantity.is_none() {
-        bad(f, book_field::QUANTITY, i18n::E_NUMBER.get(lang).into());
+        bad(f, book_field::QUANTITY, i18n::E_NUMBER.both());
     }
     let purpose = Some(f.value(book_field::PURPOSE).trim().to_string()).filter(|p| !p.is_empty());
     if purpose.is_none() {
-        bad(f, book_field::PURPOSE, i18n::E_PURPOSE.get(lang).into());
+        bad(f, book_field::PURPOSE, i18n::E_PURPOSE.both());
     }
     let (resource, start, end, quantity, purpose) = (resource?, start?, end?, quantity?, purpose?);
     Some(BookRequest {
@@ -154,7 +161,7 @@ pub(super) fn submit_book(state: &mut State) -> Vec<Effect> {
     }
     match book_request(state) {
         Some(r) if state.book.last_sent.as_ref() == Some(&r) => {
-            error(state, state.t(i18n::ALREADY_SENT).to_string());
+            error(state, i18n::ALREADY_SENT.both());
             vec![]
         }
         Some(r) => {
@@ -165,7 +172,7 @@ pub(super) fn submit_book(state: &mut State) -> Vec<Effect> {
             vec![Effect::Book(r)]
         }
         None => {
-            error(state, state.t(i18n::E_FIX_FIELDS).to_string());
+            error(state, i18n::E_FIX_FIELDS.both());
             vec![]
         }
     }
@@ -248,8 +255,8 @@ pub(super) fn mine_key(state: &mut State, k: KeyEvent) -> Vec<Effect> {
             {
                 state.dialog = Some(Dialog::Cancel(b.id));
             }
-            Some(_) => error(state, state.t(i18n::NOT_YOURS).to_string()),
-            None => error(state, state.t(i18n::NOTHING_SELECTED).to_string()),
+            Some(_) => error(state, i18n::NOT_YOURS.both()),
+            None => error(state, i18n::NOTHING_SELECTED.both()),
         },
         KeyCode::Char('a') => {
             if let Some(b) = selected {

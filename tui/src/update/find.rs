@@ -133,14 +133,13 @@ pub(super) fn find_key(state: &mut State, k: KeyEvent) -> Vec<Effect> {
 
 /// Validates the free-slot form, marking bad fields; the query when valid.
 pub fn find_query(state: &mut State) -> Option<SlotQuery> {
-    let lang = state.lang;
     let today = state.now.to_zoned(state.tz.clone()).date();
     let tz = state.tz.clone();
     let me = state.me();
     let f = &mut state.find.form;
     let bad = |f: &mut Form, i: usize, l: L| {
         if let Some(x) = f.fields.get_mut(i) {
-            x.error = Some(l.get(lang).to_string());
+            x.error = Some(l.both());
         }
     };
     let quantity = positive(f.value(find_field::QUANTITY));
@@ -210,7 +209,7 @@ pub(super) fn search(state: &mut State) -> Vec<Effect> {
             if !state.find.form.has_errors() {
                 toast(state, i18n::LOADING);
             } else {
-                error(state, state.t(i18n::E_FIX_FIELDS).to_string());
+                error(state, i18n::E_FIX_FIELDS.both());
             }
             vec![]
         }

@@ -42,7 +42,7 @@ fn form_lines(state: &State, form: &Form) -> Vec<Line<'static>> {
         });
         if let Some(e) = &field.error {
             spans.push(Span::styled(
-                format!("  ✗ {e}"),
+                format!("  ✗ {}", state.text(e)),
                 Style::new().fg(Color::Red),
             ));
         }
@@ -138,7 +138,7 @@ pub(super) fn book(state: &State, f: &mut Frame, area: Rect) {
     if state.book.submitting {
         out.push(Line::from(state.t(i18n::SUBMITTING)));
     } else if let Some(e) = &state.book.error {
-        out.push(Line::from(format!("✗ {e}")).fg(Color::Red));
+        out.push(Line::from(format!("✗ {}", state.text(e))).fg(Color::Red));
     } else if let Some(b) = &state.book.submitted {
         out.push(Line::from(vec![
             Span::styled(

@@ -51,7 +51,11 @@ pub(super) fn resources(state: &State, f: &mut Frame, area: Rect) {
                 (Capacity::People(n), crate::i18n::Lang::En) => format!("{n} ppl"),
                 (Capacity::Units(n), _) => format!("×{n}"),
             };
-            let features: Vec<&str> = r.features.iter().map(String::as_str).collect();
+            let features: Vec<&str> = r
+                .features
+                .iter()
+                .map(|f| crdt_model::resource::features::name(f, state.lang.code()))
+                .collect();
             Row::new(vec![
                 Cell::from(fit(state.text(&r.name), w[0])),
                 Cell::from(fit(state.text(&r.kind.label()), w[1])),

@@ -1,0 +1,358 @@
+//! `--help` in Chinese: when the language is zh (`--lang zh` or `LANG=zh_CN…`)
+//! the clap command tree gets its about and help texts from here, keyed by
+//! command path and argument id; the English stays in the doc comments of
+//! `cli.rs`. A test checks that every command and option has its Chinese.
+
+use clap::{Arg, ArgAction, Command};
+
+/// Commands: path (space-separated subcommands, "" for the root) → about.
+const COMMANDS: &[(&str, &str)] = &[
+    (
+        "",
+        "统筹：政府机关共享资源的点对点网络——运行节点，在命令行或终端界面中预订",
+    ),
+    ("run", "在前台运行节点守护进程"),
+    ("status", "本节点：单位、网络、对等节点和同步状态"),
+    ("network", "创建网络"),
+    ("network create", "创建新网络，本单位成为第一个管理员"),
+    ("invite", "签发一次性邀请码（管理员）"),
+    ("join", "用邀请码加入网络（新的节点目录）"),
+    ("members", "成员名册"),
+    ("revoke", "撤销一个单位（管理员）"),
+    (
+        "rotate-key",
+        "更换本单位密钥：新密钥由旧密钥签名的名册事件宣布；单位标识和全部历史仍然有效，轮换后用旧密钥签名的变更被拒收",
+    ),
+    ("resource", "发布或停用本单位的资源"),
+    ("resource add", "发布（或替换）一项资源"),
+    ("resource edit", "修改本单位一项资源的部分字段（其余不变）"),
+    ("resource retire", "停用一项资源：不再接受新预订，历史保留"),
+    (
+        "resource import",
+        "从 CSV 文件（表头为 `resource add` 的选项名；多个功能之间用 `;`）或 TOML 文件（`[[resource]]` 表）批量发布资源；列出被拒的行及原因",
+    ),
+    ("resources", "列出资源"),
+    ("book", "申请预订"),
+    ("bookings", "列出预订"),
+    ("cancel", "取消本单位的一项申请"),
+    ("decide", "批准或拒绝对本单位资源的申请"),
+    ("slots", "查找空闲时段"),
+    ("demo", "在本机启动四城市演示网络"),
+    ("bench", "在本机运行基准测试（建议用 release 构建）"),
+    (
+        "tui",
+        "终端界面（工作人员预订、运维审批），连接本目录的节点",
+    ),
+    ("ics", "导出 iCalendar（RFC 5545）日历"),
+    ("help", "显示本信息或指定子命令的帮助"),
+];
+
+/// Options: "path|id" for one command, or "id" for every command that has it.
+const ARGS: &[(&str, &str)] = &[
+    ("home", "节点目录（密钥、配置、数据库）"),
+    ("json", "输出机器可读的 JSON"),
+    ("lang", "消息语言：zh 或 en（默认取自 LANG）"),
+    ("help", "显示帮助"),
+    ("version", "显示版本"),
+    (
+        "run|listen",
+        "libp2p 监听地址（可重复），如 /ip4/0.0.0.0/tcp/4001",
+    ),
+    (
+        "run|api",
+        "本地 API 地址（只能是 127.0.0.1），如 127.0.0.1:7420",
+    ),
+    ("run|peer", "要保持连接的成员地址（可重复）"),
+    (
+        "run|bootstrap",
+        "引导节点（`run --bootstrap-only` 的节点，以 /p2p/ID 结尾的多地址），在那里找到其他城市的成员（可重复）",
+    ),
+    ("run|no_mdns", "关闭局域网发现（mDNS）"),
+    (
+        "run|relay",
+        "本节点无法被其他城市直接连接（在 NAT 之后）：通过引导节点的中继可达，并只在那里登记中继地址",
+    ),
+    (
+        "run|bootstrap_only",
+        "改为运行引导节点：不持有单位数据，只帮助成员互相发现（rendezvous）；不需要网络或单位密钥",
+    ),
+    ("network create|name", "网络名称"),
+    ("network create|agency", "本单位名称（中文）"),
+    ("network create|agency_en", "英文名称"),
+    ("city", "城市（中文）"),
+    ("city_en", "城市（英文）"),
+    ("invite|agency", "受邀单位名称"),
+    ("invite|role", "角色：member（成员）或 admin（管理员）"),
+    ("invite|expires", "有效期，如 7d、12h"),
+    ("invite|bootstrap", "写入邀请码的其他引导节点地址"),
+    ("join|token", "邀请码"),
+    ("join|agency", "本单位名称（中文）"),
+    ("join|agency_en", "本单位英文名称"),
+    ("join|bootstrap", "其他引导节点地址"),
+    ("join|timeout", "等待成员确认的秒数"),
+    ("revoke|agency", "单位标识"),
+    ("reason", "原因"),
+    ("resource add|id", "本地标识，如 room-301"),
+    (
+        "kind",
+        "类型：meeting-room、office、parking、ev-charger、vehicle、warehouse-asset",
+    ),
+    ("name", "名称（中文）"),
+    ("name_en", "名称（英文）"),
+    ("site", "园区或地址"),
+    ("building", "楼栋"),
+    ("floor", "楼层"),
+    (
+        "resource add|people",
+        "按人数计的容量（同一时间只接受一项预订）",
+    ),
+    ("resource add|units", "相同单元的数量"),
+    (
+        "resource add|feature",
+        "功能标签（可重复），中英文均可：视频/video、投影仪/projector、无障碍/wheelchair……",
+    ),
+    (
+        "resource add|attr",
+        "属性 key=value（可重复），如 plate=粤B12345",
+    ),
+    ("approval", "auto（自动确认）或 required（需审批）"),
+    ("min_minutes", "最短分钟数"),
+    ("max_minutes", "最长分钟数（0 为不限）"),
+    ("advance_days", "可提前预订的天数（0 为不限）"),
+    ("buffer_minutes", "两次预订之间的间隔分钟数"),
+    ("resource add|open", "开放时间，如 08:00-18:00"),
+    (
+        "resource add|days",
+        "与 --open 同用的开放日，如 1-5（周一至周五）或 1,2,3（默认每天）",
+    ),
+    ("tz", "时区"),
+    (
+        "share",
+        "共享范围：all（全部）、owner（仅本单位）或逗号分隔的单位标识",
+    ),
+    (
+        "resource edit|id",
+        "资源标识（所属单位/本地标识，或本地标识）",
+    ),
+    ("resource edit|people", "按人数计的容量（替换 --units）"),
+    ("resource edit|units", "相同单元的数量（替换 --people）"),
+    (
+        "resource edit|feature",
+        "功能标签（可重复；替换现有的全部标签）",
+    ),
+    (
+        "resource edit|attr",
+        "属性 key=value（可重复；替换现有属性）",
+    ),
+    (
+        "resource edit|open",
+        "开放时间，如 08:00-18:00，或 `always`（全天）",
+    ),
+    ("resource edit|days", "开放日，如 1-5"),
+    (
+        "resource retire|id",
+        "资源标识（所属单位/本地标识，或本地标识）",
+    ),
+    ("resource import|file", "文件"),
+    ("resources|city", "城市"),
+    ("resources|owner", "所属单位"),
+    (
+        "resources|free_from",
+        "只列出从此时起空闲的资源（与 --free-to 同用）",
+    ),
+    (
+        "resources|free_to",
+        "只列出到此时为止空闲的资源（与 --free-from 同用）",
+    ),
+    ("resources|quantity", "空闲时段内须容纳的人数或单元数"),
+    (
+        "book|resource",
+        "资源：标识（所属单位/本地标识）、标识的唯一前缀或名称（多个资源同名时拒绝并列出）",
+    ),
+    (
+        "book|from",
+        "开始，如 2026-12-01T09:00（本地时间）或 RFC 3339",
+    ),
+    ("book|to", "结束"),
+    ("quantity", "人数或单元数"),
+    ("book|purpose", "用途"),
+    ("book|contact", "联系人"),
+    ("book|wait", "最多等待所属单位审批的秒数"),
+    ("bookings|resource", "只看这项资源（标识、唯一前缀或名称）"),
+    ("bookings|mine", "只看本单位的申请"),
+    ("bookings|pending", "只看等待本单位审批的申请"),
+    ("cancel|id", "预订标识"),
+    ("decide|id", "预订标识"),
+    ("decide|verdict", "approve（批准）或 reject（拒绝）"),
+    ("decide|reason", "原因（拒绝时）"),
+    ("slots|duration", "时长，如 2h、90m"),
+    ("slots|from", "查找范围的开始"),
+    ("slots|to", "查找范围的结束"),
+    ("slots|city", "城市"),
+    ("slots|feature", "必需的功能（可重复，中英文均可）"),
+    ("demo|headless", "不打开终端界面，运行脚本场景并报告"),
+    ("demo|keep", "保留临时节点目录"),
+    (
+        "demo|role",
+        "终端界面以谁的身份打开：staff（预订）或 operator（审批）",
+    ),
+    (
+        "bench|what",
+        "测什么：net（本机回环上的节点）、scale（一个节点持有全省一年的数据）、radicale（与 CalDAV 服务器对比）或 tui（渲染耗时）",
+    ),
+    (
+        "bench|full",
+        "完整规模（5 和 10 个节点、1,000 项预订、错过 10,000 和 100,000 项）",
+    ),
+    (
+        "bench|throughput_only",
+        "仅 net：只测写入一个节点的吞吐（供性能分析）",
+    ),
+    (
+        "bench|catchup",
+        "仅 net：改用这些追平规模（可重复，如 `--catchup 10000 --catchup 100000`）",
+    ),
+    (
+        "bench|bookings",
+        "仅 scale：持有的预订数（单位和资源数仍按规模）",
+    ),
+    (
+        "ics|resource",
+        "资源（标识、唯一前缀或名称）；不给出时为本单位的日历",
+    ),
+];
+
+fn about(path: &str) -> Option<&'static str> {
+    COMMANDS.iter().find(|(p, _)| *p == path).map(|(_, t)| *t)
+}
+
+fn help(path: &str, id: &str) -> Option<&'static str> {
+    let exact = format!("{path}|{id}");
+    ARGS.iter()
+        .find(|(k, _)| *k == exact)
+        .or_else(|| ARGS.iter().find(|(k, _)| *k == id))
+        .map(|(_, t)| *t)
+}
+
+/// `cmd` with Chinese about and help texts and headings, recursively.
+pub(crate) fn translate(cmd: Command) -> Command {
+    walk(cmd, "")
+}
+
+fn walk(mut cmd: Command, path: &str) -> Command {
+    if let Some(t) = about(path) {
+        cmd = cmd.about(t).long_about(None);
+    }
+    cmd = cmd
+        .help_template("{about-with-newline}\n用法：{usage}\n\n{all-args}{after-help}")
+        .subcommand_help_heading("命令")
+        .subcommand_value_name("命令")
+        // clap adds `-h` (and `-V`) with English help when it builds the
+        // command: ours, in Chinese, instead.
+        .disable_help_flag(true)
+        .arg(
+            Arg::new("help")
+                .short('h')
+                .long("help")
+                .action(ArgAction::Help)
+                .help("显示帮助")
+                .help_heading("选项"),
+        );
+    if path.is_empty() {
+        cmd = cmd.disable_version_flag(true).arg(
+            Arg::new("version")
+                .short('V')
+                .long("version")
+                .action(ArgAction::Version)
+                .help("显示版本")
+                .help_heading("选项"),
+        );
+    }
+    let ids: Vec<String> = cmd
+        .get_arguments()
+        .map(|a| a.get_id().to_string())
+        .collect();
+    for id in ids {
+        let text = help(path, &id);
+        cmd = cmd.mut_arg(id.as_str(), |a| {
+            let heading = if a.is_positional() {
+                "参数"
+            } else {
+                "选项"
+            };
+            let a = a.help_heading(heading);
+            match text {
+                Some(t) => a.help(t).long_help(None),
+                None => a,
+            }
+        });
+    }
+    let subs: Vec<String> = cmd
+        .get_subcommands()
+        .map(|s| s.get_name().to_string())
+        .collect();
+    for name in subs {
+        let sub_path = if path.is_empty() {
+            name.clone()
+        } else {
+            format!("{path} {name}")
+        };
+        cmd = cmd.mut_subcommand(name.as_str(), |s| walk(s, &sub_path));
+    }
+    cmd
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    /// Every command and option of the tree, with its path.
+    fn tree(c: &Command, path: &str, out: &mut Vec<(String, Option<String>)>) {
+        out.push((path.to_string(), None));
+        for a in c.get_arguments() {
+            out.push((path.to_string(), Some(a.get_id().to_string())));
+        }
+        for s in c.get_subcommands() {
+            let p = if path.is_empty() {
+                s.get_name().to_string()
+            } else {
+                format!("{path} {}", s.get_name())
+            };
+            tree(s, &p, out);
+        }
+    }
+
+    #[test]
+    fn every_command_and_option_has_its_chinese() {
+        let mut cmd = crate::cli::Cli::command();
+        cmd.build();
+        let mut all = Vec::new();
+        tree(&cmd, "", &mut all);
+        let missing: Vec<String> = all
+            .iter()
+            // clap's generated `help` subcommands say what it says.
+            .filter(|(p, _)| !p.split(' ').any(|c| c == "help"))
+            .filter(|(p, id)| match id {
+                None => about(p).is_none(),
+                Some(id) => help(p, id).is_none(),
+            })
+            .map(|(p, id)| format!("{p}|{}", id.as_deref().unwrap_or("")))
+            .collect();
+        assert!(missing.is_empty(), "no Chinese for: {missing:?}");
+    }
+
+    #[test]
+    fn help_reads_in_chinese() {
+        let mut cmd = translate(crate::cli::Cli::command());
+        let top = cmd.render_help().to_string();
+        assert!(top.contains("用法") && top.contains("申请预订"), "{top}");
+        let book = cmd
+            .find_subcommand_mut("book")
+            .expect("book")
+            .render_help()
+            .to_string();
+        assert!(book.contains("用途") && book.contains("选项"), "{book}");
+        assert!(!book.contains("Purpose"), "{book}");
+    }
+}
