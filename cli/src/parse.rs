@@ -5,7 +5,6 @@ use std::collections::BTreeSet;
 
 use crdt_model::resource::DEFAULT_TZ;
 use jiff::Timestamp;
-use jiff::civil::Time;
 use jiff::tz::TimeZone;
 
 pub(crate) fn parse_days(s: &str) -> anyhow::Result<BTreeSet<u8>> {
@@ -44,58 +43,27 @@ pub(crate) fn cli_zone() -> TimeZone {
         .unwrap_or_else(|| TimeZone::get(DEFAULT_TZ).unwrap_or(TimeZone::UTC))
 }
 
-/// Parses a time: RFC 3339, or `YYYY-MM-DDTHH:MM[:SS]` / `YYYY-MM-DD` in [`cli_zone`].
+/// Parses a time (see [`crdt_model::when::parse_instant`]): RFC 3339,
+/// `2026-12-01T09:00`, `12-14T09:00` (the next 14 December), `tomorrow 09:00`,
+/// `mon 9:00`, `+3`, in [`cli_zone`].
 pub(crate) fn parse_time(field: &str, s: &str) -> anyhow::Result<Timestamp> {
     parse_time_in(field, s, &cli_zone())
 }
 
-/// Parses a time, reading civil times in `tz`.
+/// Parses a time, reading civil times in `tz` and relative dates from today there.
 pub(crate) fn parse_time_in(field: &str, s: &str, tz: &TimeZone) -> anyhow::Result<Timestamp> {
-    if let Ok(t) = s.parse::<Timestamp>() {
-        return Ok(t);
-    }
-    let tz = tz.clone();
-    let dt = s
-        .parse::<jiff::civil::DateTime>()
-        .or_else(|_| {
-            s.parse::<jiff::civil::Date>()
-                .map(|d| d.to_datetime(Time::midnight()))
-        })
-        .map_err(|_| {
-            anyhow::anyhow!("{field}: {s:?} is not a time (use 2026-12-01T09:00 or RFC 3339)")
-        })?;
-    Ok(dt
-        .to_zoned(tz)
-        .map_err(|e| anyhow::anyhow!("{field}: {e}"))?
-        .timestamp())
+    let today = Timestamp::now().to_zoned(tz.clone()).date();
+    crdt_model::when::parse_instant(s, today, tz).ok_or_else(|| {
+        anyhow::anyhow!(
+            "{field}: {s:?} is not a time (e.g. 2026-12-01T09:00, 12-14T09:00, \"tomorrow 09:00\", \"mon 9:00\", or RFC 3339)"
+        )
+    })
 }
 
-/// Parses `2h`, `90m`, `7d`, `1h30m` into minutes.
+/// Parses `2h`, `90m`, `7d`, `1h30m`, `2天` into minutes.
 pub(crate) fn parse_minutes(field: &str, s: &str) -> anyhow::Result<u32> {
-    let bad = || anyhow::anyhow!("{field}: {s:?} is not a duration (e.g. 90m, 2h, 7d)");
-    let mut total: u64 = 0;
-    let mut num = String::new();
-    for c in s.chars() {
-        if c.is_ascii_digit() {
-            num.push(c);
-            continue;
-        }
-        let n: u64 = num.parse().map_err(|_| bad())?;
-        num.clear();
-        total += n * match c {
-            'm' => 1,
-            'h' => 60,
-            'd' => 1440,
-            _ => return Err(bad()),
-        };
-    }
-    if !num.is_empty() {
-        total += num.parse::<u64>().map_err(|_| bad())?;
-    }
-    if total == 0 {
-        return Err(bad());
-    }
-    u32::try_from(total).map_err(|_| bad())
+    crdt_model::when::parse_minutes(s)
+        .ok_or_else(|| anyhow::anyhow!("{field}: {s:?} is not a duration (e.g. 90m, 2h, 7d)"))
 }
 
 #[cfg(test)]
@@ -114,6 +82,8 @@ mod tests {
         );
         assert!(parse_time("--from", "2026-12-01T09:00:00+08:00").is_ok());
         assert!(parse_time("--from", "2026-12-01T09:00").is_ok());
+        assert!(parse_time("--from", "tomorrow 09:00").is_ok());
+        assert!(parse_time("--from", "12-14T09:00").is_ok());
         assert!(
             parse_time("--from", "2026-13-01")
                 .unwrap_err()

@@ -19,6 +19,8 @@
 //! - [`query`]: read-only questions a client asks a replica (filtered
 //!   catalogue and bookings, one booking, one calendar); [`ics`], the
 //!   iCalendar feed.
+//! - [`when`]: dates, times and durations as people write them (`明天 09:00`,
+//!   `12-14`, `2d`), for the command line and the TUI.
 //!
 //! ## Data flow
 //! A staff action becomes a [`record::Record`] written by [`doc::DocWriter`]
@@ -49,3 +51,4 @@ pub mod resource;
 pub mod signed;
 #[cfg(any(test, feature = "test-utils"))]
 pub mod sim;
+pub mod when;

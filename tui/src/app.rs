@@ -284,27 +284,30 @@ impl State {
         let today = now.to_zoned(tz.clone()).date();
         let find = Form {
             fields: vec![
-                Field::new(i18n::F_QUANTITY, "1"),
+                Field::short(i18n::F_QUANTITY, "1"),
                 Field::new(i18n::F_CITY, ""),
                 Field::new(i18n::F_KIND, ""),
                 Field::new(i18n::F_FEATURES, ""),
-                Field::new(i18n::F_DURATION, "60"),
-                Field::new(i18n::F_DATE, "+1"),
-                Field::new(i18n::F_FROM_HOUR, "09:00"),
-                Field::new(i18n::F_TO_HOUR, "18:00"),
+                Field::short(i18n::F_DURATION, "1h"),
+                Field::short(i18n::F_DATE, "+1"),
+                Field::short(i18n::F_DAYS, "1"),
+                Field::short(i18n::F_FROM_HOUR, "09:00"),
+                Field::short(i18n::F_TO_HOUR, "18:00"),
             ],
             focus: Some(0),
+            typed: None,
         };
         let book = Form {
             fields: vec![
                 Field::new(i18n::F_RESOURCE, ""),
                 Field::new(i18n::F_START, ""),
                 Field::new(i18n::F_END, ""),
-                Field::new(i18n::F_QUANTITY, "1"),
+                Field::short(i18n::F_QUANTITY, "1"),
                 Field::new(i18n::F_PURPOSE, ""),
                 Field::new(i18n::F_CONTACT, ""),
             ],
             focus: Some(0),
+            typed: None,
         };
         Self {
             lang,
@@ -431,24 +434,40 @@ impl State {
             .collect()
     }
 
+    /// Whether every word of `needle` (lower-cased) is found in one of the
+    /// resource's names, kind, place, owner (either language), features or
+    /// attributes: `深圳 公务用车` finds Shenzhen's official vehicles.
     fn matches_search(&self, r: &Resource, needle: &str) -> bool {
-        let owner = self.agency_name(&r.id.owner).to_lowercase();
-        [
-            r.name.zh.to_lowercase(),
-            r.name.en.to_lowercase(),
-            r.id.to_string().to_lowercase(),
-            r.location.site.to_lowercase(),
-            r.location.building.to_lowercase(),
-            r.location.city.zh.to_lowercase(),
-            r.location.city.en.to_lowercase(),
-            owner,
-        ]
-        .iter()
-        .any(|s| s.contains(needle))
-            || r.features.iter().any(|f| f.to_lowercase().contains(needle))
-            || r.attributes
-                .values()
-                .any(|v| v.to_lowercase().contains(needle))
+        let owner = self
+            .data
+            .members
+            .iter()
+            .find(|m| m.agency == r.id.owner)
+            .map(|m| &m.member.profile.name);
+        let kind = r.kind.label();
+        let mut hay: Vec<String> = vec![
+            r.name.zh.clone(),
+            r.name.en.clone(),
+            r.id.to_string(),
+            r.location.site.clone(),
+            r.location.building.clone(),
+            r.location.city.zh.clone(),
+            r.location.city.en.clone(),
+            kind.zh.clone(),
+            kind.en.clone(),
+        ];
+        if let Some(o) = owner {
+            hay.extend([o.zh.clone(), o.en.clone()]);
+        }
+        for f in &r.features {
+            hay.push(f.clone());
+            hay.push(crdt_model::resource::features::name(f, "zh").to_string());
+        }
+        hay.extend(r.attributes.values().cloned());
+        let hay: Vec<String> = hay.iter().map(|h| h.to_lowercase()).collect();
+        needle
+            .split_whitespace()
+            .all(|word| hay.iter().any(|h| h.contains(word)))
     }
 
     /// Cities in the catalogue (English names), sorted.

@@ -200,7 +200,16 @@ fn number_keys_switch_screens_but_type_into_a_focused_field() {
     assert_eq!(s.find.form.focus, Some(0));
     key(&mut s, KeyCode::Char('5'));
     assert_eq!(s.screen, Screen::Find, "typed into the quantity field");
-    assert_eq!(s.find.form.fields[find_field::QUANTITY].value, "15");
+    // The first key replaces a number; the next ones extend it.
+    assert_eq!(s.find.form.fields[find_field::QUANTITY].value, "5");
+    key(&mut s, KeyCode::Char('2'));
+    assert_eq!(s.find.form.fields[find_field::QUANTITY].value, "52");
+    // Backspace edits rather than replaces, once the focus has moved.
+    key(&mut s, KeyCode::Tab);
+    key(&mut s, KeyCode::BackTab);
+    key(&mut s, KeyCode::Backspace);
+    key(&mut s, KeyCode::Char('0'));
+    assert_eq!(s.find.form.fields[find_field::QUANTITY].value, "50");
     key(&mut s, KeyCode::Esc);
     key(&mut s, KeyCode::Char('5'));
     assert_eq!(s.screen, Screen::Mine);
@@ -232,6 +241,43 @@ fn free_slot_query_is_validated_in_place_then_sent_in_local_time() {
     assert_eq!(q.kind, Some(ResourceKind::MeetingRoom));
     assert_eq!(q.from, shanghai(day(7), 14, 0), "14:00 in Shanghai");
     assert_eq!(q.to, shanghai(day(7), 18, 0));
+}
+
+#[test]
+fn the_finder_searches_stays_of_several_days_over_several_days() {
+    let mut s = state(Lang::Zh);
+    key(&mut s, KeyCode::Char('3'));
+    // The van for two days, starting tomorrow morning.
+    s.find.form.set(find_field::DURATION, "2天");
+    s.find.form.set(find_field::DATE, "明天");
+    let fx = key(&mut s, KeyCode::Enter);
+    let [Effect::Slots(q)] = fx.as_slice() else {
+        panic!("expected a slot search, got {fx:?}");
+    };
+    assert_eq!(q.duration_minutes, 2 * 24 * 60);
+    assert_eq!(q.from, shanghai(day(1), 9, 0));
+    assert_eq!(q.to, shanghai(day(3), 9, 0), "a window the stay fits in");
+    // Projectors for a week, any start over the coming fortnight.
+    s.find.form.set(find_field::DURATION, "7d");
+    s.find.form.set(find_field::DAYS, "14");
+    let fx = key(&mut s, KeyCode::Enter);
+    let [Effect::Slots(q)] = fx.as_slice() else {
+        panic!("expected a slot search, got {fx:?}");
+    };
+    assert_eq!(q.to, shanghai(day(14), 18, 0));
+    // A date without a year is the next such date.
+    let d = day(12);
+    s.find
+        .form
+        .set(find_field::DATE, format!("{}-{}", d.month(), d.day()));
+    let fx = key(&mut s, KeyCode::Enter);
+    let [Effect::Slots(q)] = fx.as_slice() else {
+        panic!("expected a slot search, got {fx:?}");
+    };
+    assert_eq!(q.from, shanghai(d, 9, 0));
+    s.find.form.set(find_field::DURATION, "soon");
+    assert!(key(&mut s, KeyCode::Enter).is_empty());
+    assert!(s.find.form.fields[find_field::DURATION].error.is_some());
 }
 
 #[test]
@@ -287,6 +333,49 @@ fn resource_filters_narrow_the_list_and_the_calendar() {
     );
     key(&mut s, KeyCode::Enter);
     assert_eq!(s.screen, Screen::Calendar);
+}
+
+#[test]
+fn search_words_must_all_match_in_either_language() {
+    let mut s = state(Lang::Zh);
+    key(&mut s, KeyCode::Char('/'));
+    keys(&mut s, "深圳 公务用车");
+    key(&mut s, KeyCode::Enter);
+    let found: Vec<_> = s.filtered_resources().into_iter().cloned().collect();
+    assert!(!found.is_empty());
+    assert!(
+        found
+            .iter()
+            .all(|r| r.location.city.en == "Shenzhen" && r.kind == ResourceKind::Vehicle),
+        "{found:?}"
+    );
+    // The same search in English words, and a feature by its Chinese name.
+    s.resources.search = "shenzhen official vehicle".into();
+    assert_eq!(s.filtered_resources().len(), found.len());
+    s.resources.search = "视频 杭州".into();
+    let video = s.filtered_resources();
+    assert!(!video.is_empty());
+    assert!(video.iter().all(|r| r.features.contains("video")));
+}
+
+#[test]
+fn a_stay_of_several_days_shows_its_end() {
+    let mut s = on(Lang::En, Screen::Mine);
+    let mut stay = s.my_bookings()[0].clone();
+    stay.terms.start = shanghai(day(1), 8, 0);
+    stay.terms.end = shanghai(day(3), 18, 0);
+    s.data.bookings.insert(0, stay);
+    let end = format!(
+        "–{} 18:00",
+        shanghai(day(3), 18, 0)
+            .to_zoned(s.tz.clone())
+            .strftime("%m-%d")
+    );
+    assert!(
+        render(&s, 100, 30).contains(&end),
+        "{}",
+        render(&s, 100, 30)
+    );
 }
 
 #[test]
@@ -457,4 +546,47 @@ fn messages_already_shown_switch_language_with_l() {
         en.contains("a purpose is required") && zh.contains("请填写用途"),
         "{en}\n{zh}"
     );
+}
+
+#[test]
+fn focus_on_arrival_follows_one_rule() {
+    let mut s = state(Lang::En);
+    key(&mut s, KeyCode::Char('4'));
+    assert_eq!(s.screen, Screen::Book);
+    assert_eq!(
+        s.book.form.focus,
+        Some(book_field::RESOURCE),
+        "the first empty field"
+    );
+    let room = s.data.resources[0].id.to_string();
+    s.book.form.set(book_field::RESOURCE, room);
+    s.book
+        .form
+        .set(book_field::START, format!("{} 10:00", day(1)));
+    s.book
+        .form
+        .set(book_field::END, format!("{} 11:00", day(1)));
+    key(&mut s, KeyCode::Esc);
+    key(&mut s, KeyCode::Char('1'));
+    key(&mut s, KeyCode::Char('4'));
+    assert_eq!(
+        s.book.form.focus,
+        Some(book_field::PURPOSE),
+        "the purpose, still empty"
+    );
+    // The finder: its form until it has results, then the results.
+    key(&mut s, KeyCode::Esc);
+    key(&mut s, KeyCode::Char('3'));
+    assert_eq!(s.find.form.focus, Some(0));
+    let slot = crdt_model::availability::Candidate {
+        resource: s.data.resources[0].id.clone(),
+        start: shanghai(day(1), 10, 0),
+        end: shanghai(day(1), 11, 0),
+        spare: 0,
+        competing: 0,
+    };
+    update(&mut s, Action::Slots(Ok(vec![slot])));
+    key(&mut s, KeyCode::Char('1'));
+    key(&mut s, KeyCode::Char('3'));
+    assert_eq!(s.find.form.focus, None, "the results list");
 }

@@ -222,10 +222,37 @@ fn on_key(state: &mut State, k: KeyEvent) -> Vec<Effect> {
     }
 }
 
+/// Opens `screen`. Focus on arrival is always the same rule: the finder
+/// edits its first field until it has results, then the results list; the
+/// booking form edits its first field still empty (the purpose once the
+/// rest is filled) until a request is sent, then shows its result.
 fn switch(state: &mut State, screen: Screen) -> Vec<Effect> {
     state.screen = screen;
     match screen {
-        Screen::Find if state.find.results.is_empty() => state.find.form.focus = Some(0),
+        Screen::Find => {
+            state.find.form.focus = state.find.results.is_empty().then_some(0);
+            state.find.form.typed = None;
+        }
+        Screen::Book => {
+            let f = &mut state.book.form;
+            f.focus = if state.book.submitted.is_some() {
+                None
+            } else {
+                let required = [
+                    book_field::RESOURCE,
+                    book_field::START,
+                    book_field::END,
+                    book_field::PURPOSE,
+                ];
+                Some(
+                    required
+                        .into_iter()
+                        .find(|i| f.value(*i).is_empty())
+                        .unwrap_or(book_field::PURPOSE),
+                )
+            };
+            f.typed = None;
+        }
         Screen::Conflicts => return suggest(state),
         _ => {}
     }
@@ -294,14 +321,24 @@ fn move_focus(form: &mut Form, k: &KeyEvent) -> bool {
         KeyCode::Esc => form.focus = None,
         _ => return false,
     }
+    form.typed = None;
     true
 }
 
 fn edit_form(form: &mut Form, k: &KeyEvent) -> bool {
     let Some(i) = form.focus else { return false };
+    let first_key = form.typed != Some(i);
     match form.fields.get_mut(i) {
         Some(f) => {
+            let typing =
+                matches!(k.code, KeyCode::Char(_)) && !k.modifiers.contains(KeyModifiers::CONTROL);
+            if f.replace && first_key && typing {
+                f.value.clear();
+            }
             let changed = edit_text(&mut f.value, k);
+            if changed {
+                form.typed = Some(i);
+            }
             if changed {
                 f.error = None;
             }

@@ -13,6 +13,9 @@ pub struct Field {
     pub value: String,
     /// What is wrong with it, if anything.
     pub error: Option<crdt_model::agency::Text>,
+    /// A short value (a number, a date, an hour) the first key typed
+    /// replaces rather than extends; Backspace edits it instead.
+    pub replace: bool,
 }
 
 impl Field {
@@ -21,6 +24,15 @@ impl Field {
             label,
             value: value.into(),
             error: None,
+            replace: false,
+        }
+    }
+
+    /// A field whose value the first key typed replaces (see [`Field::replace`]).
+    pub(crate) fn short(label: L, value: impl Into<String>) -> Self {
+        Self {
+            replace: true,
+            ..Self::new(label, value)
         }
     }
 }
@@ -32,6 +44,9 @@ pub struct Form {
     pub fields: Vec<Field>,
     /// The field being edited (`None`: not editing, screen keys work).
     pub focus: Option<usize>,
+    /// The field typed into since the focus last moved: a short field not
+    /// yet typed into is replaced by the first key.
+    pub typed: Option<usize>,
 }
 
 impl Form {
@@ -46,6 +61,7 @@ impl Form {
             f.value = v.into();
             f.error = None;
         }
+        self.typed = None;
     }
 
     /// Whether any field has an error.
@@ -64,14 +80,16 @@ pub mod find_field {
     pub const KIND: usize = 2;
     /// Features.
     pub const FEATURES: usize = 3;
-    /// Duration, minutes.
+    /// Duration (`90`, `2h`, `2d`).
     pub const DURATION: usize = 4;
-    /// Date.
+    /// Date (first day searched).
     pub const DATE: usize = 5;
+    /// Days searched from the date.
+    pub const DAYS: usize = 6;
     /// Earliest start.
-    pub const FROM: usize = 6;
+    pub const FROM: usize = 7;
     /// Latest end.
-    pub const TO: usize = 7;
+    pub const TO: usize = 8;
 }
 
 /// Field positions of the booking form.

@@ -21,6 +21,12 @@ pub(super) fn default_slot(state: &State) -> (Timestamp, Timestamp) {
 pub(super) fn prefill_book(state: &mut State, resource: &str, a: Timestamp, b: Timestamp) {
     let (sa, sb) = (fmt_input(state, a), fmt_input(state, b));
     let f = &mut state.book.form;
+    // Another resource is another request: what was typed for the last
+    // one (12 people, "联席会议") does not carry over to a projector.
+    if f.value(book_field::RESOURCE) != resource {
+        f.set(book_field::QUANTITY, "1");
+        f.set(book_field::PURPOSE, "");
+    }
     f.set(book_field::RESOURCE, resource);
     f.set(book_field::START, sa);
     f.set(book_field::END, sb);

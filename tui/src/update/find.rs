@@ -155,9 +155,13 @@ pub fn find_query(state: &mut State) -> Option<SlotQuery> {
     if kind.is_none() {
         bad(f, find_field::KIND, i18n::E_KIND);
     }
-    let duration = positive(f.value(find_field::DURATION));
+    let duration = crdt_model::when::parse_minutes(f.value(find_field::DURATION));
     if duration.is_none() {
-        bad(f, find_field::DURATION, i18n::E_NUMBER);
+        bad(f, find_field::DURATION, i18n::E_DURATION);
+    }
+    let days = positive(f.value(find_field::DAYS)).filter(|d| *d <= 62);
+    if days.is_none() {
+        bad(f, find_field::DAYS, i18n::E_DAYS);
     }
     let date = parse_date(f.value(find_field::DATE), today);
     if date.is_none() {
@@ -171,14 +175,23 @@ pub fn find_query(state: &mut State) -> Option<SlotQuery> {
     if to_t.is_none() {
         bad(f, find_field::TO, i18n::E_HOUR);
     }
-    let (quantity, kind, duration, date, from_t, to_t) =
-        (quantity?, kind?, duration?, date?, from_t?, to_t?);
-    let at = |t: Time| {
-        date.to_datetime(t)
+    let (quantity, kind, duration, date, days, from_t, to_t) =
+        (quantity?, kind?, duration?, date?, days?, from_t?, to_t?);
+    let at = |d: Date, t: Time| {
+        d.to_datetime(t)
             .to_zoned(tz.clone())
             .ok()
             .map(|z| z.timestamp())
     };
+    // From the first day's earliest start to the last day's latest end;
+    // a stay longer than that window (the van for two days) still fits
+    // when it starts on the first day.
+    let from = at(date, from_t)?;
+    let last = date.checked_add(i64::from(days - 1).days()).ok()?;
+    let to = at(last, to_t)?.max(
+        from.checked_add(jiff::SignedDuration::from_mins(i64::from(duration)))
+            .ok()?,
+    );
     let city = f.value(find_field::CITY).to_string();
     let features: BTreeSet<String> = f
         .value(find_field::FEATURES)
@@ -193,8 +206,8 @@ pub fn find_query(state: &mut State) -> Option<SlotQuery> {
         quantity,
         features,
         duration_minutes: duration,
-        from: at(from_t)?,
-        to: at(to_t)?,
+        from,
+        to,
         step_minutes: 30,
         limit: 20,
         per_resource: 3,

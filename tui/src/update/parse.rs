@@ -15,61 +15,21 @@ pub(super) fn parse_kind(s: &str) -> Option<ResourceKind> {
         })
 }
 
-/// `today`, `tomorrow`, `+3`, `2026-12-08`, or a weekday: `tue`,
-/// `tuesday`, `周二`, `星期二` mean the coming one, `下周二` next week's.
+/// A date as people say it (see [`crdt_model::when::parse_date`]):
+/// `明天`, `+3`, `12-14`, `周二`, `下周五`, `2026-12-08`.
 pub(super) fn parse_date(s: &str, today: Date) -> Option<Date> {
-    match s {
-        "" | "today" | "今天" => return Some(today),
-        "tomorrow" | "明天" => return today.tomorrow().ok(),
-        "后天" => return today.checked_add(2.days()).ok(),
-        _ => {}
-    }
-    if let Some(n) = s.strip_prefix('+') {
-        let n: i64 = n.parse().ok()?;
-        return today.checked_add(n.days()).ok();
-    }
-    if let Ok(d) = s.parse() {
-        return Some(d);
-    }
-    let l = s.to_lowercase();
-    // 下周五: Friday of next week; 周五 / fri / next fri: the coming Friday.
-    let next_week = l.starts_with('下');
-    let l = l
-        .trim_start_matches("next ")
-        .trim_start_matches('下')
-        .trim_start_matches("星期")
-        .trim_start_matches('周');
-    const EN: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
-    const ZH: [&str; 7] = ["一", "二", "三", "四", "五", "六", "日"];
-    let i = EN
-        .iter()
-        .position(|d| l.starts_with(d))
-        .or_else(|| ZH.iter().position(|d| l == *d || (l == "天" && *d == "日")))?;
-    let offset = i64::from(today.weekday().to_monday_zero_offset());
-    let ahead = if next_week {
-        7 - offset + i as i64
-    } else {
-        match (i as i64 - offset + 7) % 7 {
-            0 => 7,
-            n => n,
-        }
-    };
-    today.checked_add(ahead.days()).ok()
+    crdt_model::when::parse_date(s, today)
 }
 
 pub(super) fn parse_hm(s: &str) -> Option<Time> {
-    let (h, m) = s.split_once(':').unwrap_or((s, "0"));
-    let t = Time::new(h.trim().parse().ok()?, m.trim().parse().ok()?, 0, 0).ok()?;
-    Some(t)
+    crdt_model::when::parse_hm(s)
 }
 
-/// Parses `2026-12-01 09:00`, `2026-12-01T09:00` (in the display zone) or RFC 3339.
+/// Parses `2026-12-01 09:00`, `12-14 09:00`, `明天 09:00` (in the display
+/// zone) or RFC 3339.
 pub fn parse_instant(state: &State, s: &str) -> Option<Timestamp> {
-    if let Ok(t) = s.parse::<Timestamp>() {
-        return Some(t);
-    }
-    let dt: jiff::civil::DateTime = s.replacen(' ', "T", 1).parse().ok()?;
-    dt.to_zoned(state.tz.clone()).ok().map(|z| z.timestamp())
+    let today = state.now.to_zoned(state.tz.clone()).date();
+    crdt_model::when::parse_instant(s, today, &state.tz)
 }
 
 pub(super) fn positive(s: &str) -> Option<u32> {

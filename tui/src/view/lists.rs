@@ -173,31 +173,56 @@ fn booking_rows<'a>(
         .collect()
 }
 
-const BOOKING_WIDTHS: [Constraint; 4] = [
-    Constraint::Length(18),
-    Constraint::Fill(2),
-    Constraint::Length(22),
-    Constraint::Fill(2),
-];
+/// Columns of a booking list: the time column as wide as its longest
+/// range, so a stay of several days shows its full end (`12-01 08:00–12-03 18:00`).
+fn booking_widths(state: &State, list: &[&Booking]) -> [Constraint; 4] {
+    let time = list
+        .iter()
+        .map(|b| {
+            unicode_width::UnicodeWidthStr::width(
+                state.fmt_range(b.terms.start, b.terms.end).as_str(),
+            )
+        })
+        .max()
+        .unwrap_or(0)
+        .clamp(18, 23);
+    [
+        Constraint::Length(time as u16),
+        Constraint::Fill(2),
+        Constraint::Length(22),
+        Constraint::Fill(2),
+    ]
+}
 
 /// My bookings, upcoming or past; the selected one's details below.
 pub(super) fn mine(state: &State, f: &mut Frame, area: Rect) {
-    let [list_area, detail] =
-        Layout::vertical([Constraint::Min(4), Constraint::Length(6)]).areas(area);
     let list = state.my_bookings();
+    let lines = list
+        .get(state.mine_selected)
+        .map(|b| details(state, b))
+        .unwrap_or_default();
+    // The details as tall as they need (every alternative of a rejection),
+    // up to half the screen.
+    let wrapped: usize = lines
+        .iter()
+        .map(|l| {
+            l.width()
+                .div_ceil(usize::from(area.width.saturating_sub(2).max(1)))
+                .max(1)
+        })
+        .sum();
+    let tall = (wrapped as u16 + 2).clamp(6, (area.height / 2).max(6));
+    let [list_area, detail] =
+        Layout::vertical([Constraint::Min(4), Constraint::Length(tall)]).areas(area);
     let which = state.t(if state.mine_past {
         i18n::PAST
     } else {
         i18n::UPCOMING
     });
+    let widths = booking_widths(state, &list);
     let t = table(
-        booking_rows(
-            state,
-            &list,
-            false,
-            &column_widths(list_area, &BOOKING_WIDTHS),
-        ),
-        &BOOKING_WIDTHS,
+        booking_rows(state, &list, false, &column_widths(list_area, &widths)),
+        &widths,
         header(
             state,
             &[
@@ -211,10 +236,6 @@ pub(super) fn mine(state: &State, f: &mut Frame, area: Rect) {
     );
     let mut ts = TableState::new().with_selected(Some(state.mine_selected));
     f.render_stateful_widget(t, list_area, &mut ts);
-    let lines = list
-        .get(state.mine_selected)
-        .map(|b| details(state, b))
-        .unwrap_or_default();
     f.render_widget(
         Paragraph::new(lines)
             .wrap(Wrap { trim: false })
@@ -281,9 +302,9 @@ pub(super) fn approvals(state: &State, f: &mut Frame, area: Rect) {
             state,
             &list,
             true,
-            &column_widths(list_area, &BOOKING_WIDTHS),
+            &column_widths(list_area, &booking_widths(state, &list)),
         ),
-        &BOOKING_WIDTHS,
+        &booking_widths(state, &list),
         header(
             state,
             &[
@@ -350,7 +371,8 @@ fn overlap_lines(state: &State, b: &Booking) -> Vec<Line<'static>> {
 pub(super) fn conflicts(state: &State, f: &mut Frame, area: Rect) {
     let [list_area, detail] = split(area);
     let list = state.conflicts();
-    let w = column_widths(list_area, &BOOKING_WIDTHS);
+    let widths = booking_widths(state, &list);
+    let w = column_widths(list_area, &widths);
     let rows: Vec<Row> = list
         .iter()
         .map(|b| {
@@ -376,7 +398,7 @@ pub(super) fn conflicts(state: &State, f: &mut Frame, area: Rect) {
         .collect();
     let t = table(
         rows,
-        &BOOKING_WIDTHS,
+        &widths,
         header(
             state,
             &[
