@@ -74,20 +74,47 @@ pub(crate) async fn bookings(c: &Client, out: &Out, a: BookingsArgs) -> anyhow::
     if out.json {
         return out.json(&list);
     }
-    let zones = zones(c).await?;
+    let resources = c.resources(&ResourceFilter::default()).await?;
+    let zones = Zones::of(&resources);
+    let members = c.members().await?;
+    let agency = |a: &crdt_model::ids::AgencyId| {
+        members
+            .iter()
+            .find(|m| m.agency == *a)
+            .map(|m| out.text(&m.member.profile.name).into_owned())
+            .unwrap_or_else(|| a.short())
+    };
+    let resource = |id: &crdt_model::ids::ResourceId| {
+        resources
+            .iter()
+            .find(|r| r.id == *id)
+            .map(|r| format!("{} · {}", out.text(&r.name), out.text(&r.location.city)))
+            .unwrap_or_else(|| id.local.to_string())
+    };
     let mut rows = vec![vec![
         out.t("开始", "start").into(),
         out.t("结束", "end").into(),
         out.t("状态", "status").into(),
         out.t("资源", "resource").into(),
+        out.t("申请单位", "requester").into(),
+        out.t("数量", "qty").into(),
+        out.t("用途", "purpose").into(),
         "id".into(),
     ]];
     for b in &list {
+        let purpose = b
+            .request
+            .as_ref()
+            .map(|r| r.purpose.to_string())
+            .unwrap_or_default();
         rows.push(vec![
             local(b.terms.start, &zones.get(&b.resource)),
             local(b.terms.end, &zones.get(&b.resource)),
             status_text(out, &b.status),
-            b.resource.local.to_string(),
+            resource(&b.resource),
+            agency(&b.id.requester),
+            b.terms.quantity.to_string(),
+            purpose,
             b.id.to_string(),
         ]);
     }
