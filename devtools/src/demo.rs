@@ -236,6 +236,7 @@ pub async fn run(
     let result = scenario(&dir, headless, quiet, started, operator, zh).await;
     if !keep {
         let _ = std::fs::remove_dir_all(&dir);
+        progress(quiet, &format!("removed {}", dir.display()));
     } else {
         progress(quiet, &format!("homes kept in {}", dir.display()));
     }

@@ -1,7 +1,11 @@
 //! End to end through the terminal UI: `tongchou tui` runs in a detached
 //! tmux session against a real node; keys go in with `send-keys`, the
 //! screen is read with `capture-pane`. A room is found with the free-slot
-//! finder, booked with one key, and the booking checked on the owner's node.
+//! finder, booked with one key, and the booking checked on the owner's node;
+//! then the staff guide's tasks one after another (a video room next Tuesday
+//! afternoon, the van for two days, three projectors for a week, cancelling
+//! one, a rejection and its alternative), each checked on the owner's node,
+//! with the keys each took printed.
 
 use std::process::Command;
 use std::time::Duration;
@@ -17,7 +21,10 @@ struct Tmux {
 
 impl Tmux {
     fn start(cmd: &str) -> Self {
-        let socket = format!("tongchou-e2e-{}", std::process::id());
+        // One server per session: tests of this file run side by side.
+        static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = N.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let socket = format!("tongchou-e2e-{}-{n}", std::process::id());
         let t = Self { socket };
         let status = Command::new("tmux")
             .args([
@@ -72,6 +79,22 @@ impl Tmux {
             Ok(s) => s,
             Err(_) => panic!("{text:?} never appeared; last screen:\n{last}"),
         }
+    }
+}
+
+impl Tmux {
+    /// Sends `keys` and adds them to `count` (one per key pressed: a word
+    /// typed counts its characters).
+    fn press(&self, count: &mut usize, keys: &[&str]) {
+        *count += keys
+            .iter()
+            .map(|k| {
+                let named = ["Enter", "Tab", "BTab", "Escape", "Up", "Down"].contains(k)
+                    || k.starts_with("C-");
+                if named { 1 } else { k.chars().count() }
+            })
+            .sum::<usize>();
+        self.keys(keys);
     }
 }
 
@@ -155,4 +178,255 @@ fn book_a_room_from_the_free_slot_finder() {
             .ok()?;
         (!out.status.success()).then_some(())
     });
+}
+
+/// The staff guide's tasks, end to end, each with the keys it took.
+#[test]
+fn the_staff_guide_tasks_take_a_few_keys_and_never_a_wrong_booking() {
+    let nodes = network("tui-tasks", 2);
+    let (owner, staff) = (&nodes[0], &nodes[1]);
+    let add = |args: &[&str]| -> String {
+        let mut all = vec!["resource", "add", "--city", "杭州", "--city-en", "Hangzhou"];
+        all.extend_from_slice(args);
+        let r: Resource = owner.json(&all);
+        staff.wait_resource(&r.id.to_string());
+        r.id.to_string()
+    };
+    let room = add(&[
+        "--id",
+        "room-v",
+        "--name",
+        "视频会议室",
+        "--name-en",
+        "Video Room",
+        "--people",
+        "16",
+        "--feature",
+        "视频",
+    ]);
+    let van = add(&[
+        "--id",
+        "van-1",
+        "--kind",
+        "vehicle",
+        "--name",
+        "公务商务车",
+        "--name-en",
+        "Official van",
+        "--people",
+        "7",
+    ]);
+    let projectors = add(&[
+        "--id",
+        "proj",
+        "--kind",
+        "warehouse-asset",
+        "--name",
+        "投影仪",
+        "--name-en",
+        "Projectors",
+        "--units",
+        "5",
+    ]);
+    let small = add(&[
+        "--id",
+        "room-s",
+        "--name",
+        "小会议室",
+        "--name-en",
+        "Small Room",
+        "--people",
+        "6",
+    ]);
+    // The small room is the owner's own tomorrow 10:00–11:00.
+    let tomorrow = |hm: &str| {
+        let tz = jiff::tz::TimeZone::get(harness::ZONE).expect("zone");
+        let d = jiff::Timestamp::now()
+            .to_zoned(tz)
+            .date()
+            .tomorrow()
+            .expect("a date");
+        format!("{d}T{hm}")
+    };
+    let _: crdt_model::calendar::Booking = owner.json(&[
+        "book",
+        &small,
+        "--from",
+        &tomorrow("10:00"),
+        "--to",
+        &tomorrow("11:00"),
+    ]);
+    staff.wait_resource(&small);
+
+    let cmd = format!(
+        "env TZ=Asia/Shanghai {} --home {} --lang en tui",
+        tongchou().display(),
+        staff.home.display()
+    );
+    let tmux = Tmux::start(&cmd);
+    tmux.wait_text("3:Find");
+    let confirmed_on_owner = |rid: &str| {
+        wait_for(
+            "the booking confirmed on the owner's node",
+            Duration::from_secs(30),
+            || {
+                owner
+                    .bookings(&["--resource", rid])
+                    .into_iter()
+                    .find(|b| b.status == Status::Confirmed && b.id.requester == staff.agency())
+            },
+        )
+    };
+    let mut keys = Vec::new();
+
+    // 1. A 12-person video room in Hangzhou next Tuesday afternoon.
+    let mut n = 0;
+    tmux.press(&mut n, &["3"]);
+    tmux.wait_text("People / units");
+    tmux.press(
+        &mut n,
+        &[
+            "12", "Tab", "Hangzhou", "Tab", "Tab", "video", "Tab", "2h", "Tab", "tue", "Tab",
+            "Tab", "13:00", "Enter",
+        ],
+    );
+    tmux.wait_text("Video Room");
+    tmux.press(&mut n, &["Enter"]);
+    tmux.wait_text("Purpose");
+    tmux.press(&mut n, &["Joint meeting", "Enter"]);
+    tmux.wait_text("confirmed");
+    let b = confirmed_on_owner(&room);
+    let tz = jiff::tz::TimeZone::get(harness::ZONE).expect("zone");
+    let start = b.terms.start.to_zoned(tz.clone());
+    assert_eq!(start.weekday(), jiff::civil::Weekday::Tuesday, "{b:?}");
+    assert!(start.hour() >= 13, "in the afternoon: {b:?}");
+    assert_eq!(b.terms.quantity, 12);
+    keys.push(("video room next Tuesday afternoon", n));
+
+    // 2. The official van for two days from tomorrow.
+    let mut n = 0;
+    tmux.press(&mut n, &["3", "e"]);
+    tmux.press(
+        &mut n,
+        &[
+            "2", "Tab", "Tab", "vehicle", "Tab", "C-u", "Tab", "2d", "Tab", "tomorrow", "Enter",
+        ],
+    );
+    tmux.wait_text("Official van");
+    tmux.press(&mut n, &["Enter"]);
+    tmux.wait_text("Purpose");
+    tmux.press(&mut n, &["Site visit", "Enter"]);
+    let b = confirmed_on_owner(&van);
+    assert_eq!(
+        b.terms.end.duration_since(b.terms.start).as_hours(),
+        48,
+        "two days: {b:?}"
+    );
+    assert_eq!(
+        b.terms.quantity, 2,
+        "the purpose and people of the room did not carry over"
+    );
+    keys.push(("the van for two days", n));
+
+    // 3. Three projectors for a week.
+    let mut n = 0;
+    tmux.press(&mut n, &["3", "e"]);
+    tmux.press(
+        &mut n,
+        &[
+            "3",
+            "Tab",
+            "Tab",
+            "C-u",
+            "warehouse-asset",
+            "Tab",
+            "Tab",
+            "7d",
+            "Enter",
+        ],
+    );
+    tmux.wait_text("Projectors");
+    tmux.press(&mut n, &["Enter"]);
+    tmux.wait_text("Purpose");
+    tmux.press(&mut n, &["Training", "Enter"]);
+    let b = confirmed_on_owner(&projectors);
+    assert_eq!(b.terms.quantity, 3);
+    assert_eq!(b.terms.end.duration_since(b.terms.start).as_hours(), 7 * 24);
+    keys.push(("three projectors for a week", n));
+
+    // 4. Cancel one: the first of My bookings, after a confirmation.
+    let mut n = 0;
+    tmux.press(&mut n, &["5"]);
+    tmux.wait_text("My bookings");
+    tmux.press(&mut n, &["c"]);
+    tmux.wait_text("y confirm");
+    tmux.press(&mut n, &["y"]);
+    let cancelled = wait_for("one booking cancelled", Duration::from_secs(30), || {
+        let mine: Vec<_> = staff
+            .bookings(&["--mine"])
+            .into_iter()
+            .filter(|b| matches!(b.status, Status::Cancelled { .. }))
+            .collect();
+        (mine.len() == 1).then_some(mine)
+    });
+    assert!(
+        [&van, &projectors].contains(&&cancelled[0].resource.to_string()),
+        "the first in the list, tomorrow's: {cancelled:?}"
+    );
+    keys.push(("cancel one", n));
+
+    // 5. A rejection: the small room is taken tomorrow 10–11; the result
+    // says why and offers alternatives; `a` fills the form with the first,
+    // Enter sends it.
+    let mut n = 0;
+    tmux.press(&mut n, &["4", "e"]);
+    tmux.press(
+        &mut n,
+        &[
+            "Small Room",
+            "Tab",
+            "tomorrow 10:00",
+            "Tab",
+            "tomorrow 11:00",
+            "Tab",
+            "Tab",
+            "Briefing",
+            "Enter",
+        ],
+    );
+    let screen = tmux.wait_text("rejected");
+    assert!(screen.contains("Alternatives"), "{screen}");
+    tmux.press(&mut n, &["a"]);
+    tmux.wait_text("Purpose");
+    tmux.press(&mut n, &["Enter"]);
+    let b = wait_for(
+        "the alternative confirmed on the owner's node",
+        Duration::from_secs(30),
+        || {
+            owner.bookings(&[]).into_iter().find(|b| {
+                b.id.requester == staff.agency()
+                    && b.status == Status::Confirmed
+                    && b.request.as_ref().is_some_and(|r| r.purpose == "Briefing")
+            })
+        },
+    );
+    assert!(
+        b.resource.to_string() != small || b.terms.start.to_zoned(tz.clone()).hour() != 10,
+        "the alternative is not the slot that was taken: {b:?}"
+    );
+    keys.push(("a rejection and its alternative", n));
+
+    for (task, n) in &keys {
+        eprintln!("{task}: {n} keys");
+    }
+    // No booking of the staff's agency other than those asked for.
+    let made = owner
+        .bookings(&[])
+        .into_iter()
+        .filter(|b| b.id.requester == staff.agency())
+        .count();
+    assert_eq!(
+        made, 5,
+        "the four asked for and the one rejected, nothing else"
+    );
 }

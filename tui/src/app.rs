@@ -165,6 +165,9 @@ pub struct BookState {
     pub last_sent: Option<api::BookRequest>,
     /// The alternative selected on a rejected booking (↑/↓).
     pub alternative: usize,
+    /// The resource field's text when the user started typing into it:
+    /// leaving the field with another resource clears people and purpose.
+    pub resource_before: Option<String>,
 }
 
 /// Network screen panes.
@@ -299,9 +302,9 @@ impl State {
         };
         let book = Form {
             fields: vec![
-                Field::new(i18n::F_RESOURCE, ""),
-                Field::new(i18n::F_START, ""),
-                Field::new(i18n::F_END, ""),
+                Field::short(i18n::F_RESOURCE, ""),
+                Field::short(i18n::F_START, ""),
+                Field::short(i18n::F_END, ""),
                 Field::short(i18n::F_QUANTITY, "1"),
                 Field::new(i18n::F_PURPOSE, ""),
                 Field::new(i18n::F_CONTACT, ""),
@@ -340,6 +343,7 @@ impl State {
                 error: None,
                 last_sent: None,
                 alternative: 0,
+                resource_before: None,
             },
             mine_past: false,
             mine_selected: 0,

@@ -181,7 +181,20 @@ fn render_dialog(state: &State, d: &Dialog, f: &mut Frame, area: Rect) {
             state.t(i18n::CONFIRM),
             vec![
                 Line::from(state.t(i18n::ASK_CANCEL)),
-                Line::from(id.to_string()).fg(Color::DarkGray),
+                Line::from(
+                    state
+                        .booking(id)
+                        .map(|b| {
+                            format!(
+                                "{} · {} · ×{}",
+                                state.resource_label(&b.resource),
+                                state.fmt_range(b.terms.start, b.terms.end),
+                                b.terms.quantity
+                            )
+                        })
+                        .unwrap_or_default(),
+                )
+                .bold(),
                 Line::from(""),
                 Line::from(state.t(i18n::CONFIRM_KEYS)).fg(Color::Yellow),
             ],

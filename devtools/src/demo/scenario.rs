@@ -222,6 +222,13 @@ impl Demo {
                 .unwrap_or(jiff::tz::TimeZone::UTC);
             let lang = if zh { tui::Lang::Zh } else { tui::Lang::En };
             tui::run_home(self.nodes[0].home.clone(), lang, tz, start).await?;
+            progress(
+                self.quiet,
+                &format!(
+                    "stopping the {} nodes and the bootstrap peer",
+                    self.nodes.len()
+                ),
+            );
         } else {
             println!("No terminal: press Ctrl-C to stop every node and clean up.");
             let _ = tokio::signal::ctrl_c().await;

@@ -394,3 +394,31 @@ fn operator_approves_and_rejects_with_a_reason() {
     assert_eq!(d.reason.as_ref().map(|t| t.en.as_str()), Some("full"));
     assert!(s.dialog.is_none());
 }
+
+#[test]
+fn typing_another_resource_clears_people_and_purpose() {
+    let mut s = state(Lang::En);
+    let (a, b) = (
+        s.data.resources[0].id.to_string(),
+        s.data.resources[1].id.to_string(),
+    );
+    s.screen = Screen::Book;
+    s.book.form.set(book_field::RESOURCE, a.clone());
+    s.book.form.set(book_field::QUANTITY, "12");
+    s.book.form.set(book_field::PURPOSE, "联席会议");
+    s.book.form.focus = Some(book_field::RESOURCE);
+    // Tabbing through changes nothing.
+    key(&mut s, KeyCode::Tab);
+    assert_eq!(s.book.form.value(book_field::PURPOSE), "联席会议");
+    // Typing another resource, then leaving the field, clears them.
+    key(&mut s, KeyCode::BackTab);
+    keys(&mut s, &b);
+    assert_eq!(
+        s.book.form.value(book_field::RESOURCE),
+        b,
+        "the first key replaced the id"
+    );
+    key(&mut s, KeyCode::Tab);
+    assert_eq!(s.book.form.value(book_field::QUANTITY), "1");
+    assert_eq!(s.book.form.value(book_field::PURPOSE), "");
+}

@@ -73,8 +73,22 @@ pub(super) fn book_form_key(state: &mut State, k: KeyEvent) -> Vec<Effect> {
     if k.code == KeyCode::Enter {
         return submit_book(state);
     }
+    let f = &state.book.form;
+    if f.focus == Some(book_field::RESOURCE) && f.typed != Some(book_field::RESOURCE) {
+        state.book.resource_before = Some(f.value(book_field::RESOURCE).to_string());
+    }
     if !move_focus(&mut state.book.form, &k) {
         edit_form(&mut state.book.form, &k);
+    }
+    // Left the resource field having typed another resource: what was
+    // typed for the last one (people, purpose) does not carry over.
+    let f = &mut state.book.form;
+    if f.focus != Some(book_field::RESOURCE)
+        && let Some(before) = state.book.resource_before.take()
+        && before != f.value(book_field::RESOURCE)
+    {
+        f.set(book_field::QUANTITY, "1");
+        f.set(book_field::PURPOSE, "");
     }
     vec![]
 }
@@ -231,6 +245,7 @@ pub(super) fn book_key(state: &mut State, k: KeyEvent) -> Vec<Effect> {
         // Enter edits again rather than submitting the same request twice.
         KeyCode::Enter | KeyCode::Tab | KeyCode::Char('e') | KeyCode::Char('i') => {
             state.book.form.focus = Some(0);
+            state.book.form.typed = None;
             vec![]
         }
         _ => vec![],

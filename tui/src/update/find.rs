@@ -109,6 +109,7 @@ pub(super) fn find_key(state: &mut State, k: KeyEvent) -> Vec<Effect> {
     match k.code {
         KeyCode::Tab | KeyCode::Char('e') | KeyCode::Char('i') => {
             state.find.form.focus = Some(0);
+            state.find.form.typed = None;
             vec![]
         }
         KeyCode::Enter | KeyCode::Char('b') => {
