@@ -264,6 +264,17 @@ impl Client {
         self.post(routes::INVITE, r).await
     }
 
+    /// This agency's invitations, oldest first, with where each stands.
+    pub async fn invites(&self) -> Result<Vec<InviteEntry>, Error> {
+        self.get(routes::INVITES, &()).await
+    }
+
+    /// Withdraws an unused invitation (admins only): its token admits
+    /// nobody from now on.
+    pub async fn withdraw_invite(&self, r: &WithdrawInviteRequest) -> Result<InviteEntry, Error> {
+        self.post(routes::WITHDRAW_INVITE, r).await
+    }
+
     /// Revokes a member (admins only).
     pub async fn revoke(&self, r: &RevokeRequest) -> Result<RevokeResponse, Error> {
         self.post(routes::REVOKE, r).await

@@ -1,5 +1,7 @@
-//! A node's home directory: key file (0600), config (TOML), database, and the
-//! API address/token file the daemon writes for the CLI and TUI.
+//! A node's home directory: key file (0600), config (TOML, only what an
+//! operator edits), the admission of an agency that joined by invitation
+//! (`admission.json`, beside the config), database, and the API
+//! address/token file the daemon writes for the CLI and TUI.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -47,10 +49,6 @@ pub struct Config {
     /// Behind NAT: reachable only through the bootstrap peers' relay.
     #[serde(default)]
     pub relay: bool,
-    /// This agency's admission (invite + join events) when it joined with a
-    /// token: presented to members that do not know it yet.
-    #[serde(default)]
-    pub admission: Option<Admission>,
 }
 
 impl Config {
@@ -88,12 +86,14 @@ impl Default for Config {
             bootstrap: Vec::new(),
             mdns: cfg_defaults::mdns(),
             relay: false,
-            admission: None,
         }
     }
 }
 
-/// The roster events that admitted this agency.
+/// The roster events that admitted this agency when it joined with a
+/// token, presented to members that do not know it yet. Kept in
+/// `admission.json` in the home, beside the config: nothing an operator
+/// edits.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Admission {
     /// Invite event.
@@ -142,6 +142,10 @@ impl Home {
 
     fn config_path(&self) -> PathBuf {
         self.dir.join("config.toml")
+    }
+
+    fn admission_path(&self) -> PathBuf {
+        self.dir.join("admission.json")
     }
 
     fn api_path(&self) -> PathBuf {
@@ -245,6 +249,24 @@ impl Home {
     pub fn write_config(&self, cfg: &Config) -> anyhow::Result<()> {
         let text = toml::to_string_pretty(cfg).context("encoding config")?;
         write_atomic(&self.config_path(), text.as_bytes())
+    }
+
+    /// This agency's admission, if it joined with a token.
+    pub fn admission(&self) -> anyhow::Result<Option<Admission>> {
+        let path = self.admission_path();
+        match std::fs::read(&path) {
+            Ok(bytes) => serde_json::from_slice(&bytes)
+                .map(Some)
+                .map_err(|e| anyhow::anyhow!("{} is corrupt: {e}", path.display())),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(e).with_context(|| format!("reading {}", path.display())),
+        }
+    }
+
+    /// Writes this agency's admission atomically.
+    pub fn write_admission(&self, admission: &Admission) -> anyhow::Result<()> {
+        let json = serde_json::to_vec_pretty(admission).context("encoding the admission")?;
+        write_atomic(&self.admission_path(), &json)
     }
 
     /// Publishes the API info (mode 0600: it holds the token).

@@ -126,6 +126,8 @@ pub fn router(node: NodeHandle, token: String, home: crate::config::Home) -> Rou
         .route(routes::SLOTS, post(slots))
         .route(routes::MEMBERS, get(members))
         .route(routes::INVITE, post(invite))
+        .route(routes::INVITES, get(invites))
+        .route(routes::WITHDRAW_INVITE, post(withdraw_invite))
         .route(routes::REVOKE, post(revoke))
         .route(routes::ROTATE_KEY, post(rotate_key))
         .route(routes::EVENTS, get(events))
@@ -466,6 +468,88 @@ async fn invite(
         token: inv.to_token(),
         expires,
     }))
+}
+
+/// One invitation as the API shows it, at `now_ms`.
+fn invite_entry(
+    roster: &crdt_model::membership::Roster,
+    id: &AgencyId,
+    i: &crdt_model::membership::Invitation,
+    now_ms: i64,
+) -> InviteEntry {
+    let at = |ms: i64| Timestamp::from_millisecond(ms).unwrap_or(Timestamp::MAX);
+    let state = if let Some(agency) = i.used_by {
+        InviteState::Used {
+            agency,
+            agency_name: roster.member(&agency).map(|m| m.profile.name.clone()),
+        }
+    } else if let Some(w) = &i.withdrawn {
+        InviteState::Withdrawn {
+            by: w.by,
+            at: at(w.hlc.wall_ms),
+            reason: w.reason.clone(),
+        }
+    } else if now_ms > i.expires_ms {
+        InviteState::Expired
+    } else {
+        InviteState::Outstanding
+    };
+    InviteEntry {
+        invitation: *id,
+        name: i.name.clone(),
+        role: i.role,
+        issued: at(i.issued.wall_ms),
+        expires: at(i.expires_ms),
+        state,
+    }
+}
+
+/// This agency's invitations, oldest first.
+async fn invites(State(st): State<AppState>) -> ApiResult<Vec<InviteEntry>> {
+    let now_ms = Timestamp::now().as_millisecond();
+    st.node
+        .read(move |v| {
+            let roster = v.engine.ledger().roster();
+            let me = v.engine.id();
+            let mut out: Vec<(crdt_model::hlc::Hlc, InviteEntry)> = roster
+                .invitations()
+                .iter()
+                .filter(|(_, i)| i.by == me)
+                .map(|(id, i)| (i.issued, invite_entry(roster, id, i, now_ms)))
+                .collect();
+            out.sort_by_key(|e| e.0);
+            Json(out.into_iter().map(|(_, e)| e).collect())
+        })
+        .await
+        .ok_or_else(gone)
+}
+
+/// Withdraws an unused invitation (a signed roster event every member
+/// applies: a later join with its token is refused).
+async fn withdraw_invite(
+    State(st): State<AppState>,
+    Json(r): Json<WithdrawInviteRequest>,
+) -> ApiResult<InviteEntry> {
+    let invitation = r.invitation;
+    st.node
+        .roster(RosterAction::WithdrawInvite {
+            invitation,
+            reason: r.reason,
+        })
+        .await?;
+    let now_ms = Timestamp::now().as_millisecond();
+    st.node
+        .read(move |v| {
+            let roster = v.engine.ledger().roster();
+            roster
+                .invitations()
+                .get(&invitation)
+                .map(|i| invite_entry(roster, &invitation, i, now_ms))
+        })
+        .await
+        .flatten()
+        .map(Json)
+        .ok_or_else(gone)
 }
 
 async fn revoke(
