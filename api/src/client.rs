@@ -264,9 +264,10 @@ impl Client {
         self.post(routes::INVITE, r).await
     }
 
-    /// This agency's invitations, oldest first, with where each stands.
-    pub async fn invites(&self) -> Result<Vec<InviteEntry>, Error> {
-        self.get(routes::INVITES, &()).await
+    /// This agency's invitations (every admin's with `q.all`), oldest
+    /// first, with where each stands.
+    pub async fn invites(&self, q: &InvitesQuery) -> Result<Vec<InviteEntry>, Error> {
+        self.get(routes::INVITES, q).await
     }
 
     /// Withdraws an unused invitation (admins only): its token admits

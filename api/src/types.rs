@@ -108,11 +108,22 @@ pub struct InviteResponse {
     pub expires: Timestamp,
 }
 
-/// One of this agency's invitations in `GET /api/v1/invites`.
+/// `GET /api/v1/invites` query.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InvitesQuery {
+    /// Every admin's invitations (as this node's roster shows them), not
+    /// only this agency's.
+    #[serde(default)]
+    pub all: bool,
+}
+
+/// One invitation in `GET /api/v1/invites`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct InviteEntry {
     /// The invitation's id (the public key of its one-time secret).
     pub invitation: AgencyId,
+    /// The admin that issued it.
+    pub by: AgencyId,
     /// Name of the agency invited.
     pub name: String,
     /// Role granted.
@@ -142,9 +153,9 @@ pub enum InviteState {
     /// Withdrawn by an admin before use.
     Withdrawn {
         /// By which admin.
-        by: AgencyId,
+        withdrawn_by: AgencyId,
         /// When.
-        at: Timestamp,
+        withdrawn_at: Timestamp,
         /// Why.
         reason: String,
     },

@@ -41,7 +41,7 @@ pub(crate) enum Cmd {
     #[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
     Invite(InviteCmd),
     /// This agency's invitations: outstanding, used, withdrawn or expired.
-    Invites,
+    Invites(InvitesArgs),
     /// Join a network with an invitation token (fresh home).
     Join(JoinArgs),
     /// The roster.
@@ -105,6 +105,14 @@ pub(crate) struct RunArgs {
     /// find each other (rendezvous). Needs no network or agency key.
     #[arg(long, conflicts_with_all = ["api", "peer", "bootstrap"])]
     pub bootstrap_only: bool,
+}
+
+/// This agency's invitations.
+#[derive(Debug, Args)]
+pub(crate) struct InvitesArgs {
+    /// Every admin's invitations, not only this agency's.
+    #[arg(long)]
+    pub all: bool,
 }
 
 /// `tongchou invite`: issue a token, or `invite revoke` one.

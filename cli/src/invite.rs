@@ -98,9 +98,10 @@ fn write_secret(path: &Path, token: &str) -> anyhow::Result<()> {
         .with_context(|| format!("writing {}", path.display()))
 }
 
-/// `tongchou invites`: this agency's invitations, oldest first.
-pub(crate) async fn invites(c: &Client, out: &Out) -> anyhow::Result<()> {
-    let list = c.invites().await?;
+/// `tongchou invites`: this agency's invitations (every admin's with
+/// `--all`), oldest first.
+pub(crate) async fn invites(c: &Client, out: &Out, a: InvitesArgs) -> anyhow::Result<()> {
+    let list = c.invites(&InvitesQuery { all: a.all }).await?;
     if out.json {
         return out.json(&list);
     }
@@ -122,14 +123,21 @@ pub(crate) async fn invites(c: &Client, out: &Out) -> anyhow::Result<()> {
         out.t("邀请编号", "invitation").into(),
         out.t("状态", "state").into(),
     ]];
+    if a.all {
+        rows[0].push(out.t("发出者", "issued by").into());
+    }
     for e in &list {
-        rows.push(vec![
+        let mut row = vec![
             e.name.clone(),
             role_text(out, e.role).into(),
             local(e.expires, &tz),
             e.invitation.short(),
             state_text(out, &e.state),
-        ]);
+        ];
+        if a.all {
+            row.push(e.by.short());
+        }
+        rows.push(row);
     }
     table(&rows);
     Ok(())
@@ -166,7 +174,7 @@ fn state_text(out: &Out, state: &InviteState) -> String {
 
 /// `tongchou invite revoke ID|NAME`: withdraws an unused invitation.
 async fn withdraw(c: &Client, out: &Out, a: WithdrawArgs) -> anyhow::Result<()> {
-    let list = c.invites().await?;
+    let list = c.invites(&InvitesQuery::default()).await?;
     let e = pick(out, &list, &a.invitation)?;
     let done = c
         .withdraw_invite(&WithdrawInviteRequest {

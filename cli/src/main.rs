@@ -185,7 +185,7 @@ async fn api_command(cmd: Cmd, c: &Client, out: &Out) -> anyhow::Result<()> {
     match cmd {
         Cmd::Status => status::status(c, out).await,
         Cmd::Invite(a) => invite::invite(c, out, a).await,
-        Cmd::Invites => invite::invites(c, out).await,
+        Cmd::Invites(a) => invite::invites(c, out, a).await,
         Cmd::Members => network::members(c, out).await,
         Cmd::Revoke(a) => network::revoke(c, out, a).await,
         Cmd::RotateKey => network::rotate_key(c, out).await,

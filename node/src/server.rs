@@ -485,8 +485,8 @@ fn invite_entry(
         }
     } else if let Some(w) = &i.withdrawn {
         InviteState::Withdrawn {
-            by: w.by,
-            at: at(w.hlc.wall_ms),
+            withdrawn_by: w.by,
+            withdrawn_at: at(w.hlc.wall_ms),
             reason: w.reason.clone(),
         }
     } else if now_ms > i.expires_ms {
@@ -496,6 +496,7 @@ fn invite_entry(
     };
     InviteEntry {
         invitation: *id,
+        by: i.by,
         name: i.name.clone(),
         role: i.role,
         issued: at(i.issued.wall_ms),
@@ -504,8 +505,11 @@ fn invite_entry(
     }
 }
 
-/// This agency's invitations, oldest first.
-async fn invites(State(st): State<AppState>) -> ApiResult<Vec<InviteEntry>> {
+/// This agency's invitations (every admin's with `all`), oldest first.
+async fn invites(
+    State(st): State<AppState>,
+    Query(q): Query<InvitesQuery>,
+) -> ApiResult<Vec<InviteEntry>> {
     let now_ms = Timestamp::now().as_millisecond();
     st.node
         .read(move |v| {
@@ -514,7 +518,7 @@ async fn invites(State(st): State<AppState>) -> ApiResult<Vec<InviteEntry>> {
             let mut out: Vec<(crdt_model::hlc::Hlc, InviteEntry)> = roster
                 .invitations()
                 .iter()
-                .filter(|(_, i)| i.by == me)
+                .filter(|(_, i)| q.all || i.by == me)
                 .map(|(id, i)| (i.issued, invite_entry(roster, id, i, now_ms)))
                 .collect();
             out.sort_by_key(|e| e.0);
