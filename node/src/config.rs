@@ -375,6 +375,38 @@ mod tests {
         let _ = std::fs::remove_dir_all(home.dir().parent().expect("parent"));
     }
 
+    #[test]
+    fn the_admission_lives_beside_the_config_as_base64() {
+        use crdt_model::agency::{AgencyProfile, Text};
+        let home = temp_home("admission");
+        home.create_dir().expect("home");
+        assert!(home.admission().expect("absent is fine").is_none());
+        let key = AgencyKey::from_secret(&[3; 32]);
+        let profile = AgencyProfile {
+            id: key.id(),
+            name: Text::new("单位", "Agency"),
+            city: Text::new("杭州", "Hangzhou"),
+        };
+        let (_, genesis) =
+            crdt_model::membership::Roster::create(&key, "net", profile, Default::default());
+        let adm = Admission {
+            invite: genesis.clone(),
+            join: genesis.clone(),
+        };
+        home.write_admission(&adm).expect("write");
+        let back = home.admission().expect("read").expect("present");
+        assert_eq!(back.invite, genesis);
+        let text = std::fs::read_to_string(home.dir().join("admission.json")).expect("file");
+        assert!(text.contains("\"sig\": \""), "{text}");
+        home.write_config(&Config::default()).expect("config");
+        let config = std::fs::read_to_string(home.dir().join("config.toml")).expect("config");
+        assert!(!config.contains("admission") && config.lines().count() < 10, "{config}");
+        std::fs::write(home.dir().join("admission.json"), "{").expect("corrupt");
+        let e = home.admission().expect_err("corrupt").to_string();
+        assert!(e.contains("admission.json"), "{e}");
+        let _ = std::fs::remove_dir_all(home.dir().parent().expect("parent"));
+    }
+
     #[cfg(unix)]
     #[test]
     fn a_new_home_is_readable_by_its_owner_only() {

@@ -409,6 +409,32 @@ async fn rotate_key(State(st): State<AppState>) -> ApiResult<RotateKeyResponse> 
 /// The longest an invitation may stay valid: 30 days.
 const MAX_INVITE_HOURS: u32 = 30 * 24;
 
+/// This node's addresses to put in a token: its concrete listen
+/// addresses, without the loopback ones when it has others (a token is
+/// for another machine; every address costs some 60 characters).
+fn token_addresses(listen: &[libp2p::Multiaddr]) -> Vec<String> {
+    use libp2p::multiaddr::Protocol;
+    let loopback = |a: &libp2p::Multiaddr| match a.iter().next() {
+        Some(Protocol::Ip4(ip)) => ip.is_loopback(),
+        Some(Protocol::Ip6(ip)) => ip.is_loopback(),
+        _ => false,
+    };
+    let concrete: Vec<&libp2p::Multiaddr> = listen
+        .iter()
+        .filter(|a| !a.to_string().starts_with("/ip4/0.0.0.0"))
+        .collect();
+    let outside: Vec<String> = concrete
+        .iter()
+        .filter(|a| !loopback(a))
+        .map(|a| a.to_string())
+        .collect();
+    if outside.is_empty() {
+        concrete.iter().map(|a| a.to_string()).collect()
+    } else {
+        outside
+    }
+}
+
 async fn invite(
     State(st): State<AppState>,
     Json(r): Json<InviteRequest>,
@@ -433,12 +459,7 @@ async fn invite(
     let inv = st
         .node
         .read(move |v| {
-            let mut boot: Vec<String> = v
-                .listen
-                .iter()
-                .map(|a| a.to_string())
-                .filter(|a| !a.starts_with("/ip4/0.0.0.0"))
-                .collect();
+            let mut boot = token_addresses(v.listen);
             boot.extend(extra);
             let hlc = crdt_model::hlc::Hlc {
                 wall_ms: now.as_millisecond(),
@@ -603,7 +624,20 @@ async fn ics_feed(
 
 #[cfg(test)]
 mod tests {
-    use super::bearer_matches;
+    use super::{bearer_matches, token_addresses};
+
+    #[test]
+    fn a_token_names_loopback_addresses_only_when_there_are_no_others() {
+        let ma = |s: &str| s.parse::<libp2p::Multiaddr>().expect("multiaddr");
+        let local = "/ip4/127.0.0.1/tcp/4001";
+        let lan = "/ip4/192.0.2.10/tcp/4001";
+        assert_eq!(token_addresses(&[ma(local), ma(lan)]), [lan]);
+        assert_eq!(token_addresses(&[ma(local)]), [local]);
+        assert_eq!(
+            token_addresses(&[ma("/ip6/::1/tcp/4001"), ma("/ip4/0.0.0.0/tcp/4001")]),
+            ["/ip6/::1/tcp/4001"]
+        );
+    }
 
     #[test]
     fn the_bearer_scheme_is_case_insensitive_and_the_token_exact() {
