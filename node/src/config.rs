@@ -400,7 +400,10 @@ mod tests {
         assert!(text.contains("\"sig\": \""), "{text}");
         home.write_config(&Config::default()).expect("config");
         let config = std::fs::read_to_string(home.dir().join("config.toml")).expect("config");
-        assert!(!config.contains("admission") && config.lines().count() < 10, "{config}");
+        assert!(
+            !config.contains("admission") && config.lines().count() < 10,
+            "{config}"
+        );
         std::fs::write(home.dir().join("admission.json"), "{").expect("corrupt");
         let e = home.admission().expect_err("corrupt").to_string();
         assert!(e.contains("admission.json"), "{e}");
