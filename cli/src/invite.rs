@@ -243,3 +243,61 @@ fn pick<'a>(out: &Out, list: &'a [InviteEntry], what: &str) -> anyhow::Result<&'
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crdt_model::agency::AgencyKey;
+    use jiff::Timestamp;
+
+    fn entry(i: u8, name: &str, state: InviteState) -> InviteEntry {
+        InviteEntry {
+            invitation: AgencyKey::from_secret(&[i; 32]).id(),
+            by: AgencyKey::from_secret(&[1; 32]).id(),
+            name: name.into(),
+            role: Role::Member,
+            issued: Timestamp::UNIX_EPOCH,
+            expires: Timestamp::UNIX_EPOCH,
+            state,
+        }
+    }
+
+    #[test]
+    fn an_invitation_is_named_by_id_prefix_or_name_and_a_shared_name_is_refused() {
+        let out = Out {
+            json: false,
+            zh: false,
+        };
+        let list = [
+            entry(2, "杭州市机关事务管理局", InviteState::Outstanding),
+            entry(3, "宁波市机关事务管理局", InviteState::Outstanding),
+            entry(4, "宁波市机关事务管理局", InviteState::Outstanding),
+            entry(5, "温州市机关事务管理局", InviteState::Expired),
+            entry(
+                6,
+                "湖州市机关事务管理局",
+                InviteState::Used {
+                    agency: AgencyKey::from_secret(&[7; 32]).id(),
+                    agency_name: None,
+                },
+            ),
+        ];
+        let by_name = pick(&out, &list, "杭州市机关事务管理局").expect("by name");
+        assert_eq!(by_name.invitation, list[0].invitation);
+        let prefix = list[1].invitation.to_string()[..8].to_string();
+        assert_eq!(
+            pick(&out, &list, &prefix).expect("by id").invitation,
+            list[1].invitation
+        );
+        assert!(pick(&out, &list, "温州市机关事务管理局").is_ok());
+        let shared = pick(&out, &list, "宁波市机关事务管理局")
+            .expect_err("shared name")
+            .to_string();
+        assert!(shared.contains("several"), "{shared}");
+        let used = pick(&out, &list, "湖州市机关事务管理局")
+            .expect_err("used")
+            .to_string();
+        assert!(used.contains("used by"), "{used}");
+        assert!(pick(&out, &list, "tc").is_err(), "too short a prefix");
+    }
+}
