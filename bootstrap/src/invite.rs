@@ -436,6 +436,52 @@ mod tests {
     }
 
     #[test]
+    fn an_invite_by_a_founder_whose_key_was_rotated_decodes() {
+        let (mut roster, founder, _) = realistic();
+        let new = AgencyKey::from_secret(&[45; 32]).acting_for(founder.id());
+        let proof = new.sign(
+            "rotate",
+            &crdt_model::membership::rotation_message(
+                roster.network_id(),
+                &founder.id(),
+                &new.public(),
+            ),
+        );
+        let at = roster
+            .member(&founder.id())
+            .map_or(0, |m| m.admitted_at.wall_ms);
+        roster.act(
+            &founder,
+            Hlc {
+                wall_ms: at + 1,
+                counter: 0,
+            },
+            RosterAction::RotateKey {
+                new_key: new.public(),
+                cutoffs: Default::default(),
+                proof,
+            },
+        );
+        assert_eq!(roster.current_key(&founder.id()), new.public());
+        let inv = Invitation::issue(
+            &roster,
+            &new,
+            terms("C", Role::Member),
+            Hlc {
+                wall_ms: at + 2,
+                counter: 0,
+            },
+            [46; 32],
+        )
+        .expect("the founder invites with its new key");
+        assert_eq!(inv.roster.len(), 2, "the genesis and the rotation");
+        let token = inv.to_token();
+        let back = Invitation::from_token(&token).expect("decodes");
+        assert_eq!(back.invite, inv.invite);
+        assert!(back.roster().is_ok());
+    }
+
+    #[test]
     fn an_invite_from_an_admin_who_joined_by_invitation_decodes() {
         let (mut roster, founder, _) = realistic();
         let one_time = [43; 32];
@@ -478,6 +524,12 @@ mod tests {
         .expect("second admin invites");
         let back = Invitation::from_token(&inv.to_token()).expect("decodes");
         assert_eq!(back.roster.len(), 3);
+        assert_eq!(back.invite, inv.invite);
+        // Whatever order the chain is in, the genesis is written first.
+        let mut reordered = inv.clone();
+        reordered.roster.reverse();
+        let back = Invitation::from_token(&reordered.to_token()).expect("decodes");
+        assert_eq!(back.network, inv.network);
         assert_eq!(back.invite, inv.invite);
         assert_eq!(
             Invitation::from_token(&first.to_token())

@@ -22,7 +22,8 @@
 //!                    (0 = by | 1 [32]), name.zh, name.en, city.zh, city.en
 //!                    str, sig [64]; 1 = raw: body bytes, sig [64]
 //! chain       varint count, each body bytes, sig [64] (the events that made
-//!             a non-founder admin an admin)
+//!             a non-founder admin an admin, the admin's key rotations: such
+//!             tokens are longer, some 500 characters per event)
 //! invite      event: 0 = fields: by (0 = founder | 1 [32]), signing key
 //!                    (0 = by | 1 [32]), hlc, name str, role u8 (0 admin,
 //!                    1 member), expires_ms - hlc.wall_ms (signed), sig [64];
@@ -50,10 +51,17 @@ pub(super) const OLD_PREFIX: &str = "tcinv1.";
 pub(super) fn encode(inv: &Invitation) -> Vec<u8> {
     let mut w = Writer(Vec::with_capacity(512));
     w.raw(&inv.secret);
-    let founder = inv.roster.first().and_then(|g| g.open().ok()).map(|g| g.by);
-    match inv.roster.split_first() {
-        Some((genesis, chain)) => {
+    // The genesis first, whatever order the chain was collected in.
+    let genesis = inv.roster.iter().find(|e| {
+        e.open()
+            .is_ok_and(|ev| matches!(ev.action, RosterAction::Genesis { .. }))
+    });
+    let founder = genesis.and_then(|g| g.open().ok()).map(|g| g.by);
+    match genesis {
+        Some(genesis) => {
             write_genesis(&mut w, genesis);
+            let chain: Vec<&SignedRosterEvent> =
+                inv.roster.iter().filter(|e| *e != genesis).collect();
             w.varint(chain.len() as u64);
             for e in chain {
                 w.bytes(&e.body);
