@@ -277,6 +277,18 @@ impl Client {
         self.post(routes::INVITE, r).await
     }
 
+    /// This agency's invitations (every admin's with `q.all`), oldest
+    /// first, with where each stands.
+    pub async fn invites(&self, q: &InvitesQuery) -> Result<Vec<InviteEntry>, Error> {
+        self.get(routes::INVITES, q).await
+    }
+
+    /// Withdraws an unused invitation (admins only): its token admits
+    /// nobody from now on.
+    pub async fn withdraw_invite(&self, r: &WithdrawInviteRequest) -> Result<InviteEntry, Error> {
+        self.post(routes::WITHDRAW_INVITE, r).await
+    }
+
     /// Revokes a member (admins only).
     pub async fn revoke(&self, r: &RevokeRequest) -> Result<RevokeResponse, Error> {
         self.post(routes::REVOKE, r).await

@@ -33,6 +33,21 @@ const KNOWN: &[(&str, &str)] = &[
         "邀请的有效期须在 1 小时到 30 天之间",
     ),
     ("invitation expired", "邀请已过期"),
+    (
+        "invitation token altered or damaged",
+        "邀请码被改动或已损坏：签名不符",
+    ),
+    (
+        "invitation token of an older format",
+        "旧格式的邀请码（tcinv1），请管理员重新签发",
+    ),
+    ("invitation withdrawn by an admin", "邀请已被管理员撤回"),
+    (
+        "was already used; revoke the agency instead",
+        "邀请已被使用，请改为撤销该单位",
+    ),
+    ("was already withdrawn", "邀请已经撤回过了"),
+    ("is not an invitation of this network", "不是本网络的邀请"),
     ("invitation already used", "邀请已被使用"),
     (
         "invitation not signed by an admin",

@@ -24,6 +24,10 @@ pub const SLOTS: &str = "/api/v1/slots";
 pub const MEMBERS: &str = "/api/v1/members";
 /// `POST` an invitation ([`InviteRequest`](crate::InviteRequest)).
 pub const INVITE: &str = "/api/v1/invite";
+/// `GET` this agency's invitations, or every admin's ([`InvitesQuery`](crate::InvitesQuery)), as [`InviteEntry`](crate::InviteEntry).
+pub const INVITES: &str = "/api/v1/invites";
+/// `POST` an invitation's withdrawal ([`WithdrawInviteRequest`](crate::WithdrawInviteRequest)); answers its [`InviteEntry`](crate::InviteEntry).
+pub const WITHDRAW_INVITE: &str = "/api/v1/invites/withdraw";
 /// `POST` a revocation ([`RevokeRequest`](crate::RevokeRequest)).
 pub const REVOKE: &str = "/api/v1/revoke";
 /// `POST`: rotate this agency's key.

@@ -108,6 +108,71 @@ pub struct InviteResponse {
     pub expires: Timestamp,
 }
 
+/// `GET /api/v1/invites` query.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InvitesQuery {
+    /// Every admin's invitations (as this node's roster shows them), not
+    /// only this agency's.
+    #[serde(default)]
+    pub all: bool,
+}
+
+/// One invitation in `GET /api/v1/invites`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InviteEntry {
+    /// The invitation's id (the public key of its one-time secret).
+    pub invitation: AgencyId,
+    /// The admin that issued it.
+    pub by: AgencyId,
+    /// Name of the agency invited.
+    pub name: String,
+    /// Role granted.
+    pub role: Role,
+    /// When it was issued.
+    pub issued: Timestamp,
+    /// Expiry.
+    pub expires: Timestamp,
+    /// Outstanding, used, withdrawn or expired.
+    #[serde(flatten)]
+    pub state: InviteState,
+}
+
+/// Where an invitation stands.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "state")]
+pub enum InviteState {
+    /// Unused, valid, not withdrawn: its token still admits one agency.
+    Outstanding,
+    /// Used: the agency that joined with it.
+    Used {
+        /// The agency.
+        agency: AgencyId,
+        /// Its name, if in the roster.
+        agency_name: Option<Text>,
+    },
+    /// Withdrawn by an admin before use.
+    Withdrawn {
+        /// By which admin.
+        withdrawn_by: AgencyId,
+        /// When.
+        withdrawn_at: Timestamp,
+        /// Why.
+        reason: String,
+    },
+    /// Past its expiry, unused.
+    Expired,
+}
+
+/// `POST /api/v1/invites/withdraw`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WithdrawInviteRequest {
+    /// The invitation's id.
+    pub invitation: AgencyId,
+    /// Why.
+    #[serde(default)]
+    pub reason: String,
+}
+
 /// `POST /api/v1/rotate-key` answer.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RotateKeyResponse {

@@ -1,5 +1,5 @@
 //! The command line's types (clap): `tongchou run | status | network |
-//! invite | join | members | revoke | rotate-key | resource | resources |
+//! invite [revoke] | invites | join | members | revoke | rotate-key | resource | resources |
 //! book | bookings | cancel | decide | slots | ics | tui | demo | bench`.
 //! What each command does lives in the module of its group.
 
@@ -36,8 +36,12 @@ pub(crate) enum Cmd {
     /// Create a network.
     #[command(subcommand)]
     Network(NetworkCmd),
-    /// Issue a one-time invitation token (admins).
-    Invite(InviteArgs),
+    /// Issue a one-time invitation token (admins); `invite revoke`
+    /// withdraws one.
+    #[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
+    Invite(InviteCmd),
+    /// This agency's invitations: outstanding, used, withdrawn or expired.
+    Invites(InvitesArgs),
     /// Join a network with an invitation token (fresh home).
     Join(JoinArgs),
     /// The roster.
@@ -103,12 +107,52 @@ pub(crate) struct RunArgs {
     pub bootstrap_only: bool,
 }
 
+/// This agency's invitations.
+#[derive(Debug, Args)]
+pub(crate) struct InvitesArgs {
+    /// Every admin's invitations, not only this agency's.
+    #[arg(long)]
+    pub all: bool,
+}
+
+/// `tongchou invite`: issue a token, or `invite revoke` one.
+#[derive(Debug, Args)]
+pub(crate) struct InviteCmd {
+    /// Withdraw an invitation instead of issuing one.
+    #[command(subcommand)]
+    pub action: Option<InviteAction>,
+    /// The invitation to issue.
+    #[command(flatten)]
+    pub issue: InviteArgs,
+}
+
+/// `tongchou invite …`.
+#[derive(Debug, Subcommand)]
+pub(crate) enum InviteAction {
+    /// Withdraw an unused invitation: every member refuses a join with its
+    /// token from now on (a signed roster event).
+    Revoke(WithdrawArgs),
+}
+
+/// Withdraw an unused invitation.
+#[derive(Debug, Args)]
+pub(crate) struct WithdrawArgs {
+    /// The invitation: its id (or a prefix of it, as `tongchou invites`
+    /// shows) or the name of the agency invited.
+    pub invitation: String,
+    /// Why.
+    #[arg(long, default_value = "")]
+    pub reason: String,
+}
+
 /// Issue a one-time invitation token (admins).
 #[derive(Debug, Args)]
 pub(crate) struct InviteArgs {
-    /// Name of the agency invited.
-    #[arg(long)]
-    pub agency: String,
+    /// Name of the agency invited. (An `Option` that clap requires unless
+    /// a subcommand is given: a plain `String` would fail to build the
+    /// arguments of `invite revoke`.)
+    #[arg(long, required = true)]
+    pub agency: Option<String>,
     /// Role: member or admin.
     #[arg(long, default_value = "member")]
     pub role: String,
@@ -118,6 +162,10 @@ pub(crate) struct InviteArgs {
     /// Extra bootstrap addresses to put in the token.
     #[arg(long)]
     pub bootstrap: Vec<String>,
+    /// Write the token to FILE (created with mode 0600: it holds a secret)
+    /// instead of printing it.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<std::path::PathBuf>,
 }
 
 /// Join a network with an invitation token (fresh home).

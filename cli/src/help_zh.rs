@@ -15,7 +15,15 @@ const COMMANDS: &[(&str, &str)] = &[
     ("status", "本节点：单位、网络、对等节点和同步状态"),
     ("network", "创建网络"),
     ("network create", "创建新网络，本单位成为第一个管理员"),
-    ("invite", "签发一次性邀请码（管理员）"),
+    (
+        "invite",
+        "签发一次性邀请码（管理员），或用 `invite revoke` 撤回",
+    ),
+    (
+        "invite revoke",
+        "撤回一份尚未使用的邀请：此后各成员都拒绝用它加入（一条签名的名册事件）",
+    ),
+    ("invites", "本单位的邀请：待使用、已使用、已撤回或已过期"),
     ("join", "用邀请码加入网络（新的节点目录）"),
     ("members", "成员名册"),
     ("revoke", "撤销一个单位（管理员）"),
@@ -85,6 +93,15 @@ const ARGS: &[(&str, &str)] = &[
     ("invite|role", "角色：member（成员）或 admin（管理员）"),
     ("invite|expires", "有效期，如 7d、12h"),
     ("invite|bootstrap", "写入邀请码的其他引导节点地址"),
+    (
+        "invite|out",
+        "把邀请码写入这个文件（权限 0600，文件已存在时拒绝）而不是打印",
+    ),
+    (
+        "invite revoke|invitation",
+        "要撤回的邀请：标识（或 `tongchou invites` 显示的前缀）或受邀单位名称",
+    ),
+    ("invites|all", "列出所有管理员的邀请，而不只是本单位的"),
     ("join|token", "邀请码"),
     ("join|agency", "本单位名称（中文）"),
     ("join|agency_en", "本单位英文名称"),

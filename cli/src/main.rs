@@ -10,6 +10,7 @@ mod booking;
 mod cli;
 mod help_zh;
 mod ics;
+mod invite;
 mod network;
 mod out;
 mod parse;
@@ -224,7 +225,8 @@ async fn client_command(cmd: Cmd, home: &Home, out: &Out) -> anyhow::Result<()> 
 async fn api_command(cmd: Cmd, c: &Client, out: &Out) -> anyhow::Result<()> {
     match cmd {
         Cmd::Status => status::status(c, out).await,
-        Cmd::Invite(a) => network::invite(c, out, a).await,
+        Cmd::Invite(a) => invite::invite(c, out, a).await,
+        Cmd::Invites(a) => invite::invites(c, out, a).await,
         Cmd::Members => network::members(c, out).await,
         Cmd::Revoke(a) => network::revoke(c, out, a).await,
         Cmd::RotateKey => network::rotate_key(c, out).await,

@@ -1,49 +1,14 @@
-//! Network membership from the command line: create, join, invite, members, revoke, rotate-key.
+//! Network membership from the command line: create, join, members, revoke,
+//! rotate-key (invitations are in `invite.rs`).
 
-use anyhow::bail;
 use api::*;
 use crdt_model::agency::Text;
 use std::time::Duration;
 
 use crate::cli::*;
 use crate::out::*;
-use crate::parse::*;
 use crdt_model::membership::Role;
 use node::config::Home;
-
-/// `tongchou invite`: a one-line invitation token (admins).
-pub(crate) async fn invite(c: &Client, out: &Out, a: InviteArgs) -> anyhow::Result<()> {
-    let InviteArgs {
-        agency,
-        role,
-        expires,
-        bootstrap,
-    } = a;
-    let role = match role.as_str() {
-        "member" => Role::Member,
-        "admin" => Role::Admin,
-        other => bail!("--role: expected member or admin, got {other:?}"),
-    };
-    let hours = parse_minutes("--expires", &expires)?.div_ceil(60);
-    let r = c
-        .invite(&InviteRequest {
-            agency,
-            role,
-            expires_hours: hours,
-            bootstrap,
-        })
-        .await?;
-    if out.json {
-        return out.json(&r);
-    }
-    println!("{}", r.token);
-    eprintln!(
-        "{} {}",
-        out.t("一次性邀请，有效期至", "one-time invitation, valid until"),
-        r.expires
-    );
-    Ok(())
-}
 
 /// `tongchou members`: the roster.
 pub(crate) async fn members(c: &Client, out: &Out) -> anyhow::Result<()> {

@@ -7,7 +7,8 @@
 //! it and tests run many replicas of it in one process.
 //!
 //! ## Layout
-//! - [`ids`], [`agency`], [`hlc`]: identifiers, keys and signatures, clocks.
+//! - [`ids`], [`agency`], [`hlc`]: identifiers, keys and signatures, clocks;
+//!   [`bytes`], byte fields as base64 in JSON and TOML.
 //! - [`resource`], [`booking`]: the catalogue and booking records, with rule checks.
 //! - [`record`], [`doc`], [`signed`]: what documents hold, who may write what,
 //!   Automerge encoding, and the signed change envelope.
@@ -35,6 +36,7 @@
 pub mod agency;
 pub mod availability;
 pub mod booking;
+pub mod bytes;
 pub mod calendar;
 pub mod doc;
 pub mod engine;

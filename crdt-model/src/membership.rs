@@ -81,8 +81,19 @@ pub enum RosterAction {
         cutoffs: BTreeMap<DocId, u64>,
         /// The new key's signature over [`rotation_message`]: proof that
         /// the agency holds it (nobody can rotate to someone else's key).
-        #[serde(with = "serde_bytes")]
+        #[serde(with = "crate::bytes")]
         proof: [u8; 64],
+    },
+    /// Withdraws an unused invitation (signed by an active admin): a join
+    /// with it ordered after the withdrawal does not count. A join ordered
+    /// before it (an earlier HLC) stands; a withdrawal of an invitation
+    /// already used, or ordered before the invite, does nothing.
+    WithdrawInvite {
+        /// The invitation withdrawn.
+        invitation: AgencyId,
+        /// Why.
+        #[serde(default)]
+        reason: String,
     },
     /// Revokes an agency. Its changes up to `cutoffs[doc]` (the number of its
     /// changes in each document the revoking admin held) stay valid history;
@@ -121,10 +132,10 @@ pub struct RosterEvent {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SignedRosterEvent {
     /// JSON of a [`RosterEvent`].
-    #[serde(with = "serde_bytes")]
+    #[serde(with = "crate::bytes")]
     pub body: Vec<u8>,
     /// Signature by `body.by`.
-    #[serde(with = "serde_bytes")]
+    #[serde(with = "crate::bytes")]
     pub sig: [u8; 64],
 }
 
@@ -313,6 +324,23 @@ pub struct Invitation {
     pub name: String,
     /// The agency that used it, if any.
     pub used_by: Option<AgencyId>,
+    /// When the invite was signed.
+    #[serde(default)]
+    pub issued: Hlc,
+    /// Withdrawn by an admin before any use, if it was.
+    #[serde(default)]
+    pub withdrawn: Option<Withdrawal>,
+}
+
+/// An invitation's withdrawal.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Withdrawal {
+    /// By which admin.
+    pub by: AgencyId,
+    /// When.
+    pub hlc: Hlc,
+    /// Why.
+    pub reason: String,
 }
 
 #[cfg(test)]

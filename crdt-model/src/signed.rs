@@ -25,10 +25,10 @@ pub struct SignedChange {
     /// The agency that signed (must own `doc` and be the change's actor).
     pub signer: AgencyId,
     /// ed25519 signature.
-    #[serde(with = "serde_bytes")]
+    #[serde(with = "crate::bytes")]
     pub sig: [u8; 64],
     /// Raw Automerge change bytes.
-    #[serde(with = "serde_bytes")]
+    #[serde(with = "crate::bytes")]
     pub change: Vec<u8>,
     /// The change's number in its document, when known (set when it is
     /// signed or accepted by the ledger); 0 otherwise. Sent as a hint only

@@ -1,6 +1,6 @@
 //! Admission in the deterministic simulator: an agency joins with an
 //! invitation while the inviting admin is offline, through any member; a
-//! used, expired or forged invitation admits no one; an agency revoked while
+//! used, expired, forged or withdrawn invitation admits no one; an agency revoked while
 //! its node was down learns it from the first member it reaches.
 
 use crdt_model::agency::AgencyKey;
@@ -204,5 +204,40 @@ fn book_op(room: &crdt_model::ids::ResourceId) -> crdt_model::engine::LocalOp {
         quantity: 1,
         contact: "王工".into(),
         purpose: "会议".into(),
+    }
+}
+
+#[test]
+fn a_withdrawn_invitation_admits_no_one_through_any_member() {
+    let mut sim = Sim::new(23, 3, START);
+    let one_time = test_key(204);
+    let inv = invite(&mut sim, &one_time, 24 * HOUR_MS);
+    sim.run_until_quiet(5_000);
+    let withdraw = |invitation| RosterAction::WithdrawInvite {
+        invitation,
+        reason: "发错单位".into(),
+    };
+    // Only an invitation of the network, once.
+    assert!(sim.roster_act(0, withdraw(test_key(205).id())).is_err());
+    sim.roster_act(0, withdraw(one_time.id()))
+        .expect("the admin withdraws");
+    assert!(sim.roster_act(0, withdraw(one_time.id())).is_err());
+    sim.run_until_quiet(5_000);
+    for n in [1, 2] {
+        let roster = sim.engine(n).ledger().roster();
+        assert!(
+            roster.invitations()[&one_time.id()].withdrawn.is_some(),
+            "node {n} holds the withdrawal"
+        );
+    }
+    sim.crash(0);
+
+    let key = test_key(14);
+    let c = claim_for(&sim, &one_time, &key, 14);
+    let newcomer = sim.add_newcomer(key, inv, c);
+    sim.run_until_quiet(5_000);
+    let id = sim.id(newcomer);
+    for n in [1, 2, newcomer] {
+        assert!(!sim.engine(n).ledger().roster().is_active(&id), "node {n}");
     }
 }

@@ -238,6 +238,9 @@ pub struct Actor {
     store: Box<dyn Storage>,
     home: Home,
     cfg: Config,
+    /// This agency's invite and join events, if it joined with a token
+    /// (`admission.json`).
+    admission: Option<(SignedRosterEvent, SignedRosterEvent)>,
     rx: mpsc::Receiver<Command>,
     events: broadcast::Sender<Event>,
     listen: Vec<Multiaddr>,
@@ -321,6 +324,7 @@ impl Actor {
             "this home has no network roster (run `tongchou network create` or `tongchou join`)",
         )?;
         let key = crate::rotation::settle(&home, key, &roster)?;
+        let admission = home.admission()?.map(|adm| (adm.invite, adm.join));
         let engine = restore_engine(key, roster, store.as_ref())?;
         let swarm = listening_swarm(&engine, &cfg)?;
         let (tx, rx) = mpsc::channel(1024);
@@ -335,6 +339,7 @@ impl Actor {
             store,
             home,
             cfg,
+            admission,
             rx,
             events,
             listen: Vec::new(),

@@ -1,5 +1,7 @@
-//! A node's home directory: key file (0600), config (TOML), database, and the
-//! API address/token file the daemon writes for the CLI and TUI.
+//! A node's home directory: key file (0600), config (TOML, only what an
+//! operator edits), the admission of an agency that joined by invitation
+//! (`admission.json`, beside the config), database, and the API
+//! address/token file the daemon writes for the CLI and TUI.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -47,10 +49,6 @@ pub struct Config {
     /// Behind NAT: reachable only through the bootstrap peers' relay.
     #[serde(default)]
     pub relay: bool,
-    /// This agency's admission (invite + join events) when it joined with a
-    /// token: presented to members that do not know it yet.
-    #[serde(default)]
-    pub admission: Option<Admission>,
 }
 
 impl Config {
@@ -88,12 +86,14 @@ impl Default for Config {
             bootstrap: Vec::new(),
             mdns: cfg_defaults::mdns(),
             relay: false,
-            admission: None,
         }
     }
 }
 
-/// The roster events that admitted this agency.
+/// The roster events that admitted this agency when it joined with a
+/// token, presented to members that do not know it yet. Kept in
+/// `admission.json` in the home, beside the config: nothing an operator
+/// edits.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Admission {
     /// Invite event.
@@ -142,6 +142,10 @@ impl Home {
 
     fn config_path(&self) -> PathBuf {
         self.dir.join("config.toml")
+    }
+
+    fn admission_path(&self) -> PathBuf {
+        self.dir.join("admission.json")
     }
 
     fn api_path(&self) -> PathBuf {
@@ -247,6 +251,24 @@ impl Home {
         write_atomic(&self.config_path(), text.as_bytes())
     }
 
+    /// This agency's admission, if it joined with a token.
+    pub fn admission(&self) -> anyhow::Result<Option<Admission>> {
+        let path = self.admission_path();
+        match std::fs::read(&path) {
+            Ok(bytes) => serde_json::from_slice(&bytes)
+                .map(Some)
+                .map_err(|e| anyhow::anyhow!("{} is corrupt: {e}", path.display())),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(e).with_context(|| format!("reading {}", path.display())),
+        }
+    }
+
+    /// Writes this agency's admission atomically.
+    pub fn write_admission(&self, admission: &Admission) -> anyhow::Result<()> {
+        let json = serde_json::to_vec_pretty(admission).context("encoding the admission")?;
+        write_atomic(&self.admission_path(), &json)
+    }
+
     /// Publishes the API info (mode 0600: it holds the token).
     pub fn write_api(&self, info: &ApiInfo) -> anyhow::Result<()> {
         write_atomic(&self.api_path(), &serde_json::to_vec_pretty(info)?)
@@ -350,6 +372,41 @@ mod tests {
         assert!(e.contains("shenzhen-node:4001"), "{e}");
         assert!(e.contains("line 4"), "{e}");
         assert!(e.contains("peers"), "{e}");
+        let _ = std::fs::remove_dir_all(home.dir().parent().expect("parent"));
+    }
+
+    #[test]
+    fn the_admission_lives_beside_the_config_as_base64() {
+        use crdt_model::agency::{AgencyProfile, Text};
+        let home = temp_home("admission");
+        home.create_dir().expect("home");
+        assert!(home.admission().expect("absent is fine").is_none());
+        let key = AgencyKey::from_secret(&[3; 32]);
+        let profile = AgencyProfile {
+            id: key.id(),
+            name: Text::new("单位", "Agency"),
+            city: Text::new("杭州", "Hangzhou"),
+        };
+        let (_, genesis) =
+            crdt_model::membership::Roster::create(&key, "net", profile, Default::default());
+        let adm = Admission {
+            invite: genesis.clone(),
+            join: genesis.clone(),
+        };
+        home.write_admission(&adm).expect("write");
+        let back = home.admission().expect("read").expect("present");
+        assert_eq!(back.invite, genesis);
+        let text = std::fs::read_to_string(home.dir().join("admission.json")).expect("file");
+        assert!(text.contains("\"sig\": \""), "{text}");
+        home.write_config(&Config::default()).expect("config");
+        let config = std::fs::read_to_string(home.dir().join("config.toml")).expect("config");
+        assert!(
+            !config.contains("admission") && config.lines().count() < 10,
+            "{config}"
+        );
+        std::fs::write(home.dir().join("admission.json"), "{").expect("corrupt");
+        let e = home.admission().expect_err("corrupt").to_string();
+        assert!(e.contains("admission.json"), "{e}");
         let _ = std::fs::remove_dir_all(home.dir().parent().expect("parent"));
     }
 

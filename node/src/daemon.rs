@@ -219,8 +219,8 @@ pub async fn join(
 }
 
 /// Writes a joining agency's home: a new key, the roster the token shows
-/// with the invite and this agency's claim, and the config that presents
-/// the admission to members.
+/// with the invite and this agency's claim, the admission presented to
+/// members (`admission.json`), and a config naming the token's addresses.
 fn prepare_joining_home(
     home: &Home,
     inv: &bootstrap::invite::Invitation,
@@ -251,12 +251,12 @@ fn prepare_joining_home(
     }
     let mut peers = inv.bootstrap.clone();
     peers.extend(bootstrap);
+    home.write_admission(&Admission {
+        invite: inv.invite.clone(),
+        join,
+    })?;
     let cfg = Config {
         peers,
-        admission: Some(Admission {
-            invite: inv.invite.clone(),
-            join,
-        }),
         ..Config::default()
     };
     home.write_config(&cfg)?;

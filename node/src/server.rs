@@ -126,6 +126,8 @@ pub fn router(node: NodeHandle, token: String, home: crate::config::Home) -> Rou
         .route(routes::SLOTS, post(slots))
         .route(routes::MEMBERS, get(members))
         .route(routes::INVITE, post(invite))
+        .route(routes::INVITES, get(invites))
+        .route(routes::WITHDRAW_INVITE, post(withdraw_invite))
         .route(routes::REVOKE, post(revoke))
         .route(routes::ROTATE_KEY, post(rotate_key))
         .route(routes::EVENTS, get(events))
@@ -455,6 +457,32 @@ async fn rotate_key(State(st): State<AppState>) -> ApiResult<RotateKeyResponse> 
 /// The longest an invitation may stay valid: 30 days.
 const MAX_INVITE_HOURS: u32 = 30 * 24;
 
+/// This node's addresses to put in a token: its concrete listen
+/// addresses, without the loopback ones when it has others (a token is
+/// for another machine; every address costs some 60 characters).
+fn token_addresses(listen: &[libp2p::Multiaddr]) -> Vec<String> {
+    use libp2p::multiaddr::Protocol;
+    let loopback = |a: &libp2p::Multiaddr| match a.iter().next() {
+        Some(Protocol::Ip4(ip)) => ip.is_loopback(),
+        Some(Protocol::Ip6(ip)) => ip.is_loopback(),
+        _ => false,
+    };
+    let concrete: Vec<&libp2p::Multiaddr> = listen
+        .iter()
+        .filter(|a| !a.to_string().starts_with("/ip4/0.0.0.0"))
+        .collect();
+    let outside: Vec<String> = concrete
+        .iter()
+        .filter(|a| !loopback(a))
+        .map(|a| a.to_string())
+        .collect();
+    if outside.is_empty() {
+        concrete.iter().map(|a| a.to_string()).collect()
+    } else {
+        outside
+    }
+}
+
 async fn invite(
     State(st): State<AppState>,
     Json(r): Json<InviteRequest>,
@@ -479,12 +507,7 @@ async fn invite(
     let inv = st
         .node
         .read(move |v| {
-            let mut boot: Vec<String> = v
-                .listen
-                .iter()
-                .map(|a| a.to_string())
-                .filter(|a| !a.starts_with("/ip4/0.0.0.0"))
-                .collect();
+            let mut boot = token_addresses(v.listen);
             boot.extend(extra);
             let hlc = crdt_model::hlc::Hlc {
                 wall_ms: now.as_millisecond(),
@@ -514,6 +537,92 @@ async fn invite(
         token: inv.to_token(),
         expires,
     }))
+}
+
+/// One invitation as the API shows it, at `now_ms`.
+fn invite_entry(
+    roster: &crdt_model::membership::Roster,
+    id: &AgencyId,
+    i: &crdt_model::membership::Invitation,
+    now_ms: i64,
+) -> InviteEntry {
+    let at = |ms: i64| Timestamp::from_millisecond(ms).unwrap_or(Timestamp::MAX);
+    let state = if let Some(agency) = i.used_by {
+        InviteState::Used {
+            agency,
+            agency_name: roster.member(&agency).map(|m| m.profile.name.clone()),
+        }
+    } else if let Some(w) = &i.withdrawn {
+        InviteState::Withdrawn {
+            withdrawn_by: w.by,
+            withdrawn_at: at(w.hlc.wall_ms),
+            reason: w.reason.clone(),
+        }
+    } else if now_ms > i.expires_ms {
+        InviteState::Expired
+    } else {
+        InviteState::Outstanding
+    };
+    InviteEntry {
+        invitation: *id,
+        by: i.by,
+        name: i.name.clone(),
+        role: i.role,
+        issued: at(i.issued.wall_ms),
+        expires: at(i.expires_ms),
+        state,
+    }
+}
+
+/// This agency's invitations (every admin's with `all`), oldest first.
+async fn invites(
+    State(st): State<AppState>,
+    Query(q): Query<InvitesQuery>,
+) -> ApiResult<Vec<InviteEntry>> {
+    let now_ms = Timestamp::now().as_millisecond();
+    st.node
+        .read(move |v| {
+            let roster = v.engine.ledger().roster();
+            let me = v.engine.id();
+            let mut out: Vec<(crdt_model::hlc::Hlc, InviteEntry)> = roster
+                .invitations()
+                .iter()
+                .filter(|(_, i)| q.all || i.by == me)
+                .map(|(id, i)| (i.issued, invite_entry(roster, id, i, now_ms)))
+                .collect();
+            out.sort_by_key(|e| e.0);
+            Json(out.into_iter().map(|(_, e)| e).collect())
+        })
+        .await
+        .ok_or_else(gone)
+}
+
+/// Withdraws an unused invitation (a signed roster event every member
+/// applies: a later join with its token is refused).
+async fn withdraw_invite(
+    State(st): State<AppState>,
+    Json(r): Json<WithdrawInviteRequest>,
+) -> ApiResult<InviteEntry> {
+    let invitation = r.invitation;
+    st.node
+        .roster(RosterAction::WithdrawInvite {
+            invitation,
+            reason: r.reason,
+        })
+        .await?;
+    let now_ms = Timestamp::now().as_millisecond();
+    st.node
+        .read(move |v| {
+            let roster = v.engine.ledger().roster();
+            roster
+                .invitations()
+                .get(&invitation)
+                .map(|i| invite_entry(roster, &invitation, i, now_ms))
+        })
+        .await
+        .flatten()
+        .map(Json)
+        .ok_or_else(gone)
 }
 
 async fn revoke(
@@ -563,7 +672,20 @@ async fn ics_feed(
 
 #[cfg(test)]
 mod tests {
-    use super::bearer_matches;
+    use super::{bearer_matches, token_addresses};
+
+    #[test]
+    fn a_token_names_loopback_addresses_only_when_there_are_no_others() {
+        let ma = |s: &str| s.parse::<libp2p::Multiaddr>().expect("multiaddr");
+        let local = "/ip4/127.0.0.1/tcp/4001";
+        let lan = "/ip4/192.0.2.10/tcp/4001";
+        assert_eq!(token_addresses(&[ma(local), ma(lan)]), [lan]);
+        assert_eq!(token_addresses(&[ma(local)]), [local]);
+        assert_eq!(
+            token_addresses(&[ma("/ip6/::1/tcp/4001"), ma("/ip4/0.0.0.0/tcp/4001")]),
+            ["/ip6/::1/tcp/4001"]
+        );
+    }
 
     #[test]
     fn the_bearer_scheme_is_case_insensitive_and_the_token_exact() {

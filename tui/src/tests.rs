@@ -590,3 +590,28 @@ fn focus_on_arrival_follows_one_rule() {
     key(&mut s, KeyCode::Char('3'));
     assert_eq!(s.find.form.focus, None, "the results list");
 }
+
+#[test]
+fn an_invitation_token_is_shown_whole_at_80_by_24() {
+    let mut s = state(Lang::En);
+    // The length of a realistic token (bootstrap's own test measures it).
+    let token: String = (0..600)
+        .map(|i| char::from(b"abcdefghijklmnopqrstuvwxyz0123456789"[i % 36]))
+        .collect();
+    s.dialog = Some(Dialog::Token(token.clone()));
+    let screen = render(&s, 80, 24);
+    // The dialog's columns, from its top border.
+    let lines: Vec<Vec<char>> = screen.lines().map(|l| l.chars().collect()).collect();
+    let top = lines
+        .iter()
+        .position(|l| l.iter().collect::<String>().contains("Invitation token"))
+        .expect("the token dialog");
+    let left = lines[top].iter().position(|c| *c == '┌').expect("corner");
+    let right = lines[top].iter().position(|c| *c == '┐').expect("corner");
+    let shown: String = lines[top + 1..]
+        .iter()
+        .flat_map(|l| l.get(left + 1..right).unwrap_or_default())
+        .filter(|c| c.is_ascii_alphanumeric())
+        .collect();
+    assert!(shown.contains(&token), "{screen}");
+}

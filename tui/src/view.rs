@@ -244,7 +244,11 @@ fn render_dialog(state: &State, d: &Dialog, f: &mut Frame, area: Rect) {
             vec![Line::from(token.clone()), Line::from(""), Line::from("Esc")],
         ),
     };
-    let r = centered(area, 80, 40);
+    // A token (about 600 characters) needs room to be shown whole.
+    let r = match d {
+        Dialog::Token(_) => centered(area, 90, 80),
+        _ => centered(area, 80, 40),
+    };
     f.render_widget(Clear, r);
     f.render_widget(
         Paragraph::new(body).wrap(Wrap { trim: false }).block(

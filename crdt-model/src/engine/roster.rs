@@ -103,6 +103,28 @@ impl Engine {
                 .filter(|(d, _)| d.owner == *agency)
                 .collect();
         }
+        if let RosterAction::WithdrawInvite { invitation, .. } = &action {
+            match self.ledger.roster().invitations().get(invitation) {
+                None => {
+                    return Err(LocalError::Invalid(format!(
+                        "{invitation} is not an invitation of this network"
+                    )));
+                }
+                Some(i) if i.used_by.is_some() => {
+                    return Err(LocalError::Invalid(format!(
+                        "invitation {} was already used; revoke the agency instead",
+                        invitation.short()
+                    )));
+                }
+                Some(i) if i.withdrawn.is_some() => {
+                    return Err(LocalError::Invalid(format!(
+                        "invitation {} was already withdrawn",
+                        invitation.short()
+                    )));
+                }
+                Some(_) => {}
+            }
+        }
         let hlc = self.clock.tick(ms(now));
         let mut roster = self.ledger.roster().clone();
         let event = roster.act(&self.key, hlc, action);

@@ -16,8 +16,17 @@ use crate::ids::AgencyId;
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum InviteError {
     /// Not a token.
-    #[error("not a Tongchou invitation token")]
+    #[error("not a Tongchou invitation token (copy the whole line, from tcinv2.)")]
     Malformed,
+    /// A token whose signatures do not verify: altered or damaged.
+    #[error("invitation token altered or damaged: its signatures do not verify")]
+    Tampered,
+    /// A token of the first format, which this version no longer reads.
+    #[error("invitation token of an older format (tcinv1); ask the admin for a new one")]
+    OldFormat,
+    /// Withdrawn by an admin.
+    #[error("invitation withdrawn by an admin")]
+    Withdrawn,
     /// Only admins invite.
     #[error("only an admin can invite (this agency is not an active admin)")]
     NotAdmin,
@@ -43,6 +52,7 @@ pub enum InviteError {
 
 /// A member's check of a join request from the connecting agency `peer`:
 /// the invite is by an admin of this network, unexpired at `now_ms`, unused,
+/// not withdrawn,
 /// and the claim is signed by the invitation key and names `peer`.
 pub fn check_join(
     roster: &Roster,
@@ -84,13 +94,25 @@ pub fn check_join(
     {
         return Err(InviteError::AlreadyUsed);
     }
+    // A withdrawn invitation admits nobody new here, whatever clock the
+    // claim shows (the newcomer chooses it): only a join already in the
+    // roster, ordered before the withdrawal, stands.
+    if roster
+        .invitations()
+        .get(&invitation)
+        .is_some_and(|i| i.withdrawn.is_some() && i.used_by != Some(peer))
+    {
+        return Err(InviteError::Withdrawn);
+    }
     let mut trial = roster.clone();
     trial.add([invite.clone(), join.clone()]);
     if trial.is_active(&peer) {
         return Ok(());
     }
-    if !trial.invitations().contains_key(&invitation) {
-        return Err(InviteError::NotByAdmin);
+    match trial.invitations().get(&invitation) {
+        None => return Err(InviteError::NotByAdmin),
+        Some(i) if i.withdrawn.is_some() => return Err(InviteError::Withdrawn),
+        Some(_) => {}
     }
     Err(InviteError::AlreadyUsed)
 }

@@ -151,7 +151,21 @@ impl Roster {
                     expires_ms,
                     name,
                     used_by: None,
+                    issued: hlc,
+                    withdrawn: None,
                 });
+            }
+            RosterAction::WithdrawInvite { invitation, reason } if admin => {
+                match self.invitations.get_mut(&invitation) {
+                    Some(i) if i.used_by.is_none() && i.withdrawn.is_none() => {
+                        i.withdrawn = Some(Withdrawal {
+                            by: ev.by,
+                            hlc,
+                            reason,
+                        });
+                    }
+                    _ => return false,
+                }
             }
             RosterAction::Join {
                 invitation,
@@ -181,11 +195,13 @@ impl Roster {
         true
     }
 
-    /// A join by invitation: counts if the invitation is unused, unexpired
-    /// at the join's time, by an admin still active, and the key is new.
+    /// A join by invitation: counts if the invitation is unused, not
+    /// withdrawn (earlier in the order), unexpired at the join's time, by an
+    /// admin still active, and the key is new.
     fn join(&mut self, invitation: AgencyId, profile: AgencyProfile, hlc: Hlc) -> bool {
         let usable = self.invitations.get(&invitation).is_some_and(|i| {
             i.used_by.is_none()
+                && i.withdrawn.is_none()
                 && hlc.wall_ms <= i.expires_ms
                 && self
                     .members

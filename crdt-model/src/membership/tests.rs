@@ -157,3 +157,102 @@ fn forged_and_foreign_events_are_refused() {
     let (_, errs) = r.add([forged]);
     assert_eq!(errs.len(), 1);
 }
+
+/// An admin's invite of the one-time key `one_time`, signed at `at`.
+fn invite(one_time: &AgencyKey, at: i64) -> RosterAction {
+    RosterAction::Invite {
+        invitation: one_time.id(),
+        name: "杭州市机关事务管理局".into(),
+        role: Role::Member,
+        expires_ms: at + 1_000_000,
+    }
+}
+
+fn withdraw(one_time: &AgencyKey) -> RosterAction {
+    RosterAction::WithdrawInvite {
+        invitation: one_time.id(),
+        reason: "发错单位".into(),
+    }
+}
+
+/// The rule, whatever order the events arrive in: a join ordered before the
+/// withdrawal (earlier HLC) stands; one ordered after it does not count.
+#[test]
+fn a_withdrawn_invitation_admits_only_a_join_ordered_before_it() {
+    let a = AgencyKey::from_secret(&[1; 32]);
+    let b = AgencyKey::from_secret(&[2; 32]);
+    let one_time = AgencyKey::from_secret(&[9; 32]);
+    let (mut r, genesis) = Roster::create(&a, "test", profile(&a, "A"), hlc(1));
+    let inv = r.act(&a, hlc(10), invite(&one_time, 10));
+    let mut late = r.clone();
+    let wd = r.act(&a, hlc(20), withdraw(&one_time));
+    let status = &r.invitations()[&one_time.id()];
+    assert_eq!(status.issued, hlc(10));
+    assert_eq!(status.withdrawn.as_ref().map(|w| w.hlc), Some(hlc(20)));
+    for (join_at, stands) in [(15, true), (25, false)] {
+        let join = admission::claim(r.network_id(), &one_time, profile(&b, "B"), hlc(join_at));
+        // The join arriving after the withdrawal, and before it.
+        let mut after = r.clone();
+        after.add([join.clone()]);
+        let mut before = Roster::from_genesis(genesis.clone()).expect("genesis");
+        before.add([inv.clone(), join.clone()]);
+        before.add([wd.clone()]);
+        for roster in [&after, &before] {
+            assert_eq!(roster.is_active(&b.id()), stands, "join at {join_at}");
+            let i = &roster.invitations()[&one_time.id()];
+            assert_eq!(i.withdrawn.is_none(), stands, "join at {join_at}");
+            assert_eq!(i.used_by.is_some(), stands, "join at {join_at}");
+        }
+        assert_eq!(after.invitations(), before.invitations());
+    }
+    // A member checking a new claim refuses it once the invitation is
+    // withdrawn, whatever clock the claim shows.
+    let early = admission::claim(r.network_id(), &one_time, profile(&b, "B"), hlc(15));
+    assert_eq!(
+        admission::check_join(&r, &inv, &early, b.id(), 16),
+        Err(admission::InviteError::Withdrawn)
+    );
+    // Before the withdrawal reached it, the same member admitted it.
+    assert_eq!(
+        admission::check_join(&late, &inv, &early, b.id(), 16),
+        Ok(())
+    );
+    late.add([inv.clone(), early]);
+    assert!(late.is_active(&b.id()));
+}
+
+#[test]
+fn only_an_admin_withdraws_and_a_used_invitation_stays_used() {
+    let a = AgencyKey::from_secret(&[1; 32]);
+    let b = AgencyKey::from_secret(&[2; 32]);
+    let c = AgencyKey::from_secret(&[3; 32]);
+    let first = AgencyKey::from_secret(&[8; 32]);
+    let second = AgencyKey::from_secret(&[9; 32]);
+    let (mut r, _) = Roster::create(&a, "test", profile(&a, "A"), hlc(1));
+    r.act(&a, hlc(2), invite(&first, 2));
+    r.act(&a, hlc(3), invite(&second, 3));
+    r.add([admission::claim(
+        r.network_id(),
+        &first,
+        profile(&b, "B"),
+        hlc(4),
+    )]);
+    assert!(r.is_active(&b.id()) && !r.is_admin(&b.id()));
+    // A plain member's withdrawal does not count.
+    let by_member = r.act(&b, hlc(5), withdraw(&second));
+    assert!(r.ignored().contains(&by_member.id()));
+    assert!(r.invitations()[&second.id()].withdrawn.is_none());
+    // Withdrawing a used invitation does nothing: the member stays.
+    let too_late = r.act(&a, hlc(6), withdraw(&first));
+    assert!(r.ignored().contains(&too_late.id()));
+    assert!(r.is_active(&b.id()));
+    // The admin's withdrawal counts, and the invitation admits nobody.
+    r.act(&a, hlc(7), withdraw(&second));
+    r.add([admission::claim(
+        r.network_id(),
+        &second,
+        profile(&c, "C"),
+        hlc(8),
+    )]);
+    assert!(!r.is_active(&c.id()));
+}

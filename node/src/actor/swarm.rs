@@ -108,12 +108,7 @@ impl Actor {
         // Present what makes us a member, for a peer that may not know our
         // key yet (a newcomer's admission, a rotated key's rotations), and
         // who we are (a member that knows we were revoked tells us).
-        let admission = self
-            .cfg
-            .admission
-            .as_ref()
-            .map(|adm| (adm.invite.clone(), adm.join.clone()));
-        let req = self.engine.join_request(admission);
+        let req = self.engine.join_request(self.admission.clone());
         self.swarm.behaviour_mut().join.send_request(&peer, req);
         if self.engine.ledger().roster().is_active(&agency) {
             self.admit(peer, agency);
