@@ -8,7 +8,6 @@ use std::path::Path;
 use anyhow::{Context, bail};
 use api::*;
 use crdt_model::membership::Role;
-use jiff::tz::TimeZone;
 
 use crate::cli::*;
 use crate::out::*;
@@ -79,7 +78,7 @@ async fn issue(c: &Client, out: &Out, a: InviteArgs) -> anyhow::Result<()> {
     eprintln!(
         "{} {}",
         out.t("一次性邀请，有效期至", "one-time invitation, valid until"),
-        local(r.expires, &TimeZone::system())
+        local(r.expires, &crate::parse::cli_zone())
     );
     Ok(())
 }
@@ -115,7 +114,7 @@ pub(crate) async fn invites(c: &Client, out: &Out, a: InvitesArgs) -> anyhow::Re
         );
         return Ok(());
     }
-    let tz = TimeZone::system();
+    let tz = crate::parse::cli_zone();
     let mut rows = vec![vec![
         out.t("受邀单位", "agency invited").into(),
         out.t("角色", "role").into(),
