@@ -169,7 +169,7 @@ fn render_cursor(state: &State, f: &mut Frame, area: Rect) {
         ),
         Span::raw(format!(
             "{} · {} · {}",
-            state.text(&r.name),
+            state.resource_label(&r.id),
             state.fmt_range(a, b),
             r.capacity.size()
         )),

@@ -252,6 +252,11 @@ fn details(state: &State, b: &Booking) -> Vec<Line<'static>> {
         ),
         Span::raw(super::booking::submitted_at(state, b)),
     ])];
+    out.push(Line::from(format!(
+        "{} · {}",
+        state.resource_label(&b.resource),
+        state.fmt_range(b.terms.start, b.terms.end)
+    )));
     out.extend(super::booking::explain(state, b));
     if let Some(r) = &b.request {
         out.push(Line::from(format!(
