@@ -20,6 +20,7 @@ mod slots;
 mod status;
 #[cfg(feature = "devtools")]
 mod tools;
+mod trip;
 
 use std::process::ExitCode;
 
@@ -238,6 +239,8 @@ async fn api_command(cmd: Cmd, c: &Client, out: &Out) -> anyhow::Result<()> {
         Cmd::Decide(a) => booking::decide(c, out, a).await,
         Cmd::Slots(a) => slots::slots(c, out, a).await,
         Cmd::Ics(a) => ics::ics(c, out, a).await,
+        Cmd::Trip(t) => trip::trip(c, out, t).await,
+        Cmd::Trips(a) => trip::trips(c, out, a).await,
         Cmd::Run(_) | Cmd::Tui | Cmd::Network(_) | Cmd::Join(_) | Cmd::Demo(_) | Cmd::Bench(_) => {
             bail!("this command does not talk to a running node")
         }

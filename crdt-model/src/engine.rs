@@ -25,13 +25,17 @@ mod io;
 mod local;
 mod roster;
 mod sync;
+mod trips;
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use jiff::Timestamp;
 
 pub use admission::{JoinOutcome, JoinRequest, JoinResponse};
-pub use io::{Event, Input, LocalError, LocalOp, LocalOutcome, Message, Output, PROTOCOL_VERSION};
+pub use io::{
+    Event, Input, LocalError, LocalOp, LocalOutcome, Message, Output, PROTOCOL_VERSION,
+    TripCommand, TripDraft,
+};
 
 use crate::agency::AgencyKey;
 use crate::availability::{Candidate, SlotQuery, find_slots};
