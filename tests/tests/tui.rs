@@ -137,7 +137,7 @@ fn book_a_room_from_the_free_slot_finder() {
         staff.home.display()
     );
     let tmux = Tmux::start(&cmd);
-    tmux.wait_text("3:Find slot");
+    tmux.wait_text("3:Find");
     // Free-slot finder: 12 people, Hangzhou, video, 2 hours, tomorrow 09–18.
     tmux.keys(&["3"]);
     tmux.wait_text("People / units");

@@ -57,6 +57,8 @@ pub enum Effect {
     Invite(InviteRequest),
     /// Revoke a member.
     Revoke(RevokeRequest),
+    /// A fleet owner's step in a trip.
+    TripStep(api::TripStep),
 }
 
 /// Why the node refused a call: its message and, when a resource's booking

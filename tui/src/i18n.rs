@@ -89,6 +89,30 @@ pub(crate) const SHORT_MINE: L = L("我的", "Mine");
 pub(crate) const SHORT_APPROVALS: L = L("审批", "Appr");
 pub(crate) const SHORT_CONFLICTS: L = L("冲突", "Confl");
 pub(crate) const SHORT_NETWORK: L = L("网络", "Net");
+pub(crate) const SCREEN_DISPATCH: L = L("派车", "Dispatch");
+pub(crate) const SHORT_DISPATCH: L = L("派车", "Disp");
+pub(crate) const HELP_DISPATCH: L = L(
+    "↑↓ 选择行程 · v 换车辆 · n 换驾驶员 · Enter/d 派车 · x 拒绝 · s 出车（填里程） · f 收车（填里程）",
+    "↑↓ choose a trip · v next vehicle · n next driver · Enter/d dispatch · x reject · s depart (odometer) · f return (odometer)",
+);
+pub(crate) const FLEET_TRIPS: L = L("本单位车队的行程", "Trips of this fleet");
+pub(crate) const COL_PAX: L = L("人数", "Pax");
+pub(crate) const SEATS: L = L("座", "seats");
+pub(crate) const COL_DESTINATION: L = L("目的地", "Destination");
+pub(crate) const FREE_VEHICLES: L = L("可派车辆", "Free vehicles");
+pub(crate) const FREE_DRIVERS: L = L("可派驾驶员", "Free drivers");
+pub(crate) const NONE_FREE: L = L("（该时段没有空闲的）", "(none free then)");
+pub(crate) const ORDER: L = L("派车单号", "Dispatch order");
+pub(crate) const ODOMETER_OUT: L = L("出车里程表读数（公里）", "Odometer at departure (km)");
+pub(crate) const ODOMETER_IN: L = L("收车里程表读数（公里）", "Odometer on return (km)");
+pub(crate) const DONE_DISPATCHED: L = L(
+    "已派车，派车单已签名并发布",
+    "Dispatched: the order is signed and published",
+);
+pub(crate) const DONE_TRIP: L = L("已登记", "Recorded");
+pub(crate) const NO_TRIP_REASON: L = L("无空闲车辆", "no vehicle free");
+pub(crate) const COL_VEHICLE: L = L("车辆", "Vehicle");
+pub(crate) const COL_DRIVER: L = L("驾驶员", "Driver");
 
 // Column headers and labels.
 pub(crate) const COL_NAME: L = L("名称", "Name");

@@ -121,6 +121,7 @@ fn on(lang: Lang, screen: Screen) -> State {
             }
         }
         Screen::Network => s.net_pane = NetPane::Roster,
+        Screen::Dispatch => fixture::with_fleet(&mut s),
         _ => {}
     }
     s.screen = screen;
@@ -614,4 +615,66 @@ fn an_invitation_token_is_shown_whole_at_80_by_24() {
         .filter(|c| c.is_ascii_alphanumeric())
         .collect();
     assert!(shown.contains(&token), "{screen}");
+}
+
+#[test]
+fn the_dispatcher_sees_free_vehicles_and_drivers_and_dispatches_in_one_key() {
+    let mut s = on(Lang::En, Screen::Dispatch);
+    let trips = s.fleet_trips();
+    assert_eq!(trips.len(), 3, "this fleet's open trips");
+    // The first: a van for 6 tomorrow; the van is free then, the sedan is
+    // too small and of the wrong class; both drivers are free.
+    let t = trips[0].clone();
+    let vehicles: Vec<String> = s
+        .free_vehicles(&t)
+        .iter()
+        .map(|r| r.id.local.to_string())
+        .collect();
+    assert_eq!(vehicles, ["van-1"]);
+    assert_eq!(s.free_drivers(&t).len(), 2);
+    // The third holds the van and the second driver the day after.
+    let held = trips[2].clone();
+    assert!(
+        s.free_vehicles(&held).is_empty() || held.status != crdt_model::trip::TripStatus::Requested
+    );
+    let fx = key(&mut s, KeyCode::Enter);
+    let [Effect::TripStep(step)] = fx.as_slice() else {
+        panic!("one dispatch: {fx:?}");
+    };
+    let crdt_model::engine::TripCommand::Dispatch { vehicle, driver } = &step.command else {
+        panic!("{step:?}");
+    };
+    assert_eq!(
+        (vehicle.local.as_str(), driver.local.as_str()),
+        ("van-1", "drv-1")
+    );
+    // `n` takes the next free driver.
+    key(&mut s, KeyCode::Char('n'));
+    let fx = key(&mut s, KeyCode::Char('d'));
+    let [Effect::TripStep(step)] = fx.as_slice() else {
+        panic!("{fx:?}")
+    };
+    assert!(
+        matches!(&step.command, crdt_model::engine::TripCommand::Dispatch { driver, .. } if driver.local == "drv-2")
+    );
+    // A dispatched trip departs with its odometer reading.
+    key(&mut s, KeyCode::Down);
+    key(&mut s, KeyCode::Down);
+    key(&mut s, KeyCode::Char('s'));
+    keys(&mut s, "12345");
+    let fx = key(&mut s, KeyCode::Enter);
+    assert!(
+        matches!(
+            fx.as_slice(),
+            [Effect::TripStep(api::TripStep {
+                command: crdt_model::engine::TripCommand::Start { odometer_km: 12345 },
+                ..
+            })]
+        ),
+        "{fx:?}"
+    );
+    // `9` opens the screen from anywhere.
+    key(&mut s, KeyCode::Char('1'));
+    key(&mut s, KeyCode::Char('9'));
+    assert_eq!(s.screen, Screen::Dispatch);
 }

@@ -4,6 +4,7 @@
 
 mod booking;
 mod calendar;
+mod dispatch;
 mod lists;
 mod network;
 
@@ -74,6 +75,7 @@ pub fn view(state: &State, f: &mut Frame) {
             Screen::Approvals => lists::approvals(state, f, body),
             Screen::Conflicts => lists::conflicts(state, f, body),
             Screen::Network => network::render(state, f, body),
+            Screen::Dispatch => dispatch::render(state, f, body),
         }
     }
     render_status(state, f, status);
@@ -87,11 +89,13 @@ pub fn view(state: &State, f: &mut Frame) {
 
 fn render_tabs(state: &State, f: &mut Frame, area: Rect) {
     let waiting = state.approval_queue().len();
+    // Narrow: short titles, one space between tabs instead of two.
     let label = |i: usize, s: &Screen, short: bool| {
         let title = state.t(if short { s.short_title() } else { s.title() });
+        let end = if short { "" } else { " " };
         match s {
-            Screen::Approvals if waiting > 0 => format!(" {}:{title}({waiting}) ", i + 1),
-            _ => format!(" {}:{title} ", i + 1),
+            Screen::Approvals if waiting > 0 => format!(" {}:{title}({waiting}){end}", i + 1),
+            _ => format!(" {}:{title}{end}", i + 1),
         }
     };
     let width = |short: bool| -> usize {
@@ -237,6 +241,18 @@ fn render_dialog(state: &State, d: &Dialog, f: &mut Frame, area: Rect) {
                 Line::from(format!("> {name}▏")),
                 Line::from(""),
                 Line::from("Enter ✓ · Esc ✗").fg(Color::Yellow),
+            ],
+        ),
+        Dialog::Odometer { finish, km, .. } => (
+            state.t(if *finish {
+                i18n::ODOMETER_IN
+            } else {
+                i18n::ODOMETER_OUT
+            }),
+            vec![
+                Line::from(format!("{km}▏")),
+                Line::from(""),
+                Line::from("Enter · Esc").fg(Color::Yellow),
             ],
         ),
         Dialog::Token(token) => (

@@ -184,6 +184,9 @@ pub(super) fn dialog_key(state: &mut State, k: KeyEvent) -> Vec<Effect> {
                 vec![]
             }
         },
+        Dialog::Odometer { trip, finish, km } => {
+            super::dispatch::odometer_key(state, trip, finish, km, k)
+        }
         Dialog::Invite { name } => match k.code {
             KeyCode::Esc => vec![],
             KeyCode::Enter if !name.trim().is_empty() => vec![Effect::Invite(InviteRequest {
