@@ -337,8 +337,8 @@ pub(crate) struct DemoArgs {
 #[derive(Debug, Args)]
 pub(crate) struct BenchArgs {
     /// What: net (nodes on loopback), scale (one node holding a
-    /// province's year), radicale (side by side with a CalDAV server) or
-    /// tui (render times).
+    /// province's year), trips (dispatch at a fleet of 500 vehicles),
+    /// radicale (side by side with a CalDAV server) or tui (render times).
     pub what: String,
     /// The full sizes (5 and 10 nodes, 1,000 bookings, 10,000 and 100,000 missed).
     #[arg(long)]

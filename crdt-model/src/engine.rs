@@ -200,6 +200,19 @@ impl Engine {
                     .filter(|c| c.booking.requester == me)
                     .map(|c| c.hlc),
             )
+            .chain(
+                idx.trips
+                    .values()
+                    .filter(|t| t.id.requester == me)
+                    .map(|t| t.hlc),
+            )
+            .chain(
+                idx.trip_updates
+                    .values()
+                    .flat_map(|m| m.values())
+                    .filter(|u| u.fleet == me)
+                    .map(|u| u.hlc),
+            )
             .max();
         if let Some(h) = last {
             e.clock.observe(h, h.wall_ms, 0);

@@ -29,7 +29,7 @@ use crate::hlc::Hlc;
 use crate::ids::{AgencyId, BookingId, DocId, ResourceId};
 use crate::record::{MAX_TEXT, RecordError, check_plain};
 
-pub use dispatch::{DispatchError, check_dispatch, pick};
+pub use dispatch::{DispatchError, check_dispatch, first_free, pick};
 pub use view::{Trip, TripFilter, TripStatus};
 
 /// A trip request, written by the requesting agency.

@@ -17,6 +17,13 @@ impl Engine {
         )
     }
 
+    /// The first vehicle and driver free for trip `id` (after
+    /// [`Engine::settle`]): what a dispatcher is offered first.
+    pub fn free_pair(&self, id: &BookingId) -> Option<(ResourceId, ResourceId)> {
+        let trip = self.ledger.index().trips.get(id)?;
+        crate::trip::first_free(self.ledger.index(), |r| self.calendars.get(r), trip, false)
+    }
+
     /// A trip action written as its own change; outputs go to `out`.
     pub(super) fn local_trip(
         &mut self,
@@ -229,10 +236,28 @@ impl Engine {
     /// Automatic dispatch of the trips waiting for this agency, where a
     /// vehicle set to automatic approval and a driver are free.
     pub(super) fn run_trip_policy(&mut self, now: Timestamp, out: &mut Vec<Output>) {
-        let open: Vec<BookingId> = match self.ledger.index().open_trips.get(&self.me) {
+        let index = self.ledger.index();
+        let open: Vec<BookingId> = match index.open_trips.get(&self.me) {
             Some(s) if !s.is_empty() => s.iter().cloned().collect(),
             _ => return,
         };
+        // Nothing to do for a fleet dispatched by hand (the usual case).
+        let first = ResourceId {
+            owner: self.me,
+            local: Default::default(),
+        };
+        let automatic = index
+            .resources
+            .range(first..)
+            .take_while(|(id, _)| id.owner == self.me)
+            .any(|(_, r)| {
+                r.is_vehicle()
+                    && !r.retired
+                    && r.rules.approval == crate::resource::Approval::Automatic
+            });
+        if !automatic {
+            return;
+        }
         let mut merged = IngestReport::default();
         for id in open {
             let Some(trip) = self.ledger.index().trips.get(&id).cloned() else {

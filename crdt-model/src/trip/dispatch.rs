@@ -182,6 +182,18 @@ pub fn pick<'a>(
     calendar: impl Fn(&ResourceId) -> Option<&'a ResourceCalendar> + Copy,
     trip: &TripRequest,
 ) -> Option<(ResourceId, ResourceId)> {
+    first_free(index, calendar, trip, true)
+}
+
+/// The first vehicle (by id) that can take the trip, with the first free
+/// driver (by id); only among vehicles set to automatic approval when
+/// `automatic_only`. What a dispatcher is offered first.
+pub fn first_free<'a>(
+    index: &Index,
+    calendar: impl Fn(&ResourceId) -> Option<&'a ResourceCalendar> + Copy,
+    trip: &TripRequest,
+    automatic_only: bool,
+) -> Option<(ResourceId, ResourceId)> {
     let first = ResourceId {
         owner: trip.owner,
         local: Default::default(),
@@ -194,7 +206,14 @@ pub fn pick<'a>(
             .filter(move |(_, r)| pred(r) && !r.retired)
             .map(|(id, _)| id)
     };
-    let vehicle = owned(|r| r.is_vehicle() && r.rules.approval == Approval::Automatic)
+    let vehicle = owned(|r| r.is_vehicle())
+        .filter(|id| {
+            !automatic_only
+                || index
+                    .resources
+                    .get(*id)
+                    .is_some_and(|r| r.rules.approval == Approval::Automatic)
+        })
         .find(|id| check_dispatch_vehicle_only(index, calendar, trip, id))?;
     let driver = owned(|r| r.is_driver())
         .find(|d| check_dispatch(index, calendar, trip, vehicle, d).is_ok())?;

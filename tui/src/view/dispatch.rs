@@ -120,10 +120,9 @@ fn details(state: &State, t: &Trip) -> Vec<Line<'static>> {
         let drivers = state.free_drivers(t);
         let chosen = state.chosen_pair(t);
         let mark = |id: &crdt_model::ids::ResourceId, which: usize| -> String {
-            let hit =
-                chosen
-                    .as_ref()
-                    .is_some_and(|(v, d)| if which == 0 { v == id } else { d == id });
+            let hit = chosen
+                .as_ref()
+                .is_some_and(|(v, d)| if which == 0 { v == id } else { d == id });
             if hit { "▶ ".into() } else { "  ".into() }
         };
         for (title, list, which) in [
