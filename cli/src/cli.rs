@@ -674,6 +674,15 @@ pub(crate) enum TripCmd {
         #[arg(long, default_value = "")]
         note: String,
     },
+    /// Reserve one of the fleet owner's EV chargers for an electric
+    /// vehicle's trip, from its return; prints the booking.
+    Charge {
+        /// Trip id.
+        trip: BookingId,
+        /// How long to charge, e.g. 2h, 90m.
+        #[arg(long = "for", default_value = "2h")]
+        duration: String,
+    },
     /// Cancel one of this agency's trips (its vehicle and driver are given back).
     Cancel {
         /// Trip id.

@@ -67,6 +67,10 @@ const COMMANDS: &[(&str, &str)] = &[
     ("trip start", "登记出车及里程表读数（车队所属单位）"),
     ("trip finish", "登记收车（车队所属单位）"),
     ("trip cancel", "取消本单位的行程（车辆和驾驶员随之释放）"),
+    (
+        "trip charge",
+        "为新能源车的行程预约车队所属单位的充电桩，从收车时起；打印预约",
+    ),
     ("trips", "列出行程"),
 ];
 
@@ -233,6 +237,7 @@ const ARGS: &[(&str, &str)] = &[
     ("trip finish|fuel_l", "加油量，升"),
     ("trip finish|charge_kwh", "充电量，千瓦时"),
     ("trip finish|note", "备注"),
+    ("trip charge|duration", "充电时长，如 2h、90m"),
     ("trips|pending", "只看等待本单位派车的行程"),
     ("trips|mine", "只看本单位申请的行程"),
     (

@@ -17,6 +17,7 @@ pub(crate) async fn trip(c: &Client, out: &Out, cmd: TripCmd) -> anyhow::Result<
     let me = c.status().await?.agency;
     let step = |trip, command| TripStep { trip, command };
     let t = match cmd {
+        TripCmd::Charge { trip, duration } => return charge(c, out, trip, &duration).await,
         TripCmd::Request(a) => request(c, out, *a).await?,
         TripCmd::Dispatch {
             trip,
@@ -118,6 +119,88 @@ async fn request(c: &Client, out: &Out, a: TripRequestArgs) -> anyhow::Result<Tr
         contact: a.contact,
     };
     Ok(c.request_trip(&draft).await?)
+}
+
+/// `trip charge`: the first of the fleet owner's EV chargers free from the
+/// trip's return, booked for `duration`.
+async fn charge(
+    c: &Client,
+    out: &Out,
+    trip: crdt_model::ids::BookingId,
+    duration: &str,
+) -> anyhow::Result<()> {
+    let minutes = parse_minutes("--for", duration)?;
+    let t = c
+        .trips(&TripFilter {
+            id: Some(trip.clone()),
+            ..Default::default()
+        })
+        .await?
+        .into_iter()
+        .next()
+        .with_context(|| format!("{} {trip}", out.t("没有这个行程", "no such trip")))?;
+    let Some(vehicle) = &t.vehicle else {
+        bail!(
+            "{}",
+            out.t(
+                "行程尚未派车：派车后才知道是哪辆车",
+                "the trip is not dispatched yet: which vehicle is not known"
+            )
+        );
+    };
+    let resources = c.resources(&ResourceFilter::default()).await?;
+    let v = resources
+        .iter()
+        .find(|r| &r.id == vehicle)
+        .with_context(|| format!("{vehicle}"))?;
+    if v.energy() != Some(crdt_model::fleet::Energy::Ev) {
+        bail!(
+            "{} {}",
+            out.text(&v.name),
+            out.t("不是新能源车，不需要充电桩", "is not an electric vehicle")
+        );
+    }
+    let start = t.request.end;
+    let end = start + jiff::SignedDuration::from_mins(i64::from(minutes));
+    let free = c
+        .resources(&ResourceFilter {
+            kind: Some("ev-charger".into()),
+            owner: Some(t.request.owner),
+            free_from: Some(start),
+            free_to: Some(end),
+            ..Default::default()
+        })
+        .await?;
+    let Some(charger) = free.first() else {
+        bail!(
+            "{}",
+            out.t(
+                "车队所属单位在收车后没有空闲的充电桩",
+                "no charger of the fleet's owner is free after the return"
+            )
+        );
+    };
+    let plate = v
+        .attributes
+        .get(crdt_model::fleet::attr::PLATE)
+        .cloned()
+        .unwrap_or_default();
+    let b = c
+        .book(&BookRequest {
+            resource: charger.id.clone(),
+            start,
+            end,
+            quantity: 1,
+            contact: String::new(),
+            purpose: format!("{} {plate}", out.t("充电", "charging")),
+        })
+        .await?;
+    if out.json {
+        return out.json(&b);
+    }
+    let zones = crate::booking::zones(c).await?;
+    print_booking(out, &b, &zones);
+    Ok(())
 }
 
 /// An agency named by its id, a unique prefix of it, or its name.

@@ -280,4 +280,66 @@ fn two_requests_one_driver_one_dispatch_and_every_replica_agrees() {
             out.status.success().then_some(())
         },
     );
+    // An EV's trip reserves one of the fleet's chargers after its return,
+    // in one command; a petrol van's does not.
+    let petrol = cli(&nodes[0].home, &["--lang", "en", "trip", "charge", &did]);
+    assert!(String::from_utf8_lossy(&petrol.stderr).contains("not an electric vehicle"));
+    nodes[0].ok(&[
+        "resource",
+        "add",
+        "--kind",
+        "vehicle",
+        "--id",
+        "ev-1",
+        "--name",
+        "新能源商务车",
+        "--class",
+        "van",
+        "--energy",
+        "ev",
+        "--people",
+        "7",
+        "--city",
+        "深圳",
+    ]);
+    nodes[0].ok(&[
+        "resource",
+        "add",
+        "--kind",
+        "ev-charger",
+        "--id",
+        "chg",
+        "--name",
+        "充电桩",
+        "--units",
+        "2",
+        "--city",
+        "深圳",
+    ]);
+    // The EV is set to automatic dispatch (the default approval): the
+    // owner's node dispatches the trip itself, with the free driver.
+    let e = request(&nodes[1], &fleet, "19:00", "21:00");
+    let eid = e.request.id.to_string();
+    let auto = wait_for(
+        "the EV trip dispatched by the owner's node",
+        Duration::from_secs(30),
+        || {
+            let seen: Vec<Trip> = nodes[1].json(&["trips", "--mine"]);
+            seen.into_iter()
+                .find(|t| t.request.id == e.request.id && t.status == TripStatus::Dispatched)
+        },
+    );
+    assert_eq!(
+        auto.vehicle.map(|v| v.local.to_string()).as_deref(),
+        Some("ev-1")
+    );
+    assert_eq!(
+        auto.driver.map(|v| v.local.to_string()).as_deref(),
+        Some("drv-zhang")
+    );
+    let b: crdt_model::calendar::Booking = nodes[0].json(&["trip", "charge", &eid, "--for", "90m"]);
+    assert_eq!(b.resource.local.as_str(), "chg");
+    assert_eq!(b.terms.start, e.request.end, "from the return");
+    assert_eq!(b.terms.end.duration_since(b.terms.start).as_mins(), 90);
+    assert_eq!(b.status, crdt_model::booking::Status::Confirmed);
 }
