@@ -230,6 +230,19 @@ pub enum Dialog {
     },
     /// An invitation token to copy.
     Token(String),
+    /// A trip request for a vehicle found by the finder.
+    TripRequest {
+        /// What is asked (class or vehicle, times, passengers).
+        draft: Box<crdt_model::engine::TripDraft>,
+        /// The vehicle found (shown).
+        vehicle: String,
+        /// Destination typed so far.
+        destination: String,
+        /// Purpose typed so far.
+        purpose: String,
+        /// Typing the purpose (else the destination).
+        on_purpose: bool,
+    },
     /// An odometer reading for a departure or a return.
     Odometer {
         /// The trip.

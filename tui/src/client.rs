@@ -154,6 +154,12 @@ async fn run_effect(api: &Api, effect: Effect, refresh: &Notify) -> Option<Actio
         Effect::Slots(q) => Action::Slots(c.slots(&q).await.map_err(msg)),
         Effect::Suggest(id, q) => Action::Suggested(id, c.slots(&q).await.unwrap_or_default()),
         Effect::Invite(r) => Action::Invited(c.invite(&r).await.map(|i| i.token).map_err(msg)),
+        Effect::RequestTrip(d) => Action::Done(
+            c.request_trip(&d)
+                .await
+                .map(|_| i18n::DONE_TRIP_REQUESTED)
+                .map_err(msg),
+        ),
         Effect::TripStep(s) => {
             let done = match s.command {
                 crdt_model::engine::TripCommand::Dispatch { .. } => i18n::DONE_DISPATCHED,

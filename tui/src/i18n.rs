@@ -99,6 +99,7 @@ pub(crate) const FLEET_TRIPS: L = L("本单位车队的行程", "Trips of this f
 pub(crate) const COL_PAX: L = L("人数", "Pax");
 pub(crate) const SEATS: L = L("座", "seats");
 pub(crate) const COL_DESTINATION: L = L("目的地", "Destination");
+pub(crate) const F_DESTINATION: L = L("目的地", "Destination");
 pub(crate) const FREE_VEHICLES: L = L("可派车辆", "Free vehicles");
 pub(crate) const FREE_DRIVERS: L = L("可派驾驶员", "Free drivers");
 pub(crate) const NONE_FREE: L = L("（该时段没有空闲的）", "(none free then)");
@@ -110,6 +111,15 @@ pub(crate) const DONE_DISPATCHED: L = L(
     "Dispatched: the order is signed and published",
 );
 pub(crate) const DONE_TRIP: L = L("已登记", "Recorded");
+pub(crate) const DONE_TRIP_REQUESTED: L = L(
+    "用车申请已发出，等待车队派车（见 9 派车 或 tongchou trips --mine）",
+    "Trip requested; the fleet will dispatch it (tongchou trips --mine)",
+);
+pub(crate) const TRIP_REQUEST: L = L("申请用车", "Request a vehicle");
+pub(crate) const TRIP_KEYS: L = L(
+    "Tab 切换字段 · Enter 提交 · Esc 取消",
+    "Tab next field · Enter send · Esc cancel",
+);
 pub(crate) const NO_TRIP_REASON: L = L("无空闲车辆", "no vehicle free");
 pub(crate) const COL_VEHICLE: L = L("车辆", "Vehicle");
 pub(crate) const COL_DRIVER: L = L("驾驶员", "Driver");
@@ -324,8 +334,8 @@ pub(crate) const HELP_CALENDAR: L = L(
     "w day/week · ←→/hl time · ↑↓/jk resource · [ ] previous/next day (week) · t today · Enter book at cursor",
 );
 pub(crate) const HELP_FIND: L = L(
-    "编辑条件后 Enter 查找（日期可写 2026-12-08、明天、+3、周二、下周二）· Tab 切到候选列表 · Enter/b 用所选时段填好预订表单",
-    "edit the query (dates: 2026-12-08, tomorrow, +3, tue), Enter searches · Tab to the candidates · Enter/b fills the booking form with the selected slot",
+    "编辑条件后 Enter 查找（日期可写 2026-12-08、12-14、明天、+3、周二、下周二；时长 90、2h、2天）· Tab 切到候选列表 · Enter/b 用所选时段填好预订表单；选中的是公务车时，Enter 申请用车（填目的地和用途，由车队派车）",
+    "edit the query (dates: 2026-12-08, 12-14, tomorrow, +3, tue; durations 90, 2h, 2d), Enter searches · Tab to the candidates · Enter/b fills the booking form with the selected slot; on an official vehicle, Enter requests a trip (destination and purpose; the fleet dispatches it)",
 );
 pub(crate) const HELP_BOOK: L = L(
     "填写表单（用途必填）后 Enter 提交 · 结果实时更新 · ↑↓ 选择替代方案，a 填入表单",

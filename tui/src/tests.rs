@@ -678,3 +678,51 @@ fn the_dispatcher_sees_free_vehicles_and_drivers_and_dispatches_in_one_key() {
     key(&mut s, KeyCode::Char('9'));
     assert_eq!(s.screen, Screen::Dispatch);
 }
+
+#[test]
+fn a_vehicle_found_is_requested_as_a_trip_with_destination_and_purpose() {
+    let mut s = state(Lang::Zh);
+    fixture::with_fleet(&mut s);
+    let van = s
+        .data
+        .resources
+        .iter()
+        .find(|r| r.id.local == "van-1")
+        .expect("the fleet's van")
+        .id
+        .clone();
+    key(&mut s, KeyCode::Char('3'));
+    s.find.form.set(find_field::QUANTITY, "6");
+    let slot = crdt_model::availability::Candidate {
+        resource: van.clone(),
+        start: shanghai(day(2), 9, 0),
+        end: shanghai(day(3), 18, 0),
+        spare: 1,
+        competing: 0,
+    };
+    update(&mut s, Action::Slots(Ok(vec![slot])));
+    assert!(key(&mut s, KeyCode::Enter).is_empty(), "nothing sent yet");
+    assert!(matches!(s.dialog, Some(Dialog::TripRequest { .. })));
+    assert!(render(&s, 100, 30).contains("申请用车"));
+    // Both fields are required: Enter on an empty one moves to the other.
+    assert!(key(&mut s, KeyCode::Enter).is_empty());
+    key(&mut s, KeyCode::Tab);
+    keys(&mut s, "保定");
+    key(&mut s, KeyCode::Tab);
+    keys(&mut s, "执法检查");
+    let fx = key(&mut s, KeyCode::Enter);
+    let [Effect::RequestTrip(d)] = fx.as_slice() else {
+        panic!("a trip request: {fx:?}");
+    };
+    assert_eq!(
+        d.class,
+        Some(crdt_model::fleet::VehicleClass::Van),
+        "by class: the fleet picks the car"
+    );
+    assert_eq!((d.passengers, d.owner), (6, van.owner));
+    assert_eq!(
+        (d.destination.as_str(), d.purpose.as_str()),
+        ("保定", "执法检查")
+    );
+    assert_eq!(d.end, shanghai(day(3), 18, 0), "a stay of two days");
+}

@@ -243,6 +243,39 @@ fn render_dialog(state: &State, d: &Dialog, f: &mut Frame, area: Rect) {
                 Line::from("Enter ✓ · Esc ✗").fg(Color::Yellow),
             ],
         ),
+        Dialog::TripRequest {
+            draft,
+            vehicle,
+            destination,
+            purpose,
+            on_purpose,
+        } => {
+            let cursor = |on: bool| if on { "▏" } else { "" };
+            (
+                state.t(i18n::TRIP_REQUEST),
+                vec![
+                    Line::from(format!(
+                        "{vehicle} · {} · ×{}",
+                        state.fmt_range(draft.start, draft.end),
+                        draft.passengers
+                    ))
+                    .bold(),
+                    Line::from(""),
+                    Line::from(format!(
+                        "{}: {destination}{}",
+                        state.t(i18n::F_DESTINATION),
+                        cursor(!on_purpose)
+                    )),
+                    Line::from(format!(
+                        "{}: {purpose}{}",
+                        state.t(i18n::F_PURPOSE),
+                        cursor(*on_purpose)
+                    )),
+                    Line::from(""),
+                    Line::from(state.t(i18n::TRIP_KEYS)).fg(Color::Yellow),
+                ],
+            )
+        }
         Dialog::Odometer { finish, km, .. } => (
             state.t(if *finish {
                 i18n::ODOMETER_IN
