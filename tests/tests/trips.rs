@@ -1,7 +1,8 @@
 //! Official vehicle trips between real nodes: two agencies ask a third's
 //! fleet (two vans, one driver) for overlapping trips; the owner dispatches
 //! one, the other is refused for the driver with the reason; maintenance
-//! blocks a van; a node down during dispatch catches up to the same trips;
+//! blocks a van; a requester's node down during the dispatch, departure
+//! and return catches up to the same trips;
 //! the odometer rules hold; a cancelled trip gives its van and driver back.
 
 use std::time::Duration;
@@ -130,6 +131,9 @@ fn two_requests_one_driver_one_dispatch_and_every_replica_agrees() {
         ],
     );
     assert!(!nope.status.success());
+    // Node 2 (the other requester) is down from before the dispatch until
+    // the first trip is back: it catches up to the same trips.
+    nodes[2].kill9();
     let t: Trip = nodes[0].json(&[
         "trip",
         "dispatch",
@@ -195,8 +199,6 @@ fn two_requests_one_driver_one_dispatch_and_every_replica_agrees() {
     );
     assert!(String::from_utf8_lossy(&out.stderr).contains("保养"));
 
-    // Node 2 is down while the trip goes out and comes back.
-    nodes[2].kill9();
     let t: Trip = nodes[0].json(&["trip", "start", &aid, "--odometer", "12345"]);
     assert_eq!(t.status, TripStatus::Started);
     let low = cli(
