@@ -230,6 +230,13 @@ pub enum Dialog {
     },
     /// An invitation token to copy.
     Token(String),
+    /// Which of several resources of the same name was meant.
+    PickResource {
+        /// The candidates, as the catalogue lists them.
+        candidates: Vec<ResourceId>,
+        /// The one under the cursor.
+        selected: usize,
+    },
     /// A trip request for a vehicle found by the finder.
     TripRequest {
         /// What is asked (class or vehicle, times, passengers).

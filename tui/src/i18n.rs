@@ -116,6 +116,14 @@ pub(crate) const DONE_TRIP_REQUESTED: L = L(
     "Trip requested; the fleet will dispatch it (tongchou trips --mine)",
 );
 pub(crate) const TRIP_REQUEST: L = L("申请用车", "Request a vehicle");
+pub(crate) const PICK_RESOURCE: L = L(
+    "多个资源同名，请选择",
+    "Several resources have this name: which one?",
+);
+pub(crate) const PICK_KEYS: L = L(
+    "↑↓ 选择 · Enter 确定 · Esc 返回表单",
+    "↑↓ choose · Enter take it · Esc back to the form",
+);
 pub(crate) const TRIP_KEYS: L = L(
     "Tab 切换字段 · Enter 提交 · Esc 取消",
     "Tab next field · Enter send · Esc cancel",

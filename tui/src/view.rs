@@ -243,6 +243,32 @@ fn render_dialog(state: &State, d: &Dialog, f: &mut Frame, area: Rect) {
                 Line::from("Enter ✓ · Esc ✗").fg(Color::Yellow),
             ],
         ),
+        Dialog::PickResource {
+            candidates,
+            selected,
+        } => (
+            state.t(i18n::PICK_RESOURCE),
+            candidates
+                .iter()
+                .enumerate()
+                .map(|(i, id)| {
+                    let line = format!(
+                        "{} {}",
+                        if i == *selected { "▶" } else { " " },
+                        state.resource_label(id)
+                    );
+                    if i == *selected {
+                        Line::from(line).bold()
+                    } else {
+                        Line::from(line)
+                    }
+                })
+                .chain([
+                    Line::from(""),
+                    Line::from(state.t(i18n::PICK_KEYS)).fg(Color::Yellow),
+                ])
+                .collect(),
+        ),
         Dialog::TripRequest {
             draft,
             vehicle,

@@ -184,6 +184,10 @@ pub(super) fn dialog_key(state: &mut State, k: KeyEvent) -> Vec<Effect> {
                 vec![]
             }
         },
+        Dialog::PickResource {
+            candidates,
+            selected,
+        } => super::book::pick_key(state, candidates, selected, k),
         Dialog::TripRequest {
             mut draft,
             vehicle,
