@@ -90,7 +90,21 @@ impl FromStr for VehicleClass {
     type Err = UnknownClass;
     /// The code or either language's name: `van`, `商务车`, `面包车`.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
+        // The stored codes first, without allocating: this runs for every
+        // vehicle a dispatch looks at.
         let t = s.trim();
+        let fast = match t {
+            "sedan" => Some(VehicleClass::Sedan),
+            "suv" => Some(VehicleClass::Suv),
+            "van" => Some(VehicleClass::Van),
+            "bus" => Some(VehicleClass::Bus),
+            "truck" => Some(VehicleClass::Truck),
+            "law-enforcement" => Some(VehicleClass::LawEnforcement),
+            _ => None,
+        };
+        if let Some(c) = fast {
+            return Ok(c);
+        }
         let l = t.to_lowercase();
         VehicleClass::ALL
             .into_iter()

@@ -198,40 +198,24 @@ pub fn first_free<'a>(
         owner: trip.owner,
         local: Default::default(),
     };
-    let owned = |pred: fn(&Resource) -> bool| {
+    // One pass over the owner's resources, each checked from what is at
+    // hand (no second lookup): a fleet of hundreds is scanned per dispatch.
+    let owned = || {
         index
             .resources
             .range(first.clone()..)
             .take_while(|(id, _)| id.owner == trip.owner)
-            .filter(move |(_, r)| pred(r) && !r.retired)
-            .map(|(id, _)| id)
+            .filter(|(_, r)| !r.retired)
     };
-    let vehicle = owned(|r| r.is_vehicle())
-        .filter(|id| {
-            !automatic_only
-                || index
-                    .resources
-                    .get(*id)
-                    .is_some_and(|r| r.rules.approval == Approval::Automatic)
-        })
-        .find(|id| check_dispatch_vehicle_only(index, calendar, trip, id))?;
-    let driver = owned(|r| r.is_driver())
-        .find(|d| check_dispatch(index, calendar, trip, vehicle, d).is_ok())?;
+    let free_then = |r: &Resource| free(r, calendar(&r.id), trip.start, trip.end).is_ok();
+    let (vehicle, _) = owned().find(|(id, r)| {
+        r.is_vehicle()
+            && (!automatic_only || r.rules.approval == Approval::Automatic)
+            && trip.vehicle.as_ref().is_none_or(|a| a == *id)
+            && trip.class.is_none_or(|c| r.vehicle_class() == Some(c))
+            && r.capacity.admits(trip.passengers)
+            && free_then(r)
+    })?;
+    let (driver, _) = owned().find(|(_, r)| r.is_driver() && free_then(r))?;
     Some((vehicle.clone(), driver.clone()))
-}
-
-/// Whether the vehicle alone could take the trip (any driver aside).
-fn check_dispatch_vehicle_only<'a>(
-    index: &Index,
-    calendar: impl Fn(&ResourceId) -> Option<&'a ResourceCalendar>,
-    trip: &TripRequest,
-    vehicle: &ResourceId,
-) -> bool {
-    let Some(v) = index.resources.get(vehicle) else {
-        return false;
-    };
-    trip.vehicle.as_ref().is_none_or(|a| a == vehicle)
-        && trip.class.is_none_or(|c| v.vehicle_class() == Some(c))
-        && v.capacity.admits(trip.passengers)
-        && free(v, calendar(vehicle), trip.start, trip.end).is_ok()
 }
