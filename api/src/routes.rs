@@ -36,3 +36,6 @@ pub const ROTATE_KEY: &str = "/api/v1/rotate-key";
 pub const EVENTS: &str = "/api/v1/events";
 /// `GET` an iCalendar feed ([`IcsQuery`](crate::IcsQuery)).
 pub const ICS: &str = "/api/v1/ics";
+/// `POST` a backup of the home, written by the node to a file
+/// ([`BackupRequest`](crate::BackupRequest)); answers a [`BackupReport`](crate::BackupReport).
+pub const BACKUP: &str = "/api/v1/backup";

@@ -184,6 +184,33 @@ pub struct RotateKeyResponse {
     pub new_key: AgencyId,
 }
 
+/// `POST /api/v1/backup`: where the node writes the backup.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BackupRequest {
+    /// The file, an absolute path on the node's machine (replaced
+    /// atomically if it exists; mode 0600).
+    pub path: String,
+}
+
+/// `POST /api/v1/backup` answer: what was written.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BackupReport {
+    /// The file written.
+    pub path: String,
+    /// Its size, bytes.
+    pub bytes: u64,
+    /// Signed changes in it.
+    pub changes: u64,
+    /// Roster events in it.
+    pub roster_events: u64,
+    /// Store entries in it (changes, roster events, markers).
+    pub entries: u64,
+    /// When the snapshot was taken (everything acknowledged before is in it).
+    pub created: String,
+    /// How long it took, milliseconds.
+    pub millis: u64,
+}
+
 /// `POST /api/v1/revoke`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RevokeRequest {

@@ -126,6 +126,9 @@ pub enum Command {
     /// A read-only query.
     /// A read; the flag says whether calendars must be up to date first.
     Read(ReadFn, bool),
+    /// A consistent picture of the home for a backup, taken after a flush
+    /// (everything acknowledged so far is in it).
+    Backup(oneshot::Sender<Result<crate::backup::Snapshot, String>>),
 }
 
 impl std::fmt::Debug for Command {
@@ -136,6 +139,7 @@ impl std::fmt::Debug for Command {
             Command::AddRoster(e, _) => write!(f, "AddRoster({})", e.len()),
             Command::RotateKey(k, _) => write!(f, "RotateKey({})", k.public().short()),
             Command::Read(..) => write!(f, "Read"),
+            Command::Backup(_) => write!(f, "Backup"),
         }
     }
 }
@@ -174,6 +178,15 @@ impl NodeHandle {
         let (tx, rx) = oneshot::channel();
         self.send(Command::RotateKey(new_key, tx)).await;
         rx.await.unwrap_or_else(|_| Err(shutting_down()))
+    }
+
+    /// Takes a consistent picture of the home (files and store) for a
+    /// backup: everything acknowledged before the call is in it.
+    pub async fn backup(&self) -> Result<crate::backup::Snapshot, String> {
+        let (tx, rx) = oneshot::channel();
+        self.send(Command::Backup(tx)).await;
+        rx.await
+            .unwrap_or_else(|_| Err("the node is shutting down".into()))
     }
 
     /// Runs a read-only query against the actor's state, with every

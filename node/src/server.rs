@@ -130,6 +130,7 @@ pub fn router(node: NodeHandle, token: String, home: crate::config::Home) -> Rou
         .route(routes::WITHDRAW_INVITE, post(withdraw_invite))
         .route(routes::REVOKE, post(revoke))
         .route(routes::ROTATE_KEY, post(rotate_key))
+        .route(routes::BACKUP, post(backup))
         .route(routes::EVENTS, get(events))
         .route(routes::ICS, get(ics_feed))
         .layer(middleware::from_fn_with_state(state.clone(), auth))
@@ -452,6 +453,55 @@ async fn rotate_key(State(st): State<AppState>) -> ApiResult<RotateKeyResponse> 
                 format!("{e:#}"),
             ),
         })
+}
+
+/// Writes a backup of the home to the file the request names: the actor
+/// takes a consistent picture between two commits, the file is written
+/// outside it (the node keeps serving meanwhile).
+async fn backup(
+    State(st): State<AppState>,
+    Json(r): Json<BackupRequest>,
+) -> ApiResult<BackupReport> {
+    let path = std::path::PathBuf::from(&r.path);
+    if !path.is_absolute() {
+        return Err(err(
+            StatusCode::BAD_REQUEST,
+            "bad_request",
+            format!("the backup file must be an absolute path: {}", r.path),
+        ));
+    }
+    let t = std::time::Instant::now();
+    let snap = st
+        .node
+        .backup()
+        .await
+        .map_err(|e| err(StatusCode::INSUFFICIENT_STORAGE, "backup_failed", e))?;
+    let written = tokio::task::spawn_blocking(move || crate::backup::write(&path, &snap))
+        .await
+        .map_err(|e| err(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()))?
+        .map_err(|e| {
+            err(
+                StatusCode::INSUFFICIENT_STORAGE,
+                "backup_failed",
+                e.to_string(),
+            )
+        })?;
+    tracing::info!(
+        path = %r.path,
+        bytes = written.bytes,
+        changes = written.meta.changes,
+        ms = t.elapsed().as_millis() as u64,
+        "backup written"
+    );
+    Ok(Json(BackupReport {
+        path: r.path,
+        bytes: written.bytes,
+        changes: written.meta.changes,
+        roster_events: written.meta.roster_events,
+        entries: written.entries,
+        created: written.meta.created,
+        millis: t.elapsed().as_millis() as u64,
+    }))
 }
 
 /// The longest an invitation may stay valid: 30 days.

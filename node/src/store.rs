@@ -98,6 +98,48 @@ pub trait Storage: Send {
     fn archive(&self) -> Option<Arc<dyn Archive>> {
         None
     }
+    /// Every stored entry, tree by tree, as the store holds it now (for a
+    /// backup; the caller makes sure nothing writes meanwhile).
+    fn snapshot(&self) -> Result<Vec<Entry>, Error> {
+        let mut out = Vec::new();
+        for c in self.changes()? {
+            out.push(Entry {
+                tree: CHANGES_TREE.into(),
+                key: change_key(&c.doc, c.number()),
+                value: encode_change(&c),
+            });
+        }
+        for e in self.roster()? {
+            let v = serde_json::to_vec(&e).map_err(|x| Error::Corrupt {
+                tree: "roster",
+                detail: x.to_string(),
+            })?;
+            out.push(Entry {
+                tree: ROSTER_TREE.into(),
+                key: e.id().into_bytes(),
+                value: v,
+            });
+        }
+        Ok(out)
+    }
+}
+
+/// The tree of signed changes.
+pub const CHANGES_TREE: &str = "changes";
+/// The tree of roster events.
+pub const ROSTER_TREE: &str = "roster";
+/// The name a snapshot gives sled's default tree (the schema marker).
+pub const META_TREE: &str = "meta";
+
+/// One stored entry: its tree, key and value, as bytes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entry {
+    /// The tree ([`CHANGES_TREE`], [`ROSTER_TREE`], [`META_TREE`], …).
+    pub tree: String,
+    /// Key.
+    pub key: Vec<u8>,
+    /// Value.
+    pub value: Vec<u8>,
 }
 
 /// Reads changes back from the sled tree they were stored in.
@@ -216,8 +258,8 @@ impl SledStore {
                 }
                 other => Error::Sled(other),
             })?;
-        let changes = db.open_tree("changes")?;
-        let roster = db.open_tree("roster")?;
+        let changes = db.open_tree(CHANGES_TREE)?;
+        let roster = db.open_tree(ROSTER_TREE)?;
         check_schema(&db, &changes, &roster)?;
         let (tx, requests) =
             std::sync::mpsc::channel::<std::sync::mpsc::Sender<Result<(), sled::Error>>>();
@@ -244,7 +286,50 @@ impl SledStore {
     }
 }
 
+impl SledStore {
+    /// Writes `entries` (a [`Storage::snapshot`]) into this store, which
+    /// should be new, and flushes.
+    pub fn import(&self, entries: &[Entry]) -> Result<(), Error> {
+        for e in entries {
+            if e.tree == META_TREE {
+                self.db.insert(&e.key, e.value.as_slice())?;
+            } else {
+                self.db
+                    .open_tree(&e.tree)?
+                    .insert(&e.key, e.value.as_slice())?;
+            }
+        }
+        self.db.flush()?;
+        Ok(())
+    }
+}
+
 impl Storage for SledStore {
+    fn snapshot(&self) -> Result<Vec<Entry>, Error> {
+        let default = self.db.name();
+        let mut out = Vec::new();
+        for name in self.db.tree_names() {
+            let (tree, label) = if name == default {
+                ((*self.db).clone(), META_TREE.to_string())
+            } else {
+                let label = String::from_utf8(name.to_vec()).map_err(|_| Error::Corrupt {
+                    tree: "meta",
+                    detail: "a tree name that is not UTF-8".into(),
+                })?;
+                (self.db.open_tree(&name)?, label)
+            };
+            for kv in tree.iter() {
+                let (k, v) = kv?;
+                out.push(Entry {
+                    tree: label.clone(),
+                    key: k.to_vec(),
+                    value: v.to_vec(),
+                });
+            }
+        }
+        Ok(out)
+    }
+
     fn archive(&self) -> Option<Arc<dyn Archive>> {
         Some(Arc::new(SledArchive(self.changes.clone())))
     }
