@@ -22,6 +22,20 @@ pub enum Error {
     /// sled failed.
     #[error("storage: {0}")]
     Sled(#[from] sled::Error),
+    /// sled could not open the database: its files are damaged.
+    #[error(
+        "the node's database at {dir} is damaged ({detail}); the node cannot start on it. \
+         What to do: keep the damaged files for diagnosis (`mv db db.damaged`), then restore \
+         the home from a backup (`tongchou restore FILE --home NEW`): what this agency wrote \
+         after the backup comes back from its peers. Without a backup, ask an admin for a new \
+         invitation and `join` again. `tongchou verify` checks a home."
+    )]
+    Damaged {
+        /// The database directory.
+        dir: String,
+        /// What sled said.
+        detail: String,
+    },
     /// A flush did not finish in time: the disk is failing or gone.
     #[error("the disk did not confirm a write within {0} s (disk full, failing or unreachable?)")]
     FlushTimeout(u64),
@@ -210,6 +224,31 @@ fn decode_change(key: &[u8], value: &[u8]) -> Result<SignedChange, Error> {
 /// a healthy disk confirms a group commit in milliseconds.
 const FLUSH_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 
+/// Opens sled, turning a panic inside it (a damaged file: sled 0.34 panics
+/// with "tried to serialize Uninitialized" on a truncated or zeroed
+/// segment) into [`Error::Damaged`]. The panic's own report is silenced
+/// meanwhile: the error says what happened and what to do.
+fn open_catching_panics(
+    config: sled::Config,
+    dir: &Path,
+) -> Result<Result<sled::Db, sled::Error>, Error> {
+    let quiet = std::panic::take_hook();
+    std::panic::set_hook(Box::new(|_| {}));
+    let opened = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| config.open()));
+    std::panic::set_hook(quiet);
+    opened.map_err(|panic| {
+        let detail = panic
+            .downcast_ref::<String>()
+            .cloned()
+            .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+            .unwrap_or_else(|| "sled panicked".into());
+        Error::Damaged {
+            dir: dir.display().to_string(),
+            detail,
+        }
+    })
+}
+
 /// sled-backed storage.
 #[derive(Debug)]
 pub struct SledStore {
@@ -244,20 +283,23 @@ impl Drop for SledStore {
 impl SledStore {
     /// Opens (or creates) the database under `dir`.
     pub fn open(dir: &Path) -> Result<Self, Error> {
-        let db = sled::Config::new()
+        let config = sled::Config::new()
             .path(dir)
             .cache_capacity(64 * 1024 * 1024)
-            .flush_every_ms(Some(500))
-            .open()
-            .map_err(|e| match e {
-                sled::Error::Io(ref io)
-                    if io.kind() == std::io::ErrorKind::WouldBlock
-                        || io.to_string().contains("lock") =>
-                {
-                    Error::Locked(dir.display().to_string())
-                }
-                other => Error::Sled(other),
-            })?;
+            .flush_every_ms(Some(500));
+        let db = open_catching_panics(config, dir)?.map_err(|e| match e {
+            sled::Error::Io(ref io)
+                if io.kind() == std::io::ErrorKind::WouldBlock
+                    || io.to_string().contains("lock") =>
+            {
+                Error::Locked(dir.display().to_string())
+            }
+            sled::Error::Corruption { .. } => Error::Damaged {
+                dir: dir.display().to_string(),
+                detail: e.to_string(),
+            },
+            other => Error::Sled(other),
+        })?;
         let changes = db.open_tree(CHANGES_TREE)?;
         let roster = db.open_tree(ROSTER_TREE)?;
         check_schema(&db, &changes, &roster)?;
@@ -287,6 +329,21 @@ impl SledStore {
 }
 
 impl SledStore {
+    /// Removes `doc`'s changes from sequence `from` on and flushes; how
+    /// many. Only for tests that make a store lose the tail of a
+    /// document, as a damaged disk does.
+    #[doc(hidden)]
+    pub fn forget_changes(&self, doc: &DocId, from: u64) -> Result<usize, Error> {
+        let mut n = 0;
+        let mut seq = from;
+        while self.changes.remove(change_key(doc, seq))?.is_some() {
+            n += 1;
+            seq += 1;
+        }
+        self.db.flush()?;
+        Ok(n)
+    }
+
     /// Writes `entries` (a [`Storage::snapshot`]) into this store, which
     /// should be new, and flushes.
     pub fn import(&self, entries: &[Entry]) -> Result<(), Error> {
@@ -550,6 +607,61 @@ mod tests {
                 assert!(e.to_string().contains("no migration"), "{e}")
             }
             other => panic!("expected a schema error, got {:?}", other.map(|_| ())),
+        }
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    /// A store of `n` catalogue changes of one agency, flushed every 100.
+    pub(crate) fn filled_store(dir: &Path, n: u64) {
+        let (key, _) = catalog_change();
+        let s = SledStore::open(dir).expect("a new store");
+        let p = crdt_model::agency::AgencyProfile {
+            id: key.id(),
+            name: Default::default(),
+            city: Default::default(),
+        };
+        let mut w =
+            crdt_model::doc::DocWriter::new(&key, DocId::catalog(key.id()), &[]).expect("writer");
+        for i in 0..n {
+            let c = w
+                .write(
+                    &key,
+                    &[crdt_model::record::Record::Profile(p.clone())],
+                    i as i64,
+                )
+                .expect("change");
+            s.put_changes(&[c]).expect("put");
+            if i % 100 == 0 {
+                s.flush().expect("flush");
+            }
+        }
+        s.flush().expect("flush");
+    }
+
+    /// sled 0.34 panics ("tried to serialize Uninitialized") on a database
+    /// file cut in half; the store says it is damaged and what to do.
+    #[test]
+    fn a_truncated_database_file_is_a_clear_error_not_a_panic() {
+        let dir = std::env::temp_dir().join(format!("tongchou-damaged-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        filled_store(&dir, 3000);
+        let db = dir.join("db");
+        let len = std::fs::metadata(&db).expect("db file").len();
+        std::fs::OpenOptions::new()
+            .write(true)
+            .open(&db)
+            .expect("open")
+            .set_len(len / 2)
+            .expect("truncate");
+        match SledStore::open(&dir) {
+            Err(e @ Error::Damaged { .. }) => {
+                let text = e.to_string();
+                assert!(
+                    text.contains("damaged") && text.contains("tongchou restore"),
+                    "{text}"
+                );
+            }
+            other => panic!("expected Damaged, got {:?}", other.map(|_| ())),
         }
         let _ = std::fs::remove_dir_all(&dir);
     }
