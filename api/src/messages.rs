@@ -100,6 +100,10 @@ const KNOWN: &[(&str, &str)] = &[
         "令牌缺失或错误（见节点目录中的 api.json）",
     ),
     ("shutting down", "节点正在停止"),
+    (
+        "this node's store lost changes it had acknowledged",
+        "本节点的存储丢失了已确认的本单位变更，在对等节点补回之前拒绝写入（保持与对等节点的连接；`tongchou status` 显示缺少什么；无人持有时从备份恢复）：{rest}",
+    ),
     // Backups.
     (
         "the backup file must be an absolute path",

@@ -250,7 +250,9 @@ pub struct PeerStatus {
 pub struct Health {
     /// True when the node accepts writes (no storage fault, not revoked).
     pub ok: bool,
-    /// Why not, when `ok` is false: `storage_fault`, `revoked` or `shutting_down`.
+    /// Why not, when `ok` is false: `storage_fault`, `store_gap` (the store
+    /// lost acknowledged changes; peers give them back), `revoked` or
+    /// `shutting_down`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
     /// Connected peers.
@@ -303,6 +305,22 @@ pub struct Status {
     /// node refuses local writes and members refuse its changes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub revoked: Option<Revoked>,
+    /// This agency's documents of which the store holds fewer changes than
+    /// the node acknowledged (the store lost some): the node refuses
+    /// writes until peers have given them back.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub own_gaps: Vec<OwnGap>,
+}
+
+/// An own document the store lost acknowledged changes of.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OwnGap {
+    /// The document.
+    pub doc: DocId,
+    /// Changes the store holds.
+    pub held: u64,
+    /// Changes the node had acknowledged.
+    pub acknowledged: u64,
 }
 
 /// An agency's revocation: by which admin, and why.

@@ -1,5 +1,6 @@
 //! `tongchou backup` (the running node writes a consistent snapshot of its
-//! home to a file) and `tongchou restore` (a new home from such a file).
+//! home to a file), `tongchou restore` (a new home from such a file) and
+//! `tongchou verify` (the offline check of a home).
 
 use api::*;
 use node::config::Home;
@@ -113,4 +114,43 @@ pub(crate) fn restore(home: &Home, out: &Out, a: RestoreArgs) -> anyhow::Result<
         )
     );
     Ok(())
+}
+
+/// `tongchou verify`: each check, OK or the problem and what to do; a
+/// problem makes the command fail (exit 1).
+pub(crate) fn verify(home: &Home, out: &Out) -> anyhow::Result<()> {
+    let r = node::verify::verify(home).map_err(|e| {
+        let zh = match &e {
+            node::verify::Error::Running(..) => "节点正在运行：请先停止它再检查",
+            node::verify::Error::NotAHome(_) => "这不是节点目录（没有 agency.key）",
+        };
+        anyhow::anyhow!("{}", out.t(&format!("{zh}（{e}）"), &e.to_string()))
+    })?;
+    if out.json {
+        out.json(&r)?;
+    } else {
+        println!("{} {}", out.t("检查", "checking"), r.home.display());
+        for c in &r.checks {
+            let mark = if c.ok { "✓" } else { "✗" };
+            println!("{mark} {:<12} {}", c.check, c.detail);
+            if let Some(a) = &c.advice {
+                println!("  → {}", out.text(a));
+            }
+        }
+    }
+    if r.ok() {
+        if !out.json {
+            println!("{}", out.t("未发现问题", "no problem found"));
+        }
+        Ok(())
+    } else {
+        let n = r.checks.iter().filter(|c| !c.ok).count();
+        anyhow::bail!(
+            "{}",
+            out.t(
+                &format!("发现 {n} 个问题（见上）"),
+                &format!("{n} problem(s) found (see above)")
+            )
+        )
+    }
 }

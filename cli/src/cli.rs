@@ -1,6 +1,6 @@
 //! The command line's types (clap): `tongchou run | status | network |
 //! invite [revoke] | invites | join | members | revoke | rotate-key | resource | resources |
-//! book | bookings | cancel | decide | slots | ics | backup | restore | tui | demo | bench`.
+//! book | bookings | cancel | decide | slots | ics | backup | restore | verify | tui | demo | bench`.
 //! What each command does lives in the module of its group.
 
 use clap::{Args, Parser, Subcommand};
@@ -81,6 +81,10 @@ pub(crate) enum Cmd {
     /// Build a new home (--home) from a backup file, to replace a lost
     /// node; never run it beside the node it was taken from.
     Restore(RestoreArgs),
+    /// Check this home offline (the node stopped): key, config, admission,
+    /// that the store opens, every change decodes and verifies, and no
+    /// change the node acknowledged is missing; says what to do.
+    Verify,
 }
 
 /// `tongchou backup FILE`.

@@ -161,6 +161,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Cmd::Network(n) => network::network(&home, &out, n),
         Cmd::Join(a) => network::join(&home, &out, a).await,
         Cmd::Restore(a) => backup::restore(&home, &out, a),
+        Cmd::Verify => backup::verify(&home, &out),
         #[cfg(feature = "devtools")]
         Cmd::Demo(a) => tools::demo(&out, a).await,
         #[cfg(feature = "devtools")]
@@ -247,6 +248,7 @@ async fn api_command(cmd: Cmd, c: &Client, out: &Out) -> anyhow::Result<()> {
         | Cmd::Network(_)
         | Cmd::Join(_)
         | Cmd::Restore(_)
+        | Cmd::Verify
         | Cmd::Demo(_)
         | Cmd::Bench(_) => {
             bail!("this command does not talk to a running node")

@@ -15,6 +15,7 @@
 //! - [`rotation`]: key rotation, the whole sequence.
 //! - [`backup`]: online backup (a consistent snapshot the actor takes) and
 //!   restore into a new home.
+//! - [`verify`]: the offline check of a home (`tongchou verify`).
 //!
 //! ## Data flow
 //! A CLI or TUI request reaches [`server`], which sends a command to the
@@ -30,3 +31,4 @@ pub mod net;
 pub mod rotation;
 pub mod server;
 pub mod store;
+pub mod verify;

@@ -225,6 +225,8 @@ async fn healthz(State(st): State<AppState>) -> Response {
             let peers = v.peers.values().filter(|p| p.connected).count();
             let reason = if v.storage_fault.is_some() {
                 Some("storage_fault")
+            } else if !v.own_gaps.is_empty() {
+                Some("store_gap")
             } else if revoked {
                 Some("revoked")
             } else {
@@ -307,6 +309,15 @@ async fn status(State(st): State<AppState>) -> ApiResult<Status> {
                 transport_peers: v.transport_peers.clone(),
                 storage_fault: v.storage_fault.map(str::to_string),
                 refused_connections: v.refused_connections,
+                own_gaps: v
+                    .own_gaps
+                    .iter()
+                    .map(|(doc, held, acknowledged)| OwnGap {
+                        doc: doc.clone(),
+                        held: *held,
+                        acknowledged: *acknowledged,
+                    })
+                    .collect(),
                 revoked: roster
                     .member(&me)
                     .and_then(|m| m.revocation())

@@ -143,6 +143,11 @@ impl Actor {
                     transport_peers,
                     storage_fault: self.storage_fault.as_deref(),
                     refused_connections: self.refused_connections,
+                    own_gaps: self
+                        .gaps
+                        .iter()
+                        .map(|(d, (held, n))| (d.clone(), *held, *n))
+                        .collect(),
                 };
                 f(&view);
             }
