@@ -257,6 +257,32 @@ impl Client {
         self.post(routes::CANCEL, r).await
     }
 
+    /// Trips matching `filter`.
+    pub async fn trips(
+        &self,
+        filter: &crdt_model::trip::TripFilter,
+    ) -> Result<Vec<crdt_model::trip::Trip>, Error> {
+        self.get(routes::TRIPS, filter).await
+    }
+
+    /// Asks a fleet's owner for a vehicle; the trip as it stands.
+    pub async fn request_trip(
+        &self,
+        d: &crdt_model::engine::TripDraft,
+    ) -> Result<crdt_model::trip::Trip, Error> {
+        self.post(routes::TRIPS, d).await
+    }
+
+    /// The fleet owner's step in a trip (dispatch, reject, start, finish).
+    pub async fn trip_step(&self, s: &TripStep) -> Result<crdt_model::trip::Trip, Error> {
+        self.post(routes::TRIP_STEP, s).await
+    }
+
+    /// Cancels one of this agency's trips.
+    pub async fn cancel_trip(&self, r: &CancelRequest) -> Result<crdt_model::trip::Trip, Error> {
+        self.post(routes::TRIP_CANCEL, r).await
+    }
+
     /// Approves or rejects a request for one of this agency's resources.
     pub async fn decide(&self, r: &DecideRequest) -> Result<Booking, Error> {
         self.post(routes::DECIDE, r).await

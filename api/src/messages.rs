@@ -94,6 +94,34 @@ const KNOWN: &[(&str, &str)] = &[
         "free_from and free_to go together",
         "空闲起止时间须同时给出，且开始早于结束",
     ),
+    // Trips.
+    (
+        "only the fleet's owner dispatches",
+        "只有车队所属单位能派车和登记行程",
+    ),
+    (
+        "is already taken then",
+        "该时段已有任务，车辆或驾驶员已被派出{rest}",
+    ),
+    (
+        "is unavailable then",
+        "该时段停用（保养、维修或休假）：{rest}",
+    ),
+    ("seats, the trip needs", "座位不够，行程需要{rest}"),
+    ("the trip needs a ", "车型不符：需要{rest}"),
+    ("the trip asked for vehicle", "申请指定了另一辆车：{rest}"),
+    ("is not a vehicle", "不是车辆"),
+    ("is not a driver", "不是驾驶员"),
+    ("is below the departure's", "收车读数低于出车读数{rest}"),
+    ("not requested", "行程已派车或已处理，不能再派车或拒绝"),
+    ("not dispatched", "行程尚未派车，或已出车"),
+    ("not under way", "行程尚未出车，或已收车"),
+    ("the trip is already over", "行程已结束"),
+    (
+        "is a trip: see it with",
+        "这是公务用车行程，请用 `tongchou trips` 查看",
+    ),
+    ("say which kind of vehicle", "请说明要哪类车或哪辆车"),
     // The node itself.
     (
         "missing or wrong bearer token",
@@ -119,6 +147,7 @@ fn by_code(code: &str) -> Option<&'static str> {
         "unknown_resource" => "未知资源",
         "unknown_booking" => "未知预订",
         "cannot_decide" => "无法审批",
+        "cannot_dispatch" => "无法派车",
         "rule" => "不符合资源的预订规则",
         "storage_failed" => "节点无法写入磁盘，未保存；请检查磁盘后重启节点",
         "shutting_down" => "节点正在停止",

@@ -34,6 +34,13 @@ pub const REVOKE: &str = "/api/v1/revoke";
 pub const ROTATE_KEY: &str = "/api/v1/rotate-key";
 /// `GET`: server-sent events, one per change the node applies.
 pub const EVENTS: &str = "/api/v1/events";
+/// `GET` trips ([`TripFilter`](crdt_model::trip::TripFilter)); `POST` a trip
+/// request ([`TripDraft`](crdt_model::engine::TripDraft)).
+pub const TRIPS: &str = "/api/v1/trips";
+/// `POST` a fleet owner's step in a trip ([`TripStep`](crate::TripStep)).
+pub const TRIP_STEP: &str = "/api/v1/trips/step";
+/// `POST` the cancellation of one of this agency's trips ([`CancelRequest`](crate::CancelRequest)).
+pub const TRIP_CANCEL: &str = "/api/v1/trips/cancel";
 /// `GET` an iCalendar feed ([`IcsQuery`](crate::IcsQuery)).
 pub const ICS: &str = "/api/v1/ics";
 /// `POST` a backup of the home, written by the node to a file

@@ -64,6 +64,16 @@ pub struct CancelRequest {
     pub reason: String,
 }
 
+/// `POST /api/v1/trips/step`: the fleet owner's step in a trip.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TripStep {
+    /// The trip.
+    pub trip: BookingId,
+    /// What.
+    #[serde(flatten)]
+    pub command: crdt_model::engine::TripCommand,
+}
+
 /// `POST /api/v1/decide`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DecideRequest {

@@ -85,6 +85,11 @@ pub(crate) enum Cmd {
     /// that the store opens, every change decodes and verifies, and no
     /// change the node acknowledged is missing; says what to do.
     Verify,
+    /// Official vehicle trips: request, dispatch, start, finish, cancel, reject.
+    #[command(subcommand)]
+    Trip(TripCmd),
+    /// List trips.
+    Trips(TripsArgs),
 }
 
 /// `tongchou backup FILE`.
@@ -356,8 +361,8 @@ pub(crate) struct DemoArgs {
 #[derive(Debug, Args)]
 pub(crate) struct BenchArgs {
     /// What: net (nodes on loopback), scale (one node holding a
-    /// province's year), radicale (side by side with a CalDAV server) or
-    /// tui (render times).
+    /// province's year), trips (dispatch at a fleet of 500 vehicles),
+    /// radicale (side by side with a CalDAV server) or tui (render times).
     pub what: String,
     /// The full sizes (5 and 10 nodes, 1,000 bookings, 10,000 and 100,000 missed).
     #[arg(long)]
@@ -417,6 +422,21 @@ pub(crate) enum ResourceCmd {
     Retire {
         /// Resource id (OWNER/LOCAL or LOCAL).
         id: String,
+    },
+    /// Block a vehicle (maintenance, 保养/维修) or a driver (leave) over a
+    /// time range: no trip or booking takes it then.
+    Maintenance {
+        /// Resource id (OWNER/LOCAL or LOCAL).
+        id: String,
+        /// Start.
+        #[arg(long)]
+        from: String,
+        /// End.
+        #[arg(long)]
+        to: String,
+        /// Why (保养, 维修, 休假 …).
+        #[arg(long, default_value = "")]
+        reason: String,
     },
     /// Publish many resources from a CSV file (header: the `resource add`
     /// option names; `;` between several features) or a TOML file
@@ -480,6 +500,18 @@ pub(crate) struct ResourceArgs {
     #[arg(long)]
     #[serde(default)]
     pub attr: Vec<String>,
+    /// Vehicle class: sedan, suv, van, bus, truck, law-enforcement.
+    #[arg(long)]
+    #[serde(default)]
+    pub class: Option<String>,
+    /// Vehicle energy: petrol, hybrid, ev.
+    #[arg(long)]
+    #[serde(default)]
+    pub energy: Option<String>,
+    /// Vehicle odometer reading, km.
+    #[arg(long)]
+    #[serde(default)]
+    pub odometer: Option<u32>,
     /// auto or required.
     #[arg(long, default_value = "auto")]
     #[serde(default = "default_approval")]
@@ -559,6 +591,15 @@ pub(crate) struct EditArgs {
     /// Attributes key=value (repeatable; replace the current ones).
     #[arg(long)]
     pub attr: Vec<String>,
+    /// Vehicle class: sedan, suv, van, bus, truck, law-enforcement.
+    #[arg(long)]
+    pub class: Option<String>,
+    /// Vehicle energy: petrol, hybrid, ev.
+    #[arg(long)]
+    pub energy: Option<String>,
+    /// Vehicle odometer reading, km.
+    #[arg(long)]
+    pub odometer: Option<u32>,
     /// auto or required.
     #[arg(long)]
     pub approval: Option<String>,
@@ -605,4 +646,128 @@ pub(crate) fn default_tz() -> String {
 }
 pub(crate) fn default_share() -> String {
     "all".into()
+}
+
+/// `tongchou trip …`.
+#[derive(Debug, Subcommand)]
+pub(crate) enum TripCmd {
+    /// Ask a fleet's owner for a vehicle; prints the trip's id and status.
+    Request(Box<TripRequestArgs>),
+    /// Dispatch a trip with a vehicle and a driver (the fleet's owner);
+    /// prints the dispatch order number.
+    Dispatch {
+        /// Trip id.
+        trip: BookingId,
+        /// Vehicle (its local id, e.g. car-01, or OWNER/LOCAL).
+        #[arg(long)]
+        vehicle: String,
+        /// Driver (its local id or OWNER/LOCAL).
+        #[arg(long)]
+        driver: String,
+    },
+    /// Refuse a trip (the fleet's owner).
+    Reject {
+        /// Trip id.
+        trip: BookingId,
+        /// Why.
+        #[arg(long, default_value = "")]
+        reason: String,
+    },
+    /// Record a departure with the odometer reading (the fleet's owner).
+    Start {
+        /// Trip id.
+        trip: BookingId,
+        /// Odometer, km.
+        #[arg(long)]
+        odometer: u32,
+    },
+    /// Record a return (the fleet's owner).
+    Finish {
+        /// Trip id.
+        trip: BookingId,
+        /// Odometer, km (not below the departure's).
+        #[arg(long)]
+        odometer: u32,
+        /// Fuel taken, litres.
+        #[arg(long, conflicts_with = "charge_kwh")]
+        fuel_l: Option<f64>,
+        /// Energy charged, kWh.
+        #[arg(long)]
+        charge_kwh: Option<f64>,
+        /// A note.
+        #[arg(long, default_value = "")]
+        note: String,
+    },
+    /// Reserve one of the fleet owner's EV chargers for an electric
+    /// vehicle's trip, from its return; prints the booking.
+    Charge {
+        /// Trip id.
+        trip: BookingId,
+        /// How long to charge, e.g. 2h, 90m.
+        #[arg(long = "for", default_value = "2h")]
+        duration: String,
+    },
+    /// Cancel one of this agency's trips (its vehicle and driver are given back).
+    Cancel {
+        /// Trip id.
+        trip: BookingId,
+        /// Why.
+        #[arg(long, default_value = "")]
+        reason: String,
+    },
+}
+
+/// `tongchou trip request`.
+#[derive(Debug, Args)]
+pub(crate) struct TripRequestArgs {
+    /// The fleet's owner: agency id or name.
+    #[arg(long)]
+    pub owner: String,
+    /// Vehicle class: sedan, suv, van, bus, truck, law-enforcement.
+    #[arg(long)]
+    pub class: Option<String>,
+    /// One vehicle by id (OWNER/LOCAL), instead of a class.
+    #[arg(long)]
+    pub vehicle: Option<String>,
+    /// Departure, e.g. "tomorrow 09:00" or 2026-12-14T09:00.
+    #[arg(long)]
+    pub from: String,
+    /// Return (may be days later).
+    #[arg(long)]
+    pub to: String,
+    /// Passengers.
+    #[arg(long, default_value_t = 1)]
+    pub passengers: u32,
+    /// Destination.
+    #[arg(long, default_value = "")]
+    pub destination: String,
+    /// Purpose.
+    #[arg(long, default_value = "")]
+    pub purpose: String,
+    /// Contact person.
+    #[arg(long, default_value = "")]
+    pub contact: String,
+}
+
+/// `tongchou trips`.
+#[derive(Debug, Args)]
+pub(crate) struct TripsArgs {
+    /// Only trips waiting for this agency to dispatch them.
+    #[arg(long)]
+    pub pending: bool,
+    /// Only this agency's own requests.
+    #[arg(long)]
+    pub mine: bool,
+    /// Only trips of this vehicle (local id or OWNER/LOCAL).
+    #[arg(long)]
+    pub vehicle: Option<String>,
+    /// Only trips of this driver (local id or OWNER/LOCAL).
+    #[arg(long)]
+    pub driver: Option<String>,
+    /// Only trips ending after this time.
+    #[arg(long)]
+    pub from: Option<String>,
+    /// Only trips starting before this time.
+    #[arg(long)]
+    pub to: Option<String>,
 }

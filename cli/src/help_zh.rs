@@ -65,6 +65,25 @@ const COMMANDS: &[(&str, &str)] = &[
         "用备份文件建立新的节点目录（--home），用来替换丢失的节点；切勿与原节点同时运行",
     ),
     ("help", "显示本信息或指定子命令的帮助"),
+    (
+        "resource maintenance",
+        "停用车辆（保养、维修）或驾驶员（休假）一段时间：期间不派车、不接受预订",
+    ),
+    ("trip", "公务用车行程：申请、派车、出车、收车、取消、拒绝"),
+    ("trip request", "向车队所属单位申请用车；打印行程标识和状态"),
+    (
+        "trip dispatch",
+        "为行程派出车辆和驾驶员（车队所属单位）；打印派车单号",
+    ),
+    ("trip reject", "拒绝行程（车队所属单位）"),
+    ("trip start", "登记出车及里程表读数（车队所属单位）"),
+    ("trip finish", "登记收车（车队所属单位）"),
+    ("trip cancel", "取消本单位的行程（车辆和驾驶员随之释放）"),
+    (
+        "trip charge",
+        "为新能源车的行程预约车队所属单位的充电桩，从收车时起；打印预约",
+    ),
+    ("trips", "列出行程"),
 ];
 
 /// Options: "path|id" for one command, or "id" for every command that has it.
@@ -183,6 +202,63 @@ const ARGS: &[(&str, &str)] = &[
         "资源标识（所属单位/本地标识，或本地标识）",
     ),
     ("resource import|file", "文件"),
+    (
+        "class",
+        "车型：sedan（轿车）、suv、van（商务车）、bus（大客车）、truck（货车）、law-enforcement（执法执勤车）",
+    ),
+    (
+        "energy",
+        "能源：petrol（燃油）、hybrid（混合动力）、ev（新能源）",
+    ),
+    ("resource add|odometer", "里程表读数，公里"),
+    ("resource edit|odometer", "里程表读数，公里"),
+    (
+        "resource maintenance|id",
+        "资源标识（所属单位/本地标识，或本地标识）",
+    ),
+    ("resource maintenance|from", "开始"),
+    ("resource maintenance|to", "结束"),
+    ("trip", "行程标识"),
+    ("trip request|owner", "车队所属单位：单位标识或名称"),
+    (
+        "trip request|vehicle",
+        "指定一辆车（所属单位/本地标识），代替车型",
+    ),
+    (
+        "trip request|from",
+        "出发时间，如 \"明天 09:00\" 或 2026-12-14T09:00",
+    ),
+    ("trip request|to", "返回时间（可跨天）"),
+    ("trip request|passengers", "乘车人数"),
+    ("trip request|destination", "目的地"),
+    ("trip request|purpose", "用途"),
+    ("trip request|contact", "联系人"),
+    (
+        "trip dispatch|vehicle",
+        "车辆（本地标识如 car-01，或所属单位/本地标识）",
+    ),
+    (
+        "trip dispatch|driver",
+        "驾驶员（本地标识或所属单位/本地标识）",
+    ),
+    ("trip start|odometer", "出车里程表读数，公里"),
+    (
+        "trip finish|odometer",
+        "收车里程表读数，公里（不低于出车读数）",
+    ),
+    ("trip finish|fuel_l", "加油量，升"),
+    ("trip finish|charge_kwh", "充电量，千瓦时"),
+    ("trip finish|note", "备注"),
+    ("trip charge|duration", "充电时长，如 2h、90m"),
+    ("trips|pending", "只看等待本单位派车的行程"),
+    ("trips|mine", "只看本单位申请的行程"),
+    (
+        "trips|vehicle",
+        "只看这辆车的行程（本地标识或所属单位/本地标识）",
+    ),
+    ("trips|driver", "只看这位驾驶员的行程"),
+    ("trips|from", "只看此时之后结束的行程"),
+    ("trips|to", "只看此时之前开始的行程"),
     ("resources|city", "城市"),
     ("resources|owner", "所属单位"),
     (

@@ -22,6 +22,7 @@ mod slots;
 mod status;
 #[cfg(feature = "devtools")]
 mod tools;
+mod trip;
 
 use std::process::ExitCode;
 
@@ -243,6 +244,8 @@ async fn api_command(cmd: Cmd, c: &Client, out: &Out) -> anyhow::Result<()> {
         Cmd::Slots(a) => slots::slots(c, out, a).await,
         Cmd::Ics(a) => ics::ics(c, out, a).await,
         Cmd::Backup(a) => backup::backup(c, out, a).await,
+        Cmd::Trip(t) => trip::trip(c, out, t).await,
+        Cmd::Trips(a) => trip::trips(c, out, a).await,
         Cmd::Run(_)
         | Cmd::Tui
         | Cmd::Network(_)

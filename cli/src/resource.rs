@@ -40,6 +40,36 @@ pub(crate) async fn resource(c: &Client, out: &Out, rc: ResourceCmd) -> anyhow::
             }
             println!("{}: {}", out.t("已更新", "updated"), r.id);
         }
+        ResourceCmd::Maintenance {
+            id,
+            from,
+            to,
+            reason,
+        } => {
+            let mut r = own_resource(c, s.agency, &id).await?;
+            let tz = r.tz();
+            let start = parse_time_in("--from", &from, &tz)?;
+            let end = parse_time_in("--to", &to, &tz)?;
+            if end <= start {
+                bail!("--to: the end must be after the start");
+            }
+            r.rules.blackouts.push(Blackout {
+                start,
+                end,
+                reason: Text::new(reason.clone(), reason),
+            });
+            let r = c.put_resource(&r).await?;
+            if out.json {
+                return out.json(&r);
+            }
+            println!(
+                "{}: {} {} → {}",
+                out.t("已停用时段", "blocked"),
+                r.id,
+                local(start, &tz),
+                local(end, &tz)
+            );
+        }
         ResourceCmd::Import { file } => {
             let rows = read_resource_rows(&file)?;
             let mut report = ImportReport::default();
@@ -164,6 +194,12 @@ impl EditArgs {
         if !self.attr.is_empty() {
             out.attributes = parse_attrs(&self.attr)?;
         }
+        fleet_attrs(
+            &mut out.attributes,
+            self.class.as_deref(),
+            self.energy.as_deref(),
+            self.odometer,
+        )?;
         if let Some(a) = &self.approval {
             out.rules.approval = parse_approval(a)?;
         }
@@ -223,6 +259,13 @@ impl ResourceArgs {
                 days.as_deref().unwrap_or(&default_days()),
             )?),
         };
+        let mut attributes = parse_attrs(&self.attr)?;
+        fleet_attrs(
+            &mut attributes,
+            self.class.as_deref(),
+            self.energy.as_deref(),
+            self.odometer,
+        )?;
         Ok(Resource {
             id,
             kind: parse_kind(&self.kind),
@@ -235,7 +278,7 @@ impl ResourceArgs {
             },
             capacity,
             features: self.feature.iter().cloned().collect(),
-            attributes: parse_attrs(&self.attr)?,
+            attributes,
             sharing: parse_sharing(&self.share)?,
             rules: BookingRules {
                 approval: parse_approval(&self.approval)?,
@@ -250,6 +293,30 @@ impl ResourceArgs {
             retired: false,
         })
     }
+}
+
+/// `--class`, `--energy`, `--odometer` as the vehicle attributes they are,
+/// checked (a class nobody could dispatch against is refused here).
+fn fleet_attrs(
+    attrs: &mut std::collections::BTreeMap<String, String>,
+    class: Option<&str>,
+    energy: Option<&str>,
+    odometer: Option<u32>,
+) -> anyhow::Result<()> {
+    use crdt_model::fleet::{Energy, VehicleClass, attr};
+    if let Some(c) = class {
+        let c: VehicleClass = c.parse().map_err(|e| anyhow::anyhow!("--class: {e}"))?;
+        attrs.insert(attr::CLASS.into(), c.to_string());
+    }
+    if let Some(e) = energy {
+        e.parse::<Energy>()
+            .map_err(|e| anyhow::anyhow!("--energy: {e}"))?;
+        attrs.insert(attr::ENERGY.into(), e.trim().to_lowercase());
+    }
+    if let Some(km) = odometer {
+        attrs.insert(attr::ODOMETER.into(), km.to_string());
+    }
+    Ok(())
 }
 
 /// A kind by its code (`meeting_room`) or any other name.

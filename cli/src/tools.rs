@@ -36,6 +36,7 @@ pub(crate) async fn bench(out: &Out, a: BenchArgs) -> anyhow::Result<()> {
         }
         "radicale" => devtools::vs_radicale::run(full, out.json).await,
         "scale" => devtools::bench_scale::run(full, bookings, out.json).await,
+        "trips" => devtools::bench_trips::run(full, out.json),
         "tui" => {
             println!(
                 "tongchou bench tui: week grid, 200 resources, 5,000 bookings, 160x48 (target < 8 ms per frame)"

@@ -25,13 +25,17 @@ mod io;
 mod local;
 mod roster;
 mod sync;
+mod trips;
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use jiff::Timestamp;
 
 pub use admission::{JoinOutcome, JoinRequest, JoinResponse};
-pub use io::{Event, Input, LocalError, LocalOp, LocalOutcome, Message, Output, PROTOCOL_VERSION};
+pub use io::{
+    Event, Input, LocalError, LocalOp, LocalOutcome, Message, Output, PROTOCOL_VERSION,
+    TripCommand, TripDraft,
+};
 
 use crate::agency::AgencyKey;
 use crate::availability::{Candidate, SlotQuery, find_slots};
@@ -199,6 +203,19 @@ impl Engine {
                     .values()
                     .filter(|c| c.booking.requester == me)
                     .map(|c| c.hlc),
+            )
+            .chain(
+                idx.trips
+                    .values()
+                    .filter(|t| t.id.requester == me)
+                    .map(|t| t.hlc),
+            )
+            .chain(
+                idx.trip_updates
+                    .values()
+                    .flat_map(|m| m.values())
+                    .filter(|u| u.fleet == me)
+                    .map(|u| u.hlc),
             )
             .max();
         if let Some(h) = last {

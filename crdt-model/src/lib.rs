@@ -40,6 +40,7 @@ pub mod bytes;
 pub mod calendar;
 pub mod doc;
 pub mod engine;
+pub mod fleet;
 pub mod hlc;
 pub mod ics;
 pub mod ids;
@@ -53,4 +54,5 @@ pub mod resource;
 pub mod signed;
 #[cfg(any(test, feature = "test-utils"))]
 pub mod sim;
+pub mod trip;
 pub mod when;

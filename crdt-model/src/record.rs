@@ -92,6 +92,9 @@ fn check_resource(r: &Resource) -> Result<(), RecordError> {
     for b in &r.rules.blackouts {
         check_text("blackout reason", &b.reason)?;
     }
+    if let Some(problem) = r.fleet_problem() {
+        return Err(RecordError::Invalid(problem));
+    }
     let rules = &r.rules;
     if rules.max_minutes > 0 && rules.min_minutes > rules.max_minutes {
         return Err(RecordError::Invalid(format!(
@@ -172,6 +175,10 @@ pub enum Record {
     Cancel(Cancellation),
     /// An owner decision (decisions document).
     Decision(Decision),
+    /// A trip request (requests document, filed with the fleet's owner).
+    Trip(Box<crate::trip::TripRequest>),
+    /// A fleet owner's update of a trip (decisions document).
+    TripUpdate(Box<crate::trip::TripUpdate>),
 }
 
 /// Why a record may not be written to a document.
@@ -210,6 +217,8 @@ enum Stored {
     Request(StoredRequest),
     Cancel(StoredCancel),
     Decision(StoredDecision),
+    Trip(Box<crate::trip::StoredTrip>),
+    TripUpdate(Box<crate::trip::StoredUpdate>),
 }
 
 #[derive(Serialize, Deserialize)]
@@ -270,6 +279,8 @@ impl Record {
                 verdict: d.verdict,
                 hlc: d.hlc,
             }),
+            Record::Trip(t) => Stored::Trip(Box::new(t.stored())),
+            Record::TripUpdate(u) => Stored::TripUpdate(Box::new(u.stored())),
         };
         serde_json::to_string(&stored).map_err(|e| RecordError::Invalid(e.to_string()))
     }
@@ -315,6 +326,12 @@ impl Record {
                     hlc: d.hlc,
                 })
             }
+            Stored::Trip(t) => {
+                Record::Trip(Box::new(crate::trip::TripRequest::rebuild(doc, key, *t)?))
+            }
+            Stored::TripUpdate(u) => {
+                Record::TripUpdate(Box::new(crate::trip::TripUpdate::rebuild(doc, key, *u)?))
+            }
         };
         record.validate(doc, key)?;
         Ok(record)
@@ -328,6 +345,8 @@ impl Record {
             Record::Request(r) => format!("req/{}", r.id.local),
             Record::Cancel(c) => format!("cancel/{}", c.booking.local),
             Record::Decision(d) => format!("dec/{}/{}", d.resource.local, d.seq),
+            Record::Trip(t) => t.key(),
+            Record::TripUpdate(u) => u.key(),
         }
     }
 
@@ -337,6 +356,8 @@ impl Record {
             Record::Request(r) => Some(r.hlc),
             Record::Cancel(c) => Some(c.hlc),
             Record::Decision(d) => Some(d.hlc),
+            Record::Trip(t) => Some(t.hlc),
+            Record::TripUpdate(u) => Some(u.hlc),
             Record::Profile(_) | Record::Resource(_) => None,
         }
     }
@@ -348,6 +369,8 @@ impl Record {
             Record::Request(_) => "request",
             Record::Cancel(_) => "cancel",
             Record::Decision(_) => "decision",
+            Record::Trip(_) => "trip",
+            Record::TripUpdate(_) => "trip update",
         }
     }
 
@@ -390,6 +413,8 @@ impl Record {
                 check_plain("reason", &c.reason)?;
             }
             (Record::Decision(d), DocKind::Decisions) => check_decision(d, owner)?,
+            (Record::Trip(t), DocKind::Requests) => t.check(doc)?,
+            (Record::TripUpdate(u), DocKind::Decisions) => u.check(doc)?,
             _ => return Err(wrong()),
         }
         if self.key() != key {

@@ -41,19 +41,22 @@ pub enum ResourceKind {
     Vehicle,
     /// 公物仓资产.
     WarehouseAsset,
+    /// 驾驶员 (a fleet's drivers, dispatched with its vehicles).
+    Driver,
     /// Any other kind, by name.
     Other(String),
 }
 
 impl ResourceKind {
     /// All built-in kinds, in display order.
-    pub const BUILT_IN: [ResourceKind; 6] = [
+    pub const BUILT_IN: [ResourceKind; 7] = [
         ResourceKind::MeetingRoom,
         ResourceKind::Office,
         ResourceKind::Parking,
         ResourceKind::EvCharger,
         ResourceKind::Vehicle,
         ResourceKind::WarehouseAsset,
+        ResourceKind::Driver,
     ];
 
     /// Display label in both languages.
@@ -65,6 +68,7 @@ impl ResourceKind {
             ResourceKind::EvCharger => Text::new("充电桩", "EV charger"),
             ResourceKind::Vehicle => Text::new("公务用车", "Official vehicle"),
             ResourceKind::WarehouseAsset => Text::new("公物仓资产", "Warehouse asset"),
+            ResourceKind::Driver => Text::new("驾驶员", "Driver"),
             ResourceKind::Other(s) => Text::new(s.clone(), s.clone()),
         }
     }
@@ -79,6 +83,7 @@ impl fmt::Display for ResourceKind {
             ResourceKind::EvCharger => "ev-charger",
             ResourceKind::Vehicle => "vehicle",
             ResourceKind::WarehouseAsset => "warehouse-asset",
+            ResourceKind::Driver => "driver",
             ResourceKind::Other(s) => s,
         })
     }
@@ -94,6 +99,7 @@ impl FromStr for ResourceKind {
             "ev-charger" | "charger" => ResourceKind::EvCharger,
             "vehicle" | "car" => ResourceKind::Vehicle,
             "warehouse-asset" | "asset" => ResourceKind::WarehouseAsset,
+            "driver" => ResourceKind::Driver,
             other => ResourceKind::Other(other.to_string()),
         })
     }

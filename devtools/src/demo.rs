@@ -144,13 +144,43 @@ fn seed_resources(owner: crdt_model::ids::AgencyId, i: usize) -> Vec<Resource> {
         ("desks", Office, "共享工位", "Shared desks", Capacity::Units(20), &[], Approval::Automatic),
         ("parking", Parking, "访客停车位", "Visitor parking", Capacity::Units(10), &[], Approval::Automatic),
         ("charger", EvCharger, "充电桩", "EV chargers", Capacity::Units(4), &[], Approval::Automatic),
-        ("van", Vehicle, "公务商务车", "Official van", Capacity::People(7), &["seats-7"], Approval::Required),
+        ("van", Vehicle, "公务商务车", "Official van", Capacity::People(7), &[], Approval::Required),
+        ("car-1", Vehicle, "新能源轿车", "EV sedan", Capacity::People(5), &[], Approval::Automatic),
+        ("car-2", Vehicle, "公务轿车", "Sedan", Capacity::People(5), &[], Approval::Automatic),
+        ("drv-1", Driver, "王师傅", "Driver Wang", Capacity::People(1), &[], Approval::Required),
+        ("drv-2", Driver, "李师傅", "Driver Li", Capacity::People(1), &[], Approval::Required),
         ("projectors", WarehouseAsset, "公物仓投影仪", "Warehouse projectors", Capacity::Units(5), &[], Approval::Automatic),
     ];
+    // The fleet: class, energy and plate as vehicle attributes; drivers
+    // shared with their own agency only.
+    let plates = ["粤B", "浙A", "冀A", "桂A"];
     table
         .into_iter()
-        .map(|(local, kind, zh, en, cap, feats, approval)| {
-            mk(local, kind, zh, en, cap, feats, approval)
+        .enumerate()
+        .map(|(n, (local, kind, zh, en, cap, feats, approval))| {
+            let mut r = mk(local, kind, zh, en, cap, feats, approval);
+            use crdt_model::fleet::attr;
+            let (class, energy) = match local {
+                "van" => ("van", "petrol"),
+                "car-1" => ("sedan", "ev"),
+                "car-2" => ("sedan", "petrol"),
+                _ => ("", ""),
+            };
+            if !class.is_empty() {
+                r.attributes.insert(attr::CLASS.into(), class.into());
+                r.attributes.insert(attr::ENERGY.into(), energy.into());
+                r.attributes.insert(
+                    attr::PLATE.into(),
+                    format!("{}{:05}", plates[i % 4], 10_000 + n * 7),
+                );
+                r.attributes
+                    .insert(attr::ODOMETER.into(), (12_000 + n * 1_000).to_string());
+            }
+            if r.is_driver() {
+                r.attributes.insert(attr::LICENCE.into(), "B2".into());
+                r.sharing = Sharing::OwnerOnly;
+            }
+            r
         })
         .collect()
 }
@@ -183,6 +213,15 @@ pub struct Summary {
     pub convergence_p99_ms: f64,
     /// Wall time of the scenario, s.
     pub seconds: f64,
+    /// Vehicle trips requested across departments.
+    #[serde(default)]
+    pub trips: usize,
+    /// Of those, dispatched (or under way, or back) as Shenzhen sees them.
+    #[serde(default)]
+    pub trips_dispatched: usize,
+    /// Trips back, with odometer readings.
+    #[serde(default)]
+    pub trips_finished: usize,
 }
 
 async fn all_bookings(node: &DemoNode) -> anyhow::Result<Vec<Booking>> {
@@ -256,6 +295,10 @@ pub async fn run(
             s.refused_forged,
             s.forged_sent,
             s.accepted_after_revocation
+        );
+        println!(
+            "vehicle trips {} · dispatched {} · finished {}",
+            s.trips, s.trips_dispatched, s.trips_finished
         );
         println!(
             "convergence latency p50 {:.0} ms · p99 {:.0} ms · {:.1} s in all",

@@ -7,12 +7,14 @@
 //!   127.0.0.1) and its scripted, self-checking scenario.
 //! - [`bench`]: `bench net`, multi-process throughput, latency and catch-up.
 //! - [`bench_scale`]: `bench scale`, a province-year of history on one node.
+//! - [`bench_trips`]: `bench trips`, vehicle dispatch at a fleet's owner.
 //! - [`vs_radicale`]: `bench radicale`, the same work against a CalDAV server.
 //! - [`forger`]: a peer that sends forged and malformed changes (the demo's
 //!   and the tests' attacker).
 
 pub mod bench;
 pub mod bench_scale;
+pub mod bench_trips;
 pub mod demo;
 pub mod forger;
 pub mod vs_radicale;

@@ -15,11 +15,12 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use crdt_model::availability::SlotQuery;
 use crdt_model::calendar::Booking;
-use crdt_model::engine::{LocalError, LocalOp, LocalOutcome};
+use crdt_model::engine::{LocalError, LocalOp, LocalOutcome, TripDraft};
 use crdt_model::ids::AgencyId;
 use crdt_model::membership::RosterAction;
 use crdt_model::query::QueryError;
 use crdt_model::resource::{Resource, RuleViolation};
+use crdt_model::trip::{Trip, TripFilter};
 use futures::Stream;
 use jiff::Timestamp;
 
@@ -86,6 +87,7 @@ impl From<LocalError> for Error {
             LocalError::Rule(_) => (StatusCode::UNPROCESSABLE_ENTITY, "rule"),
             LocalError::Invalid(_) => (StatusCode::BAD_REQUEST, "bad_request"),
             LocalError::Decide(_) => (StatusCode::CONFLICT, "cannot_decide"),
+            LocalError::Dispatch(_) => (StatusCode::CONFLICT, "cannot_dispatch"),
             LocalError::Storage(_) => (StatusCode::INSUFFICIENT_STORAGE, "storage_failed"),
             LocalError::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "shutting_down"),
         };
@@ -133,6 +135,9 @@ pub fn router(node: NodeHandle, token: String, home: crate::config::Home) -> Rou
         .route(routes::BACKUP, post(backup))
         .route(routes::EVENTS, get(events))
         .route(routes::ICS, get(ics_feed))
+        .route(routes::TRIPS, get(trips).post(request_trip))
+        .route(routes::TRIP_STEP, post(trip_step))
+        .route(routes::TRIP_CANCEL, post(cancel_trip))
         .layer(middleware::from_fn_with_state(state.clone(), auth))
         .route(routes::HEALTHZ, get(healthz))
         .layer(axum::extract::DefaultBodyLimit::max(1024 * 1024))
@@ -371,12 +376,63 @@ async fn booking(State(st): State<AppState>, Query(q): Query<BookingQuery>) -> A
 fn booking_of(o: LocalOutcome) -> Result<Json<Booking>, Error> {
     match o {
         LocalOutcome::Booking(b) => Ok(Json(*b)),
+        LocalOutcome::Trip(t) => Err(err(
+            StatusCode::BAD_REQUEST,
+            "bad_request",
+            format!("{} is a trip: see it with `tongchou trips`", t.request.id),
+        )),
         LocalOutcome::Catalog => Err(err(
             StatusCode::INTERNAL_SERVER_ERROR,
             "internal",
             "unexpected outcome".into(),
         )),
     }
+}
+
+fn trip_of(o: LocalOutcome) -> Result<Json<Trip>, Error> {
+    match o {
+        LocalOutcome::Trip(t) => Ok(Json(*t)),
+        LocalOutcome::Booking(b) => Err(err(
+            StatusCode::BAD_REQUEST,
+            "bad_request",
+            format!("{} is a booking, not a trip", b.id),
+        )),
+        LocalOutcome::Catalog => Err(err(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "unexpected outcome".into(),
+        )),
+    }
+}
+
+async fn trips(State(st): State<AppState>, Query(f): Query<TripFilter>) -> ApiResult<Vec<Trip>> {
+    Ok(Json(st.node.query(f).await.ok_or_else(gone)?))
+}
+
+async fn request_trip(State(st): State<AppState>, Json(d): Json<TripDraft>) -> ApiResult<Trip> {
+    trip_of(st.node.local(LocalOp::RequestTrip(Box::new(d))).await?)
+}
+
+async fn trip_step(State(st): State<AppState>, Json(s): Json<TripStep>) -> ApiResult<Trip> {
+    trip_of(
+        st.node
+            .local(LocalOp::Trip {
+                trip: s.trip,
+                command: s.command,
+            })
+            .await?,
+    )
+}
+
+async fn cancel_trip(State(st): State<AppState>, Json(r): Json<CancelRequest>) -> ApiResult<Trip> {
+    trip_of(
+        st.node
+            .local(LocalOp::Cancel {
+                booking: r.booking,
+                reason: r.reason,
+            })
+            .await?,
+    )
 }
 
 async fn book(State(st): State<AppState>, Json(r): Json<BookRequest>) -> ApiResult<Booking> {

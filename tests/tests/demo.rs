@@ -29,4 +29,8 @@ fn headless_demo_converges_without_overbooking() {
     assert!(s.bookings >= 60, "{s:?}");
     assert!(s.confirmed > 0 && s.rejected > 0, "{s:?}");
     assert!(s.convergence_p99_ms > 0.0, "{s:?}");
+    // Cross-department vehicle trips: every one dispatched (sedans by the
+    // owner's node, vans by a dispatcher), one back with its readings.
+    assert_eq!((s.trips, s.trips_dispatched), (8, 8), "{s:?}");
+    assert!(s.trips_finished >= 1, "{s:?}");
 }

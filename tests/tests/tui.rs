@@ -12,6 +12,7 @@ use std::time::Duration;
 
 use crdt_model::booking::Status;
 use crdt_model::resource::Resource;
+use crdt_model::trip::TripStatus;
 use harness::{network, tongchou, wait_for};
 
 /// A private tmux server, killed when dropped.
@@ -137,7 +138,7 @@ fn book_a_room_from_the_free_slot_finder() {
         staff.home.display()
     );
     let tmux = Tmux::start(&cmd);
-    tmux.wait_text("3:Find slot");
+    tmux.wait_text("3:Find");
     // Free-slot finder: 12 people, Hangzhou, video, 2 hours, tomorrow 09–18.
     tmux.keys(&["3"]);
     tmux.wait_text("People / units");
@@ -429,4 +430,107 @@ fn the_staff_guide_tasks_take_a_few_keys_and_never_a_wrong_booking() {
         made, 5,
         "the four asked for and the one rejected, nothing else"
     );
+}
+
+/// The dispatcher in the TUI (in Chinese): a trip another agency asked for
+/// is dispatched with one key, then departs with its odometer reading; the
+/// requester's node sees both.
+#[test]
+fn the_dispatcher_dispatches_and_records_a_departure() {
+    let nodes = network("tui-dispatch", 2);
+    let (owner, staff) = (&nodes[0], &nodes[1]);
+    let fleet = owner.agency().to_string();
+    owner.ok(&[
+        "resource",
+        "add",
+        "--kind",
+        "vehicle",
+        "--id",
+        "van-1",
+        "--name",
+        "公务商务车",
+        "--class",
+        "van",
+        "--people",
+        "7",
+        "--attr",
+        "plate=粤B12345",
+        "--city",
+        "深圳",
+        "--approval",
+        "required",
+    ]);
+    owner.ok(&[
+        "resource",
+        "add",
+        "--kind",
+        "driver",
+        "--id",
+        "drv-zhang",
+        "--name",
+        "张师傅",
+        "--people",
+        "1",
+        "--city",
+        "深圳",
+    ]);
+    staff.wait_resource(&format!("{fleet}/van-1"));
+    let tz = jiff::tz::TimeZone::get(harness::ZONE).expect("zone");
+    let d = jiff::Timestamp::now()
+        .to_zoned(tz)
+        .date()
+        .tomorrow()
+        .expect("a date");
+    let trip: crdt_model::trip::Trip = staff.json(&[
+        "trip",
+        "request",
+        "--owner",
+        &fleet,
+        "--class",
+        "van",
+        "--from",
+        &format!("{d}T09:00"),
+        "--to",
+        &format!("{d}T17:00"),
+        "--passengers",
+        "5",
+        "--destination",
+        "广州",
+        "--purpose",
+        "调研",
+    ]);
+    wait_for("the trip at its fleet", Duration::from_secs(30), || {
+        let pending: Vec<crdt_model::trip::Trip> = owner.json(&["trips", "--pending"]);
+        (!pending.is_empty()).then_some(())
+    });
+    let cmd = format!(
+        "env TZ=Asia/Shanghai {} --home {} --lang zh tui",
+        tongchou().display(),
+        owner.home.display()
+    );
+    let tmux = Tmux::start(&cmd);
+    tmux.wait_text("9:派车");
+    tmux.keys(&["9"]);
+    tmux.wait_text("可派车辆");
+    let screen = tmux.wait_text("张师傅");
+    assert!(screen.contains("公务商务车"), "{screen}");
+    tmux.keys(&["Enter"]);
+    // The details show the order once the node's data has it (the toast
+    // says 已派车 at once).
+    tmux.wait_text("派车单号: 1");
+    tmux.keys(&["s"]);
+    tmux.wait_text("出车里程表读数");
+    tmux.keys(&["12345", "Enter"]);
+    tmux.wait_text("出车里程表读数（公里）: 12345");
+    let seen = wait_for(
+        "the departure at the requester",
+        Duration::from_secs(30),
+        || {
+            let mine: Vec<crdt_model::trip::Trip> = staff.json(&["trips", "--mine"]);
+            mine.into_iter()
+                .find(|t| t.request.id == trip.request.id && t.status == TripStatus::Started)
+        },
+    );
+    assert_eq!(seen.odometer_out, Some(12_345));
+    assert_eq!(seen.order, Some(1));
 }

@@ -57,6 +57,10 @@ pub enum Effect {
     Invite(InviteRequest),
     /// Revoke a member.
     Revoke(RevokeRequest),
+    /// A fleet owner's step in a trip.
+    TripStep(api::TripStep),
+    /// Ask a fleet's owner for a vehicle.
+    RequestTrip(Box<crdt_model::engine::TripDraft>),
 }
 
 /// Why the node refused a call: its message and, when a resource's booking

@@ -2,6 +2,7 @@
 
 mod bookings;
 mod form;
+mod trips;
 pub use form::{Field, Form, book_field, find_field};
 
 use api::{MemberEntry, Status};
@@ -15,7 +16,7 @@ use jiff::{Timestamp, ToSpan};
 
 use crate::i18n::{self, L, Lang};
 
-/// The screens, in tab order (keys 1–8).
+/// The screens, in tab order (keys 1–9).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Screen {
     /// Resource browser.
@@ -34,11 +35,13 @@ pub enum Screen {
     Conflicts,
     /// Peers, roster, refusals.
     Network,
+    /// The fleet's trips: dispatch, departures, returns.
+    Dispatch,
 }
 
 impl Screen {
     /// All screens in tab order.
-    pub const ALL: [Screen; 8] = [
+    pub const ALL: [Screen; 9] = [
         Screen::Resources,
         Screen::Calendar,
         Screen::Find,
@@ -47,6 +50,7 @@ impl Screen {
         Screen::Approvals,
         Screen::Conflicts,
         Screen::Network,
+        Screen::Dispatch,
     ];
 
     /// Tab title.
@@ -60,6 +64,7 @@ impl Screen {
             Screen::Approvals => i18n::SCREEN_APPROVALS,
             Screen::Conflicts => i18n::SCREEN_CONFLICTS,
             Screen::Network => i18n::SCREEN_NETWORK,
+            Screen::Dispatch => i18n::SCREEN_DISPATCH,
         }
     }
 
@@ -74,6 +79,7 @@ impl Screen {
             Screen::Approvals => i18n::SHORT_APPROVALS,
             Screen::Conflicts => i18n::SHORT_CONFLICTS,
             Screen::Network => i18n::SHORT_NETWORK,
+            Screen::Dispatch => i18n::SHORT_DISPATCH,
         }
     }
 
@@ -88,6 +94,7 @@ impl Screen {
             Screen::Approvals => i18n::HELP_APPROVALS,
             Screen::Conflicts => i18n::HELP_CONFLICTS,
             Screen::Network => i18n::HELP_NETWORK,
+            Screen::Dispatch => i18n::HELP_DISPATCH,
         }
     }
 }
@@ -103,6 +110,8 @@ pub struct Data {
     pub bookings: Vec<Booking>,
     /// The roster.
     pub members: Vec<MemberEntry>,
+    /// Every trip known.
+    pub trips: Vec<crdt_model::trip::Trip>,
 }
 
 /// Resource browser filters and selection.
@@ -170,6 +179,17 @@ pub struct BookState {
     pub resource_before: Option<String>,
 }
 
+/// The dispatcher's selection.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct DispatchState {
+    /// Selected trip (index into [`State::fleet_trips`]).
+    pub selected: usize,
+    /// Chosen vehicle (index into its free vehicles).
+    pub vehicle: usize,
+    /// Chosen driver (index into its free drivers).
+    pub driver: usize,
+}
+
 /// Network screen panes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub enum NetPane {
@@ -210,6 +230,35 @@ pub enum Dialog {
     },
     /// An invitation token to copy.
     Token(String),
+    /// Which of several resources of the same name was meant.
+    PickResource {
+        /// The candidates, as the catalogue lists them.
+        candidates: Vec<ResourceId>,
+        /// The one under the cursor.
+        selected: usize,
+    },
+    /// A trip request for a vehicle found by the finder.
+    TripRequest {
+        /// What is asked (class or vehicle, times, passengers).
+        draft: Box<crdt_model::engine::TripDraft>,
+        /// The vehicle found (shown).
+        vehicle: String,
+        /// Destination typed so far.
+        destination: String,
+        /// Purpose typed so far.
+        purpose: String,
+        /// Typing the purpose (else the destination).
+        on_purpose: bool,
+    },
+    /// An odometer reading for a departure or a return.
+    Odometer {
+        /// The trip.
+        trip: BookingId,
+        /// A return (else a departure).
+        finish: bool,
+        /// Reading typed so far, km.
+        km: String,
+    },
 }
 
 /// A one-line message at the bottom.
@@ -275,6 +324,9 @@ pub struct State {
     pub net_pane: NetPane,
     /// Network: selected row in the focused pane.
     pub net_selected: usize,
+    /// Dispatch: selected trip, and the vehicle and driver chosen for it
+    /// (indexes into its free ones).
+    pub dispatch: DispatchState,
     /// Terminal size (columns, rows).
     pub size: (u16, u16),
     /// The user asked to quit.
@@ -352,6 +404,7 @@ impl State {
             suggestions: Suggestions::default(),
             net_pane: NetPane::Peers,
             net_selected: 0,
+            dispatch: DispatchState::default(),
             size: (80, 24),
             quit: false,
         }

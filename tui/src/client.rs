@@ -65,6 +65,7 @@ impl Api {
             resources: c.resources(&ResourceFilter::default()).await?,
             bookings: c.bookings(&BookingFilter::default()).await?,
             members: c.members().await?,
+            trips: c.trips(&Default::default()).await?,
         })
     }
 
@@ -153,5 +154,18 @@ async fn run_effect(api: &Api, effect: Effect, refresh: &Notify) -> Option<Actio
         Effect::Slots(q) => Action::Slots(c.slots(&q).await.map_err(msg)),
         Effect::Suggest(id, q) => Action::Suggested(id, c.slots(&q).await.unwrap_or_default()),
         Effect::Invite(r) => Action::Invited(c.invite(&r).await.map(|i| i.token).map_err(msg)),
+        Effect::RequestTrip(d) => Action::Done(
+            c.request_trip(&d)
+                .await
+                .map(|_| i18n::DONE_TRIP_REQUESTED)
+                .map_err(msg),
+        ),
+        Effect::TripStep(s) => {
+            let done = match s.command {
+                crdt_model::engine::TripCommand::Dispatch { .. } => i18n::DONE_DISPATCHED,
+                _ => i18n::DONE_TRIP,
+            };
+            Action::Done(c.trip_step(&s).await.map(|_| done).map_err(msg))
+        }
     })
 }

@@ -116,6 +116,7 @@ pub fn data(tz: &TimeZone, now: Timestamp, n_resources: usize, n_bookings: usize
         resources,
         bookings,
         members: members(now),
+        trips: Vec::new(),
     }
 }
 
@@ -321,4 +322,110 @@ fn status(now: Timestamp, n_resources: usize, n_bookings: usize) -> Status {
         refused_connections: 0,
         own_gaps: vec![],
     }
+}
+
+/// Agency 0's fleet on top of [`state`]'s data: its van gets a class and a
+/// plate, a sedan and two drivers join it, and three trips: a van and a
+/// sedan asked for tomorrow by two agencies, and a van trip dispatched the
+/// day after (holding the van and the second driver).
+pub fn with_fleet(s: &mut State) {
+    use crdt_model::fleet::attr;
+    use crdt_model::resource::ResourceKind;
+    use crdt_model::trip::{Trip, TripRequest, TripStatus};
+    let me = agency(0);
+    let tomorrow = s
+        .now
+        .to_zoned(s.tz.clone())
+        .date()
+        .tomorrow()
+        .unwrap_or_default();
+    let at = |days: i64, h: i8| {
+        tomorrow
+            .checked_add(jiff::Span::new().days(days))
+            .unwrap_or(tomorrow)
+            .at(h, 0, 0, 0)
+            .to_zoned(s.tz.clone())
+            .map(|z| z.timestamp())
+            .unwrap_or(s.now)
+    };
+    let template = s.data.resources[20].clone();
+    let vehicle = |local: &str, zh: &str, en: &str, seats: u32, class: &str, plate: &str| {
+        let mut r = template.clone();
+        r.id = ResourceId::new(me, local).expect("valid id");
+        r.name = Text::new(zh, en);
+        r.capacity = Capacity::People(seats);
+        r.attributes.insert(attr::CLASS.into(), class.into());
+        r.attributes.insert(attr::PLATE.into(), plate.into());
+        r
+    };
+    let van = vehicle("van-1", "公务商务车", "Official van", 7, "van", "粤B10001");
+    let car = vehicle("car-1", "新能源轿车", "EV sedan", 5, "sedan", "粤BD2345");
+    let driver = |local: &str, zh: &str, en: &str| {
+        let mut r = template.clone();
+        r.id = ResourceId::new(me, local).expect("valid id");
+        r.kind = ResourceKind::Driver;
+        r.name = Text::new(zh, en);
+        r.capacity = Capacity::People(1);
+        r
+    };
+    let (d1, d2) = (
+        driver("drv-1", "王师傅", "Driver Wang"),
+        driver("drv-2", "李师傅", "Driver Li"),
+    );
+    let trip =
+        |n: u32, who: usize, class: &str, from: (i64, i8), to: (i64, i8), pax: u32| TripRequest {
+            id: BookingId::new(agency(who), &format!("t{n}")).expect("valid id"),
+            owner: me,
+            class: class.parse().ok(),
+            vehicle: None,
+            start: at(from.0, from.1),
+            end: at(to.0, to.1),
+            passengers: pax,
+            destination: "广州 / Guangzhou".into(),
+            purpose: "调研 / inspection".into(),
+            contact: format!("联系人{n}").into(),
+            hlc: Hlc::default(),
+        };
+    let view = |request: TripRequest, status: TripStatus| Trip {
+        request,
+        status,
+        order: None,
+        vehicle: None,
+        driver: None,
+        odometer_out: None,
+        odometer_in: None,
+        fuel_ml: None,
+        charge_wh: None,
+        note: String::new(),
+        problem: None,
+    };
+    let mut out = view(
+        trip(3, 2, "van", (1, 8), (1, 18), 6),
+        TripStatus::Dispatched,
+    );
+    out.order = Some(7);
+    out.vehicle = Some(van.id.clone());
+    out.driver = Some(d2.id.clone());
+    for (rid, q) in [(van.id.clone(), 6), (d2.id.clone(), 1)] {
+        s.data.bookings.push(Booking {
+            id: out.request.id.clone(),
+            resource: rid,
+            terms: Terms {
+                start: out.request.start,
+                end: out.request.end,
+                quantity: q,
+            },
+            request: None,
+            status: BookingStatus::Confirmed,
+        });
+    }
+    s.data.trips = vec![
+        view(trip(1, 1, "van", (0, 9), (0, 12), 6), TripStatus::Requested),
+        view(
+            trip(2, 3, "sedan", (0, 10), (0, 11), 3),
+            TripStatus::Requested,
+        ),
+        out,
+    ];
+    s.data.resources.extend([van, car, d1, d2]);
 }

@@ -93,6 +93,48 @@ pub(crate) const SHORT_MINE: L = L("我的", "Mine");
 pub(crate) const SHORT_APPROVALS: L = L("审批", "Appr");
 pub(crate) const SHORT_CONFLICTS: L = L("冲突", "Confl");
 pub(crate) const SHORT_NETWORK: L = L("网络", "Net");
+pub(crate) const SCREEN_DISPATCH: L = L("派车", "Dispatch");
+pub(crate) const SHORT_DISPATCH: L = L("派车", "Disp");
+pub(crate) const HELP_DISPATCH: L = L(
+    "↑↓ 选择行程 · v 换车辆 · n 换驾驶员 · Enter/d 派车 · x 拒绝 · s 出车（填里程） · f 收车（填里程）",
+    "↑↓ choose a trip · v next vehicle · n next driver · Enter/d dispatch · x reject · s depart (odometer) · f return (odometer)",
+);
+pub(crate) const FLEET_TRIPS: L = L("本单位车队的行程", "Trips of this fleet");
+pub(crate) const COL_PAX: L = L("人数", "Pax");
+pub(crate) const SEATS: L = L("座", "seats");
+pub(crate) const COL_DESTINATION: L = L("目的地", "Destination");
+pub(crate) const F_DESTINATION: L = L("目的地", "Destination");
+pub(crate) const FREE_VEHICLES: L = L("可派车辆", "Free vehicles");
+pub(crate) const FREE_DRIVERS: L = L("可派驾驶员", "Free drivers");
+pub(crate) const NONE_FREE: L = L("（该时段没有空闲的）", "(none free then)");
+pub(crate) const ORDER: L = L("派车单号", "Dispatch order");
+pub(crate) const ODOMETER_OUT: L = L("出车里程表读数（公里）", "Odometer at departure (km)");
+pub(crate) const ODOMETER_IN: L = L("收车里程表读数（公里）", "Odometer on return (km)");
+pub(crate) const DONE_DISPATCHED: L = L(
+    "已派车，派车单已签名并发布",
+    "Dispatched: the order is signed and published",
+);
+pub(crate) const DONE_TRIP: L = L("已登记", "Recorded");
+pub(crate) const DONE_TRIP_REQUESTED: L = L(
+    "用车申请已发出，等待车队派车（见 9 派车 或 tongchou trips --mine）",
+    "Trip requested; the fleet will dispatch it (tongchou trips --mine)",
+);
+pub(crate) const TRIP_REQUEST: L = L("申请用车", "Request a vehicle");
+pub(crate) const PICK_RESOURCE: L = L(
+    "多个资源同名，请选择",
+    "Several resources have this name: which one?",
+);
+pub(crate) const PICK_KEYS: L = L(
+    "↑↓ 选择 · Enter 确定 · Esc 返回表单",
+    "↑↓ choose · Enter take it · Esc back to the form",
+);
+pub(crate) const TRIP_KEYS: L = L(
+    "Tab 切换字段 · Enter 提交 · Esc 取消",
+    "Tab next field · Enter send · Esc cancel",
+);
+pub(crate) const NO_TRIP_REASON: L = L("无空闲车辆", "no vehicle free");
+pub(crate) const COL_VEHICLE: L = L("车辆", "Vehicle");
+pub(crate) const COL_DRIVER: L = L("驾驶员", "Driver");
 
 // Column headers and labels.
 pub(crate) const COL_NAME: L = L("名称", "Name");
@@ -304,8 +346,8 @@ pub(crate) const HELP_CALENDAR: L = L(
     "w day/week · ←→/hl time · ↑↓/jk resource · [ ] previous/next day (week) · t today · Enter book at cursor",
 );
 pub(crate) const HELP_FIND: L = L(
-    "编辑条件后 Enter 查找（日期可写 2026-12-08、明天、+3、周二、下周二）· Tab 切到候选列表 · Enter/b 用所选时段填好预订表单",
-    "edit the query (dates: 2026-12-08, tomorrow, +3, tue), Enter searches · Tab to the candidates · Enter/b fills the booking form with the selected slot",
+    "编辑条件后 Enter 查找（日期可写 2026-12-08、12-14、明天、+3、周二、下周二；时长 90、2h、2天）· Tab 切到候选列表 · Enter/b 用所选时段填好预订表单；选中的是公务车时，Enter 申请用车（填目的地和用途，由车队派车）",
+    "edit the query (dates: 2026-12-08, 12-14, tomorrow, +3, tue; durations 90, 2h, 2d), Enter searches · Tab to the candidates · Enter/b fills the booking form with the selected slot; on an official vehicle, Enter requests a trip (destination and purpose; the fleet dispatches it)",
 );
 pub(crate) const HELP_BOOK: L = L(
     "填写表单（用途必填）后 Enter 提交 · 结果实时更新 · ↑↓ 选择替代方案，a 填入表单",

@@ -19,12 +19,14 @@ use crate::grid::Grid;
 use crate::i18n::{self, L};
 
 mod book;
+mod dispatch;
 mod find;
 mod parse;
 mod review;
 
 use book::*;
 pub use book::{book_request, rule_field};
+use dispatch::*;
 pub use find::find_query;
 use find::*;
 pub use parse::parse_instant;
@@ -187,7 +189,7 @@ fn on_key(state: &mut State, k: KeyEvent) -> Vec<Effect> {
         _ => {}
     }
     // Keys every screen shares.
-    if let KeyCode::Char(c @ '1'..='8') = k.code {
+    if let KeyCode::Char(c @ '1'..='9') = k.code {
         let i = (c as usize) - ('1' as usize);
         return switch(state, Screen::ALL[i]);
     }
@@ -219,6 +221,7 @@ fn on_key(state: &mut State, k: KeyEvent) -> Vec<Effect> {
         Screen::Approvals => approvals_key(state, k, false),
         Screen::Conflicts => approvals_key(state, k, true),
         Screen::Network => network_key(state, k),
+        Screen::Dispatch => dispatch_key(state, k),
     }
 }
 

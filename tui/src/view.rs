@@ -4,6 +4,7 @@
 
 mod booking;
 mod calendar;
+mod dispatch;
 mod lists;
 mod network;
 
@@ -82,6 +83,7 @@ pub fn view(state: &State, f: &mut Frame) {
             Screen::Approvals => lists::approvals(state, f, body),
             Screen::Conflicts => lists::conflicts(state, f, body),
             Screen::Network => network::render(state, f, body),
+            Screen::Dispatch => dispatch::render(state, f, body),
         }
     }
     render_status(state, f, status);
@@ -95,11 +97,13 @@ pub fn view(state: &State, f: &mut Frame) {
 
 fn render_tabs(state: &State, f: &mut Frame, area: Rect) {
     let waiting = state.approval_queue().len();
+    // Narrow: short titles, one space between tabs instead of two.
     let label = |i: usize, s: &Screen, short: bool| {
         let title = state.t(if short { s.short_title() } else { s.title() });
+        let end = if short { "" } else { " " };
         match s {
-            Screen::Approvals if waiting > 0 => format!(" {}:{title}({waiting}) ", i + 1),
-            _ => format!(" {}:{title} ", i + 1),
+            Screen::Approvals if waiting > 0 => format!(" {}:{title}({waiting}){end}", i + 1),
+            _ => format!(" {}:{title}{end}", i + 1),
         }
     };
     let width = |short: bool| -> usize {
@@ -245,6 +249,77 @@ fn render_dialog(state: &State, d: &Dialog, f: &mut Frame, area: Rect) {
                 Line::from(format!("> {name}▏")),
                 Line::from(""),
                 Line::from("Enter ✓ · Esc ✗").fg(Color::Yellow),
+            ],
+        ),
+        Dialog::PickResource {
+            candidates,
+            selected,
+        } => (
+            state.t(i18n::PICK_RESOURCE),
+            candidates
+                .iter()
+                .enumerate()
+                .map(|(i, id)| {
+                    let line = format!(
+                        "{} {}",
+                        if i == *selected { "▶" } else { " " },
+                        state.resource_label(id)
+                    );
+                    if i == *selected {
+                        Line::from(line).bold()
+                    } else {
+                        Line::from(line)
+                    }
+                })
+                .chain([
+                    Line::from(""),
+                    Line::from(state.t(i18n::PICK_KEYS)).fg(Color::Yellow),
+                ])
+                .collect(),
+        ),
+        Dialog::TripRequest {
+            draft,
+            vehicle,
+            destination,
+            purpose,
+            on_purpose,
+        } => {
+            let cursor = |on: bool| if on { "▏" } else { "" };
+            (
+                state.t(i18n::TRIP_REQUEST),
+                vec![
+                    Line::from(format!(
+                        "{vehicle} · {} · ×{}",
+                        state.fmt_range(draft.start, draft.end),
+                        draft.passengers
+                    ))
+                    .bold(),
+                    Line::from(""),
+                    Line::from(format!(
+                        "{}: {destination}{}",
+                        state.t(i18n::F_DESTINATION),
+                        cursor(!on_purpose)
+                    )),
+                    Line::from(format!(
+                        "{}: {purpose}{}",
+                        state.t(i18n::F_PURPOSE),
+                        cursor(*on_purpose)
+                    )),
+                    Line::from(""),
+                    Line::from(state.t(i18n::TRIP_KEYS)).fg(Color::Yellow),
+                ],
+            )
+        }
+        Dialog::Odometer { finish, km, .. } => (
+            state.t(if *finish {
+                i18n::ODOMETER_IN
+            } else {
+                i18n::ODOMETER_OUT
+            }),
+            vec![
+                Line::from(format!("{km}▏")),
+                Line::from(""),
+                Line::from("Enter · Esc").fg(Color::Yellow),
             ],
         ),
         Dialog::Token(token) => (

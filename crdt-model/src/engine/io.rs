@@ -11,7 +11,7 @@ use crate::resource::Resource;
 use crate::signed::SignedChange;
 
 /// Wire protocol version carried in summaries.
-pub const PROTOCOL_VERSION: u16 = 2;
+pub const PROTOCOL_VERSION: u16 = 3;
 
 /// A message between two engines.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -180,6 +180,80 @@ pub enum LocalOp {
         #[serde(default)]
         reason: Option<Text>,
     },
+    /// Ask a fleet's owner for a vehicle.
+    RequestTrip(Box<TripDraft>),
+    /// The fleet owner's step in one of its trips.
+    Trip {
+        /// Which.
+        trip: BookingId,
+        /// What.
+        command: TripCommand,
+    },
+}
+
+/// A trip request as a user makes it (the node adds the id and clock).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TripDraft {
+    /// The fleet's owner.
+    pub owner: AgencyId,
+    /// The class needed, if any.
+    #[serde(default)]
+    pub class: Option<crate::fleet::VehicleClass>,
+    /// One vehicle by id, if any.
+    #[serde(default)]
+    pub vehicle: Option<ResourceId>,
+    /// Departure.
+    pub start: jiff::Timestamp,
+    /// Return.
+    pub end: jiff::Timestamp,
+    /// Passengers.
+    pub passengers: u32,
+    /// Where to.
+    #[serde(default)]
+    pub destination: String,
+    /// Why.
+    #[serde(default)]
+    pub purpose: String,
+    /// Contact person.
+    #[serde(default)]
+    pub contact: String,
+}
+
+/// A fleet owner's step in a trip.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "command")]
+pub enum TripCommand {
+    /// Dispatch it with this vehicle and driver.
+    Dispatch {
+        /// The vehicle.
+        vehicle: ResourceId,
+        /// The driver.
+        driver: ResourceId,
+    },
+    /// Refuse it.
+    Reject {
+        /// Why.
+        reason: Text,
+    },
+    /// It departs.
+    Start {
+        /// Odometer, km.
+        odometer_km: u32,
+    },
+    /// It is back.
+    Finish {
+        /// Odometer, km.
+        odometer_km: u32,
+        /// Fuel taken, ml.
+        #[serde(default)]
+        fuel_ml: Option<u32>,
+        /// Energy charged, Wh.
+        #[serde(default)]
+        charge_wh: Option<u32>,
+        /// A note.
+        #[serde(default)]
+        note: String,
+    },
 }
 
 /// What a local action produced.
@@ -190,6 +264,8 @@ pub enum LocalOutcome {
     Booking(Box<Booking>),
     /// The catalogue was updated.
     Catalog,
+    /// A trip and where it stands now.
+    Trip(Box<crate::trip::Trip>),
 }
 
 /// Why a local action was refused. Nothing was written.
@@ -214,6 +290,10 @@ pub enum LocalError {
     /// The decision cannot be made.
     #[error("{0}")]
     Decide(String),
+    /// The vehicle or driver cannot take the trip, or the trip is not in
+    /// the state the step needs.
+    #[error("{0}")]
+    Dispatch(String),
     /// The node's store failed: nothing was written or acknowledged.
     #[error("storage failed: {0}")]
     Storage(String),

@@ -145,9 +145,16 @@ impl Engine {
         op: LocalOp,
         out: &mut Vec<Output>,
     ) -> Result<LocalOutcome, LocalError> {
+        if matches!(op, LocalOp::RequestTrip(_) | LocalOp::Trip { .. }) {
+            return self.local_trip(now, op, out);
+        }
         let (doc, records, booking) = self.prepare(now, op)?;
         let report = self.write(now, doc, records)?;
         self.after_ingest(now, None, report, out);
+        // A cancelled trip answers as the trip it is.
+        if let Some(trip) = booking.as_ref().and_then(|id| self.trip(id)) {
+            return Ok(LocalOutcome::Trip(Box::new(trip)));
+        }
         self.outcome(booking)
     }
 
@@ -320,6 +327,9 @@ impl Engine {
                 approve,
                 reason,
             } => self.prepare_decision(now, booking, approve, reason),
+            LocalOp::RequestTrip(_) | LocalOp::Trip { .. } => Err(LocalError::Invalid(
+                "trips are written by local_trip".into(),
+            )),
         }
     }
 
@@ -360,10 +370,18 @@ impl Engine {
                 "only the requester cancels a request".into(),
             ));
         }
-        let Some(request) = self.ledger.index().requests.get(&booking) else {
-            return Err(LocalError::UnknownBooking(booking.to_string()));
+        let index = self.ledger.index();
+        // A booking request or a trip: the same cancellation, filed beside it.
+        let owner = match (index.requests.get(&booking), index.trips.get(&booking)) {
+            (Some(r), _) => r.resource.owner,
+            (None, Some(t)) => {
+                if self.trip(&booking).is_some_and(|t| t.status.closed()) {
+                    return Err(LocalError::Invalid("the trip is already over".into()));
+                }
+                t.owner
+            }
+            (None, None) => return Err(LocalError::UnknownBooking(booking.to_string())),
         };
-        let owner = request.resource.owner;
         if self.ledger.index().cancels.contains_key(&booking) {
             return Err(LocalError::Invalid("already cancelled".into()));
         }
@@ -427,7 +445,8 @@ impl Engine {
                 requester: self.me,
                 local: local.as_str().into(),
             };
-            if !self.ledger.index().requests.contains_key(&id) {
+            let index = self.ledger.index();
+            if !index.requests.contains_key(&id) && !index.trips.contains_key(&id) {
                 return local;
             }
             n += 1;

@@ -384,6 +384,7 @@ impl Engine {
             .filter(|r| r.owner == self.me)
             .collect();
         self.run_policy(now, mine, out);
+        self.run_trip_policy(now, out);
     }
 
     pub(super) fn observe_clocks(&mut self, now: Timestamp, report: &IngestReport) {

@@ -123,6 +123,17 @@ pub struct Index {
     /// of those decisions: the request's or a cancellation's arrival
     /// changes how such a decision reads, on a resource they do not name.
     pub unrequested: BTreeMap<BookingId, Vec<ResourceId>>,
+    /// Trip requests by id.
+    pub trips: BTreeMap<BookingId, crate::trip::TripRequest>,
+    /// Trip updates, by trip, then by `(writer, kind)`: only the trip's
+    /// fleet owner's count (see [`crate::trip::view`]).
+    pub trip_updates:
+        BTreeMap<BookingId, BTreeMap<(AgencyId, &'static str), crate::trip::TripUpdate>>,
+    /// Trips neither dispatched, rejected nor cancelled, by fleet owner:
+    /// what its dispatcher (and automatic dispatch) has to look at.
+    pub open_trips: BTreeMap<AgencyId, BTreeSet<BookingId>>,
+    /// The highest dispatch order number of each fleet owner.
+    pub max_order: BTreeMap<AgencyId, u64>,
 }
 
 /// Records that `rid`'s calendar may have changed; returns what was added
@@ -146,8 +157,21 @@ impl Index {
                     .next()
                     .is_some_and(|(k, _)| k.0 == d.seq)
             }),
+            Record::Trip(t) => self.trips.contains_key(&t.id),
+            Record::TripUpdate(u) => self
+                .trip_updates
+                .get(&u.trip)
+                .is_some_and(|m| m.contains_key(&(u.fleet, u.action.kind()))),
             Record::Profile(_) | Record::Resource(_) => false,
         }
+    }
+
+    /// Whether the fleet owner `fleet` dispatched or rejected `trip`.
+    fn trip_closed(&self, trip: &BookingId, fleet: AgencyId) -> bool {
+        self.cancels.contains_key(trip)
+            || self.trip_updates.get(trip).is_some_and(|m| {
+                m.contains_key(&(fleet, "dispatch")) || m.contains_key(&(fleet, "reject"))
+            })
     }
 
     pub(super) fn apply(
@@ -192,7 +216,39 @@ impl Index {
                 for rid in request.into_iter().chain(decided) {
                     mark(touched, deltas, rid).other = true;
                 }
+                if let Some(t) = self.trips.get(&c.booking)
+                    && let Some(open) = self.open_trips.get_mut(&t.owner)
+                {
+                    open.remove(&c.booking);
+                }
                 self.cancels.insert(c.booking.clone(), c);
+            }
+            Record::Trip(t) => {
+                if !self.trip_closed(&t.id, t.owner) {
+                    self.open_trips
+                        .entry(t.owner)
+                        .or_default()
+                        .insert(t.id.clone());
+                }
+                self.trips.insert(t.id.clone(), *t);
+            }
+            Record::TripUpdate(u) => {
+                if matches!(
+                    u.action,
+                    crate::trip::TripAction::Dispatch { .. }
+                        | crate::trip::TripAction::Reject { .. }
+                ) && let Some(open) = self.open_trips.get_mut(&u.fleet)
+                {
+                    open.remove(&u.trip);
+                }
+                if let crate::trip::TripAction::Dispatch { order, .. } = u.action {
+                    let top = self.max_order.entry(u.fleet).or_default();
+                    *top = (*top).max(order);
+                }
+                self.trip_updates
+                    .entry(u.trip.clone())
+                    .or_default()
+                    .insert((u.fleet, u.action.kind()), *u);
             }
             Record::Decision(d) => {
                 if !self.requests.contains_key(&d.booking) {

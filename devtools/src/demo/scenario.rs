@@ -36,6 +36,8 @@ struct Demo {
     base: Timestamp,
     /// The requests made on both sides of the partition.
     conflict_ids: Vec<BookingId>,
+    /// Trips requested across departments.
+    trips: Vec<BookingId>,
 }
 
 /// Runs the scenario in `dir`; `None` after an interactive session.
@@ -50,6 +52,7 @@ pub(super) async fn scenario(
     let mut demo = Demo::start(dir, quiet).await?;
     demo.publish_catalogue().await?;
     demo.seed_bookings().await?;
+    demo.seed_trips().await?;
     if !headless {
         demo.interactive(operator, zh).await?;
         return Ok(None);
@@ -102,6 +105,7 @@ impl Demo {
             latencies: Vec::new(),
             base: Timestamp::now().round(jiff::Unit::Hour)? + 24.hours(),
             conflict_ids: Vec::new(),
+            trips: Vec::new(),
         })
     }
 
@@ -139,7 +143,9 @@ impl Demo {
         let mut rng = Lcg(2026);
         for k in 0..60 {
             let who = k % 4;
-            let r = &self.catalog[rng.below(self.catalog.len() as u64) as usize];
+            // Drivers are dispatched with their vehicles, never booked.
+            let bookable: Vec<&Resource> = self.catalog.iter().filter(|r| !r.is_driver()).collect();
+            let r = bookable[rng.below(bookable.len() as u64) as usize];
             let start = self.base + ((rng.below(21) * 24 + 1 + rng.below(9)) as i64).hours();
             let q = match r.capacity {
                 Capacity::People(n) => 1 + rng.below(u64::from(n)) as u32,
@@ -160,6 +166,106 @@ impl Demo {
         progress(
             self.quiet,
             &format!("made {} cross-city bookings", self.made),
+        );
+        Ok(())
+    }
+
+    /// Official vehicle trips across departments: each city asks the next
+    /// one's fleet for a sedan (dispatched by the owner's node at once: its
+    /// sedans are set to automatic dispatch) and for the van (dispatched by
+    /// its dispatcher); Shenzhen's first trip goes out and comes back.
+    async fn seed_trips(&mut self) -> anyhow::Result<()> {
+        use crdt_model::engine::{TripCommand, TripDraft};
+        use crdt_model::fleet::VehicleClass;
+        use crdt_model::trip::TripStatus;
+        let n = self.nodes.len();
+        for owner in 0..n {
+            let who = (owner + 1) % n;
+            let day = self.base + ((owner as i64 + 1) * 24).hours();
+            let ask = |class, from: i64, to: i64, passengers| TripDraft {
+                owner: self.agencies[owner],
+                class: Some(class),
+                vehicle: None,
+                start: day + from.hours(),
+                end: day + to.hours(),
+                passengers,
+                destination: "市政务服务中心 / city service centre".into(),
+                purpose: "跨部门调研 / joint inspection".into(),
+                contact: "赵 0755-1234".into(),
+            };
+            let api = self.nodes[who].api();
+            let sedan = api.request_trip(&ask(VehicleClass::Sedan, 1, 4, 3)).await?;
+            let van = api.request_trip(&ask(VehicleClass::Van, 5, 9, 6)).await?;
+            self.trips.push(sedan.request.id.clone());
+            self.trips.push(van.request.id.clone());
+            // The owner's dispatcher sends the van once the request is there.
+            let fleet = &self.nodes[owner];
+            let (van_id, agency) = (van.request.id.clone(), self.agencies[owner]);
+            wait_until("the trip at its fleet", Duration::from_secs(30), || async {
+                let pending = fleet
+                    .api()
+                    .trips(&crdt_model::trip::TripFilter {
+                        pending: true,
+                        ..Default::default()
+                    })
+                    .await
+                    .ok()?;
+                pending.iter().any(|t| t.request.id == van_id).then_some(())
+            })
+            .await?;
+            let rid = |local| ResourceId::new(agency, local).expect("valid id");
+            fleet
+                .api()
+                .trip_step(&TripStep {
+                    trip: van_id.clone(),
+                    command: TripCommand::Dispatch {
+                        vehicle: rid("van"),
+                        driver: rid("drv-2"),
+                    },
+                })
+                .await?;
+            if owner == 0 {
+                // The sedan was dispatched by Shenzhen's node itself.
+                let sedan_id = sedan.request.id.clone();
+                wait_until("the sedan dispatched", Duration::from_secs(30), || async {
+                    let t = fleet
+                        .api()
+                        .trips(&crdt_model::trip::TripFilter {
+                            id: Some(sedan_id.clone()),
+                            ..Default::default()
+                        })
+                        .await
+                        .ok()?;
+                    (t.first()?.status == TripStatus::Dispatched).then_some(())
+                })
+                .await?;
+                for command in [
+                    TripCommand::Start {
+                        odometer_km: 12_000,
+                    },
+                    TripCommand::Finish {
+                        odometer_km: 12_086,
+                        fuel_ml: None,
+                        charge_wh: Some(14_500),
+                        note: "顺利 / on time".into(),
+                    },
+                ] {
+                    fleet
+                        .api()
+                        .trip_step(&TripStep {
+                            trip: sedan.request.id.clone(),
+                            command,
+                        })
+                        .await?;
+                }
+            }
+        }
+        progress(
+            self.quiet,
+            &format!(
+                "made {} cross-department vehicle trips; sedans dispatched automatically, vans by their dispatchers",
+                self.trips.len()
+            ),
         );
         Ok(())
     }
@@ -438,6 +544,8 @@ impl Demo {
         });
         self.latencies.sort_by(f64::total_cmp);
         let v0 = &views[0];
+        use crdt_model::trip::TripStatus;
+        let trips = self.nodes[0].api().trips(&Default::default()).await?;
         Ok(Summary {
             agencies: self.nodes.len(),
             bookings: self.made,
@@ -454,6 +562,21 @@ impl Demo {
             convergence_p50_ms: percentile(&self.latencies, 0.5),
             convergence_p99_ms: percentile(&self.latencies, 0.99),
             seconds: 0.0,
+            trips: self.trips.len(),
+            trips_dispatched: trips
+                .iter()
+                .filter(|t| {
+                    self.trips.contains(&t.request.id)
+                        && matches!(
+                            t.status,
+                            TripStatus::Dispatched | TripStatus::Started | TripStatus::Finished
+                        )
+                })
+                .count(),
+            trips_finished: trips
+                .iter()
+                .filter(|t| t.status == TripStatus::Finished)
+                .count(),
         })
     }
 }

@@ -41,9 +41,41 @@ fn a_name_several_agencies_use_is_not_booked_until_the_id_is_given() {
         assert!(e.zh.contains(id.as_str()), "{e:?} lists {id}");
         assert!(e.en.contains(id.as_str()), "{e:?} lists {id}");
     }
-    s.book.form.set(book_field::RESOURCE, twins[1].clone());
+    // A picker opens, name · city · owner, nothing chosen for the user.
+    let Some(Dialog::PickResource {
+        candidates,
+        selected,
+    }) = s.dialog.clone()
+    else {
+        panic!("a picker: {:?}", s.dialog);
+    };
+    assert_eq!(
+        candidates.iter().map(|c| c.to_string()).collect::<Vec<_>>(),
+        twins
+    );
+    assert_eq!(selected, 0);
+    let screen = render(&s, 100, 30);
+    assert!(
+        screen.contains("多个资源同名，请选择") && screen.contains("杭州"),
+        "{screen}"
+    );
+    // ↓ Enter takes the second and sends the request at once.
+    key(&mut s, KeyCode::Down);
     let fx = key(&mut s, KeyCode::Enter);
-    assert!(matches!(fx.as_slice(), [Effect::Book(r)] if r.resource.to_string() == twins[1]));
+    assert!(
+        matches!(fx.as_slice(), [Effect::Book(r)] if r.resource.to_string() == twins[1]),
+        "{fx:?}"
+    );
+    assert_eq!(s.book.form.value(book_field::RESOURCE), twins[1]);
+    // Esc leaves the picker with the form as it was.
+    s.book.last_sent = None;
+    s.book.submitting = false;
+    s.book.form.set(book_field::RESOURCE, first.name.zh.clone());
+    s.book.form.focus = Some(book_field::PURPOSE);
+    key(&mut s, KeyCode::Enter);
+    key(&mut s, KeyCode::Esc);
+    assert!(s.dialog.is_none());
+    assert_eq!(s.book.form.value(book_field::RESOURCE), first.name.zh);
 }
 
 #[test]

@@ -192,7 +192,53 @@ pub(super) fn submit_book(state: &mut State) -> Vec<Effect> {
             vec![Effect::Book(r)]
         }
         None => {
+            // A name several resources share: pick one, never a guess.
+            let typed = state.book.form.value(book_field::RESOURCE).to_string();
+            let named = crdt_model::query::named(&state.data.resources, &typed);
+            if named.len() > 1 {
+                state.dialog = Some(Dialog::PickResource {
+                    candidates: named.iter().map(|r| r.id.clone()).collect(),
+                    selected: 0,
+                });
+                return vec![];
+            }
             error(state, i18n::E_FIX_FIELDS.both());
+            vec![]
+        }
+    }
+}
+
+/// The resource picker: ↑↓ choose, Enter puts the id in the form (and
+/// sends it when the rest is filled), Esc leaves the form as it was.
+pub(super) fn pick_key(
+    state: &mut State,
+    candidates: Vec<crdt_model::ids::ResourceId>,
+    mut selected: usize,
+    k: KeyEvent,
+) -> Vec<Effect> {
+    if let Some(d) = vertical(&k) {
+        step(&mut selected, d, candidates.len());
+        state.dialog = Some(Dialog::PickResource {
+            candidates,
+            selected,
+        });
+        return vec![];
+    }
+    match k.code {
+        KeyCode::Esc => vec![],
+        KeyCode::Enter => {
+            let Some(id) = candidates.get(selected) else {
+                return vec![];
+            };
+            state.book.form.set(book_field::RESOURCE, id.to_string());
+            state.book.form.focus = Some(book_field::RESOURCE);
+            submit_book(state)
+        }
+        _ => {
+            state.dialog = Some(Dialog::PickResource {
+                candidates,
+                selected,
+            });
             vec![]
         }
     }

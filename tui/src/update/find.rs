@@ -122,6 +122,30 @@ pub(super) fn find_key(state: &mut State, k: KeyEvent) -> Vec<Effect> {
                 .value(find_field::QUANTITY)
                 .parse::<u32>()
                 .unwrap_or(1);
+            // A vehicle is asked for as a trip: the fleet picks the car of
+            // its class and a driver.
+            if let Some(v) = state.resource(&c.resource).filter(|r| r.is_vehicle()) {
+                let class = v.vehicle_class();
+                let draft = crdt_model::engine::TripDraft {
+                    owner: c.resource.owner,
+                    class,
+                    vehicle: class.is_none().then(|| c.resource.clone()),
+                    start: c.start,
+                    end: c.end,
+                    passengers: qty,
+                    destination: String::new(),
+                    purpose: String::new(),
+                    contact: String::new(),
+                };
+                state.dialog = Some(Dialog::TripRequest {
+                    draft: Box::new(draft),
+                    vehicle: state.resource_label(&c.resource),
+                    destination: String::new(),
+                    purpose: String::new(),
+                    on_purpose: false,
+                });
+                return vec![];
+            }
             // The filled form, the cursor on the purpose: Enter sends it.
             prefill_book(state, &c.resource.to_string(), c.start, c.end);
             state.book.form.set(book_field::QUANTITY, qty.to_string());

@@ -184,6 +184,55 @@ pub(super) fn dialog_key(state: &mut State, k: KeyEvent) -> Vec<Effect> {
                 vec![]
             }
         },
+        Dialog::PickResource {
+            candidates,
+            selected,
+        } => super::book::pick_key(state, candidates, selected, k),
+        Dialog::TripRequest {
+            mut draft,
+            vehicle,
+            mut destination,
+            mut purpose,
+            on_purpose,
+        } => match k.code {
+            KeyCode::Esc => vec![],
+            KeyCode::Enter if !purpose.trim().is_empty() && !destination.trim().is_empty() => {
+                draft.destination = destination.trim().to_string();
+                draft.purpose = purpose.trim().to_string();
+                vec![Effect::RequestTrip(draft)]
+            }
+            KeyCode::Tab | KeyCode::BackTab | KeyCode::Enter => {
+                state.dialog = Some(Dialog::TripRequest {
+                    draft,
+                    vehicle,
+                    destination,
+                    purpose,
+                    on_purpose: !on_purpose,
+                });
+                vec![]
+            }
+            _ => {
+                edit_text(
+                    if on_purpose {
+                        &mut purpose
+                    } else {
+                        &mut destination
+                    },
+                    &k,
+                );
+                state.dialog = Some(Dialog::TripRequest {
+                    draft,
+                    vehicle,
+                    destination,
+                    purpose,
+                    on_purpose,
+                });
+                vec![]
+            }
+        },
+        Dialog::Odometer { trip, finish, km } => {
+            super::dispatch::odometer_key(state, trip, finish, km, k)
+        }
         Dialog::Invite { name } => match k.code {
             KeyCode::Esc => vec![],
             KeyCode::Enter if !name.trim().is_empty() => vec![Effect::Invite(InviteRequest {
