@@ -325,6 +325,18 @@ impl Client {
         self.post(routes::ROTATE_KEY, &serde_json::json!({})).await
     }
 
+    /// Has the node write a backup of its home to `r.path` (a consistent
+    /// snapshot: every write acknowledged before the call is in it). No
+    /// overall timeout: a big store takes its time.
+    pub async fn backup(&self, r: &BackupRequest) -> Result<BackupReport, Error> {
+        self.json(
+            self.stream
+                .post(format!("{}{}", self.base, routes::BACKUP))
+                .json(r),
+        )
+        .await
+    }
+
     /// An iCalendar feed (RFC 5545 text).
     pub async fn ics(&self, q: &IcsQuery) -> Result<String, Error> {
         let bytes = self

@@ -128,6 +128,15 @@ const KNOWN: &[(&str, &str)] = &[
         "令牌缺失或错误（见节点目录中的 api.json）",
     ),
     ("shutting down", "节点正在停止"),
+    (
+        "this node's store lost changes it had acknowledged",
+        "本节点的存储丢失了已确认的本单位变更，在对等节点补回之前拒绝写入（保持与对等节点的连接；`tongchou status` 显示缺少什么；无人持有时从备份恢复）：{rest}",
+    ),
+    // Backups.
+    (
+        "the backup file must be an absolute path",
+        "备份文件须为绝对路径：{rest}",
+    ),
 ];
 
 /// What a code means when the message is not one of [`KNOWN`].
@@ -144,6 +153,7 @@ fn by_code(code: &str) -> Option<&'static str> {
         "shutting_down" => "节点正在停止",
         "unauthorized" => "令牌缺失或错误",
         "payload_too_large" => "请求过大",
+        "backup_failed" => "备份失败，未写入备份文件（磁盘已满时请释放空间，目录不存在时请先创建）",
         _ => return None,
     })
 }

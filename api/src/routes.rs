@@ -43,3 +43,6 @@ pub const TRIP_STEP: &str = "/api/v1/trips/step";
 pub const TRIP_CANCEL: &str = "/api/v1/trips/cancel";
 /// `GET` an iCalendar feed ([`IcsQuery`](crate::IcsQuery)).
 pub const ICS: &str = "/api/v1/ics";
+/// `POST` a backup of the home, written by the node to a file
+/// ([`BackupRequest`](crate::BackupRequest)); answers a [`BackupReport`](crate::BackupReport).
+pub const BACKUP: &str = "/api/v1/backup";

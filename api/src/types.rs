@@ -194,6 +194,33 @@ pub struct RotateKeyResponse {
     pub new_key: AgencyId,
 }
 
+/// `POST /api/v1/backup`: where the node writes the backup.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BackupRequest {
+    /// The file, an absolute path on the node's machine (replaced
+    /// atomically if it exists; mode 0600).
+    pub path: String,
+}
+
+/// `POST /api/v1/backup` answer: what was written.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BackupReport {
+    /// The file written.
+    pub path: String,
+    /// Its size, bytes.
+    pub bytes: u64,
+    /// Signed changes in it.
+    pub changes: u64,
+    /// Roster events in it.
+    pub roster_events: u64,
+    /// Store entries in it (changes, roster events, markers).
+    pub entries: u64,
+    /// When the snapshot was taken (everything acknowledged before is in it).
+    pub created: String,
+    /// How long it took, milliseconds.
+    pub millis: u64,
+}
+
 /// `POST /api/v1/revoke`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RevokeRequest {
@@ -233,7 +260,9 @@ pub struct PeerStatus {
 pub struct Health {
     /// True when the node accepts writes (no storage fault, not revoked).
     pub ok: bool,
-    /// Why not, when `ok` is false: `storage_fault`, `revoked` or `shutting_down`.
+    /// Why not, when `ok` is false: `storage_fault`, `store_gap` (the store
+    /// lost acknowledged changes; peers give them back), `revoked` or
+    /// `shutting_down`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
     /// Connected peers.
@@ -286,6 +315,22 @@ pub struct Status {
     /// node refuses local writes and members refuse its changes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub revoked: Option<Revoked>,
+    /// This agency's documents of which the store holds fewer changes than
+    /// the node acknowledged (the store lost some): the node refuses
+    /// writes until peers have given them back.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub own_gaps: Vec<OwnGap>,
+}
+
+/// An own document the store lost acknowledged changes of.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OwnGap {
+    /// The document.
+    pub doc: DocId,
+    /// Changes the store holds.
+    pub held: u64,
+    /// Changes the node had acknowledged.
+    pub acknowledged: u64,
 }
 
 /// An agency's revocation: by which admin, and why.

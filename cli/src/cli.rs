@@ -1,6 +1,6 @@
 //! The command line's types (clap): `tongchou run | status | network |
 //! invite [revoke] | invites | join | members | revoke | rotate-key | resource | resources |
-//! book | bookings | cancel | decide | slots | ics | tui | demo | bench`.
+//! book | bookings | cancel | decide | slots | ics | backup | restore | verify | tui | demo | bench`.
 //! What each command does lives in the module of its group.
 
 use clap::{Args, Parser, Subcommand};
@@ -75,11 +75,35 @@ pub(crate) enum Cmd {
     Tui,
     /// iCalendar (RFC 5545) export.
     Ics(IcsArgs),
+    /// Back up this home while the node runs: a consistent snapshot (key,
+    /// config, admission, every stored change) in one file, mode 0600.
+    Backup(BackupArgs),
+    /// Build a new home (--home) from a backup file, to replace a lost
+    /// node; never run it beside the node it was taken from.
+    Restore(RestoreArgs),
+    /// Check this home offline (the node stopped): key, config, admission,
+    /// that the store opens, every change decodes and verifies, and no
+    /// change the node acknowledged is missing; says what to do.
+    Verify,
     /// Official vehicle trips: request, dispatch, start, finish, cancel, reject.
     #[command(subcommand)]
     Trip(TripCmd),
     /// List trips.
     Trips(TripsArgs),
+}
+
+/// `tongchou backup FILE`.
+#[derive(Debug, Args)]
+pub(crate) struct BackupArgs {
+    /// The backup file to write (replaced if it exists).
+    pub file: std::path::PathBuf,
+}
+
+/// `tongchou restore FILE --home NEW`.
+#[derive(Debug, Args)]
+pub(crate) struct RestoreArgs {
+    /// The backup file to read.
+    pub file: std::path::PathBuf,
 }
 
 /// Run the node daemon in the foreground.

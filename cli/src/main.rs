@@ -1,11 +1,13 @@
 //! `tongchou`: an agency's node, its command line and its tools.
 //!
 //! [`cli`] holds the clap types; each command group has its module
-//! ([`network`], [`resource`], [`booking`], [`slots`], [`ics`], [`status`])
+//! ([`network`], [`resource`], [`booking`], [`slots`], [`ics`], [`status`],
+//! [`backup`])
 //! and talks to the daemon of `--home` through [`api::Client`]; `run` starts
 //! the daemon ([`node`]); `tui` the terminal UI; `demo` and `bench` the
 //! tools of the `devtools` crate (a default feature).
 
+mod backup;
 mod booking;
 mod cli;
 mod help_zh;
@@ -159,6 +161,8 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Cmd::Run(a) => run(home, a).await,
         Cmd::Network(n) => network::network(&home, &out, n),
         Cmd::Join(a) => network::join(&home, &out, a).await,
+        Cmd::Restore(a) => backup::restore(&home, &out, a),
+        Cmd::Verify => backup::verify(&home, &out),
         #[cfg(feature = "devtools")]
         Cmd::Demo(a) => tools::demo(&out, a).await,
         #[cfg(feature = "devtools")]
@@ -239,9 +243,17 @@ async fn api_command(cmd: Cmd, c: &Client, out: &Out) -> anyhow::Result<()> {
         Cmd::Decide(a) => booking::decide(c, out, a).await,
         Cmd::Slots(a) => slots::slots(c, out, a).await,
         Cmd::Ics(a) => ics::ics(c, out, a).await,
+        Cmd::Backup(a) => backup::backup(c, out, a).await,
         Cmd::Trip(t) => trip::trip(c, out, t).await,
         Cmd::Trips(a) => trip::trips(c, out, a).await,
-        Cmd::Run(_) | Cmd::Tui | Cmd::Network(_) | Cmd::Join(_) | Cmd::Demo(_) | Cmd::Bench(_) => {
+        Cmd::Run(_)
+        | Cmd::Tui
+        | Cmd::Network(_)
+        | Cmd::Join(_)
+        | Cmd::Restore(_)
+        | Cmd::Verify
+        | Cmd::Demo(_)
+        | Cmd::Bench(_) => {
             bail!("this command does not talk to a running node")
         }
     }

@@ -34,6 +34,25 @@ pub(crate) async fn status(c: &Client, out: &Out) -> anyhow::Result<()> {
             )
         );
     }
+    if !s.own_gaps.is_empty() {
+        eprintln!(
+            "{}",
+            out.t(
+                "存储丢失了已确认的本单位变更：节点拒绝写入，直到对等节点补回（保持与对等节点的连接；无人持有时从备份恢复）",
+                "STORE LOST ACKNOWLEDGED CHANGES: writes are refused until peers give them back (keep the node connected; if no peer holds them, restore from a backup)"
+            )
+        );
+        for g in &s.own_gaps {
+            eprintln!(
+                "  {}: {} {} / {} {}",
+                g.doc,
+                out.t("现有", "held"),
+                g.held,
+                out.t("已确认", "acknowledged"),
+                g.acknowledged
+            );
+        }
+    }
     if let Some(r) = &s.revoked {
         eprintln!(
             "{} {}: {}",

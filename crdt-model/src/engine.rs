@@ -118,6 +118,9 @@ pub struct Engine {
     fault: Option<crate::ledger::ArchiveError>,
     /// Messages waiting for the driver's commit, and every peer's window.
     outbox: flow::Outbox,
+    /// Why this replica writes nothing of its own for now (see
+    /// [`Engine::hold_writes`]).
+    held: Option<String>,
 }
 
 fn ms(t: Timestamp) -> i64 {
@@ -172,6 +175,7 @@ impl Engine {
             next_tick: None,
             fault: None,
             outbox: flow::Outbox::default(),
+            held: None,
         };
         let mut report = IngestReport::default();
         for chunk in chunks {
@@ -322,5 +326,30 @@ impl Engine {
     /// The key this engine signs with.
     pub fn key(&self) -> &AgencyKey {
         &self.key
+    }
+
+    /// Holds (with the reason) or releases every write of this agency's
+    /// own documents: the user's and the owner's automatic decisions. A
+    /// driver whose store lost changes it had acknowledged holds them
+    /// until peers have given those back: a new change written on the
+    /// shorter history would fork it. A held write fails with
+    /// [`LocalError::Storage`] and the reason. Releasing runs the owner
+    /// policy held back meanwhile; its outputs are returned.
+    pub fn hold_writes(&mut self, now: Timestamp, reason: Option<String>) -> Vec<Output> {
+        let released = self.held.is_some() && reason.is_none();
+        self.held = reason;
+        // Writers built before the hold may lag the history given back.
+        self.writers.clear();
+        let mut out = Vec::new();
+        if released {
+            let owned = self.owned_resources();
+            self.run_policy(now, owned, &mut out);
+        }
+        self.route(out)
+    }
+
+    /// Why own writes are held, if they are.
+    pub fn writes_held(&self) -> Option<&str> {
+        self.held.as_deref()
     }
 }

@@ -18,7 +18,7 @@ use anyhow::Context;
 use crdt_model::agency::AgencyKey;
 use crdt_model::engine::flow::MsgId;
 use crdt_model::engine::{Engine, Event, Input, LocalError, LocalOp, LocalOutcome, Output};
-use crdt_model::ids::AgencyId;
+use crdt_model::ids::{AgencyId, DocId};
 use crdt_model::membership::{RosterAction, SignedRosterEvent};
 use futures::StreamExt;
 use jiff::Timestamp;
@@ -66,6 +66,9 @@ pub struct View<'a> {
     /// Connections refused because their peer, a non-member, was in its
     /// backoff.
     pub refused_connections: u64,
+    /// This agency's documents the store holds fewer changes of than the
+    /// node acknowledged: `(doc, held, acknowledged)`.
+    pub own_gaps: Vec<(DocId, u64, u64)>,
 }
 
 /// Per-peer counters.
@@ -126,6 +129,9 @@ pub enum Command {
     /// A read-only query.
     /// A read; the flag says whether calendars must be up to date first.
     Read(ReadFn, bool),
+    /// A consistent picture of the home for a backup, taken after a flush
+    /// (everything acknowledged so far is in it).
+    Backup(oneshot::Sender<Result<crate::backup::Snapshot, String>>),
 }
 
 impl std::fmt::Debug for Command {
@@ -136,6 +142,7 @@ impl std::fmt::Debug for Command {
             Command::AddRoster(e, _) => write!(f, "AddRoster({})", e.len()),
             Command::RotateKey(k, _) => write!(f, "RotateKey({})", k.public().short()),
             Command::Read(..) => write!(f, "Read"),
+            Command::Backup(_) => write!(f, "Backup"),
         }
     }
 }
@@ -174,6 +181,15 @@ impl NodeHandle {
         let (tx, rx) = oneshot::channel();
         self.send(Command::RotateKey(new_key, tx)).await;
         rx.await.unwrap_or_else(|_| Err(shutting_down()))
+    }
+
+    /// Takes a consistent picture of the home (files and store) for a
+    /// backup: everything acknowledged before the call is in it.
+    pub async fn backup(&self) -> Result<crate::backup::Snapshot, String> {
+        let (tx, rx) = oneshot::channel();
+        self.send(Command::Backup(tx)).await;
+        rx.await
+            .unwrap_or_else(|_| Err("the node is shutting down".into()))
     }
 
     /// Runs a read-only query against the actor's state, with every
@@ -280,6 +296,14 @@ pub struct Actor {
     /// its own could fork its history after a restart) and keeps serving
     /// reads until it is restarted on a healthy store.
     storage_fault: Option<String>,
+    /// The highest sequence acknowledged in each own document
+    /// (`acked.json`), and what the uncommitted batch adds to it.
+    acked: BTreeMap<DocId, u64>,
+    acked_new: BTreeMap<DocId, u64>,
+    /// Own documents the store lost acknowledged changes of: how many it
+    /// holds and how many were acknowledged. Own writes are held (see
+    /// `Engine::hold_writes`) until peers have given them back.
+    gaps: BTreeMap<DocId, (u64, u64)>,
 }
 
 /// The peer id at the end of a multiaddr, if any.
@@ -319,13 +343,34 @@ impl Actor {
         cfg: Config,
         store: Box<dyn Storage>,
     ) -> anyhow::Result<(Self, NodeHandle)> {
+        let acked = home.acked().unwrap_or_else(|e| {
+            warn!("{e:#}; the check of acknowledged changes is skipped until the next write");
+            BTreeMap::new()
+        });
         let events_stored = store.roster().context("reading the roster")?;
-        let roster = bootstrap::genesis::roster_from_events(&events_stored).context(
-            "this home has no network roster (run `tongchou network create` or `tongchou join`)",
-        )?;
+        let roster = bootstrap::genesis::roster_from_events(&events_stored).with_context(|| {
+            if acked.is_empty() {
+                "this home has no network roster (run `tongchou network create` or `tongchou join`)"
+                    .to_string()
+            } else {
+                format!(
+                    "the store in {} lost its data: it has no network roster although this node \
+                     acknowledged {} changes of its own (acked.json); restore the home from a \
+                     backup (`tongchou restore FILE --home NEW`), see `tongchou verify`",
+                    home.db_path().display(),
+                    acked.values().sum::<u64>()
+                )
+            }
+        })?;
         let key = crate::rotation::settle(&home, key, &roster)?;
         let admission = home.admission()?.map(|adm| (adm.invite, adm.join));
-        let engine = restore_engine(key, roster, store.as_ref())?;
+        let mut engine = restore_engine(key, roster, store.as_ref())?;
+        let gaps = own_gaps(&engine, &acked);
+        if !gaps.is_empty() {
+            let why = gap_message(&gaps);
+            tracing::error!("{why}");
+            engine.hold_writes(Timestamp::now(), Some(why));
+        }
         let swarm = listening_swarm(&engine, &cfg)?;
         let (tx, rx) = mpsc::channel(1024);
         let (events, _) = broadcast::channel(1024);
@@ -363,6 +408,9 @@ impl Actor {
             replies: Vec::new(),
             notes: Vec::new(),
             storage_fault: None,
+            acked,
+            acked_new: BTreeMap::new(),
+            gaps,
         };
         actor.bootstrap_peers = actor
             .cfg
@@ -474,6 +522,37 @@ fn restore_engine(
         "restored replica"
     );
     Ok(engine)
+}
+
+/// This agency's documents of which `engine` holds fewer changes than
+/// `acked` says were acknowledged: `doc → (held, acknowledged)`.
+pub(crate) fn own_gaps(
+    engine: &Engine,
+    acked: &BTreeMap<DocId, u64>,
+) -> BTreeMap<DocId, (u64, u64)> {
+    let heads = engine.ledger().heads();
+    acked
+        .iter()
+        .filter_map(|(doc, &n)| {
+            let held = heads.get(doc).copied().unwrap_or(0);
+            (held < n).then(|| (doc.clone(), (held, n)))
+        })
+        .collect()
+}
+
+/// What the node says (log, status, refused writes) while its store
+/// lacks acknowledged changes of its own.
+pub(crate) fn gap_message(gaps: &BTreeMap<DocId, (u64, u64)>) -> String {
+    let docs: Vec<String> = gaps
+        .iter()
+        .map(|(d, (held, n))| format!("{d}: holds {held} of {n}"))
+        .collect();
+    format!(
+        "this node's store lost changes it had acknowledged ({}); it refuses writes until peers \
+         have given them back (keep it connected to its peers; `tongchou status` shows what is \
+         missing); if no peer holds them, restore the home from a backup",
+        docs.join(", ")
+    )
 }
 
 /// The node's swarm, listening on the configured addresses.

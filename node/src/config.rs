@@ -3,14 +3,19 @@
 //! (`admission.json`, beside the config), database, and the API
 //! address/token file the daemon writes for the CLI and TUI.
 
+use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
 use api::ApiInfo;
 use crdt_model::agency::AgencyKey;
+use crdt_model::ids::DocId;
 use crdt_model::membership::SignedRosterEvent;
 use serde::{Deserialize, Serialize};
+
+/// The file of the acknowledged sequences (see [`Home::acked`]).
+pub const ACKED_FILE: &str = "acked.json";
 
 /// Defaults for the config file.
 mod cfg_defaults {
@@ -146,6 +151,31 @@ impl Home {
 
     fn admission_path(&self) -> PathBuf {
         self.dir.join("admission.json")
+    }
+
+    fn acked_path(&self) -> PathBuf {
+        self.dir.join(ACKED_FILE)
+    }
+
+    /// The highest sequence number the node acknowledged in each of this
+    /// agency's own documents (`acked.json`, written after every group
+    /// commit that stored an own change). Outside the database on purpose:
+    /// a store that lost acknowledged changes (a damaged page, from which
+    /// sled recovers only a prefix of its log) is caught by comparing the
+    /// two at start. Empty when absent.
+    pub fn acked(&self) -> anyhow::Result<BTreeMap<DocId, u64>> {
+        let path = self.acked_path();
+        match std::fs::read(&path) {
+            Ok(bytes) => serde_json::from_slice(&bytes)
+                .map_err(|e| anyhow::anyhow!("{} is corrupt: {e}", path.display())),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(BTreeMap::new()),
+            Err(e) => Err(e).with_context(|| format!("reading {}", path.display())),
+        }
+    }
+
+    /// Writes the acknowledged sequences (atomically, synced).
+    pub fn write_acked(&self, acked: &BTreeMap<DocId, u64>) -> anyhow::Result<()> {
+        write_atomic(&self.acked_path(), &serde_json::to_vec(acked)?)
     }
 
     fn api_path(&self) -> PathBuf {

@@ -13,6 +13,9 @@
 //!   the `api` crate).
 //! - [`daemon`]: wiring for `tongchou run`, `network create` and `join`.
 //! - [`rotation`]: key rotation, the whole sequence.
+//! - [`backup`]: online backup (a consistent snapshot the actor takes) and
+//!   restore into a new home.
+//! - [`verify`]: the offline check of a home (`tongchou verify`).
 //!
 //! ## Data flow
 //! A CLI or TUI request reaches [`server`], which sends a command to the
@@ -21,9 +24,11 @@
 //! peers over [`net`]; peers' changes come back the same way in reverse.
 
 pub mod actor;
+pub mod backup;
 pub mod config;
 pub mod daemon;
 pub mod net;
 pub mod rotation;
 pub mod server;
 pub mod store;
+pub mod verify;

@@ -132,6 +132,7 @@ pub fn router(node: NodeHandle, token: String, home: crate::config::Home) -> Rou
         .route(routes::WITHDRAW_INVITE, post(withdraw_invite))
         .route(routes::REVOKE, post(revoke))
         .route(routes::ROTATE_KEY, post(rotate_key))
+        .route(routes::BACKUP, post(backup))
         .route(routes::EVENTS, get(events))
         .route(routes::ICS, get(ics_feed))
         .route(routes::TRIPS, get(trips).post(request_trip))
@@ -229,6 +230,8 @@ async fn healthz(State(st): State<AppState>) -> Response {
             let peers = v.peers.values().filter(|p| p.connected).count();
             let reason = if v.storage_fault.is_some() {
                 Some("storage_fault")
+            } else if !v.own_gaps.is_empty() {
+                Some("store_gap")
             } else if revoked {
                 Some("revoked")
             } else {
@@ -311,6 +314,15 @@ async fn status(State(st): State<AppState>) -> ApiResult<Status> {
                 transport_peers: v.transport_peers.clone(),
                 storage_fault: v.storage_fault.map(str::to_string),
                 refused_connections: v.refused_connections,
+                own_gaps: v
+                    .own_gaps
+                    .iter()
+                    .map(|(doc, held, acknowledged)| OwnGap {
+                        doc: doc.clone(),
+                        held: *held,
+                        acknowledged: *acknowledged,
+                    })
+                    .collect(),
                 revoked: roster
                     .member(&me)
                     .and_then(|m| m.revocation())
@@ -508,6 +520,55 @@ async fn rotate_key(State(st): State<AppState>) -> ApiResult<RotateKeyResponse> 
                 format!("{e:#}"),
             ),
         })
+}
+
+/// Writes a backup of the home to the file the request names: the actor
+/// takes a consistent picture between two commits, the file is written
+/// outside it (the node keeps serving meanwhile).
+async fn backup(
+    State(st): State<AppState>,
+    Json(r): Json<BackupRequest>,
+) -> ApiResult<BackupReport> {
+    let path = std::path::PathBuf::from(&r.path);
+    if !path.is_absolute() {
+        return Err(err(
+            StatusCode::BAD_REQUEST,
+            "bad_request",
+            format!("the backup file must be an absolute path: {}", r.path),
+        ));
+    }
+    let t = std::time::Instant::now();
+    let snap = st
+        .node
+        .backup()
+        .await
+        .map_err(|e| err(StatusCode::INSUFFICIENT_STORAGE, "backup_failed", e))?;
+    let written = tokio::task::spawn_blocking(move || crate::backup::write(&path, &snap))
+        .await
+        .map_err(|e| err(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()))?
+        .map_err(|e| {
+            err(
+                StatusCode::INSUFFICIENT_STORAGE,
+                "backup_failed",
+                e.to_string(),
+            )
+        })?;
+    tracing::info!(
+        path = %r.path,
+        bytes = written.bytes,
+        changes = written.meta.changes,
+        ms = t.elapsed().as_millis() as u64,
+        "backup written"
+    );
+    Ok(Json(BackupReport {
+        path: r.path,
+        bytes: written.bytes,
+        changes: written.meta.changes,
+        roster_events: written.meta.roster_events,
+        entries: written.entries,
+        created: written.meta.created,
+        millis: t.elapsed().as_millis() as u64,
+    }))
 }
 
 /// The longest an invitation may stay valid: 30 days.

@@ -22,6 +22,20 @@ pub enum Error {
     /// sled failed.
     #[error("storage: {0}")]
     Sled(#[from] sled::Error),
+    /// sled could not open the database: its files are damaged.
+    #[error(
+        "the node's database at {dir} is damaged ({detail}); the node cannot start on it. \
+         What to do: keep the damaged files for diagnosis (`mv db db.damaged`), then restore \
+         the home from a backup (`tongchou restore FILE --home NEW`): what this agency wrote \
+         after the backup comes back from its peers. Without a backup, ask an admin for a new \
+         invitation and `join` again. `tongchou verify` checks a home."
+    )]
+    Damaged {
+        /// The database directory.
+        dir: String,
+        /// What sled said.
+        detail: String,
+    },
     /// A flush did not finish in time: the disk is failing or gone.
     #[error("the disk did not confirm a write within {0} s (disk full, failing or unreachable?)")]
     FlushTimeout(u64),
@@ -98,6 +112,48 @@ pub trait Storage: Send {
     fn archive(&self) -> Option<Arc<dyn Archive>> {
         None
     }
+    /// Every stored entry, tree by tree, as the store holds it now (for a
+    /// backup; the caller makes sure nothing writes meanwhile).
+    fn snapshot(&self) -> Result<Vec<Entry>, Error> {
+        let mut out = Vec::new();
+        for c in self.changes()? {
+            out.push(Entry {
+                tree: CHANGES_TREE.into(),
+                key: change_key(&c.doc, c.number()),
+                value: encode_change(&c),
+            });
+        }
+        for e in self.roster()? {
+            let v = serde_json::to_vec(&e).map_err(|x| Error::Corrupt {
+                tree: "roster",
+                detail: x.to_string(),
+            })?;
+            out.push(Entry {
+                tree: ROSTER_TREE.into(),
+                key: e.id().into_bytes(),
+                value: v,
+            });
+        }
+        Ok(out)
+    }
+}
+
+/// The tree of signed changes.
+pub const CHANGES_TREE: &str = "changes";
+/// The tree of roster events.
+pub const ROSTER_TREE: &str = "roster";
+/// The name a snapshot gives sled's default tree (the schema marker).
+pub const META_TREE: &str = "meta";
+
+/// One stored entry: its tree, key and value, as bytes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entry {
+    /// The tree ([`CHANGES_TREE`], [`ROSTER_TREE`], [`META_TREE`], …).
+    pub tree: String,
+    /// Key.
+    pub key: Vec<u8>,
+    /// Value.
+    pub value: Vec<u8>,
 }
 
 /// Reads changes back from the sled tree they were stored in.
@@ -168,6 +224,31 @@ fn decode_change(key: &[u8], value: &[u8]) -> Result<SignedChange, Error> {
 /// a healthy disk confirms a group commit in milliseconds.
 const FLUSH_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 
+/// Opens sled, turning a panic inside it (a damaged file: sled 0.34 panics
+/// with "tried to serialize Uninitialized" on a truncated or zeroed
+/// segment) into [`Error::Damaged`]. The panic's own report is silenced
+/// meanwhile: the error says what happened and what to do.
+fn open_catching_panics(
+    config: sled::Config,
+    dir: &Path,
+) -> Result<Result<sled::Db, sled::Error>, Error> {
+    let quiet = std::panic::take_hook();
+    std::panic::set_hook(Box::new(|_| {}));
+    let opened = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| config.open()));
+    std::panic::set_hook(quiet);
+    opened.map_err(|panic| {
+        let detail = panic
+            .downcast_ref::<String>()
+            .cloned()
+            .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+            .unwrap_or_else(|| "sled panicked".into());
+        Error::Damaged {
+            dir: dir.display().to_string(),
+            detail,
+        }
+    })
+}
+
 /// sled-backed storage.
 #[derive(Debug)]
 pub struct SledStore {
@@ -202,22 +283,25 @@ impl Drop for SledStore {
 impl SledStore {
     /// Opens (or creates) the database under `dir`.
     pub fn open(dir: &Path) -> Result<Self, Error> {
-        let db = sled::Config::new()
+        let config = sled::Config::new()
             .path(dir)
             .cache_capacity(64 * 1024 * 1024)
-            .flush_every_ms(Some(500))
-            .open()
-            .map_err(|e| match e {
-                sled::Error::Io(ref io)
-                    if io.kind() == std::io::ErrorKind::WouldBlock
-                        || io.to_string().contains("lock") =>
-                {
-                    Error::Locked(dir.display().to_string())
-                }
-                other => Error::Sled(other),
-            })?;
-        let changes = db.open_tree("changes")?;
-        let roster = db.open_tree("roster")?;
+            .flush_every_ms(Some(500));
+        let db = open_catching_panics(config, dir)?.map_err(|e| match e {
+            sled::Error::Io(ref io)
+                if io.kind() == std::io::ErrorKind::WouldBlock
+                    || io.to_string().contains("lock") =>
+            {
+                Error::Locked(dir.display().to_string())
+            }
+            sled::Error::Corruption { .. } => Error::Damaged {
+                dir: dir.display().to_string(),
+                detail: e.to_string(),
+            },
+            other => Error::Sled(other),
+        })?;
+        let changes = db.open_tree(CHANGES_TREE)?;
+        let roster = db.open_tree(ROSTER_TREE)?;
         check_schema(&db, &changes, &roster)?;
         let (tx, requests) =
             std::sync::mpsc::channel::<std::sync::mpsc::Sender<Result<(), sled::Error>>>();
@@ -244,7 +328,65 @@ impl SledStore {
     }
 }
 
+impl SledStore {
+    /// Removes `doc`'s changes from sequence `from` on and flushes; how
+    /// many. Only for tests that make a store lose the tail of a
+    /// document, as a damaged disk does.
+    #[doc(hidden)]
+    pub fn forget_changes(&self, doc: &DocId, from: u64) -> Result<usize, Error> {
+        let mut n = 0;
+        let mut seq = from;
+        while self.changes.remove(change_key(doc, seq))?.is_some() {
+            n += 1;
+            seq += 1;
+        }
+        self.db.flush()?;
+        Ok(n)
+    }
+
+    /// Writes `entries` (a [`Storage::snapshot`]) into this store, which
+    /// should be new, and flushes.
+    pub fn import(&self, entries: &[Entry]) -> Result<(), Error> {
+        for e in entries {
+            if e.tree == META_TREE {
+                self.db.insert(&e.key, e.value.as_slice())?;
+            } else {
+                self.db
+                    .open_tree(&e.tree)?
+                    .insert(&e.key, e.value.as_slice())?;
+            }
+        }
+        self.db.flush()?;
+        Ok(())
+    }
+}
+
 impl Storage for SledStore {
+    fn snapshot(&self) -> Result<Vec<Entry>, Error> {
+        let default = self.db.name();
+        let mut out = Vec::new();
+        for name in self.db.tree_names() {
+            let (tree, label) = if name == default {
+                ((*self.db).clone(), META_TREE.to_string())
+            } else {
+                let label = String::from_utf8(name.to_vec()).map_err(|_| Error::Corrupt {
+                    tree: "meta",
+                    detail: "a tree name that is not UTF-8".into(),
+                })?;
+                (self.db.open_tree(&name)?, label)
+            };
+            for kv in tree.iter() {
+                let (k, v) = kv?;
+                out.push(Entry {
+                    tree: label.clone(),
+                    key: k.to_vec(),
+                    value: v.to_vec(),
+                });
+            }
+        }
+        Ok(out)
+    }
+
     fn archive(&self) -> Option<Arc<dyn Archive>> {
         Some(Arc::new(SledArchive(self.changes.clone())))
     }
@@ -465,6 +607,61 @@ mod tests {
                 assert!(e.to_string().contains("no migration"), "{e}")
             }
             other => panic!("expected a schema error, got {:?}", other.map(|_| ())),
+        }
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    /// A store of `n` catalogue changes of one agency, flushed every 100.
+    pub(crate) fn filled_store(dir: &Path, n: u64) {
+        let (key, _) = catalog_change();
+        let s = SledStore::open(dir).expect("a new store");
+        let p = crdt_model::agency::AgencyProfile {
+            id: key.id(),
+            name: Default::default(),
+            city: Default::default(),
+        };
+        let mut w =
+            crdt_model::doc::DocWriter::new(&key, DocId::catalog(key.id()), &[]).expect("writer");
+        for i in 0..n {
+            let c = w
+                .write(
+                    &key,
+                    &[crdt_model::record::Record::Profile(p.clone())],
+                    i as i64,
+                )
+                .expect("change");
+            s.put_changes(&[c]).expect("put");
+            if i % 100 == 0 {
+                s.flush().expect("flush");
+            }
+        }
+        s.flush().expect("flush");
+    }
+
+    /// sled 0.34 panics ("tried to serialize Uninitialized") on a database
+    /// file cut in half; the store says it is damaged and what to do.
+    #[test]
+    fn a_truncated_database_file_is_a_clear_error_not_a_panic() {
+        let dir = std::env::temp_dir().join(format!("tongchou-damaged-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        filled_store(&dir, 3000);
+        let db = dir.join("db");
+        let len = std::fs::metadata(&db).expect("db file").len();
+        std::fs::OpenOptions::new()
+            .write(true)
+            .open(&db)
+            .expect("open")
+            .set_len(len / 2)
+            .expect("truncate");
+        match SledStore::open(&dir) {
+            Err(e @ Error::Damaged { .. }) => {
+                let text = e.to_string();
+                assert!(
+                    text.contains("damaged") && text.contains("tongchou restore"),
+                    "{text}"
+                );
+            }
+            other => panic!("expected Damaged, got {:?}", other.map(|_| ())),
         }
         let _ = std::fs::remove_dir_all(&dir);
     }

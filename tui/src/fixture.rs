@@ -320,6 +320,7 @@ fn status(now: Timestamp, n_resources: usize, n_bookings: usize) -> Status {
         storage_fault: None,
         revoked: None,
         refused_connections: 0,
+        own_gaps: vec![],
     }
 }
 

@@ -70,6 +70,10 @@ pub(crate) const STORAGE_BANNER: L = L(
     "⚠ 节点存储故障，只读（修复磁盘后重启节点）：",
     "⚠ Node storage failed, read-only (fix the disk, then restart the node):",
 );
+pub(crate) const GAP_BANNER: L = L(
+    "⚠ 存储丢失了已确认的变更，暂停写入，待对等节点补回：",
+    "⚠ Store lost acknowledged changes; writes paused until peers give them back:",
+);
 pub(crate) const HELP_HINT: L = L("? 帮助  q 退出", "? help  q quit");
 
 // Screens.

@@ -194,6 +194,24 @@ fn a_revoked_agency_and_a_failed_store_show_in_a_banner_in_both_languages() {
 }
 
 #[test]
+fn a_store_that_lost_acknowledged_changes_shows_in_a_banner_in_both_languages() {
+    for (lang, text) in [
+        (Lang::Zh, "存储丢失了已确认的变更"),
+        (Lang::En, "Store lost acknowledged"),
+    ] {
+        let mut s = on(lang, Screen::Resources);
+        let st = s.data.status.as_mut().expect("fixture status");
+        st.own_gaps = vec![api::OwnGap {
+            doc: crdt_model::ids::DocId::catalog(st.agency),
+            held: 5,
+            acknowledged: 8,
+        }];
+        let screen = render(&s, 120, 30);
+        assert!(screen.contains(text) && screen.contains("5/8"), "{screen}");
+    }
+}
+
+#[test]
 fn number_keys_switch_screens_but_type_into_a_focused_field() {
     let mut s = state(Lang::En);
     key(&mut s, KeyCode::Char('3'));

@@ -21,7 +21,8 @@ use crate::i18n;
 pub use calendar::render_grid;
 
 /// The red line under the tabs, when something is wrong with the node: it
-/// cannot be reached, its store failed, or this agency was revoked.
+/// cannot be reached, its store failed or lost acknowledged changes, or
+/// this agency was revoked.
 fn banner_text(state: &State) -> Option<String> {
     if state.connected == Some(false) {
         let why = state
@@ -40,9 +41,16 @@ fn banner_text(state: &State) -> Option<String> {
             crdt_model::record::sanitize(&r.reason)
         ));
     }
-    st.storage_fault
-        .as_ref()
-        .map(|f| format!("{} {f}", state.t(i18n::STORAGE_BANNER)))
+    if let Some(f) = &st.storage_fault {
+        return Some(format!("{} {f}", state.t(i18n::STORAGE_BANNER)));
+    }
+    (!st.own_gaps.is_empty()).then(|| {
+        let (held, acked) = st
+            .own_gaps
+            .iter()
+            .fold((0, 0), |(h, a), g| (h + g.held, a + g.acknowledged));
+        format!("{} {held}/{acked}", state.t(i18n::GAP_BANNER))
+    })
 }
 
 /// Draws the whole screen.

@@ -91,6 +91,9 @@ impl Engine {
         doc: DocId,
         records: Vec<Record>,
     ) -> Result<IngestReport, LocalError> {
+        if let Some(why) = &self.held {
+            return Err(LocalError::Storage(why.clone()));
+        }
         if !self.writers.contains_key(&doc) {
             let history = match self.ledger.doc(&doc) {
                 Some(d) => d.changes().map_err(|e| {

@@ -45,6 +45,33 @@ impl Actor {
         }
     }
 
+    /// The home's files and every stored entry, after a flush: what this
+    /// batch wrote before the backup is durable and in it, nothing can
+    /// write while the picture is taken (the actor is busy taking it).
+    fn snapshot(&mut self) -> Result<crate::backup::Snapshot, String> {
+        let store = &self.store;
+        if let Err(e) = tokio::task::block_in_place(|| store.flush()) {
+            self.fail_storage("flushing the store", &e);
+        }
+        let t = Instant::now();
+        let network = self.engine.ledger().roster().network_id().to_string();
+        let snap = tokio::task::block_in_place(|| {
+            crate::backup::Snapshot::take(
+                &self.home,
+                self.store.as_ref(),
+                self.engine.id().to_string(),
+                network,
+            )
+        })
+        .map_err(|e| e.to_string())?;
+        info!(
+            entries = snap.entries.len(),
+            ms = t.elapsed().as_millis() as u64,
+            "backup: store read"
+        );
+        Ok(snap)
+    }
+
     pub(super) fn handle_command(&mut self, cmd: Command) {
         let now = Timestamp::now();
         let fault = self
@@ -95,6 +122,9 @@ impl Actor {
                 };
                 self.replies.push(reply_after_flush(reply, result));
             }
+            Command::Backup(reply) => {
+                let _ = reply.send(self.snapshot());
+            }
             Command::Read(f, settle) => {
                 if settle {
                     self.settle();
@@ -113,6 +143,11 @@ impl Actor {
                     transport_peers,
                     storage_fault: self.storage_fault.as_deref(),
                     refused_connections: self.refused_connections,
+                    own_gaps: self
+                        .gaps
+                        .iter()
+                        .map(|(d, (held, n))| (d.clone(), *held, *n))
+                        .collect(),
                 };
                 f(&view);
             }

@@ -8,6 +8,7 @@ use super::*;
 impl Actor {
     /// Flushes the store if needed, then performs held sends, notifications and replies.
     pub(super) fn commit(&mut self) -> anyhow::Result<()> {
+        self.check_gaps();
         if self.dirty {
             // fsync blocks: let the runtime move the API handlers to other
             // workers meanwhile, so requests keep queueing for the next batch.
@@ -22,6 +23,20 @@ impl Actor {
             self.dirty = false;
             if let Err(e) = flushed {
                 self.fail_storage("flushing the store", &e);
+            }
+        }
+        let acked_new = std::mem::take(&mut self.acked_new);
+        if !acked_new.is_empty() && self.storage_fault.is_none() {
+            // Flushed: record how far each own document is acknowledged
+            // before anything is acknowledged.
+            for (doc, n) in acked_new {
+                let e = self.acked.entry(doc).or_default();
+                *e = (*e).max(n);
+            }
+            let home = &self.home;
+            let acked = &self.acked;
+            if let Err(e) = tokio::task::block_in_place(|| home.write_acked(acked)) {
+                self.fail_storage("recording the acknowledged changes", &format!("{e:#}"));
             }
         }
         if self.storage_fault.is_some() {
@@ -96,6 +111,10 @@ impl Actor {
                     // periodic flush is enough for them.
                     let me = self.engine.id();
                     self.dirty |= changes.iter().any(|c| c.signer == me);
+                    for c in changes.iter().filter(|c| c.doc.owner == me) {
+                        let e = self.acked_new.entry(c.doc.clone()).or_default();
+                        *e = (*e).max(c.number());
+                    }
                 }
                 Output::PersistRoster(events) => {
                     if self.storage_fault.is_some() {
@@ -137,6 +156,32 @@ impl Actor {
         }
         let out = self.engine.handle(Timestamp::now(), input);
         self.apply(out);
+    }
+
+    /// While own documents lack acknowledged changes: whether peers have
+    /// given them back; when all are, own writes resume (and the owner
+    /// policy held back meanwhile runs).
+    pub(super) fn check_gaps(&mut self) {
+        if self.gaps.is_empty() {
+            return;
+        }
+        let still = own_gaps(&self.engine, &self.acked);
+        if still == self.gaps {
+            return;
+        }
+        self.gaps = still;
+        let now = Timestamp::now();
+        if self.gaps.is_empty() {
+            info!(
+                "the store holds every change it acknowledged again (peers gave them back): writes resume"
+            );
+            let out = self.engine.hold_writes(now, None);
+            self.apply(out);
+        } else {
+            let why = gap_message(&self.gaps);
+            info!("{why}");
+            self.engine.hold_writes(now, Some(why));
+        }
     }
 
     /// Enters read-only mode (see `storage_fault`); logs once.
