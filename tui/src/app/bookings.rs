@@ -12,15 +12,19 @@ use super::State;
 
 impl State {
     /// Our bookings: upcoming ones by start, or past ones latest first.
+    /// A dispatched trip holds its vehicle and driver as confirmed
+    /// bookings; those are trips, not listed here.
     pub fn my_bookings(&self) -> Vec<&Booking> {
         let Some(me) = self.me() else {
             return Vec::new();
         };
+        let trips: std::collections::BTreeSet<&crdt_model::ids::BookingId> =
+            self.data.trips.iter().map(|t| &t.request.id).collect();
         let mut v: Vec<&Booking> = self
             .data
             .bookings
             .iter()
-            .filter(|b| b.id.requester == me)
+            .filter(|b| b.id.requester == me && !trips.contains(&b.id))
             .filter(|b| (b.terms.end <= self.now) == self.mine_past)
             .collect();
         if self.mine_past {
