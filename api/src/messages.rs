@@ -122,6 +122,10 @@ const KNOWN: &[(&str, &str)] = &[
         "这是公务用车行程，请用 `tongchou trips` 查看",
     ),
     ("say which kind of vehicle", "请说明要哪类车或哪辆车"),
+    (
+        "restored from a backup",
+        "节点由备份恢复：在成员确认本节点已有本单位的最新变更之前暂不写入（请连接成员；切勿与原节点同时运行）",
+    ),
     // The node itself.
     (
         "missing or wrong bearer token",

@@ -304,7 +304,16 @@ pub struct Actor {
     /// holds and how many were acknowledged. Own writes are held (see
     /// `Engine::hold_writes`) until peers have given them back.
     gaps: BTreeMap<DocId, (u64, u64)>,
+    /// Restored from a backup and not yet confirmed by a peer: own writes
+    /// wait (the original node may have written after the backup; writing
+    /// again at those numbers would fork this agency's history).
+    restored: Option<std::path::PathBuf>,
 }
+
+/// Why own writes wait on a node restored from a backup.
+pub(crate) const RESTORED_HOLD: &str = "restored from a backup: own writes wait until a peer \
+     shows this node holds its latest own changes (connect it to a member; never run the \
+     original node beside it)";
 
 /// The peer id at the end of a multiaddr, if any.
 fn peer_in(ma: &Multiaddr) -> Option<PeerId> {
@@ -371,6 +380,13 @@ impl Actor {
             tracing::error!("{why}");
             engine.hold_writes(Timestamp::now(), Some(why));
         }
+        let marker = home.restored_marker();
+        let restored = marker.exists().then_some(marker);
+        if restored.is_some() && gaps.is_empty() {
+            let why = RESTORED_HOLD.to_string();
+            tracing::warn!("{why}");
+            engine.hold_writes(Timestamp::now(), Some(why));
+        }
         let swarm = listening_swarm(&engine, &cfg)?;
         let (tx, rx) = mpsc::channel(1024);
         let (events, _) = broadcast::channel(1024);
@@ -411,6 +427,7 @@ impl Actor {
             acked,
             acked_new: BTreeMap::new(),
             gaps,
+            restored,
         };
         actor.bootstrap_peers = actor
             .cfg

@@ -495,6 +495,18 @@ fn write_home(home: &Home, backup: &Read) -> Result<(), Error> {
     home.config().map_err(|e| Error::Home(format!("{e:#}")))?;
     home.admission()
         .map_err(|e| Error::Home(format!("{e:#}")))?;
+    // Own writes wait for a peer after a restore (the original may have
+    // written more after the backup); see `Actor::check_restored`.
+    let marker = home.restored_marker();
+    std::fs::write(
+        &marker,
+        "restored from a backup: own writes wait until a peer shows this node holds its latest own changes\n",
+    )
+    .map_err(|source| Error::Io {
+        what: "writing",
+        path: marker.clone(),
+        source,
+    })?;
     let store = SledStore::open(&home.db_path())?;
     store.import(&backup.entries)?;
     // Every change reads back as one.

@@ -140,7 +140,13 @@ impl Home {
         self.dir.join("agency.key")
     }
 
-    /// Database directory.
+    /// The marker a restore leaves (`restored`): until a peer confirms this
+    /// node holds its latest own changes, own writes wait.
+    pub fn restored_marker(&self) -> PathBuf {
+        self.dir().join("restored")
+    }
+
+    /// The database directory.
     pub fn db_path(&self) -> PathBuf {
         self.dir.join("db")
     }

@@ -151,7 +151,28 @@ fn a_backup_taken_during_a_booking_burst_restores_a_node_that_rejoins() {
         "--to",
         &harness::workday(2, "12:00"),
     ]);
-    let mut restored = Node::new(&tongchou(), "restored", home);
+    let mut restored = Node::new(&tongchou(), "restored", home.clone());
+    // Alone, it serves what it holds but writes nothing of its own: the
+    // original may have written after the backup.
+    restored.start().expect("the restored node starts");
+    let alone = cli(
+        &home,
+        &[
+            "book",
+            &rid.to_string(),
+            "--from",
+            &harness::workday(3, "14:00"),
+            "--to",
+            &harness::workday(3, "15:00"),
+        ],
+    );
+    assert!(
+        !alone.status.success(),
+        "a restored node writes before a peer confirms it"
+    );
+    let err = String::from_utf8_lossy(&alone.stderr);
+    assert!(err.contains("restored from a backup"), "{err}");
+    restored.stop();
     restored.peers = vec![nodes[1].addr()];
     restored.start().expect("the restored node starts");
     // Everything acknowledged before the backup began is there at once
@@ -179,15 +200,33 @@ fn a_backup_taken_during_a_booking_burst_restores_a_node_that_rejoins() {
     );
     let held = booking_ids(&restored);
     assert!(held.is_superset(&all) && held.contains(&late.id));
-    // Caught up, it writes again, and node 1 takes its new booking (no fork).
-    let b: crdt_model::calendar::Booking = restored.json(&[
-        "book",
-        &rid.to_string(),
-        "--from",
-        &harness::workday(3, "09:00"),
-        "--to",
-        &harness::workday(3, "10:00"),
-    ]);
+    // Caught up with a peer, it writes again (the hold lifts on its own),
+    // and node 1 takes its new booking (no fork).
+    let b: crdt_model::calendar::Booking = wait_for(
+        "the restored node writes again",
+        Duration::from_secs(30),
+        || {
+            let out = cli(
+                &restored.home,
+                &[
+                    "--json",
+                    "book",
+                    &rid.to_string(),
+                    "--from",
+                    &harness::workday(3, "09:00"),
+                    "--to",
+                    &harness::workday(3, "10:00"),
+                ],
+            );
+            out.status
+                .success()
+                .then(|| serde_json::from_slice(&out.stdout).expect("a booking"))
+        },
+    );
+    assert!(
+        !restored.home.join("restored").exists(),
+        "the marker is gone"
+    );
     wait_for(
         "node 1 takes the restored node's booking",
         Duration::from_secs(30),

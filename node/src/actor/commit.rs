@@ -9,6 +9,7 @@ impl Actor {
     /// Flushes the store if needed, then performs held sends, notifications and replies.
     pub(super) fn commit(&mut self) -> anyhow::Result<()> {
         self.check_gaps();
+        self.check_restored();
         if self.dirty {
             // fsync blocks: let the runtime move the API handlers to other
             // workers meanwhile, so requests keep queueing for the next batch.
@@ -182,6 +183,36 @@ impl Actor {
             info!("{why}");
             self.engine.hold_writes(now, Some(why));
         }
+    }
+
+    /// On a node restored from a backup: once a peer's summary shows it
+    /// holds at least as much of every own document as that peer, own
+    /// writes resume and the marker goes.
+    pub(super) fn check_restored(&mut self) {
+        if self.restored.is_none() || !self.gaps.is_empty() {
+            return;
+        }
+        let me = self.engine.id();
+        let heads = self.engine.ledger().heads();
+        let confirmed = self.peers.iter().any(|(a, p)| {
+            p.connected
+                && self.engine.peer_known(a).is_some_and(|known| {
+                    !known.is_empty()
+                        && known
+                            .iter()
+                            .filter(|(d, _)| d.owner == me)
+                            .all(|(d, n)| heads.get(d).copied().unwrap_or(0) >= *n)
+                })
+        });
+        if !confirmed {
+            return;
+        }
+        if let Some(marker) = self.restored.take() {
+            let _ = std::fs::remove_file(&marker);
+        }
+        info!("restored node caught up with a peer on its own documents: writes resume");
+        let out = self.engine.hold_writes(Timestamp::now(), None);
+        self.apply(out);
     }
 
     /// Enters read-only mode (see `storage_fault`); logs once.
