@@ -68,16 +68,23 @@ impl VehicleClass {
     }
 }
 
-impl fmt::Display for VehicleClass {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
+impl VehicleClass {
+    /// Its code, as stored in the `class` attribute.
+    pub fn code(self) -> &'static str {
+        match self {
             VehicleClass::Sedan => "sedan",
             VehicleClass::Suv => "suv",
             VehicleClass::Van => "van",
             VehicleClass::Bus => "bus",
             VehicleClass::Truck => "truck",
             VehicleClass::LawEnforcement => "law-enforcement",
-        })
+        }
+    }
+}
+
+impl fmt::Display for VehicleClass {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.code())
     }
 }
 
@@ -93,22 +100,13 @@ impl FromStr for VehicleClass {
         // The stored codes first, without allocating: this runs for every
         // vehicle a dispatch looks at.
         let t = s.trim();
-        let fast = match t {
-            "sedan" => Some(VehicleClass::Sedan),
-            "suv" => Some(VehicleClass::Suv),
-            "van" => Some(VehicleClass::Van),
-            "bus" => Some(VehicleClass::Bus),
-            "truck" => Some(VehicleClass::Truck),
-            "law-enforcement" => Some(VehicleClass::LawEnforcement),
-            _ => None,
-        };
-        if let Some(c) = fast {
+        if let Some(c) = VehicleClass::ALL.into_iter().find(|c| c.code() == t) {
             return Ok(c);
         }
         let l = t.to_lowercase();
         VehicleClass::ALL
             .into_iter()
-            .find(|c| c.to_string() == l || c.label().zh == t || c.label().en.to_lowercase() == l)
+            .find(|c| c.code() == l || c.label().zh == t || c.label().en.to_lowercase() == l)
             .or(match t {
                 "面包车" | "minivan" => Some(VehicleClass::Van),
                 "执法车" | "law" => Some(VehicleClass::LawEnforcement),

@@ -427,12 +427,7 @@ impl State {
 
     /// Name of an agency from the roster (its short id when unknown).
     pub fn agency_name(&self, a: &AgencyId) -> String {
-        self.data
-            .members
-            .iter()
-            .find(|m| m.agency == *a)
-            .map(|m| self.text(&m.member.profile.name).to_string())
-            .unwrap_or_else(|| a.short())
+        self.agency_name_in(a, self.lang)
     }
 
     /// Name of an agency in `lang` (its short id when unknown).
