@@ -26,93 +26,21 @@ use jiff::Timestamp;
 
 use crate::actor::NodeHandle;
 
+mod errors;
+mod invites;
+mod trips;
+
+pub use errors::Error;
+use errors::{ApiResult, err, errors_as_json, gone};
+use invites::{invite, invites, withdraw_invite};
+use trips::{cancel_trip, request_trip, trip_step, trips};
+
 #[derive(Clone)]
 struct AppState {
     node: NodeHandle,
     token: String,
     home: crate::config::Home,
 }
-
-/// An error answer: status, stable code, message, and the booking rule
-/// that failed when there is one.
-#[derive(Debug)]
-pub struct Error {
-    status: StatusCode,
-    code: &'static str,
-    message: String,
-    rule: Option<RuleViolation>,
-}
-
-/// An error answer without a rule.
-fn err(status: StatusCode, code: &'static str, message: String) -> Error {
-    Error {
-        status,
-        code,
-        message,
-        rule: None,
-    }
-}
-
-impl IntoResponse for Error {
-    fn into_response(self) -> Response {
-        (
-            self.status,
-            Json(ApiError {
-                code: self.code.to_string(),
-                message: self.message,
-                rule: self.rule,
-            }),
-        )
-            .into_response()
-    }
-}
-
-impl From<QueryError> for Error {
-    fn from(e: QueryError) -> Self {
-        let (status, code) = match &e {
-            QueryError::FreeRange => (StatusCode::BAD_REQUEST, "bad_request"),
-            QueryError::UnknownResource(_) => (StatusCode::NOT_FOUND, "unknown_resource"),
-            QueryError::UnknownBooking(_) => (StatusCode::NOT_FOUND, "unknown_booking"),
-        };
-        err(status, code, e.to_string())
-    }
-}
-
-impl From<LocalError> for Error {
-    fn from(e: LocalError) -> Self {
-        let (status, code) = match &e {
-            LocalError::UnknownResource(_) => (StatusCode::NOT_FOUND, "unknown_resource"),
-            LocalError::UnknownBooking(_) => (StatusCode::NOT_FOUND, "unknown_booking"),
-            LocalError::NotAllowed(_) => (StatusCode::FORBIDDEN, "not_allowed"),
-            LocalError::Rule(_) => (StatusCode::UNPROCESSABLE_ENTITY, "rule"),
-            LocalError::Invalid(_) => (StatusCode::BAD_REQUEST, "bad_request"),
-            LocalError::Decide(_) => (StatusCode::CONFLICT, "cannot_decide"),
-            LocalError::Dispatch(_) => (StatusCode::CONFLICT, "cannot_dispatch"),
-            LocalError::Storage(_) => (StatusCode::INSUFFICIENT_STORAGE, "storage_failed"),
-            LocalError::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "shutting_down"),
-        };
-        let rule = match &e {
-            LocalError::Rule(v) => Some(v.clone()),
-            _ => None,
-        };
-        Error {
-            status,
-            code,
-            message: e.to_string(),
-            rule,
-        }
-    }
-}
-
-fn gone() -> Error {
-    err(
-        StatusCode::SERVICE_UNAVAILABLE,
-        "shutting_down",
-        "node is shutting down".into(),
-    )
-}
-
-type ApiResult<T> = Result<Json<T>, Error>;
 
 /// Builds the router.
 pub fn router(node: NodeHandle, token: String, home: crate::config::Home) -> Router {
@@ -143,41 +71,6 @@ pub fn router(node: NodeHandle, token: String, home: crate::config::Home) -> Rou
         .layer(axum::extract::DefaultBodyLimit::max(1024 * 1024))
         .layer(middleware::map_response(errors_as_json))
         .with_state(state)
-}
-
-/// Every error answer is `{code, message}` JSON, including axum's own
-/// rejections (body too large, wrong content type, a body or query that does
-/// not parse, unknown route or method), which are plain text.
-async fn errors_as_json(resp: Response) -> Response {
-    let status = resp.status();
-    let is_json = resp
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/json"));
-    if !(status.is_client_error() || status.is_server_error()) || is_json {
-        return resp;
-    }
-    let code = match status {
-        StatusCode::PAYLOAD_TOO_LARGE => "payload_too_large",
-        StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported_media_type",
-        StatusCode::UNPROCESSABLE_ENTITY => "invalid_body",
-        StatusCode::NOT_FOUND => "not_found",
-        StatusCode::METHOD_NOT_ALLOWED => "method_not_allowed",
-        s if s.is_client_error() => "bad_request",
-        _ => "internal",
-    };
-    let body = axum::body::to_bytes(resp.into_body(), 64 * 1024)
-        .await
-        .unwrap_or_default();
-    let mut message = String::from_utf8_lossy(&body).trim().to_string();
-    if message.is_empty() {
-        message = status
-            .canonical_reason()
-            .unwrap_or("request failed")
-            .to_string();
-    }
-    err(status, code, message).into_response()
 }
 
 /// Whether an `Authorization` header value carries `token` as a bearer
@@ -389,52 +282,6 @@ fn booking_of(o: LocalOutcome) -> Result<Json<Booking>, Error> {
     }
 }
 
-fn trip_of(o: LocalOutcome) -> Result<Json<Trip>, Error> {
-    match o {
-        LocalOutcome::Trip(t) => Ok(Json(*t)),
-        LocalOutcome::Booking(b) => Err(err(
-            StatusCode::BAD_REQUEST,
-            "bad_request",
-            format!("{} is a booking, not a trip", b.id),
-        )),
-        LocalOutcome::Catalog => Err(err(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "internal",
-            "unexpected outcome".into(),
-        )),
-    }
-}
-
-async fn trips(State(st): State<AppState>, Query(f): Query<TripFilter>) -> ApiResult<Vec<Trip>> {
-    Ok(Json(st.node.query(f).await.ok_or_else(gone)?))
-}
-
-async fn request_trip(State(st): State<AppState>, Json(d): Json<TripDraft>) -> ApiResult<Trip> {
-    trip_of(st.node.local(LocalOp::RequestTrip(Box::new(d))).await?)
-}
-
-async fn trip_step(State(st): State<AppState>, Json(s): Json<TripStep>) -> ApiResult<Trip> {
-    trip_of(
-        st.node
-            .local(LocalOp::Trip {
-                trip: s.trip,
-                command: s.command,
-            })
-            .await?,
-    )
-}
-
-async fn cancel_trip(State(st): State<AppState>, Json(r): Json<CancelRequest>) -> ApiResult<Trip> {
-    trip_of(
-        st.node
-            .local(LocalOp::Cancel {
-                booking: r.booking,
-                reason: r.reason,
-            })
-            .await?,
-    )
-}
-
 async fn book(State(st): State<AppState>, Json(r): Json<BookRequest>) -> ApiResult<Booking> {
     let op = LocalOp::Book {
         resource: r.resource,
@@ -571,177 +418,6 @@ async fn backup(
     }))
 }
 
-/// The longest an invitation may stay valid: 30 days.
-const MAX_INVITE_HOURS: u32 = 30 * 24;
-
-/// This node's addresses to put in a token: its concrete listen
-/// addresses, without the loopback ones when it has others (a token is
-/// for another machine; every address costs some 60 characters).
-fn token_addresses(listen: &[libp2p::Multiaddr]) -> Vec<String> {
-    use libp2p::multiaddr::Protocol;
-    let loopback = |a: &libp2p::Multiaddr| match a.iter().next() {
-        Some(Protocol::Ip4(ip)) => ip.is_loopback(),
-        Some(Protocol::Ip6(ip)) => ip.is_loopback(),
-        _ => false,
-    };
-    let concrete: Vec<&libp2p::Multiaddr> = listen
-        .iter()
-        .filter(|a| !a.to_string().starts_with("/ip4/0.0.0.0"))
-        .collect();
-    let outside: Vec<String> = concrete
-        .iter()
-        .filter(|a| !loopback(a))
-        .map(|a| a.to_string())
-        .collect();
-    if outside.is_empty() {
-        concrete.iter().map(|a| a.to_string()).collect()
-    } else {
-        outside
-    }
-}
-
-async fn invite(
-    State(st): State<AppState>,
-    Json(r): Json<InviteRequest>,
-) -> ApiResult<InviteResponse> {
-    if !(1..=MAX_INVITE_HOURS).contains(&r.expires_hours) {
-        return Err(err(
-            StatusCode::BAD_REQUEST,
-            "bad_request",
-            format!(
-                "an invitation is valid from 1 hour to {} days (asked: {} hours)",
-                MAX_INVITE_HOURS / 24,
-                r.expires_hours
-            ),
-        ));
-    }
-    let now = Timestamp::now();
-    let expires_ms = now.as_millisecond() + i64::from(r.expires_hours) * 3_600_000;
-    let secret = crate::config::random_secret();
-    let role = r.role;
-    let agency = r.agency.clone();
-    let extra = r.bootstrap.clone();
-    let inv = st
-        .node
-        .read(move |v| {
-            let mut boot = token_addresses(v.listen);
-            boot.extend(extra);
-            let hlc = crdt_model::hlc::Hlc {
-                wall_ms: now.as_millisecond(),
-                counter: 0,
-            };
-            let terms = bootstrap::invite::Terms {
-                name: agency,
-                role,
-                expires_ms,
-                bootstrap: boot,
-            };
-            bootstrap::invite::Invitation::issue(
-                v.engine.ledger().roster(),
-                v.engine.key(),
-                terms,
-                hlc,
-                secret,
-            )
-        })
-        .await
-        .ok_or_else(gone)?
-        .map_err(|e| err(StatusCode::FORBIDDEN, "not_allowed", e.to_string()))?;
-    st.node.add_roster(vec![inv.invite.clone()]).await?;
-    let expires = Timestamp::from_millisecond(expires_ms)
-        .map_err(|e| err(StatusCode::BAD_REQUEST, "bad_request", e.to_string()))?;
-    Ok(Json(InviteResponse {
-        token: inv.to_token(),
-        expires,
-    }))
-}
-
-/// One invitation as the API shows it, at `now_ms`.
-fn invite_entry(
-    roster: &crdt_model::membership::Roster,
-    id: &AgencyId,
-    i: &crdt_model::membership::Invitation,
-    now_ms: i64,
-) -> InviteEntry {
-    let at = |ms: i64| Timestamp::from_millisecond(ms).unwrap_or(Timestamp::MAX);
-    let state = if let Some(agency) = i.used_by {
-        InviteState::Used {
-            agency,
-            agency_name: roster.member(&agency).map(|m| m.profile.name.clone()),
-        }
-    } else if let Some(w) = &i.withdrawn {
-        InviteState::Withdrawn {
-            withdrawn_by: w.by,
-            withdrawn_at: at(w.hlc.wall_ms),
-            reason: w.reason.clone(),
-        }
-    } else if now_ms > i.expires_ms {
-        InviteState::Expired
-    } else {
-        InviteState::Outstanding
-    };
-    InviteEntry {
-        invitation: *id,
-        by: i.by,
-        name: i.name.clone(),
-        role: i.role,
-        issued: at(i.issued.wall_ms),
-        expires: at(i.expires_ms),
-        state,
-    }
-}
-
-/// This agency's invitations (every admin's with `all`), oldest first.
-async fn invites(
-    State(st): State<AppState>,
-    Query(q): Query<InvitesQuery>,
-) -> ApiResult<Vec<InviteEntry>> {
-    let now_ms = Timestamp::now().as_millisecond();
-    st.node
-        .read(move |v| {
-            let roster = v.engine.ledger().roster();
-            let me = v.engine.id();
-            let mut out: Vec<(crdt_model::hlc::Hlc, InviteEntry)> = roster
-                .invitations()
-                .iter()
-                .filter(|(_, i)| q.all || i.by == me)
-                .map(|(id, i)| (i.issued, invite_entry(roster, id, i, now_ms)))
-                .collect();
-            out.sort_by_key(|e| e.0);
-            Json(out.into_iter().map(|(_, e)| e).collect())
-        })
-        .await
-        .ok_or_else(gone)
-}
-
-/// Withdraws an unused invitation (a signed roster event every member
-/// applies: a later join with its token is refused).
-async fn withdraw_invite(
-    State(st): State<AppState>,
-    Json(r): Json<WithdrawInviteRequest>,
-) -> ApiResult<InviteEntry> {
-    let invitation = r.invitation;
-    st.node
-        .roster(RosterAction::WithdrawInvite {
-            invitation,
-            reason: r.reason,
-        })
-        .await?;
-    let now_ms = Timestamp::now().as_millisecond();
-    st.node
-        .read(move |v| {
-            let roster = v.engine.ledger().roster();
-            roster
-                .invitations()
-                .get(&invitation)
-                .map(|i| invite_entry(roster, &invitation, i, now_ms))
-        })
-        .await
-        .flatten()
-        .map(Json)
-        .ok_or_else(gone)
-}
-
 async fn revoke(
     State(st): State<AppState>,
     Json(r): Json<RevokeRequest>,
@@ -789,7 +465,8 @@ async fn ics_feed(
 
 #[cfg(test)]
 mod tests {
-    use super::{bearer_matches, token_addresses};
+    use super::bearer_matches;
+    use super::invites::token_addresses;
 
     #[test]
     fn a_token_names_loopback_addresses_only_when_there_are_no_others() {
