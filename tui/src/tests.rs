@@ -16,7 +16,9 @@ use crate::i18n::Lang;
 use crate::update::update;
 use crate::view::{fit, view};
 
+mod finding;
 mod flows;
+mod trips;
 
 /// 2026-12-01 10:00 in Shanghai, a Tuesday: the TUI's clock is an input
 /// (`State::now`, moved by `Action::Tick`), so these tests give it a fixed
@@ -263,43 +265,6 @@ fn free_slot_query_is_validated_in_place_then_sent_in_local_time() {
 }
 
 #[test]
-fn the_finder_searches_stays_of_several_days_over_several_days() {
-    let mut s = state(Lang::Zh);
-    key(&mut s, KeyCode::Char('3'));
-    // The van for two days, starting tomorrow morning.
-    s.find.form.set(find_field::DURATION, "2天");
-    s.find.form.set(find_field::DATE, "明天");
-    let fx = key(&mut s, KeyCode::Enter);
-    let [Effect::Slots(q)] = fx.as_slice() else {
-        panic!("expected a slot search, got {fx:?}");
-    };
-    assert_eq!(q.duration_minutes, 2 * 24 * 60);
-    assert_eq!(q.from, shanghai(day(1), 9, 0));
-    assert_eq!(q.to, shanghai(day(3), 9, 0), "a window the stay fits in");
-    // Projectors for a week, any start over the coming fortnight.
-    s.find.form.set(find_field::DURATION, "7d");
-    s.find.form.set(find_field::DAYS, "14");
-    let fx = key(&mut s, KeyCode::Enter);
-    let [Effect::Slots(q)] = fx.as_slice() else {
-        panic!("expected a slot search, got {fx:?}");
-    };
-    assert_eq!(q.to, shanghai(day(14), 18, 0));
-    // A date without a year is the next such date.
-    let d = day(12);
-    s.find
-        .form
-        .set(find_field::DATE, format!("{}-{}", d.month(), d.day()));
-    let fx = key(&mut s, KeyCode::Enter);
-    let [Effect::Slots(q)] = fx.as_slice() else {
-        panic!("expected a slot search, got {fx:?}");
-    };
-    assert_eq!(q.from, shanghai(d, 9, 0));
-    s.find.form.set(find_field::DURATION, "soon");
-    assert!(key(&mut s, KeyCode::Enter).is_empty());
-    assert!(s.find.form.fields[find_field::DURATION].error.is_some());
-}
-
-#[test]
 fn cancel_and_revoke_ask_for_confirmation() {
     let mut s = state(Lang::En);
     key(&mut s, KeyCode::Char('5'));
@@ -352,49 +317,6 @@ fn resource_filters_narrow_the_list_and_the_calendar() {
     );
     key(&mut s, KeyCode::Enter);
     assert_eq!(s.screen, Screen::Calendar);
-}
-
-#[test]
-fn search_words_must_all_match_in_either_language() {
-    let mut s = state(Lang::Zh);
-    key(&mut s, KeyCode::Char('/'));
-    keys(&mut s, "深圳 公务用车");
-    key(&mut s, KeyCode::Enter);
-    let found: Vec<_> = s.filtered_resources().into_iter().cloned().collect();
-    assert!(!found.is_empty());
-    assert!(
-        found
-            .iter()
-            .all(|r| r.location.city.en == "Shenzhen" && r.kind == ResourceKind::Vehicle),
-        "{found:?}"
-    );
-    // The same search in English words, and a feature by its Chinese name.
-    s.resources.search = "shenzhen official vehicle".into();
-    assert_eq!(s.filtered_resources().len(), found.len());
-    s.resources.search = "视频 杭州".into();
-    let video = s.filtered_resources();
-    assert!(!video.is_empty());
-    assert!(video.iter().all(|r| r.features.contains("video")));
-}
-
-#[test]
-fn a_stay_of_several_days_shows_its_end() {
-    let mut s = on(Lang::En, Screen::Mine);
-    let mut stay = s.my_bookings()[0].clone();
-    stay.terms.start = shanghai(day(1), 8, 0);
-    stay.terms.end = shanghai(day(3), 18, 0);
-    s.data.bookings.insert(0, stay);
-    let end = format!(
-        "–{} 18:00",
-        shanghai(day(3), 18, 0)
-            .to_zoned(s.tz.clone())
-            .strftime("%m-%d")
-    );
-    assert!(
-        render(&s, 100, 30).contains(&end),
-        "{}",
-        render(&s, 100, 30)
-    );
 }
 
 #[test]
@@ -506,33 +428,6 @@ fn refused_changes_are_told_in_words_not_ids() {
 }
 
 #[test]
-fn dates_read_as_people_say_them() {
-    let mut s = state(Lang::Zh);
-    // `now` is a Tuesday: the coming Tuesday is 7 days on, the coming
-    // Friday 3, next week's Friday (下周五) 10.
-    let far = day(23).to_string();
-    for (text, want) in [
-        ("tue", day(7)),
-        ("next tuesday", day(7)),
-        ("周二", day(7)),
-        ("周五", day(3)),
-        ("下周五", day(10)),
-        ("下周一", day(6)),
-        ("星期日", day(5)),
-        ("+2", day(2)),
-        (far.as_str(), day(23)),
-    ] {
-        s.find.form.set(find_field::DATE, text);
-        let q = crate::update::find_query(&mut s).expect(text);
-        let got = q.from.to_zoned(s.tz.clone()).date();
-        assert_eq!(got, want, "{text}");
-    }
-    s.find.form.set(find_field::DATE, "someday");
-    assert!(crate::update::find_query(&mut s).is_none());
-    assert!(s.find.form.fields[find_field::DATE].error.is_some());
-}
-
-#[test]
 fn messages_already_shown_switch_language_with_l() {
     let mut s = on(Lang::Zh, Screen::Approvals);
     let refused = api::ApiError {
@@ -568,49 +463,6 @@ fn messages_already_shown_switch_language_with_l() {
 }
 
 #[test]
-fn focus_on_arrival_follows_one_rule() {
-    let mut s = state(Lang::En);
-    key(&mut s, KeyCode::Char('4'));
-    assert_eq!(s.screen, Screen::Book);
-    assert_eq!(
-        s.book.form.focus,
-        Some(book_field::RESOURCE),
-        "the first empty field"
-    );
-    let room = s.data.resources[0].id.to_string();
-    s.book.form.set(book_field::RESOURCE, room);
-    s.book
-        .form
-        .set(book_field::START, format!("{} 10:00", day(1)));
-    s.book
-        .form
-        .set(book_field::END, format!("{} 11:00", day(1)));
-    key(&mut s, KeyCode::Esc);
-    key(&mut s, KeyCode::Char('1'));
-    key(&mut s, KeyCode::Char('4'));
-    assert_eq!(
-        s.book.form.focus,
-        Some(book_field::PURPOSE),
-        "the purpose, still empty"
-    );
-    // The finder: its form until it has results, then the results.
-    key(&mut s, KeyCode::Esc);
-    key(&mut s, KeyCode::Char('3'));
-    assert_eq!(s.find.form.focus, Some(0));
-    let slot = crdt_model::availability::Candidate {
-        resource: s.data.resources[0].id.clone(),
-        start: shanghai(day(1), 10, 0),
-        end: shanghai(day(1), 11, 0),
-        spare: 0,
-        competing: 0,
-    };
-    update(&mut s, Action::Slots(Ok(vec![slot])));
-    key(&mut s, KeyCode::Char('1'));
-    key(&mut s, KeyCode::Char('3'));
-    assert_eq!(s.find.form.focus, None, "the results list");
-}
-
-#[test]
 fn an_invitation_token_is_shown_whole_at_80_by_24() {
     let mut s = state(Lang::En);
     // The length of a realistic token (bootstrap's own test measures it).
@@ -633,114 +485,4 @@ fn an_invitation_token_is_shown_whole_at_80_by_24() {
         .filter(|c| c.is_ascii_alphanumeric())
         .collect();
     assert!(shown.contains(&token), "{screen}");
-}
-
-#[test]
-fn the_dispatcher_sees_free_vehicles_and_drivers_and_dispatches_in_one_key() {
-    let mut s = on(Lang::En, Screen::Dispatch);
-    let trips = s.fleet_trips();
-    assert_eq!(trips.len(), 3, "this fleet's open trips");
-    // The first: a van for 6 tomorrow; the van is free then, the sedan is
-    // too small and of the wrong class; both drivers are free.
-    let t = trips[0].clone();
-    let vehicles: Vec<String> = s
-        .free_vehicles(&t)
-        .iter()
-        .map(|r| r.id.local.to_string())
-        .collect();
-    assert_eq!(vehicles, ["van-1"]);
-    assert_eq!(s.free_drivers(&t).len(), 2);
-    // The third holds the van and the second driver the day after.
-    let held = trips[2].clone();
-    assert!(
-        s.free_vehicles(&held).is_empty() || held.status != crdt_model::trip::TripStatus::Requested
-    );
-    let fx = key(&mut s, KeyCode::Enter);
-    let [Effect::TripStep(step)] = fx.as_slice() else {
-        panic!("one dispatch: {fx:?}");
-    };
-    let crdt_model::engine::TripCommand::Dispatch { vehicle, driver } = &step.command else {
-        panic!("{step:?}");
-    };
-    assert_eq!(
-        (vehicle.local.as_str(), driver.local.as_str()),
-        ("van-1", "drv-1")
-    );
-    // `n` takes the next free driver.
-    key(&mut s, KeyCode::Char('n'));
-    let fx = key(&mut s, KeyCode::Char('d'));
-    let [Effect::TripStep(step)] = fx.as_slice() else {
-        panic!("{fx:?}")
-    };
-    assert!(
-        matches!(&step.command, crdt_model::engine::TripCommand::Dispatch { driver, .. } if driver.local == "drv-2")
-    );
-    // A dispatched trip departs with its odometer reading.
-    key(&mut s, KeyCode::Down);
-    key(&mut s, KeyCode::Down);
-    key(&mut s, KeyCode::Char('s'));
-    keys(&mut s, "12345");
-    let fx = key(&mut s, KeyCode::Enter);
-    assert!(
-        matches!(
-            fx.as_slice(),
-            [Effect::TripStep(api::TripStep {
-                command: crdt_model::engine::TripCommand::Start { odometer_km: 12345 },
-                ..
-            })]
-        ),
-        "{fx:?}"
-    );
-    // `9` opens the screen from anywhere.
-    key(&mut s, KeyCode::Char('1'));
-    key(&mut s, KeyCode::Char('9'));
-    assert_eq!(s.screen, Screen::Dispatch);
-}
-
-#[test]
-fn a_vehicle_found_is_requested_as_a_trip_with_destination_and_purpose() {
-    let mut s = state(Lang::Zh);
-    fixture::with_fleet(&mut s);
-    let van = s
-        .data
-        .resources
-        .iter()
-        .find(|r| r.id.local == "van-1")
-        .expect("the fleet's van")
-        .id
-        .clone();
-    key(&mut s, KeyCode::Char('3'));
-    s.find.form.set(find_field::QUANTITY, "6");
-    let slot = crdt_model::availability::Candidate {
-        resource: van.clone(),
-        start: shanghai(day(2), 9, 0),
-        end: shanghai(day(3), 18, 0),
-        spare: 1,
-        competing: 0,
-    };
-    update(&mut s, Action::Slots(Ok(vec![slot])));
-    assert!(key(&mut s, KeyCode::Enter).is_empty(), "nothing sent yet");
-    assert!(matches!(s.dialog, Some(Dialog::TripRequest { .. })));
-    assert!(render(&s, 100, 30).contains("申请用车"));
-    // Both fields are required: Enter on an empty one moves to the other.
-    assert!(key(&mut s, KeyCode::Enter).is_empty());
-    key(&mut s, KeyCode::Tab);
-    keys(&mut s, "保定");
-    key(&mut s, KeyCode::Tab);
-    keys(&mut s, "执法检查");
-    let fx = key(&mut s, KeyCode::Enter);
-    let [Effect::RequestTrip(d)] = fx.as_slice() else {
-        panic!("a trip request: {fx:?}");
-    };
-    assert_eq!(
-        d.class,
-        Some(crdt_model::fleet::VehicleClass::Van),
-        "by class: the fleet picks the car"
-    );
-    assert_eq!((d.passengers, d.owner), (6, van.owner));
-    assert_eq!(
-        (d.destination.as_str(), d.purpose.as_str()),
-        ("保定", "执法检查")
-    );
-    assert_eq!(d.end, shanghai(day(3), 18, 0), "a stay of two days");
 }
