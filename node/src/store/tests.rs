@@ -1,0 +1,150 @@
+//! Tests of the sled store: round trips, schema marks, damaged files.
+
+use super::*;
+
+#[test]
+fn change_encoding_round_trips() {
+    let key = crdt_model::agency::AgencyKey::from_secret(&[4; 32]);
+    let doc = DocId::catalog(key.id());
+    let mut w = crdt_model::doc::DocWriter::new(&key, doc, &[]).unwrap();
+    let p = crdt_model::agency::AgencyProfile {
+        id: key.id(),
+        name: Default::default(),
+        city: Default::default(),
+    };
+    let c = w
+        .write(&key, &[crdt_model::record::Record::Profile(p)], 0)
+        .unwrap();
+    let dir = std::env::temp_dir().join(format!("tongchou-store-{}", std::process::id()));
+    {
+        let s = SledStore::open(&dir).unwrap();
+        s.put_changes(std::slice::from_ref(&c)).unwrap();
+        s.flush().unwrap();
+        assert!(matches!(
+            SledStore::open(&dir),
+            Err(Error::Locked(_)) | Err(Error::Sled(_))
+        ));
+    }
+    let s = SledStore::open(&dir).unwrap();
+    assert_eq!(s.changes().unwrap(), vec![c]);
+    drop(s);
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+/// A test agency's first catalogue change (its profile).
+fn catalog_change() -> (crdt_model::agency::AgencyKey, SignedChange) {
+    let key = crdt_model::agency::AgencyKey::from_secret(&[5; 32]);
+    let p = crdt_model::agency::AgencyProfile {
+        id: key.id(),
+        name: Default::default(),
+        city: Default::default(),
+    };
+    let cat = crdt_model::doc::DocWriter::new(&key, DocId::catalog(key.id()), &[])
+        .unwrap()
+        .write(&key, &[crdt_model::record::Record::Profile(p)], 0)
+        .unwrap();
+    (key, cat)
+}
+
+/// Loading reads every stored change once, requests before decisions.
+#[test]
+fn stored_changes_load_requests_before_decisions() {
+    let (key, cat) = catalog_change();
+    // The store keeps what it is given; only the keys matter here.
+    let change = |doc| SignedChange { doc, ..cat.clone() };
+    let shard = 2026 * 12 + 10;
+    let (cat, dec, req) = (
+        cat.clone(),
+        change(DocId::decisions(key.id(), shard)),
+        change(DocId::requests(key.id(), key.id(), shard)),
+    );
+    let dir = std::env::temp_dir().join(format!("tongchou-order-{}", std::process::id()));
+    let s = SledStore::open(&dir).unwrap();
+    s.put_changes(&[dec.clone(), req.clone(), cat.clone()])
+        .unwrap();
+    let loaded: Vec<DocId> = s.changes_iter().map(|c| c.unwrap().doc).collect();
+    assert_eq!(loaded, vec![cat.doc, req.doc, dec.doc]);
+    drop(s);
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn a_store_of_another_record_schema_is_refused_clearly() {
+    let dir = std::env::temp_dir().join(format!("tongchou-schema-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let (_, cat) = catalog_change();
+    {
+        let s = SledStore::open(&dir).expect("a new store");
+        s.put_changes(&[cat]).unwrap();
+        s.flush().unwrap();
+    }
+    assert!(SledStore::open(&dir).is_ok(), "its own schema opens again");
+    {
+        // A store from before the schema was marked.
+        let db = sled::open(&dir).unwrap();
+        db.remove("schema").unwrap();
+        db.flush().unwrap();
+    }
+    match SledStore::open(&dir) {
+        Err(e @ Error::Schema { found: 1 }) => {
+            assert!(e.to_string().contains("no migration"), "{e}")
+        }
+        other => panic!("expected a schema error, got {:?}", other.map(|_| ())),
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A store of `n` catalogue changes of one agency, flushed every 100.
+pub(crate) fn filled_store(dir: &Path, n: u64) {
+    let (key, _) = catalog_change();
+    let s = SledStore::open(dir).expect("a new store");
+    let p = crdt_model::agency::AgencyProfile {
+        id: key.id(),
+        name: Default::default(),
+        city: Default::default(),
+    };
+    let mut w =
+        crdt_model::doc::DocWriter::new(&key, DocId::catalog(key.id()), &[]).expect("writer");
+    for i in 0..n {
+        let c = w
+            .write(
+                &key,
+                &[crdt_model::record::Record::Profile(p.clone())],
+                i as i64,
+            )
+            .expect("change");
+        s.put_changes(&[c]).expect("put");
+        if i % 100 == 0 {
+            s.flush().expect("flush");
+        }
+    }
+    s.flush().expect("flush");
+}
+
+/// sled 0.34 panics ("tried to serialize Uninitialized") on a database
+/// file cut in half; the store says it is damaged and what to do.
+#[test]
+fn a_truncated_database_file_is_a_clear_error_not_a_panic() {
+    let dir = std::env::temp_dir().join(format!("tongchou-damaged-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    filled_store(&dir, 3000);
+    let db = dir.join("db");
+    let len = std::fs::metadata(&db).expect("db file").len();
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(&db)
+        .expect("open")
+        .set_len(len / 2)
+        .expect("truncate");
+    match SledStore::open(&dir) {
+        Err(e @ Error::Damaged { .. }) => {
+            let text = e.to_string();
+            assert!(
+                text.contains("damaged") && text.contains("tongchou restore"),
+                "{text}"
+            );
+        }
+        other => panic!("expected Damaged, got {:?}", other.map(|_| ())),
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
