@@ -283,6 +283,39 @@ impl Client {
         self.post(routes::TRIP_CANCEL, r).await
     }
 
+    /// Loans of warehouse assets matching `filter`.
+    pub async fn loans(
+        &self,
+        filter: &crdt_model::asset::LoanFilter,
+    ) -> Result<Vec<crdt_model::asset::Loan>, Error> {
+        self.get(routes::LOANS, filter).await
+    }
+
+    /// A step in a warehouse asset's life; the loan, the asset's units or
+    /// the offer as they stand after it.
+    pub async fn asset_step(
+        &self,
+        op: &crdt_model::engine::AssetOp,
+    ) -> Result<crdt_model::engine::LocalOutcome, Error> {
+        self.post(routes::ASSET_STEP, op).await
+    }
+
+    /// Transfer offers matching `filter`.
+    pub async fn transfers(
+        &self,
+        filter: &crdt_model::asset::TransferFilter,
+    ) -> Result<Vec<crdt_model::asset::TransferView>, Error> {
+        self.get(routes::TRANSFERS, filter).await
+    }
+
+    /// The warehouse inventory matching `q`.
+    pub async fn inventory(
+        &self,
+        q: &crdt_model::asset::InventoryQuery,
+    ) -> Result<Vec<crdt_model::asset::InventoryRow>, Error> {
+        self.get(routes::INVENTORY, q).await
+    }
+
     /// Approves or rejects a request for one of this agency's resources.
     pub async fn decide(&self, r: &DecideRequest) -> Result<Booking, Error> {
         self.post(routes::DECIDE, r).await

@@ -41,6 +41,17 @@ pub const TRIPS: &str = "/api/v1/trips";
 pub const TRIP_STEP: &str = "/api/v1/trips/step";
 /// `POST` the cancellation of one of this agency's trips ([`CancelRequest`](crate::CancelRequest)).
 pub const TRIP_CANCEL: &str = "/api/v1/trips/cancel";
+/// `GET` loans of warehouse assets ([`LoanFilter`](crdt_model::asset::LoanFilter)).
+pub const LOANS: &str = "/api/v1/loans";
+/// `POST` a step in a warehouse asset's life ([`AssetOp`](crdt_model::engine::AssetOp)):
+/// handover, receipt, return, repair, disposal, transfer offer and answer,
+/// inventory count; answers the loan, the asset's units or the offer
+/// ([`LocalOutcome`](crdt_model::engine::LocalOutcome)).
+pub const ASSET_STEP: &str = "/api/v1/assets/step";
+/// `GET` transfer offers ([`TransferFilter`](crdt_model::asset::TransferFilter)).
+pub const TRANSFERS: &str = "/api/v1/transfers";
+/// `GET` the warehouse inventory ([`InventoryQuery`](crdt_model::asset::InventoryQuery)).
+pub const INVENTORY: &str = "/api/v1/inventory";
 /// `GET` an iCalendar feed ([`IcsQuery`](crate::IcsQuery)).
 pub const ICS: &str = "/api/v1/ics";
 /// `POST` a backup of the home, written by the node to a file

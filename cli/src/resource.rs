@@ -291,6 +291,7 @@ impl ResourceArgs {
                 time_zone: self.tz.clone(),
             },
             retired: false,
+            held_by: None,
         })
     }
 }

@@ -156,6 +156,7 @@ fn bookings(w: &World, n: usize, confirm: bool) -> Vec<SignedChange> {
                 DocWriter::new(okey, DocId::decisions(okey.id(), shard), &[]).unwrap()
             });
             let d = Decision {
+                author: rid.owner,
                 resource: rid,
                 seq: *seq,
                 booking: id,

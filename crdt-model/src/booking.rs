@@ -105,8 +105,32 @@ pub enum Verdict {
         #[serde(default)]
         alternatives: Vec<Alternative>,
     },
-    /// Capacity of a confirmed booking given back after its cancellation.
+    /// Capacity given back: of a confirmed booking after its cancellation,
+    /// or of units held out of service once they are repaired.
     Release,
+    /// Units taken out of service from `terms.start` on (`terms.quantity`
+    /// of them, until released): damaged on return, or disposed of for good.
+    /// The booking id is the hold's own, `<owner>/hold-<n>`.
+    Hold {
+        /// Why the units are out.
+        hold: crate::asset::HoldKind,
+        /// What the owner wrote (the damage, the disposal's reason).
+        #[serde(default)]
+        note: String,
+    },
+    /// The owner offers the resource (`units: None`) or some of its units to
+    /// another agency (see [`crate::asset`]): the booking id is the offer's,
+    /// `<owner>/xfer-<n>`.
+    Transfer {
+        /// The agency offered it.
+        to: crate::ids::AgencyId,
+        /// Units offered, if not the whole resource.
+        #[serde(default)]
+        units: Option<u32>,
+        /// A note for the receiver.
+        #[serde(default)]
+        note: String,
+    },
 }
 
 /// One entry of an owner's decision log for a resource.
@@ -117,8 +141,12 @@ pub enum Verdict {
 /// can never be exceeded, whatever arrives late.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Decision {
-    /// The resource (its owner wrote this).
+    /// The resource.
     pub resource: ResourceId,
+    /// The agency that wrote it (the decisions document's owner): the
+    /// resource's creator, or an agency it was transferred to; only the
+    /// owner at its position in the log counts.
+    pub author: crate::ids::AgencyId,
     /// Position in the resource's decision log, from 1.
     pub seq: u64,
     /// The booking decided on.

@@ -11,8 +11,9 @@ use serde::{Deserialize, Serialize};
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use crate::asset::HeldFor;
 use crate::booking::{BookingRequest, Decision, Status, Terms, Verdict};
-use crate::ids::{BookingId, ResourceId};
+use crate::ids::{AgencyId, BookingId, ResourceId};
 use crate::ledger::Index;
 use crate::membership::Roster;
 use crate::occupancy::Occupancy;
@@ -93,6 +94,35 @@ pub enum Anomaly {
         /// Booking.
         booking: BookingId,
     },
+    /// Written by an agency that did not own the resource at that place in
+    /// its log (a former owner deciding after a transfer, or a stranger).
+    NotOwner {
+        /// Decision number.
+        seq: u64,
+        /// Booking.
+        booking: BookingId,
+        /// Who wrote it.
+        author: AgencyId,
+    },
+}
+
+/// Units held out of the bookable capacity from `from` on, by an entry of
+/// the owner's log (see [`crate::asset`]).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UnitHold {
+    /// The hold's id (`<owner>/hold-<n>`, `<owner>/xfer-<n>`).
+    pub booking: BookingId,
+    /// Its number in the log.
+    pub seq: u64,
+    /// Out from.
+    pub from: Timestamp,
+    /// How many units.
+    pub units: u32,
+    /// Why.
+    pub reason: HeldFor,
+    /// What the owner wrote.
+    #[serde(default)]
+    pub note: String,
 }
 
 /// Everything known about one resource's bookings.
@@ -125,6 +155,17 @@ pub struct ResourceCalendar {
     /// Confirmed bookings whose requester cancelled, still holding capacity
     /// until the owner releases them.
     pub to_release: Vec<Booking>,
+    /// Units out of service or given away, in log order.
+    #[serde(default)]
+    pub holds: Vec<UnitHold>,
+    /// Who decides on it now, as its log says (its creator, or the
+    /// receiver of an accepted whole-asset offer).
+    #[serde(default)]
+    pub owner: Option<AgencyId>,
+    /// A whole-asset offer waiting for its receiver's answer: the log's
+    /// later entries wait for it.
+    #[serde(default)]
+    pub waiting_for_transfer: Option<u64>,
     /// Capacity held by confirmed bookings (including those to release).
     #[serde(skip)]
     pub occupancy: Occupancy,
@@ -183,6 +224,7 @@ pub fn calendar_with(
         resource: Some(rid.clone()),
         known: resource.is_some(),
         next_decision: index.next_decision_seq(rid),
+        owner: Some(index.owner_of(rid)),
         ..Default::default()
     };
     let capacity = resource.map(|r| r.capacity);
@@ -206,21 +248,49 @@ struct Replay {
     confirmed: BTreeMap<BookingId, Terms>,
     rejected: BTreeMap<BookingId, (Terms, Status)>,
     released: BTreeSet<BookingId>,
+    holds: BTreeMap<BookingId, UnitHold>,
+}
+
+/// A resource's log in order: `(seq, author, booking, decision)`, the
+/// creator's entries and (after a transfer) those of other agencies.
+fn log_of<'a>(index: &'a Index, rid: &ResourceId) -> Vec<(u64, AgencyId, &'a Decision)> {
+    let mut log: Vec<(u64, AgencyId, &Decision)> = index
+        .decisions
+        .get(rid)
+        .into_iter()
+        .flatten()
+        .map(|((seq, _), d)| (*seq, d.author, d))
+        .collect();
+    if let Some(later) = index.later_decisions.get(rid) {
+        log.extend(later.iter().map(|((seq, a, _), d)| (*seq, *a, d)));
+        log.sort_by(|x, y| (x.0, x.1, &x.2.booking).cmp(&(y.0, y.1, &y.2.booking)));
+    }
+    log
 }
 
 impl Replay {
     /// Replays the owner's decisions on `rid` in their own numbering,
-    /// stopping at the first gap (recorded in `cal.waiting_for_decision`);
+    /// stopping at the first gap (recorded in `cal.waiting_for_decision`)
+    /// or at a whole-asset offer not yet answered (`waiting_for_transfer`);
+    /// entries by an agency that did not own the resource at their place,
     /// duplicates, decisions that do not match their request and
     /// confirmations over capacity become anomalies and count for nothing.
     fn run(cal: &mut ResourceCalendar, index: &Index, rid: &ResourceId, cap: Capacity) -> Self {
         let mut r = Self::default();
-        let Some(decisions) = index.decisions.get(rid) else {
-            return r;
-        };
+        let mut owner = rid.owner;
         let mut expected = 1u64;
-        for ((seq, booking), d) in decisions {
-            let (seq, booking) = (*seq, booking.clone());
+        let mut owners_top = 0u64;
+        let log = log_of(index, rid);
+        for (seq, author, d) in log.iter().copied() {
+            let booking = d.booking.clone();
+            if author != owner {
+                cal.anomalies.push(Anomaly::NotOwner {
+                    seq,
+                    booking,
+                    author,
+                });
+                continue;
+            }
             if seq < expected {
                 cal.anomalies.push(Anomaly::DuplicateSeq { seq, booking });
                 continue;
@@ -230,6 +300,32 @@ impl Replay {
                 break;
             }
             expected += 1;
+            if let Verdict::Transfer { to, units, note } = &d.verdict {
+                let answer = index
+                    .answers
+                    .get(&(rid.clone(), seq, *to))
+                    .map(|a| a.accept);
+                match (units, answer) {
+                    (None, Some(true)) => owner = *to,
+                    (None, None) => {
+                        cal.waiting_for_transfer = Some(seq);
+                        break;
+                    }
+                    (_, Some(false)) => {}
+                    (Some(n), accepted) => {
+                        let terms = Terms {
+                            quantity: *n,
+                            ..d.terms
+                        };
+                        let reason = match accepted {
+                            Some(true) => HeldFor::Transferred { to: *to },
+                            _ => HeldFor::Offered { to: *to },
+                        };
+                        r.hold(cal, cap, seq, &booking, terms, reason, note);
+                    }
+                }
+                continue;
+            }
             let request = index.requests.get(&booking);
             if request.is_some_and(|r| r.terms() != d.terms || &r.resource != rid) {
                 cal.anomalies.push(Anomaly::TermsMismatch { seq, booking });
@@ -237,7 +333,47 @@ impl Replay {
             }
             r.apply(cal, cap, seq, booking, d);
         }
+        // The owner's next number: after the replayed prefix and after
+        // anything it already wrote further on (a former owner's entries
+        // past the transfer do not count).
+        for (seq, author, _) in &log {
+            if *author == owner {
+                owners_top = owners_top.max(*seq);
+            }
+        }
+        cal.next_decision = expected.max(owners_top + 1);
+        cal.owner = Some(owner);
+        cal.holds = r.holds.values().cloned().collect();
+        cal.holds.sort_by_key(|h| h.seq);
         r
+    }
+
+    /// Holds `terms.quantity` units from `terms.start` on, if they are free
+    /// (an anomaly otherwise, like a confirmation over capacity).
+    #[allow(clippy::too_many_arguments)]
+    fn hold(
+        &mut self,
+        cal: &mut ResourceCalendar,
+        cap: Capacity,
+        seq: u64,
+        booking: &BookingId,
+        terms: Terms,
+        reason: HeldFor,
+        note: &str,
+    ) {
+        if occupy(cal, cap, seq, booking, &terms) {
+            self.holds.insert(
+                booking.clone(),
+                UnitHold {
+                    booking: booking.clone(),
+                    seq,
+                    from: terms.start,
+                    units: terms.quantity,
+                    reason,
+                    note: note.to_string(),
+                },
+            );
+        }
     }
 
     /// One decision, in turn.
@@ -251,8 +387,33 @@ impl Replay {
     ) {
         let decided = self.confirmed.contains_key(&booking)
             || self.rejected.contains_key(&booking)
-            || self.released.contains(&booking);
+            || self.released.contains(&booking)
+            || self.holds.contains_key(&booking);
         match &d.verdict {
+            Verdict::Release
+                if self
+                    .holds
+                    .get(&booking)
+                    .is_some_and(|h| h.reason == HeldFor::Damaged) =>
+            {
+                // Repaired: the units are bookable again.
+                if let Some(h) = self.holds.remove(&booking) {
+                    cal.occupancy.remove(&booking, h.from);
+                }
+            }
+            Verdict::Hold { .. } | Verdict::Transfer { .. } if decided => {
+                cal.anomalies.push(Anomaly::AlreadyDecided { seq, booking });
+            }
+            Verdict::Hold { hold, note } => {
+                let reason = match hold {
+                    crate::asset::HoldKind::Damaged => HeldFor::Damaged,
+                    crate::asset::HoldKind::Disposed { method } => {
+                        HeldFor::Disposed { method: *method }
+                    }
+                };
+                self.hold(cal, cap, seq, &booking, d.terms, reason, note);
+            }
+            Verdict::Transfer { .. } => {}
             Verdict::Confirm | Verdict::Reject { .. } if decided => {
                 cal.anomalies.push(Anomaly::AlreadyDecided { seq, booking });
             }

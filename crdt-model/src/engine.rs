@@ -19,6 +19,7 @@
 //! calendar cache and queries over it), `io` (inputs, outputs, messages).
 
 mod admission;
+mod assets;
 mod calendars;
 pub mod flow;
 mod io;
@@ -33,7 +34,7 @@ use jiff::Timestamp;
 
 pub use admission::{JoinOutcome, JoinRequest, JoinResponse};
 pub use io::{
-    Event, Input, LocalError, LocalOp, LocalOutcome, Message, Output, PROTOCOL_VERSION,
+    AssetOp, Event, Input, LocalError, LocalOp, LocalOutcome, Message, Output, PROTOCOL_VERSION,
     TripCommand, TripDraft,
 };
 
@@ -195,7 +196,8 @@ impl Engine {
                 idx.decisions
                     .values()
                     .flat_map(|m| m.values())
-                    .filter(|d| d.resource.owner == me)
+                    .chain(idx.later_decisions.values().flat_map(|m| m.values()))
+                    .filter(|d| d.author == me)
                     .map(|d| d.hlc),
             )
             .chain(

@@ -33,7 +33,7 @@ mod log;
 mod report;
 
 use checks::{check_clocks, envelope_fault, refusal};
-pub use index::{Delta, Index, Requests};
+pub use index::{Delta, Index, Offers, Requests};
 pub use log::{Archive, ArchiveError, DocLog};
 pub use report::{IngestReport, Refusal, RefuseReason};
 

@@ -34,6 +34,7 @@
 #![deny(missing_docs)]
 
 pub mod agency;
+pub mod asset;
 pub mod availability;
 pub mod booking;
 pub mod bytes;

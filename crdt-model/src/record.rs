@@ -92,7 +92,7 @@ fn check_resource(r: &Resource) -> Result<(), RecordError> {
     for b in &r.rules.blackouts {
         check_text("blackout reason", &b.reason)?;
     }
-    if let Some(problem) = r.fleet_problem() {
+    if let Some(problem) = r.fleet_problem().or_else(|| r.asset_problem()) {
         return Err(RecordError::Invalid(problem));
     }
     let rules = &r.rules;
@@ -136,26 +136,43 @@ fn check_request(r: &BookingRequest, doc: &DocId) -> Result<(), RecordError> {
     Ok(())
 }
 
-/// A decision: by the resource's owner, numbered, well-formed.
+/// A decision: by the document's owner (the resource's owner at its place
+/// in the log is checked by the calendar), numbered, well-formed.
 fn check_decision(d: &Decision, owner: crate::ids::AgencyId) -> Result<(), RecordError> {
-    if d.resource.owner != owner {
+    if d.author != owner {
         return Err(RecordError::Unauthorized(format!(
-            "deciding on {} which belongs to another agency",
+            "a decision on {} by another agency",
             d.resource
         )));
     }
     if d.seq == 0 || d.terms.end <= d.terms.start {
         return Err(RecordError::Invalid("decision seq or terms".into()));
     }
-    if let Verdict::Reject {
-        alternatives,
-        reason,
-    } = &d.verdict
-    {
-        if alternatives.len() > 3 {
-            return Err(RecordError::Invalid("at most 3 alternatives".into()));
+    match &d.verdict {
+        Verdict::Reject {
+            alternatives,
+            reason,
+        } => {
+            if alternatives.len() > 3 {
+                return Err(RecordError::Invalid("at most 3 alternatives".into()));
+            }
+            check_text("reason", reason)?;
         }
-        check_text("reason", reason)?;
+        Verdict::Hold { note, .. } => {
+            if note.len() > MAX_TEXT {
+                return Err(RecordError::Invalid("note too long".into()));
+            }
+            check_plain("note", note)?;
+        }
+        Verdict::Transfer { to, units, note } => {
+            if *to == owner || *units == Some(0) || note.len() > MAX_TEXT {
+                return Err(RecordError::Invalid(
+                    "a transfer names another agency and at least one unit".into(),
+                ));
+            }
+            check_plain("note", note)?;
+        }
+        Verdict::Confirm | Verdict::Release => {}
     }
     Ok(())
 }
@@ -179,6 +196,13 @@ pub enum Record {
     Trip(Box<crate::trip::TripRequest>),
     /// A fleet owner's update of a trip (decisions document).
     TripUpdate(Box<crate::trip::TripUpdate>),
+    /// A step of a loan: the owner's handover or return (decisions), the
+    /// borrower's receipt (requests).
+    Loan(Box<crate::asset::LoanEvent>),
+    /// The receiver's answer to a transfer offer (requests document).
+    TransferAnswer(crate::asset::TransferAnswer),
+    /// An owner's inventory count (decisions document).
+    Count(Box<crate::asset::InventoryCount>),
 }
 
 /// Why a record may not be written to a document.
@@ -219,6 +243,9 @@ enum Stored {
     Decision(StoredDecision),
     Trip(Box<crate::trip::StoredTrip>),
     TripUpdate(Box<crate::trip::StoredUpdate>),
+    Loan(Box<crate::asset::StoredLoan>),
+    TransferAnswer(crate::asset::StoredAnswer),
+    Count(Box<crate::asset::StoredCount>),
 }
 
 #[derive(Serialize, Deserialize)]
@@ -281,6 +308,9 @@ impl Record {
             }),
             Record::Trip(t) => Stored::Trip(Box::new(t.stored())),
             Record::TripUpdate(u) => Stored::TripUpdate(Box::new(u.stored())),
+            Record::Loan(l) => Stored::Loan(Box::new(l.stored())),
+            Record::TransferAnswer(a) => Stored::TransferAnswer(a.stored()),
+            Record::Count(c) => Stored::Count(Box::new(c.stored())),
         };
         serde_json::to_string(&stored).map_err(|e| RecordError::Invalid(e.to_string()))
     }
@@ -316,9 +346,11 @@ impl Record {
             }
             Stored::Decision(d) => {
                 let rest = key.strip_prefix("dec/").ok_or_else(bad_key)?;
-                let (local, seq) = rest.rsplit_once('/').ok_or_else(bad_key)?;
+                let (res, seq) = rest.rsplit_once('/').ok_or_else(bad_key)?;
                 Record::Decision(Decision {
-                    resource: ResourceId::new(doc.owner, local).map_err(|_| bad_key())?,
+                    resource: crate::asset::parse_resource_key(res, doc.owner)
+                        .ok_or_else(bad_key)?,
+                    author: doc.owner,
                     seq: seq.parse().map_err(|_| bad_key())?,
                     booking: d.booking,
                     terms: d.terms,
@@ -332,6 +364,15 @@ impl Record {
             Stored::TripUpdate(u) => {
                 Record::TripUpdate(Box::new(crate::trip::TripUpdate::rebuild(doc, key, *u)?))
             }
+            Stored::Loan(l) => {
+                Record::Loan(Box::new(crate::asset::LoanEvent::rebuild(doc, key, *l)?))
+            }
+            Stored::TransferAnswer(a) => {
+                Record::TransferAnswer(crate::asset::TransferAnswer::rebuild(doc, key, a)?)
+            }
+            Stored::Count(c) => Record::Count(Box::new(crate::asset::InventoryCount::rebuild(
+                doc, key, *c,
+            )?)),
         };
         record.validate(doc, key)?;
         Ok(record)
@@ -341,12 +382,22 @@ impl Record {
     pub fn key(&self) -> String {
         match self {
             Record::Profile(_) => "profile".to_string(),
-            Record::Resource(r) => format!("res/{}", r.id.local),
+            Record::Resource(r) => format!(
+                "res/{}",
+                crate::asset::resource_key(&r.id, r.held_by.unwrap_or(r.id.owner))
+            ),
             Record::Request(r) => format!("req/{}", r.id.local),
             Record::Cancel(c) => format!("cancel/{}", c.booking.local),
-            Record::Decision(d) => format!("dec/{}/{}", d.resource.local, d.seq),
+            Record::Decision(d) => format!(
+                "dec/{}/{}",
+                crate::asset::resource_key(&d.resource, d.author),
+                d.seq
+            ),
             Record::Trip(t) => t.key(),
             Record::TripUpdate(u) => u.key(),
+            Record::Loan(l) => l.key(),
+            Record::TransferAnswer(a) => a.key(),
+            Record::Count(c) => c.key(),
         }
     }
 
@@ -358,6 +409,9 @@ impl Record {
             Record::Decision(d) => Some(d.hlc),
             Record::Trip(t) => Some(t.hlc),
             Record::TripUpdate(u) => Some(u.hlc),
+            Record::Loan(l) => Some(l.hlc),
+            Record::TransferAnswer(a) => Some(a.hlc),
+            Record::Count(c) => Some(c.hlc),
             Record::Profile(_) | Record::Resource(_) => None,
         }
     }
@@ -371,6 +425,9 @@ impl Record {
             Record::Decision(_) => "decision",
             Record::Trip(_) => "trip",
             Record::TripUpdate(_) => "trip update",
+            Record::Loan(_) => "loan",
+            Record::TransferAnswer(_) => "transfer answer",
+            Record::Count(_) => "inventory count",
         }
     }
 
@@ -394,7 +451,9 @@ impl Record {
                 check_text("agency city", &p.city)?;
             }
             (Record::Resource(r), DocKind::Catalog) => {
-                if r.id.owner != owner {
+                // Its creator's, or (`held_by`) that of an agency it was
+                // transferred to: which version counts is the index's call.
+                if r.held_by.unwrap_or(r.id.owner) != owner || r.held_by == Some(r.id.owner) {
                     return unauthorized(format!("resource {} belongs to another agency", r.id));
                 }
                 if r.capacity.size() == 0 {
@@ -415,6 +474,17 @@ impl Record {
             (Record::Decision(d), DocKind::Decisions) => check_decision(d, owner)?,
             (Record::Trip(t), DocKind::Requests) => t.check(doc)?,
             (Record::TripUpdate(u), DocKind::Decisions) => u.check(doc)?,
+            (Record::Loan(l), DocKind::Decisions | DocKind::Requests) => l.check(doc)?,
+            (Record::TransferAnswer(a), DocKind::Requests) => {
+                a.check(doc)?;
+                if doc.counterpart != Some(a.resource.owner) {
+                    return unauthorized(format!(
+                        "answer about {} filed in a document for another agency",
+                        a.resource
+                    ));
+                }
+            }
+            (Record::Count(c), DocKind::Decisions) => c.check(doc)?,
             _ => return Err(wrong()),
         }
         if self.key() != key {
@@ -499,6 +569,7 @@ mod tests {
         let t = |s: i64| jiff::Timestamp::from_second(s).expect("instant");
         let d = Record::Decision(Decision {
             resource: ResourceId::new(a, "room-1").expect("id"),
+            author: a,
             seq: 7,
             booking: BookingId::new(b, "x").expect("id"),
             terms: Terms {
@@ -520,7 +591,7 @@ mod tests {
         let Ok(Record::Decision(x)) = Record::decode(&other, "dec/room-1/7", &json) else {
             panic!("decodes");
         };
-        assert_eq!(x.resource.owner, b);
+        assert_eq!((x.resource.owner, x.author), (b, b));
         // Keys that do not parse, or are not canonical, are refused.
         for key in ["dec/room-1", "dec/room-1/07", "req/room-1/7"] {
             assert!(Record::decode(&doc, key, &json).is_err(), "{key}");

@@ -287,6 +287,18 @@ pub struct Resource {
     /// Retired resources stay in history but take no new bookings.
     #[serde(default)]
     pub retired: bool,
+    /// The agency that owns it now, when that is not its creator (`id.owner`)
+    /// because it was transferred (调剂): set in the version the new owner
+    /// publishes, and by the index in the version it shows.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub held_by: Option<AgencyId>,
+}
+
+impl Resource {
+    /// The agency that owns it now and alone decides on it.
+    pub fn owner(&self) -> AgencyId {
+        self.held_by.unwrap_or(self.id.owner)
+    }
 }
 
 /// Why a requested time range breaks a resource's rules.

@@ -400,6 +400,21 @@ impl Sim {
         Ok(outcome)
     }
 
+    /// Node `i` publishes `records` in its document `doc` without the
+    /// engine's checks, as a buggy or hostile member could.
+    pub fn write_unchecked(
+        &mut self,
+        i: usize,
+        doc: crate::ids::DocId,
+        records: Vec<crate::record::Record>,
+    ) -> Result<(), LocalError> {
+        let now = self.now_at(i);
+        let engine = self.nodes[i].engine.as_mut().expect("node is running");
+        let outputs = engine.write_unchecked(now, doc, records)?;
+        self.apply(i, outputs);
+        Ok(())
+    }
+
     /// Node `i` replaces its key with `new_key` (kept for restarts, as a
     /// node keeps its key file).
     pub fn rotate_key(&mut self, i: usize, new_key: AgencyKey) -> Result<(), LocalError> {

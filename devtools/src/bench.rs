@@ -93,6 +93,7 @@ fn pool(owner: crdt_model::ids::AgencyId, k: usize, approval: Approval) -> Resou
             ..Default::default()
         },
         retired: false,
+        held_by: None,
     }
 }
 

@@ -116,6 +116,7 @@ fn resource(owner: crdt_model::ids::AgencyId, j: usize) -> Resource {
             ..Default::default()
         },
         retired: false,
+        held_by: None,
     }
 }
 

@@ -234,6 +234,7 @@ fn fleet(key: &AgencyKey, n: usize) -> anyhow::Result<Vec<SignedChange>> {
             ..Default::default()
         },
         retired: false,
+        held_by: None,
     };
     let mut records = Vec::with_capacity(2 * n);
     for i in 0..n {
@@ -299,6 +300,7 @@ fn dispatches(
         let confirm = |resource: ResourceId, quantity| {
             Record::Decision(Decision {
                 resource,
+                author: owner,
                 seq: seq[v],
                 booking: t.id.clone(),
                 terms: Terms {

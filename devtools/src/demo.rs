@@ -134,6 +134,7 @@ fn seed_resources(owner: crdt_model::ids::AgencyId, i: usize) -> Vec<Resource> {
             time_zone: DEFAULT_TZ.into(),
         },
         retired: false,
+        held_by: None,
     };
     use ResourceKind::*;
     #[rustfmt::skip]

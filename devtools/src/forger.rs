@@ -116,6 +116,7 @@ pub fn bad_changes(
         sharing: crdt_model::resource::Sharing::OwnerOnly,
         rules: Default::default(),
         retired: true,
+        held_by: None,
     };
     let unauthorized = raw_change(
         key,

@@ -305,6 +305,7 @@ fn room(owner: crdt_model::ids::AgencyId, local: &str) -> Resource {
             ..Default::default()
         },
         retired: false,
+        held_by: None,
     }
 }
 

@@ -26,6 +26,7 @@ use jiff::Timestamp;
 
 use crate::actor::NodeHandle;
 
+mod assets;
 mod errors;
 mod invites;
 mod trips;
@@ -66,6 +67,10 @@ pub fn router(node: NodeHandle, token: String, home: crate::config::Home) -> Rou
         .route(routes::TRIPS, get(trips).post(request_trip))
         .route(routes::TRIP_STEP, post(trip_step))
         .route(routes::TRIP_CANCEL, post(cancel_trip))
+        .route(routes::LOANS, get(assets::loans))
+        .route(routes::ASSET_STEP, post(assets::step))
+        .route(routes::TRANSFERS, get(assets::transfers))
+        .route(routes::INVENTORY, get(assets::inventory))
         .layer(middleware::from_fn_with_state(state.clone(), auth))
         .route(routes::HEALTHZ, get(healthz))
         .layer(axum::extract::DefaultBodyLimit::max(1024 * 1024))
@@ -274,7 +279,7 @@ fn booking_of(o: LocalOutcome) -> Result<Json<Booking>, Error> {
             "bad_request",
             format!("{} is a trip: see it with `tongchou trips`", t.request.id),
         )),
-        LocalOutcome::Catalog => Err(err(
+        _ => Err(err(
             StatusCode::INTERNAL_SERVER_ERROR,
             "internal",
             "unexpected outcome".into(),

@@ -160,6 +160,7 @@ fn resources(n_resources: usize) -> Vec<Resource> {
                 ..Default::default()
             },
             retired: false,
+            held_by: None,
         });
     }
     resources

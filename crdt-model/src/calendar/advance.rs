@@ -133,7 +133,7 @@ fn apply_decisions(
                 reason: reason.clone(),
                 alternatives: alternatives.clone(),
             },
-            Verdict::Release => return None,
+            Verdict::Release | Verdict::Hold { .. } | Verdict::Transfer { .. } => return None,
         };
         let mut b = cal.tentative.remove(pos);
         b.terms = d.terms;

@@ -105,8 +105,9 @@ impl Engine {
         touched: BTreeSet<ResourceId>,
         deltas: &BTreeMap<ResourceId, Delta>,
     ) {
-        let (mine, others): (BTreeSet<_>, BTreeSet<_>) =
-            touched.into_iter().partition(|r| r.owner == self.me);
+        let (mine, others): (BTreeSet<_>, BTreeSet<_>) = touched
+            .into_iter()
+            .partition(|r| r.owner == self.me || self.ledger.index().owner_of(r) == self.me);
         for rid in others {
             let d = deltas.get(&rid);
             let pending = self.dirty.entry(rid).or_default();

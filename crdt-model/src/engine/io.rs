@@ -189,6 +189,95 @@ pub enum LocalOp {
         /// What.
         command: TripCommand,
     },
+    /// A step in a warehouse asset's life (loans, repair, disposal,
+    /// transfer, inventory).
+    Asset(Box<AssetOp>),
+}
+
+/// A step in a warehouse asset's life, as a user asks for it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "op")]
+pub enum AssetOp {
+    /// The owner hands a loan's units over.
+    Handover {
+        /// The loan.
+        booking: BookingId,
+        /// Asset tags handed over.
+        #[serde(default)]
+        tags: Vec<String>,
+        /// A note (condition).
+        #[serde(default)]
+        note: String,
+    },
+    /// The borrower countersigns the handover.
+    Receive {
+        /// The loan.
+        booking: BookingId,
+    },
+    /// The owner takes a loan's units back.
+    Return {
+        /// The loan.
+        booking: BookingId,
+        /// Units back (all of the loan's).
+        units: u32,
+        /// Of those, damaged.
+        #[serde(default)]
+        damaged: u32,
+        /// A note (the damage).
+        #[serde(default)]
+        note: String,
+    },
+    /// The owner repaired damaged units (修旧利废).
+    Repair {
+        /// The asset.
+        resource: ResourceId,
+        /// Units repaired.
+        units: u32,
+    },
+    /// The owner disposed of units (处置), damaged ones first.
+    Dispose {
+        /// The asset.
+        resource: ResourceId,
+        /// Units.
+        units: u32,
+        /// Why (报废 …).
+        #[serde(default)]
+        reason: String,
+        /// How.
+        method: crate::asset::Disposal,
+    },
+    /// The owner offers the asset, or some units, to another agency (调剂).
+    Offer {
+        /// The asset.
+        resource: ResourceId,
+        /// The receiver.
+        to: AgencyId,
+        /// Units, if not the whole asset.
+        #[serde(default)]
+        units: Option<u32>,
+        /// A note.
+        #[serde(default)]
+        note: String,
+    },
+    /// The receiver accepts or declines an offer.
+    Answer {
+        /// The asset.
+        resource: ResourceId,
+        /// The offer's number in its log.
+        seq: u64,
+        /// Accept (true) or decline.
+        accept: bool,
+    },
+    /// The owner records an inventory count (清查盘点).
+    Count {
+        /// The asset.
+        resource: ResourceId,
+        /// Units counted.
+        counted: u32,
+        /// A note.
+        #[serde(default)]
+        note: String,
+    },
 }
 
 /// A trip request as a user makes it (the node adds the id and clock).
@@ -266,6 +355,12 @@ pub enum LocalOutcome {
     Catalog,
     /// A trip and where it stands now.
     Trip(Box<crate::trip::Trip>),
+    /// A loan and where it stands now.
+    Loan(Box<crate::asset::Loan>),
+    /// A transfer offer and where it stands now.
+    Transfer(Box<crate::asset::TransferView>),
+    /// An asset's units after the step.
+    Inventory(Box<crate::asset::InventoryRow>),
 }
 
 /// Why a local action was refused. Nothing was written.
@@ -294,6 +389,10 @@ pub enum LocalError {
     /// the state the step needs.
     #[error("{0}")]
     Dispatch(String),
+    /// The warehouse step does not fit where the loan, the asset's units or
+    /// the offer stand.
+    #[error("{0}")]
+    Warehouse(String),
     /// The node's store failed: nothing was written or acknowledged.
     #[error("storage failed: {0}")]
     Storage(String),

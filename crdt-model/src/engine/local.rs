@@ -31,9 +31,9 @@ pub(super) type Prepared = (DocId, Vec<Record>, Option<BookingId>);
 impl Engine {
     pub(super) fn owned_resources(&self) -> BTreeSet<ResourceId> {
         self.calendars
-            .keys()
-            .filter(|r| r.owner == self.me)
-            .cloned()
+            .iter()
+            .filter(|(r, c)| c.owner.unwrap_or(r.owner) == self.me)
+            .map(|(r, _)| r.clone())
             .collect()
     }
 
@@ -52,6 +52,9 @@ impl Engine {
             ) else {
                 continue;
             };
+            if cal.owner.is_some_and(|o| o != self.me) || cal.waiting_for_transfer.is_some() {
+                continue;
+            }
             let drafts = auto_decisions(self.ledger.index(), res, cal, now);
             for (seq, d) in (cal.next_decision..).zip(drafts) {
                 records.push(self.decision_record(now, rid, seq, d));
@@ -75,6 +78,7 @@ impl Engine {
     ) -> Record {
         Record::Decision(Decision {
             resource: rid.clone(),
+            author: self.me,
             seq,
             booking: d.booking,
             terms: d.terms,
@@ -147,6 +151,9 @@ impl Engine {
     ) -> Result<LocalOutcome, LocalError> {
         if matches!(op, LocalOp::RequestTrip(_) | LocalOp::Trip { .. }) {
             return self.local_trip(now, op, out);
+        }
+        if let LocalOp::Asset(op) = op {
+            return self.local_asset(now, *op, out);
         }
         let (doc, records, booking) = self.prepare(now, op)?;
         let report = self.write(now, doc, records)?;
@@ -327,9 +334,9 @@ impl Engine {
                 approve,
                 reason,
             } => self.prepare_decision(now, booking, approve, reason),
-            LocalOp::RequestTrip(_) | LocalOp::Trip { .. } => Err(LocalError::Invalid(
-                "trips are written by local_trip".into(),
-            )),
+            LocalOp::RequestTrip(_) | LocalOp::Trip { .. } | LocalOp::Asset(_) => Err(
+                LocalError::Invalid("trips and assets are written on their own".into()),
+            ),
         }
     }
 
@@ -339,11 +346,14 @@ impl Engine {
         mut r: Box<crate::resource::Resource>,
     ) -> Result<Prepared, LocalError> {
         r.normalize_features();
-        if r.id.owner != self.me {
+        let owner = self.owner_now(&r.id);
+        if owner != self.me {
             return Err(LocalError::NotAllowed(
                 "only the owner edits a resource".into(),
             ));
         }
+        // The version of an owner by transfer is marked as such.
+        r.held_by = (owner != r.id.owner).then_some(owner);
         if r.capacity.size() == 0 {
             return Err(LocalError::Invalid("capacity must be at least 1".into()));
         }
@@ -411,7 +421,7 @@ impl Engine {
             .requests
             .get(&booking)
             .ok_or_else(|| LocalError::UnknownBooking(booking.to_string()))?;
-        if req.resource.owner != self.me {
+        if self.owner_now(&req.resource) != self.me {
             return Err(LocalError::NotAllowed(
                 "only the resource's owner decides".into(),
             ));
@@ -425,6 +435,11 @@ impl Engine {
             .calendars
             .get(&rid)
             .ok_or_else(|| LocalError::UnknownResource(rid.to_string()))?;
+        if cal.waiting_for_transfer.is_some() {
+            return Err(LocalError::Decide(
+                "the resource is offered to another agency: it decides once it answers".into(),
+            ));
+        }
         let draft = manual_decision(res, cal, idx, &booking, approve, reason, now)
             .map_err(|e| LocalError::Decide(e.to_string()))?;
         let seq = cal.next_decision;

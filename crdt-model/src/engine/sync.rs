@@ -381,7 +381,7 @@ impl Engine {
         let mine: BTreeSet<ResourceId> = report
             .touched
             .into_iter()
-            .filter(|r| r.owner == self.me)
+            .filter(|r| self.ledger.index().owner_of(r) == self.me)
             .collect();
         self.run_policy(now, mine, out);
         self.run_trip_policy(now, out);

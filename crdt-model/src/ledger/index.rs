@@ -134,7 +134,29 @@ pub struct Index {
     pub open_trips: BTreeMap<AgencyId, BTreeSet<BookingId>>,
     /// The highest dispatch order number of each fleet owner.
     pub max_order: BTreeMap<AgencyId, u64>,
+    /// Decisions written by an agency other than the resource's creator
+    /// (an owner by transfer), per resource, by `(seq, author, booking)`:
+    /// the calendar counts those of the owner at their place in the log.
+    pub later_decisions: BTreeMap<ResourceId, BTreeMap<(u64, AgencyId, BookingId), Decision>>,
+    /// Transfer offers per resource, by `(seq, author)`: `(to, units)`.
+    pub offers: BTreeMap<ResourceId, Offers>,
+    /// Answers to transfer offers, by `(resource, seq, answerer)`.
+    pub answers: BTreeMap<(ResourceId, u64, AgencyId), crate::asset::TransferAnswer>,
+    /// Of a resource offered at least once: its creator's latest version
+    /// (`resources` holds the version of its owner of now).
+    pub creator_versions: BTreeMap<ResourceId, Resource>,
+    /// Versions published by agencies a resource was transferred to.
+    pub copies: BTreeMap<ResourceId, BTreeMap<AgencyId, Resource>>,
+    /// Loan steps, by booking, then by `(writer, step)`: only the
+    /// resource's owner's handover and return and the borrower's receipt
+    /// count (see [`crate::asset::view`]).
+    pub loans: BTreeMap<BookingId, BTreeMap<(AgencyId, &'static str), crate::asset::LoanEvent>>,
+    /// Inventory counts per resource, by `(clock, writer)`.
+    pub counts: BTreeMap<ResourceId, BTreeMap<(Hlc, AgencyId), crate::asset::InventoryCount>>,
 }
+
+/// A resource's transfer offers, by `(seq, author)`: `(to, units)`.
+pub type Offers = BTreeMap<(u64, AgencyId), (AgencyId, Option<u32>)>;
 
 /// Records that `rid`'s calendar may have changed; returns what was added
 /// to it, to fill in.
@@ -152,11 +174,30 @@ impl Index {
         match record {
             Record::Request(r) => self.requests.contains_key(&r.id),
             Record::Cancel(c) => self.cancels.contains_key(&c.booking),
+            Record::Decision(d) if d.author != d.resource.owner => {
+                self.later_decisions.get(&d.resource).is_some_and(|m| {
+                    m.range((d.seq, d.author, BookingId::min())..)
+                        .next()
+                        .is_some_and(|(k, _)| (k.0, k.1) == (d.seq, d.author))
+                })
+            }
             Record::Decision(d) => self.decisions.get(&d.resource).is_some_and(|m| {
                 m.range((d.seq, BookingId::min())..)
                     .next()
                     .is_some_and(|(k, _)| k.0 == d.seq)
             }),
+            Record::Loan(l) => self
+                .loans
+                .get(&l.booking)
+                .is_some_and(|m| m.contains_key(&(l.by, l.step.kind()))),
+            Record::TransferAnswer(a) => {
+                self.answers
+                    .contains_key(&(a.resource.clone(), a.seq, a.by))
+            }
+            Record::Count(c) => self
+                .counts
+                .get(&c.resource)
+                .is_some_and(|m| m.contains_key(&(c.hlc, c.by))),
             Record::Trip(t) => self.trips.contains_key(&t.id),
             Record::TripUpdate(u) => self
                 .trip_updates
@@ -186,7 +227,40 @@ impl Index {
             }
             Record::Resource(r) => {
                 mark(touched, deltas, &r.id).other = true;
-                self.resources.insert(r.id.clone(), *r);
+                let rid = r.id.clone();
+                match r.held_by {
+                    Some(by) => {
+                        self.copies.entry(rid.clone()).or_default().insert(by, *r);
+                        self.resolve(&rid);
+                    }
+                    None if self.offers.contains_key(&rid) => {
+                        self.creator_versions.insert(rid.clone(), *r);
+                        self.resolve(&rid);
+                    }
+                    None => {
+                        self.resources.insert(rid, *r);
+                    }
+                }
+            }
+            Record::Loan(l) => {
+                self.loans
+                    .entry(l.booking.clone())
+                    .or_default()
+                    .insert((l.by, l.step.kind()), *l);
+            }
+            Record::TransferAnswer(a) => {
+                let rid = a.resource.clone();
+                mark(touched, deltas, &rid).other = true;
+                self.answers.insert((rid.clone(), a.seq, a.by), a);
+                if self.offers.contains_key(&rid) {
+                    self.resolve(&rid);
+                }
+            }
+            Record::Count(c) => {
+                self.counts
+                    .entry(c.resource.clone())
+                    .or_default()
+                    .insert((c.hlc, c.by), *c);
             }
             Record::Request(r) => {
                 for rid in self.unrequested.remove(&r.id).unwrap_or_default() {
@@ -257,14 +331,74 @@ impl Index {
                         rids.push(d.resource.clone());
                     }
                 }
-                mark(touched, deltas, &d.resource)
-                    .decisions
-                    .push((d.seq, d.booking.clone()));
-                self.decisions
-                    .entry(d.resource.clone())
-                    .or_default()
-                    .insert((d.seq, d.booking.clone()), d);
+                let rid = d.resource.clone();
+                if let crate::booking::Verdict::Transfer { to, units, .. } = &d.verdict {
+                    if !self.offers.contains_key(&rid)
+                        && let Some(r) = self.resources.get(&rid)
+                    {
+                        self.creator_versions.insert(rid.clone(), r.clone());
+                    }
+                    self.offers
+                        .entry(rid.clone())
+                        .or_default()
+                        .insert((d.seq, d.author), (*to, *units));
+                }
+                let delta = mark(touched, deltas, &rid);
+                delta.decisions.push((d.seq, d.booking.clone()));
+                if d.author != rid.owner || self.offers.contains_key(&rid) {
+                    // Ownership is in play: the calendar is recomputed.
+                    delta.other = true;
+                }
+                if d.author != rid.owner {
+                    self.later_decisions
+                        .entry(rid.clone())
+                        .or_default()
+                        .insert((d.seq, d.author, d.booking.clone()), d);
+                } else {
+                    self.decisions
+                        .entry(rid.clone())
+                        .or_default()
+                        .insert((d.seq, d.booking.clone()), d);
+                }
+                if self.offers.contains_key(&rid) {
+                    self.resolve(&rid);
+                }
             }
+        }
+    }
+
+    /// Who owns `rid` now: its creator, then each receiver of a whole-asset
+    /// offer accepted, made by the owner of the time, in log order.
+    pub fn owner_of(&self, rid: &ResourceId) -> AgencyId {
+        let mut owner = rid.owner;
+        for ((seq, author), (to, units)) in self.offers.get(rid).into_iter().flatten() {
+            if *author == owner
+                && units.is_none()
+                && self
+                    .answers
+                    .get(&(rid.clone(), *seq, *to))
+                    .is_some_and(|a| a.accept)
+            {
+                owner = *to;
+            }
+        }
+        owner
+    }
+
+    /// Sets the version of `rid` everyone reads to its owner's of now (its
+    /// creator's until the new owner publishes one), marked with the owner.
+    fn resolve(&mut self, rid: &ResourceId) {
+        let owner = self.owner_of(rid);
+        let chosen = self
+            .copies
+            .get(rid)
+            .and_then(|m| m.get(&owner))
+            .filter(|_| owner != rid.owner)
+            .or_else(|| self.creator_versions.get(rid));
+        if let Some(r) = chosen {
+            let mut r = r.clone();
+            r.held_by = (owner != rid.owner).then_some(owner);
+            self.resources.insert(rid.clone(), r);
         }
     }
 

@@ -18,6 +18,7 @@ pub(crate) fn room(owner: AgencyId, local: &str, people: u32) -> Resource {
         sharing: Sharing::AllMembers,
         rules: BookingRules::default(),
         retired: false,
+        held_by: None,
     }
 }
 

@@ -107,5 +107,6 @@ pub fn test_resource(
             ..Default::default()
         },
         retired: false,
+        held_by: None,
     }
 }

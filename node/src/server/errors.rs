@@ -59,6 +59,7 @@ impl From<LocalError> for Error {
             LocalError::Invalid(_) => (StatusCode::BAD_REQUEST, "bad_request"),
             LocalError::Decide(_) => (StatusCode::CONFLICT, "cannot_decide"),
             LocalError::Dispatch(_) => (StatusCode::CONFLICT, "cannot_dispatch"),
+            LocalError::Warehouse(_) => (StatusCode::CONFLICT, "warehouse"),
             LocalError::Storage(_) => (StatusCode::INSUFFICIENT_STORAGE, "storage_failed"),
             LocalError::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "shutting_down"),
         };

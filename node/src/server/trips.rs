@@ -10,7 +10,7 @@ pub(super) fn trip_of(o: LocalOutcome) -> Result<Json<Trip>, Error> {
             "bad_request",
             format!("{} is a booking, not a trip", b.id),
         )),
-        LocalOutcome::Catalog => Err(err(
+        _ => Err(err(
             StatusCode::INTERNAL_SERVER_ERROR,
             "internal",
             "unexpected outcome".into(),

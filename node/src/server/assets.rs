@@ -1,0 +1,36 @@
+//! The warehouse routes: loans, a step in an asset's life, transfer offers,
+//! the inventory.
+
+use super::*;
+use crdt_model::asset::{
+    InventoryQuery, InventoryRow, Loan, LoanFilter, TransferFilter, TransferView,
+};
+use crdt_model::engine::AssetOp;
+
+pub(super) async fn loans(
+    State(st): State<AppState>,
+    Query(f): Query<LoanFilter>,
+) -> ApiResult<Vec<Loan>> {
+    Ok(Json(st.node.query(f).await.ok_or_else(gone)?))
+}
+
+pub(super) async fn step(
+    State(st): State<AppState>,
+    Json(op): Json<AssetOp>,
+) -> ApiResult<LocalOutcome> {
+    Ok(Json(st.node.local(LocalOp::Asset(Box::new(op))).await?))
+}
+
+pub(super) async fn transfers(
+    State(st): State<AppState>,
+    Query(f): Query<TransferFilter>,
+) -> ApiResult<Vec<TransferView>> {
+    Ok(Json(st.node.query(f).await.ok_or_else(gone)?))
+}
+
+pub(super) async fn inventory(
+    State(st): State<AppState>,
+    Query(q): Query<InventoryQuery>,
+) -> ApiResult<Vec<InventoryRow>> {
+    Ok(Json(st.node.query(q).await.ok_or_else(gone)?))
+}
