@@ -7,11 +7,13 @@ use clap::{Args, Parser, Subcommand};
 
 mod resource_args;
 mod trip_args;
+mod warehouse_args;
 
 use crdt_model::ids::{AgencyId, BookingId};
 use crdt_model::resource::DEFAULT_TZ;
 pub(crate) use resource_args::*;
 pub(crate) use trip_args::*;
+pub(crate) use warehouse_args::*;
 
 /// Tongchou (统筹): shared government resources over a peer-to-peer network.
 #[derive(Debug, Parser)]
@@ -96,6 +98,20 @@ pub(crate) enum Cmd {
     Trip(TripCmd),
     /// List trips.
     Trips(TripsArgs),
+    /// Warehouse loans: hand over, countersign, take back.
+    #[command(subcommand)]
+    Loan(LoanCmd),
+    /// List loans of warehouse assets.
+    Loans(LoansArgs),
+    /// Transfers of assets between agencies (调剂): offer, accept, decline.
+    #[command(subcommand)]
+    Transfer(TransferCmd),
+    /// List transfer offers.
+    Transfers(TransfersArgs),
+    /// The units of warehouse assets (total, available, on loan, damaged,
+    /// disposed); `inventory count` records a count.
+    #[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
+    Inventory(InventoryCmd),
 }
 
 /// `tongchou backup FILE`.
@@ -259,6 +275,10 @@ pub(crate) struct ResourcesArgs {
     /// People or units that must fit in the free range.
     #[arg(long, default_value_t = 1)]
     pub quantity: u32,
+    /// Only resources unused for this many days, with nothing booked ahead
+    /// (idle assets, available for transfer).
+    #[arg(long)]
+    pub idle_days: Option<u32>,
 }
 
 /// Request a booking.

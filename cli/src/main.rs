@@ -23,6 +23,7 @@ mod status;
 #[cfg(feature = "devtools")]
 mod tools;
 mod trip;
+mod warehouse;
 
 use std::process::ExitCode;
 
@@ -246,6 +247,11 @@ async fn api_command(cmd: Cmd, c: &Client, out: &Out) -> anyhow::Result<()> {
         Cmd::Backup(a) => backup::backup(c, out, a).await,
         Cmd::Trip(t) => trip::trip(c, out, t).await,
         Cmd::Trips(a) => trip::trips(c, out, a).await,
+        Cmd::Loan(l) => warehouse::loan(c, out, l).await,
+        Cmd::Loans(a) => warehouse::loans(c, out, a).await,
+        Cmd::Transfer(t) => warehouse::transfer(c, out, t).await,
+        Cmd::Transfers(a) => warehouse::transfers(c, out, a).await,
+        Cmd::Inventory(i) => warehouse::inventory(c, out, i).await,
         Cmd::Run(_)
         | Cmd::Tui
         | Cmd::Network(_)

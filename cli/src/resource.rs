@@ -70,6 +70,17 @@ pub(crate) async fn resource(c: &Client, out: &Out, rc: ResourceCmd) -> anyhow::
                 local(end, &tz)
             );
         }
+        ResourceCmd::Repair { id, units } => {
+            return crate::warehouse::repair(c, out, &id, units).await;
+        }
+        ResourceCmd::Dispose {
+            id,
+            units,
+            reason,
+            method,
+        } => {
+            return crate::warehouse::dispose(c, out, &id, units, reason, &method).await;
+        }
         ResourceCmd::Import { file } => {
             let rows = read_resource_rows(&file)?;
             let mut report = ImportReport::default();
@@ -115,11 +126,13 @@ pub(crate) async fn resources(c: &Client, out: &Out, a: ResourcesArgs) -> anyhow
         free_from,
         free_to,
         quantity,
+        idle_days,
     } = a;
     let mut q = ResourceFilter {
         kind,
         city,
         owner,
+        idle_days,
         ..Default::default()
     };
     if let (Some(a), Some(b)) = (free_from, free_to) {
@@ -266,6 +279,26 @@ impl ResourceArgs {
             self.energy.as_deref(),
             self.odometer,
         )?;
+        {
+            use crdt_model::asset::attr;
+            let tags = self.tags.as_deref().map(|t| {
+                t.split(',')
+                    .map(str::trim)
+                    .filter(|t| !t.is_empty())
+                    .collect::<Vec<_>>()
+                    .join(",")
+            });
+            for (k, v) in [
+                (attr::TAGS, tags),
+                (attr::CATEGORY, self.category.clone()),
+                (attr::YEAR, self.year.map(|y| y.to_string())),
+                (attr::VALUE, self.value.map(|v| v.to_string())),
+            ] {
+                if let Some(v) = v.filter(|v| !v.is_empty()) {
+                    attributes.insert(k.into(), v);
+                }
+            }
+        }
         Ok(Resource {
             id,
             kind: parse_kind(&self.kind),
@@ -481,18 +514,16 @@ async fn own_resource(c: &Client, me: AgencyId, id: &str) -> anyhow::Result<Reso
     } else {
         ResourceId::new(me, id).map_err(|e| anyhow::anyhow!("resource id: {e}"))?
     };
-    if rid.owner != me {
+    let r = c
+        .resources(&ResourceFilter::default())
+        .await?
+        .into_iter()
+        .find(|r| r.id == rid)
+        .ok_or_else(|| anyhow::anyhow!("unknown resource {rid}"))?;
+    if r.owner() != me {
         bail!("{rid} belongs to another agency: only its owner may change it");
     }
-    let list = c
-        .resources(&ResourceFilter {
-            owner: Some(me),
-            ..Default::default()
-        })
-        .await?;
-    list.into_iter()
-        .find(|r| r.id == rid)
-        .ok_or_else(|| anyhow::anyhow!("unknown resource {rid}"))
+    Ok(r)
 }
 
 #[cfg(test)]

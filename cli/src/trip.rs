@@ -204,7 +204,7 @@ async fn charge(
 }
 
 /// An agency named by its id, a unique prefix of it, or its name.
-async fn agency(c: &Client, out: &Out, arg: &str) -> anyhow::Result<AgencyId> {
+pub(crate) async fn agency(c: &Client, out: &Out, arg: &str) -> anyhow::Result<AgencyId> {
     if let Ok(id) = arg.parse::<AgencyId>() {
         return Ok(id);
     }
@@ -285,7 +285,7 @@ impl Names {
         })
     }
 
-    fn agency(&self, out: &Out, a: &AgencyId) -> String {
+    pub(crate) fn agency(&self, out: &Out, a: &AgencyId) -> String {
         self.members
             .iter()
             .find(|m| m.agency == *a)
@@ -293,7 +293,7 @@ impl Names {
             .unwrap_or_else(|| a.short())
     }
 
-    fn resource(&self, out: &Out, r: &ResourceId) -> String {
+    pub(crate) fn resource(&self, out: &Out, r: &ResourceId) -> String {
         self.resources
             .iter()
             .find(|x| x.id == *r)

@@ -76,7 +76,7 @@ impl SlotQuery {
     pub fn matches(&self, r: &Resource) -> bool {
         !r.retired
             && self.kind.as_ref().is_none_or(|k| *k == r.kind)
-            && self.owner.is_none_or(|o| o == r.id.owner)
+            && self.owner.is_none_or(|o| o == r.owner())
             && self.city.as_ref().is_none_or(|c| {
                 let c = c.to_lowercase();
                 r.location.city.zh == c || r.location.city.en.to_lowercase() == c

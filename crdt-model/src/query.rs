@@ -57,6 +57,10 @@ pub struct ResourceFilter {
     /// Units needed in the free range.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub quantity: Option<u32>,
+    /// Only resources unused for this many days, with nothing booked ahead
+    /// and not retired (idle assets, available for transfer).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub idle_days: Option<u32>,
 }
 
 impl ResourceFilter {
@@ -99,13 +103,22 @@ impl Query for ResourceFilter {
             .resources
             .values()
             .filter(|r| kind.as_ref().is_none_or(|k| *k == r.kind))
-            .filter(|r| self.owner.is_none_or(|o| o == r.id.owner))
+            .filter(|r| self.owner.is_none_or(|o| o == r.owner()))
             .filter(|r| {
                 city.as_ref().is_none_or(|c| {
                     r.location.city.zh == *c || r.location.city.en.to_lowercase() == *c
                 })
             })
             .filter(|r| self.free(engine, r, now))
+            .filter(|r| {
+                self.idle_days.is_none_or(|days| {
+                    let since = now - jiff::SignedDuration::from_hours(24 * i64::from(days));
+                    !r.retired
+                        && engine
+                            .calendar(&r.id)
+                            .is_none_or(|cal| crate::asset::view::idle_since(cal, since))
+                })
+            })
             .cloned()
             .collect())
     }

@@ -30,6 +30,28 @@ pub(crate) enum ResourceCmd {
         #[arg(long, default_value = "")]
         reason: String,
     },
+    /// Record damaged units of an asset as repaired (修旧利废): bookable again.
+    Repair {
+        /// The asset (id, unique prefix or name).
+        id: String,
+        /// Units repaired.
+        #[arg(long, default_value_t = 1)]
+        units: u32,
+    },
+    /// Dispose of units of an asset for good (处置), damaged ones first.
+    Dispose {
+        /// The asset (id, unique prefix or name).
+        id: String,
+        /// Units.
+        #[arg(long, default_value_t = 1)]
+        units: u32,
+        /// Why (报废 …).
+        #[arg(long, default_value = "")]
+        reason: String,
+        /// How: 拍卖|回收|捐赠|报废 (auction, recycle, donate, scrap).
+        #[arg(long)]
+        method: String,
+    },
     /// Publish many resources from a CSV file (header: the `resource add`
     /// option names; `;` between several features) or a TOML file
     /// (`[[resource]]` tables); rejected rows are listed with why.
@@ -104,6 +126,22 @@ pub(crate) struct ResourceArgs {
     #[arg(long)]
     #[serde(default)]
     pub odometer: Option<u32>,
+    /// Asset tags (电子标签), comma-separated, at most one per unit.
+    #[arg(long)]
+    #[serde(default)]
+    pub tags: Option<String>,
+    /// Asset category (办公家具, 投影设备 …).
+    #[arg(long)]
+    #[serde(default)]
+    pub category: Option<String>,
+    /// Asset purchase year.
+    #[arg(long)]
+    #[serde(default)]
+    pub year: Option<u16>,
+    /// Asset purchase value, yuan.
+    #[arg(long)]
+    #[serde(default)]
+    pub value: Option<f64>,
     /// auto or required.
     #[arg(long, default_value = "auto")]
     #[serde(default = "default_approval")]
