@@ -148,7 +148,10 @@ async fn offer_to_us(c: &Client, out: &Out, arg: &str) -> anyhow::Result<Transfe
         [one] => Ok((*one).clone()),
         [] => bail!(
             "{} {arg:?} {}",
-            out.t("没有待本单位接收的调剂", "no offer waiting for this agency:"),
+            out.t(
+                "没有待本单位接收的调剂",
+                "no offer waiting for this agency:"
+            ),
             out.t("（见 `tongchou transfers`）", "(see `tongchou transfers`)")
         ),
         _ => bail!(
@@ -284,10 +287,7 @@ fn print_transfers(out: &Out, names: &Names, list: &[TransferView]) {
         ]);
     }
     table(&rows);
-    if list
-        .iter()
-        .any(|t| t.status == TransferStatus::Pending)
-    {
+    if list.iter().any(|t| t.status == TransferStatus::Pending) {
         eprintln!(
             "{}",
             out.t(
