@@ -151,6 +151,7 @@ fn seed_resources(owner: crdt_model::ids::AgencyId, i: usize) -> Vec<Resource> {
         ("drv-1", Driver, "王师傅", "Driver Wang", Capacity::People(1), &[], Approval::Required),
         ("drv-2", Driver, "李师傅", "Driver Li", Capacity::People(1), &[], Approval::Required),
         ("projectors", WarehouseAsset, "公物仓投影仪", "Warehouse projectors", Capacity::Units(5), &[], Approval::Automatic),
+        ("tables", WarehouseAsset, "公物仓折叠桌", "Warehouse folding tables", Capacity::Units(20), &[], Approval::Automatic),
     ];
     // The fleet: class, energy and plate as vehicle attributes; drivers
     // shared with their own agency only.
@@ -180,6 +181,21 @@ fn seed_resources(owner: crdt_model::ids::AgencyId, i: usize) -> Vec<Resource> {
             if r.is_driver() {
                 r.attributes.insert(attr::LICENCE.into(), "B2".into());
                 r.sharing = Sharing::OwnerOnly;
+            }
+            if r.kind == WarehouseAsset {
+                use crdt_model::asset::attr as asset;
+                let (category, value) = match local {
+                    "projectors" => ("投影设备", "4200"),
+                    _ => ("办公家具", "380"),
+                };
+                r.attributes.insert(asset::CATEGORY.into(), category.into());
+                r.attributes.insert(asset::VALUE.into(), value.into());
+                r.attributes.insert(asset::YEAR.into(), "2021".into());
+                if local == "projectors" {
+                    let tags: Vec<String> =
+                        (1..=5).map(|k| format!("{}-P{k}", plates[i % 4])).collect();
+                    r.attributes.insert(asset::TAGS.into(), tags.join(","));
+                }
             }
             r
         })
@@ -223,6 +239,19 @@ pub struct Summary {
     /// Trips back, with odometer readings.
     #[serde(default)]
     pub trips_finished: usize,
+    /// Warehouse loans made across agencies.
+    #[serde(default)]
+    pub loans: usize,
+    /// Loans back (one with a damaged unit, then repaired).
+    #[serde(default)]
+    pub loans_returned: usize,
+    /// Projectors available at Shenzhen's warehouse after the repair, as
+    /// every node sees them (5 on each).
+    #[serde(default)]
+    pub projectors_available: Vec<u32>,
+    /// Assets transferred between cities (accepted offers).
+    #[serde(default)]
+    pub transfers: usize,
 }
 
 async fn all_bookings(node: &DemoNode) -> anyhow::Result<Vec<Booking>> {
@@ -300,6 +329,10 @@ pub async fn run(
         println!(
             "vehicle trips {} · dispatched {} · finished {}",
             s.trips, s.trips_dispatched, s.trips_finished
+        );
+        println!(
+            "warehouse loans {} · returned {} · Shenzhen's projectors whole on each node {:?} · transfers {}",
+            s.loans, s.loans_returned, s.projectors_available, s.transfers
         );
         println!(
             "convergence latency p50 {:.0} ms · p99 {:.0} ms · {:.1} s in all",

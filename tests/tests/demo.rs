@@ -33,4 +33,10 @@ fn headless_demo_converges_without_overbooking() {
     // owner's node, vans by a dispatcher), one back with its readings.
     assert_eq!((s.trips, s.trips_dispatched), (8, 8), "{s:?}");
     assert!(s.trips_finished >= 1, "{s:?}");
+    // The warehouses: loans across agencies, one back damaged and repaired
+    // (Shenzhen's 5 projectors whole again on every node), one transfer.
+    assert!(s.loans >= 4, "{s:?}");
+    assert!(s.loans_returned >= 1, "{s:?}");
+    assert_eq!(s.projectors_available, vec![5; 4], "{s:?}");
+    assert_eq!(s.transfers, 1, "{s:?}");
 }

@@ -394,15 +394,15 @@ pub fn inventory_row(
 ) -> InventoryRow {
     let total = r.capacity.size();
     let (mut damaged, mut disposed, mut transferred) = (0u32, 0u32, 0u32);
-    for h in cal.holds.iter().filter(|h| h.from <= now) {
+    // Every hold counts from when it was recorded, even one that starts
+    // later (a damaged unit returned before its loan's end).
+    for h in &cal.holds {
         match h.reason {
             HeldFor::Damaged => damaged += h.units,
             HeldFor::Disposed { .. } => disposed += h.units,
             HeldFor::Offered { .. } | HeldFor::Transferred { .. } => transferred += h.units,
         }
     }
-    // Holds that start later (damage found on a return still ahead) count
-    // from then, but their units are out already as far as bookings go.
     let on_loan: u32 = cal
         .confirmed
         .iter()

@@ -38,6 +38,8 @@ struct Demo {
     conflict_ids: Vec<BookingId>,
     /// Trips requested across departments.
     trips: Vec<BookingId>,
+    /// Warehouse loans made across agencies.
+    loans: Vec<BookingId>,
 }
 
 /// Runs the scenario in `dir`; `None` after an interactive session.
@@ -53,6 +55,7 @@ pub(super) async fn scenario(
     demo.publish_catalogue().await?;
     demo.seed_bookings().await?;
     demo.seed_trips().await?;
+    demo.seed_warehouse().await?;
     if !headless {
         demo.interactive(operator, zh).await?;
         return Ok(None);
@@ -106,6 +109,7 @@ impl Demo {
             base: Timestamp::now().round(jiff::Unit::Hour)? + 24.hours(),
             conflict_ids: Vec::new(),
             trips: Vec::new(),
+            loans: Vec::new(),
         })
     }
 
@@ -265,6 +269,180 @@ impl Demo {
             &format!(
                 "made {} cross-department vehicle trips; sedans dispatched automatically, vans by their dispatchers",
                 self.trips.len()
+            ),
+        );
+        Ok(())
+    }
+
+    /// The warehouses (公物仓): each city lends two projectors to the next
+    /// and four folding tables to the one after; Shenzhen's loan to
+    /// Hangzhou is handed over, countersigned and comes back with a cracked
+    /// lens, then the unit is repaired; Guangxi's idle folding tables are
+    /// transferred to Shenzhen.
+    async fn seed_warehouse(&mut self) -> anyhow::Result<()> {
+        use crdt_model::asset::{InventoryQuery, LoanFilter, LoanStatus, TransferFilter};
+        use crdt_model::engine::AssetOp;
+        let n = self.nodes.len();
+        let asset = |i: usize, local: &str| ResourceId::new(self.agencies[i], local);
+        let soon = Timestamp::now() + 2.seconds();
+        let mut first_loan = None;
+        for owner in 0..n {
+            let day = self.base + ((owner as i64 + 3) * 24).hours();
+            let (first, second) = ((owner + 1) % n, (owner + 2) % n);
+            // Shenzhen's projectors go out at once, the rest tomorrow on.
+            let start = if owner == 0 { soon } else { day };
+            let purpose = "跨部门借用 / borrowed across departments";
+            if let Some(b) = book(
+                &self.nodes[first],
+                &asset(owner, "projectors")?,
+                start,
+                2,
+                3,
+                purpose,
+            )
+            .await
+            {
+                if owner == 0 {
+                    first_loan = Some(b.id.clone());
+                }
+                self.loans.push(b.id);
+            }
+            if let Some(b) = book(
+                &self.nodes[second],
+                &asset(owner, "tables")?,
+                day,
+                4,
+                4,
+                purpose,
+            )
+            .await
+            {
+                self.loans.push(b.id);
+            }
+        }
+        let Some(loan) = first_loan else {
+            anyhow::bail!("Hangzhou could not borrow Shenzhen's projectors");
+        };
+        let (sz, hz) = (&self.nodes[0], &self.nodes[1]);
+        for who in [sz, hz] {
+            wait_until("the loan confirmed", Duration::from_secs(30), || async {
+                let b: Booking = who.api().booking(&loan).await.ok()?;
+                (b.status == BStatus::Confirmed).then_some(())
+            })
+            .await?;
+        }
+        let step = |op| async move { sz.api().asset_step(&op).await };
+        let tags = (1..=3).map(|k| format!("粤B-P{k}")).collect();
+        step(AssetOp::Handover {
+            booking: loan.clone(),
+            tags,
+            note: "完好 / in good order".into(),
+        })
+        .await?;
+        wait_until(
+            "the handover at Hangzhou",
+            Duration::from_secs(30),
+            || async {
+                let l = hz
+                    .api()
+                    .loans(&LoanFilter {
+                        id: Some(loan.clone()),
+                        ..Default::default()
+                    })
+                    .await
+                    .ok()?;
+                (l.first()?.status == LoanStatus::HandedOver).then_some(())
+            },
+        )
+        .await?;
+        hz.api()
+            .asset_step(&AssetOp::Receive {
+                booking: loan.clone(),
+            })
+            .await?;
+        wait_until(
+            "the receipt at Shenzhen",
+            Duration::from_secs(30),
+            || async {
+                let l = sz
+                    .api()
+                    .loans(&LoanFilter {
+                        id: Some(loan.clone()),
+                        ..Default::default()
+                    })
+                    .await
+                    .ok()?;
+                (l.first()?.status == LoanStatus::Received).then_some(())
+            },
+        )
+        .await?;
+        let projectors = asset(0, "projectors")?;
+        step(AssetOp::Return {
+            booking: loan.clone(),
+            units: 3,
+            damaged: 1,
+            note: "镜头裂 / cracked lens".into(),
+        })
+        .await?;
+        step(AssetOp::Repair {
+            resource: projectors.clone(),
+            units: 1,
+        })
+        .await?;
+        // Guangxi's idle folding tables, to Shenzhen.
+        let (gx, tables) = (n - 1, asset(n - 1, "tables")?);
+        let offer = self.nodes[gx]
+            .api()
+            .asset_step(&AssetOp::Offer {
+                resource: tables.clone(),
+                to: self.agencies[0],
+                units: None,
+                note: "闲置调剂 / idle, transferred".into(),
+            })
+            .await?;
+        let crdt_model::engine::LocalOutcome::Transfer(offer) = offer else {
+            anyhow::bail!("the offer answered {offer:?}");
+        };
+        wait_until("the offer at Shenzhen", Duration::from_secs(30), || async {
+            let t = sz
+                .api()
+                .transfers(&TransferFilter {
+                    mine: true,
+                    pending: true,
+                })
+                .await
+                .ok()?;
+            t.iter().any(|t| t.id == offer.id).then_some(())
+        })
+        .await?;
+        sz.api()
+            .asset_step(&AssetOp::Answer {
+                resource: tables,
+                seq: offer.seq,
+                accept: true,
+            })
+            .await?;
+        let nodes = &self.nodes;
+        wait_until("the repair everywhere", Duration::from_secs(30), || async {
+            for node in nodes {
+                let rows = node
+                    .api()
+                    .inventory(&InventoryQuery {
+                        asset: Some(projectors.clone()),
+                        ..Default::default()
+                    })
+                    .await
+                    .ok()?;
+                (rows.first()?.damaged == 0 && rows[0].on_loan == 0).then_some(())?;
+            }
+            Some(())
+        })
+        .await?;
+        progress(
+            self.quiet,
+            &format!(
+                "lent {} warehouse assets across agencies; one came back damaged and was repaired; Guangxi's idle folding tables went to Shenzhen",
+                self.loans.len()
             ),
         );
         Ok(())
@@ -576,6 +754,35 @@ impl Demo {
             trips_finished: trips
                 .iter()
                 .filter(|t| t.status == TripStatus::Finished)
+                .count(),
+            loans: self.loans.len(),
+            loans_returned: self.nodes[0]
+                .api()
+                .loans(&Default::default())
+                .await?
+                .iter()
+                .filter(|l| l.status == crdt_model::asset::LoanStatus::Returned)
+                .count(),
+            projectors_available: {
+                let mut seen = Vec::new();
+                for node in &self.nodes {
+                    let rows = node
+                        .api()
+                        .inventory(&crdt_model::asset::InventoryQuery {
+                            asset: Some(ResourceId::new(self.agencies[0], "projectors")?),
+                            ..Default::default()
+                        })
+                        .await?;
+                    seen.push(rows.first().map_or(0, |r| r.total - r.damaged - r.disposed));
+                }
+                seen
+            },
+            transfers: self.nodes[0]
+                .api()
+                .transfers(&crdt_model::asset::TransferFilter::default())
+                .await?
+                .iter()
+                .filter(|t| t.status == crdt_model::asset::TransferStatus::Accepted)
                 .count(),
         })
     }
