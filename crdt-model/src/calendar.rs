@@ -251,21 +251,24 @@ struct Replay {
     holds: BTreeMap<BookingId, UnitHold>,
 }
 
-/// A resource's log in order: `(seq, author, booking, decision)`, the
-/// creator's entries and (after a transfer) those of other agencies.
-fn log_of<'a>(index: &'a Index, rid: &ResourceId) -> Vec<(u64, AgencyId, &'a Decision)> {
-    let mut log: Vec<(u64, AgencyId, &Decision)> = index
+/// One entry of a resource's log: `(seq, author, decision)`.
+type Entry<'a> = (u64, AgencyId, &'a Decision);
+
+/// A resource's log in order: the creator's entries and (after a transfer)
+/// those of other agencies; `None` when only its creator ever wrote (the
+/// common case, read straight from the index without a copy).
+fn merged_log<'a>(index: &'a Index, rid: &ResourceId) -> Option<Vec<Entry<'a>>> {
+    let later = index.later_decisions.get(rid)?;
+    let mut log: Vec<Entry<'a>> = index
         .decisions
         .get(rid)
         .into_iter()
         .flatten()
         .map(|((seq, _), d)| (*seq, d.author, d))
+        .chain(later.iter().map(|((seq, a, _), d)| (*seq, *a, d)))
         .collect();
-    if let Some(later) = index.later_decisions.get(rid) {
-        log.extend(later.iter().map(|((seq, a, _), d)| (*seq, *a, d)));
-        log.sort_by(|x, y| (x.0, x.1, &x.2.booking).cmp(&(y.0, y.1, &y.2.booking)));
-    }
-    log
+    log.sort_by(|x, y| (x.0, x.1, &x.2.booking).cmp(&(y.0, y.1, &y.2.booking)));
+    Some(log)
 }
 
 impl Replay {
@@ -280,8 +283,19 @@ impl Replay {
         let mut owner = rid.owner;
         let mut expected = 1u64;
         let mut owners_top = 0u64;
-        let log = log_of(index, rid);
-        for (seq, author, d) in log.iter().copied() {
+        let merged = merged_log(index, rid);
+        let log: Box<dyn Iterator<Item = Entry<'_>>> = match &merged {
+            Some(log) => Box::new(log.iter().copied()),
+            None => Box::new(
+                index
+                    .decisions
+                    .get(rid)
+                    .into_iter()
+                    .flatten()
+                    .map(|((seq, _), d)| (*seq, d.author, d)),
+            ),
+        };
+        for (seq, author, d) in log {
             let booking = d.booking.clone();
             if author != owner {
                 cal.anomalies.push(Anomaly::NotOwner {
@@ -336,12 +350,17 @@ impl Replay {
         // The owner's next number: after the replayed prefix and after
         // anything it already wrote further on (a former owner's entries
         // past the transfer do not count).
-        for (seq, author, _) in &log {
-            if *author == owner {
-                owners_top = owners_top.max(*seq);
+        if let Some(log) = &merged {
+            for (seq, author, _) in log {
+                if *author == owner {
+                    owners_top = owners_top.max(*seq);
+                }
             }
+            cal.next_decision = expected.max(owners_top + 1);
+        } else if owner != rid.owner {
+            // Transferred, and the new owner has written nothing yet.
+            cal.next_decision = expected;
         }
-        cal.next_decision = expected.max(owners_top + 1);
         cal.owner = Some(owner);
         cal.holds = r.holds.values().cloned().collect();
         cal.holds.sort_by_key(|h| h.seq);

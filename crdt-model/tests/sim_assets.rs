@@ -106,6 +106,30 @@ fn assert_agree(sim: &Sim, rid: &ResourceId) {
     for (i, cals) in sim.views() {
         let resources = &sim.engine(i).ledger().index().resources;
         assert_eq!(overbooking(resources, cals), 0, "node {i} overbooked");
+        // Confirmed units and units out of service together never exceed
+        // the asset's units, at any instant.
+        for (rid, cal) in cals {
+            let Some(r) = resources.get(rid) else {
+                continue;
+            };
+            let mut events: Vec<(Timestamp, i64)> = Vec::new();
+            for b in &cal.confirmed {
+                let u = i64::from(r.capacity.usage(b.terms.quantity));
+                events.extend([(b.terms.start, u), (b.terms.end, -u)]);
+            }
+            for h in &cal.holds {
+                events.push((h.from, i64::from(h.units)));
+            }
+            events.sort();
+            let mut cur = 0;
+            for (_, d) in events {
+                cur += d;
+                assert!(
+                    cur <= i64::from(r.capacity.limit()),
+                    "node {i}: {rid} holds {cur} units"
+                );
+            }
+        }
     }
 }
 
