@@ -316,6 +316,14 @@ impl Client {
         self.get(routes::INVENTORY, q).await
     }
 
+    /// A utilisation report over a period.
+    pub async fn report(
+        &self,
+        q: &crdt_model::report::ReportQuery,
+    ) -> Result<crdt_model::report::Report, Error> {
+        self.get(routes::REPORT, q).await
+    }
+
     /// Approves or rejects a request for one of this agency's resources.
     pub async fn decide(&self, r: &DecideRequest) -> Result<Booking, Error> {
         self.post(routes::DECIDE, r).await

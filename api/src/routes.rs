@@ -52,6 +52,9 @@ pub const ASSET_STEP: &str = "/api/v1/assets/step";
 pub const TRANSFERS: &str = "/api/v1/transfers";
 /// `GET` the warehouse inventory ([`InventoryQuery`](crdt_model::asset::InventoryQuery)).
 pub const INVENTORY: &str = "/api/v1/inventory";
+/// `GET` a utilisation report ([`ReportQuery`](crdt_model::report::ReportQuery)),
+/// answered as a [`Report`](crdt_model::report::Report).
+pub const REPORT: &str = "/api/v1/report";
 /// `GET` an iCalendar feed ([`IcsQuery`](crate::IcsQuery)).
 pub const ICS: &str = "/api/v1/ics";
 /// `POST` a backup of the home, written by the node to a file

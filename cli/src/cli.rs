@@ -112,6 +112,35 @@ pub(crate) enum Cmd {
     /// disposed); `inventory count` records a count.
     #[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
     Inventory(InventoryCmd),
+    /// Utilisation and activity over a period (统计直报): booked against
+    /// open hours, decisions, cross-agency share, trips, loans, idle resources.
+    Report(ReportArgs),
+}
+
+/// `tongchou report`.
+#[derive(Debug, Args)]
+pub(crate) struct ReportArgs {
+    /// Period start: a date (its midnight) or a time.
+    #[arg(long)]
+    pub from: String,
+    /// Period end: a date (counted whole) or a time.
+    #[arg(long)]
+    pub to: String,
+    /// Rows per resource, kind, owner, requester, city or month.
+    #[arg(long, default_value = "resource")]
+    pub by: String,
+    /// Only resources of this kind.
+    #[arg(long)]
+    pub kind: Option<String>,
+    /// Only resources of this owner (id or name).
+    #[arg(long)]
+    pub owner: Option<String>,
+    /// table, csv, json or xlsx (xlsx needs --out).
+    #[arg(long, default_value = "table")]
+    pub format: String,
+    /// Write to this file instead of the screen.
+    #[arg(long)]
+    pub out: Option<std::path::PathBuf>,
 }
 
 /// `tongchou backup FILE`.

@@ -17,6 +17,7 @@ mod network;
 mod out;
 mod parse;
 mod pick;
+mod report;
 mod resource;
 mod slots;
 mod status;
@@ -252,6 +253,7 @@ async fn api_command(cmd: Cmd, c: &Client, out: &Out) -> anyhow::Result<()> {
         Cmd::Transfer(t) => warehouse::transfer(c, out, t).await,
         Cmd::Transfers(a) => warehouse::transfers(c, out, a).await,
         Cmd::Inventory(i) => warehouse::inventory(c, out, i).await,
+        Cmd::Report(a) => report::report(c, out, a).await,
         Cmd::Run(_)
         | Cmd::Tui
         | Cmd::Network(_)

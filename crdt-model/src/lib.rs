@@ -51,6 +51,7 @@ pub mod occupancy;
 pub mod policy;
 pub mod query;
 pub mod record;
+pub mod report;
 pub mod resource;
 pub mod signed;
 #[cfg(any(test, feature = "test-utils"))]

@@ -389,7 +389,7 @@ impl Resource {
 
     /// Whether `agency` may book this resource.
     pub fn shared_with(&self, agency: &AgencyId) -> bool {
-        *agency == self.id.owner
+        *agency == self.owner()
             || match &self.sharing {
                 Sharing::AllMembers => true,
                 Sharing::Agencies(list) => list.contains(agency),

@@ -71,6 +71,7 @@ pub fn router(node: NodeHandle, token: String, home: crate::config::Home) -> Rou
         .route(routes::ASSET_STEP, post(assets::step))
         .route(routes::TRANSFERS, get(assets::transfers))
         .route(routes::INVENTORY, get(assets::inventory))
+        .route(routes::REPORT, get(assets::report))
         .layer(middleware::from_fn_with_state(state.clone(), auth))
         .route(routes::HEALTHZ, get(healthz))
         .layer(axum::extract::DefaultBodyLimit::max(1024 * 1024))

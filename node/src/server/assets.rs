@@ -1,5 +1,5 @@
 //! The warehouse routes: loans, a step in an asset's life, transfer offers,
-//! the inventory.
+//! the inventory; and the utilisation report.
 
 use super::*;
 use crdt_model::asset::{
@@ -33,4 +33,14 @@ pub(super) async fn inventory(
     Query(q): Query<InventoryQuery>,
 ) -> ApiResult<Vec<InventoryRow>> {
     Ok(Json(st.node.query(q).await.ok_or_else(gone)?))
+}
+
+pub(super) async fn report(
+    State(st): State<AppState>,
+    Query(q): Query<crdt_model::report::ReportQuery>,
+) -> ApiResult<crdt_model::report::Report> {
+    let r = st.node.query(q).await.ok_or_else(gone)?;
+    Ok(Json(r.map_err(|e| {
+        err(StatusCode::BAD_REQUEST, "bad_request", e.to_string())
+    })?))
 }
