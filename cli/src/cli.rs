@@ -417,6 +417,7 @@ pub(crate) struct DemoArgs {
 pub(crate) struct BenchArgs {
     /// What: net (nodes on loopback), scale (one node holding a
     /// province's year), trips (dispatch at a fleet of 500 vehicles),
+    /// report (a year's report over 50,000 or, --full, 200,000 bookings),
     /// radicale (side by side with a CalDAV server) or tui (render times).
     pub what: String,
     /// The full sizes (5 and 10 nodes, 1,000 bookings, 10,000 and 100,000 missed).

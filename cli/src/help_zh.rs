@@ -398,7 +398,7 @@ const ARGS: &[(&str, &str)] = &[
     ),
     (
         "bench|what",
-        "测什么：net（本机回环上的节点）、scale（一个节点持有全省一年的数据）、radicale（与 CalDAV 服务器对比）或 tui（渲染耗时）",
+        "测什么：net（本机回环上的节点）、scale（一个节点持有全省一年的数据）、trips（500 辆车的车队派车）、report（一年 5 万或 --full 20 万项预订的统计报表）、radicale（与 CalDAV 服务器对比）或 tui（渲染耗时）",
     ),
     (
         "bench|full",

@@ -37,6 +37,7 @@ pub(crate) async fn bench(out: &Out, a: BenchArgs) -> anyhow::Result<()> {
         "radicale" => devtools::vs_radicale::run(full, out.json).await,
         "scale" => devtools::bench_scale::run(full, bookings, out.json).await,
         "trips" => devtools::bench_trips::run(full, out.json),
+        "report" => devtools::bench_report::run(full, out.json),
         "tui" => {
             println!(
                 "tongchou bench tui: week grid, 200 resources, 5,000 bookings, 160x48 (target < 8 ms per frame)"
@@ -58,7 +59,7 @@ pub(crate) async fn bench(out: &Out, a: BenchArgs) -> anyhow::Result<()> {
             Ok(())
         }
         other => bail!(
-            "unknown benchmark {other:?}: try `net`, `scale`, `radicale` or `tui` (the model benchmark is `cargo run --release -p crdt-model --features test-utils --example bench_model`)"
+            "unknown benchmark {other:?}: try `net`, `scale`, `trips`, `report`, `radicale` or `tui` (the model benchmark is `cargo run --release -p crdt-model --features test-utils --example bench_model`)"
         ),
     }
 }

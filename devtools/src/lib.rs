@@ -13,6 +13,7 @@
 //!   and the tests' attacker).
 
 pub mod bench;
+pub mod bench_report;
 pub mod bench_scale;
 pub mod bench_trips;
 pub mod demo;
