@@ -89,7 +89,7 @@ fn two_nodes_print_the_same_report_in_every_format() {
     let headers = rd.headers().expect("a header").clone();
     let col = |name: &str| headers.iter().position(|h| h == name).expect(name);
     let recs: Vec<csv::StringRecord> = rd.records().map(|r| r.expect("a row")).collect();
-    let room_row = recs.iter().find(|r| &r[col("key")] == room).expect("room");
+    let room_row = recs.iter().find(|r| r[col("key")] == room).expect("room");
     assert_eq!(&room_row[col("utilisation %")], "50.0");
     assert_eq!(&room_row[col("booked h")], "5.0");
 
