@@ -4,6 +4,10 @@
 /// `GET`, without the bearer token: [`Health`](crate::Health), 200 when the
 /// node serves and can write, 503 otherwise (for systemd and load checks).
 pub const HEALTHZ: &str = "/healthz";
+/// `GET`: the node's figures in the Prometheus text format (bookings by
+/// status, changes held and refused by reason, peers and their sync lag,
+/// store size, API request durations); the same as `status` shows.
+pub const METRICS: &str = "/metrics";
 /// `GET`: the node's [`Status`](crate::Status).
 pub const STATUS: &str = "/api/v1/status";
 /// `GET` resources ([`ResourceFilter`](crate::ResourceFilter)); `PUT` one (add or edit).

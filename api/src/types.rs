@@ -320,6 +320,31 @@ pub struct Status {
     /// writes until peers have given them back.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub own_gaps: Vec<OwnGap>,
+    /// Changes refused since start, by reason code.
+    #[serde(default)]
+    pub refused_by_reason: BTreeMap<String, u64>,
+    /// Bookings this node holds, by status (`confirmed`, `tentative`, …).
+    #[serde(default)]
+    pub bookings_by_status: BTreeMap<String, u64>,
+    /// Bytes the database takes on disk.
+    #[serde(default)]
+    pub store_bytes: u64,
+    /// Local API requests answered since start, and how fast.
+    #[serde(default)]
+    pub api: ApiStats,
+}
+
+/// The local API's requests since start.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApiStats {
+    /// Requests answered.
+    pub requests: u64,
+    /// Of those, answered with a 4xx or 5xx status.
+    pub errors: u64,
+    /// Median duration, µs (the upper bound of its histogram bucket).
+    pub p50_us: u64,
+    /// 99th percentile, µs (likewise).
+    pub p99_us: u64,
 }
 
 /// An own document the store lost acknowledged changes of.

@@ -83,6 +83,45 @@ pub(crate) async fn status(c: &Client, out: &Out) -> anyhow::Result<()> {
         out.t("拒绝的非成员连接", "non-member connections refused"),
         s.refused_connections
     );
+    if !s.bookings_by_status.is_empty() {
+        let by: Vec<String> = s
+            .bookings_by_status
+            .iter()
+            .map(|(k, v)| format!("{k} {v}"))
+            .collect();
+        println!(
+            "{}: {}",
+            out.t("预约状态", "bookings by status"),
+            by.join(" · ")
+        );
+    }
+    if !s.refused_by_reason.is_empty() {
+        let by: Vec<String> = s
+            .refused_by_reason
+            .iter()
+            .map(|(k, v)| format!("{k} {v}"))
+            .collect();
+        println!(
+            "{}: {}",
+            out.t("拒收原因", "refused by reason"),
+            by.join(" · ")
+        );
+    }
+    println!(
+        "{}: {:.1} MiB  API: {} {} ({} {}) p50 {:.1} ms · p99 {:.1} ms  {}",
+        out.t("数据库", "store"),
+        s.store_bytes as f64 / 1_048_576.0,
+        s.api.requests,
+        out.t("次请求", "requests"),
+        s.api.errors,
+        out.t("次出错", "errors"),
+        s.api.p50_us as f64 / 1000.0,
+        s.api.p99_us as f64 / 1000.0,
+        out.t(
+            "（/metrics 提供同样的数字）",
+            "(the same figures at /metrics)"
+        )
+    );
     let mut rows = vec![vec![
         out.t("对等节点", "peer").into(),
         out.t("连接", "connected").into(),

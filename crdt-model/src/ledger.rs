@@ -68,6 +68,7 @@ pub struct Ledger {
     limits: (usize, usize),
     refusals: VecDeque<Refusal>,
     refused_total: u64,
+    refused_by: BTreeMap<&'static str, u64>,
     index: Index,
     /// Where accepted changes' bytes are read back from, and the agency
     /// whose documents keep theirs in memory anyway.
@@ -87,6 +88,7 @@ impl Ledger {
             limits: (MAX_PENDING, MAX_PENDING_PER_SIGNER),
             refusals: VecDeque::new(),
             refused_total: 0,
+            refused_by: BTreeMap::new(),
             index: Index::default(),
             archive: None,
             fault: None,
@@ -155,8 +157,14 @@ impl Ledger {
         (&self.refusals, self.refused_total)
     }
 
+    /// Changes refused since start, by [`RefuseReason::code`].
+    pub fn refused_by_reason(&self) -> &BTreeMap<&'static str, u64> {
+        &self.refused_by
+    }
+
     fn refuse(&mut self, report: &mut IngestReport, r: Refusal) {
         self.refused_total += 1;
+        *self.refused_by.entry(r.reason.code()).or_default() += 1;
         if self.refusals.len() == MAX_REFUSALS_KEPT {
             self.refusals.pop_front();
         }

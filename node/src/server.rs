@@ -29,6 +29,7 @@ use crate::actor::NodeHandle;
 mod assets;
 mod errors;
 mod invites;
+mod metrics;
 mod trips;
 
 pub use errors::Error;
@@ -41,13 +42,20 @@ struct AppState {
     node: NodeHandle,
     token: String,
     home: crate::config::Home,
+    latency: metrics::Latency,
 }
 
 /// Builds the router.
 pub fn router(node: NodeHandle, token: String, home: crate::config::Home) -> Router {
-    let state = AppState { node, token, home };
+    let state = AppState {
+        node,
+        token,
+        home,
+        latency: Default::default(),
+    };
     Router::new()
         .route(routes::STATUS, get(status))
+        .route(routes::METRICS, get(metrics::metrics))
         .route(routes::RESOURCES, get(resources).put(put_resource))
         .route(routes::CALENDAR, get(calendar))
         .route(routes::BOOKINGS, get(bookings).post(book))
@@ -76,6 +84,10 @@ pub fn router(node: NodeHandle, token: String, home: crate::config::Home) -> Rou
         .route(routes::HEALTHZ, get(healthz))
         .layer(axum::extract::DefaultBodyLimit::max(1024 * 1024))
         .layer(middleware::map_response(errors_as_json))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            metrics::time_requests,
+        ))
         .with_state(state)
 }
 
@@ -157,9 +169,39 @@ async fn healthz(State(st): State<AppState>) -> Response {
     }
 }
 
+/// Bookings held, by status label.
+#[derive(Debug)]
+struct BookingCounts;
+
+impl crdt_model::query::Query for BookingCounts {
+    type Answer = std::collections::BTreeMap<String, u64>;
+
+    fn answer(&self, engine: &crdt_model::engine::Engine, _now: Timestamp) -> Self::Answer {
+        let mut counts = std::collections::BTreeMap::new();
+        for cal in engine.calendars().values() {
+            for (label, n) in [
+                ("confirmed", cal.confirmed.len()),
+                ("tentative", cal.tentative.len()),
+                ("rejected", cal.rejected.len()),
+                ("cancelled", cal.cancelled.len()),
+                ("void", cal.void.len()),
+            ] {
+                *counts.entry(label.to_string()).or_default() += n as u64;
+            }
+        }
+        counts
+    }
+}
+
 async fn status(State(st): State<AppState>) -> ApiResult<Status> {
+    let bookings_by_status = st.node.query(BookingCounts).await.ok_or_else(gone)?;
+    let db = st.home.db_path();
+    let store_bytes = tokio::task::spawn_blocking(move || metrics::dir_bytes(&db))
+        .await
+        .unwrap_or(0);
+    let api = st.latency.lock().map(|h| h.stats()).unwrap_or_default();
     st.node
-        .read_state(|v| {
+        .read_state(move |v| {
             let e = v.engine;
             let l = e.ledger();
             let roster = l.roster();
@@ -230,6 +272,14 @@ async fn status(State(st): State<AppState>) -> ApiResult<Status> {
                         by_name: name_of(by),
                         reason: reason.to_string(),
                     }),
+                refused_by_reason: l
+                    .refused_by_reason()
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), *v))
+                    .collect(),
+                bookings_by_status,
+                store_bytes,
+                api,
             })
         })
         .await

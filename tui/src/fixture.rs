@@ -322,6 +322,10 @@ fn status(now: Timestamp, n_resources: usize, n_bookings: usize) -> Status {
         revoked: None,
         refused_connections: 0,
         own_gaps: vec![],
+        refused_by_reason: Default::default(),
+        bookings_by_status: Default::default(),
+        store_bytes: 0,
+        api: Default::default(),
     }
 }
 

@@ -44,6 +44,25 @@ pub enum RefuseReason {
     QueueFull,
 }
 
+impl RefuseReason {
+    /// Its stable code (the serialized tag): `signature`, `not_owner`, …
+    pub fn code(&self) -> &'static str {
+        match self {
+            RefuseReason::Version(_) => "version",
+            RefuseReason::TooLarge => "too_large",
+            RefuseReason::Malformed(_) => "malformed",
+            RefuseReason::ActorMismatch => "actor_mismatch",
+            RefuseReason::NotOwner => "not_owner",
+            RefuseReason::Signature => "signature",
+            RefuseReason::Membership(_) => "membership",
+            RefuseReason::Fork => "fork",
+            RefuseReason::Record(_) => "record",
+            RefuseReason::ClockBackwards => "clock_backwards",
+            RefuseReason::QueueFull => "queue_full",
+        }
+    }
+}
+
 /// A refused change, kept for operators.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Refusal {
