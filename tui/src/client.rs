@@ -78,7 +78,7 @@ impl Api {
             })
             .await?;
         loans.extend(mine);
-        // Our own asset borrowed by us comes twice: once is enough.
+        // A loan of our own asset to ourselves comes in both: keep one.
         loans.sort_by(|a, b| (a.end, &a.booking).cmp(&(b.end, &b.booking)));
         loans.dedup_by(|a, b| a.booking == b.booking);
         Ok(Data {

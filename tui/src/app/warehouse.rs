@@ -114,8 +114,8 @@ impl State {
         }
     }
 
-    /// Loans of our assets and our own (returned ones for 30 days):
-    /// overdue first, then due back today, to hand over today, the rest by
+    /// Loans of our assets not yet returned and our own (returned ones
+    /// for 30 days): overdue first, then due back today, to hand over today, the rest by
     /// due date.
     pub fn warehouse_loans(&self) -> Vec<LoanRow<'_>> {
         let Some(me) = self.me() else {
