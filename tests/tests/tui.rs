@@ -5,7 +5,8 @@
 //! then the staff guide's tasks one after another (a video room next Tuesday
 //! afternoon, the van for two days, three projectors for a week, cancelling
 //! one, a rejection and its alternative), each checked on the owner's node,
-//! with the keys each took printed.
+//! with the keys each took printed; the dispatcher; the warehouse owner
+//! handing over a loan and taking it back with a damaged unit.
 
 use std::process::Command;
 use std::time::Duration;
@@ -562,4 +563,125 @@ fn the_dispatcher_dispatches_and_records_a_departure() {
     );
     assert_eq!(seen.odometer_out, Some(12_345));
     assert_eq!(seen.order, Some(1));
+}
+
+/// The warehouse in the TUI (in Chinese): another agency's loan of three
+/// chairs is handed over with two tags and a note, then taken back with
+/// one unit damaged, all by keys; the owner's node has the loan returned
+/// and, once the loan's time is over, the damaged unit out of service.
+#[test]
+fn the_warehouse_owner_hands_over_and_takes_back_a_loan_with_a_damaged_unit() {
+    let nodes = network("tui-warehouse", 2);
+    let (owner, staff) = (&nodes[0], &nodes[1]);
+    owner.ok(&[
+        "resource",
+        "add",
+        "--kind",
+        "warehouse-asset",
+        "--id",
+        "chairs",
+        "--name",
+        "会议椅",
+        "--units",
+        "5",
+        "--attr",
+        "tags=HY-01,HY-02,HY-03,HY-04,HY-05",
+        "--city",
+        "深圳",
+        "--min-minutes",
+        "0",
+    ]);
+    let rid = format!("{}/chairs", owner.agency());
+    staff.wait_resource(&rid);
+    // A short loan, so the damaged unit counts (from the loan's end) while
+    // the test runs; it starts late enough for the owner to confirm it.
+    let at = |secs: i64| {
+        jiff::Timestamp::from_second(jiff::Timestamp::now().as_second() + secs)
+            .expect("an instant")
+            .to_string()
+    };
+    let booking: crdt_model::calendar::Booking = staff.json(&[
+        "book",
+        &rid,
+        "--from",
+        &at(25),
+        "--to",
+        &at(30),
+        "--quantity",
+        "3",
+        "--purpose",
+        "表彰大会",
+    ]);
+    owner.wait_confirmed(&booking.id);
+    let cmd = format!(
+        "env TZ=Asia/Shanghai {} --home {} --lang zh tui",
+        tongchou().display(),
+        owner.home.display()
+    );
+    let tmux = Tmux::start(&cmd);
+    tmux.wait_text("0:公物仓");
+    tmux.keys(&["0"]);
+    tmux.wait_text("借用 (1)");
+    tmux.wait_text("会议椅");
+    tmux.keys(&["h"]);
+    tmux.wait_text("交付的资产标签");
+    tmux.keys(&["HY-01,HY-02", "Tab", "完好", "Enter"]);
+    tmux.wait_text("已交付");
+    tmux.keys(&["b"]);
+    tmux.wait_text("收回全部 3 件");
+    tmux.keys(&["1", "Tab", "桌腿松动", "Enter"]);
+    tmux.wait_text("收回已登记");
+    // A returned loan leaves the owner's list (the borrower's keeps it).
+    tmux.wait_text("借用 (0)");
+
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let loans = rt
+        .block_on(owner.api().loans(&crdt_model::asset::LoanFilter {
+            id: Some(booking.id.clone()),
+            ..Default::default()
+        }))
+        .expect("the owner's loans");
+    let [loan] = loans.as_slice() else {
+        panic!("one loan: {loans:?}");
+    };
+    assert_eq!(loan.status, crdt_model::asset::LoanStatus::Returned);
+    let step = |e: &Option<crdt_model::asset::LoanEvent>| e.as_ref().map(|e| e.step.clone());
+    assert_eq!(
+        step(&loan.handover),
+        Some(crdt_model::asset::LoanStep::Handover {
+            tags: vec!["HY-01".into(), "HY-02".into()],
+            note: "完好".into(),
+        })
+    );
+    assert_eq!(
+        step(&loan.returned),
+        Some(crdt_model::asset::LoanStep::Return {
+            units: 3,
+            damaged: 1,
+            note: "桌腿松动".into(),
+        })
+    );
+    let query = crdt_model::asset::InventoryQuery {
+        asset: Some(rid.parse().expect("resource id")),
+        ..Default::default()
+    };
+    let row = wait_for(
+        "the damaged unit in the inventory",
+        Duration::from_secs(60),
+        || {
+            let rows = rt.block_on(owner.api().inventory(&query)).ok()?;
+            rows.into_iter().find(|r| r.damaged == 1)
+        },
+    );
+    assert_eq!(
+        (row.total, row.on_loan, row.available),
+        (5, 0, 4),
+        "{row:?}"
+    );
+    // The TUI's inventory shows it too: repair is offered.
+    tmux.keys(&["r", "Tab"]);
+    tmux.wait_text("m 修复");
 }

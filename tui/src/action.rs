@@ -61,6 +61,9 @@ pub enum Effect {
     TripStep(api::TripStep),
     /// Ask a fleet's owner for a vehicle.
     RequestTrip(Box<crdt_model::engine::TripDraft>),
+    /// A step in a warehouse asset's life (handover, receipt, return,
+    /// repair, disposal, transfer offer or answer, count).
+    AssetStep(Box<crdt_model::engine::AssetOp>),
 }
 
 /// Why the node refused a call: its message and, when a resource's booking

@@ -2,8 +2,15 @@
 
 mod bookings;
 mod form;
+mod screen;
 mod trips;
+mod warehouse;
 pub use form::{Field, Form, book_field, find_field};
+pub use screen::Screen;
+pub use warehouse::{
+    AssetAction, AssetInput, InputField, InputKind, LoanRow, Urgency, WarehouseState, WhPane,
+    asset_done,
+};
 
 use api::{MemberEntry, Status};
 use crdt_model::availability::Candidate;
@@ -15,89 +22,6 @@ use jiff::tz::TimeZone;
 use jiff::{Timestamp, ToSpan};
 
 use crate::i18n::{self, L, Lang};
-
-/// The screens, in tab order (keys 1–9).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Screen {
-    /// Resource browser.
-    Resources,
-    /// Day / week grid.
-    Calendar,
-    /// Free-slot finder.
-    Find,
-    /// Booking form and live result.
-    Book,
-    /// This agency's requests.
-    Mine,
-    /// Requests for this agency's resources waiting for a decision.
-    Approvals,
-    /// Overlapping tentative requests on this agency's resources.
-    Conflicts,
-    /// Peers, roster, refusals.
-    Network,
-    /// The fleet's trips: dispatch, departures, returns.
-    Dispatch,
-}
-
-impl Screen {
-    /// All screens in tab order.
-    pub const ALL: [Screen; 9] = [
-        Screen::Resources,
-        Screen::Calendar,
-        Screen::Find,
-        Screen::Book,
-        Screen::Mine,
-        Screen::Approvals,
-        Screen::Conflicts,
-        Screen::Network,
-        Screen::Dispatch,
-    ];
-
-    /// Tab title.
-    pub fn title(self) -> L {
-        match self {
-            Screen::Resources => i18n::SCREEN_RESOURCES,
-            Screen::Calendar => i18n::SCREEN_CALENDAR,
-            Screen::Find => i18n::SCREEN_FIND,
-            Screen::Book => i18n::SCREEN_BOOK,
-            Screen::Mine => i18n::SCREEN_MINE,
-            Screen::Approvals => i18n::SCREEN_APPROVALS,
-            Screen::Conflicts => i18n::SCREEN_CONFLICTS,
-            Screen::Network => i18n::SCREEN_NETWORK,
-            Screen::Dispatch => i18n::SCREEN_DISPATCH,
-        }
-    }
-
-    /// Short tab title, for narrow terminals (80 columns).
-    pub fn short_title(self) -> L {
-        match self {
-            Screen::Resources => i18n::SHORT_RESOURCES,
-            Screen::Calendar => i18n::SHORT_CALENDAR,
-            Screen::Find => i18n::SHORT_FIND,
-            Screen::Book => i18n::SHORT_BOOK,
-            Screen::Mine => i18n::SHORT_MINE,
-            Screen::Approvals => i18n::SHORT_APPROVALS,
-            Screen::Conflicts => i18n::SHORT_CONFLICTS,
-            Screen::Network => i18n::SHORT_NETWORK,
-            Screen::Dispatch => i18n::SHORT_DISPATCH,
-        }
-    }
-
-    /// Keys of this screen, for the help overlay.
-    pub fn help(self) -> L {
-        match self {
-            Screen::Resources => i18n::HELP_RESOURCES,
-            Screen::Calendar => i18n::HELP_CALENDAR,
-            Screen::Find => i18n::HELP_FIND,
-            Screen::Book => i18n::HELP_BOOK,
-            Screen::Mine => i18n::HELP_MINE,
-            Screen::Approvals => i18n::HELP_APPROVALS,
-            Screen::Conflicts => i18n::HELP_CONFLICTS,
-            Screen::Network => i18n::HELP_NETWORK,
-            Screen::Dispatch => i18n::HELP_DISPATCH,
-        }
-    }
-}
 
 /// What the node last told us.
 #[derive(Clone, Debug, Default)]
@@ -112,6 +36,12 @@ pub struct Data {
     pub members: Vec<MemberEntry>,
     /// Every trip known.
     pub trips: Vec<crdt_model::trip::Trip>,
+    /// Loans of this agency's assets not yet returned, and its own loans.
+    pub loans: Vec<crdt_model::asset::Loan>,
+    /// Transfer offers made by or to this agency.
+    pub transfers: Vec<crdt_model::asset::TransferView>,
+    /// This agency's warehouse assets.
+    pub inventory: Vec<crdt_model::asset::InventoryRow>,
 }
 
 /// Resource browser filters and selection.
@@ -259,6 +189,18 @@ pub enum Dialog {
         /// Reading typed so far, km.
         km: String,
     },
+    /// The fields of a warehouse step (handover, return, repair, disposal,
+    /// transfer offer, count).
+    Asset(Box<AssetInput>),
+    /// A warehouse step to confirm: a receipt, or an answer to an offer.
+    ConfirmAsset {
+        /// The step.
+        op: Box<crdt_model::engine::AssetOp>,
+        /// The question.
+        ask: L,
+        /// What it is about (asset, agency, units).
+        what: String,
+    },
 }
 
 /// A one-line message at the bottom.
@@ -327,6 +269,8 @@ pub struct State {
     /// Dispatch: selected trip, and the vehicle and driver chosen for it
     /// (indexes into its free ones).
     pub dispatch: DispatchState,
+    /// Warehouse: pane and selected row.
+    pub warehouse: WarehouseState,
     /// Terminal size (columns, rows).
     pub size: (u16, u16),
     /// The user asked to quit.
@@ -405,6 +349,7 @@ impl State {
             net_pane: NetPane::Peers,
             net_selected: 0,
             dispatch: DispatchState::default(),
+            warehouse: WarehouseState::default(),
             size: (80, 24),
             quit: false,
         }

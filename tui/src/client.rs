@@ -8,6 +8,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use api::{ApiInfo, BookingFilter, Client, ResourceFilter};
+use crdt_model::asset::{InventoryQuery, LoanFilter, TransferFilter};
 use tokio::sync::{Notify, mpsc};
 
 use crate::action::{Action, Effect, Failure};
@@ -60,12 +61,45 @@ impl Api {
     /// Everything the screens show.
     pub async fn fetch(&self) -> Result<Data, Failure> {
         let c = self.client()?;
+        let status = c.status().await?;
+        let me = status.agency;
+        // Loans of our assets still open, and ours (returned ones too).
+        let mut loans = c
+            .loans(&LoanFilter {
+                lent: true,
+                open: true,
+                ..Default::default()
+            })
+            .await?;
+        let mine = c
+            .loans(&LoanFilter {
+                mine: true,
+                ..Default::default()
+            })
+            .await?;
+        loans.extend(mine);
+        // A loan of our own asset to ourselves comes in both: keep one.
+        loans.sort_by(|a, b| (a.end, &a.booking).cmp(&(b.end, &b.booking)));
+        loans.dedup_by(|a, b| a.booking == b.booking);
         Ok(Data {
-            status: Some(c.status().await?),
+            status: Some(status),
             resources: c.resources(&ResourceFilter::default()).await?,
             bookings: c.bookings(&BookingFilter::default()).await?,
             members: c.members().await?,
             trips: c.trips(&Default::default()).await?,
+            loans,
+            transfers: c
+                .transfers(&TransferFilter {
+                    mine: true,
+                    pending: false,
+                })
+                .await?,
+            inventory: c
+                .inventory(&InventoryQuery {
+                    owner: Some(me),
+                    ..Default::default()
+                })
+                .await?,
         })
     }
 
@@ -166,6 +200,10 @@ async fn run_effect(api: &Api, effect: Effect, refresh: &Notify) -> Option<Actio
                 _ => i18n::DONE_TRIP,
             };
             Action::Done(c.trip_step(&s).await.map(|_| done).map_err(msg))
+        }
+        Effect::AssetStep(op) => {
+            let done = crate::app::asset_done(&op);
+            Action::Done(c.asset_step(&op).await.map(|_| done).map_err(msg))
         }
     })
 }

@@ -22,6 +22,9 @@ use jiff::{SignedDuration, Timestamp};
 use crate::app::{Data, State};
 use crate::i18n::Lang;
 
+mod warehouse;
+pub use warehouse::with_warehouse;
+
 const AGENCIES: [(&str, &str, &str, &str); 4] = [
     (
         "深圳市机关事务管理局",
@@ -117,6 +120,9 @@ pub fn data(tz: &TimeZone, now: Timestamp, n_resources: usize, n_bookings: usize
         bookings,
         members: members(now),
         trips: Vec::new(),
+        loans: Vec::new(),
+        transfers: Vec::new(),
+        inventory: Vec::new(),
     }
 }
 

@@ -37,7 +37,7 @@ impl Lang {
 }
 
 /// A string in both languages.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct L(pub &'static str, pub &'static str);
 
 impl L {
@@ -135,6 +135,119 @@ pub(crate) const TRIP_KEYS: L = L(
 pub(crate) const NO_TRIP_REASON: L = L("无空闲车辆", "no vehicle free");
 pub(crate) const COL_VEHICLE: L = L("车辆", "Vehicle");
 pub(crate) const COL_DRIVER: L = L("驾驶员", "Driver");
+
+// The warehouse (公物仓).
+pub(crate) const SCREEN_WAREHOUSE: L = L("公物仓", "Warehouse");
+pub(crate) const SHORT_WAREHOUSE: L = L("仓库", "Whse");
+pub(crate) const HELP_WAREHOUSE: L = L(
+    "Tab 切换 借用/库存/调剂 · ↑↓ 选择 · 借用：h 交付（标签、备注）· b 收回（损坏件数、备注）· s 签收本单位借到的资产 · 库存：m 修复 · d 处置（件数、方式、原因）· t 调剂给其他单位 · i 盘点 · 调剂：a 接收 · x 谢绝（均需确认）",
+    "Tab loans/inventory/transfers · ↑↓ choose · Loans: h hand over (tags, note) · b take back (damaged units, note) · s countersign what we borrowed · Inventory: m repair · d dispose (units, method, reason) · t offer to another agency · i count · Transfers: a accept · x decline (both confirmed first)",
+);
+pub(crate) const WH_LOANS: L = L("借用", "Loans");
+pub(crate) const WH_INVENTORY: L = L("库存", "Inventory");
+pub(crate) const WH_TRANSFERS: L = L("调剂", "Transfers");
+pub(crate) const WH_OVERDUE: L = L("⚠ 逾期", "⚠ overdue");
+pub(crate) const WH_DUE_TODAY: L = L("今日到期", "due today");
+pub(crate) const WH_HAND_OVER_TODAY: L = L("今日交付", "hand over");
+pub(crate) const WH_HANDOVER: L = L("交付", "Hand over");
+pub(crate) const WH_RETURN: L = L("收回", "Take back");
+pub(crate) const WH_REPAIR: L = L("修复（修旧利废）", "Repair");
+pub(crate) const WH_DISPOSE: L = L("处置", "Dispose of units");
+pub(crate) const WH_OFFER: L = L("调剂给其他单位", "Offer to another agency");
+pub(crate) const WH_COUNT: L = L("清查盘点", "Inventory count");
+pub(crate) const WH_LENT_TO: L = L("借给{a}", "to {a}");
+pub(crate) const WH_BORROWED_FROM: L = L("借自{a}", "from {a}");
+pub(crate) const WH_TAKES_ALL: L = L("收回全部 {n} 件", "takes all {n} units back");
+pub(crate) const WH_TAGS_OF: L = L("本资产标签：", "Tags of the asset: ");
+pub(crate) const WH_WHOLE: L = L("整项", "whole");
+pub(crate) const WH_IDLE: L = L("闲置", "idle");
+pub(crate) const WH_NOT_COUNTED: L = L("未盘点", "not counted");
+pub(crate) const WH_TAGS: L = L("标签", "Tags");
+pub(crate) const WH_CATEGORY: L = L("类别", "Category");
+pub(crate) const WH_YEAR: L = L("购置年份", "Year");
+pub(crate) const WH_VALUE: L = L("原值（元）", "Value (yuan)");
+pub(crate) const WH_EXPECTED: L = L("应在库", "Expected on the shelf");
+pub(crate) const WH_TRANSFERRED: L = L("调出", "Given away");
+pub(crate) const WH_COUNTED_AT: L = L("于", "on");
+pub(crate) const WH_DISCREPANCY: L = L("差异", "Discrepancy");
+pub(crate) const WH_IDLE_NOTE: L = L(
+    "近 30 天无人借用，之后也无预订",
+    "not used in the last 30 days, nothing booked ahead",
+);
+pub(crate) const WH_NOT_APPLICABLE: L = L(
+    "所选条目现在不能这样操作",
+    "That step does not apply to the selected row now",
+);
+pub(crate) const WH_INPUT_KEYS: L = L(
+    "Tab 切换字段 · ←→ 选择 · Enter 提交 · Esc 取消",
+    "Tab next field · ←→ choose · Enter send · Esc cancel",
+);
+pub(crate) const KEY_HANDOVER: L = L("h 交付", "h hand over");
+pub(crate) const KEY_TAKE_BACK: L = L("b 收回", "b take back");
+pub(crate) const KEY_RECEIVE: L = L("s 签收", "s countersign");
+pub(crate) const KEY_REPAIR: L = L("m 修复", "m repair");
+pub(crate) const KEY_DISPOSE: L = L("d 处置", "d dispose");
+pub(crate) const KEY_OFFER: L = L("t 调剂", "t offer");
+pub(crate) const KEY_COUNT: L = L("i 盘点", "i count");
+pub(crate) const KEY_ACCEPT: L = L("a 接收", "a accept");
+pub(crate) const KEY_DECLINE: L = L("x 谢绝", "x decline");
+pub(crate) const F_TAGS: L = L(
+    "交付的资产标签（逗号分隔，可不填）",
+    "Tags handed over (comma, optional)",
+);
+pub(crate) const F_NOTE: L = L("备注", "Note");
+pub(crate) const F_DAMAGED: L = L("其中损坏件数", "Of which damaged");
+pub(crate) const F_UNITS: L = L("件数", "Units");
+pub(crate) const F_METHOD: L = L("处置方式", "Method");
+pub(crate) const F_DISPOSE_REASON: L = L("处置原因", "Reason");
+pub(crate) const F_TO_AGENCY: L = L("接收单位（输入名称筛选）", "To (type part of the name)");
+pub(crate) const F_UNITS_OR_WHOLE: L =
+    L("件数（不填为整项资产）", "Units (empty: the whole asset)");
+pub(crate) const F_COUNTED: L = L("实盘件数", "Units counted");
+pub(crate) const E_DAMAGED: L = L(
+    "损坏件数不能超过收回件数",
+    "damaged units cannot exceed the units taken back",
+);
+pub(crate) const E_AGENCY: L = L("没有名称匹配的成员单位", "no member agency has that name");
+pub(crate) const ASK_RECEIVE: L = L(
+    "签收这次交付？即确认本单位已收到：",
+    "Countersign this handover, confirming we received:",
+);
+pub(crate) const ASK_ACCEPT: L = L(
+    "接收这项调剂？接收后资产（或这些件数）归本单位：",
+    "Accept this transfer? The asset (or these units) becomes ours:",
+);
+pub(crate) const ASK_DECLINE: L = L("谢绝这项调剂？", "Decline this transfer?");
+pub(crate) const DONE_HANDED_OVER: L = L(
+    "交付已登记，等待借用单位签收",
+    "Handover recorded; the borrower countersigns",
+);
+pub(crate) const DONE_RECEIVED: L = L("已签收", "Receipt countersigned");
+pub(crate) const DONE_TAKEN_BACK: L = L("收回已登记", "Return recorded");
+pub(crate) const DONE_REPAIRED: L = L(
+    "修复已登记，恢复可借",
+    "Repair recorded; the units can be lent again",
+);
+pub(crate) const DONE_DISPOSED: L = L("处置已登记", "Disposal recorded");
+pub(crate) const DONE_OFFERED: L = L(
+    "调剂已发出，等待对方接收",
+    "Offer sent; waiting for the receiver",
+);
+pub(crate) const DONE_ACCEPTED: L = L("已接收调剂", "Transfer accepted");
+pub(crate) const DONE_DECLINED: L = L("已谢绝调剂", "Transfer declined");
+pub(crate) const DONE_COUNTED: L = L("盘点已登记", "Count recorded");
+pub(crate) const COL_ALERT: L = L("提醒", "Alert");
+pub(crate) const COL_DUE: L = L("归还时间", "Due back");
+pub(crate) const COL_ASSET: L = L("资产", "Asset");
+pub(crate) const COL_PARTY: L = L("借给/借自", "To / from");
+pub(crate) const COL_UNITS: L = L("件数", "Units");
+pub(crate) const COL_TOTAL: L = L("总数", "Total");
+pub(crate) const COL_AVAILABLE: L = L("可借", "Free");
+pub(crate) const COL_ON_LOAN: L = L("借出", "Out");
+pub(crate) const COL_DAMAGED: L = L("损坏", "Damaged");
+pub(crate) const COL_DISPOSED: L = L("处置", "Disposed");
+pub(crate) const COL_COUNTED: L = L("盘点", "Counted");
+pub(crate) const COL_FROM_TO: L = L("调出 → 调入", "From → to");
 
 // Column headers and labels.
 pub(crate) const COL_NAME: L = L("名称", "Name");
@@ -334,8 +447,8 @@ pub(crate) const NOTHING_SELECTED: L = L("未选择任何项", "Nothing selected
 // Help.
 pub(crate) const HELP_TITLE: L = L("按键帮助（Esc 关闭）", "Keys (Esc closes)");
 pub(crate) const HELP_GLOBAL: L = L(
-    "1-8 切换页面 · Tab 切换窗格 · ↑↓/jk 移动 · Enter 选择 · Esc 返回 · r 刷新 · L 中/英 · q 退出",
-    "1-8 screens · Tab panes · ↑↓/jk move · Enter select · Esc back · r refresh · L zh/en · q quit",
+    "1-9、0 切换页面 · Tab 切换窗格 · ↑↓/jk 移动 · Enter 选择 · Esc 返回 · r 刷新 · L 中/英 · q 退出",
+    "1-9, 0 screens · Tab panes · ↑↓/jk move · Enter select · Esc back · r refresh · L zh/en · q quit",
 );
 pub(crate) const HELP_RESOURCES: L = L(
     "/ 搜索 · t 类型 · c 城市 · o 单位 · +/- 最小容量 · Enter 查看日历 · b 预订",

@@ -19,6 +19,7 @@ use crate::view::{fit, view};
 mod finding;
 mod flows;
 mod trips;
+mod warehouse;
 
 /// 2026-12-01 10:00 in Shanghai, a Tuesday: the TUI's clock is an input
 /// (`State::now`, moved by `Action::Tick`), so these tests give it a fixed
@@ -124,6 +125,7 @@ fn on(lang: Lang, screen: Screen) -> State {
         }
         Screen::Network => s.net_pane = NetPane::Roster,
         Screen::Dispatch => fixture::with_fleet(&mut s),
+        Screen::Warehouse => fixture::with_warehouse(&mut s),
         _ => {}
     }
     s.screen = screen;
@@ -380,7 +382,10 @@ fn narrow_tabs_all_fit_and_approvals_show_a_count() {
             .next()
             .unwrap_or_default()
             .to_string();
-        assert!(top.contains("8:"), "every tab visible at 80 columns: {top}");
+        assert!(
+            top.contains("9:") && top.contains("0:"),
+            "every tab visible at 80 columns: {top}"
+        );
         assert!(top.contains(&format!("({waiting})")), "{top}");
         assert!(top.contains("10:00"), "the clock stays: {top}");
     }

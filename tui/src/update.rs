@@ -23,6 +23,7 @@ mod dispatch;
 mod find;
 mod parse;
 mod review;
+mod warehouse;
 
 use book::*;
 pub use book::{book_request, rule_field};
@@ -32,6 +33,7 @@ use find::*;
 pub use parse::parse_instant;
 use parse::*;
 use review::*;
+use warehouse::*;
 
 /// Applies `action` to `state`; returns the API calls to make.
 pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
@@ -189,9 +191,10 @@ fn on_key(state: &mut State, k: KeyEvent) -> Vec<Effect> {
         _ => {}
     }
     // Keys every screen shares.
-    if let KeyCode::Char(c @ '1'..='9') = k.code {
-        let i = (c as usize) - ('1' as usize);
-        return switch(state, Screen::ALL[i]);
+    if let KeyCode::Char(c @ '0'..='9') = k.code
+        && let Some(screen) = Screen::of_key(c)
+    {
+        return switch(state, screen);
     }
     if is(&k, 'q') {
         state.quit = true;
@@ -222,6 +225,7 @@ fn on_key(state: &mut State, k: KeyEvent) -> Vec<Effect> {
         Screen::Conflicts => approvals_key(state, k, true),
         Screen::Network => network_key(state, k),
         Screen::Dispatch => dispatch_key(state, k),
+        Screen::Warehouse => warehouse_key(state, k),
     }
 }
 
@@ -292,6 +296,8 @@ fn clamp_selections(state: &mut State) {
     step(&mut state.conflicts_selected, 0, n);
     let n = net_len(state);
     step(&mut state.net_selected, 0, n);
+    let n = warehouse_len(state);
+    step(&mut state.warehouse.selected, 0, n);
     clamp_calendar(state);
 }
 

@@ -7,6 +7,7 @@ mod calendar;
 mod dispatch;
 mod lists;
 mod network;
+mod warehouse;
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -84,6 +85,7 @@ pub fn view(state: &State, f: &mut Frame) {
             Screen::Conflicts => lists::conflicts(state, f, body),
             Screen::Network => network::render(state, f, body),
             Screen::Dispatch => dispatch::render(state, f, body),
+            Screen::Warehouse => warehouse::render(state, f, body),
         }
     }
     render_status(state, f, status);
@@ -98,26 +100,26 @@ pub fn view(state: &State, f: &mut Frame) {
 fn render_tabs(state: &State, f: &mut Frame, area: Rect) {
     let waiting = state.approval_queue().len();
     // Narrow: short titles, one space between tabs instead of two.
-    let label = |i: usize, s: &Screen, short: bool| {
+    let label = |s: &Screen, short: bool| {
         let title = state.t(if short { s.short_title() } else { s.title() });
         let end = if short { "" } else { " " };
+        let key = s.key();
         match s {
-            Screen::Approvals if waiting > 0 => format!(" {}:{title}({waiting}){end}", i + 1),
-            _ => format!(" {}:{title}{end}", i + 1),
+            Screen::Approvals if waiting > 0 => format!(" {key}:{title}({waiting}){end}"),
+            _ => format!(" {key}:{title}{end}"),
         }
     };
     let width = |short: bool| -> usize {
         Screen::ALL
             .iter()
-            .enumerate()
-            .map(|(i, s)| unicode_width::UnicodeWidthStr::width(label(i, s, short).as_str()))
+            .map(|s| unicode_width::UnicodeWidthStr::width(label(s, short).as_str()))
             .sum()
     };
     // Full titles where they fit beside the clock, short ones otherwise
     // (80 columns), so every tab stays visible.
     let short = width(false) + 7 > usize::from(area.width);
     let mut spans = Vec::new();
-    for (i, s) in Screen::ALL.iter().enumerate() {
+    for s in Screen::ALL.iter() {
         let style = if *s == state.screen {
             Style::new().fg(Color::Black).bg(Color::Cyan).bold()
         } else if matches!(s, Screen::Approvals) && waiting > 0 {
@@ -125,7 +127,7 @@ fn render_tabs(state: &State, f: &mut Frame, area: Rect) {
         } else {
             Style::new().fg(Color::Gray)
         };
-        spans.push(Span::styled(label(i, s, short), style));
+        spans.push(Span::styled(label(s, short), style));
     }
     let who = state
         .data
@@ -322,6 +324,11 @@ fn render_dialog(state: &State, d: &Dialog, f: &mut Frame, area: Rect) {
                 Line::from("Enter · Esc").fg(Color::Yellow),
             ],
         ),
+        Dialog::Asset(input) => warehouse::input_dialog(state, input),
+        Dialog::ConfirmAsset { ask, what, .. } => (
+            state.t(i18n::CONFIRM),
+            warehouse::confirm_dialog(state, *ask, what),
+        ),
         Dialog::Token(token) => (
             state.t(i18n::INVITE_TOKEN),
             vec![Line::from(token.clone()), Line::from(""), Line::from("Esc")],
@@ -330,6 +337,7 @@ fn render_dialog(state: &State, d: &Dialog, f: &mut Frame, area: Rect) {
     // A token (about 600 characters) needs room to be shown whole.
     let r = match d {
         Dialog::Token(_) => centered(area, 90, 80),
+        Dialog::Asset(_) => centered(area, 80, 50),
         _ => centered(area, 80, 40),
     };
     f.render_widget(Clear, r);

@@ -230,6 +230,8 @@ pub(super) fn dialog_key(state: &mut State, k: KeyEvent) -> Vec<Effect> {
                 vec![]
             }
         },
+        Dialog::Asset(input) => super::warehouse::asset_input_key(state, *input, k),
+        d @ Dialog::ConfirmAsset { .. } => super::warehouse::confirm_asset_key(state, d, &k),
         Dialog::Odometer { trip, finish, km } => {
             super::dispatch::odometer_key(state, trip, finish, km, k)
         }
