@@ -86,7 +86,7 @@ const COMMANDS: &[(&str, &str)] = &[
     ("trips", "列出行程"),
     (
         "resource repair",
-        "登记资产的损坏件已修复（修旧利废）：恢复可借",
+        "登记资产的损坏件已修复（修旧利废）：恢复可借；加 --start 则登记为送修（维修中，仍不可借）",
     ),
     ("resource dispose", "处置资产的若干件（永久），先处置损坏件"),
     (
@@ -296,7 +296,17 @@ const ARGS: &[(&str, &str)] = &[
     ("resource add|year", "购置年份"),
     ("resource add|value", "购置价值，元"),
     ("resource repair|id", "资产（标识、唯一前缀或名称）"),
-    ("resource repair|units", "修复的件数"),
+    ("resource repair|units", "件数"),
+    ("resource repair|tags", "哪几件（资产标签，逗号分隔）"),
+    (
+        "resource repair|start",
+        "只登记送修：损坏 → 维修中（仍不可借）",
+    ),
+    ("resource dispose|tags", "哪几件（资产标签，逗号分隔）"),
+    (
+        "loan return|damaged_tags",
+        "损坏件的资产标签，逗号分隔（不超过 --damaged 件）",
+    ),
     ("resource dispose|id", "资产（标识、唯一前缀或名称）"),
     ("resource dispose|units", "处置的件数"),
     (

@@ -70,16 +70,27 @@ pub(crate) async fn resource(c: &Client, out: &Out, rc: ResourceCmd) -> anyhow::
                 local(end, &tz)
             );
         }
-        ResourceCmd::Repair { id, units } => {
-            return crate::warehouse::repair(c, out, &id, units).await;
+        ResourceCmd::Repair {
+            id,
+            units,
+            tags,
+            start,
+        } => {
+            return crate::warehouse::repair(c, out, &id, units, tags, start).await;
         }
         ResourceCmd::Dispose {
             id,
             units,
+            tags,
             reason,
             method,
         } => {
-            return crate::warehouse::dispose(c, out, &id, units, reason, &method).await;
+            let how = crate::warehouse::Disposing {
+                units,
+                tags,
+                reason,
+            };
+            return crate::warehouse::dispose(c, out, &id, how, &method).await;
         }
         ResourceCmd::Import { file } => {
             let rows = read_resource_rows(&file)?;

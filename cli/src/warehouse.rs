@@ -37,6 +37,7 @@ pub(crate) async fn loan(c: &Client, out: &Out, cmd: LoanCmd) -> anyhow::Result<
             booking,
             units,
             damaged,
+            damaged_tags,
             note,
         } => {
             if damaged > units {
@@ -52,6 +53,7 @@ pub(crate) async fn loan(c: &Client, out: &Out, cmd: LoanCmd) -> anyhow::Result<
                 booking,
                 units,
                 damaged,
+                damaged_tags,
                 note,
             }
         }
@@ -60,10 +62,33 @@ pub(crate) async fn loan(c: &Client, out: &Out, cmd: LoanCmd) -> anyhow::Result<
 }
 
 /// `tongchou resource repair`.
-pub(crate) async fn repair(c: &Client, out: &Out, id: &str, units: u32) -> anyhow::Result<()> {
+pub(crate) async fn repair(
+    c: &Client,
+    out: &Out,
+    id: &str,
+    units: u32,
+    tags: Vec<String>,
+    start: bool,
+) -> anyhow::Result<()> {
     let resource = crate::pick::resource(c, out, id).await?.id;
-    let o = c.asset_step(&AssetOp::Repair { resource, units }).await?;
-    answer(c, out, o).await
+    let units = units.max(tags.len() as u32);
+    let op = AssetOp::Repair {
+        resource,
+        units,
+        tags,
+        start,
+    };
+    answer(c, out, c.asset_step(&op).await?).await
+}
+
+/// What `resource dispose` takes out.
+pub(crate) struct Disposing {
+    /// Units.
+    pub(crate) units: u32,
+    /// Which, by tag.
+    pub(crate) tags: Vec<String>,
+    /// Why.
+    pub(crate) reason: String,
 }
 
 /// `tongchou resource dispose`.
@@ -71,8 +96,7 @@ pub(crate) async fn dispose(
     c: &Client,
     out: &Out,
     id: &str,
-    units: u32,
-    reason: String,
+    how: Disposing,
     method: &str,
 ) -> anyhow::Result<()> {
     let method: Disposal = method
@@ -81,8 +105,9 @@ pub(crate) async fn dispose(
     let resource = crate::pick::resource(c, out, id).await?.id;
     let op = AssetOp::Dispose {
         resource,
-        units,
-        reason,
+        units: how.units.max(how.tags.len() as u32),
+        tags: how.tags,
+        reason: how.reason,
         method,
     };
     answer(c, out, c.asset_step(&op).await?).await
@@ -337,6 +362,22 @@ pub(crate) async fn inventory(c: &Client, out: &Out, cmd: InventoryCmd) -> anyho
     }
     let names = Names::fetch(c).await?;
     print_inventory(out, &names, &rows);
+    if cmd.asset.is_some() {
+        for r in rows.iter().filter(|r| !r.units.is_empty()) {
+            let units: Vec<String> = r
+                .units
+                .iter()
+                .map(|u| {
+                    format!(
+                        "{} {}",
+                        crdt_model::record::sanitize(&u.tag),
+                        out.text(&u.state.text())
+                    )
+                })
+                .collect();
+            println!("{}: {}", out.t("各件状况", "units"), units.join(" · "));
+        }
+    }
     Ok(())
 }
 
@@ -347,7 +388,7 @@ fn print_inventory(out: &Out, names: &Names, list: &[InventoryRow]) {
         out.t("总数", "total").into(),
         out.t("可用", "available").into(),
         out.t("借出", "on loan").into(),
-        out.t("损坏", "damaged").into(),
+        out.t("损坏/维修", "damaged/repair").into(),
         out.t("处置", "disposed").into(),
         out.t("调出", "transferred").into(),
         out.t("盘点", "counted").into(),
@@ -360,7 +401,7 @@ fn print_inventory(out: &Out, names: &Names, list: &[InventoryRow]) {
             r.total.to_string(),
             r.available.to_string(),
             r.on_loan.to_string(),
-            r.damaged.to_string(),
+            format!("{}/{}", r.damaged, r.under_repair),
             r.disposed.to_string(),
             r.transferred.to_string(),
             r.counted.map(|n| n.to_string()).unwrap_or_default(),

@@ -39,7 +39,7 @@ use crate::resource::Resource;
 
 pub use view::{
     InventoryQuery, InventoryRow, Loan, LoanFilter, LoanStatus, TransferFilter, TransferStatus,
-    TransferView, inventory_row,
+    TransferView, UnitCondition, UnitState, inventory_row,
 };
 
 /// The end of a hold that lasts until released: 9999-01-01T00:00:00Z.
@@ -66,6 +66,8 @@ pub enum HoldKind {
     /// Damaged (returned damaged, or found so): out until repaired (修旧利废)
     /// or disposed of.
     Damaged,
+    /// Being repaired: still out, until the repair is recorded as done.
+    Repairing,
     /// Disposed of (处置), for good.
     Disposed {
         /// How.
@@ -78,6 +80,7 @@ impl HoldKind {
     pub fn text(&self) -> Text {
         match self {
             HoldKind::Damaged => Text::new("损坏待修", "damaged"),
+            HoldKind::Repairing => Text::new("维修中", "under repair"),
             HoldKind::Disposed { method } => Text::new(
                 format!("已处置({})", method.text().zh),
                 format!("disposed ({})", method.text().en),
@@ -93,6 +96,8 @@ impl HoldKind {
 pub enum HeldFor {
     /// Damaged, until repaired.
     Damaged,
+    /// Under repair.
+    Repairing,
     /// Disposed of, for good.
     Disposed {
         /// How.
@@ -111,10 +116,17 @@ pub enum HeldFor {
 }
 
 impl HeldFor {
+    /// Whether the unit comes back into service when the hold is released
+    /// (damaged or under repair), as opposed to gone for good.
+    pub fn repairable(&self) -> bool {
+        matches!(self, HeldFor::Damaged | HeldFor::Repairing)
+    }
+
     /// Bilingual label (without the other agency's name).
     pub fn text(&self) -> Text {
         match self {
             HeldFor::Damaged => HoldKind::Damaged.text(),
+            HeldFor::Repairing => HoldKind::Repairing.text(),
             HeldFor::Disposed { method } => HoldKind::Disposed { method: *method }.text(),
             HeldFor::Offered { .. } => Text::new("调剂待接收", "offered"),
             HeldFor::Transferred { .. } => Text::new("已调出", "transferred"),

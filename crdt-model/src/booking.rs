@@ -117,6 +117,9 @@ pub enum Verdict {
         /// What the owner wrote (the damage, the disposal's reason).
         #[serde(default)]
         note: String,
+        /// The unit's asset tag, when it has one.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        tag: Option<CompactString>,
     },
     /// The owner offers the resource (`units: None`) or some of its units to
     /// another agency (see [`crate::asset`]): the booking id is the offer's,

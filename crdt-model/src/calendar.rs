@@ -123,6 +123,9 @@ pub struct UnitHold {
     /// What the owner wrote.
     #[serde(default)]
     pub note: String,
+    /// The unit's asset tag, when it has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tag: Option<String>,
 }
 
 /// Everything known about one resource's bookings.
@@ -335,7 +338,7 @@ impl Replay {
                             Some(true) => HeldFor::Transferred { to: *to },
                             _ => HeldFor::Offered { to: *to },
                         };
-                        r.hold(cal, cap, seq, &booking, terms, reason, note);
+                        r.hold(cal, cap, seq, &booking, terms, (reason, None), note);
                     }
                 }
                 continue;
@@ -377,7 +380,7 @@ impl Replay {
         seq: u64,
         booking: &BookingId,
         terms: Terms,
-        reason: HeldFor,
+        (reason, tag): (HeldFor, Option<String>),
         note: &str,
     ) {
         if occupy(cal, cap, seq, booking, &terms) {
@@ -390,6 +393,7 @@ impl Replay {
                     units: terms.quantity,
                     reason,
                     note: note.to_string(),
+                    tag,
                 },
             );
         }
@@ -413,7 +417,7 @@ impl Replay {
                 if self
                     .holds
                     .get(&booking)
-                    .is_some_and(|h| h.reason == HeldFor::Damaged) =>
+                    .is_some_and(|h| h.reason.repairable()) =>
             {
                 // Repaired: the units are bookable again.
                 if let Some(h) = self.holds.remove(&booking) {
@@ -423,14 +427,16 @@ impl Replay {
             Verdict::Hold { .. } | Verdict::Transfer { .. } if decided => {
                 cal.anomalies.push(Anomaly::AlreadyDecided { seq, booking });
             }
-            Verdict::Hold { hold, note } => {
+            Verdict::Hold { hold, note, tag } => {
                 let reason = match hold {
                     crate::asset::HoldKind::Damaged => HeldFor::Damaged,
+                    crate::asset::HoldKind::Repairing => HeldFor::Repairing,
                     crate::asset::HoldKind::Disposed { method } => {
                         HeldFor::Disposed { method: *method }
                     }
                 };
-                self.hold(cal, cap, seq, &booking, d.terms, reason, note);
+                let tag = tag.as_ref().map(|t| t.to_string());
+                self.hold(cal, cap, seq, &booking, d.terms, (reason, tag), note);
             }
             Verdict::Transfer { .. } => {}
             Verdict::Confirm | Verdict::Reject { .. } if decided => {

@@ -158,11 +158,14 @@ fn check_decision(d: &Decision, owner: crate::ids::AgencyId) -> Result<(), Recor
             }
             check_text("reason", reason)?;
         }
-        Verdict::Hold { note, .. } => {
-            if note.len() > MAX_TEXT {
-                return Err(RecordError::Invalid("note too long".into()));
+        Verdict::Hold { note, tag, .. } => {
+            if note.len() > MAX_TEXT || tag.as_ref().is_some_and(|t| t.len() > 200) {
+                return Err(RecordError::Invalid("note or tag too long".into()));
             }
             check_plain("note", note)?;
+            if let Some(t) = tag {
+                check_plain("tag", t)?;
+            }
         }
         Verdict::Transfer { to, units, note } => {
             if *to == owner || *units == Some(0) || note.len() > MAX_TEXT {

@@ -7,7 +7,7 @@
 
 use crdt_model::asset::{
     Disposal, HeldFor, InventoryQuery, InventoryRow, Loan, LoanFilter, LoanStatus, TransferFilter,
-    TransferStatus, attr,
+    TransferStatus, UnitState, attr,
 };
 use crdt_model::booking::{Decision, Terms, Verdict};
 use crdt_model::calendar::Anomaly;
@@ -192,6 +192,7 @@ fn a_damaged_return_takes_a_unit_out_until_it_is_repaired() {
         booking: loan.clone(),
         units,
         damaged,
+        damaged_tags: vec!["P2".into()],
         note: "镜头裂".into(),
     };
     assert!(matches!(
@@ -229,10 +230,45 @@ fn a_damaged_return_takes_a_unit_out_until_it_is_repaired() {
     assert_eq!(b.status.label(), "rejected", "{b:?}");
 
     // Repaired (修旧利废): 5 again everywhere, and 5 can be booked.
+    // Each tagged unit's condition, on every replica.
+    let state = |sim: &Sim, tag: &str| {
+        let row = inventory(sim, 2, &rid);
+        let owners = inventory(sim, 0, &rid);
+        assert_eq!(
+            row.units, owners.units,
+            "the owner and node 2 see the same units"
+        );
+        row.units.iter().find(|u| u.tag == tag).map(|u| u.state)
+    };
+    assert_eq!(state(&sim, "P2"), Some(UnitState::Damaged));
+    assert_eq!(state(&sim, "P1"), Some(UnitState::Good));
     let repair = |units| AssetOp::Repair {
         resource: rid.clone(),
         units,
+        tags: vec![],
+        start: false,
     };
+    // Sent to be repaired: under repair, still out.
+    step(
+        &mut sim,
+        0,
+        AssetOp::Repair {
+            resource: rid.clone(),
+            units: 1,
+            tags: vec!["P2".into()],
+            start: true,
+        },
+    )
+    .expect("under repair");
+    sim.run_until_quiet(1_000);
+    assert_eq!(state(&sim, "P2"), Some(UnitState::UnderRepair));
+    assert_eq!(
+        (
+            inventory(&sim, 1, &rid).available,
+            inventory(&sim, 1, &rid).under_repair
+        ),
+        (4, 1)
+    );
     assert!(matches!(
         step(&mut sim, 0, repair(2)),
         Err(LocalError::Warehouse(_))
@@ -241,6 +277,7 @@ fn a_damaged_return_takes_a_unit_out_until_it_is_repaired() {
     sim.run_until_quiet(1_000);
     assert_agree(&sim, &rid);
     assert_eq!(inventory(&sim, 1, &rid).available, 5);
+    assert_eq!(state(&sim, "P2"), Some(UnitState::Good));
     let again = book(&mut sim, 2, &rid, 10, 12, 5);
     sim.run_until_quiet(1_000);
     assert_eq!(
@@ -257,6 +294,7 @@ fn disposal_and_inventory_counts() {
     let dispose = |units| AssetOp::Dispose {
         resource: rid.clone(),
         units,
+        tags: vec![],
         reason: "报废".into(),
         method: Disposal::Auction,
     };
@@ -486,10 +524,10 @@ proptest! {
                     sim.run_until_quiet(1_000);
                     let _ = step(&mut sim, 0, AssetOp::Handover { booking: id.clone(), tags: vec![], note: String::new() });
                     sim.run_until_quiet(1_000);
-                    let _ = step(&mut sim, 0, AssetOp::Return { booking: id, units: n, damaged: n / 2, note: String::new() });
+                    let _ = step(&mut sim, 0, AssetOp::Return { booking: id, units: n, damaged: n / 2, damaged_tags: vec![], note: String::new() });
                 }
-                1 => { let _ = step(&mut sim, 0, AssetOp::Repair { resource: rid.clone(), units: n }); }
-                2 => { let _ = step(&mut sim, 0, AssetOp::Dispose { resource: rid.clone(), units: 1, reason: String::new(), method: Disposal::Recycle }); }
+                1 => { let _ = step(&mut sim, 0, AssetOp::Repair { resource: rid.clone(), units: n, tags: vec![], start: n == 2 }); }
+                2 => { let _ = step(&mut sim, 0, AssetOp::Dispose { resource: rid.clone(), units: 1, tags: vec![], reason: String::new(), method: Disposal::Recycle }); }
                 _ => { sim.advance(HOUR); }
             }
             hour += 2;

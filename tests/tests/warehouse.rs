@@ -8,7 +8,7 @@
 
 use std::time::Duration;
 
-use crdt_model::asset::{InventoryRow, Loan, LoanStatus, TransferStatus, TransferView};
+use crdt_model::asset::{InventoryRow, Loan, LoanStatus, TransferStatus, TransferView, UnitState};
 use crdt_model::calendar::Booking;
 use crdt_model::engine::LocalOutcome;
 use crdt_model::resource::Resource;
@@ -132,6 +132,18 @@ fn borrow_return_damaged_repair_count_and_transfer_to_another_city() {
     // Back, one damaged: 4 available everywhere.
     let partial = sz.cli(&["loan", "return", &id, "--units", "2"]);
     assert!(!partial.status.success(), "all 3 come back in one return");
+    let not_lent = sz.cli(&[
+        "loan",
+        "return",
+        &id,
+        "--units",
+        "3",
+        "--damaged",
+        "1",
+        "--damaged-tags",
+        "P5",
+    ]);
+    assert!(!not_lent.status.success(), "P5 was not lent");
     sz.ok(&[
         "loan",
         "return",
@@ -140,17 +152,31 @@ fn borrow_return_damaged_repair_count_and_transfer_to_another_city() {
         "3",
         "--damaged",
         "1",
+        "--damaged-tags",
+        "P2",
         "--note",
         "镜头裂",
     ]);
     wait_available(&nodes, &asset, 4);
-    assert_eq!(inventory(sjz, &asset).damaged, 1);
+    let row = inventory(sjz, &asset);
+    assert_eq!(row.damaged, 1);
+    let p2 = row.units.iter().find(|u| u.tag == "P2").map(|u| u.state);
+    assert_eq!(p2, Some(UnitState::Damaged), "{:?}", row.units);
     let overdue: Vec<Loan> = sz.json(&["loans", "--overdue"]);
     assert!(overdue.is_empty());
 
     // Repaired (修旧利废): 5 everywhere.
     assert!(!hz.cli(&["resource", "repair", &asset]).status.success());
-    sz.ok(&["resource", "repair", &asset, "--units", "1"]);
+    sz.ok(&["resource", "repair", &asset, "--tags", "P2", "--start"]);
+    wait_for(
+        "P2 under repair at Hangzhou",
+        Duration::from_secs(30),
+        || {
+            let row = inventory(hz, &asset);
+            (row.under_repair == 1 && row.available == 4).then_some(())
+        },
+    );
+    sz.ok(&["resource", "repair", &asset, "--tags", "P2"]);
     wait_available(&nodes, &asset, 5);
 
     // An inventory count that finds one missing.

@@ -30,13 +30,20 @@ pub(crate) enum ResourceCmd {
         #[arg(long, default_value = "")]
         reason: String,
     },
-    /// Record damaged units of an asset as repaired (修旧利废): bookable again.
+    /// Record damaged units of an asset as repaired (修旧利废): bookable
+    /// again; with --start, as sent to be repaired (under repair, still out).
     Repair {
         /// The asset (id, unique prefix or name).
         id: String,
-        /// Units repaired.
+        /// Units.
         #[arg(long, default_value_t = 1)]
         units: u32,
+        /// Which units, by asset tag, comma-separated.
+        #[arg(long, value_delimiter = ',')]
+        tags: Vec<String>,
+        /// Only the repair's start: damaged → under repair.
+        #[arg(long)]
+        start: bool,
     },
     /// Dispose of units of an asset for good (处置), damaged ones first.
     Dispose {
@@ -45,6 +52,9 @@ pub(crate) enum ResourceCmd {
         /// Units.
         #[arg(long, default_value_t = 1)]
         units: u32,
+        /// Which units, by asset tag, comma-separated.
+        #[arg(long, value_delimiter = ',')]
+        tags: Vec<String>,
         /// Why (报废 …).
         #[arg(long, default_value = "")]
         reason: String,

@@ -33,6 +33,9 @@ pub(crate) enum LoanCmd {
         /// Of those, damaged.
         #[arg(long, default_value_t = 0)]
         damaged: u32,
+        /// The damaged units' asset tags, comma-separated (at most --damaged).
+        #[arg(long, value_delimiter = ',')]
+        damaged_tags: Vec<String>,
         /// A note (the damage).
         #[arg(long, default_value = "")]
         note: String,

@@ -353,6 +353,9 @@ pub struct InventoryRow {
     pub on_loan: u32,
     /// Damaged, waiting for repair.
     pub damaged: u32,
+    /// Under repair.
+    #[serde(default)]
+    pub under_repair: u32,
     /// Disposed of.
     pub disposed: u32,
     /// Given (or offered) to other agencies.
@@ -369,6 +372,50 @@ pub struct InventoryRow {
     /// Counted less expected, when counted.
     #[serde(default)]
     pub discrepancy: Option<i64>,
+    /// Each tagged unit and its condition.
+    #[serde(default)]
+    pub units: Vec<UnitCondition>,
+}
+
+/// Where a unit stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UnitState {
+    /// On the shelf, in service.
+    Good,
+    /// With a borrower.
+    OnLoan,
+    /// Damaged, waiting for repair.
+    Damaged,
+    /// Under repair.
+    UnderRepair,
+    /// Disposed of.
+    Disposed,
+    /// Given (or offered) to another agency.
+    Transferred,
+}
+
+impl UnitState {
+    /// Bilingual label.
+    pub fn text(self) -> Text {
+        match self {
+            UnitState::Good => Text::new("完好", "good"),
+            UnitState::OnLoan => Text::new("借出", "on loan"),
+            UnitState::Damaged => Text::new("损坏待修", "damaged"),
+            UnitState::UnderRepair => Text::new("维修中", "under repair"),
+            UnitState::Disposed => Text::new("已处置", "disposed"),
+            UnitState::Transferred => Text::new("已调出", "transferred"),
+        }
+    }
+}
+
+/// One tagged unit's condition.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UnitCondition {
+    /// Its asset tag.
+    pub tag: String,
+    /// Where it stands.
+    pub state: UnitState,
 }
 
 /// The inventory a client asks for: warehouse assets, by owner and name.
@@ -393,23 +440,64 @@ pub fn inventory_row(
     now: Timestamp,
 ) -> InventoryRow {
     let total = r.capacity.size();
-    let (mut damaged, mut disposed, mut transferred) = (0u32, 0u32, 0u32);
+    let (mut damaged, mut repairing, mut disposed, mut transferred) = (0u32, 0u32, 0u32, 0u32);
+    // Tagged units in the asset's order.
+    let mut state: Vec<(String, UnitState)> = r
+        .asset_tags()
+        .into_iter()
+        .map(|t| (t.to_string(), UnitState::Good))
+        .collect();
+    let find =
+        |state: &mut Vec<(String, UnitState)>, tag: &str| state.iter().position(|(t, _)| t == tag);
     // Every hold counts from when it was recorded, even one that starts
     // later (a damaged unit returned before its loan's end).
     for h in &cal.holds {
-        match h.reason {
-            HeldFor::Damaged => damaged += h.units,
-            HeldFor::Disposed { .. } => disposed += h.units,
-            HeldFor::Offered { .. } | HeldFor::Transferred { .. } => transferred += h.units,
+        let s = match h.reason {
+            HeldFor::Damaged => {
+                damaged += h.units;
+                UnitState::Damaged
+            }
+            HeldFor::Repairing => {
+                repairing += h.units;
+                UnitState::UnderRepair
+            }
+            HeldFor::Disposed { .. } => {
+                disposed += h.units;
+                UnitState::Disposed
+            }
+            HeldFor::Offered { .. } | HeldFor::Transferred { .. } => {
+                transferred += h.units;
+                UnitState::Transferred
+            }
+        };
+        if let Some(t) = &h.tag
+            && let Some(i) = find(&mut state, t)
+        {
+            state[i].1 = s;
         }
     }
-    let on_loan: u32 = cal
+    let out: Vec<Loan> = cal
         .confirmed
         .iter()
         .map(|b| loan(index, cal, b, now))
         .filter(|l| l.status.out())
-        .map(|l| l.units)
-        .sum();
+        .collect();
+    let on_loan: u32 = out.iter().map(|l| l.units).sum();
+    for l in &out {
+        if let Some(LoanEvent {
+            step: crate::asset::LoanStep::Handover { tags, .. },
+            ..
+        }) = &l.handover
+        {
+            for t in tags {
+                if let Some(i) = find(&mut state, t)
+                    && state[i].1 == UnitState::Good
+                {
+                    state[i].1 = UnitState::OnLoan;
+                }
+            }
+        }
+    }
     let owner = cal.owner.unwrap_or(r.id.owner);
     let end = Timestamp::from_second(now.as_second() + 1).unwrap_or(now);
     let busy = cal
@@ -431,12 +519,17 @@ pub fn inventory_row(
         available: r.capacity.limit().saturating_sub(busy),
         on_loan,
         damaged,
+        under_repair: repairing,
         disposed,
         transferred,
         expected,
         counted: last.map(|c| c.counted),
         counted_at: last.and_then(|c| Timestamp::from_millisecond(c.hlc.wall_ms).ok()),
         discrepancy: last.map(|c| i64::from(c.counted) - i64::from(expected)),
+        units: state
+            .into_iter()
+            .map(|(tag, state)| UnitCondition { tag, state })
+            .collect(),
     }
 }
 

@@ -124,9 +124,10 @@ impl Engine {
                 booking,
                 units,
                 damaged,
+                damaged_tags,
                 note,
             } => {
-                let (loan, _) = self.own_loan(&booking, now)?;
+                let (loan, res) = self.own_loan(&booking, now)?;
                 if !loan.status.out() {
                     return Err(refuse(format!(
                         "the loan is {}, not with the borrower",
@@ -142,6 +143,23 @@ impl Engine {
                 if damaged > units {
                     return Err(refuse("more damaged units than returned"));
                 }
+                if damaged_tags.len() > damaged as usize {
+                    return Err(refuse(format!(
+                        "{} damaged tags for {damaged} damaged units",
+                        damaged_tags.len()
+                    )));
+                }
+                // The damaged tags: among those handed over, else the asset's.
+                let handed: Vec<String> = match &loan.handover {
+                    Some(LoanEvent {
+                        step: LoanStep::Handover { tags, .. },
+                        ..
+                    }) if !tags.is_empty() => tags.iter().map(|t| t.to_string()).collect(),
+                    _ => res.asset_tags().iter().map(|t| t.to_string()).collect(),
+                };
+                if let Some(t) = damaged_tags.iter().find(|t| !handed.contains(t)) {
+                    return Err(refuse(format!("{t} was not lent in this loan")));
+                }
                 let mut records = vec![self.loan_record(
                     now,
                     &booking,
@@ -155,11 +173,14 @@ impl Engine {
                     // Out from the return, or from the loan's end when it
                     // comes back early (the loan holds them until then).
                     let from = now.max(loan.end);
+                    let kinds: Vec<(HoldKind, Option<String>)> = (0..damaged as usize)
+                        .map(|i| (HoldKind::Damaged, damaged_tags.get(i).cloned()))
+                        .collect();
                     records.extend(self.hold_records(
                         now,
                         &loan.resource,
                         from,
-                        &vec![HoldKind::Damaged; damaged as usize],
+                        &kinds,
                         &note,
                         &[],
                     )?);
@@ -167,70 +188,119 @@ impl Engine {
                 writes.push((DocId::decisions(me, shard_of(now)), records));
                 Answer::Loan(booking)
             }
-            AssetOp::Repair { resource, units } => {
+            AssetOp::Repair {
+                resource,
+                units,
+                tags,
+                start,
+            } => {
                 let cal = self.own_asset(&resource)?;
-                let damaged: Vec<_> = cal
-                    .holds
-                    .iter()
-                    .filter(|h| h.reason == HeldFor::Damaged)
-                    .cloned()
-                    .collect();
-                let out: u32 = damaged.iter().map(|h| h.units).sum();
-                if units == 0 || units > out {
-                    return Err(refuse(format!(
-                        "{out} units are damaged; {units} cannot be repaired"
-                    )));
-                }
-                // Holds are written one unit each, and released whole.
-                let mut records = Vec::new();
-                let ones = damaged.into_iter().filter(|h| h.units == 1);
-                for (seq, h) in (cal.next_decision..).zip(ones.take(units as usize)) {
-                    let draft = Draft {
-                        booking: h.booking.clone(),
-                        terms: Terms {
-                            start: h.from,
-                            end: FOREVER,
-                            quantity: h.units,
-                        },
-                        verdict: Verdict::Release,
-                    };
-                    records.push(self.decision_record(now, &resource, seq, draft));
-                }
+                // Damaged units, or (finishing) damaged and under repair;
+                // those with the tags asked for first.
+                let wanted = |h: &&crate::calendar::UnitHold| {
+                    h.units == 1
+                        && if start {
+                            h.reason == HeldFor::Damaged
+                        } else {
+                            h.reason.repairable()
+                        }
+                };
+                let chosen = pick_units(&cal.holds, wanted, &tags, units)?;
+                let records = if start {
+                    let release: Vec<BookingId> =
+                        chosen.iter().map(|h| h.booking.clone()).collect();
+                    let kinds: Vec<(HoldKind, Option<String>)> = chosen
+                        .iter()
+                        .map(|h| (HoldKind::Repairing, h.tag.clone()))
+                        .collect();
+                    self.hold_records(now, &resource, now, &kinds, "", &release)?
+                } else {
+                    let mut records = Vec::new();
+                    for (seq, h) in (cal.next_decision..).zip(&chosen) {
+                        let draft = Draft {
+                            booking: h.booking.clone(),
+                            terms: Terms {
+                                start: h.from,
+                                end: FOREVER,
+                                quantity: h.units,
+                            },
+                            verdict: Verdict::Release,
+                        };
+                        records.push(self.decision_record(now, &resource, seq, draft));
+                    }
+                    records
+                };
                 writes.push((DocId::decisions(me, shard_of(now)), records));
                 Answer::Inventory(resource)
             }
             AssetOp::Dispose {
                 resource,
                 units,
+                tags,
                 reason,
                 method,
             } => {
                 let cal = self.own_asset(&resource)?;
-                let damaged: Vec<_> = cal
-                    .holds
-                    .iter()
-                    .filter(|h| h.reason == HeldFor::Damaged && h.units == 1)
-                    .take(units as usize)
+                let res = self
+                    .ledger
+                    .index()
+                    .resources
+                    .get(&resource)
                     .cloned()
-                    .collect();
-                let res = self.ledger.index().resources.get(&resource).cloned();
+                    .ok_or_else(|| LocalError::UnknownResource(resource.to_string()))?;
                 let held: u32 = cal
                     .holds
                     .iter()
-                    .filter(|h| h.reason != HeldFor::Damaged)
+                    .filter(|h| !h.reason.repairable())
                     .map(|h| h.units)
                     .sum();
-                let size = res.map_or(0, |r| r.capacity.size());
+                let size = res.capacity.size();
                 if units == 0 || units + held > size {
                     return Err(refuse(format!(
                         "{} of {size} units are left to dispose of",
                         size.saturating_sub(held)
                     )));
                 }
-                // Damaged units first: their holds are released and held
-                // again as disposed, in the same change.
-                let release: Vec<_> = damaged.iter().map(|h| h.booking.clone()).collect();
-                let kinds = vec![HoldKind::Disposed { method }; units as usize];
+                let known = res.asset_tags();
+                if let Some(t) = tags.iter().find(|t| !known.contains(&t.as_str())) {
+                    return Err(refuse(format!("{t} is not a tag of this asset")));
+                }
+                let gone: Vec<&str> = cal
+                    .holds
+                    .iter()
+                    .filter(|h| !h.reason.repairable())
+                    .filter_map(|h| h.tag.as_deref())
+                    .collect();
+                if let Some(t) = tags.iter().find(|t| gone.contains(&t.as_str())) {
+                    return Err(refuse(format!("{t} is already disposed of or given away")));
+                }
+                // Damaged units first (those tagged as asked, then any): their
+                // holds are released and held again as disposed, in the same
+                // change; then units in service, with the tags asked for.
+                let out: Vec<_> = cal
+                    .holds
+                    .iter()
+                    .filter(|h| h.reason.repairable() && h.units == 1)
+                    .collect();
+                let mut release = Vec::new();
+                let mut kinds = Vec::new();
+                let mut left_tags: Vec<String> = tags.clone();
+                for h in out
+                    .iter()
+                    .filter(|h| h.tag.as_ref().is_some_and(|t| tags.contains(t)))
+                    .chain(out.iter().filter(|h| {
+                        tags.is_empty() && h.tag.as_ref().is_none_or(|t| !tags.contains(t))
+                    }))
+                    .take(units as usize)
+                {
+                    release.push(h.booking.clone());
+                    left_tags.retain(|t| Some(t) != h.tag.as_ref());
+                    kinds.push((HoldKind::Disposed { method }, h.tag.clone()));
+                }
+                while kinds.len() < units as usize {
+                    let tag = (!left_tags.is_empty()).then(|| left_tags.remove(0));
+                    kinds.push((HoldKind::Disposed { method }, tag));
+                }
                 let records = self.hold_records(now, &resource, now, &kinds, &reason, &release)?;
                 writes.push((DocId::decisions(me, shard_of(now)), records));
                 Answer::Inventory(resource)
@@ -476,7 +546,7 @@ impl Engine {
         now: Timestamp,
         rid: &ResourceId,
         from: Timestamp,
-        kinds: &[HoldKind],
+        kinds: &[(HoldKind, Option<String>)],
         note: &str,
         release: &[BookingId],
     ) -> Result<Vec<Record>, LocalError> {
@@ -533,7 +603,7 @@ impl Engine {
             records.push(self.decision_record(now, rid, seq, d));
             seq += 1;
         }
-        for kind in kinds {
+        for (kind, tag) in kinds {
             let booking = BookingId::new(self.me, &format!("hold-{seq}"))
                 .map_err(|e| LocalError::Invalid(e.to_string()))?;
             let draft = Draft {
@@ -546,6 +616,7 @@ impl Engine {
                 verdict: Verdict::Hold {
                     hold: kind.clone(),
                     note: note.to_string(),
+                    tag: tag.as_deref().map(Into::into),
                 },
             };
             records.push(self.decision_record(now, rid, seq, draft));
@@ -553,6 +624,38 @@ impl Engine {
         }
         Ok(records)
     }
+}
+
+/// `units` one-unit holds among those `wanted`, those tagged as asked for
+/// first (every tag asked for must be among them).
+fn pick_units<'a>(
+    holds: &'a [crate::calendar::UnitHold],
+    wanted: impl Fn(&&crate::calendar::UnitHold) -> bool,
+    tags: &[String],
+    units: u32,
+) -> Result<Vec<&'a crate::calendar::UnitHold>, LocalError> {
+    let candidates: Vec<&crate::calendar::UnitHold> = holds.iter().filter(wanted).collect();
+    if let Some(t) = tags
+        .iter()
+        .find(|t| !candidates.iter().any(|h| h.tag.as_ref() == Some(*t)))
+    {
+        return Err(refuse(format!(
+            "{t} is not among the units that can be repaired"
+        )));
+    }
+    if units == 0 || units as usize > candidates.len() || tags.len() > units as usize {
+        return Err(refuse(format!(
+            "{} units can be repaired; {units} cannot",
+            candidates.len()
+        )));
+    }
+    let tagged = candidates
+        .iter()
+        .filter(|h| h.tag.as_ref().is_some_and(|t| tags.contains(t)));
+    let others = candidates
+        .iter()
+        .filter(|h| h.tag.as_ref().is_none_or(|t| !tags.contains(t)));
+    Ok(tagged.chain(others).take(units as usize).copied().collect())
 }
 
 /// What a warehouse step answers with.

@@ -223,16 +223,26 @@ pub enum AssetOp {
         /// Of those, damaged.
         #[serde(default)]
         damaged: u32,
+        /// The damaged units' asset tags, when known (at most `damaged`).
+        #[serde(default)]
+        damaged_tags: Vec<String>,
         /// A note (the damage).
         #[serde(default)]
         note: String,
     },
-    /// The owner repaired damaged units (修旧利废).
+    /// The owner repaired damaged units (修旧利废), or (`start`) sent them
+    /// to be repaired: under repair, still out of service.
     Repair {
         /// The asset.
         resource: ResourceId,
-        /// Units repaired.
+        /// Units.
         units: u32,
+        /// Which units, by asset tag (else any damaged ones).
+        #[serde(default)]
+        tags: Vec<String>,
+        /// Only the repair's start: damaged → under repair.
+        #[serde(default)]
+        start: bool,
     },
     /// The owner disposed of units (处置), damaged ones first.
     Dispose {
@@ -240,6 +250,9 @@ pub enum AssetOp {
         resource: ResourceId,
         /// Units.
         units: u32,
+        /// Which units, by asset tag (else damaged ones first, then any).
+        #[serde(default)]
+        tags: Vec<String>,
         /// Why (报废 …).
         #[serde(default)]
         reason: String,

@@ -381,14 +381,20 @@ impl Demo {
             booking: loan.clone(),
             units: 3,
             damaged: 1,
+            damaged_tags: vec!["粤B-P2".into()],
             note: "镜头裂 / cracked lens".into(),
         })
         .await?;
-        step(AssetOp::Repair {
-            resource: projectors.clone(),
-            units: 1,
-        })
-        .await?;
+        // Sent to be repaired, then back in service (修旧利废).
+        for start in [true, false] {
+            step(AssetOp::Repair {
+                resource: projectors.clone(),
+                units: 1,
+                tags: vec!["粤B-P2".into()],
+                start,
+            })
+            .await?;
+        }
         // Guangxi's idle folding tables, to Shenzhen.
         let (gx, tables) = (n - 1, asset(n - 1, "tables")?);
         let offer = self.nodes[gx]

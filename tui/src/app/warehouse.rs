@@ -418,16 +418,20 @@ impl AssetInput {
                     booking: booking()?,
                     units: self.units,
                     damaged,
+                    damaged_tags: Vec::new(),
                     note: text(0),
                 }
             }
             AssetAction::Repair => AssetOp::Repair {
                 resource,
                 units: positive(self.number(0)?)?,
+                tags: Vec::new(),
+                start: false,
             },
             AssetAction::Dispose => AssetOp::Dispose {
                 resource,
                 units: positive(self.number(0)?)?,
+                tags: Vec::new(),
                 reason: text(0),
                 method: self.method(),
             },

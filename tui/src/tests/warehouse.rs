@@ -166,6 +166,7 @@ fn the_inventory_marks_discrepancies_and_idle_assets_and_takes_the_owners_steps(
         AssetOp::Dispose {
             resource: s.my_inventory()[1].resource.clone(),
             units: 2,
+            tags: Vec::new(),
             reason: "broken".into(),
             method: Disposal::Recycle,
         }

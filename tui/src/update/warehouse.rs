@@ -104,7 +104,7 @@ fn inventory_key(state: &mut State, c: char) -> Option<bool> {
     else {
         return Some(false);
     };
-    if action == AssetAction::Repair && row.damaged == 0 {
+    if action == AssetAction::Repair && row.damaged + row.under_repair == 0 {
         return Some(false);
     }
     state.dialog = Some(Dialog::Asset(Box::new(AssetInput::on_asset(action, &row))));

@@ -245,7 +245,10 @@ fn inventory<'a>(state: &State, area: Rect) -> (Table<'a>, Vec<Line<'static>>) {
                 Cell::from(r.total.to_string()),
                 Cell::from(r.available.to_string()),
                 Cell::from(r.on_loan.to_string()),
-                Cell::from(Span::styled(r.damaged.to_string(), red(r.damaged))),
+                Cell::from(Span::styled(
+                    (r.damaged + r.under_repair).to_string(),
+                    red(r.damaged + r.under_repair),
+                )),
                 Cell::from(r.disposed.to_string()),
                 Cell::from(Span::styled(
                     counted,
@@ -332,7 +335,7 @@ fn asset_details(state: &State, r: &InventoryRow) -> Vec<Line<'static>> {
         )));
     }
     let mut keys = Vec::new();
-    if r.damaged > 0 {
+    if r.damaged + r.under_repair > 0 {
         keys.push(i18n::KEY_REPAIR);
     }
     keys.extend([i18n::KEY_DISPOSE, i18n::KEY_OFFER, i18n::KEY_COUNT]);
