@@ -316,6 +316,22 @@ impl Client {
         self.get(routes::INVENTORY, q).await
     }
 
+    /// The webhooks and their deliveries.
+    pub async fn webhooks(&self) -> Result<Vec<WebhookEntry>, Error> {
+        self.get(routes::WEBHOOKS, &()).await
+    }
+
+    /// Registers a webhook.
+    pub async fn add_webhook(&self, a: &WebhookAdd) -> Result<WebhookEntry, Error> {
+        self.post(routes::WEBHOOKS, a).await
+    }
+
+    /// Removes a webhook; answers the ones left.
+    pub async fn remove_webhook(&self, id: u32) -> Result<Vec<WebhookEntry>, Error> {
+        self.post(routes::WEBHOOK_REMOVE, &WebhookRemove { id })
+            .await
+    }
+
     /// A utilisation report over a period.
     pub async fn report(
         &self,

@@ -59,6 +59,11 @@ pub const INVENTORY: &str = "/api/v1/inventory";
 /// `GET` a utilisation report ([`ReportQuery`](crdt_model::report::ReportQuery)),
 /// answered as a [`Report`](crdt_model::report::Report).
 pub const REPORT: &str = "/api/v1/report";
+/// `GET` the webhooks ([`WebhookEntry`](crate::WebhookEntry)); `POST` one
+/// ([`WebhookAdd`](crate::WebhookAdd)).
+pub const WEBHOOKS: &str = "/api/v1/webhooks";
+/// `POST` a webhook's removal ([`WebhookRemove`](crate::WebhookRemove)).
+pub const WEBHOOK_REMOVE: &str = "/api/v1/webhooks/remove";
 /// `GET` an iCalendar feed ([`IcsQuery`](crate::IcsQuery)).
 pub const ICS: &str = "/api/v1/ics";
 /// `POST` a backup of the home, written by the node to a file

@@ -456,3 +456,46 @@ pub struct RejectedRow {
     /// Why.
     pub error: String,
 }
+
+/// `POST /api/v1/webhooks`: register a webhook.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WebhookAdd {
+    /// Where to POST (http or https).
+    pub url: String,
+    /// Event kinds wanted (`request`, `decision`, `cancel`, `release`,
+    /// `trip`, `loan`, `reminder`); empty: all.
+    #[serde(default)]
+    pub events: Vec<String>,
+    /// HMAC-SHA256 key for the `X-Tongchou-Signature` header, if any.
+    #[serde(default)]
+    pub secret: Option<String>,
+}
+
+/// A registered webhook and how its deliveries go.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WebhookEntry {
+    /// Its number.
+    pub id: u32,
+    /// Where it POSTs.
+    pub url: String,
+    /// Event kinds.
+    pub events: Vec<String>,
+    /// Whether deliveries are signed.
+    pub signed: bool,
+    /// Deliveries waiting (the receiver was down or refused).
+    pub pending: u64,
+    /// Deliveries made.
+    pub delivered: u64,
+    /// Failed attempts since it was added.
+    pub failures: u64,
+    /// The last failure, until a delivery succeeds.
+    #[serde(default)]
+    pub last_error: Option<String>,
+}
+
+/// `POST /api/v1/webhooks/remove`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WebhookRemove {
+    /// The webhook's number.
+    pub id: u32,
+}

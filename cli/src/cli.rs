@@ -115,6 +115,34 @@ pub(crate) enum Cmd {
     /// Utilisation and activity over a period (统计直报): booked against
     /// open hours, decisions, cross-agency share, trips, loans, idle resources.
     Report(ReportArgs),
+    /// Webhooks: the node POSTs events (requests waiting, decisions,
+    /// cancellations, releases, trips, loans, reminders) to a URL.
+    #[command(subcommand)]
+    Webhook(WebhookCmd),
+}
+
+/// `tongchou webhook …`.
+#[derive(Debug, Subcommand)]
+pub(crate) enum WebhookCmd {
+    /// Register a URL; events are queued durably and retried while it is down.
+    Add {
+        /// Where to POST (http:// or https://).
+        url: String,
+        /// Events, comma-separated: request, decision, cancel, release,
+        /// trip, loan, reminder (default: all).
+        #[arg(long, value_delimiter = ',')]
+        events: Vec<String>,
+        /// Key of the HMAC-SHA256 signature header (X-Tongchou-Signature).
+        #[arg(long)]
+        secret: Option<String>,
+    },
+    /// The webhooks, with deliveries waiting, made and failed.
+    List,
+    /// Remove a webhook (and what it had waiting).
+    Remove {
+        /// Its number, as `webhook list` shows it.
+        id: u32,
+    },
 }
 
 /// `tongchou report`.

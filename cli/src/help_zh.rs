@@ -93,6 +93,16 @@ const COMMANDS: &[(&str, &str)] = &[
         "report",
         "期间内的利用率和业务量（统计直报）：已订对开放时长、审批结果、跨单位占比、出车、借用、闲置资源",
     ),
+    (
+        "webhook",
+        "网络回调：节点把事件（待审批申请、审批结果、取消、释放、行程、借用、开始提醒）POST 到指定地址",
+    ),
+    (
+        "webhook add",
+        "登记一个地址；事件持久排队，对方不可达时重试",
+    ),
+    ("webhook list", "列出回调地址及待送、已送、失败次数"),
+    ("webhook remove", "删除一个回调地址（及其待送事件）"),
     ("loan", "公物仓借用：交付、签收、归还"),
     ("loan handover", "把借用的物品交给借用单位（资产所属单位）"),
     ("loan receive", "签收交付（借用单位）"),
@@ -317,6 +327,16 @@ const ARGS: &[(&str, &str)] = &[
         "resources|idle_days",
         "只列出这么多天未被使用、今后也无预订的资源（闲置资产，可供调剂）",
     ),
+    ("webhook add|url", "POST 的地址（http:// 或 https://）"),
+    (
+        "webhook add|events",
+        "事件，逗号分隔：request、decision、cancel、release、trip、loan、reminder（默认全部）",
+    ),
+    (
+        "webhook add|secret",
+        "HMAC-SHA256 签名（X-Tongchou-Signature 头）的密钥",
+    ),
+    ("webhook remove|id", "编号，见 `webhook list`"),
     ("report|from", "统计期间开始：日期（当日零点）或时间"),
     ("report|to", "统计期间结束：日期（含当日）或时间"),
     (

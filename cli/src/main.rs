@@ -25,6 +25,7 @@ mod status;
 mod tools;
 mod trip;
 mod warehouse;
+mod webhook;
 
 use std::process::ExitCode;
 
@@ -254,6 +255,7 @@ async fn api_command(cmd: Cmd, c: &Client, out: &Out) -> anyhow::Result<()> {
         Cmd::Transfers(a) => warehouse::transfers(c, out, a).await,
         Cmd::Inventory(i) => warehouse::inventory(c, out, i).await,
         Cmd::Report(a) => report::report(c, out, a).await,
+        Cmd::Webhook(w) => webhook::webhook(c, out, w).await,
         Cmd::Run(_)
         | Cmd::Tui
         | Cmd::Network(_)

@@ -113,7 +113,9 @@ pub async fn run(home: Home, flags: RunFlags) -> anyhow::Result<()> {
     home.write_api(&info)?;
     actor.set_api(info);
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-    let router = crate::server::router(handle.clone(), token, home.clone());
+    let webhooks = crate::webhooks::Webhooks::open(&home)?;
+    let router =
+        crate::server::router_with(handle.clone(), token, home.clone(), Some(webhooks.clone()));
     let mut api_stop = stop_rx.clone();
     let server = tokio::spawn(async move {
         axum::serve(listener, router)
@@ -123,6 +125,7 @@ pub async fn run(home: Home, flags: RunFlags) -> anyhow::Result<()> {
             .await
     });
     info!(api = %addr, "API listening");
+    let hooks_task = tokio::spawn(webhooks.run(handle.clone(), stop_rx.clone()));
     let publish = publish_profile(handle.clone());
     let actor_task = tokio::spawn(actor.run(async move {
         shutdown_signal().await;
@@ -131,6 +134,7 @@ pub async fn run(home: Home, flags: RunFlags) -> anyhow::Result<()> {
     let result = actor_task.await.context("node task panicked")?;
     let _ = stop_tx.send(true);
     let _ = tokio::time::timeout(Duration::from_secs(5), server).await;
+    let _ = tokio::time::timeout(Duration::from_secs(5), hooks_task).await;
     home.clear_api();
     result
 }

@@ -32,3 +32,4 @@ pub mod rotation;
 pub mod server;
 pub mod store;
 pub mod verify;
+pub mod webhooks;

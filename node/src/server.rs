@@ -43,15 +43,27 @@ struct AppState {
     token: String,
     home: crate::config::Home,
     latency: metrics::Latency,
+    webhooks: Option<crate::webhooks::Webhooks>,
 }
 
 /// Builds the router.
 pub fn router(node: NodeHandle, token: String, home: crate::config::Home) -> Router {
+    router_with(node, token, home, None)
+}
+
+/// Builds the router, with the node's webhooks.
+pub fn router_with(
+    node: NodeHandle,
+    token: String,
+    home: crate::config::Home,
+    webhooks: Option<crate::webhooks::Webhooks>,
+) -> Router {
     let state = AppState {
         node,
         token,
         home,
         latency: Default::default(),
+        webhooks,
     };
     Router::new()
         .route(routes::STATUS, get(status))
@@ -80,6 +92,11 @@ pub fn router(node: NodeHandle, token: String, home: crate::config::Home) -> Rou
         .route(routes::TRANSFERS, get(assets::transfers))
         .route(routes::INVENTORY, get(assets::inventory))
         .route(routes::REPORT, get(assets::report))
+        .route(
+            routes::WEBHOOKS,
+            get(metrics::webhooks).post(metrics::add_webhook),
+        )
+        .route(routes::WEBHOOK_REMOVE, post(metrics::remove_webhook))
         .layer(middleware::from_fn_with_state(state.clone(), auth))
         .route(routes::HEALTHZ, get(healthz))
         .layer(axum::extract::DefaultBodyLimit::max(1024 * 1024))

@@ -1,6 +1,6 @@
-//! Operators' figures: the API request-duration histogram (every request
-//! through the router is timed), `/metrics` in the Prometheus text format,
-//! and the same figures in `status`.
+//! Operators' figures and hooks: the API request-duration histogram (every
+//! request through the router is timed), `/metrics` in the Prometheus text
+//! format (the same figures as `status`), and the webhook routes.
 
 use std::fmt::Write as _;
 use std::sync::{Arc, Mutex};
@@ -216,4 +216,44 @@ pub(super) async fn metrics(State(st): State<AppState>) -> Result<Response, Erro
         out,
     )
         .into_response())
+}
+
+fn hooks(st: &AppState) -> Result<&crate::webhooks::Webhooks, Error> {
+    st.webhooks.as_ref().ok_or_else(|| {
+        err(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "unavailable",
+            "webhooks are not running on this node".into(),
+        )
+    })
+}
+
+/// `GET /api/v1/webhooks`.
+pub(super) async fn webhooks(State(st): State<AppState>) -> ApiResult<Vec<WebhookEntry>> {
+    Ok(Json(hooks(&st)?.list()))
+}
+
+/// `POST /api/v1/webhooks`.
+pub(super) async fn add_webhook(
+    State(st): State<AppState>,
+    Json(a): Json<WebhookAdd>,
+) -> ApiResult<WebhookEntry> {
+    let r = hooks(&st)?.add_on(&st.node, a).await;
+    Ok(Json(r.map_err(|e| {
+        err(StatusCode::BAD_REQUEST, "bad_request", e)
+    })?))
+}
+
+/// `POST /api/v1/webhooks/remove`.
+pub(super) async fn remove_webhook(
+    State(st): State<AppState>,
+    Json(r): Json<WebhookRemove>,
+) -> ApiResult<Vec<WebhookEntry>> {
+    let h = hooks(&st)?.clone();
+    let h2 = h.clone();
+    tokio::task::spawn_blocking(move || h2.remove(r.id))
+        .await
+        .map_err(|e| err(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()))?
+        .map_err(|e| err(StatusCode::NOT_FOUND, "unknown_webhook", e))?;
+    Ok(Json(h.list()))
 }
