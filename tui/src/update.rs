@@ -89,7 +89,8 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
 
 /// Fresh data from the node: shown, and the booking just submitted followed.
 fn on_data(state: &mut State, d: crate::app::Data) -> Vec<Effect> {
-    state.data = d;
+    let old = std::mem::replace(&mut state.data, d);
+    announce(state, &old);
     state.connected = Some(true);
     state.unreachable = None;
     if let Some(b) = &state.book.submitted
@@ -99,6 +100,67 @@ fn on_data(state: &mut State, d: crate::app::Data) -> Vec<Effect> {
     }
     clamp_selections(state);
     vec![]
+}
+
+/// Tells what just happened to this agency, as data arrive: one of its
+/// requests decided by the owner ("your booking … was confirmed"), or new
+/// requests waiting for its decision. Nothing on the first data.
+fn announce(state: &mut State, old: &crate::app::Data) {
+    use crdt_model::agency::Text;
+    use crdt_model::booking::Status;
+    if old.status.is_none() {
+        return;
+    }
+    let decided = state.my_bookings().into_iter().find_map(|b| {
+        let before = old.bookings.iter().find(|x| x.id == b.id)?;
+        let was_waiting = matches!(before.status, Status::Tentative { .. });
+        match b.status {
+            Status::Confirmed if was_waiting => Some((b.resource.clone(), true)),
+            Status::Rejected { .. } if was_waiting => Some((b.resource.clone(), false)),
+            _ => None,
+        }
+    });
+    if let Some((rid, confirmed)) = decided {
+        let (zh, en) = match state.resource(&rid) {
+            Some(r) => (r.name.zh.clone(), r.name.en.clone()),
+            None => (rid.to_string(), rid.to_string()),
+        };
+        let text = if confirmed {
+            Text::new(
+                format!("您的预订已确认：{zh}"),
+                format!("Your booking was confirmed: {en}"),
+            )
+        } else {
+            Text::new(
+                format!("您的预订被拒绝：{zh}"),
+                format!("Your booking was rejected: {en}"),
+            )
+        };
+        state.toast = Some(crate::app::Toast {
+            text,
+            error: !confirmed,
+        });
+        return;
+    }
+    let me = state.me();
+    let waiting = |bookings: &[Booking]| {
+        bookings
+            .iter()
+            .filter(|b| matches!(b.status, Status::Tentative { .. }))
+            .filter(|b| me.is_some_and(|m| b.resource.owner == m && b.id.requester != m))
+            .count()
+    };
+    let (before, now) = (waiting(&old.bookings), waiting(&state.data.bookings));
+    if now > before {
+        let n = now - before;
+        state.toast = Some(crate::app::Toast {
+            text: Text::new(
+                format!("{n} 项新申请等待本单位审批（6:审批）"),
+                format!("{n} new request(s) wait for your decision (6: Approvals)"),
+            ),
+            error: false,
+        });
+    }
 }
 
 /// The node's answer to a booking: shown, or its error next to the field

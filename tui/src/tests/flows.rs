@@ -454,3 +454,64 @@ fn typing_another_resource_clears_people_and_purpose() {
     assert_eq!(s.book.form.value(book_field::QUANTITY), "1");
     assert_eq!(s.book.form.value(book_field::PURPOSE), "");
 }
+
+/// As data arrive, the TUI says what just happened to this agency: its
+/// waiting request confirmed or rejected by the owner, new requests waiting
+/// for its decision; nothing when nothing changed.
+#[test]
+fn a_decision_on_our_request_and_new_requests_for_us_are_told_as_they_come() {
+    let mut s = state(Lang::Zh);
+    let me = s.me().expect("status");
+    let mine = s
+        .data
+        .bookings
+        .iter()
+        .position(|b| b.id.requester == me && b.resource.owner != me)
+        .expect("a request of ours for another agency's resource");
+    s.data.bookings[mine].status = BookingStatus::Tentative {
+        rank: 1,
+        fits: true,
+    };
+    s.toast = None;
+    let same = s.data.clone();
+    update(&mut s, Action::Data(Box::new(same)));
+    assert!(s.toast.is_none(), "nothing changed, nothing told");
+
+    let mut data = s.data.clone();
+    data.bookings[mine].status = BookingStatus::Confirmed;
+    let name = s
+        .resource(&data.bookings[mine].resource)
+        .map(|r| r.name.zh.clone())
+        .expect("its resource");
+    update(&mut s, Action::Data(Box::new(data)));
+    let t = s.toast.clone().expect("told");
+    assert!(
+        t.text.zh.contains("您的预订已确认") && t.text.zh.contains(&name),
+        "{t:?}"
+    );
+    assert!(t.text.en.contains("confirmed"), "{t:?}");
+
+    // A new request from another agency for one of our resources.
+    let ours = s
+        .data
+        .resources
+        .iter()
+        .find(|r| r.id.owner == me)
+        .expect("a resource of ours")
+        .id
+        .clone();
+    let mut data = s.data.clone();
+    let mut extra = data.bookings[mine].clone();
+    extra.id =
+        crdt_model::ids::BookingId::new(crdt_model::ids::AgencyId([9; 32]), "new-1").expect("id");
+    extra.resource = ours;
+    extra.status = BookingStatus::Tentative {
+        rank: 1,
+        fits: true,
+    };
+    data.bookings.push(extra);
+    s.toast = None;
+    update(&mut s, Action::Data(Box::new(data)));
+    let t = s.toast.clone().expect("told");
+    assert!(t.text.zh.contains("1 项新申请"), "{t:?}");
+}
