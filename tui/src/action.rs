@@ -36,6 +36,8 @@ pub enum Action {
     Invited(Result<String, Text>),
     /// Answer to a cancel, decision or revocation.
     Done(Result<L, Text>),
+    /// Answer to [`Effect::Report`].
+    Report(Result<Box<crdt_model::report::Report>, Text>),
 }
 
 /// Work for the client task.
@@ -64,6 +66,8 @@ pub enum Effect {
     /// A step in a warehouse asset's life (handover, receipt, return,
     /// repair, disposal, transfer offer or answer, count).
     AssetStep(Box<crdt_model::engine::AssetOp>),
+    /// Make a utilisation report.
+    Report(crdt_model::report::ReportQuery),
 }
 
 /// Why the node refused a call: its message and, when a resource's booking

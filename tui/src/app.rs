@@ -2,10 +2,12 @@
 
 mod bookings;
 mod form;
+mod report;
 mod screen;
 mod trips;
 mod warehouse;
 pub use form::{Field, Form, book_field, find_field};
+pub use report::{GROUPINGS, ReportState, grouping_name, next_grouping};
 pub use screen::Screen;
 pub use warehouse::{
     AssetAction, AssetInput, InputField, InputKind, LoanRow, Urgency, WarehouseState, WhPane,
@@ -271,6 +273,8 @@ pub struct State {
     pub dispatch: DispatchState,
     /// Warehouse: pane and selected row.
     pub warehouse: WarehouseState,
+    /// Report: period, grouping and the report received.
+    pub report: ReportState,
     /// Terminal size (columns, rows).
     pub size: (u16, u16),
     /// The user asked to quit.
@@ -350,6 +354,7 @@ impl State {
             net_selected: 0,
             dispatch: DispatchState::default(),
             warehouse: WarehouseState::default(),
+            report: ReportState::default(),
             size: (80, 24),
             quit: false,
         }

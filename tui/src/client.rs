@@ -205,5 +205,6 @@ async fn run_effect(api: &Api, effect: Effect, refresh: &Notify) -> Option<Actio
             let done = crate::app::asset_done(&op);
             Action::Done(c.asset_step(&op).await.map(|_| done).map_err(msg))
         }
+        Effect::Report(q) => Action::Report(c.report(&q).await.map(Box::new).map_err(msg)),
     })
 }

@@ -22,7 +22,9 @@ use jiff::{SignedDuration, Timestamp};
 use crate::app::{Data, State};
 use crate::i18n::Lang;
 
+mod report;
 mod warehouse;
+pub use report::{report, with_report};
 pub use warehouse::with_warehouse;
 
 const AGENCIES: [(&str, &str, &str, &str); 4] = [

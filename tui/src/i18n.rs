@@ -447,8 +447,8 @@ pub(crate) const NOTHING_SELECTED: L = L("未选择任何项", "Nothing selected
 // Help.
 pub(crate) const HELP_TITLE: L = L("按键帮助（Esc 关闭）", "Keys (Esc closes)");
 pub(crate) const HELP_GLOBAL: L = L(
-    "1-9、0 切换页面 · Tab 切换窗格 · ↑↓/jk 移动 · Enter 选择 · Esc 返回 · r 刷新 · L 中/英 · q 退出",
-    "1-9, 0 screens · Tab panes · ↑↓/jk move · Enter select · Esc back · r refresh · L zh/en · q quit",
+    "1-9、0、R 切换页面 · Tab 切换窗格 · ↑↓/jk 移动 · Enter 选择 · Esc 返回 · r 刷新 · L 中/英 · q 退出",
+    "1-9, 0, R screens · Tab panes · ↑↓/jk move · Enter select · Esc back · r refresh · L zh/en · q quit",
 );
 pub(crate) const HELP_RESOURCES: L = L(
     "/ 搜索 · t 类型 · c 城市 · o 单位 · +/- 最小容量 · Enter 查看日历 · b 预订",
@@ -482,3 +482,41 @@ pub(crate) const HELP_NETWORK: L = L(
     "Tab 切换 对等节点/成员/拒收 · i 邀请单位 · x 撤销所选成员",
     "Tab peers/roster/refusals · i invite an agency · x revoke the selected member",
 );
+
+// The report (统计).
+pub(crate) const SCREEN_REPORT: L = L("统计", "Report");
+pub(crate) const SHORT_REPORT: L = L("统计", "Rep");
+pub(crate) const HELP_REPORT: L = L(
+    "[ ] 上一月/下一月（本月统计到今天）· g 切换分组：类型→所属单位→申请单位→城市→资源→月份 · r 重新统计 · 利用率图按已预订小时取前几组",
+    "[ ] previous/next month (this month counts up to today) · g grouping: kind → owner → requester → city → resource → month · r report again · the utilisation chart shows the groups with the most booked hours",
+);
+pub(crate) const BY_RESOURCE: L = L("资源", "resource");
+pub(crate) const BY_KIND: L = L("类型", "kind");
+pub(crate) const BY_OWNER: L = L("所属单位", "owner");
+pub(crate) const BY_REQUESTER: L = L("申请单位", "requester");
+pub(crate) const BY_CITY: L = L("城市", "city");
+pub(crate) const BY_MONTH: L = L("月份", "month");
+pub(crate) const RPT_BY: L = L("分组", "by");
+pub(crate) const RPT_KEYS: L = L("[ ] 上/下月 · g 分组", "[ ] month · g grouping");
+pub(crate) const RPT_OPEN: L = L("开放", "open");
+pub(crate) const RPT_BOOKED: L = L("已预订", "booked");
+pub(crate) const RPT_HOURS: L = L("小时", "h");
+pub(crate) const RPT_UTIL: L = L("利用率", "utilisation");
+pub(crate) const RPT_CROSS: L = L("跨单位", "cross-agency");
+pub(crate) const RPT_CONFIRMED: L = L("确认", "confirmed");
+pub(crate) const RPT_REJECTED: L = L("拒绝", "rejected");
+pub(crate) const RPT_CANCELLED: L = L("取消", "cancelled");
+pub(crate) const RPT_TRIPS: L = L("出车", "trips");
+pub(crate) const RPT_KM: L = L("公里", "km");
+pub(crate) const RPT_LOANS: L = L("借用", "loans");
+pub(crate) const RPT_UTIL_CHART: L = L(
+    "利用率 %（已预订最多的组）",
+    "Utilisation % (most booked groups)",
+);
+pub(crate) const RPT_HOURS_CHART: L = L("各时段已预订小时", "Booked hours by hour of day");
+pub(crate) const RPT_PEAK: L = L("高峰", "peak");
+pub(crate) const RPT_IDLE: L = L("闲置资源", "Idle resources");
+pub(crate) const RPT_NONE: L = L("无", "none");
+pub(crate) const RPT_LOADING: L = L("正在生成统计…", "Making the report…");
+pub(crate) const RPT_FAILED: L = L("无法生成统计：", "No report: ");
+pub(crate) const RPT_EMPTY: L = L("本期没有可统计的数据", "Nothing to report in this period");

@@ -18,6 +18,7 @@ use crate::view::{fit, view};
 
 mod finding;
 mod flows;
+mod report;
 mod trips;
 mod warehouse;
 
@@ -126,6 +127,7 @@ fn on(lang: Lang, screen: Screen) -> State {
         Screen::Network => s.net_pane = NetPane::Roster,
         Screen::Dispatch => fixture::with_fleet(&mut s),
         Screen::Warehouse => fixture::with_warehouse(&mut s),
+        Screen::Report => fixture::with_report(&mut s),
         _ => {}
     }
     s.screen = screen;
@@ -382,10 +384,14 @@ fn narrow_tabs_all_fit_and_approvals_show_a_count() {
             .next()
             .unwrap_or_default()
             .to_string();
-        assert!(
-            top.contains("9:") && top.contains("0:"),
-            "every tab visible at 80 columns: {top}"
-        );
+        for screen in Screen::ALL {
+            let title = s.t(screen.short_title());
+            assert!(
+                top.contains(&format!(" {}{title}", screen.key()))
+                    || top.contains(&format!(" {}:{title}", screen.key())),
+                "every tab visible at 80 columns: {top}"
+            );
+        }
         assert!(top.contains(&format!("({waiting})")), "{top}");
         assert!(top.contains("10:00"), "the clock stays: {top}");
     }

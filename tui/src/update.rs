@@ -22,6 +22,7 @@ mod book;
 mod dispatch;
 mod find;
 mod parse;
+mod report;
 mod review;
 mod warehouse;
 
@@ -32,6 +33,7 @@ pub use find::find_query;
 use find::*;
 pub use parse::parse_instant;
 use parse::*;
+use report::*;
 use review::*;
 use warehouse::*;
 
@@ -51,6 +53,8 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
         Action::Data(d) => on_data(state, *d),
         Action::Unreachable(why) => {
             state.connected = Some(false);
+            // A report asked for is not coming: asked again on reconnection.
+            state.report.loading = false;
             state.unreachable = Some(why);
             vec![]
         }
@@ -84,6 +88,10 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
             }
             vec![Effect::Refresh]
         }
+        Action::Report(r) => {
+            on_report(state, r);
+            vec![]
+        }
     }
 }
 
@@ -99,7 +107,7 @@ fn on_data(state: &mut State, d: crate::app::Data) -> Vec<Effect> {
         state.book.submitted = Some(fresh.clone());
     }
     clamp_selections(state);
-    vec![]
+    report_after_data(state)
 }
 
 /// Tells what just happened to this agency, as data arrive: one of its
@@ -253,7 +261,8 @@ fn on_key(state: &mut State, k: KeyEvent) -> Vec<Effect> {
         _ => {}
     }
     // Keys every screen shares.
-    if let KeyCode::Char(c @ '0'..='9') = k.code
+    if let KeyCode::Char(c) = k.code
+        && !k.modifiers.contains(KeyModifiers::CONTROL)
         && let Some(screen) = Screen::of_key(c)
     {
         return switch(state, screen);
@@ -271,7 +280,11 @@ fn on_key(state: &mut State, k: KeyEvent) -> Vec<Effect> {
         return vec![];
     }
     if is(&k, 'r') {
-        return vec![Effect::Refresh];
+        let mut fx = vec![Effect::Refresh];
+        if state.screen == Screen::Report {
+            fx.extend(ask_report(state));
+        }
+        return fx;
     }
     if k.code == KeyCode::Esc {
         state.toast = None;
@@ -288,6 +301,7 @@ fn on_key(state: &mut State, k: KeyEvent) -> Vec<Effect> {
         Screen::Network => network_key(state, k),
         Screen::Dispatch => dispatch_key(state, k),
         Screen::Warehouse => warehouse_key(state, k),
+        Screen::Report => report_key(state, k),
     }
 }
 
@@ -323,6 +337,7 @@ fn switch(state: &mut State, screen: Screen) -> Vec<Effect> {
             f.typed = None;
         }
         Screen::Conflicts => return suggest(state),
+        Screen::Report => return ask_report(state),
         _ => {}
     }
     vec![]

@@ -7,6 +7,7 @@ mod calendar;
 mod dispatch;
 mod lists;
 mod network;
+mod report;
 mod warehouse;
 
 use ratatui::Frame;
@@ -86,6 +87,7 @@ pub fn view(state: &State, f: &mut Frame) {
             Screen::Network => network::render(state, f, body),
             Screen::Dispatch => dispatch::render(state, f, body),
             Screen::Warehouse => warehouse::render(state, f, body),
+            Screen::Report => report::render(state, f, body),
         }
     }
     render_status(state, f, status);
@@ -99,25 +101,28 @@ pub fn view(state: &State, f: &mut Frame) {
 
 fn render_tabs(state: &State, f: &mut Frame, area: Rect) {
     let waiting = state.approval_queue().len();
-    // Narrow: short titles, one space between tabs instead of two.
-    let label = |s: &Screen, short: bool| {
+    // Narrow: short titles, one space between tabs instead of two; and
+    // narrower still, no colon after the key.
+    let label = |s: &Screen, short: bool, tight: bool| {
         let title = state.t(if short { s.short_title() } else { s.title() });
         let end = if short { "" } else { " " };
         let key = s.key();
+        let colon = if tight { "" } else { ":" };
         match s {
-            Screen::Approvals if waiting > 0 => format!(" {key}:{title}({waiting}){end}"),
-            _ => format!(" {key}:{title}{end}"),
+            Screen::Approvals if waiting > 0 => format!(" {key}{colon}{title}({waiting}){end}"),
+            _ => format!(" {key}{colon}{title}{end}"),
         }
     };
-    let width = |short: bool| -> usize {
+    let width = |short: bool, tight: bool| -> usize {
         Screen::ALL
             .iter()
-            .map(|s| unicode_width::UnicodeWidthStr::width(label(s, short).as_str()))
+            .map(|s| unicode_width::UnicodeWidthStr::width(label(s, short, tight).as_str()))
             .sum()
     };
     // Full titles where they fit beside the clock, short ones otherwise
     // (80 columns), so every tab stays visible.
-    let short = width(false) + 7 > usize::from(area.width);
+    let short = width(false, false) + 7 > usize::from(area.width);
+    let tight = short && width(true, false) + 7 > usize::from(area.width);
     let mut spans = Vec::new();
     for s in Screen::ALL.iter() {
         let style = if *s == state.screen {
@@ -127,7 +132,7 @@ fn render_tabs(state: &State, f: &mut Frame, area: Rect) {
         } else {
             Style::new().fg(Color::Gray)
         };
-        spans.push(Span::styled(label(s, short), style));
+        spans.push(Span::styled(label(s, short, tight), style));
     }
     let who = state
         .data

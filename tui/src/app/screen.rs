@@ -2,7 +2,7 @@
 
 use crate::i18n::{self, L};
 
-/// The screens, in tab order (keys 1–9, then 0).
+/// The screens, in tab order (keys 1–9, then 0, then `R`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Screen {
     /// Resource browser.
@@ -25,11 +25,13 @@ pub enum Screen {
     Dispatch,
     /// The public-property warehouse (公物仓): loans, inventory, transfers.
     Warehouse,
+    /// Utilisation reports (统计) by month.
+    Report,
 }
 
 impl Screen {
     /// All screens in tab order.
-    pub const ALL: [Screen; 10] = [
+    pub const ALL: [Screen; 11] = [
         Screen::Resources,
         Screen::Calendar,
         Screen::Find,
@@ -40,15 +42,20 @@ impl Screen {
         Screen::Network,
         Screen::Dispatch,
         Screen::Warehouse,
+        Screen::Report,
     ];
 
-    /// Its number key: `1`–`9` in tab order, `0` for the tenth.
+    /// Its key: `1`–`9` in tab order, `0` for the tenth, `R` for the
+    /// report (`r` refreshes).
     pub fn key(self) -> char {
+        if self == Screen::Report {
+            return 'R';
+        }
         let i = Self::ALL.iter().position(|s| *s == self).unwrap_or(0);
         char::from_digit(((i + 1) % 10) as u32, 10).unwrap_or('0')
     }
 
-    /// The screen of number key `c`, if any.
+    /// The screen of key `c`, if any.
     pub fn of_key(c: char) -> Option<Self> {
         Self::ALL.into_iter().find(|s| s.key() == c)
     }
@@ -66,6 +73,7 @@ impl Screen {
             Screen::Network => i18n::SCREEN_NETWORK,
             Screen::Dispatch => i18n::SCREEN_DISPATCH,
             Screen::Warehouse => i18n::SCREEN_WAREHOUSE,
+            Screen::Report => i18n::SCREEN_REPORT,
         }
     }
 
@@ -82,6 +90,7 @@ impl Screen {
             Screen::Network => i18n::SHORT_NETWORK,
             Screen::Dispatch => i18n::SHORT_DISPATCH,
             Screen::Warehouse => i18n::SHORT_WAREHOUSE,
+            Screen::Report => i18n::SHORT_REPORT,
         }
     }
 
@@ -98,6 +107,7 @@ impl Screen {
             Screen::Network => i18n::HELP_NETWORK,
             Screen::Dispatch => i18n::HELP_DISPATCH,
             Screen::Warehouse => i18n::HELP_WAREHOUSE,
+            Screen::Report => i18n::HELP_REPORT,
         }
     }
 }
