@@ -332,6 +332,9 @@ pub struct Status {
     /// Local API requests answered since start, and how fast.
     #[serde(default)]
     pub api: ApiStats,
+    /// Webhook deliveries waiting (receivers down or refusing), all webhooks.
+    #[serde(default)]
+    pub webhook_backlog: u64,
 }
 
 /// The local API's requests since start.

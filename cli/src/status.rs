@@ -122,6 +122,14 @@ pub(crate) async fn status(c: &Client, out: &Out) -> anyhow::Result<()> {
             "(the same figures at /metrics)"
         )
     );
+    if s.webhook_backlog > 0 {
+        println!(
+            "{}: {} ({})",
+            out.t("网络回调待送", "webhook deliveries waiting"),
+            s.webhook_backlog,
+            out.t("见 `tongchou webhook list`", "see `tongchou webhook list`")
+        );
+    }
     let mut rows = vec![vec![
         out.t("对等节点", "peer").into(),
         out.t("连接", "connected").into(),

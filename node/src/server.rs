@@ -217,6 +217,10 @@ async fn status(State(st): State<AppState>) -> ApiResult<Status> {
         .await
         .unwrap_or(0);
     let api = st.latency.lock().map(|h| h.stats()).unwrap_or_default();
+    let webhook_backlog = st
+        .webhooks
+        .as_ref()
+        .map_or(0, |w| w.list().iter().map(|h| h.pending).sum());
     st.node
         .read_state(move |v| {
             let e = v.engine;
@@ -297,6 +301,7 @@ async fn status(State(st): State<AppState>) -> ApiResult<Status> {
                 bookings_by_status,
                 store_bytes,
                 api,
+                webhook_backlog,
             })
         })
         .await

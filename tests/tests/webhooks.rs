@@ -220,6 +220,8 @@ fn events_are_signed_retried_while_the_receiver_is_down_and_survive_a_restart() 
         let hooks: Vec<WebhookEntry> = nodes[0].json(&["webhook", "list"]);
         (hooks.first()?.pending >= 1).then_some(())
     });
+    // `status` counts what waits, as `/metrics` does.
+    assert!(nodes[0].status().webhook_backlog >= 1);
     nodes[0].kill9();
     nodes[0].restart().expect("the node restarts");
     let _receiver = Receiver::start(port, tx);

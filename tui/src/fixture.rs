@@ -334,6 +334,7 @@ fn status(now: Timestamp, n_resources: usize, n_bookings: usize) -> Status {
         bookings_by_status: Default::default(),
         store_bytes: 0,
         api: Default::default(),
+        webhook_backlog: 0,
     }
 }
 
