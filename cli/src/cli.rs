@@ -446,7 +446,7 @@ pub(crate) struct BenchArgs {
     /// What: net (nodes on loopback), scale (one node holding a
     /// province's year), trips (dispatch at a fleet of 500 vehicles),
     /// report (a year's report over 50,000 or, --full, 200,000 bookings),
-    /// radicale (side by side with a CalDAV server) or tui (render times).
+    /// chaos (the simulator's chaos schedules over many seeds), radicale (side by side with a CalDAV server) or tui (render times).
     pub what: String,
     /// The full sizes (5 and 10 nodes, 1,000 bookings, 10,000 and 100,000 missed).
     #[arg(long)]
@@ -462,6 +462,12 @@ pub(crate) struct BenchArgs {
     /// agencies and resources stay those of the size).
     #[arg(long)]
     pub bookings: Option<usize>,
+    /// chaos only: how many seeds (default 1,000).
+    #[arg(long, default_value_t = 1_000)]
+    pub seeds: u64,
+    /// chaos only: the first seed.
+    #[arg(long, default_value_t = 0)]
+    pub from_seed: u64,
 }
 
 /// iCalendar (RFC 5545) export.

@@ -428,7 +428,7 @@ const ARGS: &[(&str, &str)] = &[
     ),
     (
         "bench|what",
-        "测什么：net（本机回环上的节点）、scale（一个节点持有全省一年的数据）、trips（500 辆车的车队派车）、report（一年 5 万或 --full 20 万项预订的统计报表）、radicale（与 CalDAV 服务器对比）或 tui（渲染耗时）",
+        "测什么：net（本机回环上的节点）、scale（一个节点持有全省一年的数据）、trips（500 辆车的车队派车）、report（一年 5 万或 --full 20 万项预订的统计报表）、chaos（模拟器的混沌调度，跑大量种子）、radicale（与 CalDAV 服务器对比）或 tui（渲染耗时）",
     ),
     (
         "bench|full",
@@ -446,6 +446,8 @@ const ARGS: &[(&str, &str)] = &[
         "bench|bookings",
         "仅 scale：持有的预订数（单位和资源数仍按规模）",
     ),
+    ("bench|seeds", "仅 chaos：跑多少个种子（默认 1000）"),
+    ("bench|from_seed", "仅 chaos：第一个种子"),
     ("backup|file", "要写入的备份文件（已存在时替换）"),
     ("restore|file", "要读取的备份文件"),
     (

@@ -18,6 +18,8 @@ pub(crate) async fn bench(out: &Out, a: BenchArgs) -> anyhow::Result<()> {
         throughput_only,
         catchup,
         bookings,
+        seeds,
+        from_seed,
     } = a;
     match what.as_str() {
         "net" => {
@@ -38,6 +40,7 @@ pub(crate) async fn bench(out: &Out, a: BenchArgs) -> anyhow::Result<()> {
         "scale" => devtools::bench_scale::run(full, bookings, out.json).await,
         "trips" => devtools::bench_trips::run(full, out.json),
         "report" => devtools::bench_report::run(full, out.json),
+        "chaos" => devtools::bench_chaos::run(from_seed, seeds, out.json),
         "tui" => {
             println!(
                 "tongchou bench tui: week grid, 200 resources, 5,000 bookings, 160x48 (target < 8 ms per frame)"
@@ -59,7 +62,7 @@ pub(crate) async fn bench(out: &Out, a: BenchArgs) -> anyhow::Result<()> {
             Ok(())
         }
         other => bail!(
-            "unknown benchmark {other:?}: try `net`, `scale`, `trips`, `report`, `radicale` or `tui` (the model benchmark is `cargo run --release -p crdt-model --features test-utils --example bench_model`)"
+            "unknown benchmark {other:?}: try `net`, `scale`, `trips`, `report`, `chaos`, `radicale` or `tui` (the model benchmark is `cargo run --release -p crdt-model --features test-utils --example bench_model`)"
         ),
     }
 }

@@ -501,6 +501,11 @@ impl Ledger {
                 withdrawn = true;
                 let log = self.docs.get_mut(&doc).expect("doc exists");
                 let cut = log.truncate(keep as usize);
+                if keep == 0 {
+                    // Nothing of it is valid: as if it never arrived, as on
+                    // replicas that never received it (same heads).
+                    self.docs.remove(&doc);
+                }
                 for i in 0..cut {
                     let r = Refusal {
                         doc: doc.clone(),

@@ -2,6 +2,7 @@
 //! queue, seeded RNG, partitions and crashes. For tests and benchmarks
 //! (feature `test-utils`); a failing seed replays exactly.
 
+pub mod chaos;
 mod fixtures;
 pub use fixtures::{Rng, overbooking, test_key, test_profile, test_resource};
 
@@ -36,6 +37,13 @@ enum Ev {
     },
     Timer {
         node: usize,
+    },
+    /// A copy of a message already delivered, arriving again (no
+    /// acknowledgement: the transport delivered it once).
+    Again {
+        from: usize,
+        to: usize,
+        msg: Box<MessageOrd>,
     },
 }
 
@@ -98,6 +106,13 @@ pub struct Sim {
     pub loss: f64,
     /// Messages lost so far (on working links or to cut ones).
     pub lost: u64,
+    /// Chance that a delivered message arrives a second time, later.
+    pub duplicate: f64,
+    /// Messages delivered twice so far.
+    pub duplicated: u64,
+    /// Chance that a message is held up ten times the maximum latency, so
+    /// that later messages overtake it.
+    pub straggle: f64,
     /// Most changes in one message, for engines (re)started from now on
     /// (small values make catch-ups take many rounds).
     pub max_batch: usize,
@@ -161,6 +176,9 @@ impl Sim {
             max_latency_ms: 40,
             loss: 0.0,
             lost: 0,
+            duplicate: 0.0,
+            duplicated: 0,
+            straggle: 0.0,
             max_batch: Config::default().max_batch,
             genesis,
             settle_rng: Rng::new(seed ^ 0x005e_771e),
@@ -233,9 +251,16 @@ impl Sim {
                     self.connected.insert((a, b), true);
                     self.handshake(a, b);
                     self.handshake(b, a);
+                    // Either side may have closed the session during the
+                    // handshake (a revoked or unknown agency): then neither
+                    // is told it is connected, as a transport would not.
                     let (ia, ib) = (self.id(a), self.id(b));
-                    self.input(a, Input::Connected(ib));
-                    self.input(b, Input::Connected(ia));
+                    if self.connected.get(&(a, b)) == Some(&true) {
+                        self.input(a, Input::Connected(ib));
+                    }
+                    if self.connected.get(&(a, b)) == Some(&true) {
+                        self.input(b, Input::Connected(ia));
+                    }
                 }
             }
         }
@@ -499,7 +524,10 @@ impl Sim {
                 Output::PersistRoster(events) => self.nodes[i].roster.extend(events),
                 Output::Send { to, msg, id } => {
                     if let Some(j) = self.nodes.iter().position(|n| n.key.id() == to) {
-                        let lat = 1 + self.rng.below(self.max_latency_ms as u64) as i64;
+                        let mut lat = 1 + self.rng.below(self.max_latency_ms as u64) as i64;
+                        if self.straggle > 0.0 && self.rng.chance(self.straggle) {
+                            lat += 10 * self.max_latency_ms;
+                        }
                         let at = self.now_ms + lat;
                         self.push(
                             at,
@@ -522,7 +550,11 @@ impl Sim {
                     }
                 }
                 Output::Notify(_) => {}
-                Output::SetTimer(at) => self.push(at.max(self.now_ms), Ev::Timer { node: i }),
+                Output::SetTimer(at) => {
+                    // `at` is on the node's own clock.
+                    let at = at - self.nodes[i].clock_offset_ms;
+                    self.push(at.max(self.now_ms), Ev::Timer { node: i });
+                }
             }
         }
     }
@@ -544,10 +576,9 @@ impl Sim {
     fn deliver(&mut self, max_steps: usize) -> usize {
         let mut steps = 0;
         while steps < max_steps
-            && self
-                .queue
-                .iter()
-                .any(|Reverse((_, _, e))| matches!(e, Ev::Deliver { .. } | Ev::Ack { .. }))
+            && self.queue.iter().any(|Reverse((_, _, e))| {
+                matches!(e, Ev::Deliver { .. } | Ev::Ack { .. } | Ev::Again { .. })
+            })
         {
             let Some(Reverse((at, _, ev))) = self.queue.pop() else {
                 break;
@@ -575,6 +606,15 @@ impl Sim {
                 if ok {
                     self.delivered += 1;
                     let from_id = self.id(from);
+                    if self.duplicate > 0.0 && self.rng.chance(self.duplicate) {
+                        let lat = 1 + self.rng.below(4 * self.max_latency_ms as u64) as i64;
+                        let again = Ev::Again {
+                            from,
+                            to,
+                            msg: Box::new(MessageOrd(msg.0.clone())),
+                        };
+                        self.push(self.now_ms + lat, again);
+                    }
                     self.input(
                         to,
                         Input::Received {
@@ -599,6 +639,24 @@ impl Sim {
             }
             Ev::Ack { node, peer, id, ok } => self.input(node, Input::Delivered { peer, id, ok }),
             Ev::Timer { node } => self.input(node, Input::Tick),
+            Ev::Again { from, to, msg } => {
+                let up = self
+                    .connected
+                    .get(&Self::pair(from, to))
+                    .copied()
+                    .unwrap_or(false);
+                if up && self.nodes[to].engine.is_some() {
+                    self.duplicated += 1;
+                    let from_id = self.id(from);
+                    self.input(
+                        to,
+                        Input::Received {
+                            from: from_id,
+                            msg: msg.0,
+                        },
+                    );
+                }
+            }
         }
     }
 

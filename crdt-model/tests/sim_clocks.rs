@@ -97,3 +97,66 @@ fn a_record_dated_before_its_authors_earlier_records_is_refused() {
     assert_eq!(rep.refused.len(), 1, "{:?}", rep.refused);
     assert_eq!(rep.refused[0].reason, RefuseReason::ClockBackwards);
 }
+
+/// Found by the chaos schedules: an admin whose clock runs a month behind
+/// rotated its key. The rotation was dated before the admissions it had
+/// signed earlier, so a roster replayed in clock order dropped every member
+/// (on a restart of the admin's own node, and on every replica). A roster
+/// event made here is now dated after every event held.
+#[test]
+fn an_admin_whose_clock_runs_behind_keeps_its_members_after_rotating_its_key() {
+    let mut sim = Sim::new(33, 3, START);
+    sim.run_until_quiet(5_000);
+    sim.nodes[0].clock_offset_ms = -30 * DAY_MS;
+    sim.rotate_key(0, crdt_model::sim::test_key(300))
+        .expect("rotated");
+    sim.run_until_quiet(5_000);
+    sim.crash(0);
+    sim.restart(0);
+    sim.run_until_quiet(5_000);
+    for n in 0..3 {
+        let roster = sim.engine(n).ledger().roster();
+        for m in 0..3 {
+            assert!(roster.is_active(&sim.id(m)), "node {n} lost member {m}");
+        }
+    }
+    let room = publish(
+        &mut sim,
+        1,
+        "room",
+        Capacity::People(5),
+        Approval::Automatic,
+    );
+    sim.run_until_quiet(5_000);
+    book(&mut sim, 0, &room, 2, 3, 1).expect("the admin still books");
+    sim.run_until_quiet(5_000);
+    assert_converged(&sim);
+}
+
+/// Found by the chaos schedules: a node whose wall clock was set back by
+/// more than an anti-entropy period stopped sending its summaries (the next
+/// round stayed planned on the old clock), so what a lost message had
+/// failed to carry (here a key rotation) never reached it. The round is now
+/// due when it lies more than a period ahead.
+#[test]
+fn a_clock_set_back_an_hour_keeps_anti_entropy_going() {
+    let mut sim = Sim::new(34, 2, START);
+    sim.run_until_quiet(5_000);
+    sim.run_for(1_000, 10_000);
+    sim.nodes[1].clock_offset_ms = -3_600_000;
+    // The admin rotates its key; the roster message is lost.
+    sim.loss = 1.0;
+    let new_key = crdt_model::sim::test_key(301);
+    let public = new_key.public();
+    sim.rotate_key(0, new_key).expect("rotated");
+    sim.run_until_quiet(5_000);
+    sim.loss = 0.0;
+    sim.run_for(120_000, 100_000);
+    sim.run_until_quiet(5_000);
+    let admin = sim.id(0);
+    assert_eq!(
+        sim.engine(1).ledger().roster().current_key(&admin),
+        public,
+        "the node with the clock set back learnt the rotation"
+    );
+}

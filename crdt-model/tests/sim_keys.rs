@@ -263,3 +263,47 @@ fn receive(sim: &mut Sim, to: usize, from: usize, changes: Vec<SignedChange>) ->
 fn has_request(sim: &Sim, node: usize, id: &BookingId) -> bool {
     sim.engine(node).ledger().index().requests.contains_key(id)
 }
+
+/// Found by the chaos schedules: a member that had received a revoked
+/// agency's first change of a document before the revocation kept an empty
+/// entry for that document once the change was withdrawn, so its heads
+/// differed from those of members that never received it (and peers kept
+/// comparing them). A document left with no valid change is dropped.
+#[test]
+fn a_document_wholly_withdrawn_by_a_revocation_leaves_no_trace() {
+    let mut sim = Sim::new(17, 3, START);
+    let room = publish(&mut sim, 1, "room", Capacity::Units(3), Approval::Required);
+    sim.run_until_quiet(10_000);
+    // The admin is cut off and revokes agency 2, which meanwhile makes its
+    // first request (a new document) and node 1 receives it.
+    sim.partition(&[0]);
+    let revoked = sim.id(2);
+    sim.roster_act(
+        0,
+        crdt_model::membership::RosterAction::Revoke {
+            agency: revoked,
+            reason: "test".into(),
+            cutoffs: Default::default(),
+        },
+    )
+    .unwrap();
+    book(&mut sim, 2, &room, 1, 2, 1).expect("requested before it knows");
+    sim.run_until_quiet(10_000);
+    assert!(
+        sim.engine(1)
+            .ledger()
+            .heads()
+            .keys()
+            .any(|d| d.owner == revoked),
+        "node 1 received the request"
+    );
+    sim.heal();
+    sim.run_until_quiet(100_000);
+    let (h0, h1) = (
+        sim.engine(0).ledger().heads(),
+        sim.engine(1).ledger().heads(),
+    );
+    assert!(!h1.keys().any(|d| d.owner == revoked));
+    assert_eq!(h0, h1, "the members hold the same changes");
+    assert_eq!(sim.engine(0).calendars(), sim.engine(1).calendars());
+}

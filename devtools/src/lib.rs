@@ -7,12 +7,15 @@
 //!   127.0.0.1) and its scripted, self-checking scenario.
 //! - [`bench`]: `bench net`, multi-process throughput, latency and catch-up.
 //! - [`bench_scale`]: `bench scale`, a province-year of history on one node.
+//! - [`bench_chaos`]: `bench chaos`, the simulator's chaos schedules over
+//!   thousands of seeds.
 //! - [`bench_trips`]: `bench trips`, vehicle dispatch at a fleet's owner.
 //! - [`vs_radicale`]: `bench radicale`, the same work against a CalDAV server.
 //! - [`forger`]: a peer that sends forged and malformed changes (the demo's
 //!   and the tests' attacker).
 
 pub mod bench;
+pub mod bench_chaos;
 pub mod bench_report;
 pub mod bench_scale;
 pub mod bench_trips;

@@ -125,7 +125,8 @@ impl Engine {
                 Some(_) => {}
             }
         }
-        let hlc = self.clock.tick(ms(now));
+        let floor = self.ledger.roster().latest_hlc();
+        let hlc = self.clock.tick_after(ms(now), floor);
         let mut roster = self.ledger.roster().clone();
         let event = roster.act(&self.key, hlc, action);
         Ok(self.add_roster_events(now, vec![event]))
@@ -161,7 +162,7 @@ impl Engine {
             .into_iter()
             .filter(|(d, _)| d.owner == self.me)
             .collect();
-        let hlc = self.clock.tick(ms(now));
+        let hlc = self.clock.tick_after(ms(now), roster.latest_hlc());
         let mut roster = roster.clone();
         let event = roster.act(
             &self.key,

@@ -122,7 +122,12 @@ impl Engine {
                 self.ask_to_fill(now, peer, out);
             }
         }
-        if self.next_tick.is_some_and(|t| t > ms(now)) {
+        // Not due yet, unless the wall clock was set back by more than a
+        // period (then the round planned on the old clock would be far off).
+        if self
+            .next_tick
+            .is_some_and(|t| t > ms(now) && t - ms(now) <= self.cfg.anti_entropy_ms)
+        {
             return;
         }
         self.summary_to_all(out);

@@ -282,6 +282,17 @@ impl Roster {
             .map(|(id, _)| *id)
     }
 
+    /// The latest clock of any event held. An event made here must sort
+    /// after it, whatever this node's wall clock says: a roster is replayed
+    /// in clock order, so an admin whose clock runs behind would otherwise
+    /// place its new event (a key rotation, say) before its own earlier ones.
+    pub fn latest_hlc(&self) -> Option<Hlc> {
+        self.events
+            .values()
+            .filter_map(|e| e.open().ok().map(|ev| ev.hlc))
+            .max()
+    }
+
     /// All events, for syncing.
     pub fn events(&self) -> impl Iterator<Item = (&String, &SignedRosterEvent)> {
         self.events.iter()
