@@ -12,6 +12,7 @@ mod booking;
 mod cli;
 mod help_zh;
 mod ics;
+mod import;
 mod invite;
 mod network;
 mod out;

@@ -450,71 +450,16 @@ fn read_resource_rows(file: &std::path::Path) -> anyhow::Result<Rows> {
     let is_csv = file
         .extension()
         .is_some_and(|e| e.eq_ignore_ascii_case("csv"));
-    if !is_csv {
-        let table: toml::Table =
-            toml::from_str(&text).with_context(|| format!("parsing {}", file.display()))?;
-        let list = match table.get("resource") {
-            Some(toml::Value::Array(list)) => list.clone(),
-            _ => bail!("{}: expected [[resource]] tables", file.display()),
-        };
-        return Ok(list
-            .into_iter()
-            .enumerate()
-            .map(|(i, v)| {
-                let a = v
-                    .try_into::<ResourceArgs>()
-                    .map_err(|e| anyhow::anyhow!("{}", e.message()));
-                (i + 1, a)
-            })
-            .collect());
-    }
-    const NUMBERS: [&str; 6] = [
-        "people",
-        "units",
-        "min_minutes",
-        "max_minutes",
-        "advance_days",
-        "buffer_minutes",
-    ];
-    const LISTS: [&str; 2] = ["feature", "attr"];
-    let mut reader = csv::ReaderBuilder::new()
-        .trim(csv::Trim::All)
-        .from_reader(text.as_bytes());
-    let header: Vec<String> = reader
-        .headers()
-        .with_context(|| format!("{}: reading the header row", file.display()))?
-        .iter()
-        .map(|h| h.trim().trim_start_matches("--").replace('-', "_"))
-        .collect();
-    let mut rows = Vec::new();
-    for (i, rec) in reader.records().enumerate() {
-        let line = i + 2;
-        let row = rec.map_err(anyhow::Error::from).and_then(|rec| {
-            let mut map = serde_json::Map::new();
-            for (h, v) in header.iter().zip(rec.iter()) {
-                if v.is_empty() {
-                    continue;
-                }
-                let value = if NUMBERS.contains(&h.as_str()) {
-                    let n: u32 = v
-                        .parse()
-                        .map_err(|_| anyhow::anyhow!("column {h}: expected a number, got {v:?}"))?;
-                    serde_json::Value::from(n)
-                } else if LISTS.contains(&h.as_str()) {
-                    v.split(';')
-                        .map(|x| serde_json::Value::from(x.trim()))
-                        .collect()
-                } else {
-                    serde_json::Value::from(v)
-                };
-                map.insert(h.clone(), value);
-            }
-            serde_json::from_value::<ResourceArgs>(serde_json::Value::Object(map))
-                .map_err(|e| anyhow::anyhow!("{e}"))
-        });
-        rows.push((line, row));
-    }
-    Ok(rows)
+    let rows = crate::import::rows(&text, is_csv)
+        .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+    Ok(rows
+        .into_iter()
+        .map(|(line, row)| {
+            let args = row
+                .and_then(|v| serde_json::from_value::<ResourceArgs>(v).map_err(|e| e.to_string()));
+            (line, args.map_err(|e| anyhow::anyhow!("{e}")))
+        })
+        .collect())
 }
 
 /// One of this agency's resources, by `OWNER/LOCAL` or `LOCAL` id.

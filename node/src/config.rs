@@ -59,6 +59,14 @@ pub struct Config {
 impl Config {
     /// Every address in `listen`, `peers` and `bootstrap` is a multiaddr;
     /// the first that is not is named with its line in `text` (the file).
+    /// Parses the text of a `config.toml`: unknown keys and entries that
+    /// are not multiaddrs are refused, naming the line.
+    pub fn parse(text: &str) -> Result<Config, String> {
+        let cfg: Config = toml::from_str(text).map_err(|e| e.to_string())?;
+        cfg.check_addresses(text)?;
+        Ok(cfg)
+    }
+
     fn check_addresses(&self, text: &str) -> Result<(), String> {
         let lists = [
             ("listen", &self.listen),
@@ -269,13 +277,7 @@ impl Home {
         let path = self.config_path();
         match std::fs::read_to_string(&path) {
             // toml's error names the line and the key.
-            Ok(s) => {
-                let cfg: Config =
-                    toml::from_str(&s).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
-                cfg.check_addresses(&s)
-                    .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
-                Ok(cfg)
-            }
+            Ok(s) => Config::parse(&s).map_err(|e| anyhow::anyhow!("{}: {e}", path.display())),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Config::default()),
             Err(e) => Err(e).context("reading config.toml"),
         }
