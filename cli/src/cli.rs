@@ -446,7 +446,8 @@ pub(crate) struct BenchArgs {
     /// What: net (nodes on loopback), scale (one node holding a
     /// province's year), trips (dispatch at a fleet of 500 vehicles),
     /// report (a year's report over 50,000 or, --full, 200,000 bookings),
-    /// chaos (the simulator's chaos schedules over many seeds), radicale (side by side with a CalDAV server) or tui (render times).
+    /// chaos (the simulator's chaos schedules over many seeds), soak (nodes
+    /// under steady load for minutes, one killed halfway), radicale (side by side with a CalDAV server) or tui (render times).
     pub what: String,
     /// The full sizes (5 and 10 nodes, 1,000 bookings, 10,000 and 100,000 missed).
     #[arg(long)]
@@ -468,6 +469,15 @@ pub(crate) struct BenchArgs {
     /// chaos only: the first seed.
     #[arg(long, default_value_t = 0)]
     pub from_seed: u64,
+    /// soak only: node processes (default 10).
+    #[arg(long, default_value_t = 10)]
+    pub nodes: usize,
+    /// soak only: bookings a second, spread over the nodes (default 500).
+    #[arg(long, default_value_t = 500)]
+    pub rate: u64,
+    /// soak only: minutes of load (default 10).
+    #[arg(long, default_value_t = 10.0)]
+    pub minutes: f64,
 }
 
 /// iCalendar (RFC 5545) export.

@@ -20,6 +20,9 @@ pub(crate) async fn bench(out: &Out, a: BenchArgs) -> anyhow::Result<()> {
         bookings,
         seeds,
         from_seed,
+        nodes,
+        rate,
+        minutes,
     } = a;
     match what.as_str() {
         "net" => {
@@ -41,6 +44,7 @@ pub(crate) async fn bench(out: &Out, a: BenchArgs) -> anyhow::Result<()> {
         "trips" => devtools::bench_trips::run(full, out.json),
         "report" => devtools::bench_report::run(full, out.json),
         "chaos" => devtools::bench_chaos::run(from_seed, seeds, out.json),
+        "soak" => devtools::soak::run(nodes, rate, minutes, out.json).await,
         "tui" => {
             println!(
                 "tongchou bench tui: week grid, 200 resources, 5,000 bookings, 160x48 (target < 8 ms per frame)"
@@ -62,7 +66,7 @@ pub(crate) async fn bench(out: &Out, a: BenchArgs) -> anyhow::Result<()> {
             Ok(())
         }
         other => bail!(
-            "unknown benchmark {other:?}: try `net`, `scale`, `trips`, `report`, `chaos`, `radicale` or `tui` (the model benchmark is `cargo run --release -p crdt-model --features test-utils --example bench_model`)"
+            "unknown benchmark {other:?}: try `net`, `scale`, `trips`, `report`, `chaos`, `soak`, `radicale` or `tui` (the model benchmark is `cargo run --release -p crdt-model --features test-utils --example bench_model`)"
         ),
     }
 }

@@ -97,7 +97,7 @@ fn pool(owner: crdt_model::ids::AgencyId, k: usize, approval: Approval) -> Resou
     }
 }
 
-fn request(rids: &[ResourceId], i: usize) -> BookRequest {
+pub(crate) fn request(rids: &[ResourceId], i: usize) -> BookRequest {
     let rid = &rids[i % rids.len()];
     let start = Timestamp::now() + 24.hours() + ((i % 50_000) as i64).minutes();
     BookRequest {
@@ -135,7 +135,7 @@ async fn burst(
     Ok(ok)
 }
 
-async fn setup(
+pub(crate) async fn setup(
     dir: &std::path::Path,
     n: usize,
     quiet: bool,

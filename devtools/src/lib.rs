@@ -10,6 +10,8 @@
 //! - [`bench_chaos`]: `bench chaos`, the simulator's chaos schedules over
 //!   thousands of seeds.
 //! - [`bench_trips`]: `bench trips`, vehicle dispatch at a fleet's owner.
+//! - [`soak`]: `bench soak`, nodes under steady load for minutes, one
+//!   killed and restarted halfway.
 //! - [`vs_radicale`]: `bench radicale`, the same work against a CalDAV server.
 //! - [`forger`]: a peer that sends forged and malformed changes (the demo's
 //!   and the tests' attacker).
@@ -21,4 +23,5 @@ pub mod bench_scale;
 pub mod bench_trips;
 pub mod demo;
 pub mod forger;
+pub mod soak;
 pub mod vs_radicale;

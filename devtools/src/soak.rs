@@ -1,0 +1,305 @@
+//! `tongchou bench soak`: a long run of real node processes on 127.0.0.1
+//! under steady load. `--nodes` nodes (10) take `--rate` bookings a second
+//! (500) spread over them for `--minutes` (10); halfway one node is killed
+//! with kill -9 and restarted 10 s later. Checked at the end: no API error
+//! other than the killed node being down, every booking any node
+//! acknowledged is on that node (the killed one included), every node holds
+//! the same changes and counts the same bookings by status. Reported: the
+//! acknowledged rate, resident memory of each node every 10 s and its slope
+//! after warm-up (the first fifth), in MiB per minute.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use anyhow::bail;
+use api::Status;
+use crdt_model::ids::{BookingId, ResourceId};
+use crdt_model::query::BookingFilter;
+use serde::Serialize;
+
+use crate::bench::{request, setup};
+use crate::demo::progress;
+use harness::wait_until;
+
+/// Figures of a soak.
+#[derive(Debug, Default, Serialize)]
+pub struct Report {
+    /// Nodes.
+    pub nodes: usize,
+    /// Minutes of load.
+    pub minutes: f64,
+    /// Bookings a second asked for.
+    pub rate: u64,
+    /// Bookings acknowledged.
+    pub acknowledged: u64,
+    /// Acknowledged per second over the run.
+    pub acknowledged_per_s: f64,
+    /// Requests that failed for another reason than the killed node being
+    /// down, by message.
+    pub errors: BTreeMap<String, u64>,
+    /// Requests not sent because their node was down.
+    pub skipped_while_down: u64,
+    /// Acknowledged bookings missing from their node at the end.
+    pub lost: u64,
+    /// Seconds from the end of the load until every node held the same changes.
+    pub converge_s: f64,
+    /// Whether every node held the same changes and counts.
+    pub converged: bool,
+    /// Resident memory of each node, MiB, every 10 s: `[sample][node]`.
+    pub rss_mib: Vec<Vec<f64>>,
+    /// Slope of each node's resident memory after warm-up, MiB per minute
+    /// (least squares; the killed node from its restart on).
+    pub rss_slope_mib_per_min: Vec<f64>,
+}
+
+/// Runs the soak.
+pub async fn run(nodes: usize, rate: u64, minutes: f64, json: bool) -> anyhow::Result<()> {
+    if nodes < 2 || rate == 0 || minutes <= 0.0 {
+        bail!("soak: needs at least 2 nodes, a rate and a duration");
+    }
+    let dir = std::env::temp_dir().join(format!("tongchou-soak-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    let result = soak(&dir, nodes, rate, minutes, json).await;
+    let _ = std::fs::remove_dir_all(&dir);
+    let report = result?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        let slopes: Vec<String> = report
+            .rss_slope_mib_per_min
+            .iter()
+            .map(|s| format!("{s:+.2}"))
+            .collect();
+        println!(
+            "{} nodes, {:.0} min at {}/s asked: {} acknowledged ({:.0}/s), errors {:?}, {} not sent while the killed node was down, {} lost, converged {} ({:.1} s after the load)\nresident memory slope after warm-up, MiB/min per node: {}",
+            report.nodes,
+            report.minutes,
+            report.rate,
+            report.acknowledged,
+            report.acknowledged_per_s,
+            report.errors,
+            report.skipped_while_down,
+            report.lost,
+            report.converged,
+            report.converge_s,
+            slopes.join(" ")
+        );
+    }
+    if report.lost > 0 || !report.errors.is_empty() || !report.converged {
+        bail!("the soak failed: see the figures above");
+    }
+    Ok(())
+}
+
+/// What the load tasks share.
+#[derive(Default)]
+struct Shared {
+    acked: Vec<Vec<BookingId>>,
+    errors: BTreeMap<String, u64>,
+    skipped: u64,
+    down: Option<usize>,
+}
+
+async fn soak(
+    dir: &std::path::Path,
+    n: usize,
+    rate: u64,
+    minutes: f64,
+    quiet: bool,
+) -> anyhow::Result<Report> {
+    progress(quiet, &format!("starting {n} nodes"));
+    let (mut nodes, rids) = setup(dir, n, quiet).await?;
+    let clients: Vec<api::Client> = nodes.iter().map(|x| x.api().clone()).collect();
+    let shared = Arc::new(Mutex::new(Shared {
+        acked: vec![Vec::new(); n],
+        ..Shared::default()
+    }));
+    let total = Duration::from_secs_f64(minutes * 60.0);
+    let started = Instant::now();
+    let load = tokio::spawn(drive(clients, rids, rate, total, shared.clone()));
+    let victim = n - 1;
+    let mut report = Report {
+        nodes: n,
+        minutes,
+        rate,
+        ..Report::default()
+    };
+    let mut killed_at = None;
+    let mut restarted_sample = 0;
+    let mut next_sample = Instant::now();
+    while started.elapsed() < total {
+        if Instant::now() >= next_sample {
+            let rss: Vec<f64> = nodes
+                .iter()
+                .map(|x| x.rss_kib().map_or(0.0, |k| k as f64 / 1024.0))
+                .collect();
+            progress(
+                quiet,
+                &format!(
+                    "{:.0} s: {} acknowledged, rss MiB {:?}",
+                    started.elapsed().as_secs_f64(),
+                    shared
+                        .lock()
+                        .map_or(0, |s| s.acked.iter().map(Vec::len).sum::<usize>()),
+                    rss.iter().map(|r| r.round() as u64).collect::<Vec<_>>()
+                ),
+            );
+            report.rss_mib.push(rss);
+            next_sample += Duration::from_secs(10);
+        }
+        if killed_at.is_none() && started.elapsed() >= total / 2 {
+            progress(quiet, &format!("kill -9 of node {victim}"));
+            if let Ok(mut s) = shared.lock() {
+                s.down = Some(victim);
+            }
+            nodes[victim].kill9();
+            killed_at = Some(Instant::now());
+        }
+        if let Some(t) = killed_at
+            && t.elapsed() >= Duration::from_secs(10)
+            && shared.lock().is_ok_and(|s| s.down.is_some())
+        {
+            nodes[victim].start()?;
+            if let Ok(mut s) = shared.lock() {
+                s.down = None;
+            }
+            restarted_sample = report.rss_mib.len() + 1;
+            progress(quiet, &format!("node {victim} restarted"));
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    load.await?;
+    let elapsed = started.elapsed().as_secs_f64();
+    let end = Instant::now();
+    progress(
+        quiet,
+        "load over: waiting for every node to hold the same changes",
+    );
+    let converged = wait_until(
+        "every node holds the same changes",
+        Duration::from_secs(300),
+        || async {
+            let mut first: Option<Status> = None;
+            for x in &nodes {
+                let s: Status = x.api().status().await.ok()?;
+                if !s.pending.is_empty() {
+                    return None;
+                }
+                match &first {
+                    None => first = Some(s),
+                    Some(f) if f.docs == s.docs && f.bookings_by_status == s.bookings_by_status => {
+                    }
+                    Some(_) => return None,
+                }
+            }
+            Some(())
+        },
+    )
+    .await;
+    report.converged = converged.is_ok();
+    report.converge_s = end.elapsed().as_secs_f64();
+    let shared = std::mem::take(&mut *shared.lock().map_err(|_| anyhow::anyhow!("poisoned"))?);
+    report.acknowledged = shared.acked.iter().map(|a| a.len() as u64).sum();
+    report.acknowledged_per_s = report.acknowledged as f64 / elapsed;
+    report.errors = shared.errors;
+    report.skipped_while_down = shared.skipped;
+    progress(quiet, "checking every acknowledged booking on its node");
+    for (i, acked) in shared.acked.iter().enumerate() {
+        let mine = BookingFilter {
+            mine: true,
+            ..BookingFilter::default()
+        };
+        let held: BTreeSet<BookingId> = nodes[i]
+            .api()
+            .bookings(&mine)
+            .await?
+            .into_iter()
+            .map(|b| b.id)
+            .collect();
+        report.lost += acked.iter().filter(|id| !held.contains(*id)).count() as u64;
+    }
+    report.rss_slope_mib_per_min = slopes(&report.rss_mib, victim, restarted_sample);
+    Ok(report)
+}
+
+/// Least-squares slope of each node's samples after the first fifth (the
+/// victim's from its restart on), MiB per minute (samples 10 s apart).
+fn slopes(samples: &[Vec<f64>], victim: usize, restarted: usize) -> Vec<f64> {
+    let nodes = samples.first().map_or(0, Vec::len);
+    let warm = samples.len() / 5;
+    (0..nodes)
+        .map(|j| {
+            let from = if j == victim {
+                restarted.max(warm)
+            } else {
+                warm
+            };
+            let pts: Vec<(f64, f64)> = samples
+                .iter()
+                .enumerate()
+                .skip(from)
+                .map(|(k, s)| (k as f64 / 6.0, s[j]))
+                .filter(|(_, y)| *y > 0.0)
+                .collect();
+            let m = pts.len() as f64;
+            if m < 2.0 {
+                return 0.0;
+            }
+            let (sx, sy) = pts.iter().fold((0.0, 0.0), |a, p| (a.0 + p.0, a.1 + p.1));
+            let (mx, my) = (sx / m, sy / m);
+            let num: f64 = pts.iter().map(|p| (p.0 - mx) * (p.1 - my)).sum();
+            let den: f64 = pts.iter().map(|p| (p.0 - mx) * (p.0 - mx)).sum();
+            if den == 0.0 { 0.0 } else { num / den }
+        })
+        .collect()
+}
+
+/// The load: `rate` bookings a second, node after node, for `total`; at
+/// most 64 in flight.
+async fn drive(
+    clients: Vec<api::Client>,
+    rids: Vec<ResourceId>,
+    rate: u64,
+    total: Duration,
+    shared: Arc<Mutex<Shared>>,
+) {
+    let n = clients.len();
+    let started = Instant::now();
+    let mut set = tokio::task::JoinSet::new();
+    let mut i: usize = 0;
+    let gap = Duration::from_secs_f64(1.0 / rate as f64);
+    while started.elapsed() < total {
+        let due = started + gap * i as u32;
+        if due > Instant::now() {
+            tokio::time::sleep_until(due.into()).await;
+        }
+        let node = i % n;
+        i += 1;
+        let down = shared.lock().map_or(None, |s| s.down);
+        if down == Some(node) {
+            if let Ok(mut s) = shared.lock() {
+                s.skipped += 1;
+            }
+            continue;
+        }
+        while set.len() >= 64 {
+            let _ = set.join_next().await;
+        }
+        let c = clients[node].clone();
+        let req = request(&rids, 2_000_000 + i);
+        let sh = shared.clone();
+        set.spawn(async move {
+            let r = c.book(&req).await;
+            if let Ok(mut s) = sh.lock() {
+                match r {
+                    Ok(b) => s.acked[node].push(b.id),
+                    // The node was killed under this request: not acknowledged.
+                    Err(_) if s.down == Some(node) => s.skipped += 1,
+                    Err(e) => *s.errors.entry(e.to_string()).or_default() += 1,
+                }
+            }
+        });
+    }
+    while set.join_next().await.is_some() {}
+}
