@@ -51,6 +51,11 @@ pub struct Report {
     /// Slope of each node's resident memory after warm-up, MiB per minute
     /// (least squares; the killed node from its restart on).
     pub rss_slope_mib_per_min: Vec<f64>,
+    /// Bookings every node holds at the end.
+    pub bookings_held: u64,
+    /// The same slope per 1,000 bookings added to the network meanwhile,
+    /// MiB (what growing data costs; a leak would show as a slope beyond it).
+    pub rss_mib_per_1000_bookings: f64,
 }
 
 /// Runs the soak.
@@ -72,7 +77,7 @@ pub async fn run(nodes: usize, rate: u64, minutes: f64, json: bool) -> anyhow::R
             .map(|s| format!("{s:+.2}"))
             .collect();
         println!(
-            "{} nodes, {:.0} min at {}/s asked: {} acknowledged ({:.0}/s), errors {:?}, {} not sent while the killed node was down, {} lost, converged {} ({:.1} s after the load)\nresident memory slope after warm-up, MiB/min per node: {}",
+            "{} nodes, {:.0} min at {}/s asked: {} acknowledged ({:.0}/s), errors {:?}, {} not sent while the killed node was down, {} lost, converged {} ({:.1} s after the load)\nresident memory slope after warm-up, MiB/min per node: {} ({:.2} MiB per 1,000 bookings added; {} bookings held)",
             report.nodes,
             report.minutes,
             report.rate,
@@ -83,7 +88,9 @@ pub async fn run(nodes: usize, rate: u64, minutes: f64, json: bool) -> anyhow::R
             report.lost,
             report.converged,
             report.converge_s,
-            slopes.join(" ")
+            slopes.join(" "),
+            report.rss_mib_per_1000_bookings,
+            report.bookings_held
         );
     }
     if report.lost > 0 || !report.errors.is_empty() || !report.converged {
@@ -95,6 +102,7 @@ pub async fn run(nodes: usize, rate: u64, minutes: f64, json: bool) -> anyhow::R
 /// What the load tasks share.
 #[derive(Default)]
 struct Shared {
+    clients: Vec<api::Client>,
     acked: Vec<Vec<BookingId>>,
     errors: BTreeMap<String, u64>,
     skipped: u64,
@@ -110,14 +118,14 @@ async fn soak(
 ) -> anyhow::Result<Report> {
     progress(quiet, &format!("starting {n} nodes"));
     let (mut nodes, rids) = setup(dir, n, quiet).await?;
-    let clients: Vec<api::Client> = nodes.iter().map(|x| x.api().clone()).collect();
     let shared = Arc::new(Mutex::new(Shared {
+        clients: nodes.iter().map(|x| x.api().clone()).collect(),
         acked: vec![Vec::new(); n],
         ..Shared::default()
     }));
     let total = Duration::from_secs_f64(minutes * 60.0);
     let started = Instant::now();
-    let load = tokio::spawn(drive(clients, rids, rate, total, shared.clone()));
+    let load = tokio::spawn(drive(n, rids, rate, total, shared.clone()));
     let victim = n - 1;
     let mut report = Report {
         nodes: n,
@@ -162,6 +170,8 @@ async fn soak(
         {
             nodes[victim].start()?;
             if let Ok(mut s) = shared.lock() {
+                // The restarted node answers on a new API port and token.
+                s.clients[victim] = nodes[victim].api().clone();
                 s.down = None;
             }
             restarted_sample = report.rss_mib.len() + 1;
@@ -220,6 +230,21 @@ async fn soak(
         report.lost += acked.iter().filter(|id| !held.contains(*id)).count() as u64;
     }
     report.rss_slope_mib_per_min = slopes(&report.rss_mib, victim, restarted_sample);
+    if let Ok(s) = nodes[0].api().status().await {
+        report.bookings_held = s.bookings as u64;
+    }
+    let others: Vec<f64> = report
+        .rss_slope_mib_per_min
+        .iter()
+        .enumerate()
+        .filter(|(j, _)| *j != victim)
+        .map(|(_, s)| *s)
+        .collect();
+    let mean = others.iter().sum::<f64>() / others.len().max(1) as f64;
+    let per_min = report.acknowledged as f64 / (elapsed / 60.0);
+    if per_min > 0.0 {
+        report.rss_mib_per_1000_bookings = mean / per_min * 1000.0;
+    }
     Ok(report)
 }
 
@@ -258,13 +283,12 @@ fn slopes(samples: &[Vec<f64>], victim: usize, restarted: usize) -> Vec<f64> {
 /// The load: `rate` bookings a second, node after node, for `total`; at
 /// most 64 in flight.
 async fn drive(
-    clients: Vec<api::Client>,
+    n: usize,
     rids: Vec<ResourceId>,
     rate: u64,
     total: Duration,
     shared: Arc<Mutex<Shared>>,
 ) {
-    let n = clients.len();
     let started = Instant::now();
     let mut set = tokio::task::JoinSet::new();
     let mut i: usize = 0;
@@ -276,7 +300,10 @@ async fn drive(
         }
         let node = i % n;
         i += 1;
-        let down = shared.lock().map_or(None, |s| s.down);
+        let (down, client) = shared
+            .lock()
+            .map_or((None, None), |s| (s.down, s.clients.get(node).cloned()));
+        let Some(c) = client else { break };
         if down == Some(node) {
             if let Ok(mut s) = shared.lock() {
                 s.skipped += 1;
@@ -286,7 +313,6 @@ async fn drive(
         while set.len() >= 64 {
             let _ = set.join_next().await;
         }
-        let c = clients[node].clone();
         let req = request(&rids, 2_000_000 + i);
         let sh = shared.clone();
         set.spawn(async move {
