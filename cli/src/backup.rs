@@ -21,6 +21,45 @@ fn size(bytes: u64) -> String {
     }
 }
 
+/// `tongchou backup FILE` with the node stopped: the command reads the
+/// home itself and writes the same file.
+pub(crate) fn backup_offline(home: &Home, out: &Out, a: BackupArgs) -> anyhow::Result<()> {
+    let path = std::path::absolute(&a.file).map_err(|e| {
+        anyhow::anyhow!(
+            "{}: {e}",
+            out.t("备份文件路径无效", "not a usable backup path")
+        )
+    })?;
+    if !out.json {
+        eprintln!(
+            "{} {} → {} …",
+            out.t(
+                "节点未运行，直接读取目录备份",
+                "the node is stopped: backing up its home"
+            ),
+            home.dir().display(),
+            path.display()
+        );
+    }
+    let t = std::time::Instant::now();
+    let w = node::backup::offline(home, &path).map_err(|e| {
+        anyhow::anyhow!(
+            "{}: {e}",
+            out.t("备份失败，未写入任何文件", "backup failed, nothing written")
+        )
+    })?;
+    let r = BackupReport {
+        path: path.display().to_string(),
+        bytes: w.bytes,
+        changes: w.meta.changes,
+        roster_events: w.meta.roster_events,
+        entries: w.entries,
+        created: w.meta.created.clone(),
+        millis: t.elapsed().as_millis() as u64,
+    };
+    report(out, &r)
+}
+
 /// `tongchou backup FILE`: the node writes the file (so the picture is
 /// consistent with what it acknowledged); the command waits and reports.
 pub(crate) async fn backup(c: &Client, out: &Out, a: BackupArgs) -> anyhow::Result<()> {
@@ -52,6 +91,11 @@ pub(crate) async fn backup(c: &Client, out: &Out, a: BackupArgs) -> anyhow::Resu
             path: path.display().to_string(),
         })
         .await?;
+    report(out, &r)
+}
+
+/// Prints what a backup wrote.
+fn report(out: &Out, r: &BackupReport) -> anyhow::Result<()> {
     if out.json {
         return out.json(&r);
     }

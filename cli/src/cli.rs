@@ -447,7 +447,8 @@ pub(crate) struct BenchArgs {
     /// province's year), trips (dispatch at a fleet of 500 vehicles),
     /// report (a year's report over 50,000 or, --full, 200,000 bookings),
     /// chaos (the simulator's chaos schedules over many seeds), soak (nodes
-    /// under steady load for minutes, one killed halfway), radicale (side by side with a CalDAV server) or tui (render times).
+    /// under steady load for minutes, one killed halfway), flood (a member
+    /// under 300 rogue peers and 20,000 idle connections), radicale (side by side with a CalDAV server) or tui (render times).
     pub what: String,
     /// The full sizes (5 and 10 nodes, 1,000 bookings, 10,000 and 100,000 missed).
     #[arg(long)]
@@ -478,6 +479,9 @@ pub(crate) struct BenchArgs {
     /// soak only: minutes of load (default 10).
     #[arg(long, default_value_t = 10.0)]
     pub minutes: f64,
+    /// flood only: seconds of flood (default 60).
+    #[arg(long, default_value_t = 60)]
+    pub seconds: u64,
 }
 
 /// iCalendar (RFC 5545) export.

@@ -428,7 +428,7 @@ const ARGS: &[(&str, &str)] = &[
     ),
     (
         "bench|what",
-        "测什么：net（本机回环上的节点）、scale（一个节点持有全省一年的数据）、trips（500 辆车的车队派车）、report（一年 5 万或 --full 20 万项预订的统计报表）、chaos（模拟器的混沌调度，跑大量种子）、soak（多个节点长时间稳定负载，中途 kill -9 一个）、radicale（与 CalDAV 服务器对比）或 tui（渲染耗时）",
+        "测什么：net（本机回环上的节点）、scale（一个节点持有全省一年的数据）、trips（500 辆车的车队派车）、report（一年 5 万或 --full 20 万项预订的统计报表）、chaos（模拟器的混沌调度，跑大量种子）、soak（多个节点长时间稳定负载，中途 kill -9 一个）、flood（成员节点承受 300 个非成员对等方和 2 万个空闲 TCP 连接）、radicale（与 CalDAV 服务器对比）或 tui（渲染耗时）",
     ),
     (
         "bench|full",
@@ -454,6 +454,7 @@ const ARGS: &[(&str, &str)] = &[
         "仅 soak：每秒预订数，分摊到各节点（默认 500）",
     ),
     ("bench|minutes", "仅 soak：负载持续分钟数（默认 10）"),
+    ("bench|seconds", "仅 flood：冲击持续秒数（默认 60）"),
     ("backup|file", "要写入的备份文件（已存在时替换）"),
     ("restore|file", "要读取的备份文件"),
     (

@@ -167,6 +167,10 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Cmd::Join(a) => network::join(&home, &out, a).await,
         Cmd::Restore(a) => backup::restore(&home, &out, a),
         Cmd::Verify => backup::verify(&home, &out),
+        // A stopped node is backed up from its home directly.
+        Cmd::Backup(a) if node::verify::running(&home).is_none() && home.has_key() => {
+            backup::backup_offline(&home, &out, a)
+        }
         #[cfg(feature = "devtools")]
         Cmd::Demo(a) => tools::demo(&out, a).await,
         #[cfg(feature = "devtools")]

@@ -23,6 +23,7 @@ pub(crate) async fn bench(out: &Out, a: BenchArgs) -> anyhow::Result<()> {
         nodes,
         rate,
         minutes,
+        seconds,
     } = a;
     match what.as_str() {
         "net" => {
@@ -45,6 +46,9 @@ pub(crate) async fn bench(out: &Out, a: BenchArgs) -> anyhow::Result<()> {
         "report" => devtools::bench_report::run(full, out.json),
         "chaos" => devtools::bench_chaos::run(from_seed, seeds, out.json),
         "soak" => devtools::soak::run(nodes, rate, minutes, out.json).await,
+        "flood" => devtools::flood::run(seconds, out.json).await,
+        // The child processes of `flood` that hold idle connections.
+        "flood-hold" => devtools::flood::hold().await,
         "tui" => {
             println!(
                 "tongchou bench tui: week grid, 200 resources, 5,000 bookings, 160x48 (target < 8 ms per frame)"
@@ -66,7 +70,7 @@ pub(crate) async fn bench(out: &Out, a: BenchArgs) -> anyhow::Result<()> {
             Ok(())
         }
         other => bail!(
-            "unknown benchmark {other:?}: try `net`, `scale`, `trips`, `report`, `chaos`, `soak`, `radicale` or `tui` (the model benchmark is `cargo run --release -p crdt-model --features test-utils --example bench_model`)"
+            "unknown benchmark {other:?}: try `net`, `scale`, `trips`, `report`, `chaos`, `soak`, `flood`, `radicale` or `tui` (the model benchmark is `cargo run --release -p crdt-model --features test-utils --example bench_model`)"
         ),
     }
 }

@@ -13,6 +13,8 @@
 //! - [`soak`]: `bench soak`, nodes under steady load for minutes, one
 //!   killed and restarted halfway.
 //! - [`vs_radicale`]: `bench radicale`, the same work against a CalDAV server.
+//! - [`flood`]: `bench flood`, a member under 300 rogue peers and 20,000
+//!   idle TCP connections.
 //! - [`forger`]: a peer that sends forged and malformed changes (the demo's
 //!   and the tests' attacker).
 
@@ -22,6 +24,7 @@ pub mod bench_report;
 pub mod bench_scale;
 pub mod bench_trips;
 pub mod demo;
+pub mod flood;
 pub mod forger;
 pub mod soak;
 pub mod vs_radicale;

@@ -162,6 +162,41 @@ impl Snapshot {
     }
 }
 
+/// Backs up the home of a stopped node to `path`: the same file a running
+/// node writes (its key, config, admission and every stored entry). Refused
+/// while a node runs on the home (its store is locked and moving: use the
+/// online `tongchou backup`).
+pub fn offline(home: &Home, path: &Path) -> Result<Written, Error> {
+    if let Some(pid) = crate::verify::running(home) {
+        return Err(Error::Home(format!(
+            "a node (pid {pid}) runs on {}: back it up through it (`tongchou backup FILE`)",
+            home.dir().display()
+        )));
+    }
+    if !home.has_key() {
+        return Err(Error::Home(format!(
+            "{} is not a node's home (no agency.key)",
+            home.dir().display()
+        )));
+    }
+    let key = home.load_key().map_err(|e| Error::Home(format!("{e:#}")))?;
+    let store = SledStore::open(&home.db_path())?;
+    let events = store.roster()?;
+    let roster = bootstrap::genesis::roster_from_events(&events)
+        .ok_or_else(|| Error::Home("the store holds no network roster".into()))?;
+    let agency = roster
+        .agency_of_key(&key.public())
+        .unwrap_or_else(|| key.id());
+    let snap = Snapshot::take(
+        home,
+        &store,
+        agency.to_string(),
+        roster.network_id().to_string(),
+    )?;
+    drop(store);
+    write(path, &snap)
+}
+
 /// What a written backup holds.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Written {

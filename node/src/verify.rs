@@ -74,6 +74,14 @@ pub enum Error {
 }
 
 /// Whether process `pid` is alive (Linux: `/proc`; elsewhere assumed).
+/// The pid of the node running on `home`, if one runs.
+pub fn running(home: &Home) -> Option<u32> {
+    api::ApiInfo::read(home.dir())
+        .ok()
+        .filter(|info| info.pid != std::process::id() && alive(info.pid))
+        .map(|info| info.pid)
+}
+
 fn alive(pid: u32) -> bool {
     if cfg!(target_os = "linux") {
         std::path::Path::new(&format!("/proc/{pid}")).exists()

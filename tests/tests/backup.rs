@@ -311,3 +311,65 @@ fn a_damaged_truncated_or_foreign_file_is_refused_and_writes_nothing() {
         "{err}"
     );
 }
+
+/// A stopped node is backed up from its home, without a daemon: the same
+/// kind of file, restored, serves every booking the node had acknowledged.
+#[test]
+fn a_stopped_node_is_backed_up_from_its_home() {
+    let mut nodes = network("backup-offline", 1);
+    let res: Resource = nodes[0].json(&[
+        "resource",
+        "add",
+        "--id",
+        "room-9",
+        "--name",
+        "第九会议室",
+        "--city",
+        "深圳",
+        "--people",
+        "10",
+    ]);
+    let mut booked = BTreeSet::new();
+    for (day, hour) in [(1, "09:00"), (1, "14:00"), (2, "10:00")] {
+        let b: crdt_model::calendar::Booking = nodes[0].json(&[
+            "book",
+            &res.id.to_string(),
+            "--from",
+            &harness::workday(day, hour),
+            "--to",
+            &harness::workday(day, if hour == "09:00" { "10:00" } else { "16:00" }),
+        ]);
+        booked.insert(b.id);
+    }
+    nodes[0].stop();
+    let home = nodes[0].home.clone();
+    let file = fresh_dir("backup-offline-files").join("stopped.tcbak");
+    let report: BackupReport = nodes[0].json(&["backup", file.to_str().expect("utf-8 path")]);
+    assert!(report.changes >= 4, "{report:?}");
+    assert_eq!(
+        std::fs::metadata(&file).expect("the backup file").len(),
+        report.bytes
+    );
+    // The home is untouched and still starts.
+    let restored_home = fresh_dir("backup-offline-restored").join("home");
+    let out = cli(
+        &restored_home,
+        &["restore", file.to_str().expect("utf-8 path")],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        harness::cli::describe(&restored_home, &["restore"], &out)
+    );
+    let mut restored = Node::new(&tongchou(), "restored", restored_home);
+    restored.start().expect("the restored node starts");
+    assert!(booking_ids(&restored).is_superset(&booked));
+    restored.stop();
+    // While the node runs, `backup` goes through it; a second offline
+    // backup of a running home is never attempted.
+    let mut original = Node::new(&tongchou(), "original", home);
+    original.start().expect("the original starts again");
+    let online: BackupReport = original.json(&["backup", file.to_str().expect("utf-8 path")]);
+    assert_eq!(online.changes, report.changes);
+    original.stop();
+}
