@@ -337,6 +337,26 @@ pub fn seeds() -> Vec<(&'static str, Vec<u8>)> {
         out.push(("ingest", raw));
     }
     out.push(("invite_token", b"tc2-not-a-token".to_vec()));
+    let terms = bootstrap::invite::Terms {
+        name: "杭州市机关事务管理局".into(),
+        role: crdt_model::membership::Role::Member,
+        expires_ms: START_MS + 7 * 86_400_000,
+        bootstrap: vec!["/ip4/127.0.0.1/tcp/4001".into()],
+    };
+    let hlc = crdt_model::hlc::Hlc {
+        wall_ms: START_MS + 1_000,
+        counter: 0,
+    };
+    let admin = sim.nodes[0].key.clone();
+    if let Ok(inv) = bootstrap::invite::Invitation::issue(
+        sim.engine(0).ledger().roster(),
+        &admin,
+        terms,
+        hlc,
+        [9; 32],
+    ) {
+        out.push(("invite_token", inv.to_token().into_bytes()));
+    }
     out.push((
         "config_toml",
         include_bytes!("../../example.config.toml").to_vec(),
