@@ -502,3 +502,39 @@ pub struct WebhookRemove {
     /// The webhook's number.
     pub id: u32,
 }
+
+/// The engine operation a `POST /api/v1/book` body asks for (the server
+/// and the fuzzing crate build it the same way).
+impl From<BookRequest> for crdt_model::engine::LocalOp {
+    fn from(r: BookRequest) -> Self {
+        Self::Book {
+            resource: r.resource,
+            start: r.start,
+            end: r.end,
+            quantity: r.quantity,
+            contact: r.contact,
+            purpose: r.purpose,
+        }
+    }
+}
+
+/// The engine operation a `POST /api/v1/cancel` body asks for.
+impl From<CancelRequest> for crdt_model::engine::LocalOp {
+    fn from(r: CancelRequest) -> Self {
+        Self::Cancel {
+            booking: r.booking,
+            reason: r.reason,
+        }
+    }
+}
+
+/// The engine operation a `POST /api/v1/decide` body asks for.
+impl From<DecideRequest> for crdt_model::engine::LocalOp {
+    fn from(r: DecideRequest) -> Self {
+        Self::Decide {
+            booking: r.booking,
+            approve: r.approve,
+            reason: r.reason,
+        }
+    }
+}

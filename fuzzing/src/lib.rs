@@ -205,27 +205,13 @@ pub fn api_json(data: &[u8]) {
         }),
         1 => serde_json::from_slice::<api::BookRequest>(body)
             .ok()
-            .map(|r| LocalOp::Book {
-                resource: r.resource,
-                start: r.start,
-                end: r.end,
-                quantity: r.quantity,
-                contact: r.contact,
-                purpose: r.purpose,
-            }),
+            .map(LocalOp::from),
         2 => serde_json::from_slice::<api::CancelRequest>(body)
             .ok()
-            .map(|r| LocalOp::Cancel {
-                booking: r.booking,
-                reason: r.reason,
-            }),
+            .map(LocalOp::from),
         3 => serde_json::from_slice::<api::DecideRequest>(body)
             .ok()
-            .map(|r| LocalOp::Decide {
-                booking: r.booking,
-                approve: r.approve,
-                reason: r.reason,
-            }),
+            .map(LocalOp::from),
         4 => serde_json::from_slice::<AssetOp>(body)
             .ok()
             .map(|a| LocalOp::Asset(Box::new(a))),

@@ -361,38 +361,15 @@ fn booking_of(o: LocalOutcome) -> Result<Json<Booking>, Error> {
 }
 
 async fn book(State(st): State<AppState>, Json(r): Json<BookRequest>) -> ApiResult<Booking> {
-    let op = LocalOp::Book {
-        resource: r.resource,
-        start: r.start,
-        end: r.end,
-        quantity: r.quantity,
-        contact: r.contact,
-        purpose: r.purpose,
-    };
-    booking_of(st.node.local(op).await?)
+    booking_of(st.node.local(r.into()).await?)
 }
 
 async fn cancel(State(st): State<AppState>, Json(r): Json<CancelRequest>) -> ApiResult<Booking> {
-    booking_of(
-        st.node
-            .local(LocalOp::Cancel {
-                booking: r.booking,
-                reason: r.reason,
-            })
-            .await?,
-    )
+    booking_of(st.node.local(r.into()).await?)
 }
 
 async fn decide(State(st): State<AppState>, Json(r): Json<DecideRequest>) -> ApiResult<Booking> {
-    booking_of(
-        st.node
-            .local(LocalOp::Decide {
-                booking: r.booking,
-                approve: r.approve,
-                reason: r.reason,
-            })
-            .await?,
-    )
+    booking_of(st.node.local(r.into()).await?)
 }
 
 async fn slots(
