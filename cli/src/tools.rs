@@ -49,6 +49,8 @@ pub(crate) async fn bench(out: &Out, a: BenchArgs) -> anyhow::Result<()> {
         "flood" => devtools::flood::run(seconds, out.json).await,
         // The child processes of `flood` that hold idle connections.
         "flood-hold" => devtools::flood::hold().await,
+        // The child processes of `flood` that run the rogue peers.
+        "flood-rogue" => devtools::flood::rogue().await,
         "tui" => {
             println!(
                 "tongchou bench tui: week grid, 200 resources, 5,000 bookings, 160x48 (target < 8 ms per frame)"

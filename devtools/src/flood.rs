@@ -1,9 +1,11 @@
 //! `tongchou bench flood`: a member node under a connection flood, on
 //! 127.0.0.1. Two members run meshed; against the first, 300 rogue peers
-//! (real libp2p identities that are not members) dial and redial as fast as
-//! they are let, and 20,000 idle TCP connections are opened to its libp2p
-//! port (held by two child processes, 10,000 each, so no process needs more
-//! than its file limit). Measured while it lasts: `status` answer times,
+//! (real libp2p identities that are not members, run by two child
+//! processes) dial and redial as fast as they are let, and 20,000 idle TCP
+//! connections are opened to its libp2p port (held by two more child
+//! processes, 10,000 each, so no process needs more than its file limit).
+//! The attackers run outside this process so that the `status` calls it
+//! times are not queued behind them. Measured while it lasts: `status` answer times,
 //! whether the other member stays connected, and how many connections the
 //! node refused; and the same status times before the flood as a baseline.
 
@@ -72,6 +74,62 @@ pub async fn hold() -> anyhow::Result<()> {
     println!("{}", held.len());
     tokio::time::sleep(Duration::from_secs(secs)).await;
     drop(held);
+    Ok(())
+}
+
+const ROGUE_ENV: &str = "TONGCHOU_FLOOD_ROGUE";
+
+/// The child's part (`bench flood-rogue`, with `TONGCHOU_FLOOD_ROGUE` =
+/// `MULTIADDR FIRST COUNT SECONDS`): COUNT rogue peers (identities FIRST
+/// on) dial the node and redial as soon as they are cut, for SECONDS;
+/// then prints `DIALS CONNECTIONS`.
+pub async fn rogue() -> anyhow::Result<()> {
+    let spec = std::env::var(ROGUE_ENV).context("flood-rogue is started by `bench flood`")?;
+    let mut it = spec.split_whitespace();
+    let target: Multiaddr = it.next().context("address")?.parse()?;
+    let first = it.next().context("first")?.parse::<usize>()?;
+    let count = it.next().context("count")?.parse::<usize>()?;
+    let secs = it.next().context("seconds")?.parse::<u64>()?;
+    let (dials, conns) = (
+        std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0)),
+        std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0)),
+    );
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(secs);
+    let mut rogues = tokio::task::JoinSet::new();
+    for i in first..first + count {
+        let (target, dials, conns) = (target.clone(), dials.clone(), conns.clone());
+        rogues.spawn(async move {
+            let mut secret = [0u8; 32];
+            secret[..8].copy_from_slice(&(i as u64 + 7_000).to_le_bytes());
+            secret[31] = 0x5a;
+            let Ok(mut swarm) = node::net::swarm(&AgencyKey::from_secret(&secret), false) else {
+                return;
+            };
+            let redial = |swarm: &mut libp2p::Swarm<node::net::Behaviour>| {
+                dials.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                let _ = swarm.dial(target.clone());
+            };
+            redial(&mut swarm);
+            while let Ok(ev) = tokio::time::timeout_at(deadline, swarm.select_next_some()).await {
+                match ev {
+                    SwarmEvent::ConnectionEstablished { .. } => {
+                        conns.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    }
+                    SwarmEvent::ConnectionClosed { .. }
+                    | SwarmEvent::OutgoingConnectionError { .. } => {
+                        redial(&mut swarm);
+                    }
+                    _ => {}
+                }
+            }
+        });
+    }
+    while rogues.join_next().await.is_some() {}
+    println!(
+        "{} {}",
+        dials.load(std::sync::atomic::Ordering::Relaxed),
+        conns.load(std::sync::atomic::Ordering::Relaxed)
+    );
     Ok(())
 }
 
@@ -173,40 +231,36 @@ async fn flood(dir: &std::path::Path, secs: u64, quiet: bool) -> anyhow::Result<
             });
         }
     }
-    let (dials, conns) = (
-        std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0)),
-        std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0)),
-    );
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(secs);
-    let mut rogues = tokio::task::JoinSet::new();
-    for i in 0..ROGUES {
-        let (target, dials, conns) = (target.clone(), dials.clone(), conns.clone());
-        rogues.spawn(async move {
-            let mut secret = [0u8; 32];
-            secret[..8].copy_from_slice(&(i as u64 + 7_000).to_le_bytes());
-            secret[31] = 0x5a;
-            let Ok(mut swarm) = node::net::swarm(&AgencyKey::from_secret(&secret), false) else {
-                return;
-            };
-            let redial = |swarm: &mut libp2p::Swarm<node::net::Behaviour>| {
-                dials.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                let _ = swarm.dial(target.clone());
-            };
-            redial(&mut swarm);
-            while let Ok(ev) = tokio::time::timeout_at(deadline, swarm.select_next_some()).await {
-                match ev {
-                    SwarmEvent::ConnectionEstablished { .. } => {
-                        conns.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                    }
-                    SwarmEvent::ConnectionClosed { .. }
-                    | SwarmEvent::OutgoingConnectionError { .. } => {
-                        redial(&mut swarm);
-                    }
-                    _ => {}
-                }
-            }
-        });
+    // The rogues run in two child processes too, so that the status calls
+    // measured here are not queued behind 300 swarms in this process.
+    let mut rogue_children = Vec::new();
+    for half in 0..2 {
+        rogue_children.push(
+            std::process::Command::new(&exe)
+                .args(["bench", "flood-rogue"])
+                .env(
+                    ROGUE_ENV,
+                    format!("{target} {} {} {secs}", half * ROGUES / 2, ROGUES / 2),
+                )
+                .stdout(std::process::Stdio::piped())
+                .spawn()?,
+        );
     }
+    let mut rogue_counts = tokio::task::JoinSet::new();
+    for c in &mut rogue_children {
+        if let Some(out) = c.stdout.take() {
+            rogue_counts.spawn_blocking(move || {
+                use std::io::BufRead;
+                let mut line = String::new();
+                let _ = std::io::BufReader::new(out).read_line(&mut line);
+                let mut it = line
+                    .split_whitespace()
+                    .map(|x| x.parse::<u64>().unwrap_or(0));
+                (it.next().unwrap_or(0), it.next().unwrap_or(0))
+            });
+        }
+    }
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(secs);
     // Let the flood build up, then sample until it ends.
     tokio::time::sleep(Duration::from_secs(secs.min(20) / 2)).await;
     let mut during = Vec::new();
@@ -216,7 +270,14 @@ async fn flood(dir: &std::path::Path, secs: u64, quiet: bool) -> anyhow::Result<
         during.push(t);
         throughout &= connected;
     }
-    while rogues.join_next().await.is_some() {}
+    while let Some(n) = rogue_counts.join_next().await {
+        let (d, c) = n.unwrap_or((0, 0));
+        r.rogue_dials += d;
+        r.rogue_connected += c;
+    }
+    for c in &mut rogue_children {
+        let _ = c.wait();
+    }
     while let Some(n) = counts.join_next().await {
         r.idle_opened += n.unwrap_or(0);
     }
@@ -225,8 +286,6 @@ async fn flood(dir: &std::path::Path, secs: u64, quiet: bool) -> anyhow::Result<
         let _ = c.wait();
     }
     r.seconds = started.elapsed().as_secs_f64();
-    r.rogue_dials = dials.load(std::sync::atomic::Ordering::Relaxed);
-    r.rogue_connected = conns.load(std::sync::atomic::Ordering::Relaxed);
     r.status_during_ms = during.iter().fold((0.0, 0.0, 0.0), |a, t| {
         (f64::max(a.0, t.0), f64::max(a.1, t.1), f64::max(a.2, t.2))
     });
