@@ -377,6 +377,12 @@ impl Client {
         self.post(routes::REVOKE, r).await
     }
 
+    /// Blocks (or unblocks) all traffic with a member on this node;
+    /// answers every member blocked now.
+    pub async fn block(&self, r: &BlockRequest) -> Result<Vec<BlockedPeer>, Error> {
+        self.post(routes::BLOCK, r).await
+    }
+
     /// Rotates this agency's signing key.
     pub async fn rotate_key(&self) -> Result<RotateKeyResponse, Error> {
         self.post(routes::ROTATE_KEY, &serde_json::json!({})).await

@@ -34,6 +34,10 @@ pub const INVITES: &str = "/api/v1/invites";
 pub const WITHDRAW_INVITE: &str = "/api/v1/invites/withdraw";
 /// `POST` a revocation ([`RevokeRequest`](crate::RevokeRequest)).
 pub const REVOKE: &str = "/api/v1/revoke";
+/// `POST` a block or unblock of a member on this node
+/// ([`BlockRequest`](crate::BlockRequest)); answers every member blocked,
+/// as [`BlockedPeer`](crate::BlockedPeer).
+pub const BLOCK: &str = "/api/v1/block";
 /// `POST`: rotate this agency's key.
 pub const ROTATE_KEY: &str = "/api/v1/rotate-key";
 /// `GET`: server-sent events, one per change the node applies.

@@ -253,6 +253,38 @@ pub struct PeerStatus {
     pub bytes_in: u64,
     /// Last message.
     pub last_seen: Option<Timestamp>,
+    /// Set while this node's operator blocks the member (`tongchou block`):
+    /// no connection either way, so nothing is exchanged with it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub blocked: Option<BlockedPeer>,
+}
+
+/// `POST /api/v1/block`: stop (or resume) all traffic with a member, on
+/// this node only (a quarantine while it is looked into, or a partition
+/// in a test). Nothing is signed or sent: the rest of the network keeps
+/// talking to it, and what it wrote meanwhile arrives once unblocked.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BlockRequest {
+    /// The member.
+    pub agency: AgencyId,
+    /// True to block, false to unblock.
+    pub block: bool,
+    /// Block for this many minutes only (none: until unblocked).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub minutes: Option<u64>,
+}
+
+/// A member this node blocks (the `POST /api/v1/block` answer lists
+/// them all).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BlockedPeer {
+    /// The member.
+    pub agency: AgencyId,
+    /// Since when.
+    pub since: Timestamp,
+    /// Until when (none: until unblocked).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub until: Option<Timestamp>,
 }
 
 /// `GET /healthz`: whether the node serves and can write.

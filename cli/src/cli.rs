@@ -56,6 +56,13 @@ pub(crate) enum Cmd {
     Members,
     /// Revoke an agency (admins).
     Revoke(RevokeArgs),
+    /// Stop all traffic with a member on this node (a quarantine while it
+    /// is looked into): no connection either way until `unblock` or the
+    /// time given. Nothing is signed; the rest of the network keeps
+    /// talking to it.
+    Block(BlockArgs),
+    /// Lift a block: the member's node is dialled again at once.
+    Unblock(UnblockArgs),
     /// Replace this agency's key: the new key is announced in a roster
     /// event signed by the old one; the agency id and all history stay
     /// valid, changes signed by the old key after the rotation are refused.
@@ -309,6 +316,23 @@ pub(crate) struct RevokeArgs {
     /// Why.
     #[arg(long, default_value = "")]
     pub reason: String,
+}
+
+/// `tongchou block`.
+#[derive(Debug, Args)]
+pub(crate) struct BlockArgs {
+    /// Agency id.
+    pub agency: AgencyId,
+    /// Block for this many minutes only (default: until `unblock`).
+    #[arg(long)]
+    pub minutes: Option<u64>,
+}
+
+/// `tongchou unblock`.
+#[derive(Debug, Args)]
+pub(crate) struct UnblockArgs {
+    /// Agency id.
+    pub agency: AgencyId,
 }
 
 /// List resources.

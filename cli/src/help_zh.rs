@@ -28,6 +28,11 @@ const COMMANDS: &[(&str, &str)] = &[
     ("members", "成员名册"),
     ("revoke", "撤销一个单位（管理员）"),
     (
+        "block",
+        "在本节点屏蔽一个成员（核查期间的隔离）：双向不建立连接，直到 `unblock` 或指定时间；不签名任何记录，网络其他成员照常与其通信",
+    ),
+    ("unblock", "解除屏蔽：立即重新连接该成员的节点"),
+    (
         "rotate-key",
         "更换本单位密钥：新密钥由旧密钥签名的名册事件宣布；单位标识和全部历史仍然有效，轮换后用旧密钥签名的变更被拒收",
     ),
@@ -179,6 +184,9 @@ const ARGS: &[(&str, &str)] = &[
     ("join|bootstrap", "其他引导节点地址"),
     ("join|timeout", "等待成员确认的秒数"),
     ("revoke|agency", "单位标识"),
+    ("block|agency", "单位标识"),
+    ("block|minutes", "只屏蔽这么多分钟（默认直到 `unblock`）"),
+    ("unblock|agency", "单位标识"),
     ("reason", "原因"),
     ("resource add|id", "本地标识，如 room-301"),
     (

@@ -242,6 +242,8 @@ async fn api_command(cmd: Cmd, c: &Client, out: &Out) -> anyhow::Result<()> {
         Cmd::Invites(a) => invite::invites(c, out, a).await,
         Cmd::Members => network::members(c, out).await,
         Cmd::Revoke(a) => network::revoke(c, out, a).await,
+        Cmd::Block(a) => network::block(c, out, a.agency, true, a.minutes).await,
+        Cmd::Unblock(a) => network::block(c, out, a.agency, false, None).await,
         Cmd::RotateKey => network::rotate_key(c, out).await,
         Cmd::Resource(rc) => resource::resource(c, out, rc).await,
         Cmd::Resources(a) => resource::resources(c, out, a).await,

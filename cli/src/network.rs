@@ -3,6 +3,7 @@
 
 use api::*;
 use crdt_model::agency::Text;
+use jiff::tz::TimeZone;
 use std::time::Duration;
 
 use crate::cli::*;
@@ -65,6 +66,68 @@ pub(crate) async fn revoke(c: &Client, out: &Out, a: RevokeArgs) -> anyhow::Resu
         return out.json(&v);
     }
     println!("{} {agency}", out.t("已撤销", "revoked"));
+    Ok(())
+}
+
+/// `tongchou block` and `unblock`: stops (or resumes) all traffic with a
+/// member on this node; lists every member blocked afterwards.
+pub(crate) async fn block(
+    c: &Client,
+    out: &Out,
+    agency: crdt_model::ids::AgencyId,
+    block: bool,
+    minutes: Option<u64>,
+) -> anyhow::Result<()> {
+    let list = c
+        .block(&BlockRequest {
+            agency,
+            block,
+            minutes,
+        })
+        .await?;
+    if out.json {
+        return out.json(&list);
+    }
+    let members = c.members().await.unwrap_or_default();
+    let name = |a: &crdt_model::ids::AgencyId| {
+        members.iter().find(|m| m.agency == *a).map_or_else(
+            || a.short(),
+            |m| out.text(&m.member.profile.name).to_string(),
+        )
+    };
+    if block {
+        println!(
+            "{} {}{}",
+            out.t("已屏蔽", "blocked"),
+            name(&agency),
+            match minutes {
+                Some(m) => format!(" ({m} {})", out.t("分钟", "min")),
+                None => format!(" ({})", out.t("直到解除", "until unblocked")),
+            }
+        );
+    } else {
+        println!("{} {}", out.t("已解除屏蔽", "unblocked"), name(&agency));
+    }
+    if list.is_empty() {
+        println!("{}", out.t("现无屏蔽的成员", "no member is blocked now"));
+        return Ok(());
+    }
+    let mut rows = vec![vec![
+        out.t("屏蔽的成员", "blocked member").into(),
+        out.t("自", "since").into(),
+        out.t("至", "until").into(),
+    ]];
+    for b in &list {
+        rows.push(vec![
+            name(&b.agency),
+            local(b.since, &TimeZone::system()),
+            b.until.map_or_else(
+                || out.t("解除为止", "unblocked").to_string(),
+                |u| local(u, &TimeZone::system()),
+            ),
+        ]);
+    }
+    table(&rows);
     Ok(())
 }
 

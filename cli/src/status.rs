@@ -140,7 +140,9 @@ pub(crate) async fn status(c: &Client, out: &Out) -> anyhow::Result<()> {
     for p in &s.peers {
         rows.push(vec![
             out.text(&p.name).to_string(),
-            if p.connected {
+            if p.blocked.is_some() {
+                out.t("✗ 已屏蔽", "✗ blocked").into()
+            } else if p.connected {
                 "✓".into()
             } else {
                 "✗".into()

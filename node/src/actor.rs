@@ -9,7 +9,7 @@
 //! `commit` (group commit, read-only mode, restart under a new key),
 //! `commands` (what the API asks), `swarm` (connections, admission, sync
 //! messages), `join` (the join handshake), `discovery` (rendezvous,
-//! redial, housekeeping).
+//! redial, housekeeping), `block` (members blocked by the operator).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
@@ -21,7 +21,7 @@ use crdt_model::engine::{Engine, Event, Input, LocalError, LocalOp, LocalOutcome
 use crdt_model::ids::{AgencyId, DocId};
 use crdt_model::membership::{RosterAction, SignedRosterEvent};
 use futures::StreamExt;
-use jiff::Timestamp;
+use jiff::{SignedDuration, Timestamp};
 use libp2p::swarm::SwarmEvent;
 use libp2p::{Multiaddr, PeerId, Swarm, request_response};
 use tokio::sync::{broadcast, mpsc, oneshot};
@@ -31,6 +31,7 @@ use crate::config::{Config, Home};
 use crate::net::{self, Ack, Behaviour, BehaviourEvent, JoinRequest, JoinResponse};
 use crate::store::Storage;
 
+mod block;
 mod commands;
 mod commit;
 mod discovery;
@@ -69,6 +70,8 @@ pub struct View<'a> {
     /// This agency's documents the store holds fewer changes of than the
     /// node acknowledged: `(doc, held, acknowledged)`.
     pub own_gaps: Vec<(DocId, u64, u64)>,
+    /// Members this node's operator blocks.
+    pub blocked: &'a BTreeMap<AgencyId, api::BlockedPeer>,
 }
 
 /// Per-peer counters.
@@ -123,6 +126,12 @@ pub enum Command {
         Vec<SignedRosterEvent>,
         oneshot::Sender<Result<(), LocalError>>,
     ),
+    /// Blocks or unblocks a member on this node; the reply lists every
+    /// member blocked (or why not).
+    Block(
+        api::BlockRequest,
+        oneshot::Sender<Result<Vec<api::BlockedPeer>, LocalError>>,
+    ),
     /// Replaces this agency's key (already stored as the next key); the
     /// reply, with the new public key, comes after the rotation is durable.
     RotateKey(AgencyKey, oneshot::Sender<Result<AgencyId, LocalError>>),
@@ -143,6 +152,7 @@ impl std::fmt::Debug for Command {
             Command::RotateKey(k, _) => write!(f, "RotateKey({})", k.public().short()),
             Command::Read(..) => write!(f, "Read"),
             Command::Backup(_) => write!(f, "Backup"),
+            Command::Block(r, _) => write!(f, "Block({}, {})", r.agency.short(), r.block),
         }
     }
 }
@@ -166,6 +176,13 @@ impl NodeHandle {
     pub async fn roster(&self, action: RosterAction) -> Result<(), LocalError> {
         let (tx, rx) = oneshot::channel();
         self.send(Command::Roster(action, tx)).await;
+        rx.await.unwrap_or_else(|_| Err(shutting_down()))
+    }
+
+    /// Blocks or unblocks a member on this node.
+    pub async fn block(&self, r: api::BlockRequest) -> Result<Vec<api::BlockedPeer>, LocalError> {
+        let (tx, rx) = oneshot::channel();
+        self.send(Command::Block(r, tx)).await;
         rx.await.unwrap_or_else(|_| Err(shutting_down()))
     }
 
@@ -308,6 +325,8 @@ pub struct Actor {
     /// wait (the original node may have written after the backup; writing
     /// again at those numbers would fork this agency's history).
     restored: Option<std::path::PathBuf>,
+    /// Members this node's operator blocks (`blocked.json`).
+    blocked: BTreeMap<AgencyId, api::BlockedPeer>,
 }
 
 /// Why own writes wait on a node restored from a backup.
@@ -387,6 +406,7 @@ impl Actor {
             tracing::warn!("{why}");
             engine.hold_writes(Timestamp::now(), Some(why));
         }
+        let blocked = home.blocked()?.into_iter().map(|b| (b.agency, b)).collect();
         let swarm = listening_swarm(&engine, &cfg)?;
         let (tx, rx) = mpsc::channel(1024);
         let (events, _) = broadcast::channel(1024);
@@ -428,7 +448,9 @@ impl Actor {
             acked_new: BTreeMap::new(),
             gaps,
             restored,
+            blocked,
         };
+        actor.enforce_blocks();
         actor.bootstrap_peers = actor
             .cfg
             .bootstrap

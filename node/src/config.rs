@@ -307,6 +307,26 @@ impl Home {
         write_atomic(&self.admission_path(), &json)
     }
 
+    /// The members this node's operator blocks (`blocked.json`; none when
+    /// the file is absent).
+    pub fn blocked(&self) -> anyhow::Result<Vec<api::BlockedPeer>> {
+        let path = self.dir.join("blocked.json");
+        match std::fs::read(&path) {
+            Ok(bytes) => serde_json::from_slice(&bytes)
+                .map_err(|e| anyhow::anyhow!("{} is corrupt: {e}", path.display())),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),
+            Err(e) => Err(e).with_context(|| format!("reading {}", path.display())),
+        }
+    }
+
+    /// Writes the blocked members atomically.
+    pub fn write_blocked(&self, blocked: &[api::BlockedPeer]) -> anyhow::Result<()> {
+        write_atomic(
+            &self.dir.join("blocked.json"),
+            &serde_json::to_vec_pretty(blocked)?,
+        )
+    }
+
     /// Publishes the API info (mode 0600: it holds the token).
     pub fn write_api(&self, info: &ApiInfo) -> anyhow::Result<()> {
         write_atomic(&self.api_path(), &serde_json::to_vec_pretty(info)?)

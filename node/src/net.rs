@@ -11,8 +11,8 @@ use libp2p::request_response::{self, ProtocolSupport};
 use libp2p::swarm::NetworkBehaviour;
 use libp2p::swarm::behaviour::toggle::Toggle;
 use libp2p::{
-    PeerId, StreamProtocol, Swarm, connection_limits, identify, identity, mdns, noise, ping, relay,
-    rendezvous, tcp, yamux,
+    PeerId, StreamProtocol, Swarm, allow_block_list, connection_limits, identify, identity, mdns,
+    noise, ping, relay, rendezvous, tcp, yamux,
 };
 use serde::{Deserialize, Serialize};
 
@@ -48,6 +48,8 @@ pub struct Behaviour {
     /// inbound connections, and per peer, so idle or rogue connections
     /// cannot exhaust the node's file descriptors.
     pub limits: connection_limits::Behaviour,
+    /// Members this node's operator blocks: no connection either way.
+    pub blocked: allow_block_list::Behaviour<allow_block_list::BlockedPeers>,
 }
 
 /// The connection limits: at most 128 inbound handshakes under way,
@@ -142,6 +144,7 @@ pub fn swarm(key: &AgencyKey, use_mdns: bool) -> anyhow::Result<Swarm<Behaviour>
                 relay,
                 rendezvous: rendezvous::client::Behaviour::new(kp.clone()),
                 limits: limits(),
+                blocked: Default::default(),
             })
         })?
         .with_swarm_config(|c| c.with_idle_connection_timeout(Duration::from_secs(3600)))

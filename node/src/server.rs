@@ -80,6 +80,7 @@ pub fn router_with(
         .route(routes::INVITES, get(invites))
         .route(routes::WITHDRAW_INVITE, post(withdraw_invite))
         .route(routes::REVOKE, post(revoke))
+        .route(routes::BLOCK, post(block))
         .route(routes::ROTATE_KEY, post(rotate_key))
         .route(routes::BACKUP, post(backup))
         .route(routes::EVENTS, get(events))
@@ -254,6 +255,7 @@ async fn status(State(st): State<AppState>) -> ApiResult<Status> {
                         refused: s.refused,
                         bytes_in: s.bytes_in,
                         last_seen: s.last_seen,
+                        blocked: v.blocked.get(a).cloned(),
                     }
                 })
                 .collect();
@@ -405,6 +407,14 @@ async fn members(State(st): State<AppState>) -> ApiResult<Vec<MemberEntry>> {
         })
         .await
         .ok_or_else(gone)
+}
+
+/// Blocks or unblocks a member on this node.
+async fn block(
+    State(st): State<AppState>,
+    Json(r): Json<BlockRequest>,
+) -> ApiResult<Vec<BlockedPeer>> {
+    Ok(Json(st.node.block(r).await?))
 }
 
 /// Replaces this agency's key (the sequence is [`crate::rotation`]).

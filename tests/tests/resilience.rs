@@ -159,6 +159,109 @@ async fn burst(
     acked
 }
 
+/// Whether `node` sees `peer` connected, and blocked by its operator.
+fn link(node: &Node, peer: &crdt_model::ids::AgencyId) -> (bool, bool) {
+    node.status()
+        .peers
+        .iter()
+        .find(|p| p.agency == *peer)
+        .map_or((false, false), |p| (p.connected, p.blocked.is_some()))
+}
+
+#[test]
+fn operators_blocking_a_member_partition_it_until_they_unblock() {
+    let mut nodes = network("block", 3);
+    let rid = publish(&nodes[0], "lot-b", &["--kind", "parking", "--units", "1"]);
+    nodes[1].wait_resource(&rid);
+    nodes[2].wait_resource(&rid);
+    let ids: Vec<String> = nodes.iter().map(|n| n.agency().to_string()).collect();
+    // Bad input changes nothing.
+    let own = nodes[1].cli(&["block", &ids[1]]);
+    assert!(!own.status.success());
+    assert!(String::from_utf8_lossy(&own.stderr).contains("own agency"));
+    let not = nodes[1].cli(&["unblock", &ids[0]]);
+    assert!(!not.status.success());
+    assert!(String::from_utf8_lossy(&not.stderr).contains("not blocked"));
+    let stranger = crdt_model::agency::AgencyKey::from_secret(&[77; 32]).id();
+    assert!(
+        !nodes[1]
+            .cli(&["block", &stranger.to_string()])
+            .status
+            .success()
+    );
+    // Cut B (node 1) off: it blocks both others, they block it.
+    let list: Vec<api::BlockedPeer> = nodes[1].json(&["block", &ids[0]]);
+    assert_eq!(list.len(), 1);
+    let list: Vec<api::BlockedPeer> = nodes[1].json(&["block", &ids[2], "--minutes", "60"]);
+    assert_eq!(list.len(), 2);
+    assert!(
+        list.iter()
+            .any(|b| b.agency == nodes[2].agency() && b.until.is_some())
+    );
+    let _: Vec<api::BlockedPeer> = nodes[0].json(&["block", &ids[1]]);
+    let _: Vec<api::BlockedPeer> = nodes[2].json(&["block", &ids[1]]);
+    let b = nodes[1].agency();
+    wait_for("B cut off", Duration::from_secs(30), || {
+        let a_side = [&nodes[0], &nodes[2]]
+            .iter()
+            .all(|n| link(n, &b) == (false, true));
+        let b_side = [0, 2]
+            .iter()
+            .all(|&i| link(&nodes[1], &nodes[i].agency()) == (false, true));
+        (a_side && b_side).then_some(())
+    });
+    // A block outlives a restart.
+    nodes[1].restart().expect("restart B");
+    assert_eq!(link(&nodes[1], &nodes[0].agency()), (false, true));
+    // B asks first for the only unit, C second; only C's request reaches the
+    // owner, which confirms it.
+    let (from, to) = (harness::workday(9, "09:00"), harness::workday(9, "11:00"));
+    let on_b: Booking = nodes[1].json(&["book", &rid, "--from", &from, "--to", &to]);
+    assert!(matches!(on_b.status, Status::Tentative { .. }), "{on_b:?}");
+    let on_c: Booking = nodes[2].json(&["book", &rid, "--from", &from, "--to", &to]);
+    nodes[2].wait_confirmed(&on_c.id);
+    let at_owner: Vec<BookingId> = bookings(&nodes[0], &rid)
+        .into_iter()
+        .map(|b| b.id)
+        .collect();
+    assert_eq!(
+        at_owner,
+        vec![on_c.id.clone()],
+        "B's request crossed the partition"
+    );
+    // Heal: B's request arrives and cannot take the unit C holds.
+    for (n, peer) in [(1, 0), (1, 2), (0, 1), (2, 1)] {
+        let left: Vec<api::BlockedPeer> = nodes[n].json(&["unblock", &ids[peer]]);
+        assert!(left.iter().all(|x| x.agency.to_string() != ids[peer]));
+    }
+    wait_for(
+        "B's request decided everywhere",
+        Duration::from_secs(60),
+        || {
+            nodes
+                .iter()
+                .all(|n| {
+                    n.booking(&on_b.id)
+                        .is_some_and(|x| !matches!(x.status, Status::Tentative { .. }))
+                })
+                .then_some(())
+        },
+    );
+    for n in &nodes {
+        let status = n.booking(&on_b.id).map(|x| x.status);
+        assert!(
+            !matches!(status, Some(Status::Confirmed)),
+            "{status:?}"
+        );
+        assert_eq!(overbooking(n, &rid), 0);
+    }
+    wait_for("A and B connected again", Duration::from_secs(30), || {
+        (link(&nodes[0], &b) == (true, false)
+            && link(&nodes[1], &nodes[0].agency()) == (true, false))
+            .then_some(())
+    });
+}
+
 #[test]
 fn acknowledged_bookings_survive_kill_9_in_the_middle_of_a_burst() {
     let mut nodes = network("crash", 2);

@@ -59,6 +59,8 @@ pub enum Effect {
     Invite(InviteRequest),
     /// Revoke a member.
     Revoke(RevokeRequest),
+    /// Block or unblock a member on this node.
+    Block(api::BlockRequest),
     /// A fleet owner's step in a trip.
     TripStep(api::TripStep),
     /// Ask a fleet's owner for a vehicle.

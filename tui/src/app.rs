@@ -141,6 +141,8 @@ pub enum Dialog {
     Cancel(BookingId),
     /// Revoke an agency?
     Revoke(AgencyId, String),
+    /// Block (true) or unblock a member on this node?
+    Block(AgencyId, String, bool),
     /// Approve a request out of turn, pushing out those ahead of it?
     Approve {
         /// The request.

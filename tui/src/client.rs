@@ -185,6 +185,18 @@ async fn run_effect(api: &Api, effect: Effect, refresh: &Notify) -> Option<Actio
         Effect::Revoke(r) => {
             Action::Done(c.revoke(&r).await.map(|_| i18n::DONE_REVOKED).map_err(msg))
         }
+        Effect::Block(r) => Action::Done(
+            c.block(&r)
+                .await
+                .map(|_| {
+                    if r.block {
+                        i18n::DONE_BLOCKED
+                    } else {
+                        i18n::DONE_UNBLOCKED
+                    }
+                })
+                .map_err(msg),
+        ),
         Effect::Slots(q) => Action::Slots(c.slots(&q).await.map_err(msg)),
         Effect::Suggest(id, q) => Action::Suggested(id, c.slots(&q).await.unwrap_or_default()),
         Effect::Invite(r) => Action::Invited(c.invite(&r).await.map(|i| i.token).map_err(msg)),

@@ -287,7 +287,7 @@ fn members(now: Timestamp) -> Vec<MemberEntry> {
         .collect()
 }
 
-/// This node's status: peers (the fourth disconnected, with refusals),
+/// This node's status: peers (the fourth disconnected and blocked, with refusals),
 /// counts, one refused change.
 fn status(now: Timestamp, n_resources: usize, n_bookings: usize) -> Status {
     let me = agency(0);
@@ -302,6 +302,11 @@ fn status(now: Timestamp, n_resources: usize, n_bookings: usize) -> Status {
             refused: if i == 3 { 2 } else { 0 },
             bytes_in: 1000,
             last_seen: Some(now - SignedDuration::from_secs(5 * i as i64)),
+            blocked: (i == 3).then(|| api::BlockedPeer {
+                agency: agency(i),
+                since: now - SignedDuration::from_mins(20),
+                until: None,
+            }),
         })
         .collect();
     Status {

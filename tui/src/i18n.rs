@@ -438,6 +438,17 @@ pub(crate) const DONE_BOOKED: L = L("已提交预订", "Booking submitted");
 pub(crate) const DONE_CANCELLED: L = L("已取消预订", "Booking cancelled");
 pub(crate) const DONE_DECIDED: L = L("决定已签名并发布", "Decision signed and published");
 pub(crate) const DONE_REVOKED: L = L("已撤销成员资格", "Membership revoked");
+pub(crate) const ASK_BLOCK: L = L(
+    "在本节点屏蔽该成员？双向断开连接，直到解除；网络其他成员不受影响。",
+    "Block this member on this node? No connection either way until unblocked; the rest of the network is not affected.",
+);
+pub(crate) const ASK_UNBLOCK: L = L(
+    "解除屏蔽？立即重新连接该成员的节点。",
+    "Unblock it? Its node is dialled again at once.",
+);
+pub(crate) const DONE_BLOCKED: L = L("已屏蔽该成员", "Member blocked");
+pub(crate) const DONE_UNBLOCKED: L = L("已解除屏蔽", "Member unblocked");
+pub(crate) const BLOCKED: L = L("已屏蔽", "blocked");
 pub(crate) const NOT_YOURS: L = L(
     "只能取消本单位的申请",
     "You can only cancel your own requests",
@@ -479,8 +490,8 @@ pub(crate) const HELP_CONFLICTS: L = L(
     "a approve · x reject · shows the rank, why, and suggested alternatives",
 );
 pub(crate) const HELP_NETWORK: L = L(
-    "Tab 切换 对等节点/成员/拒收 · i 邀请单位 · x 撤销所选成员",
-    "Tab peers/roster/refusals · i invite an agency · x revoke the selected member",
+    "Tab 切换 对等节点/成员/拒收 · i 邀请单位 · x 撤销所选成员 · b 屏蔽/解除所选对等节点",
+    "Tab peers/roster/refusals · i invite an agency · x revoke the selected member · b block/unblock the selected peer",
 );
 
 // The report (统计).

@@ -295,6 +295,39 @@ fn cancel_and_revoke_ask_for_confirmation() {
 }
 
 #[test]
+fn the_operator_blocks_and_unblocks_a_peer_from_the_network_screen() {
+    let mut s = state(Lang::En);
+    key(&mut s, KeyCode::Char('8'));
+    assert_eq!(s.net_pane, NetPane::Peers);
+    insta::assert_snapshot!("peers_en_100x30", render(&s, 100, 30));
+    s.lang = Lang::Zh;
+    insta::assert_snapshot!("peers_zh_100x30", render(&s, 100, 30));
+    s.lang = Lang::En;
+    // The first peer is connected: `b` asks to block it.
+    key(&mut s, KeyCode::Char('b'));
+    assert!(matches!(s.dialog, Some(Dialog::Block(a, _, true)) if a == fixture::agency(1)));
+    assert!(
+        key(&mut s, KeyCode::Char('n')).is_empty(),
+        "n leaves it alone"
+    );
+    assert!(s.dialog.is_none());
+    key(&mut s, KeyCode::Char('b'));
+    let fx = key(&mut s, KeyCode::Char('y'));
+    assert!(
+        matches!(fx.as_slice(), [Effect::Block(r)] if r.agency == fixture::agency(1) && r.block)
+    );
+    // The third peer is blocked already: `b` asks to unblock it.
+    key(&mut s, KeyCode::Char('j'));
+    key(&mut s, KeyCode::Char('j'));
+    key(&mut s, KeyCode::Char('b'));
+    assert!(matches!(s.dialog, Some(Dialog::Block(a, _, false)) if a == fixture::agency(3)));
+    let fx = key(&mut s, KeyCode::Char('y'));
+    assert!(
+        matches!(fx.as_slice(), [Effect::Block(r)] if r.agency == fixture::agency(3) && !r.block)
+    );
+}
+
+#[test]
 fn resource_filters_narrow_the_list_and_the_calendar() {
     let mut s = state(Lang::Zh);
     let all = s.filtered_resources().len();

@@ -218,6 +218,19 @@ fn render_dialog(state: &State, d: &Dialog, f: &mut Frame, area: Rect) {
                 Line::from(state.t(i18n::CONFIRM_KEYS)).fg(Color::Yellow),
             ],
         ),
+        Dialog::Block(_, name, block) => (
+            state.t(i18n::CONFIRM),
+            vec![
+                Line::from(name.clone()).bold(),
+                Line::from(state.t(if *block {
+                    i18n::ASK_BLOCK
+                } else {
+                    i18n::ASK_UNBLOCK
+                })),
+                Line::from(""),
+                Line::from(state.t(i18n::CONFIRM_KEYS)).fg(Color::Yellow),
+            ],
+        ),
         Dialog::Revoke(_, name) => (
             state.t(i18n::CONFIRM),
             vec![

@@ -122,6 +122,9 @@ impl Actor {
                 };
                 self.replies.push(reply_after_flush(reply, result));
             }
+            Command::Block(r, reply) => {
+                let _ = reply.send(self.block(r));
+            }
             Command::Backup(reply) => {
                 let _ = reply.send(self.snapshot());
             }
@@ -148,6 +151,7 @@ impl Actor {
                         .iter()
                         .map(|(d, (held, n))| (d.clone(), *held, *n))
                         .collect(),
+                    blocked: &self.blocked,
                 };
                 f(&view);
             }

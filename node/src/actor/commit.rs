@@ -270,6 +270,7 @@ impl Actor {
         self.dial.clear();
         self.outstanding.clear();
         info!(peer = %self.swarm.local_peer_id(), "network identity replaced after key rotation");
+        self.enforce_blocks();
         self.redial();
         Ok(())
     }

@@ -144,6 +144,9 @@ impl Actor {
                 self.rendezvous(p, register);
             }
         }
+        self.expire_blocks();
+        // A blocked member that rotated its key has a new peer id.
+        self.enforce_blocks();
         self.redial();
     }
 

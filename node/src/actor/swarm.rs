@@ -92,6 +92,12 @@ impl Actor {
             let _ = self.swarm.disconnect_peer_id(peer);
             return;
         };
+        // Blocked by this node's operator (under any of its keys).
+        if self.is_blocked(&agency) {
+            debug!(peer = %agency.short(), "refusing a blocked member");
+            let _ = self.swarm.disconnect_peer_id(peer);
+            return;
+        }
         // A non-member cut recently is refused at once until its backoff
         // ends (unless it has become a member since).
         if self

@@ -134,6 +134,17 @@ pub(super) fn network_key(state: &mut State, k: KeyEvent) -> Vec<Effect> {
                 name: String::new(),
             });
         }
+        KeyCode::Char('b') if state.net_pane == NetPane::Peers => {
+            if let Some(p) = state
+                .data
+                .status
+                .as_ref()
+                .and_then(|s| s.peers.get(state.net_selected))
+            {
+                let name = state.text(&p.name).to_string();
+                state.dialog = Some(Dialog::Block(p.agency, name, p.blocked.is_none()));
+            }
+        }
         KeyCode::Char('x') if state.net_pane == NetPane::Roster => {
             if let Some(m) = state.data.members.get(state.net_selected)
                 && Some(m.agency) != state.me()
@@ -158,6 +169,11 @@ pub(super) fn dialog_key(state: &mut State, k: KeyEvent) -> Vec<Effect> {
             booking: id,
             reason: String::new(),
         })],
+        Dialog::Block(agency, _, block) if yes => vec![Effect::Block(api::BlockRequest {
+            agency,
+            block,
+            minutes: None,
+        })],
         Dialog::Revoke(agency, _) if yes => vec![Effect::Revoke(RevokeRequest {
             agency,
             reason: String::new(),
@@ -167,7 +183,11 @@ pub(super) fn dialog_key(state: &mut State, k: KeyEvent) -> Vec<Effect> {
             approve: true,
             reason: None,
         })],
-        Dialog::Cancel(_) | Dialog::Revoke(..) | Dialog::Approve { .. } if no => vec![],
+        Dialog::Cancel(_) | Dialog::Revoke(..) | Dialog::Block(..) | Dialog::Approve { .. }
+            if no =>
+        {
+            vec![]
+        }
         Dialog::Token(_) if matches!(k.code, KeyCode::Esc | KeyCode::Enter) => vec![],
         Dialog::Reject { booking, reason } => match k.code {
             KeyCode::Esc => vec![],

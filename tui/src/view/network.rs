@@ -100,10 +100,19 @@ fn peers<'a>(state: &'a State, st: &'a api::Status) -> Pane<'a> {
         .peers
         .iter()
         .map(|p| {
-            let link = if p.connected {
+            let link = if p.blocked.is_some() {
+                Span::styled("⊘ ", Style::new().fg(Color::Red))
+            } else if p.connected {
                 Span::styled("● ", Style::new().fg(Color::Green))
             } else {
                 Span::styled("○ ", Style::new().fg(Color::Red))
+            };
+            let said = if p.blocked.is_some() {
+                i18n::BLOCKED
+            } else if p.connected {
+                i18n::YES
+            } else {
+                i18n::NO
             };
             let seen = p
                 .last_seen
@@ -111,10 +120,7 @@ fn peers<'a>(state: &'a State, st: &'a api::Status) -> Pane<'a> {
                 .unwrap_or_else(|| state.t(i18n::NEVER).to_string());
             Row::new(vec![
                 Cell::from(state.text(&p.name).to_string()),
-                Cell::from(Line::from(vec![
-                    link,
-                    Span::raw(state.t(if p.connected { i18n::YES } else { i18n::NO })),
-                ])),
+                Cell::from(Line::from(vec![link, Span::raw(state.t(said))])),
                 Cell::from(p.lag.to_string()),
                 Cell::from(format!("{}/{}", p.messages_in, p.messages_out)),
                 Cell::from(p.refused.to_string()),
@@ -126,7 +132,7 @@ fn peers<'a>(state: &'a State, st: &'a api::Status) -> Pane<'a> {
         rows,
         widths: vec![
             Constraint::Fill(2),
-            Constraint::Length(6),
+            Constraint::Length(10),
             Constraint::Length(7),
             Constraint::Length(13),
             Constraint::Length(7),
