@@ -74,7 +74,7 @@ pub struct Report {
 /// resources, and each resource's calendar is recomputed when it changes.
 const POOLS: usize = 100;
 
-fn pool(owner: crdt_model::ids::AgencyId, k: usize, approval: Approval) -> Resource {
+pub(crate) fn pool(owner: crdt_model::ids::AgencyId, k: usize, approval: Approval) -> Resource {
     Resource {
         id: ResourceId::new(owner, &format!("bench-pool-{k}")).expect("valid id"),
         kind: ResourceKind::Parking,

@@ -1,12 +1,17 @@
 //! `tongchou bench soak`: a long run of real node processes on 127.0.0.1
 //! under steady load. `--nodes` nodes (10) take `--rate` bookings a second
-//! (500) spread over them for `--minutes` (10); halfway one node is killed
-//! with kill -9 and restarted 10 s later. Checked at the end: no API error
-//! other than the killed node being down, every booking any node
-//! acknowledged is on that node (the killed one included), every node holds
-//! the same changes and counts the same bookings by status. Reported: the
-//! acknowledged rate, resident memory of each node every 10 s and its slope
-//! after warm-up (the first fifth), in MiB per minute.
+//! (500) spread over them for `--minutes` (10). One request in 20 goes to a
+//! scarce resource (2 units, 10 slots), so requests conflict. From a fifth
+//! to two fifths of the run the network is partitioned in two halves (every
+//! node blocks the other half: `tongchou block`), the owner of every
+//! resource on one side; halfway one node is killed with kill -9 and
+//! restarted 10 s later. Checked at the end: no API error other than the
+//! killed node being down, every booking any node acknowledged is on that
+//! node (the killed one included), every node holds the same changes and
+//! counts the same bookings by status, and no node confirms more of the
+//! scarce resource than it has. Reported: the acknowledged rate, resident
+//! memory of each node every 10 s and its slope after warm-up (the first
+//! fifth), in MiB per minute.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex};
@@ -56,7 +61,27 @@ pub struct Report {
     /// The same slope per 1,000 bookings added to the network meanwhile,
     /// MiB (what growing data costs; a leak would show as a slope beyond it).
     pub rss_mib_per_1000_bookings: f64,
+    /// Nodes cut off from the others during the partition.
+    pub partitioned: Vec<usize>,
+    /// Seconds the partition lasted.
+    pub partition_s: f64,
+    /// Seconds from the blocks until no node saw a peer of the other side
+    /// connected (none: the cut never took).
+    pub partition_cut_s: Option<f64>,
+    /// Requests for the scarce resource acknowledged, and of those
+    /// confirmed at the end (on the owner's node).
+    pub scarce_acknowledged: u64,
+    /// See `scarce_acknowledged`.
+    pub scarce_confirmed: u64,
+    /// The largest excess of confirmed bookings of the scarce resource
+    /// over its capacity on any node at the end (invariant 1: must be 0).
+    pub max_overbooking: u32,
 }
+
+/// Units of the scarce resource.
+const SCARCE_UNITS: u32 = 2;
+/// One request in this many goes to the scarce resource.
+const SCARCE_EVERY: usize = 20;
 
 /// Runs the soak.
 pub async fn run(nodes: usize, rate: u64, minutes: f64, json: bool) -> anyhow::Result<()> {
@@ -92,8 +117,22 @@ pub async fn run(nodes: usize, rate: u64, minutes: f64, json: bool) -> anyhow::R
             report.rss_mib_per_1000_bookings,
             report.bookings_held
         );
+        println!(
+            "partition of nodes {:?} for {:.0} s (cut in {:.1} s); scarce resource ({SCARCE_UNITS} units): {} requests acknowledged, {} confirmed, largest overbooking on any node {}",
+            report.partitioned,
+            report.partition_s,
+            report.partition_cut_s.unwrap_or(f64::NAN),
+            report.scarce_acknowledged,
+            report.scarce_confirmed,
+            report.max_overbooking
+        );
     }
-    if report.lost > 0 || !report.errors.is_empty() || !report.converged {
+    if report.lost > 0
+        || !report.errors.is_empty()
+        || !report.converged
+        || report.max_overbooking > 0
+        || report.partition_cut_s.is_none()
+    {
         bail!("the soak failed: see the figures above");
     }
     Ok(())
@@ -117,7 +156,32 @@ async fn soak(
     quiet: bool,
 ) -> anyhow::Result<Report> {
     progress(quiet, &format!("starting {n} nodes"));
-    let (mut nodes, rids) = setup(dir, n, quiet).await?;
+    let (mut nodes, mut rids) = setup(dir, n, quiet).await?;
+    // The scarce resource, last of the list (see `drive`).
+    let owner = nodes[0].api().status().await?.agency;
+    let mut scarce = crate::bench::pool(owner, 9_999, crdt_model::resource::Approval::Automatic);
+    scarce.capacity = crdt_model::resource::Capacity::Units(SCARCE_UNITS);
+    let scarce: crdt_model::resource::Resource = nodes[0].api().put_resource(&scarce).await?;
+    wait_until(
+        "the scarce resource replicated",
+        Duration::from_secs(60),
+        || async {
+            for x in &nodes {
+                let s: Status = x.api().status().await.ok()?;
+                (s.resources > rids.len()).then_some(())?;
+            }
+            Some(())
+        },
+    )
+    .await?;
+    rids.push(scarce.id.clone());
+    let agencies: Vec<crdt_model::ids::AgencyId> = {
+        let mut v = Vec::new();
+        for x in &nodes {
+            v.push(x.api().status().await?.agency);
+        }
+        v
+    };
     let shared = Arc::new(Mutex::new(Shared {
         clients: nodes.iter().map(|x| x.api().clone()).collect(),
         acked: vec![Vec::new(); n],
@@ -134,6 +198,10 @@ async fn soak(
         ..Report::default()
     };
     let mut killed_at = None;
+    // The second half (the owner, node 0, is in the first).
+    let side_b: Vec<usize> = (n / 2..n).collect();
+    let mut partition: Option<Instant> = None;
+    let mut healed = false;
     let mut restarted_sample = 0;
     let mut next_sample = Instant::now();
     while started.elapsed() < total {
@@ -155,6 +223,48 @@ async fn soak(
             );
             report.rss_mib.push(rss);
             next_sample += Duration::from_secs(10);
+        }
+        if partition.is_none() && started.elapsed() >= total / 5 {
+            progress(
+                quiet,
+                &format!("partition: nodes {side_b:?} cut off from the others"),
+            );
+            set_partition(&nodes, &agencies, &side_b, true).await?;
+            report.partitioned = side_b.clone();
+            partition = Some(Instant::now());
+            // Cut means cut: no node sees one of the other side connected.
+            report.partition_cut_s = wait_until(
+                "no connection across the partition",
+                Duration::from_secs(30),
+                || async {
+                    for (i, x) in nodes.iter().enumerate() {
+                        let s: Status = x.api().status().await.ok()?;
+                        let across = s.peers.iter().any(|p| {
+                            p.connected
+                                && agencies
+                                    .iter()
+                                    .position(|a| *a == p.agency)
+                                    .is_some_and(|j| side_b.contains(&j) != side_b.contains(&i))
+                        });
+                        if across {
+                            return None;
+                        }
+                    }
+                    Some(())
+                },
+            )
+            .await
+            .ok()
+            .map(|_| partition.map_or(0.0, |p| p.elapsed().as_secs_f64()));
+        }
+        if let Some(p) = partition
+            && !healed
+            && started.elapsed() >= total * 2 / 5
+        {
+            set_partition(&nodes, &agencies, &side_b, false).await?;
+            report.partition_s = p.elapsed().as_secs_f64();
+            healed = true;
+            progress(quiet, "partition healed");
         }
         if killed_at.is_none() && started.elapsed() >= total / 2 {
             progress(quiet, &format!("kill -9 of node {victim}"));
@@ -230,6 +340,27 @@ async fn soak(
         report.lost += acked.iter().filter(|id| !held.contains(*id)).count() as u64;
     }
     report.rss_slope_mib_per_min = slopes(&report.rss_mib, victim, restarted_sample);
+    progress(
+        quiet,
+        "checking the scarce resource's capacity on every node",
+    );
+    let on_scarce = BookingFilter {
+        resource: Some(scarce.id.clone()),
+        ..BookingFilter::default()
+    };
+    for (i, x) in nodes.iter().enumerate() {
+        let list = x.api().bookings(&on_scarce).await?;
+        report.max_overbooking = report
+            .max_overbooking
+            .max(harness::overbooking(std::slice::from_ref(&scarce), &list));
+        if i == 0 {
+            report.scarce_acknowledged = list.len() as u64;
+            report.scarce_confirmed = list
+                .iter()
+                .filter(|b| matches!(b.status, crdt_model::booking::Status::Confirmed))
+                .count() as u64;
+        }
+    }
     if let Ok(s) = nodes[0].api().status().await {
         report.bookings_held = s.bookings as u64;
     }
@@ -246,6 +377,32 @@ async fn soak(
         report.rss_mib_per_1000_bookings = mean / per_min * 1000.0;
     }
     Ok(report)
+}
+
+/// Cuts `side` off from the other nodes, or heals the cut: each node of
+/// either side blocks (or unblocks) every node of the other.
+async fn set_partition(
+    nodes: &[crate::demo::DemoNode],
+    agencies: &[crdt_model::ids::AgencyId],
+    side: &[usize],
+    block: bool,
+) -> anyhow::Result<()> {
+    for (i, x) in nodes.iter().enumerate() {
+        let mine = side.contains(&i);
+        for (j, agency) in agencies.iter().enumerate() {
+            if side.contains(&j) == mine {
+                continue;
+            }
+            x.api()
+                .block(&api::BlockRequest {
+                    agency: *agency,
+                    block,
+                    minutes: None,
+                })
+                .await?;
+        }
+    }
+    Ok(())
 }
 
 /// Least-squares slope of each node's samples after the first fifth (the
@@ -313,7 +470,16 @@ async fn drive(
         while set.len() >= 64 {
             let _ = set.join_next().await;
         }
-        let req = request(&rids, 2_000_000 + i);
+        let req = if i.is_multiple_of(SCARCE_EVERY) {
+            // The last resource is the scarce one: 10 slots of an hour.
+            let mut r = request(&rids[rids.len() - 1..], 0);
+            r.start += jiff::SignedDuration::from_hours((i / SCARCE_EVERY % 10) as i64);
+            r.end = r.start + jiff::SignedDuration::from_mins(30);
+            r.purpose = format!("scarce {i}");
+            r
+        } else {
+            request(&rids[..rids.len() - 1], 2_000_000 + i)
+        };
         let sh = shared.clone();
         set.spawn(async move {
             let r = c.book(&req).await;
