@@ -377,6 +377,23 @@ impl Client {
         self.post(routes::REVOKE, r).await
     }
 
+    /// Requests a recurring series; answers every occurrence (each decided
+    /// on its own by the owner).
+    pub async fn book_series(&self, r: &SeriesRequest) -> Result<Vec<Booking>, Error> {
+        self.post(routes::SERIES, r).await
+    }
+
+    /// Every occurrence of the series a booking belongs to, as it stands.
+    pub async fn series(&self, id: &BookingId) -> Result<Vec<Booking>, Error> {
+        let q = crdt_model::query::SeriesQuery { id: id.clone() };
+        self.get(routes::SERIES, &q).await
+    }
+
+    /// Cancels occurrences of a recurring series; answers every occurrence.
+    pub async fn cancel_series(&self, r: &SeriesCancelRequest) -> Result<Vec<Booking>, Error> {
+        self.post(routes::SERIES_CANCEL, r).await
+    }
+
     /// Blocks (or unblocks) all traffic with a member on this node;
     /// answers every member blocked now.
     pub async fn block(&self, r: &BlockRequest) -> Result<Vec<BlockedPeer>, Error> {

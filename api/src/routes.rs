@@ -18,6 +18,14 @@ pub const CALENDAR: &str = "/api/v1/calendar";
 pub const BOOKINGS: &str = "/api/v1/bookings";
 /// `GET` one booking ([`BookingQuery`](crate::BookingQuery)).
 pub const BOOKING: &str = "/api/v1/booking";
+/// `POST` a recurring series ([`SeriesRequest`](crate::SeriesRequest));
+/// answers every occurrence. `GET` every occurrence of the series of a
+/// booking ([`SeriesQuery`](crdt_model::query::SeriesQuery)).
+pub const SERIES: &str = "/api/v1/series";
+/// `POST` the cancellation of occurrences of a series
+/// ([`SeriesCancelRequest`](crate::SeriesCancelRequest)); answers every
+/// occurrence.
+pub const SERIES_CANCEL: &str = "/api/v1/series/cancel";
 /// `POST` a cancellation ([`CancelRequest`](crate::CancelRequest)).
 pub const CANCEL: &str = "/api/v1/cancel";
 /// `POST` an owner's decision ([`DecideRequest`](crate::DecideRequest)).

@@ -54,6 +54,59 @@ fn one() -> u32 {
     1
 }
 
+/// `POST /api/v1/series`: a recurring series of bookings, one request per
+/// occurrence of `repeat` (RRULE text such as
+/// `FREQ=WEEKLY;BYDAY=MO,WE;COUNT=10`; see [`crdt_model::recur`]) from
+/// the first booking's times. Answers every occurrence.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SeriesRequest {
+    /// The first occurrence.
+    #[serde(flatten)]
+    pub book: BookRequest,
+    /// The recurrence rule.
+    pub repeat: String,
+}
+
+/// `POST /api/v1/series/cancel`: cancels occurrences of a recurring series
+/// (named by any of its occurrences). Answers every occurrence.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SeriesCancelRequest {
+    /// An occurrence of the series.
+    pub booking: BookingId,
+    /// Which occurrences: `{"occurrence": "2026-12-14"}`,
+    /// `{"from_date": "2026-12-14"}` or `"series"`.
+    pub scope: crdt_model::engine::SeriesScope,
+    /// Why.
+    #[serde(default)]
+    pub reason: String,
+}
+
+/// The engine operation a `POST /api/v1/series` body asks for.
+impl From<SeriesRequest> for crdt_model::engine::LocalOp {
+    fn from(r: SeriesRequest) -> Self {
+        Self::BookSeries {
+            resource: r.book.resource,
+            start: r.book.start,
+            end: r.book.end,
+            quantity: r.book.quantity,
+            contact: r.book.contact,
+            purpose: r.book.purpose,
+            repeat: r.repeat,
+        }
+    }
+}
+
+/// The engine operation a `POST /api/v1/series/cancel` body asks for.
+impl From<SeriesCancelRequest> for crdt_model::engine::LocalOp {
+    fn from(r: SeriesCancelRequest) -> Self {
+        Self::CancelSeries {
+            booking: r.booking,
+            scope: r.scope,
+            reason: r.reason,
+        }
+    }
+}
+
 /// `POST /api/v1/cancel`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CancelRequest {

@@ -5,6 +5,7 @@ use api::*;
 use crdt_model::agency::Text;
 use crdt_model::booking::Status as BStatus;
 use crdt_model::calendar::Booking;
+use crdt_model::engine::SeriesScope;
 use std::time::Duration;
 
 use crate::cli::*;
@@ -21,6 +22,8 @@ pub(crate) async fn book(c: &Client, out: &Out, a: BookArgs) -> anyhow::Result<(
         purpose,
         contact,
         wait,
+        repeat,
+        until,
     } = a;
     let res = crate::pick::resource(c, out, &resource).await?;
     // Civil times are read in the resource's own time zone.
@@ -30,6 +33,38 @@ pub(crate) async fn book(c: &Client, out: &Out, a: BookArgs) -> anyhow::Result<(
     let end = parse_time_in("--to", &to, &tz)?;
     if end <= start {
         bail!("--to: must be after --from");
+    }
+    if let Some(rule) = repeat {
+        let rule = match until {
+            None => rule,
+            Some(u) => {
+                let today = jiff::Timestamp::now().to_zoned(tz.clone()).date();
+                let d = crdt_model::when::parse_date(&u, today)
+                    .ok_or_else(|| anyhow::anyhow!("--until: {u:?} is not a date"))?;
+                format!(
+                    "{};UNTIL={}",
+                    rule.trim_end_matches(';'),
+                    d.strftime("%Y%m%d")
+                )
+            }
+        };
+        // Checked here too, so a typo is told before anything is sent.
+        crdt_model::recur::Rule::parse(&rule).map_err(|e| anyhow::anyhow!("--repeat: {e}"))?;
+        let list = c
+            .book_series(&SeriesRequest {
+                book: BookRequest {
+                    resource,
+                    start,
+                    end,
+                    quantity,
+                    contact,
+                    purpose,
+                },
+                repeat: rule,
+            })
+            .await?;
+        let list = wait_series(c, list, wait).await?;
+        return show_series(c, out, &list).await;
     }
     let mut b = c
         .book(&BookRequest {
@@ -124,7 +159,34 @@ pub(crate) async fn bookings(c: &Client, out: &Out, a: BookingsArgs) -> anyhow::
 
 /// `tongchou cancel`: cancels one of this agency's requests.
 pub(crate) async fn cancel(c: &Client, out: &Out, a: CancelArgs) -> anyhow::Result<()> {
-    let CancelArgs { id, reason } = a;
+    let CancelArgs {
+        id,
+        reason,
+        occurrence,
+        from_date,
+        series,
+    } = a;
+    let date = |field: &str, s: &str| {
+        let today = jiff::Timestamp::now().to_zoned(cli_zone()).date();
+        crdt_model::when::parse_date(s, today)
+            .ok_or_else(|| anyhow::anyhow!("{field}: {s:?} is not a date"))
+    };
+    let scope = match (occurrence, from_date, series) {
+        (Some(d), _, _) => Some(SeriesScope::Occurrence(date("--occurrence", &d)?)),
+        (None, Some(d), _) => Some(SeriesScope::FromDate(date("--from-date", &d)?)),
+        (None, None, true) => Some(SeriesScope::Series),
+        (None, None, false) => None,
+    };
+    if let Some(scope) = scope {
+        let list = c
+            .cancel_series(&SeriesCancelRequest {
+                booking: id,
+                scope,
+                reason,
+            })
+            .await?;
+        return show_series(c, out, &list).await;
+    }
     let b = c
         .cancel(&CancelRequest {
             booking: id,
@@ -163,6 +225,74 @@ pub(crate) async fn zones(c: &Client) -> anyhow::Result<Zones> {
 }
 
 /// A booking as `--json`, or printed with its times in its resource's zone.
+/// Waits up to `secs` for the owner to decide every occurrence.
+async fn wait_series(
+    c: &Client,
+    mut list: Vec<Booking>,
+    secs: Option<u64>,
+) -> anyhow::Result<Vec<Booking>> {
+    let (Some(secs), Some(first)) = (secs, list.first().map(|b| b.id.clone())) else {
+        return Ok(list);
+    };
+    let deadline = std::time::Instant::now() + Duration::from_secs(secs);
+    while list
+        .iter()
+        .any(|b| matches!(b.status, BStatus::Tentative { .. }))
+        && std::time::Instant::now() < deadline
+    {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        list = c.series(&first).await?;
+    }
+    Ok(list)
+}
+
+/// A series: one line per occurrence (date, time, status, why).
+async fn show_series(c: &Client, out: &Out, list: &[Booking]) -> anyhow::Result<()> {
+    if out.json {
+        return out.json(&list);
+    }
+    let zones = zones(c).await?;
+    if let Some(s) = list
+        .first()
+        .and_then(|b| b.request.as_ref())
+        .and_then(|r| r.series.as_ref())
+    {
+        println!(
+            "{} {} ({} {}, {})",
+            out.t("周期预约", "series"),
+            s.first,
+            s.count,
+            out.t("次", "occurrences"),
+            s.rule
+        );
+    }
+    let mut rows = vec![vec![
+        out.t("时间", "time").to_string(),
+        out.t("状态", "status").to_string(),
+        out.t("原因", "why").to_string(),
+        "id".to_string(),
+    ]];
+    for b in list {
+        let tz = zones.get(&b.resource);
+        let why = match &b.status {
+            BStatus::Rejected { reason, .. } => out.text(reason).into_owned(),
+            _ => String::new(),
+        };
+        rows.push(vec![
+            format!(
+                "{} → {}",
+                local(b.terms.start, &tz),
+                local(b.terms.end, &tz)
+            ),
+            status_text(out, &b.status),
+            why,
+            b.id.to_string(),
+        ]);
+    }
+    table(&rows);
+    Ok(())
+}
+
 async fn show_booking(c: &Client, out: &Out, b: &Booking) -> anyhow::Result<()> {
     if out.json {
         return out.json(b);

@@ -386,6 +386,16 @@ pub(crate) struct BookArgs {
     /// Wait up to SECS for the owner's decision.
     #[arg(long)]
     pub wait: Option<u64>,
+    /// Repeat: an RRULE such as 'FREQ=WEEKLY;BYDAY=MO,WE;COUNT=10'
+    /// (DAILY, WEEKLY or MONTHLY; INTERVAL, BYDAY, BYMONTHDAY; COUNT or
+    /// UNTIL). Each occurrence is a request of its own; the owner skips
+    /// conflicting dates up to the resource's --max-conflicts, otherwise
+    /// rejects the whole series with the dates that conflict.
+    #[arg(long)]
+    pub repeat: Option<String>,
+    /// With --repeat: the last date (instead of COUNT or UNTIL in the rule).
+    #[arg(long, requires = "repeat")]
+    pub until: Option<String>,
 }
 
 /// List bookings.
@@ -410,6 +420,15 @@ pub(crate) struct CancelArgs {
     /// Why.
     #[arg(long, default_value = "")]
     pub reason: String,
+    /// Of a recurring series: only the occurrence on this date.
+    #[arg(long, conflicts_with_all = ["from_date", "series"])]
+    pub occurrence: Option<String>,
+    /// Of a recurring series: every occurrence from this date on.
+    #[arg(long, conflicts_with = "series")]
+    pub from_date: Option<String>,
+    /// Of a recurring series: every occurrence.
+    #[arg(long)]
+    pub series: bool,
 }
 
 /// Approve or reject a request for this agency's resource.

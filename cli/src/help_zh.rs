@@ -216,6 +216,10 @@ const ARGS: &[(&str, &str)] = &[
     ("max_minutes", "最长分钟数（0 为不限）"),
     ("advance_days", "可提前预订的天数（0 为不限）"),
     ("buffer_minutes", "两次预订之间的间隔分钟数"),
+    (
+        "max_conflicts",
+        "周期预订中最多可跳过几次冲突的日期（自动审批）；超过则整个系列被拒绝",
+    ),
     ("resource add|open", "开放时间，如 08:00-18:00"),
     (
         "resource add|days",
@@ -416,10 +420,21 @@ const ARGS: &[(&str, &str)] = &[
     ("book|purpose", "用途"),
     ("book|contact", "联系人"),
     ("book|wait", "最多等待所属单位审批的秒数"),
+    (
+        "book|repeat",
+        "重复规则（RRULE），如 'FREQ=WEEKLY;BYDAY=MO,WE;COUNT=10'（DAILY、WEEKLY 或 MONTHLY；INTERVAL、BYDAY、BYMONTHDAY；COUNT 或 UNTIL）。每次都是一项独立的申请；冲突的日期在资源的 --max-conflicts 以内被跳过，否则整个系列被拒绝并列出冲突日期",
+    ),
+    (
+        "book|until",
+        "与 --repeat 同用：最后一天（代替规则中的 COUNT 或 UNTIL）",
+    ),
     ("bookings|resource", "只看这项资源（标识、唯一前缀或名称）"),
     ("bookings|mine", "只看本单位的申请"),
     ("bookings|pending", "只看等待本单位审批的申请"),
     ("cancel|id", "预订标识"),
+    ("cancel|occurrence", "周期预约：只取消这一天的那一次"),
+    ("cancel|from_date", "周期预约：取消这一天起的各次"),
+    ("cancel|series", "周期预约：取消全部各次"),
     ("decide|id", "预订标识"),
     ("decide|verdict", "approve（批准）或 reject（拒绝）"),
     ("decide|reason", "原因（拒绝时）"),

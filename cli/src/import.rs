@@ -24,13 +24,14 @@ pub(crate) fn rows(text: &str, csv: bool) -> Result<Rows, String> {
             .map(|(i, v)| (i + 1, serde_json::to_value(v).map_err(|e| e.to_string())))
             .collect());
     }
-    const NUMBERS: [&str; 6] = [
+    const NUMBERS: [&str; 7] = [
         "people",
         "units",
         "min_minutes",
         "max_minutes",
         "advance_days",
         "buffer_minutes",
+        "max_conflicts",
     ];
     const LISTS: [&str; 2] = ["feature", "attr"];
     let mut reader = csv::ReaderBuilder::new()

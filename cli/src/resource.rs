@@ -240,6 +240,7 @@ impl EditArgs {
             (&mut rules.max_minutes, self.max_minutes),
             (&mut rules.max_advance_days, self.advance_days),
             (&mut rules.buffer_minutes, self.buffer_minutes),
+            (&mut rules.max_conflicts, self.max_conflicts),
         ] {
             if let Some(v) = v {
                 *dst = v;
@@ -333,6 +334,7 @@ impl ResourceArgs {
                 opening,
                 blackouts: Vec::new(),
                 time_zone: self.tz.clone(),
+                max_conflicts: self.max_conflicts,
             },
             retired: false,
             held_by: None,

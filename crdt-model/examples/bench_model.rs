@@ -145,6 +145,7 @@ fn bookings(w: &World, n: usize, confirm: bool) -> Vec<SignedChange> {
                 wall_ms: i as i64,
                 counter: 0,
             },
+            series: None,
         };
         out.push(writer.write(key, &[Record::Request(req)], START_S).unwrap());
         if confirm {

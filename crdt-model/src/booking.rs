@@ -31,6 +31,24 @@ pub struct BookingRequest {
     pub quantity: u32,
     /// When it was requested; earlier requests go first in line.
     pub hlc: Hlc,
+    /// The series it is an occurrence of, if it repeats.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub series: Option<Box<Series>>,
+}
+
+/// An occurrence's place in a recurring series (see [`crate::recur`]):
+/// every occurrence is a request of its own, with its own outcome, written
+/// together in one change.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Series {
+    /// The first occurrence: names the series (same requester).
+    pub first: BookingId,
+    /// The rule as RRULE text (canonical).
+    pub rule: String,
+    /// This occurrence's position, from 0.
+    pub index: u32,
+    /// How many occurrences the series has.
+    pub count: u32,
 }
 
 impl BookingRequest {

@@ -35,7 +35,7 @@ use jiff::Timestamp;
 pub use admission::{JoinOutcome, JoinRequest, JoinResponse};
 pub use io::{
     AssetOp, Event, Input, LocalError, LocalOp, LocalOutcome, Message, Output, PROTOCOL_VERSION,
-    TripCommand, TripDraft,
+    SeriesScope, TripCommand, TripDraft,
 };
 
 use crate::agency::AgencyKey;

@@ -64,6 +64,134 @@ fn fold(line: &str, out: &mut String) {
     out.push_str("\r\n");
 }
 
+/// One VEVENT: a booking on its own, or (with `rule`) the master of a
+/// series, or (with `recurrence`) one occurrence that differs from it.
+#[derive(Default)]
+struct Extra {
+    rule: Option<String>,
+    exdates: Vec<Timestamp>,
+    recurrence: Option<Timestamp>,
+}
+
+fn event(
+    idx: &crate::ledger::Index,
+    b: &crate::calendar::Booking,
+    extra: Option<Extra>,
+    lines: &mut Vec<String>,
+) {
+    let extra = extra.unwrap_or_default();
+    let name = idx
+        .resources
+        .get(&b.resource)
+        .map(|r| r.name.zh.clone())
+        .unwrap_or_else(|| b.resource.local.to_string());
+    let request = idx.requests.get(&b.id);
+    let purpose = request.map(|r| r.purpose.clone()).unwrap_or_default();
+    // A series is one calendar object: its UID is the first occurrence's.
+    let uid = request
+        .and_then(|r| r.series.as_ref())
+        .map_or(&b.id, |s| &s.first);
+    lines.push("BEGIN:VEVENT".into());
+    lines.push(format!("UID:{uid}@tongchou"));
+    lines.push(format!(
+        "DTSTAMP:{}",
+        stamp(
+            request
+                .and_then(|r| Timestamp::from_millisecond(r.hlc.wall_ms).ok())
+                .unwrap_or(b.terms.start)
+        )
+    ));
+    if let Some(r) = extra.recurrence {
+        lines.push(format!("RECURRENCE-ID:{}", stamp(r)));
+    }
+    lines.push(format!("DTSTART:{}", stamp(b.terms.start)));
+    lines.push(format!("DTEND:{}", stamp(b.terms.end)));
+    if let Some(rule) = &extra.rule {
+        lines.push(format!("RRULE:{}", esc_rule(rule)));
+    }
+    if !extra.exdates.is_empty() {
+        let d: Vec<String> = extra.exdates.iter().map(|t| stamp(*t)).collect();
+        lines.push(format!("EXDATE:{}", d.join(",")));
+    }
+    lines.push(format!(
+        "SUMMARY:{}",
+        esc(format!("{name} {purpose}").trim())
+    ));
+    lines.push(format!("LOCATION:{}", esc(&name)));
+    lines.push(format!(
+        "STATUS:{}",
+        if b.status == Status::Confirmed {
+            "CONFIRMED"
+        } else {
+            "TENTATIVE"
+        }
+    ));
+    lines.push("END:VEVENT".into());
+}
+
+/// A rule as stored (checked text of another agency): only what an RRULE
+/// value may hold survives.
+fn esc_rule(rule: &str) -> String {
+    rule.chars()
+        .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '=' | ';' | ',' | '-' | '+'))
+        .collect()
+}
+
+/// A series as one master VEVENT at its first occurrence, with its RRULE
+/// (expanded in UTC from the first start, as the occurrences were in the
+/// resource's zone: the same instants unless the zone changes its offset
+/// between them) and an EXDATE for every occurrence not shown (rejected,
+/// cancelled, void); an occurrence whose status differs from the master's
+/// is overridden by a VEVENT with its RECURRENCE-ID.
+fn series_events(
+    idx: &crate::ledger::Index,
+    cal: &crate::calendar::ResourceCalendar,
+    first: &crate::ids::BookingId,
+    rule: &str,
+    lines: &mut Vec<String>,
+) {
+    let all = crate::policy::occurrences(idx, cal, first);
+    let shown = |b: &crate::calendar::Booking| {
+        matches!(b.status, Status::Confirmed | Status::Tentative { .. })
+    };
+    let (Some(head), Some(model)) = (all.first(), all.iter().find(|b| shown(b))) else {
+        return;
+    };
+    let confirmed = model.status == Status::Confirmed;
+    let exdates = all
+        .iter()
+        .filter(|b| !shown(b))
+        .map(|b| b.terms.start)
+        .collect();
+    // The master carries the first occurrence's times and the status of the
+    // first occurrence shown; the others that differ override it.
+    let mut master = (*head).clone();
+    master.status = model.status.clone();
+    event(
+        idx,
+        &master,
+        Some(Extra {
+            rule: Some(rule.to_string()),
+            exdates,
+            recurrence: None,
+        }),
+        lines,
+    );
+    for b in all.iter().filter(|b| shown(b)) {
+        if (b.status == Status::Confirmed) != confirmed {
+            event(
+                idx,
+                b,
+                Some(Extra {
+                    recurrence: Some(b.terms.start),
+                    ..Extra::default()
+                }),
+                lines,
+            );
+        }
+    }
+}
+
 /// The calendar of one resource, or of every resource an agency owns or
 /// booked (`None` if the resource is unknown).
 pub fn render(
@@ -83,6 +211,7 @@ pub fn render(
         None => engine.calendars().values().collect(),
     };
     for cal in cals {
+        let mut series_done = std::collections::BTreeSet::new();
         for b in cal.confirmed.iter().chain(&cal.tentative) {
             if let Some(a) = agency
                 && b.resource.owner != *a
@@ -90,39 +219,15 @@ pub fn render(
             {
                 continue;
             }
-            let name = idx
-                .resources
-                .get(&b.resource)
-                .map(|r| r.name.zh.clone())
-                .unwrap_or_else(|| b.resource.local.to_string());
-            let request = idx.requests.get(&b.id);
-            let purpose = request.map(|r| r.purpose.clone()).unwrap_or_default();
-            lines.push("BEGIN:VEVENT".into());
-            lines.push(format!("UID:{}@tongchou", b.id));
-            lines.push(format!(
-                "DTSTAMP:{}",
-                stamp(
-                    request
-                        .and_then(|r| Timestamp::from_millisecond(r.hlc.wall_ms).ok())
-                        .unwrap_or(b.terms.start)
-                )
-            ));
-            lines.push(format!("DTSTART:{}", stamp(b.terms.start)));
-            lines.push(format!("DTEND:{}", stamp(b.terms.end)));
-            lines.push(format!(
-                "SUMMARY:{}",
-                esc(format!("{name} {purpose}").trim())
-            ));
-            lines.push(format!("LOCATION:{}", esc(&name)));
-            lines.push(format!(
-                "STATUS:{}",
-                if b.status == Status::Confirmed {
-                    "CONFIRMED"
-                } else {
-                    "TENTATIVE"
+            let series = idx.requests.get(&b.id).and_then(|r| r.series.as_ref());
+            match series {
+                None => event(idx, b, None, &mut lines),
+                Some(s) => {
+                    if series_done.insert(s.first.clone()) {
+                        series_events(idx, cal, &s.first, &s.rule, &mut lines);
+                    }
                 }
-            ));
-            lines.push("END:VEVENT".into());
+            }
         }
     }
     lines.push("END:VCALENDAR".into());

@@ -20,6 +20,7 @@
 //! - [`query`]: read-only questions a client asks a replica (filtered
 //!   catalogue and bookings, one booking, one calendar); [`ics`], the
 //!   iCalendar feed.
+//! - [`recur`]: recurrence rules (an RRULE subset) of recurring bookings.
 //! - [`when`]: dates, times and durations as people write them (`明天 09:00`,
 //!   `12-14`, `2d`), for the command line and the TUI.
 //!
@@ -51,6 +52,7 @@ pub mod occupancy;
 pub mod policy;
 pub mod query;
 pub mod record;
+pub mod recur;
 pub mod report;
 pub mod resource;
 pub mod signed;

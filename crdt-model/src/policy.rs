@@ -3,8 +3,13 @@
 //!
 //! Automatic resources confirm the earliest request (HLC, then requester,
 //! then id) that fits capacity and rules, and reject the rest with up to
-//! three alternatives. Approval-required resources queue for an operator.
-//! Cancelled confirmations are always released automatically.
+//! three alternatives. An occurrence of a recurring series is decided with
+//! its whole series, once every occurrence has arrived, at the place of the
+//! first in line: the occurrences that fit are confirmed and those that do
+//! not are rejected as skipped, if there are no more of those than the
+//! resource's `max_conflicts`; otherwise every occurrence is rejected with
+//! the dates that conflict. Approval-required resources queue for an
+//! operator. Cancelled confirmations are always released automatically.
 
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
@@ -16,6 +21,10 @@ use crate::calendar::{Booking, ResourceCalendar, fits};
 use crate::ids::{BookingId, ResourceId};
 use crate::ledger::Index;
 use crate::resource::{Approval, Resource};
+
+/// Every resource's calendar, by id (the engine's), where alternatives are
+/// looked for.
+pub type Calendars = std::collections::BTreeMap<ResourceId, ResourceCalendar>;
 
 /// A decision to write, before it gets its number.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -51,6 +60,7 @@ pub enum DecideError {
 /// verdict on every tentative request in rank order.
 pub fn auto_decisions(
     index: &Index,
+    calendars: &Calendars,
     resource: &Resource,
     cal: &ResourceCalendar,
     now: Timestamp,
@@ -72,7 +82,23 @@ pub fn auto_decisions(
         working.occupancy.remove(&b.id, b.terms.start);
     }
     let buffer = i64::from(resource.rules.buffer_minutes) * 60;
+    let mut series_done: std::collections::BTreeSet<&BookingId> = Default::default();
     for b in &cal.tentative {
+        if let Some(s) = index.requests.get(&b.id).and_then(|r| r.series.as_ref()) {
+            if series_done.insert(&s.first) {
+                out.extend(decide_series(
+                    (index, calendars),
+                    resource,
+                    cal,
+                    &mut working,
+                    &s.first,
+                    s.count,
+                    buffer,
+                    now,
+                ));
+            }
+            continue;
+        }
         let verdict = match judge(resource, &working, b, buffer, now) {
             Ok(()) => {
                 let usage = resource.capacity.usage(b.terms.quantity);
@@ -83,7 +109,7 @@ pub fn auto_decisions(
             }
             Err(reason) => Verdict::Reject {
                 reason,
-                alternatives: alternatives(index, resource, &working, b, now),
+                alternatives: alternatives(index, calendars, resource, &working, b, now),
             },
         };
         out.push(Draft {
@@ -93,6 +119,134 @@ pub fn auto_decisions(
         });
     }
     out
+}
+
+/// Every booking of the series named by `first` on this calendar, in
+/// occurrence order, whatever its status.
+pub fn occurrences<'a>(
+    index: &Index,
+    cal: &'a ResourceCalendar,
+    first: &BookingId,
+) -> Vec<&'a Booking> {
+    let series = |b: &Booking| index.requests.get(&b.id).and_then(|r| r.series.as_deref());
+    let mut all: Vec<(&Booking, u32)> = [
+        &cal.tentative,
+        &cal.confirmed,
+        &cal.rejected,
+        &cal.cancelled,
+        &cal.void,
+    ]
+    .into_iter()
+    .flatten()
+    .filter(|b| b.id.requester == first.requester)
+    .filter_map(|b| {
+        series(b)
+            .filter(|s| s.first == *first)
+            .map(|s| (b, s.index))
+    })
+    .collect();
+    all.sort_by_key(|(_, i)| *i);
+    all.into_iter().map(|(b, _)| b).collect()
+}
+
+/// The verdicts on a series' undecided occurrences, taken together (see
+/// the module doc); none until all `count` occurrences have arrived.
+#[allow(clippy::too_many_arguments)]
+fn decide_series(
+    (index, calendars): (&Index, &Calendars),
+    resource: &Resource,
+    cal: &ResourceCalendar,
+    working: &mut ResourceCalendar,
+    first: &BookingId,
+    count: u32,
+    buffer: i64,
+    now: Timestamp,
+) -> Vec<Draft> {
+    let all = occurrences(index, cal, first);
+    if all.len() < count as usize {
+        return Vec::new();
+    }
+    let open: Vec<&Booking> = all
+        .into_iter()
+        .filter(|b| matches!(b.status, Status::Tentative { .. }))
+        .collect();
+    let before = working.clone();
+    let mut fit = Vec::new();
+    let mut conflicts: Vec<(&Booking, Text)> = Vec::new();
+    for b in &open {
+        match judge(resource, working, b, buffer, now) {
+            Ok(()) => {
+                let usage = resource.capacity.usage(b.terms.quantity);
+                working
+                    .occupancy
+                    .insert(b.id.clone(), b.terms.start, b.terms.end, usage);
+                fit.push(*b);
+            }
+            Err(why) => conflicts.push((*b, why)),
+        }
+    }
+    let allowed = resource.rules.max_conflicts;
+    if conflicts.len() <= allowed as usize {
+        let mut out: Vec<Draft> = fit
+            .into_iter()
+            .map(|b| Draft {
+                booking: b.id.clone(),
+                terms: b.terms,
+                verdict: Verdict::Confirm,
+            })
+            .collect();
+        for (b, why) in conflicts {
+            out.push(Draft {
+                booking: b.id.clone(),
+                terms: b.terms,
+                verdict: Verdict::Reject {
+                    reason: Text::new(
+                        format!("系列中跳过此次：{}", why.get("zh")),
+                        format!("skipped in the series: {}", why.get("en")),
+                    ),
+                    alternatives: alternatives(index, calendars, resource, working, b, now),
+                },
+            });
+        }
+        return out;
+    }
+    // Too many conflicts: the whole series is rejected, naming the dates.
+    *working = before;
+    let tz = resource.tz();
+    let dates: Vec<String> = conflicts
+        .iter()
+        .take(10)
+        .map(|(b, _)| {
+            b.terms
+                .start
+                .to_zoned(tz.clone())
+                .strftime("%Y-%m-%d")
+                .to_string()
+        })
+        .collect();
+    let more = if conflicts.len() > 10 { " …" } else { "" };
+    let reason = Text::new(
+        format!(
+            "系列有 {} 次冲突（最多允许 {allowed} 次）：{}{more}",
+            conflicts.len(),
+            dates.join("、")
+        ),
+        format!(
+            "{} dates of the series conflict ({allowed} allowed): {}{more}",
+            conflicts.len(),
+            dates.join(", ")
+        ),
+    );
+    open.into_iter()
+        .map(|b| Draft {
+            booking: b.id.clone(),
+            terms: b.terms,
+            verdict: Verdict::Reject {
+                reason: reason.clone(),
+                alternatives: Vec::new(),
+            },
+        })
+        .collect()
 }
 
 fn judge(
@@ -121,7 +275,7 @@ fn judge(
 pub fn manual_decision(
     resource: &Resource,
     cal: &ResourceCalendar,
-    index: &Index,
+    (index, calendars): (&Index, &Calendars),
     booking: &BookingId,
     approve: bool,
     reason: Option<Text>,
@@ -139,7 +293,7 @@ pub fn manual_decision(
     } else {
         Verdict::Reject {
             reason: reason.unwrap_or_else(|| Text::new("管理员拒绝", "declined by the operator")),
-            alternatives: alternatives(index, resource, cal, b, now),
+            alternatives: alternatives(index, calendars, resource, cal, b, now),
         }
     };
     Ok(Draft {
@@ -151,9 +305,12 @@ pub fn manual_decision(
 
 /// Up to three alternatives for a request that cannot have what it asked:
 /// the nearest later free slot of the same length on the same resource, then
-/// equivalent resources of the same owner and kind free at the asked time.
+/// equivalent resources of the same owner and kind free at the asked time
+/// (as their calendars in `calendars` show; one without a calendar there is
+/// not offered).
 pub fn alternatives(
     index: &Index,
+    calendars: &Calendars,
     resource: &Resource,
     cal: &ResourceCalendar,
     b: &Booking,
@@ -201,13 +358,13 @@ pub fn alternatives(
         if !q.matches(other) {
             continue;
         }
-        // Other resources' calendars are not at hand here: only offer those
-        // with no confirmed booking at that time.
-        let busy = index.decisions.get(&other.id).is_some_and(|d| {
-            d.values().any(|x| {
-                x.verdict == Verdict::Confirm && x.terms.overlaps(b.terms.start, b.terms.end)
-            })
-        });
+        // Free if the request fits its calendar (its capacity and what is
+        // confirmed there, in O(log n): scanning its decisions made every
+        // rejection by an owner of many busy resources slow).
+        let buffer = i64::from(other.rules.buffer_minutes) * 60;
+        let busy = calendars
+            .get(&other.id)
+            .is_none_or(|c| !fits(c, other.capacity, &b.terms, buffer));
         let mut slot = Vec::new();
         slots_on(other, None, &q, now, &mut slot);
         if !busy && let Some(c) = slot.into_iter().next() {

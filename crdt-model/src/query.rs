@@ -189,6 +189,40 @@ impl Query for BookingQuery {
     }
 }
 
+/// Every occurrence of the recurring series a booking belongs to, in
+/// order (the booking alone when it does not repeat).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SeriesQuery {
+    /// Any occurrence of the series.
+    pub id: BookingId,
+}
+
+impl Query for SeriesQuery {
+    type Answer = Result<Vec<Booking>, QueryError>;
+
+    fn answer(&self, engine: &Engine, _now: Timestamp) -> Self::Answer {
+        let one = engine
+            .booking(&self.id)
+            .ok_or_else(|| QueryError::UnknownBooking(self.id.clone()))?;
+        let Some(first) = one
+            .request
+            .as_ref()
+            .and_then(|r| r.series.as_ref())
+            .map(|s| s.first.clone())
+        else {
+            return Ok(vec![one]);
+        };
+        let Some(cal) = engine.calendars().get(&one.resource) else {
+            return Ok(vec![one]);
+        };
+        let index = engine.ledger().index();
+        Ok(crate::policy::occurrences(index, cal, &first)
+            .into_iter()
+            .filter_map(|b| engine.booking(&b.id))
+            .collect())
+    }
+}
+
 /// One resource's full calendar.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ResourceQuery {

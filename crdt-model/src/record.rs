@@ -133,6 +133,20 @@ fn check_request(r: &BookingRequest, doc: &DocId) -> Result<(), RecordError> {
     }
     check_plain("contact", &r.contact)?;
     check_plain("purpose", &r.purpose)?;
+    if let Some(s) = &r.series {
+        if s.first.requester != owner
+            || s.count == 0
+            || s.count as usize > crate::recur::MAX_OCCURRENCES
+            || s.index >= s.count
+            || s.rule.len() > 200
+        {
+            return Err(RecordError::Invalid(format!(
+                "request {}: malformed series",
+                r.id
+            )));
+        }
+        check_plain("series rule", &s.rule)?;
+    }
     Ok(())
 }
 
@@ -263,6 +277,8 @@ struct StoredRequest {
     end: jiff::Timestamp,
     quantity: u32,
     hlc: Hlc,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    series: Option<Box<crate::booking::Series>>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -298,6 +314,7 @@ impl Record {
                 end: r.end,
                 quantity: r.quantity,
                 hlc: r.hlc,
+                series: r.series,
             }),
             Record::Cancel(c) => Stored::Cancel(StoredCancel {
                 reason: c.reason,
@@ -337,6 +354,7 @@ impl Record {
                     end: r.end,
                     quantity: r.quantity,
                     hlc: r.hlc,
+                    series: r.series,
                 })
             }
             Stored::Cancel(c) => {
@@ -609,6 +627,7 @@ mod tests {
             end: t(1_800_003_600),
             quantity: 1,
             hlc: Hlc::default(),
+            series: None,
         });
         let requests = DocId {
             kind: DocKind::Requests,

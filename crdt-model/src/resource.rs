@@ -244,6 +244,15 @@ pub struct BookingRules {
     pub blackouts: Vec<Blackout>,
     /// IANA time zone for display and opening hours.
     pub time_zone: String,
+    /// How many occurrences of a recurring series may be skipped because
+    /// they conflict (automatic approval); beyond that the whole series is
+    /// rejected.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub max_conflicts: u32,
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
 }
 
 impl Default for BookingRules {
@@ -257,6 +266,7 @@ impl Default for BookingRules {
             opening: None,
             blackouts: Vec::new(),
             time_zone: DEFAULT_TZ.to_string(),
+            max_conflicts: 0,
         }
     }
 }

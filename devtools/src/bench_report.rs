@@ -115,6 +115,7 @@ pub fn run(full: bool, json: bool) -> anyhow::Result<()> {
                 end: e,
                 quantity: 1,
                 hlc,
+                series: None,
             }));
         seq[r] += 1;
         decisions

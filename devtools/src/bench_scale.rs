@@ -260,6 +260,7 @@ fn requests(
                     wall_ms: year.as_millisecond() - 86_400_000 * 30 + i as i64,
                     counter: 0,
                 },
+                series: None,
             };
             batch.push(w.write(k, &[Record::Request(req)], 0)?);
             if batch.len() == 1_000 {

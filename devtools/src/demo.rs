@@ -132,6 +132,7 @@ fn seed_resources(owner: crdt_model::ids::AgencyId, i: usize) -> Vec<Resource> {
             opening: None,
             blackouts: Vec::new(),
             time_zone: DEFAULT_TZ.into(),
+            max_conflicts: 2,
         },
         retired: false,
         held_by: None,

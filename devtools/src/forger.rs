@@ -94,6 +94,7 @@ pub fn bad_changes(
             wall_ms: start.as_millisecond() - 86_400_000,
             counter: 0,
         },
+        series: None,
     };
     let requests = DocId::requests(key.id(), resource.owner, shard);
     // 1. A well-formed request with one signature bit flipped. (Written

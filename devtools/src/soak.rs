@@ -61,6 +61,14 @@ pub struct Report {
     /// The same slope per 1,000 bookings added to the network meanwhile,
     /// MiB (what growing data costs; a leak would show as a slope beyond it).
     pub rss_mib_per_1000_bookings: f64,
+    /// At the end, resident memory (MiB) of a node that ran the whole soak
+    /// (node 2) and of one holding the same data just restarted (node 1):
+    /// their difference bounds what the run leaked.
+    pub rss_end_mib: Option<(f64, f64)>,
+    /// When the nodes did not converge: each one's changes held, changes
+    /// waiting for earlier ones, and bookings by status.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub end_views: Vec<String>,
     /// Nodes cut off from the others during the partition.
     pub partitioned: Vec<usize>,
     /// Seconds the partition lasted.
@@ -126,6 +134,15 @@ pub async fn run(nodes: usize, rate: u64, minutes: f64, json: bool) -> anyhow::R
             report.scarce_confirmed,
             report.max_overbooking
         );
+        for (i, v) in report.end_views.iter().enumerate() {
+            println!("node {i}: {v}");
+        }
+        if let Some((long, fresh)) = report.rss_end_mib {
+            println!(
+                "at the end: a node that ran the whole soak holds {long:.0} MiB, one restarted on the same data {fresh:.0} MiB ({:+.0} %)",
+                (long / fresh.max(1.0) - 1.0) * 100.0
+            );
+        }
     }
     if report.lost > 0
         || !report.errors.is_empty()
@@ -318,6 +335,19 @@ async fn soak(
     )
     .await;
     report.converged = converged.is_ok();
+    if !report.converged {
+        // What differs, node by node.
+        for x in &nodes {
+            if let Ok(s) = x.api().status().await {
+                report.end_views.push(format!(
+                    "changes {}, pending {}, by status {:?}",
+                    s.changes,
+                    s.pending.len(),
+                    s.bookings_by_status
+                ));
+            }
+        }
+    }
     report.converge_s = end.elapsed().as_secs_f64();
     let shared = std::mem::take(&mut *shared.lock().map_err(|_| anyhow::anyhow!("poisoned"))?);
     report.acknowledged = shared.acked.iter().map(|a| a.len() as u64).sum();
@@ -375,6 +405,19 @@ async fn soak(
     let per_min = report.acknowledged as f64 / (elapsed / 60.0);
     if per_min > 0.0 {
         report.rss_mib_per_1000_bookings = mean / per_min * 1000.0;
+    }
+    // Leak or data? Node 1 is restarted on the same store: what it holds
+    // after loading is what the data costs; what node 2, which ran the whole
+    // soak with the same data and role, holds beyond that would be leaked.
+    if n > 2 {
+        progress(quiet, "restarting node 1 to weigh the data against the run");
+        let long = nodes[2].rss_kib().unwrap_or(0) as f64 / 1024.0;
+        nodes[1].restart_within(Duration::from_secs(300))?;
+        // Bring its calendars up to date, as a read does on the others.
+        let _ = nodes[1].api().status().await;
+        let _ = nodes[1].api().bookings(&on_scarce).await;
+        let fresh = nodes[1].rss_kib().unwrap_or(0) as f64 / 1024.0;
+        report.rss_end_mib = Some((long, fresh));
     }
     Ok(report)
 }

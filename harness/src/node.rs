@@ -210,6 +210,13 @@ impl Node {
         self.start()
     }
 
+    /// Stops it gracefully and starts it again, waiting up to `timeout`
+    /// for its API (a big store takes a while to load).
+    pub fn restart_within(&mut self, timeout: Duration) -> Result<(), Error> {
+        self.stop();
+        self.start_within(timeout)
+    }
+
     /// Resident memory of the process, KiB (Linux).
     pub fn rss_kib(&self) -> Option<u64> {
         let pid = self.child.as_ref()?.id();

@@ -16,7 +16,7 @@ use axum::{Json, Router};
 use crdt_model::availability::SlotQuery;
 use crdt_model::calendar::Booking;
 use crdt_model::engine::{LocalError, LocalOp, LocalOutcome, TripDraft};
-use crdt_model::ids::AgencyId;
+use crdt_model::ids::{AgencyId, BookingId};
 use crdt_model::membership::RosterAction;
 use crdt_model::query::QueryError;
 use crdt_model::resource::{Resource, RuleViolation};
@@ -81,6 +81,8 @@ pub fn router_with(
         .route(routes::WITHDRAW_INVITE, post(withdraw_invite))
         .route(routes::REVOKE, post(revoke))
         .route(routes::BLOCK, post(block))
+        .route(routes::SERIES, get(series).post(book_series))
+        .route(routes::SERIES_CANCEL, post(cancel_series))
         .route(routes::ROTATE_KEY, post(rotate_key))
         .route(routes::BACKUP, post(backup))
         .route(routes::EVENTS, get(events))
@@ -364,6 +366,35 @@ fn booking_of(o: LocalOutcome) -> Result<Json<Booking>, Error> {
 
 async fn book(State(st): State<AppState>, Json(r): Json<BookRequest>) -> ApiResult<Booking> {
     booking_of(st.node.local(r.into()).await?)
+}
+
+async fn book_series(
+    State(st): State<AppState>,
+    Json(r): Json<SeriesRequest>,
+) -> ApiResult<Vec<Booking>> {
+    let first = booking_of(st.node.local(r.into()).await?)?;
+    series_of(&st, first.0.id).await
+}
+
+async fn cancel_series(
+    State(st): State<AppState>,
+    Json(r): Json<SeriesCancelRequest>,
+) -> ApiResult<Vec<Booking>> {
+    let one = booking_of(st.node.local(r.into()).await?)?;
+    series_of(&st, one.0.id).await
+}
+
+async fn series(
+    State(st): State<AppState>,
+    Query(q): Query<crdt_model::query::SeriesQuery>,
+) -> ApiResult<Vec<Booking>> {
+    series_of(&st, q.id).await
+}
+
+/// Every occurrence of the series of `id`, as it stands now.
+async fn series_of(st: &AppState, id: BookingId) -> ApiResult<Vec<Booking>> {
+    let q = crdt_model::query::SeriesQuery { id };
+    Ok(Json(st.node.query(q).await.ok_or_else(gone)??))
 }
 
 async fn cancel(State(st): State<AppState>, Json(r): Json<CancelRequest>) -> ApiResult<Booking> {

@@ -249,10 +249,7 @@ fn operators_blocking_a_member_partition_it_until_they_unblock() {
     );
     for n in &nodes {
         let status = n.booking(&on_b.id).map(|x| x.status);
-        assert!(
-            !matches!(status, Some(Status::Confirmed)),
-            "{status:?}"
-        );
+        assert!(!matches!(status, Some(Status::Confirmed)), "{status:?}");
         assert_eq!(overbooking(n, &rid), 0);
     }
     wait_for("A and B connected again", Duration::from_secs(30), || {

@@ -47,6 +47,8 @@ pub enum Effect {
     Refresh,
     /// Submit a booking request.
     Book(BookRequest),
+    /// Submit a recurring series of booking requests.
+    BookSeries(api::SeriesRequest),
     /// Cancel our request.
     Cancel(CancelRequest),
     /// Decide a request for our resource.

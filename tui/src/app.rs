@@ -310,6 +310,7 @@ impl State {
                 Field::short(i18n::F_QUANTITY, "1"),
                 Field::new(i18n::F_PURPOSE, ""),
                 Field::new(i18n::F_CONTACT, ""),
+                Field::new(i18n::F_REPEAT, ""),
             ],
             focus: Some(0),
             typed: None,

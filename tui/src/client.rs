@@ -173,6 +173,18 @@ async fn run_effect(api: &Api, effect: Effect, refresh: &Notify) -> Option<Actio
             return None;
         }
         Effect::Book(r) => Action::Booked(c.book(&r).await.map(Box::new).map_err(Failure::from)),
+        // The form shows the first occurrence; the others are in My bookings.
+        Effect::BookSeries(r) => Action::Booked(match c.book_series(&r).await {
+            Ok(list) => list
+                .into_iter()
+                .next()
+                .map(Box::new)
+                .ok_or_else(|| Failure {
+                    message: i18n::E_REPEAT.both(),
+                    rule: None,
+                }),
+            Err(e) => Err(Failure::from(e)),
+        }),
         Effect::Cancel(r) => Action::Done(
             c.cancel(&r)
                 .await

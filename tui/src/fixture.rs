@@ -241,6 +241,7 @@ fn bookings(
                     wall_ms: now.as_millisecond() - 3_600_000 + k as i64 * 1000,
                     counter: 0,
                 },
+                series: None,
             })),
             status,
         });

@@ -335,6 +335,7 @@ pub(crate) const F_START: L = L("开始", "Start");
 pub(crate) const F_END: L = L("结束", "End");
 pub(crate) const F_PURPOSE: L = L("用途", "Purpose");
 pub(crate) const F_CONTACT: L = L("联系人", "Contact");
+pub(crate) const F_REPEAT: L = L("重复", "Repeat");
 pub(crate) const F_REASON: L = L("拒绝原因", "Reason for rejection");
 pub(crate) const F_AGENCY_NAME: L = L("受邀单位名称", "Agency to invite");
 
@@ -382,6 +383,11 @@ pub(crate) const E_KIND: L = L(
 );
 pub(crate) const E_FIX_FIELDS: L = L("请先修正标红的字段", "Fix the fields marked in red first");
 pub(crate) const E_PURPOSE: L = L("请填写用途", "a purpose is required");
+pub(crate) const E_REPEAT: L = L(
+    "重复规则如 FREQ=WEEKLY;BYDAY=MO,WE;COUNT=10（DAILY/WEEKLY/MONTHLY，需 COUNT 或 UNTIL）",
+    "a repeat rule like FREQ=WEEKLY;BYDAY=MO,WE;COUNT=10 (DAILY/WEEKLY/MONTHLY, with COUNT or UNTIL)",
+);
+pub(crate) const DONE_SERIES: L = L("已提交周期预约", "Recurring booking submitted");
 pub(crate) const ALREADY_SENT: L = L(
     "这项申请已经提交过（结果见下方）",
     "this request was already sent (its result is below)",

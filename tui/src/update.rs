@@ -179,8 +179,16 @@ fn on_booked(state: &mut State, r: Result<Box<Booking>, crate::action::Failure>)
     match r {
         Ok(b) => {
             state.book.error = None;
+            let series = b.request.as_ref().is_some_and(|r| r.series.is_some());
             state.book.submitted = Some(*b);
-            toast(state, i18n::DONE_BOOKED);
+            toast(
+                state,
+                if series {
+                    i18n::DONE_SERIES
+                } else {
+                    i18n::DONE_BOOKED
+                },
+            );
         }
         Err(e) => {
             // The node's own rule goes next to its field.

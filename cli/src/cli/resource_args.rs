@@ -172,6 +172,12 @@ pub(crate) struct ResourceArgs {
     #[arg(long, default_value_t = 0)]
     #[serde(default)]
     pub buffer_minutes: u32,
+    /// How many occurrences of a recurring series may be skipped because
+    /// they conflict (automatic approval); beyond that the whole series is
+    /// rejected.
+    #[arg(long, default_value_t = 0)]
+    #[serde(default)]
+    pub max_conflicts: u32,
     /// Opening hours, e.g. 08:00-18:00.
     #[arg(long)]
     #[serde(default)]
@@ -255,6 +261,9 @@ pub(crate) struct EditArgs {
     /// Buffer minutes between bookings.
     #[arg(long)]
     pub buffer_minutes: Option<u32>,
+    /// How many occurrences of a recurring series may be skipped.
+    #[arg(long)]
+    pub max_conflicts: Option<u32>,
     /// Opening hours, e.g. 08:00-18:00, or `always`.
     #[arg(long)]
     pub open: Option<String>,

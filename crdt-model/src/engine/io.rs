@@ -162,6 +162,39 @@ pub enum LocalOp {
         #[serde(default)]
         purpose: String,
     },
+    /// Request a recurring series: one request per occurrence of
+    /// `repeat` (RRULE text, see [`crate::recur`]) from `start`, each as long
+    /// as `start..end`, written together; the owner decides each occurrence
+    /// (see [`crate::policy`]).
+    BookSeries {
+        /// Which resource.
+        resource: ResourceId,
+        /// Start of the first occurrence.
+        start: jiff::Timestamp,
+        /// Its end.
+        end: jiff::Timestamp,
+        /// People or units.
+        quantity: u32,
+        /// Contact person.
+        #[serde(default)]
+        contact: String,
+        /// Purpose.
+        #[serde(default)]
+        purpose: String,
+        /// The recurrence rule.
+        repeat: String,
+    },
+    /// Cancel occurrences of one of this agency's recurring series (named
+    /// by any of its occurrences).
+    CancelSeries {
+        /// An occurrence of the series.
+        booking: BookingId,
+        /// Which occurrences.
+        scope: SeriesScope,
+        /// Why.
+        #[serde(default)]
+        reason: String,
+    },
     /// Cancel one of this agency's requests.
     Cancel {
         /// Which.
@@ -192,6 +225,19 @@ pub enum LocalOp {
     /// A step in a warehouse asset's life (loans, repair, disposal,
     /// transfer, inventory).
     Asset(Box<AssetOp>),
+}
+
+/// Which occurrences of a series a cancellation takes; dates are in the
+/// resource's time zone.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SeriesScope {
+    /// The occurrence on this date.
+    Occurrence(jiff::civil::Date),
+    /// Every occurrence on or after this date.
+    FromDate(jiff::civil::Date),
+    /// Every occurrence.
+    Series,
 }
 
 /// A step in a warehouse asset's life, as a user asks for it.

@@ -106,4 +106,6 @@ pub mod book_field {
     pub const PURPOSE: usize = 4;
     /// Contact.
     pub const CONTACT: usize = 5;
+    /// Repeat: an RRULE (`FREQ=WEEKLY;BYDAY=MO;COUNT=10`), or empty.
+    pub const REPEAT: usize = 6;
 }

@@ -515,3 +515,34 @@ fn a_decision_on_our_request_and_new_requests_for_us_are_told_as_they_come() {
     let t = s.toast.clone().expect("told");
     assert!(t.text.zh.contains("1 项新申请"), "{t:?}");
 }
+
+#[test]
+fn the_booking_form_sends_a_recurring_series_and_refuses_a_bad_rule() {
+    let mut s = state(Lang::Zh);
+    let room = s.data.resources[0].id.to_string();
+    s.screen = Screen::Book;
+    s.book.form.set(book_field::RESOURCE, room.clone());
+    s.book.form.set(book_field::PURPOSE, "周例会");
+    s.book
+        .form
+        .set(book_field::START, format!("{} 10:00", day(1)));
+    s.book
+        .form
+        .set(book_field::END, format!("{} 11:00", day(1)));
+    s.book.form.set(book_field::REPEAT, "FREQ=WEEKLY");
+    s.book.form.focus = Some(book_field::REPEAT);
+    // No COUNT or UNTIL: the field says what a rule looks like, nothing is sent.
+    assert!(key(&mut s, KeyCode::Enter).is_empty());
+    let e = s.book.form.fields[book_field::REPEAT].error.clone();
+    assert!(e.is_some_and(|t| t.zh.contains("COUNT")));
+    s.book
+        .form
+        .set(book_field::REPEAT, "FREQ=WEEKLY;BYDAY=MO,WE;COUNT=10");
+    s.book.form.focus = Some(book_field::REPEAT);
+    let fx = key(&mut s, KeyCode::Enter);
+    let [Effect::BookSeries(r)] = fx.as_slice() else {
+        panic!("{fx:?}");
+    };
+    assert_eq!(r.repeat, "FREQ=WEEKLY;BYDAY=MO,WE;COUNT=10");
+    assert_eq!(r.book.resource.to_string(), room);
+}

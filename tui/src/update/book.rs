@@ -185,11 +185,23 @@ pub(super) fn submit_book(state: &mut State) -> Vec<Effect> {
             vec![]
         }
         Some(r) => {
+            let repeat = state.book.form.value(book_field::REPEAT).to_string();
+            if !repeat.is_empty() && crdt_model::recur::Rule::parse(&repeat).is_err() {
+                if let Some(x) = state.book.form.fields.get_mut(book_field::REPEAT) {
+                    x.error = Some(i18n::E_REPEAT.both());
+                }
+                error(state, i18n::E_FIX_FIELDS.both());
+                return vec![];
+            }
             state.book.last_sent = Some(r.clone());
             state.book.submitting = true;
             state.book.error = None;
             state.book.form.focus = None;
-            vec![Effect::Book(r)]
+            if repeat.is_empty() {
+                vec![Effect::Book(r)]
+            } else {
+                vec![Effect::BookSeries(api::SeriesRequest { book: r, repeat })]
+            }
         }
         None => {
             // A name several resources share: pick one, never a guess.
