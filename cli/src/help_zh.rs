@@ -270,6 +270,39 @@ const ARGS: &[(&str, &str)] = &[
     ),
     ("resource maintenance|from", "开始"),
     ("resource maintenance|to", "结束"),
+    (
+        "resource blackout",
+        "本单位资源的停用时段：新增（期间不接受预订）、解除一段时间，或列出",
+    ),
+    (
+        "resource blackout add",
+        "从 --from 到 --to 停用一项资源：期间不接受预订（已确认的预订保留并列出）",
+    ),
+    (
+        "resource blackout remove",
+        "从 --from 到 --to 恢复开放：删除这段时间内的停用时段（超出部分保留）",
+    ),
+    ("resource blackout list", "列出一项资源的停用时段"),
+    (
+        "resource blackout add|id",
+        "资源标识（所属单位/本地标识，或本地标识）",
+    ),
+    (
+        "resource blackout remove|id",
+        "资源标识（所属单位/本地标识，或本地标识）",
+    ),
+    (
+        "resource blackout list|id",
+        "资源标识（所属单位/本地标识，或本地标识）",
+    ),
+    ("resource blackout add|from", "开始"),
+    ("resource blackout add|to", "结束"),
+    ("resource blackout remove|from", "开始"),
+    ("resource blackout remove|to", "结束"),
+    (
+        "resource blackout add|reason",
+        "原因，向申请人显示（重大活动、装修等）",
+    ),
     ("trip", "行程标识"),
     ("trip request|owner", "车队所属单位：单位标识或名称"),
     (

@@ -253,6 +253,15 @@ pub struct Summary {
     /// Assets transferred between cities (accepted offers).
     #[serde(default)]
     pub transfers: usize,
+    /// Recurring series booked (a weekly meeting per city).
+    #[serde(default)]
+    pub series: usize,
+    /// Their occurrences.
+    #[serde(default)]
+    pub series_occurrences: usize,
+    /// Of those, confirmed at the end.
+    #[serde(default)]
+    pub series_confirmed: usize,
 }
 
 async fn all_bookings(node: &DemoNode) -> anyhow::Result<Vec<Booking>> {
@@ -334,6 +343,10 @@ pub async fn run(
         println!(
             "warehouse loans {} · returned {} · Shenzhen's projectors whole on each node {:?} · transfers {}",
             s.loans, s.loans_returned, s.projectors_available, s.transfers
+        );
+        println!(
+            "recurring series {} · occurrences {} · confirmed {}",
+            s.series, s.series_occurrences, s.series_confirmed
         );
         println!(
             "convergence latency p50 {:.0} ms · p99 {:.0} ms · {:.1} s in all",

@@ -2,6 +2,8 @@
 //! editing a resource, bulk import from CSV with a report of rejected rows,
 //! and listing only resources free over a time range.
 
+use std::time::Duration;
+
 use api::ImportReport;
 use crdt_model::booking::Status;
 use crdt_model::calendar::Booking;
@@ -251,4 +253,149 @@ fn output_cut_short_by_a_closed_pipe_ends_quietly() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(!err.contains("panicked"), "a panic on a closed pipe: {err}");
     assert_ne!(out.status.code(), Some(101), "{err}");
+}
+
+/// What `resource blackout add|remove` answers with `--json`.
+#[derive(serde::Deserialize)]
+struct Closed {
+    blackouts: Vec<crdt_model::resource::Blackout>,
+    confirmed_inside: Vec<Booking>,
+}
+
+#[test]
+fn closed_periods_are_added_reopened_in_part_and_listed() {
+    let nodes = network("blackout", 2);
+    let (owner, other) = (&nodes[0], &nodes[1]);
+    let room: Resource = owner.json(&[
+        "resource",
+        "add",
+        "--id",
+        "hall",
+        "--name",
+        "礼堂",
+        "--city",
+        "深圳",
+        "--city-en",
+        "Shenzhen",
+        "--people",
+        "100",
+    ]);
+    let rid = room.id.to_string();
+    other.wait_resource(&rid);
+    let day = |h: &str| harness::workday(6, h);
+    let next = |h: &str| harness::workday(7, h);
+    let b: Booking = other.json(&[
+        "book",
+        &rid,
+        "--from",
+        &day("10:00"),
+        "--to",
+        &day("11:00"),
+        "--purpose",
+        "年会",
+        "--wait",
+        "20",
+    ]);
+    assert_eq!(b.status, Status::Confirmed);
+    // Closing it keeps the confirmed booking and says so.
+    let c: Closed = owner.json(&[
+        "resource",
+        "blackout",
+        "add",
+        "hall",
+        "--from",
+        &day("09:00"),
+        "--to",
+        &next("18:00"),
+        "--reason",
+        "装修",
+    ]);
+    assert_eq!(c.blackouts.len(), 1);
+    assert_eq!(c.blackouts[0].reason.zh, "装修");
+    assert_eq!(
+        c.confirmed_inside.iter().map(|x| &x.id).collect::<Vec<_>>(),
+        [&b.id]
+    );
+    let try_book = |h: &str| {
+        other.cli(&[
+            "book",
+            &rid,
+            "--from",
+            &day(h),
+            "--to",
+            &day(&h.replace(":00", ":30")),
+            "--purpose",
+            "x",
+        ])
+    };
+    harness::wait_for(
+        "the closure on the other node",
+        Duration::from_secs(30),
+        || {
+            let out = try_book("14:00");
+            (!out.status.success() && {
+                let e = String::from_utf8_lossy(&out.stderr);
+                e.contains("blackout") || e.contains("停用")
+            })
+            .then_some(())
+        },
+    );
+    // Reopen the afternoon: the closure is cut in two around it.
+    let c: Closed = owner.json(&[
+        "resource",
+        "blackout",
+        "remove",
+        "hall",
+        "--from",
+        &day("12:00"),
+        "--to",
+        &day("18:00"),
+    ]);
+    let spans: Vec<_> = c.blackouts.iter().map(|b| (b.start, b.end)).collect();
+    assert_eq!(
+        spans,
+        [
+            (
+                harness::workday_instant(6, "09:00"),
+                harness::workday_instant(6, "12:00")
+            ),
+            (
+                harness::workday_instant(6, "18:00"),
+                harness::workday_instant(7, "18:00")
+            ),
+        ]
+    );
+    harness::wait_for("the afternoon open again", Duration::from_secs(30), || {
+        try_book("14:00").status.success().then_some(())
+    });
+    assert!(
+        !try_book("10:00").status.success(),
+        "the morning stays closed"
+    );
+    // Reopening where nothing is closed, or a range backwards, is refused.
+    let none = owner.cli(&[
+        "resource",
+        "blackout",
+        "remove",
+        "hall",
+        "--from",
+        &day("13:00"),
+        "--to",
+        &day("14:00"),
+    ]);
+    assert!(!none.status.success());
+    assert!(String::from_utf8_lossy(&none.stderr).contains("no closed period"));
+    let back = owner.cli(&[
+        "resource",
+        "blackout",
+        "add",
+        "hall",
+        "--from",
+        &day("14:00"),
+        "--to",
+        &day("13:00"),
+    ]);
+    assert!(!back.status.success());
+    let listed: Closed = owner.json(&["resource", "blackout", "list", "hall"]);
+    assert_eq!(listed.blackouts.len(), 2);
 }

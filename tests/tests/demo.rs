@@ -39,4 +39,7 @@ fn headless_demo_converges_without_overbooking() {
     assert!(s.loans_returned >= 1, "{s:?}");
     assert_eq!(s.projectors_available, vec![5; 4], "{s:?}");
     assert_eq!(s.transfers, 1, "{s:?}");
+    // A weekly meeting per city, four occurrences each, all confirmed.
+    assert_eq!((s.series, s.series_occurrences), (4, 16), "{s:?}");
+    assert_eq!(s.series_confirmed, 16, "{s:?}");
 }

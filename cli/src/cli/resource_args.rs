@@ -3,6 +3,43 @@
 
 use super::*;
 
+/// `tongchou resource blackout …`.
+#[derive(Debug, Subcommand)]
+pub(crate) enum BlackoutCmd {
+    /// Close a resource from --from to --to: no booking takes it then
+    /// (confirmed bookings in that time stay, and are listed).
+    Add {
+        /// Resource id (OWNER/LOCAL or LOCAL).
+        id: String,
+        /// Start.
+        #[arg(long)]
+        from: String,
+        /// End.
+        #[arg(long)]
+        to: String,
+        /// Why, shown to requesters (重大活动, 装修 …).
+        #[arg(long, default_value = "")]
+        reason: String,
+    },
+    /// Reopen a resource from --from to --to: closed periods in that range
+    /// are removed (cut where they reach beyond it).
+    Remove {
+        /// Resource id (OWNER/LOCAL or LOCAL).
+        id: String,
+        /// Start.
+        #[arg(long)]
+        from: String,
+        /// End.
+        #[arg(long)]
+        to: String,
+    },
+    /// List a resource's closed periods.
+    List {
+        /// Resource id (OWNER/LOCAL or LOCAL).
+        id: String,
+    },
+}
+
 /// `tongchou resource …`.
 #[derive(Debug, Subcommand)]
 pub(crate) enum ResourceCmd {
@@ -15,6 +52,10 @@ pub(crate) enum ResourceCmd {
         /// Resource id (OWNER/LOCAL or LOCAL).
         id: String,
     },
+    /// Closed periods (停用时段) of one of this agency's resources: add one
+    /// (no booking takes it then), reopen a range, or list them.
+    #[command(subcommand)]
+    Blackout(BlackoutCmd),
     /// Block a vehicle (maintenance, 保养/维修) or a driver (leave) over a
     /// time range: no trip or booking takes it then.
     Maintenance {

@@ -40,6 +40,10 @@ struct Demo {
     trips: Vec<BookingId>,
     /// Warehouse loans made across agencies.
     loans: Vec<BookingId>,
+    /// Recurring series (first occurrences, with the requester's node).
+    series: Vec<(usize, BookingId)>,
+    /// Their occurrences.
+    occurrences: usize,
 }
 
 /// Runs the scenario in `dir`; `None` after an interactive session.
@@ -110,6 +114,8 @@ impl Demo {
             conflict_ids: Vec::new(),
             trips: Vec::new(),
             loans: Vec::new(),
+            series: Vec::new(),
+            occurrences: 0,
         })
     }
 
@@ -170,6 +176,49 @@ impl Demo {
         progress(
             self.quiet,
             &format!("made {} cross-city bookings", self.made),
+        );
+        self.seed_series().await
+    }
+
+    /// Each city holds a weekly meeting, four Mondays… at the same hour, in
+    /// the next city's first automatic meeting room (a recurring series).
+    async fn seed_series(&mut self) -> anyhow::Result<()> {
+        use crdt_model::resource::{Approval, ResourceKind};
+        let n = self.nodes.len();
+        for who in 0..n {
+            let owner = self.agencies[(who + 1) % n];
+            let Some(room) = self.catalog.iter().find(|r| {
+                r.id.owner == owner
+                    && r.kind == ResourceKind::MeetingRoom
+                    && r.rules.approval == Approval::Automatic
+            }) else {
+                continue;
+            };
+            let start = self.base + (26 * 24 + 2 + who as i64).hours();
+            let req = SeriesRequest {
+                book: BookRequest {
+                    resource: room.id.clone(),
+                    start,
+                    end: start + 1.hours(),
+                    quantity: 1,
+                    contact: "周 0571-8888".into(),
+                    purpose: "周例会 / weekly meeting".into(),
+                },
+                repeat: "FREQ=WEEKLY;COUNT=4".into(),
+            };
+            let list = self.nodes[who].api().book_series(&req).await?;
+            if let Some(first) = list.first() {
+                self.series.push((who, first.id.clone()));
+                self.occurrences += list.len();
+            }
+        }
+        progress(
+            self.quiet,
+            &format!(
+                "{} weekly meetings booked as recurring series ({} occurrences)",
+                self.series.len(),
+                self.occurrences
+            ),
         );
         Ok(())
     }
@@ -730,7 +779,20 @@ impl Demo {
         let v0 = &views[0];
         use crdt_model::trip::TripStatus;
         let trips = self.nodes[0].api().trips(&Default::default()).await?;
+        let mut series_confirmed = 0;
+        for (who, id) in &self.series {
+            series_confirmed += self.nodes[*who]
+                .api()
+                .series(id)
+                .await?
+                .iter()
+                .filter(|b| b.status == BStatus::Confirmed)
+                .count();
+        }
         Ok(Summary {
+            series: self.series.len(),
+            series_occurrences: self.occurrences,
+            series_confirmed,
             agencies: self.nodes.len(),
             bookings: self.made,
             confirmed: v0.iter().filter(|b| b.status == BStatus::Confirmed).count(),
