@@ -74,6 +74,19 @@ const COMMANDS: &[(&str, &str)] = &[
         "resource maintenance",
         "停用车辆（保养、维修）或驾驶员（休假）一段时间：期间不派车、不接受预订",
     ),
+    (
+        "resource blackout",
+        "本单位资源的停用时段：新增（期间不接受预订）、解除一段时间，或列出",
+    ),
+    (
+        "resource blackout add",
+        "从 --from 到 --to 停用一项资源：期间不接受预订（已确认的预订保留并列出）",
+    ),
+    (
+        "resource blackout remove",
+        "从 --from 到 --to 恢复开放：删除这段时间内的停用时段（超出部分保留）",
+    ),
+    ("resource blackout list", "列出一项资源的停用时段"),
     ("trip", "公务用车行程：申请、派车、出车、收车、取消、拒绝"),
     ("trip request", "向车队所属单位申请用车；打印行程标识和状态"),
     (
@@ -270,19 +283,6 @@ const ARGS: &[(&str, &str)] = &[
     ),
     ("resource maintenance|from", "开始"),
     ("resource maintenance|to", "结束"),
-    (
-        "resource blackout",
-        "本单位资源的停用时段：新增（期间不接受预订）、解除一段时间，或列出",
-    ),
-    (
-        "resource blackout add",
-        "从 --from 到 --to 停用一项资源：期间不接受预订（已确认的预订保留并列出）",
-    ),
-    (
-        "resource blackout remove",
-        "从 --from 到 --to 恢复开放：删除这段时间内的停用时段（超出部分保留）",
-    ),
-    ("resource blackout list", "列出一项资源的停用时段"),
     (
         "resource blackout add|id",
         "资源标识（所属单位/本地标识，或本地标识）",
