@@ -126,6 +126,72 @@ pub(crate) enum Cmd {
     /// cancellations, releases, trips, loans, reminders) to a URL.
     #[command(subcommand)]
     Webhook(WebhookCmd),
+    /// Quotas (实物定额) on this agency's resources: how much one requesting
+    /// agency may hold; a request beyond one is rejected with the figures.
+    #[command(subcommand)]
+    Quota(QuotaCmd),
+    /// Resources with quotas, and their quotas.
+    Quotas(QuotasArgs),
+}
+
+/// `tongchou quota …`.
+#[derive(Debug, Subcommand)]
+pub(crate) enum QuotaCmd {
+    /// Set a quota on a resource, or on each of this agency's resources of
+    /// a kind (it replaces one of the same sort for the same agencies).
+    Set(QuotaSetArgs),
+    /// Remove the quotas of a resource or a kind (only one agency's with
+    /// --agency).
+    Clear(QuotaClearArgs),
+}
+
+/// `tongchou quota set`.
+#[derive(Debug, Args)]
+pub(crate) struct QuotaSetArgs {
+    /// Resource (id, unique id prefix or name); or --kind.
+    pub resource: Option<String>,
+    /// Each of this agency's resources of this kind.
+    #[arg(long)]
+    pub kind: Option<String>,
+    /// Only this agency's requests (default: each requesting agency's).
+    #[arg(long)]
+    pub agency: Option<crdt_model::ids::AgencyId>,
+    /// Hours a week (Monday to Sunday, in the resource's zone).
+    #[arg(long)]
+    pub hours_per_week: Option<u32>,
+    /// Hours a calendar month.
+    #[arg(long)]
+    pub hours_per_month: Option<u32>,
+    /// Units (or people) held at any one time.
+    #[arg(long)]
+    pub max_concurrent: Option<u32>,
+    /// Bookings a week or month (with --per).
+    #[arg(long)]
+    pub max_bookings: Option<u32>,
+    /// With --max-bookings: week or month.
+    #[arg(long)]
+    pub per: Option<String>,
+}
+
+/// `tongchou quota clear`.
+#[derive(Debug, Args)]
+pub(crate) struct QuotaClearArgs {
+    /// Resource (id, unique id prefix or name); or --kind.
+    pub resource: Option<String>,
+    /// Each of this agency's resources of this kind.
+    #[arg(long)]
+    pub kind: Option<String>,
+    /// Only the quotas for this agency.
+    #[arg(long)]
+    pub agency: Option<crdt_model::ids::AgencyId>,
+}
+
+/// `tongchou quotas`.
+#[derive(Debug, Args)]
+pub(crate) struct QuotasArgs {
+    /// Only this agency's resources.
+    #[arg(long)]
+    pub mine: bool,
 }
 
 /// `tongchou webhook …`.

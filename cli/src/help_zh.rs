@@ -28,6 +28,19 @@ const COMMANDS: &[(&str, &str)] = &[
     ("members", "成员名册"),
     ("revoke", "撤销一个单位（管理员）"),
     (
+        "quota",
+        "本单位资源的配额（实物定额）：一个申请单位最多可占用多少；超出的申请被拒绝并说明数字",
+    ),
+    (
+        "quota set",
+        "为一项资源（或本单位某类全部资源）设定配额；替换同一类、同一适用单位的旧配额",
+    ),
+    (
+        "quota clear",
+        "删除一项资源（或某类资源）的配额（加 --agency 只删该单位的）",
+    ),
+    ("quotas", "有配额的资源及其配额"),
+    (
         "block",
         "在本节点屏蔽一个成员（核查期间的隔离）：双向不建立连接，直到 `unblock` 或指定时间；不签名任何记录，网络其他成员照常与其通信",
     ),
@@ -197,6 +210,39 @@ const ARGS: &[(&str, &str)] = &[
     ("join|bootstrap", "其他引导节点地址"),
     ("join|timeout", "等待成员确认的秒数"),
     ("revoke|agency", "单位标识"),
+    (
+        "quota set|resource",
+        "资源（标识、唯一前缀或名称）；或用 --kind",
+    ),
+    ("quota set|kind", "本单位该类的每一项资源"),
+    (
+        "quota set|agency",
+        "只限该单位的申请（默认：每个申请单位分别计算）",
+    ),
+    (
+        "quota set|hours_per_week",
+        "每周（周一至周日，按资源所在时区）小时数",
+    ),
+    ("quota set|hours_per_month", "每个自然月小时数"),
+    (
+        "quota set|max_concurrent",
+        "同一时刻最多占用的单元数（或人数）",
+    ),
+    (
+        "quota set|max_bookings",
+        "每周或每月最多预订次数（与 --per 同用）",
+    ),
+    (
+        "quota set|per",
+        "与 --max-bookings 同用：week（周）或 month（月）",
+    ),
+    (
+        "quota clear|resource",
+        "资源（标识、唯一前缀或名称）；或用 --kind",
+    ),
+    ("quota clear|kind", "本单位该类的每一项资源"),
+    ("quota clear|agency", "只删除适用于该单位的配额"),
+    ("quotas|mine", "只看本单位的资源"),
     ("block|agency", "单位标识"),
     ("block|minutes", "只屏蔽这么多分钟（默认直到 `unblock`）"),
     ("unblock|agency", "单位标识"),

@@ -18,6 +18,7 @@ mod network;
 mod out;
 mod parse;
 mod pick;
+mod quota;
 mod report;
 mod resource;
 mod slots;
@@ -263,6 +264,8 @@ async fn api_command(cmd: Cmd, c: &Client, out: &Out) -> anyhow::Result<()> {
         Cmd::Inventory(i) => warehouse::inventory(c, out, i).await,
         Cmd::Report(a) => report::report(c, out, a).await,
         Cmd::Webhook(w) => webhook::webhook(c, out, w).await,
+        Cmd::Quota(q) => quota::quota(c, out, q).await,
+        Cmd::Quotas(a) => quota::quotas(c, out, a).await,
         Cmd::Run(_)
         | Cmd::Tui
         | Cmd::Network(_)

@@ -337,6 +337,7 @@ impl ResourceArgs {
                 blackouts: Vec::new(),
                 time_zone: self.tz.clone(),
                 max_conflicts: self.max_conflicts,
+                quotas: Vec::new(),
             },
             retired: false,
             held_by: None,

@@ -20,6 +20,7 @@
 //! - [`query`]: read-only questions a client asks a replica (filtered
 //!   catalogue and bookings, one booking, one calendar); [`ics`], the
 //!   iCalendar feed.
+//! - [`quota`]: quotas (实物定额) an owner sets per resource, checked by its policy.
 //! - [`recur`]: recurrence rules (an RRULE subset) of recurring bookings.
 //! - [`when`]: dates, times and durations as people write them (`明天 09:00`,
 //!   `12-14`, `2d`), for the command line and the TUI.
@@ -51,6 +52,7 @@ pub mod membership;
 pub mod occupancy;
 pub mod policy;
 pub mod query;
+pub mod quota;
 pub mod record;
 pub mod recur;
 pub mod report;

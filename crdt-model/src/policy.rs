@@ -50,6 +50,9 @@ pub enum DecideError {
     /// Confirming would exceed capacity.
     #[error("confirming would exceed capacity")]
     NoCapacity,
+    /// Confirming would exceed one of the requester's quotas.
+    #[error("{0}")]
+    Quota(String),
     /// The resource is not in the catalogue.
     #[error("unknown resource")]
     UnknownResource,
@@ -83,6 +86,7 @@ pub fn auto_decisions(
     }
     let buffer = i64::from(resource.rules.buffer_minutes) * 60;
     let mut series_done: std::collections::BTreeSet<&BookingId> = Default::default();
+    let mut granted: Vec<Booking> = Vec::new();
     for b in &cal.tentative {
         if let Some(s) = index.requests.get(&b.id).and_then(|r| r.series.as_ref()) {
             if series_done.insert(&s.first) {
@@ -90,7 +94,7 @@ pub fn auto_decisions(
                     (index, calendars),
                     resource,
                     cal,
-                    &mut working,
+                    (&mut working, &mut granted),
                     &s.first,
                     s.count,
                     buffer,
@@ -99,8 +103,11 @@ pub fn auto_decisions(
             }
             continue;
         }
-        let verdict = match judge(resource, &working, b, buffer, now) {
+        let verdict = match judge(resource, &working, &granted, b, buffer, now) {
             Ok(()) => {
+                if !resource.rules.quotas.is_empty() {
+                    granted.push(b.clone());
+                }
                 let usage = resource.capacity.usage(b.terms.quantity);
                 working
                     .occupancy
@@ -156,7 +163,7 @@ fn decide_series(
     (index, calendars): (&Index, &Calendars),
     resource: &Resource,
     cal: &ResourceCalendar,
-    working: &mut ResourceCalendar,
+    (working, granted): (&mut ResourceCalendar, &mut Vec<Booking>),
     first: &BookingId,
     count: u32,
     buffer: i64,
@@ -171,11 +178,15 @@ fn decide_series(
         .filter(|b| matches!(b.status, Status::Tentative { .. }))
         .collect();
     let before = working.clone();
+    let granted_before = granted.len();
     let mut fit = Vec::new();
     let mut conflicts: Vec<(&Booking, Text)> = Vec::new();
     for b in &open {
-        match judge(resource, working, b, buffer, now) {
+        match judge(resource, working, granted, b, buffer, now) {
             Ok(()) => {
+                if !resource.rules.quotas.is_empty() {
+                    granted.push((*b).clone());
+                }
                 let usage = resource.capacity.usage(b.terms.quantity);
                 working
                     .occupancy
@@ -212,6 +223,7 @@ fn decide_series(
     }
     // Too many conflicts: the whole series is rejected, naming the dates.
     *working = before;
+    granted.truncate(granted_before);
     let tz = resource.tz();
     let dates: Vec<String> = conflicts
         .iter()
@@ -249,9 +261,13 @@ fn decide_series(
         .collect()
 }
 
+/// Whether `b` may be confirmed now: the resource's rules, the free
+/// capacity, and its quotas given what is confirmed (`cal`) and granted
+/// earlier in this pass (`granted`).
 fn judge(
     resource: &Resource,
     cal: &ResourceCalendar,
+    granted: &[Booking],
     b: &Booking,
     buffer: i64,
     now: Timestamp,
@@ -267,6 +283,15 @@ fn judge(
         .map_err(|v| v.text())?;
     if !fits(cal, resource.capacity, &b.terms, buffer) {
         return Err(Text::new("该时段已被预约", "the slot is already taken"));
+    }
+    if !resource.rules.quotas.is_empty() {
+        crate::quota::check(
+            &resource.rules.quotas,
+            &resource.owner(),
+            &resource.tz(),
+            cal.confirmed.iter().chain(granted),
+            b,
+        )?;
     }
     Ok(())
 }
@@ -288,6 +313,16 @@ pub fn manual_decision(
     let verdict = if approve {
         if !fits(cal, resource.capacity, &b.terms, 0) {
             return Err(DecideError::NoCapacity);
+        }
+        if !resource.rules.quotas.is_empty() {
+            crate::quota::check(
+                &resource.rules.quotas,
+                &resource.owner(),
+                &resource.tz(),
+                cal.confirmed.iter(),
+                b,
+            )
+            .map_err(|t| DecideError::Quota(t.en))?;
         }
         Verdict::Confirm
     } else {

@@ -249,6 +249,9 @@ pub struct BookingRules {
     /// rejected.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub max_conflicts: u32,
+    /// Limits on how much one requesting agency may hold (实物定额).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub quotas: Vec<crate::quota::Quota>,
 }
 
 fn is_zero(n: &u32) -> bool {
@@ -267,6 +270,7 @@ impl Default for BookingRules {
             blackouts: Vec::new(),
             time_zone: DEFAULT_TZ.to_string(),
             max_conflicts: 0,
+            quotas: Vec::new(),
         }
     }
 }

@@ -209,3 +209,94 @@ fn a_request_against_the_rules_is_refused_with_the_rule_that_failed() {
     let mine = nodes[1].bookings(&["--mine"]);
     assert!(mine.is_empty(), "{mine:?}");
 }
+
+#[test]
+fn a_quota_rejects_what_goes_beyond_it_with_the_figures_until_it_is_cleared() {
+    let nodes = network("quota", 2);
+    let (owner, staff) = (&nodes[0], &nodes[1]);
+    let room = publish_room(owner, "room-q", "10");
+    staff.wait_resource(&room);
+    // Bad input changes nothing.
+    for bad in [
+        vec!["quota", "set", "room-q"],
+        vec![
+            "quota",
+            "set",
+            "room-q",
+            "--hours-per-week",
+            "3",
+            "--max-concurrent",
+            "2",
+        ],
+        vec!["quota", "set", "room-q", "--max-bookings", "2"],
+        vec!["quota", "set", "room-q", "--hours-per-week", "0"],
+    ] {
+        assert!(!owner.cli(&bad).status.success(), "{bad:?} accepted");
+    }
+    assert!(
+        !staff
+            .cli(&["quota", "set", &room, "--hours-per-week", "3"])
+            .status
+            .success(),
+        "not the owner"
+    );
+    let set: Vec<serde_json::Value> =
+        owner.json(&["quota", "set", "room-q", "--hours-per-week", "3"]);
+    assert_eq!(set.len(), 1);
+    wait_for(
+        "the quota on the other node",
+        Duration::from_secs(30),
+        || {
+            let listed: Vec<serde_json::Value> = staff.json(&["quotas"]);
+            (listed.len() == 1).then_some(())
+        },
+    );
+    let book = |day: usize, from: &str, to: &str| -> Booking {
+        staff.json(&[
+            "book",
+            &room,
+            "--from",
+            &workday(day, from),
+            "--to",
+            &workday(day, to),
+            "--purpose",
+            "例会",
+            "--wait",
+            "20",
+        ])
+    };
+    // Two workdays of the same week (Monday to Sunday).
+    let week = |n: usize| {
+        let tz = jiff::tz::TimeZone::get(harness::ZONE).expect("zone");
+        workday_instant(n, "09:00")
+            .to_zoned(tz)
+            .date()
+            .iso_week_date()
+            .week()
+    };
+    let (d1, d2) = (1..6)
+        .map(|d| (d, d + 1))
+        .find(|(a, b)| week(*a) == week(*b))
+        .expect("two workdays in one week");
+    assert_eq!(book(d1, "09:00", "11:00").status, Status::Confirmed);
+    let over = book(d2, "09:00", "11:00");
+    let Status::Rejected { reason, .. } = &over.status else {
+        panic!("{over:?}");
+    };
+    assert_eq!(
+        reason.en,
+        "over quota (3 h a week): 2.0 h used, this asks 2.0 h"
+    );
+    assert_eq!(book(d2, "14:00", "15:00").status, Status::Confirmed);
+    // Cleared, the same request fits.
+    let _: Vec<serde_json::Value> = owner.json(&["quota", "clear", "room-q"]);
+    wait_for(
+        "the quota gone on the other node",
+        Duration::from_secs(30),
+        || {
+            let listed: Vec<serde_json::Value> = staff.json(&["quotas"]);
+            listed.is_empty().then_some(())
+        },
+    );
+    assert_eq!(book(d2, "16:00", "18:00").status, Status::Confirmed);
+}
