@@ -165,6 +165,14 @@ fn resources(n_resources: usize) -> Vec<Resource> {
                     open: Time::constant(8, 30, 0, 0),
                     close: Time::constant(18, 0, 0, 0),
                 }),
+                // 6 hours a week for each requesting agency.
+                quotas: vec![crdt_model::quota::Quota {
+                    agency: None,
+                    limit: crdt_model::quota::Limit::Hours {
+                        hours: 6,
+                        per: crdt_model::quota::Per::Week,
+                    },
+                }],
                 ..Default::default()
             },
             retired: false,
@@ -225,6 +233,15 @@ fn bookings(
                 quantity,
             },
             request: Some(Box::new(BookingRequest {
+                // Every third is the first of a weekly series.
+                series: (k % 3 == 0).then(|| {
+                    Box::new(crdt_model::booking::Series {
+                        first: id.clone(),
+                        rule: "FREQ=WEEKLY;COUNT=4".into(),
+                        index: 0,
+                        count: 4,
+                    })
+                }),
                 id,
                 resource: r.id.clone(),
                 contact: format!("联系人{k} 138000{k:05}").into(),
@@ -241,7 +258,6 @@ fn bookings(
                     wall_ms: now.as_millisecond() - 3_600_000 + k as i64 * 1000,
                     counter: 0,
                 },
-                series: None,
             })),
             status,
         });

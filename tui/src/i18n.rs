@@ -388,6 +388,12 @@ pub(crate) const E_REPEAT: L = L(
     "a repeat rule like FREQ=WEEKLY;BYDAY=MO,WE;COUNT=10 (DAILY/WEEKLY/MONTHLY, with COUNT or UNTIL)",
 );
 pub(crate) const DONE_SERIES: L = L("已提交周期预约", "Recurring booking submitted");
+pub(crate) const SERIES_FMT: L = L(
+    "周期预约：第{i}/{n}次 · {rule}",
+    "Recurring: occurrence {i} of {n} · {rule}",
+);
+pub(crate) const QUOTAS: L = L("配额", "Quotas");
+pub(crate) const EACH_AGENCY: L = L("每个申请单位", "each requesting agency");
 pub(crate) const ALREADY_SENT: L = L(
     "这项申请已经提交过（结果见下方）",
     "this request was already sent (its result is below)",

@@ -266,6 +266,15 @@ fn details(state: &State, b: &Booking) -> Vec<Line<'static>> {
             r.purpose,
             r.contact
         )));
+        if let Some(s) = &r.series {
+            out.push(Line::from(
+                state
+                    .t(i18n::SERIES_FMT)
+                    .replace("{i}", &(s.index + 1).to_string())
+                    .replace("{n}", &s.count.to_string())
+                    .replace("{rule}", &crdt_model::record::sanitize(&s.rule)),
+            ));
+        }
     }
     if let Status::Rejected {
         reason,
@@ -327,6 +336,24 @@ pub(super) fn approvals(state: &State, f: &mut Frame, area: Rect) {
     if let Some(b) = list.get(state.approvals_selected) {
         lines = details(state, b);
         lines.extend(overlap_lines(state, b));
+        // The quotas the decision is held to.
+        let quotas = state
+            .data
+            .resources
+            .iter()
+            .find(|r| r.id == b.resource)
+            .map(|r| r.rules.quotas.clone())
+            .unwrap_or_default();
+        if !quotas.is_empty() {
+            lines.push(Line::from(state.t(i18n::QUOTAS)).fg(Color::Cyan));
+            for q in &quotas {
+                let who = q.agency.map_or_else(
+                    || state.t(i18n::EACH_AGENCY).to_string(),
+                    |a| state.agency_name(&a),
+                );
+                lines.push(Line::from(format!("  {} · {who}", state.text(&q.text()))));
+            }
+        }
         let h = state.history(&b.id.requester);
         let n = |k: &str| h.get(k).copied().unwrap_or(0).to_string();
         lines.push(Line::from(state.t(i18n::HISTORY)).fg(Color::Cyan));
