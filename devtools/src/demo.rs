@@ -263,6 +263,10 @@ pub struct Summary {
     /// Of those, confirmed at the end.
     #[serde(default)]
     pub series_confirmed: usize,
+    /// Requests rejected as over a quota (Hangzhou's third charger booking
+    /// in a week where Shenzhen allows two).
+    #[serde(default)]
+    pub quota_rejected: usize,
 }
 
 async fn all_bookings(node: &DemoNode) -> anyhow::Result<Vec<Booking>> {
@@ -346,8 +350,8 @@ pub async fn run(
             s.loans, s.loans_returned, s.projectors_available, s.transfers
         );
         println!(
-            "recurring series {} · occurrences {} · confirmed {}",
-            s.series, s.series_occurrences, s.series_confirmed
+            "recurring series {} · occurrences {} · confirmed {} · rejected over quota {}",
+            s.series, s.series_occurrences, s.series_confirmed, s.quota_rejected
         );
         println!(
             "convergence latency p50 {:.0} ms · p99 {:.0} ms · {:.1} s in all",

@@ -42,4 +42,6 @@ fn headless_demo_converges_without_overbooking() {
     // A weekly meeting per city, four occurrences each, all confirmed.
     assert_eq!((s.series, s.series_occurrences), (4, 16), "{s:?}");
     assert_eq!(s.series_confirmed, 16, "{s:?}");
+    // Two charger bookings a week: the third is rejected as over quota.
+    assert_eq!(s.quota_rejected, 1, "{s:?}");
 }

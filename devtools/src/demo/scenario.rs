@@ -44,6 +44,8 @@ struct Demo {
     series: Vec<(usize, BookingId)>,
     /// Their occurrences.
     occurrences: usize,
+    /// Requests rejected for a quota.
+    quota_rejected: usize,
 }
 
 /// Runs the scenario in `dir`; `None` after an interactive session.
@@ -116,6 +118,7 @@ impl Demo {
             loans: Vec::new(),
             series: Vec::new(),
             occurrences: 0,
+            quota_rejected: 0,
         })
     }
 
@@ -177,7 +180,70 @@ impl Demo {
             self.quiet,
             &format!("made {} cross-city bookings", self.made),
         );
-        self.seed_series().await
+        self.seed_series().await?;
+        self.seed_quota().await
+    }
+
+    /// Shenzhen allows each agency two charger bookings a week (实物定额);
+    /// Hangzhou asks for three on one day: the third is rejected, saying so.
+    async fn seed_quota(&mut self) -> anyhow::Result<()> {
+        use crdt_model::quota::{Limit, Per, Quota};
+        let rid = ResourceId::new(self.agencies[0], "charger")?;
+        let Some(mut charger) = self.catalog.iter().find(|r| r.id == rid).cloned() else {
+            return Ok(());
+        };
+        charger.rules.quotas = vec![Quota {
+            agency: None,
+            limit: Limit::Bookings {
+                count: 2,
+                per: Per::Week,
+            },
+        }];
+        self.nodes[0].api().put_resource(&charger).await?;
+        let (nodes, want) = (&self.nodes, &charger);
+        wait_until("the quota replicated", Duration::from_secs(30), || async {
+            let list: Vec<Resource> = nodes[1].api().resources(&Default::default()).await.ok()?;
+            list.iter()
+                .any(|r| r.id == want.id && !r.rules.quotas.is_empty())
+                .then_some(())
+        })
+        .await?;
+        let day = self.base + (30 * 24).hours();
+        let mut asked = Vec::new();
+        for k in 0..3i64 {
+            let start = day + (1 + 2 * k).hours();
+            let purpose = "新能源车充电 / charging";
+            if let Some(b) = book(&self.nodes[1], &rid, start, 1, 1, purpose).await {
+                asked.push(b.id);
+            }
+        }
+        let api = self.nodes[1].api();
+        let rejected = wait_until(
+            "the charger requests decided",
+            Duration::from_secs(30),
+            || async {
+                let mut n = 0;
+                for id in &asked {
+                    match api.booking(id).await.ok()?.status {
+                        BStatus::Tentative { .. } => return None,
+                        BStatus::Rejected { reason, .. } if reason.en.contains("over quota") => {
+                            n += 1
+                        }
+                        _ => {}
+                    }
+                }
+                Some(n)
+            },
+        )
+        .await?;
+        self.quota_rejected = rejected;
+        progress(
+            self.quiet,
+            &format!(
+                "quota: 2 charger bookings a week; of Hangzhou's 3, {rejected} rejected as over quota"
+            ),
+        );
+        Ok(())
     }
 
     /// Each city holds a weekly meeting, four Mondays… at the same hour, in
@@ -793,6 +859,7 @@ impl Demo {
             series: self.series.len(),
             series_occurrences: self.occurrences,
             series_confirmed,
+            quota_rejected: self.quota_rejected,
             agencies: self.nodes.len(),
             bookings: self.made,
             confirmed: v0.iter().filter(|b| b.status == BStatus::Confirmed).count(),
