@@ -8,6 +8,7 @@
 //! tools of the `devtools` crate (a default feature).
 
 mod backup;
+mod blackout;
 mod booking;
 mod cli;
 mod help_zh;

@@ -14,6 +14,7 @@
 //! This file holds the engine's state and its entry point, [`Engine::handle`];
 //! by concept: `sync` (the protocol), [`flow`] (windows and resync),
 //! `local` (the user's writes and the owner's automatic decisions),
+//! `series` (recurring series and their cancellations),
 //! `roster` (membership administration, key rotation), `admission` (the
 //! join handshake of newcomers and of members with a rotated key), `calendars` (the
 //! calendar cache and queries over it), `io` (inputs, outputs, messages).
@@ -25,6 +26,7 @@ pub mod flow;
 mod io;
 mod local;
 mod roster;
+mod series;
 mod sync;
 mod trips;
 
