@@ -284,16 +284,7 @@ fn judge(
     if !fits(cal, resource.capacity, &b.terms, buffer) {
         return Err(Text::new("该时段已被预约", "the slot is already taken"));
     }
-    if !resource.rules.quotas.is_empty() {
-        crate::quota::check(
-            &resource.rules.quotas,
-            &resource.owner(),
-            &resource.tz(),
-            cal.confirmed.iter().chain(granted),
-            b,
-        )?;
-    }
-    Ok(())
+    crate::quota::within(resource, cal.confirmed.iter().chain(granted), b)
 }
 
 /// An operator's decision on a tentative request, checked against capacity.
@@ -314,16 +305,8 @@ pub fn manual_decision(
         if !fits(cal, resource.capacity, &b.terms, 0) {
             return Err(DecideError::NoCapacity);
         }
-        if !resource.rules.quotas.is_empty() {
-            crate::quota::check(
-                &resource.rules.quotas,
-                &resource.owner(),
-                &resource.tz(),
-                cal.confirmed.iter(),
-                b,
-            )
+        crate::quota::within(resource, cal.confirmed.iter(), b)
             .map_err(|t| DecideError::Quota(t.en))?;
-        }
         Verdict::Confirm
     } else {
         Verdict::Reject {

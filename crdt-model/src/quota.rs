@@ -113,6 +113,25 @@ fn hours(b: &Booking) -> f64 {
     (b.terms.end.as_second() - b.terms.start.as_second()) as f64 / 3600.0
 }
 
+/// Checks `b` against `resource`'s quotas (see [`check`]); a resource
+/// without quotas needs no counting.
+pub fn within<'a>(
+    resource: &crate::resource::Resource,
+    held: impl Iterator<Item = &'a Booking> + Clone,
+    b: &Booking,
+) -> Result<(), Text> {
+    if resource.rules.quotas.is_empty() {
+        return Ok(());
+    }
+    check(
+        &resource.rules.quotas,
+        &resource.owner(),
+        &resource.tz(),
+        held,
+        b,
+    )
+}
+
 /// Checks `b` against every quota of a resource, given the requester's
 /// bookings already confirmed there (`held`: other agencies' are ignored).
 /// The error names the quota and the figures.
