@@ -257,6 +257,25 @@ impl Client {
         self.post(routes::CANCEL, r).await
     }
 
+    /// Checks in to one of this agency's confirmed bookings.
+    pub async fn checkin(&self, r: &CheckInRequest) -> Result<Booking, Error> {
+        self.post(routes::CHECKIN, r).await
+    }
+
+    /// Holds resources of this agency for an event or emergency; answers
+    /// this agency's holds not yet over.
+    pub async fn hold(&self, r: &HoldRequest) -> Result<Vec<crdt_model::query::HoldView>, Error> {
+        self.post(routes::HOLDS, r).await
+    }
+
+    /// The holds for events not yet over.
+    pub async fn holds(
+        &self,
+        q: &crdt_model::query::HoldsQuery,
+    ) -> Result<Vec<crdt_model::query::HoldView>, Error> {
+        self.get(routes::HOLDS, q).await
+    }
+
     /// Trips matching `filter`.
     pub async fn trips(
         &self,

@@ -126,6 +126,28 @@ const KNOWN: &[(&str, &str)] = &[
         "restored from a backup",
         "节点由备份恢复：在成员确认本节点已有本单位的最新变更之前暂不写入（请连接成员；切勿与原节点同时运行）",
     ),
+    // Check-ins and holds.
+    (
+        "only the requester checks in to a booking",
+        "只有申请单位可以签到",
+    ),
+    (
+        "only a confirmed booking is checked in to",
+        "只有已确认的预约可以签到：{rest}",
+    ),
+    ("already checked in", "已经签到过了"),
+    ("check-in opens", "签到在开始前 30 分钟开放"),
+    ("the booking has ended", "预约已经结束"),
+    ("a hold needs a reason", "占用须说明原因"),
+    (
+        "the hold must end after it starts",
+        "占用的结束时间须晚于开始时间",
+    ),
+    ("name at least one resource", "请至少指定一项资源"),
+    (
+        "only the owner holds a resource",
+        "只有资源所属单位可以占用资源：{rest}",
+    ),
     // The node itself.
     (
         "missing or wrong bearer token",

@@ -28,6 +28,13 @@ pub const SERIES: &str = "/api/v1/series";
 pub const SERIES_CANCEL: &str = "/api/v1/series/cancel";
 /// `POST` a cancellation ([`CancelRequest`](crate::CancelRequest)).
 pub const CANCEL: &str = "/api/v1/cancel";
+/// `POST` a check-in ([`CheckInRequest`](crate::CheckInRequest)); answers the booking.
+pub const CHECKIN: &str = "/api/v1/checkin";
+/// `GET` the holds for events not yet over
+/// ([`HoldsQuery`](crdt_model::query::HoldsQuery)); `POST` one
+/// ([`HoldRequest`](crate::HoldRequest)). Both answer
+/// [`HoldView`](crdt_model::query::HoldView)s.
+pub const HOLDS: &str = "/api/v1/holds";
 /// `POST` an owner's decision ([`DecideRequest`](crate::DecideRequest)).
 pub const DECIDE: &str = "/api/v1/decide";
 /// `POST` a free-slot search (`SlotQuery`).

@@ -48,6 +48,32 @@ pub struct BookRequest {
     /// Purpose.
     #[serde(default)]
     pub purpose: String,
+    /// If it does not fit, wait for capacity to free instead of being
+    /// rejected (the owner confirms it when it does; it expires at its
+    /// start).
+    #[serde(default)]
+    pub wait_list: bool,
+}
+
+/// `POST /api/v1/checkin`: the requester checks in to a confirmed booking.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CheckInRequest {
+    /// The booking.
+    pub booking: BookingId,
+}
+
+/// `POST /api/v1/holds`: the owner holds some of its resources for an
+/// event or emergency; answers the holds in force, with what they released.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HoldRequest {
+    /// The resources (all this agency's).
+    pub resources: Vec<ResourceId>,
+    /// Start.
+    pub start: Timestamp,
+    /// End.
+    pub end: Timestamp,
+    /// Why, shown to every requester whose booking is released.
+    pub reason: crdt_model::agency::Text,
 }
 
 fn one() -> u32 {
@@ -599,6 +625,19 @@ impl From<BookRequest> for crdt_model::engine::LocalOp {
             quantity: r.quantity,
             contact: r.contact,
             purpose: r.purpose,
+            wait_list: r.wait_list,
+        }
+    }
+}
+
+/// The engine operation a `POST /api/v1/holds` body asks for.
+impl From<HoldRequest> for crdt_model::engine::LocalOp {
+    fn from(r: HoldRequest) -> Self {
+        Self::Hold {
+            resources: r.resources,
+            start: r.start,
+            end: r.end,
+            reason: r.reason,
         }
     }
 }

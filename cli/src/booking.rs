@@ -24,6 +24,7 @@ pub(crate) async fn book(c: &Client, out: &Out, a: BookArgs) -> anyhow::Result<(
         wait,
         repeat,
         until,
+        wait_list,
     } = a;
     let res = crate::pick::resource(c, out, &resource).await?;
     // Civil times are read in the resource's own time zone.
@@ -53,6 +54,7 @@ pub(crate) async fn book(c: &Client, out: &Out, a: BookArgs) -> anyhow::Result<(
         let list = c
             .book_series(&SeriesRequest {
                 book: BookRequest {
+                    wait_list: false,
                     resource,
                     start,
                     end,
@@ -68,6 +70,7 @@ pub(crate) async fn book(c: &Client, out: &Out, a: BookArgs) -> anyhow::Result<(
     }
     let mut b = c
         .book(&BookRequest {
+            wait_list,
             resource,
             start,
             end,
@@ -293,7 +296,7 @@ async fn show_series(c: &Client, out: &Out, list: &[Booking]) -> anyhow::Result<
     Ok(())
 }
 
-async fn show_booking(c: &Client, out: &Out, b: &Booking) -> anyhow::Result<()> {
+pub(crate) async fn show_booking(c: &Client, out: &Out, b: &Booking) -> anyhow::Result<()> {
     if out.json {
         return out.json(b);
     }

@@ -5,12 +5,14 @@
 
 use clap::{Args, Parser, Subcommand};
 
+mod hold_args;
 mod resource_args;
 mod trip_args;
 mod warehouse_args;
 
 use crdt_model::ids::{AgencyId, BookingId};
 use crdt_model::resource::DEFAULT_TZ;
+pub(crate) use hold_args::*;
 pub(crate) use resource_args::*;
 pub(crate) use trip_args::*;
 pub(crate) use warehouse_args::*;
@@ -80,6 +82,17 @@ pub(crate) enum Cmd {
     Cancel(CancelArgs),
     /// Approve or reject a request for this agency's resource.
     Decide(DecideArgs),
+    /// Check in to one of this agency's confirmed bookings (签到): on a
+    /// resource that asks for it, a booking not checked in within its
+    /// minutes of the start is released as a no-show.
+    Checkin(CheckinArgs),
+    /// Holds of this agency's resources for a major event or an emergency
+    /// (重大活动 / 应急保障): the confirmed bookings in the way are released
+    /// with the reason and alternatives.
+    #[command(subcommand)]
+    Hold(HoldCmd),
+    /// Holds for events not yet over, with the bookings they released.
+    Holds(HoldsArgs),
     /// Find free slots.
     Slots(SlotsArgs),
     /// Start a four-city demo network on this machine.
@@ -462,6 +475,11 @@ pub(crate) struct BookArgs {
     /// With --repeat: the last date (instead of COUNT or UNTIL in the rule).
     #[arg(long, requires = "repeat")]
     pub until: Option<String>,
+    /// If it does not fit, join the waiting list: the owner confirms it
+    /// as soon as room frees up (a cancellation, a release, a no-show);
+    /// it expires at its start. With --wait, waits for that.
+    #[arg(long, conflicts_with = "repeat")]
+    pub wait_list: bool,
 }
 
 /// List bookings.

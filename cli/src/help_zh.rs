@@ -41,6 +41,19 @@ const COMMANDS: &[(&str, &str)] = &[
     ),
     ("quotas", "有配额的资源及其配额"),
     (
+        "checkin",
+        "签到本单位一项已确认的预约：要求签到的资源，开始后规定分钟内未签到的预约作为未到场释放",
+    ),
+    (
+        "hold",
+        "为重大活动或应急保障占用本单位的资源：挡路的已确认预约被释放，并向申请单位说明原因、提供备选",
+    ),
+    (
+        "hold create",
+        "在一段时间内占用若干资源的全部容量；释放冲突的已确认预约，每项附原因和备选",
+    ),
+    ("holds", "尚未结束的占用，以及被其释放的预约"),
+    (
         "block",
         "在本节点屏蔽一个成员（核查期间的隔离）：双向不建立连接，直到 `unblock` 或指定时间；不签名任何记录，网络其他成员照常与其通信",
     ),
@@ -279,6 +292,10 @@ const ARGS: &[(&str, &str)] = &[
         "max_conflicts",
         "周期预订中最多可跳过几次冲突的日期（自动审批）；超过则整个系列被拒绝",
     ),
+    (
+        "checkin_minutes",
+        "须在开始后多少分钟内签到，否则作为未到场释放（0 为不需签到）",
+    ),
     ("resource add|open", "开放时间，如 08:00-18:00"),
     (
         "resource add|days",
@@ -500,6 +517,10 @@ const ARGS: &[(&str, &str)] = &[
     ("book|contact", "联系人"),
     ("book|wait", "最多等待所属单位审批的秒数"),
     (
+        "book|wait_list",
+        "容纳不下时进入候补：一有空位（取消、释放、未到场）资源方即自动确认；到开始时间仍未确认则失效。与 --wait 同用时等待结果",
+    ),
+    (
         "book|repeat",
         "重复规则（RRULE），如 'FREQ=WEEKLY;BYDAY=MO,WE;COUNT=10'（DAILY、WEEKLY 或 MONTHLY；INTERVAL、BYDAY、BYMONTHDAY；COUNT 或 UNTIL）。每次都是一项独立的申请；冲突的日期在资源的 --max-conflicts 以内被跳过，否则整个系列被拒绝并列出冲突日期",
     ),
@@ -511,6 +532,22 @@ const ARGS: &[(&str, &str)] = &[
     ("bookings|mine", "只看本单位的申请"),
     ("bookings|pending", "只看等待本单位审批的申请"),
     ("cancel|id", "预订标识"),
+    (
+        "checkin|id",
+        "预订标识（本单位已确认的；开始前 30 分钟至结束之间）",
+    ),
+    (
+        "hold create|resources",
+        "资源，用逗号分隔（标识、唯一前缀或名称）",
+    ),
+    (
+        "hold create|from",
+        "开始（第一项资源所在时区的当地时间，或 RFC 3339）",
+    ),
+    ("hold create|to", "结束"),
+    ("hold create|reason", "原因（告知每个被释放预约的申请单位）"),
+    ("hold create|reason_en", "英文原因（如与中文不同）"),
+    ("holds|mine", "只看本单位的占用"),
     ("cancel|occurrence", "周期预约：只取消这一天的那一次"),
     ("cancel|from_date", "周期预约：取消这一天起的各次"),
     ("cancel|series", "周期预约：取消全部各次"),

@@ -24,7 +24,7 @@ pub(crate) fn rows(text: &str, csv: bool) -> Result<Rows, String> {
             .map(|(i, v)| (i + 1, serde_json::to_value(v).map_err(|e| e.to_string())))
             .collect());
     }
-    const NUMBERS: [&str; 7] = [
+    const NUMBERS: [&str; 8] = [
         "people",
         "units",
         "min_minutes",
@@ -32,6 +32,7 @@ pub(crate) fn rows(text: &str, csv: bool) -> Result<Rows, String> {
         "advance_days",
         "buffer_minutes",
         "max_conflicts",
+        "checkin_minutes",
     ];
     const LISTS: [&str; 2] = ["feature", "attr"];
     let mut reader = csv::ReaderBuilder::new()

@@ -12,6 +12,7 @@ mod blackout;
 mod booking;
 mod cli;
 mod help_zh;
+mod hold;
 mod ics;
 mod import;
 mod invite;
@@ -267,6 +268,9 @@ async fn api_command(cmd: Cmd, c: &Client, out: &Out) -> anyhow::Result<()> {
         Cmd::Webhook(w) => webhook::webhook(c, out, w).await,
         Cmd::Quota(q) => quota::quota(c, out, q).await,
         Cmd::Quotas(a) => quota::quotas(c, out, a).await,
+        Cmd::Checkin(a) => hold::checkin(c, out, a).await,
+        Cmd::Hold(h) => hold::hold(c, out, h).await,
+        Cmd::Holds(a) => hold::holds(c, out, a).await,
         Cmd::Run(_)
         | Cmd::Tui
         | Cmd::Network(_)

@@ -102,6 +102,7 @@ pub(crate) fn status_text(out: &Out, s: &BStatus) -> String {
         BStatus::Rejected { reason, .. } => {
             format!("{}: {}", out.text(&s.text()), out.text(reason))
         }
+        BStatus::Released { why } => out.text(&why.text()).to_string(),
         _ => out.text(&s.text()).to_string(),
     }
 }
@@ -122,8 +123,18 @@ pub(crate) fn print_booking(out: &Out, b: &Booking, zones: &Zones) {
         out.t("状态", "status"),
         status_text(out, &b.status)
     );
-    if let BStatus::Rejected { alternatives, .. } = &b.status {
-        for a in alternatives {
+    if b.checked_in.is_some() {
+        println!("  {}", out.t("已签到", "checked in"));
+    }
+    let offered = match &b.status {
+        BStatus::Rejected { alternatives, .. }
+        | BStatus::Released {
+            why: crdt_model::booking::ReleaseWhy::Withdrawn { alternatives, .. },
+        } => alternatives.as_slice(),
+        _ => &[],
+    };
+    {
+        for a in offered {
             println!(
                 "  {}: {} {} → {}",
                 out.t("备选", "alternative"),

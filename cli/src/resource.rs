@@ -244,6 +244,7 @@ impl EditArgs {
             (&mut rules.max_advance_days, self.advance_days),
             (&mut rules.buffer_minutes, self.buffer_minutes),
             (&mut rules.max_conflicts, self.max_conflicts),
+            (&mut rules.checkin_minutes, self.checkin_minutes),
         ] {
             if let Some(v) = v {
                 *dst = v;
@@ -339,6 +340,7 @@ impl ResourceArgs {
                 time_zone: self.tz.clone(),
                 max_conflicts: self.max_conflicts,
                 quotas: Vec::new(),
+                checkin_minutes: self.checkin_minutes,
             },
             retired: false,
             held_by: None,

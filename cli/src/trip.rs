@@ -187,6 +187,7 @@ async fn charge(
         .unwrap_or_default();
     let b = c
         .book(&BookRequest {
+            wait_list: false,
             resource: charger.id.clone(),
             start,
             end,

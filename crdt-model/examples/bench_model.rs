@@ -134,6 +134,7 @@ fn bookings(w: &World, n: usize, confirm: bool) -> Vec<SignedChange> {
         let start = START_S + 8 * 3600 + slot * 3600;
         let id = BookingId::new(key.id(), &format!("b{i}")).unwrap();
         let req = BookingRequest {
+            wait_list: false,
             id: id.clone(),
             resource: rid.clone(),
             contact: "张三 138-0000-0000".into(),

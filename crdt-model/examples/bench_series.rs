@@ -65,6 +65,7 @@ fn main() {
             .timestamp()
     };
     let book = |start: Timestamp| LocalOp::Book {
+        wait_list: false,
         resource: rid.clone(),
         start,
         end: start + SignedDuration::from_hours(1),

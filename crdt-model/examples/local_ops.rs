@@ -53,6 +53,7 @@ fn main() {
     for i in 0..n {
         let start = now + jiff::SignedDuration::from_mins(60 * 24 + (i % 5000) as i64);
         let op = LocalOp::Book {
+            wait_list: false,
             resource: rids[i % 100].clone(),
             start,
             end: start + jiff::SignedDuration::from_mins(30),

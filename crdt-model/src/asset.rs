@@ -73,6 +73,9 @@ pub enum HoldKind {
         /// How.
         method: Disposal,
     },
+    /// Every unit held by the owner for a major event or an emergency
+    /// (重大活动 / 应急保障), for the hold's time only (`terms.start..end`).
+    Event,
 }
 
 impl HoldKind {
@@ -81,6 +84,7 @@ impl HoldKind {
         match self {
             HoldKind::Damaged => Text::new("损坏待修", "damaged"),
             HoldKind::Repairing => Text::new("维修中", "under repair"),
+            HoldKind::Event => Text::new("重大活动/应急保障占用", "held for an event"),
             HoldKind::Disposed { method } => Text::new(
                 format!("已处置({})", method.text().zh),
                 format!("disposed ({})", method.text().en),
@@ -113,6 +117,8 @@ pub enum HeldFor {
         /// To whom.
         to: AgencyId,
     },
+    /// Held by the owner for an event or emergency, until the hold's end.
+    Event,
 }
 
 impl HeldFor {
@@ -130,6 +136,7 @@ impl HeldFor {
             HeldFor::Disposed { method } => HoldKind::Disposed { method: *method }.text(),
             HeldFor::Offered { .. } => Text::new("调剂待接收", "offered"),
             HeldFor::Transferred { .. } => Text::new("已调出", "transferred"),
+            HeldFor::Event => HoldKind::Event.text(),
         }
     }
 }

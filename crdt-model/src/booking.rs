@@ -34,6 +34,10 @@ pub struct BookingRequest {
     /// The series it is an occurrence of, if it repeats.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub series: Option<Box<Series>>,
+    /// If it does not fit, it waits (instead of being rejected) until
+    /// capacity frees, and expires at its start (see [`crate::policy`]).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub wait_list: bool,
 }
 
 /// An occurrence's place in a recurring series (see [`crate::recur`]):
@@ -86,6 +90,17 @@ impl Terms {
     }
 }
 
+/// The requester's check-in (签到): it is using the booking. On a resource
+/// that asks for one, a confirmed booking without it is released when the
+/// check-in minutes after its start have passed.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CheckIn {
+    /// The booking.
+    pub booking: BookingId,
+    /// When.
+    pub hlc: Hlc,
+}
+
 /// A cancellation, written by the requester in its own document.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Cancellation {
@@ -123,9 +138,15 @@ pub enum Verdict {
         #[serde(default)]
         alternatives: Vec<Alternative>,
     },
-    /// Capacity given back: of a confirmed booking after its cancellation,
-    /// or of units held out of service once they are repaired.
-    Release,
+    /// Capacity given back: of a confirmed booking after its cancellation
+    /// (`why` empty), of one the owner takes back (`why` says why), of units
+    /// held out of service once they are repaired, or of a hold lifted.
+    Release {
+        /// Why the owner released a booking its requester had not
+        /// cancelled.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        why: Option<ReleaseWhy>,
+    },
     /// Units taken out of service from `terms.start` on (`terms.quantity`
     /// of them, until released): damaged on return, or disposed of for good.
     /// The booking id is the hold's own, `<owner>/hold-<n>`.
@@ -152,6 +173,41 @@ pub enum Verdict {
         #[serde(default)]
         note: String,
     },
+}
+
+/// Why the owner released a confirmed booking its requester had not
+/// cancelled.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "why")]
+pub enum ReleaseWhy {
+    /// Not checked in within the resource's check-in minutes of its start
+    /// (未签到): counted per agency in the reports.
+    NoShow,
+    /// The owner needs the resource (a hold for a major event or an
+    /// emergency, 重大活动 / 应急保障, or units damaged or disposed of).
+    Withdrawn {
+        /// Why, as the owner wrote it.
+        reason: Text,
+        /// Other slots or resources offered instead (at most three).
+        #[serde(default)]
+        alternatives: Vec<Alternative>,
+    },
+}
+
+impl ReleaseWhy {
+    /// Bilingual text for users.
+    pub fn text(&self) -> Text {
+        match self {
+            ReleaseWhy::NoShow => Text::new(
+                "未在规定时间内签到，已释放",
+                "released: not checked in on time (no-show)",
+            ),
+            ReleaseWhy::Withdrawn { reason, .. } => Text::new(
+                format!("资源方收回：{}", reason.get("zh")),
+                format!("withdrawn by the owner: {}", reason.get("en")),
+            ),
+        }
+    }
 }
 
 /// One entry of an owner's decision log for a resource.
@@ -193,6 +249,9 @@ pub enum Status {
         rank: u32,
         /// Whether it fits after the ones ahead.
         fits: bool,
+        /// On the waiting list: it asked to wait for capacity to free.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        waiting: bool,
     },
     /// Confirmed by the owner.
     Confirmed,
@@ -205,6 +264,11 @@ pub enum Status {
     },
     /// Cancelled by the requester.
     Cancelled,
+    /// Confirmed, then released by the owner (a no-show, or withdrawn).
+    Released {
+        /// Why.
+        why: ReleaseWhy,
+    },
     /// The requester was revoked before a decision.
     Void,
 }
@@ -217,6 +281,7 @@ impl Status {
             Status::Confirmed => "confirmed",
             Status::Rejected { .. } => "rejected",
             Status::Cancelled => "cancelled",
+            Status::Released { .. } => "released",
             Status::Void => "void",
         }
     }
@@ -224,6 +289,14 @@ impl Status {
     /// Bilingual display label.
     pub fn text(&self) -> Text {
         match self {
+            Status::Tentative {
+                rank,
+                waiting: true,
+                ..
+            } => Text::new(
+                format!("候补中(第{rank}位)"),
+                format!("on the waiting list (#{rank})"),
+            ),
             Status::Tentative { rank, .. } => Text::new(
                 format!("待定(第{rank}位)"),
                 format!("tentative (#{rank} in line)"),
@@ -231,6 +304,10 @@ impl Status {
             Status::Confirmed => Text::new("已确认", "confirmed"),
             Status::Rejected { .. } => Text::new("已拒绝", "rejected"),
             Status::Cancelled => Text::new("已取消", "cancelled"),
+            Status::Released {
+                why: ReleaseWhy::NoShow,
+            } => Text::new("已释放(未签到)", "released (no-show)"),
+            Status::Released { .. } => Text::new("已收回", "withdrawn"),
             Status::Void => Text::new("已作废", "void"),
         }
     }

@@ -9,10 +9,10 @@
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use crate::asset::HeldFor;
-use crate::booking::{BookingRequest, Decision, Status, Terms, Verdict};
+use crate::booking::{BookingRequest, Decision, ReleaseWhy, Status, Terms, Verdict};
 use crate::ids::{AgencyId, BookingId, ResourceId};
 use crate::ledger::Index;
 use crate::membership::Roster;
@@ -33,6 +33,9 @@ pub struct Booking {
     /// Where it stands.
     #[serde(flatten)]
     pub status: Status,
+    /// When its requester checked in (签到), if it did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub checked_in: Option<crate::hlc::Hlc>,
 }
 
 /// A tentative request that does not fit behind the ones ahead of it.
@@ -126,6 +129,9 @@ pub struct UnitHold {
     /// The unit's asset tag, when it has one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tag: Option<String>,
+    /// Until when, for an event's hold (others last until released).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub until: Option<Timestamp>,
 }
 
 /// Everything known about one resource's bookings.
@@ -250,7 +256,8 @@ pub fn calendar_with(
 struct Replay {
     confirmed: BTreeMap<BookingId, Terms>,
     rejected: BTreeMap<BookingId, (Terms, Status)>,
-    released: BTreeSet<BookingId>,
+    /// Released bookings, with why when the owner took them back.
+    released: BTreeMap<BookingId, Option<ReleaseWhy>>,
     holds: BTreeMap<BookingId, UnitHold>,
 }
 
@@ -383,6 +390,7 @@ impl Replay {
         (reason, tag): (HeldFor, Option<String>),
         note: &str,
     ) {
+        let until = (reason == HeldFor::Event).then_some(terms.end);
         if occupy(cal, cap, seq, booking, &terms) {
             self.holds.insert(
                 booking.clone(),
@@ -394,6 +402,7 @@ impl Replay {
                     reason,
                     note: note.to_string(),
                     tag,
+                    until,
                 },
             );
         }
@@ -410,16 +419,17 @@ impl Replay {
     ) {
         let decided = self.confirmed.contains_key(&booking)
             || self.rejected.contains_key(&booking)
-            || self.released.contains(&booking)
+            || self.released.contains_key(&booking)
             || self.holds.contains_key(&booking);
         match &d.verdict {
-            Verdict::Release
+            Verdict::Release { .. }
                 if self
                     .holds
                     .get(&booking)
-                    .is_some_and(|h| h.reason.repairable()) =>
+                    .is_some_and(|h| h.reason.repairable() || h.reason == HeldFor::Event) =>
             {
-                // Repaired: the units are bookable again.
+                // Repaired, or an event's hold lifted: the units are
+                // bookable again.
                 if let Some(h) = self.holds.remove(&booking) {
                     cal.occupancy.remove(&booking, h.from);
                 }
@@ -431,6 +441,7 @@ impl Replay {
                 let reason = match hold {
                     crate::asset::HoldKind::Damaged => HeldFor::Damaged,
                     crate::asset::HoldKind::Repairing => HeldFor::Repairing,
+                    crate::asset::HoldKind::Event => HeldFor::Event,
                     crate::asset::HoldKind::Disposed { method } => {
                         HeldFor::Disposed { method: *method }
                     }
@@ -457,10 +468,10 @@ impl Replay {
                 };
                 self.rejected.insert(booking, (d.terms, status));
             }
-            Verdict::Release => {
+            Verdict::Release { why } => {
                 if let Some(t) = self.confirmed.remove(&booking) {
                     cal.occupancy.remove(&booking, t.start);
-                    self.released.insert(booking);
+                    self.released.insert(booking, why.clone());
                 } else {
                     cal.anomalies.push(Anomaly::StrayRelease { seq, booking });
                 }
@@ -490,6 +501,7 @@ impl Replay {
             terms,
             request: request(id),
             status,
+            checked_in: index.checkins.get(id).map(|c| c.hlc),
         };
         for (id, terms) in &self.confirmed {
             if index.cancels.contains_key(id) {
@@ -510,7 +522,14 @@ impl Replay {
             let Some(req) = index.requests.get(id) else {
                 continue;
             };
-            if index.cancels.contains_key(id) || self.released.contains(id) {
+            if let Some(Some(why)) = self
+                .released
+                .get(id)
+                .filter(|_| !index.cancels.contains_key(id))
+            {
+                let status = Status::Released { why: why.clone() };
+                cal.cancelled.push(make(id, req.terms(), status));
+            } else if index.cancels.contains_key(id) || self.released.contains_key(id) {
                 cal.cancelled.push(make(id, req.terms(), Status::Cancelled));
             } else if !roster.is_active(&id.requester) {
                 cal.void.push(make(id, req.terms(), Status::Void));
@@ -529,7 +548,9 @@ impl Replay {
                 status: Status::Tentative {
                     rank: 0,
                     fits: false,
+                    waiting: req.wait_list,
                 },
+                checked_in: None,
             })
             .collect();
     }
@@ -608,7 +629,15 @@ pub(crate) fn rank_from(
                 rank,
             });
         }
-        cal.tentative[i].status = Status::Tentative { rank, fits };
+        let waiting = matches!(
+            cal.tentative[i].status,
+            Status::Tentative { waiting: true, .. }
+        );
+        cal.tentative[i].status = Status::Tentative {
+            rank,
+            fits,
+            waiting,
+        };
     }
 }
 

@@ -23,6 +23,7 @@ mod admission;
 mod assets;
 mod calendars;
 pub mod flow;
+mod holds;
 mod io;
 mod local;
 mod roster;
@@ -35,6 +36,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use jiff::Timestamp;
 
 pub use admission::{JoinOutcome, JoinRequest, JoinResponse};
+pub use holds::CHECKIN_OPENS_MINUTES;
 pub use io::{
     AssetOp, Event, Input, LocalError, LocalOp, LocalOutcome, Message, Output, PROTOCOL_VERSION,
     SeriesScope, TripCommand, TripDraft,

@@ -10,13 +10,23 @@
 //! resource's `max_conflicts`; otherwise every occurrence is rejected with
 //! the dates that conflict. Approval-required resources queue for an
 //! operator. Cancelled confirmations are always released automatically.
+//!
+//! A request on the waiting list (`wait_list`) that does not fit for lack
+//! of capacity or quota is left undecided instead of rejected; each time
+//! the policy runs (any change to the resource, and every anti-entropy
+//! tick) the waiting requests are judged again in their order, so the
+//! first that fits once capacity frees (a cancellation, a release, a
+//! no-show, a rejection ahead) is confirmed. At its start a request still
+//! waiting is rejected as expired. On a resource with `checkin_minutes`,
+//! a confirmed booking still running without a check-in that many minutes
+//! after its start is released as a no-show.
 
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
 use crate::agency::Text;
 use crate::availability::{SlotQuery, slots_on};
-use crate::booking::{Alternative, Status, Terms, Verdict};
+use crate::booking::{Alternative, ReleaseWhy, Status, Terms, Verdict};
 use crate::calendar::{Booking, ResourceCalendar, fits};
 use crate::ids::{BookingId, ResourceId};
 use crate::ledger::Index;
@@ -74,14 +84,29 @@ pub fn auto_decisions(
         .map(|b| Draft {
             booking: b.id.clone(),
             terms: b.terms,
-            verdict: Verdict::Release,
+            verdict: Verdict::Release { why: None },
         })
         .collect();
-    if cal.waiting_for_decision.is_some() || resource.rules.approval != Approval::Automatic {
+    let no_shows = no_shows(index, resource, cal, now);
+    out.extend(no_shows.iter().map(|b| Draft {
+        booking: b.id.clone(),
+        terms: b.terms,
+        verdict: Verdict::Release {
+            why: Some(ReleaseWhy::NoShow),
+        },
+    }));
+    let waits = |b: &Booking| index.requests.get(&b.id).is_some_and(|r| r.wait_list);
+    if cal.waiting_for_decision.is_some() {
+        return out;
+    }
+    // Waiting requests whose start has come without capacity: expired.
+    let expired = |b: &Booking| waits(b) && now >= b.terms.start;
+    if resource.rules.approval != Approval::Automatic {
+        out.extend(cal.tentative.iter().filter(|b| expired(b)).map(expire));
         return out;
     }
     let mut working = cal.clone();
-    for b in &cal.to_release {
+    for b in cal.to_release.iter().chain(no_shows) {
         working.occupancy.remove(&b.id, b.terms.start);
     }
     let buffer = i64::from(resource.rules.buffer_minutes) * 60;
@@ -103,6 +128,10 @@ pub fn auto_decisions(
             }
             continue;
         }
+        if expired(b) {
+            out.push(expire(b));
+            continue;
+        }
         let verdict = match judge(resource, &working, &granted, b, buffer, now) {
             Ok(()) => {
                 if !resource.rules.quotas.is_empty() {
@@ -114,6 +143,9 @@ pub fn auto_decisions(
                     .insert(b.id.clone(), b.terms.start, b.terms.end, usage);
                 Verdict::Confirm
             }
+            // On the waiting list, what only capacity or a quota stands
+            // in the way of waits for them to free.
+            Err(_) if waits(b) && rules_allow(resource, b, now) => continue,
             Err(reason) => Verdict::Reject {
                 reason,
                 alternatives: alternatives(index, calendars, resource, &working, b, now),
@@ -126,6 +158,67 @@ pub fn auto_decisions(
         });
     }
     out
+}
+
+/// The rejection of a waiting request whose start came before capacity
+/// freed.
+fn expire(b: &Booking) -> Draft {
+    Draft {
+        booking: b.id.clone(),
+        terms: b.terms,
+        verdict: Verdict::Reject {
+            reason: Text::new(
+                "候补到期：开始前未空出名额",
+                "waiting list expired: nothing freed up before the start",
+            ),
+            alternatives: Vec::new(),
+        },
+    }
+}
+
+/// Whether the resource's rules (not its capacity or quotas) allow `b`.
+fn rules_allow(resource: &Resource, b: &Booking, now: Timestamp) -> bool {
+    resource
+        .check(
+            &b.id.requester,
+            b.terms.start,
+            b.terms.end,
+            b.terms.quantity,
+            now,
+        )
+        .is_ok()
+}
+
+/// The confirmed bookings of a resource that asks for check-in, running
+/// now, whose check-in minutes after the start have passed without one
+/// (and not cancelled, which releases them anyway).
+pub fn no_shows<'a>(
+    index: &Index,
+    resource: &Resource,
+    cal: &'a ResourceCalendar,
+    now: Timestamp,
+) -> Vec<&'a Booking> {
+    let minutes = i64::from(resource.rules.checkin_minutes);
+    if minutes == 0 {
+        return Vec::new();
+    }
+    let Ok(after) = Timestamp::from_second(now.as_second() + 1) else {
+        return Vec::new();
+    };
+    let running: std::collections::BTreeSet<&BookingId> = cal
+        .occupancy
+        .overlapping(now, after)
+        .filter(|(start, _, _, _)| start.as_second() + minutes * 60 <= now.as_second())
+        .map(|(_, _, _, id)| id)
+        .collect();
+    if running.is_empty() {
+        return Vec::new();
+    }
+    cal.confirmed
+        .iter()
+        .filter(|b| running.contains(&b.id))
+        .filter(|b| !index.checkins.contains_key(&b.id) && !index.cancels.contains_key(&b.id))
+        .collect()
 }
 
 /// Every booking of the series named by `first` on this calendar, in

@@ -223,6 +223,67 @@ impl Query for SeriesQuery {
     }
 }
 
+/// The owners' holds for events and emergencies (重大活动 / 应急保障) not
+/// yet over, with the bookings they released.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HoldsQuery {
+    /// Only this owner's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner: Option<AgencyId>,
+}
+
+/// One resource held for an event.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HoldView {
+    /// The resource.
+    pub resource: ResourceId,
+    /// The hold (its `note` is the reason, `until` its end).
+    pub hold: crate::calendar::UnitHold,
+    /// Confirmed bookings the owner withdrew for it (those overlapping it).
+    pub released: Vec<Booking>,
+}
+
+impl Query for HoldsQuery {
+    type Answer = Vec<HoldView>;
+
+    fn answer(&self, engine: &Engine, now: Timestamp) -> Self::Answer {
+        let mut out = Vec::new();
+        for (rid, cal) in engine.calendars() {
+            if self
+                .owner
+                .is_some_and(|o| cal.owner.unwrap_or(rid.owner) != o)
+            {
+                continue;
+            }
+            for h in &cal.holds {
+                let Some(until) = h.until.filter(|u| *u > now) else {
+                    continue;
+                };
+                let released = cal
+                    .cancelled
+                    .iter()
+                    .filter(|b| {
+                        matches!(
+                            b.status,
+                            Status::Released {
+                                why: crate::booking::ReleaseWhy::Withdrawn { .. }
+                            }
+                        ) && b.terms.overlaps(h.from, until)
+                    })
+                    .map(|b| engine.hydrate(b.clone()))
+                    .collect();
+                out.push(HoldView {
+                    resource: rid.clone(),
+                    hold: h.clone(),
+                    released,
+                });
+            }
+        }
+        out.sort_by(|a, b| (a.hold.from, &a.resource).cmp(&(b.hold.from, &b.resource)));
+        out
+    }
+}
+
 /// One resource's full calendar.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ResourceQuery {
@@ -301,6 +362,7 @@ mod tests {
         let Ok(LocalOutcome::Booking(b)) = sim.local(
             1,
             LocalOp::Book {
+                wait_list: false,
                 resource: room_id.clone(),
                 start: at(10),
                 end: at(11),
@@ -322,6 +384,7 @@ mod tests {
         sim.local(
             1,
             LocalOp::Book {
+                wait_list: false,
                 resource: lot.clone(),
                 start: at(10),
                 end: at(11),

@@ -12,7 +12,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::agency::AgencyProfile;
-use crate::booking::{BookingRequest, Cancellation, Decision, Terms, Verdict};
+use crate::booking::{BookingRequest, Cancellation, CheckIn, Decision, ReleaseWhy, Terms, Verdict};
 use crate::hlc::Hlc;
 use crate::ids::{BookingId, DocId, DocKind, ResourceId};
 use crate::resource::Resource;
@@ -189,7 +189,19 @@ fn check_decision(d: &Decision, owner: crate::ids::AgencyId) -> Result<(), Recor
             }
             check_plain("note", note)?;
         }
-        Verdict::Confirm | Verdict::Release => {}
+        Verdict::Release {
+            why:
+                Some(ReleaseWhy::Withdrawn {
+                    reason,
+                    alternatives,
+                }),
+        } => {
+            if alternatives.len() > 3 {
+                return Err(RecordError::Invalid("at most 3 alternatives".into()));
+            }
+            check_text("reason", reason)?;
+        }
+        Verdict::Confirm | Verdict::Release { .. } => {}
     }
     Ok(())
 }
@@ -207,6 +219,8 @@ pub enum Record {
     Request(BookingRequest),
     /// A cancellation (requests document).
     Cancel(Cancellation),
+    /// A check-in (requests document).
+    CheckIn(CheckIn),
     /// An owner decision (decisions document).
     Decision(Decision),
     /// A trip request (requests document, filed with the fleet's owner).
@@ -257,6 +271,7 @@ enum Stored {
     Resource(Box<Resource>),
     Request(StoredRequest),
     Cancel(StoredCancel),
+    CheckIn(StoredCheckIn),
     Decision(StoredDecision),
     Trip(Box<crate::trip::StoredTrip>),
     TripUpdate(Box<crate::trip::StoredUpdate>),
@@ -279,6 +294,14 @@ struct StoredRequest {
     hlc: Hlc,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     series: Option<Box<crate::booking::Series>>,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    wait_list: bool,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StoredCheckIn {
+    hlc: Hlc,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -315,7 +338,9 @@ impl Record {
                 quantity: r.quantity,
                 hlc: r.hlc,
                 series: r.series,
+                wait_list: r.wait_list,
             }),
+            Record::CheckIn(c) => Stored::CheckIn(StoredCheckIn { hlc: c.hlc }),
             Record::Cancel(c) => Stored::Cancel(StoredCancel {
                 reason: c.reason,
                 hlc: c.hlc,
@@ -355,6 +380,14 @@ impl Record {
                     quantity: r.quantity,
                     hlc: r.hlc,
                     series: r.series,
+                    wait_list: r.wait_list,
+                })
+            }
+            Stored::CheckIn(c) => {
+                let local = key.strip_prefix("checkin/").ok_or_else(bad_key)?;
+                Record::CheckIn(CheckIn {
+                    booking: BookingId::new(doc.owner, local).map_err(|_| bad_key())?,
+                    hlc: c.hlc,
                 })
             }
             Stored::Cancel(c) => {
@@ -409,6 +442,7 @@ impl Record {
             ),
             Record::Request(r) => format!("req/{}", r.id.local),
             Record::Cancel(c) => format!("cancel/{}", c.booking.local),
+            Record::CheckIn(c) => format!("checkin/{}", c.booking.local),
             Record::Decision(d) => format!(
                 "dec/{}/{}",
                 crate::asset::resource_key(&d.resource, d.author),
@@ -427,6 +461,7 @@ impl Record {
         match self {
             Record::Request(r) => Some(r.hlc),
             Record::Cancel(c) => Some(c.hlc),
+            Record::CheckIn(c) => Some(c.hlc),
             Record::Decision(d) => Some(d.hlc),
             Record::Trip(t) => Some(t.hlc),
             Record::TripUpdate(u) => Some(u.hlc),
@@ -443,6 +478,7 @@ impl Record {
             Record::Resource(_) => "resource",
             Record::Request(_) => "request",
             Record::Cancel(_) => "cancel",
+            Record::CheckIn(_) => "check-in",
             Record::Decision(_) => "decision",
             Record::Trip(_) => "trip",
             Record::TripUpdate(_) => "trip update",
@@ -491,6 +527,11 @@ impl Record {
                     return Err(RecordError::Invalid("reason too long".into()));
                 }
                 check_plain("reason", &c.reason)?;
+            }
+            (Record::CheckIn(c), DocKind::Requests) => {
+                if c.booking.requester != owner {
+                    return unauthorized(format!("checking in {} of another agency", c.booking));
+                }
             }
             (Record::Decision(d), DocKind::Decisions) => check_decision(d, owner)?,
             (Record::Trip(t), DocKind::Requests) => t.check(doc)?,
@@ -619,6 +660,7 @@ mod tests {
         }
         // A record of another agency cannot be encoded into this document.
         let req = Record::Request(BookingRequest {
+            wait_list: false,
             id: BookingId::new(b, "x").expect("id"),
             resource: ResourceId::new(a, "room-1").expect("id"),
             contact: Default::default(),

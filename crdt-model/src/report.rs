@@ -110,7 +110,9 @@ pub struct ReportRow {
     /// Confirmed, then given back by the owner (after a cancellation, or for
     /// units taken out of service).
     pub released: u32,
-    /// Not checked in (counted once check-in exists).
+    /// Of the released, those released because their requester did not
+    /// check in on time (no-shows, per requesting agency with `--by
+    /// requester`).
     pub no_show: u32,
     /// Vehicle trips finished in the period.
     pub trips: u32,
@@ -370,10 +372,17 @@ pub fn report<'a>(
         }
         for b in cal.cal.cancelled.iter().filter(|b| starts(b.terms.start)) {
             let released = cal.released.contains(&b.id);
+            let no_show = matches!(
+                b.status,
+                crate::booking::Status::Released {
+                    why: crate::booking::ReleaseWhy::NoShow
+                }
+            );
             let key = group_of(q.by, r, Some(b.id.requester), b.terms.start, names);
             add(&mut rows, &mut total, key, |x| {
                 if released {
                     x.released += 1;
+                    x.no_show += u32::from(no_show);
                 } else {
                     x.cancelled += 1;
                 }
@@ -484,7 +493,7 @@ impl Query for ReportQuery {
                         .into_iter()
                         .flat_map(|m| m.values()),
                 )
-                .filter(|d| d.verdict == Verdict::Release);
+                .filter(|d| matches!(d.verdict, Verdict::Release { .. }));
             let released = releases
                 .map(|d| d.booking.clone())
                 .filter(|b| cal.cancelled.iter().any(|c| &c.id == b))

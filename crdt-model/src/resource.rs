@@ -252,6 +252,11 @@ pub struct BookingRules {
     /// Limits on how much one requesting agency may hold (实物定额).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub quotas: Vec<crate::quota::Quota>,
+    /// If not 0: a confirmed booking must be checked in (签到) within this
+    /// many minutes of its start, or the owner's node releases it as a
+    /// no-show.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub checkin_minutes: u32,
 }
 
 fn is_zero(n: &u32) -> bool {
@@ -270,6 +275,7 @@ impl Default for BookingRules {
             blackouts: Vec::new(),
             time_zone: DEFAULT_TZ.to_string(),
             max_conflicts: 0,
+            checkin_minutes: 0,
             quotas: Vec::new(),
         }
     }

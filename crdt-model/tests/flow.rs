@@ -17,6 +17,7 @@ const START: i64 = 1_795_000_000_000; // 2026-11-18
 fn request(rid: &ResourceId, i: usize) -> LocalOp {
     let h = 24 + (i as i64 % 600);
     LocalOp::Book {
+        wait_list: false,
         resource: rid.clone(),
         start: Timestamp::from_millisecond(START + 3_600_000 * h).expect("instant"),
         end: Timestamp::from_millisecond(START + 3_600_000 * (h + 1)).expect("instant"),

@@ -188,6 +188,7 @@ fn an_unreadable_archive_is_a_fault_not_a_shorter_history() {
     sim.run_until_quiet(100_000);
     for (node, h) in [(1, 1), (2, 3)] {
         let op = LocalOp::Book {
+            wait_list: false,
             resource: rid.clone(),
             start: at(h),
             end: at(h + 1),

@@ -86,14 +86,16 @@ fn requests_made_while_owner_is_down_rank_the_same_and_resolve_on_return() {
             e.booking(&b1).unwrap().status,
             Status::Tentative {
                 rank: 1,
-                fits: true
+                fits: true,
+                waiting: false
             }
         );
         assert_eq!(
             e.booking(&b2).unwrap().status,
             Status::Tentative {
                 rank: 2,
-                fits: false
+                fits: false,
+                waiting: false
             }
         );
     }
@@ -125,6 +127,7 @@ fn a_burst_of_requests_is_one_change_and_a_bad_request_fails_alone() {
     );
     sim.run_until_quiet(1_000);
     let req = |rid: &ResourceId, from: i64| LocalOp::Book {
+        wait_list: false,
         resource: rid.clone(),
         start: hour(from),
         end: hour(from + 1),
@@ -177,6 +180,7 @@ fn a_burst_of_long_requests_is_split_into_changes_every_peer_accepts() {
     let text: String = "\"".repeat(crdt_model::record::MAX_TEXT);
     let ops = (0..120)
         .map(|i| LocalOp::Book {
+            wait_list: false,
             resource: pool.clone(),
             start: hour(i),
             end: hour(i + 1),

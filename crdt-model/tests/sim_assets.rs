@@ -54,6 +54,7 @@ fn book(sim: &mut Sim, who: usize, rid: &ResourceId, from: i64, to: i64, n: u32)
     match sim.local(
         who,
         LocalOp::Book {
+            wait_list: false,
             resource: rid.clone(),
             start: at(from),
             end: at(to),

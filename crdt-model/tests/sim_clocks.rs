@@ -41,7 +41,8 @@ fn a_member_whose_clock_runs_a_month_behind_ranks_after_what_it_had_seen() {
                 cal.tentative[1].status,
                 Status::Tentative {
                     rank: 2,
-                    fits: false
+                    fits: false,
+                    ..
                 }
             ),
             "node {n}: {:?}",

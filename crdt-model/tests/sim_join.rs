@@ -198,6 +198,7 @@ fn an_agency_revoked_while_offline_learns_it_on_reconnecting() {
 
 fn book_op(room: &crdt_model::ids::ResourceId) -> crdt_model::engine::LocalOp {
     crdt_model::engine::LocalOp::Book {
+        wait_list: false,
         resource: room.clone(),
         start: hour(2),
         end: hour(3),

@@ -101,6 +101,7 @@ pub(crate) fn request(rids: &[ResourceId], i: usize) -> BookRequest {
     let rid = &rids[i % rids.len()];
     let start = Timestamp::now() + 24.hours() + ((i % 50_000) as i64).minutes();
     BookRequest {
+        wait_list: false,
         resource: rid.clone(),
         start,
         end: start + 30.minutes(),

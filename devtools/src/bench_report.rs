@@ -107,6 +107,7 @@ pub fn run(full: bool, json: bool) -> anyhow::Result<()> {
             .entry(DocId::requests(staff, owner, shard_of(asked)))
             .or_default()
             .push(Record::Request(BookingRequest {
+                wait_list: false,
                 id: id.clone(),
                 resource: resource.clone(),
                 contact: Default::default(),

@@ -247,6 +247,7 @@ fn requests(
                 }
             };
             let req = BookingRequest {
+                wait_list: false,
                 id: BookingId::new(k.id(), &format!("b{n}"))?,
                 resource,
                 contact: "值班员 0771-0000".into(),

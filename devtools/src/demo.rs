@@ -134,6 +134,7 @@ fn seed_resources(owner: crdt_model::ids::AgencyId, i: usize) -> Vec<Resource> {
             time_zone: DEFAULT_TZ.into(),
             max_conflicts: 2,
             quotas: Vec::new(),
+            checkin_minutes: 0,
         },
         retired: false,
         held_by: None,
@@ -289,6 +290,7 @@ async fn book(
     purpose: &str,
 ) -> Option<Booking> {
     let req = BookRequest {
+        wait_list: false,
         resource: rid.clone(),
         start,
         end: start + hours.hours(),

@@ -267,6 +267,7 @@ async fn book_all(
             for i in (c..n).step_by(clients) {
                 let (a, b) = slot(base, i);
                 let req = BookRequest {
+                    wait_list: false,
                     resource: rid.clone(),
                     start: a,
                     end: b,
@@ -533,6 +534,7 @@ async fn race(ctx: &Ctx, report: &mut Report, quiet: bool) -> anyhow::Result<()>
     )
     .await?;
     let req = |start: Timestamp| BookRequest {
+        wait_list: false,
         resource: race.id.clone(),
         start,
         end: b,

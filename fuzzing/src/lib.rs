@@ -254,6 +254,7 @@ pub fn seeds() -> Vec<(&'static str, Vec<u8>)> {
         let _ = sim.local(
             0,
             LocalOp::Book {
+                wait_list: false,
                 resource: room,
                 start: at(2),
                 end: at(3),
@@ -362,6 +363,7 @@ pub fn seeds() -> Vec<(&'static str, Vec<u8>)> {
     }
     if let Some(room) = room {
         let book = api::BookRequest {
+            wait_list: false,
             resource: room,
             start: at(5),
             end: at(6),

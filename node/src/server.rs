@@ -28,6 +28,7 @@ use crate::actor::NodeHandle;
 
 mod assets;
 mod errors;
+mod holds;
 mod invites;
 mod metrics;
 mod trips;
@@ -73,6 +74,8 @@ pub fn router_with(
         .route(routes::BOOKINGS, get(bookings).post(book))
         .route(routes::BOOKING, get(booking))
         .route(routes::CANCEL, post(cancel))
+        .route(routes::CHECKIN, post(holds::checkin))
+        .route(routes::HOLDS, get(holds::holds).post(holds::hold))
         .route(routes::DECIDE, post(decide))
         .route(routes::SLOTS, post(slots))
         .route(routes::MEMBERS, get(members))

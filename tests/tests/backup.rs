@@ -55,6 +55,7 @@ fn a_backup_taken_during_a_booking_burst_restores_a_node_that_rejoins() {
                 .build()
                 .expect("runtime");
             let req = BookRequest {
+                wait_list: false,
                 resource: rid,
                 start: workday_instant(2, "09:00"),
                 end: workday_instant(2, "10:00"),

@@ -181,6 +181,7 @@ fn a_request_against_the_rules_is_refused_with_the_rule_that_failed() {
     // the API says which rule, so a form can show it next to its field.
     let e = rt
         .block_on(nodes[1].api().book(&api::BookRequest {
+            wait_list: false,
             resource: room.parse().expect("resource id"),
             start: workday_instant(3, "20:00"),
             end: workday_instant(3, "21:00"),
@@ -193,6 +194,7 @@ fn a_request_against_the_rules_is_refused_with_the_rule_that_failed() {
     assert_eq!(e.rule(), Some(&RuleViolation::Closed), "{e}");
     let e = rt
         .block_on(nodes[1].api().book(&api::BookRequest {
+            wait_list: false,
             resource: room.parse().expect("resource id"),
             start: workday_instant(3, "09:00"),
             end: workday_instant(3, "10:00"),

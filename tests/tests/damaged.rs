@@ -57,6 +57,7 @@ fn a_database_sled_cannot_open_is_a_clear_error_and_verify_says_what_to_do() {
     for i in 0..300 {
         let start = harness::workday_instant(2 + i % 5, "09:00");
         rt.block_on(node.api().book(&api::BookRequest {
+            wait_list: false,
             resource: resource.clone(),
             start,
             end: harness::workday_instant(2 + i % 5, "10:00"),

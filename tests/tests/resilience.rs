@@ -137,6 +137,7 @@ async fn burst(
                 .timestamp();
             let b = api
                 .book(&BookRequest {
+                    wait_list: false,
                     resource: rid,
                     start,
                     end: start + jiff::SignedDuration::from_mins(30),

@@ -212,6 +212,7 @@ fn bookings(
             3 => BookingStatus::Tentative {
                 rank: 1 + (k % 3) as u32,
                 fits: k % 2 == 0,
+                waiting: false,
             },
             4 => BookingStatus::Rejected {
                 reason: Text::new("时段已满", "slot is full"),
@@ -225,6 +226,7 @@ fn bookings(
         };
         let quantity = 1 + (k % 3) as u32;
         bookings.push(Booking {
+            checked_in: None,
             id: id.clone(),
             resource: r.id.clone(),
             terms: Terms {
@@ -233,6 +235,7 @@ fn bookings(
                 quantity,
             },
             request: Some(Box::new(BookingRequest {
+                wait_list: false,
                 // Every third is the first of a weekly series.
                 series: (k % 3 == 0).then(|| {
                     Box::new(crdt_model::booking::Series {
@@ -444,6 +447,7 @@ pub fn with_fleet(s: &mut State) {
     out.driver = Some(d2.id.clone());
     for (rid, q) in [(van.id.clone(), 6), (d2.id.clone(), 1)] {
         s.data.bookings.push(Booking {
+            checked_in: None,
             id: out.request.id.clone(),
             resource: rid,
             terms: Terms {

@@ -416,6 +416,11 @@ pub(crate) const RANK_WHY: L = L(
 );
 pub(crate) const FITS: L = L("可容纳", "fits");
 pub(crate) const DOES_NOT_FIT: L = L("容量不足", "does not fit");
+pub(crate) const WAITING_LIST: L = L(
+    "候补中：有空位时自动确认",
+    "on the waiting list: confirmed when room frees up",
+);
+pub(crate) const CHECKED_IN: L = L("已签到", "checked in");
 pub(crate) const SUGGESTED: L = L("建议的替代时段", "Suggested alternatives");
 pub(crate) const NEEDS_APPROVAL: L = L("需审批", "needs approval");
 pub(crate) const PEERS: L = L("对等节点", "Peers");

@@ -461,6 +461,7 @@ fn status_style(s: &crdt_model::booking::Status) -> Style {
         Status::Confirmed => Style::new().fg(Color::Green),
         Status::Tentative { .. } => Style::new().fg(Color::Yellow),
         Status::Rejected { .. } => Style::new().fg(Color::Red),
+        Status::Released { .. } => Style::new().fg(Color::Magenta),
         Status::Cancelled | Status::Void => Style::new().fg(Color::DarkGray),
     }
 }

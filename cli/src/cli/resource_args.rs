@@ -219,6 +219,11 @@ pub(crate) struct ResourceArgs {
     #[arg(long, default_value_t = 0)]
     #[serde(default)]
     pub max_conflicts: u32,
+    /// Check-in required within this many minutes of the start, or the
+    /// booking is released as a no-show (0: no check-in).
+    #[arg(long, default_value_t = 0)]
+    #[serde(default)]
+    pub checkin_minutes: u32,
     /// Opening hours, e.g. 08:00-18:00.
     #[arg(long)]
     #[serde(default)]
@@ -305,6 +310,9 @@ pub(crate) struct EditArgs {
     /// How many occurrences of a recurring series may be skipped.
     #[arg(long)]
     pub max_conflicts: Option<u32>,
+    /// Check-in required within this many minutes of the start (0: none).
+    #[arg(long)]
+    pub checkin_minutes: Option<u32>,
     /// Opening hours, e.g. 08:00-18:00, or `always`.
     #[arg(long)]
     pub open: Option<String>,

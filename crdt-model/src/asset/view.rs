@@ -469,6 +469,8 @@ pub fn inventory_row(
                 transferred += h.units;
                 UnitState::Transferred
             }
+            // Time-bound, not a unit's condition.
+            HeldFor::Event => continue,
         };
         if let Some(t) = &h.tag
             && let Some(i) = find(&mut state, t)

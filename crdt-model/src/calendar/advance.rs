@@ -81,7 +81,9 @@ fn append_requests(
             status: Status::Tentative {
                 rank: 0,
                 fits: false,
+                waiting: req.wait_list,
             },
+            checked_in: None,
         });
         last = Some(req);
     }
@@ -133,7 +135,9 @@ fn apply_decisions(
                 reason: reason.clone(),
                 alternatives: alternatives.clone(),
             },
-            Verdict::Release | Verdict::Hold { .. } | Verdict::Transfer { .. } => return None,
+            Verdict::Release { .. } | Verdict::Hold { .. } | Verdict::Transfer { .. } => {
+                return None;
+            }
         };
         let mut b = cal.tentative.remove(pos);
         b.terms = d.terms;

@@ -224,7 +224,7 @@ impl Engine {
                                 end: FOREVER,
                                 quantity: h.units,
                             },
-                            verdict: Verdict::Release,
+                            verdict: Verdict::Release { why: None },
                         };
                         records.push(self.decision_record(now, &resource, seq, draft));
                     }
@@ -571,7 +571,7 @@ impl Engine {
                         end: FOREVER,
                         quantity: h.units,
                     },
-                    verdict: Verdict::Release,
+                    verdict: Verdict::Release { why: None },
                 });
             }
         }
@@ -595,7 +595,15 @@ impl Engine {
             drafts.push(Draft {
                 booking: b.id.clone(),
                 terms: b.terms,
-                verdict: Verdict::Release,
+                verdict: Verdict::Release {
+                    why: Some(crate::booking::ReleaseWhy::Withdrawn {
+                        reason: crate::agency::Text::new(
+                            "设备损坏或处置，可用数量不足",
+                            "units damaged or disposed of: not enough left",
+                        ),
+                        alternatives: Vec::new(),
+                    }),
+                },
             });
         }
         let mut records = Vec::new();

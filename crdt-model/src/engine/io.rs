@@ -161,6 +161,10 @@ pub enum LocalOp {
         /// Purpose.
         #[serde(default)]
         purpose: String,
+        /// If it does not fit, wait for capacity to free (see
+        /// [`crate::policy`]) instead of being rejected.
+        #[serde(default)]
+        wait_list: bool,
     },
     /// Request a recurring series: one request per occurrence of
     /// `repeat` (RRULE text, see [`crate::recur`]) from `start`, each as long
@@ -202,6 +206,25 @@ pub enum LocalOp {
         /// Why.
         #[serde(default)]
         reason: String,
+    },
+    /// Check in to one of this agency's confirmed bookings (签到).
+    CheckIn {
+        /// Which.
+        booking: BookingId,
+    },
+    /// The owner holds some of its resources for a major event or an
+    /// emergency (重大活动 / 应急保障): every unit of each is taken for
+    /// `start..end`, and the confirmed bookings in the way are released
+    /// with the reason and alternatives.
+    Hold {
+        /// The resources (all this agency's).
+        resources: Vec<ResourceId>,
+        /// Start.
+        start: jiff::Timestamp,
+        /// End.
+        end: jiff::Timestamp,
+        /// Why, shown to every requester released.
+        reason: Text,
     },
     /// Approve or reject a request for one of this agency's resources.
     Decide {

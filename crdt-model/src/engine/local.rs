@@ -290,6 +290,7 @@ impl Engine {
             }
             LocalOp::PutResource(r) => self.prepare_resource(r),
             LocalOp::Book {
+                wait_list,
                 resource,
                 start,
                 end,
@@ -326,6 +327,7 @@ impl Engine {
                     quantity,
                     hlc,
                     series: None,
+                    wait_list,
                 };
                 Ok((doc, vec![Record::Request(req)], Some(id)))
             }
@@ -346,6 +348,13 @@ impl Engine {
                 self.prepare_series(now, resource, terms, contact, purpose, &repeat)
             }
             LocalOp::Cancel { booking, reason } => self.prepare_cancel(now, booking, reason),
+            LocalOp::CheckIn { booking } => self.prepare_checkin(now, booking),
+            LocalOp::Hold {
+                resources,
+                start,
+                end,
+                reason,
+            } => self.prepare_hold(now, &resources, (start, end), reason),
             LocalOp::CancelSeries {
                 booking,
                 scope,

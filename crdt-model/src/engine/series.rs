@@ -87,6 +87,7 @@ impl Engine {
                     index,
                     count,
                 })),
+                wait_list: false,
             }));
         }
         let doc = DocId::requests(me, resource.owner, shard_of(now));

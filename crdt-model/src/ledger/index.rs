@@ -112,6 +112,8 @@ pub struct Index {
     pub requests: Requests,
     /// Cancellations.
     pub cancels: BTreeMap<BookingId, Cancellation>,
+    /// Check-ins, by booking.
+    pub checkins: BTreeMap<BookingId, crate::booking::CheckIn>,
     /// Decisions per resource, by `(seq, booking)`.
     pub decisions: BTreeMap<ResourceId, BTreeMap<(u64, BookingId), Decision>>,
     /// Request ids per resource.
@@ -174,6 +176,7 @@ impl Index {
         match record {
             Record::Request(r) => self.requests.contains_key(&r.id),
             Record::Cancel(c) => self.cancels.contains_key(&c.booking),
+            Record::CheckIn(c) => self.checkins.contains_key(&c.booking),
             Record::Decision(d) if d.author != d.resource.owner => {
                 self.later_decisions.get(&d.resource).is_some_and(|m| {
                     m.range((d.seq, d.author, BookingId::min())..)
@@ -283,6 +286,14 @@ impl Index {
                     }
                 }
                 self.requests.insert(r);
+            }
+            Record::CheckIn(c) => {
+                // Shown with the booking, and read by the owner's policy
+                // (no-shows).
+                if let Some(r) = self.requests.get(&c.booking) {
+                    mark(touched, deltas, &r.resource).other = true;
+                }
+                self.checkins.insert(c.booking.clone(), c);
             }
             Record::Cancel(c) => {
                 let request = self.requests.get(&c.booking).map(|r| &r.resource);

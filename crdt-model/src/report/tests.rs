@@ -41,6 +41,7 @@ fn a_room_open_ten_hours_with_five_booked_is_half_used() {
     let book = |sim: &mut Sim, who: usize, from: &str, to: &str| match sim.local(
         who,
         LocalOp::Book {
+            wait_list: false,
             resource: rid.clone(),
             start: local(day, from),
             end: local(day, to),

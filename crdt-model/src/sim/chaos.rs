@@ -216,6 +216,7 @@ impl Schedule {
                 .expect("simulated time in range")
         };
         let op = LocalOp::Book {
+            wait_list: false,
             resource: rid,
             start: at(from),
             end: at(from + len),

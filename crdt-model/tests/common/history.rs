@@ -55,6 +55,7 @@ pub(crate) fn history(seed: u64, agencies: usize, steps: usize) -> (Roster, Vec<
                 let (rid, _) = rooms[rng.below(3) as usize].clone();
                 let from = rng.below(6) as i64;
                 let op = LocalOp::Book {
+                    wait_list: false,
                     resource: rid,
                     start: at(from),
                     end: at(from + 1 + rng.below(2) as i64),

@@ -38,6 +38,7 @@ pub(crate) fn book(
     q: u32,
 ) -> Option<BookingId> {
     let op = LocalOp::Book {
+        wait_list: false,
         resource: rid.clone(),
         start: hour(from),
         end: hour(to),

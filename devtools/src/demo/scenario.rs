@@ -263,6 +263,7 @@ impl Demo {
             let start = self.base + (26 * 24 + 2 + who as i64).hours();
             let req = SeriesRequest {
                 book: BookRequest {
+                    wait_list: false,
                     resource: room.id.clone(),
                     start,
                     end: start + 1.hours(),

@@ -167,6 +167,7 @@ fn a_candidate_fills_the_form_a_purpose_is_required_and_the_result_shows_live() 
     // The node answers: tentative; a later refresh shows it confirmed.
     let mut b = s.data.bookings[0].clone();
     b.status = BookingStatus::Tentative {
+        waiting: false,
         rank: 2,
         fits: true,
     };
@@ -266,7 +267,12 @@ fn approving_out_of_turn_asks_first_and_says_whom_it_pushes_out() {
                 quantity: size,
             },
             request: None,
-            status: BookingStatus::Tentative { rank, fits },
+            status: BookingStatus::Tentative {
+                rank,
+                fits,
+                waiting: false,
+            },
+            checked_in: None,
         };
     let first = request("first", 1, 1, true);
     let second = request("second", 2, 2, false);
@@ -322,6 +328,7 @@ fn a_tentative_booking_says_whose_approval_it_waits_for_and_what_is_ahead() {
     };
     let other = s.data.members[2].agency;
     let held = crdt_model::calendar::Booking {
+        checked_in: None,
         id: crdt_model::ids::BookingId::new(other, "held").expect("id"),
         resource: rid.clone(),
         terms,
@@ -339,6 +346,7 @@ fn a_tentative_booking_says_whose_approval_it_waits_for_and_what_is_ahead() {
     mine.resource = rid.clone();
     mine.terms = terms;
     mine.status = BookingStatus::Tentative {
+        waiting: false,
         rank: 1,
         fits: false,
     };
@@ -469,6 +477,7 @@ fn a_decision_on_our_request_and_new_requests_for_us_are_told_as_they_come() {
         .position(|b| b.id.requester == me && b.resource.owner != me)
         .expect("a request of ours for another agency's resource");
     s.data.bookings[mine].status = BookingStatus::Tentative {
+        waiting: false,
         rank: 1,
         fits: true,
     };
@@ -506,6 +515,7 @@ fn a_decision_on_our_request_and_new_requests_for_us_are_told_as_they_come() {
         crdt_model::ids::BookingId::new(crdt_model::ids::AgencyId([9; 32]), "new-1").expect("id");
     extra.resource = ours;
     extra.status = BookingStatus::Tentative {
+        waiting: false,
         rank: 1,
         fits: true,
     };

@@ -155,6 +155,7 @@ pub fn book_request(state: &mut State) -> Option<BookRequest> {
     }
     let (resource, start, end, quantity, purpose) = (resource?, start?, end?, quantity?, purpose?);
     Some(BookRequest {
+        wait_list: false,
         resource: resource.id,
         start,
         end,

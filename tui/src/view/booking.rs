@@ -153,8 +153,15 @@ pub(super) fn book(state: &State, f: &mut Frame, area: Rect) {
             state.fmt_range(b.terms.start, b.terms.end),
             b.terms.quantity
         )));
-        if let Status::Tentative { rank, fits } = &b.status {
-            let fit = state.t(if *fits {
+        if let Status::Tentative {
+            rank,
+            fits,
+            waiting,
+        } = &b.status
+        {
+            let fit = state.t(if *waiting && !*fits {
+                i18n::WAITING_LIST
+            } else if *fits {
                 i18n::FITS
             } else {
                 i18n::DOES_NOT_FIT
@@ -165,6 +172,21 @@ pub(super) fn book(state: &State, f: &mut Frame, area: Rect) {
             )));
         }
         out.extend(explain(state, b));
+        if let Status::Released { why } = &b.status {
+            out.push(Line::from(state.text(&why.text()).to_string()));
+            if let crdt_model::booking::ReleaseWhy::Withdrawn { alternatives, .. } = why {
+                for a in alternatives {
+                    out.push(Line::from(format!(
+                        "  → {} · {}",
+                        state.resource_label(&a.resource),
+                        state.fmt_range(a.start, a.end)
+                    )));
+                }
+            }
+        }
+        if b.checked_in.is_some() {
+            out.push(Line::from(state.t(i18n::CHECKED_IN)));
+        }
         if let Status::Rejected {
             reason,
             alternatives,

@@ -409,7 +409,7 @@ pub(super) fn conflicts(state: &State, f: &mut Frame, area: Rect) {
         .iter()
         .map(|b| {
             let (rank, fits) = match b.status {
-                Status::Tentative { rank, fits } => (rank, fits),
+                Status::Tentative { rank, fits, .. } => (rank, fits),
                 _ => (0, true),
             };
             let fit = state.t(if fits { i18n::FITS } else { i18n::DOES_NOT_FIT });

@@ -1,0 +1,49 @@
+//! The clap types of `checkin`, `hold …` and `holds`.
+
+use clap::{Args, Subcommand};
+use crdt_model::ids::BookingId;
+
+/// Check in to a confirmed booking.
+#[derive(Debug, Args)]
+pub(crate) struct CheckinArgs {
+    /// Booking id (one of this agency's, confirmed; from 30 minutes before
+    /// its start until its end).
+    pub id: BookingId,
+}
+
+/// `tongchou hold …`.
+#[derive(Debug, Subcommand)]
+pub(crate) enum HoldCmd {
+    /// Hold resources of this agency for a time: every unit of each is
+    /// taken; confirmed bookings in the way are released, each requester
+    /// told the reason and offered alternatives.
+    Create(HoldCreateArgs),
+}
+
+/// `tongchou hold create`.
+#[derive(Debug, Args)]
+pub(crate) struct HoldCreateArgs {
+    /// The resources, comma-separated (ids, unique prefixes or names).
+    #[arg(long, value_delimiter = ',', required = true)]
+    pub resources: Vec<String>,
+    /// Start (local time in the first resource's zone, or RFC 3339).
+    #[arg(long)]
+    pub from: String,
+    /// End.
+    #[arg(long)]
+    pub to: String,
+    /// Why (shown to every requester whose booking is released).
+    #[arg(long)]
+    pub reason: String,
+    /// The reason in English, if it differs.
+    #[arg(long)]
+    pub reason_en: Option<String>,
+}
+
+/// `tongchou holds`.
+#[derive(Debug, Args)]
+pub(crate) struct HoldsArgs {
+    /// Only this agency's holds.
+    #[arg(long)]
+    pub mine: bool,
+}
