@@ -190,8 +190,10 @@ fn rules_allow(resource: &Resource, b: &Booking, now: Timestamp) -> bool {
 }
 
 /// The confirmed bookings of a resource that asks for check-in, running
-/// now, whose check-in minutes after the start have passed without one
-/// (and not cancelled, which releases them anyway).
+/// now, whose check-in minutes have passed without one (and not
+/// cancelled, which releases them anyway). The minutes count from the
+/// start, or from the request if it was made later (a booking asked for
+/// after its start gets its minutes too).
 pub fn no_shows<'a>(
     index: &Index,
     resource: &Resource,
@@ -205,10 +207,17 @@ pub fn no_shows<'a>(
     let Ok(after) = Timestamp::from_second(now.as_second() + 1) else {
         return Vec::new();
     };
+    let due = |start: Timestamp, id: &BookingId| {
+        let asked = index
+            .requests
+            .get(id)
+            .map_or(i64::MAX / 2, |r| r.hlc.wall_ms.div_euclid(1000));
+        start.as_second().max(asked) + minutes * 60 <= now.as_second()
+    };
     let running: std::collections::BTreeSet<&BookingId> = cal
         .occupancy
         .overlapping(now, after)
-        .filter(|(start, _, _, _)| start.as_second() + minutes * 60 <= now.as_second())
+        .filter(|(start, _, _, id)| due(*start, id))
         .map(|(_, _, _, id)| id)
         .collect();
     if running.is_empty() {
