@@ -51,6 +51,8 @@ pub enum Effect {
     BookSeries(api::SeriesRequest),
     /// Cancel our request.
     Cancel(CancelRequest),
+    /// Check in to our confirmed booking.
+    CheckIn(api::CheckInRequest),
     /// Decide a request for our resource.
     Decide(DecideRequest),
     /// Search free slots.

@@ -311,6 +311,7 @@ impl State {
                 Field::new(i18n::F_PURPOSE, ""),
                 Field::new(i18n::F_CONTACT, ""),
                 Field::new(i18n::F_REPEAT, ""),
+                Field::short(i18n::F_WAIT_LIST, ""),
             ],
             focus: Some(0),
             typed: None,

@@ -191,6 +191,12 @@ async fn run_effect(api: &Api, effect: Effect, refresh: &Notify) -> Option<Actio
                 .map(|_| i18n::DONE_CANCELLED)
                 .map_err(msg),
         ),
+        Effect::CheckIn(r) => Action::Done(
+            c.checkin(&r)
+                .await
+                .map(|_| i18n::DONE_CHECKED_IN)
+                .map_err(msg),
+        ),
         Effect::Decide(r) => {
             Action::Done(c.decide(&r).await.map(|_| i18n::DONE_DECIDED).map_err(msg))
         }

@@ -336,6 +336,16 @@ pub(crate) const F_END: L = L("结束", "End");
 pub(crate) const F_PURPOSE: L = L("用途", "Purpose");
 pub(crate) const F_CONTACT: L = L("联系人", "Contact");
 pub(crate) const F_REPEAT: L = L("重复", "Repeat");
+pub(crate) const F_WAIT_LIST: L = L("候补(是/否)", "Wait list y/n");
+pub(crate) const E_YES_NO: L = L(
+    "请填 是 或 否（或留空）；不能与重复同用",
+    "type y or n (or leave it empty); not with a repeat",
+);
+pub(crate) const DONE_CHECKED_IN: L = L("已签到", "checked in");
+pub(crate) const E_CHECKIN_CONFIRMED: L = L(
+    "只有已确认的预订可以签到",
+    "only a confirmed booking can be checked in",
+);
 pub(crate) const F_REASON: L = L("拒绝原因", "Reason for rejection");
 pub(crate) const F_AGENCY_NAME: L = L("受邀单位名称", "Agency to invite");
 
@@ -495,8 +505,8 @@ pub(crate) const HELP_BOOK: L = L(
     "fill the form (purpose required), Enter submits · the result updates live · ↑↓ choose an alternative, a fills the form",
 );
 pub(crate) const HELP_MINE: L = L(
-    "p 即将/已过去 · c 取消所选预订 · a 采用替代方案",
-    "p upcoming/past · c cancel the selected booking · a take an alternative",
+    "p 即将/已过去 · c 取消所选预订 · i 签到 · a 采用替代方案",
+    "p upcoming/past · c cancel the selected booking · i check in · a take an alternative",
 );
 pub(crate) const HELP_APPROVALS: L = L(
     "a 批准 · x 拒绝（填写原因）· 右侧显示冲突和申请单位历史",

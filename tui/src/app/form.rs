@@ -108,4 +108,6 @@ pub mod book_field {
     pub const CONTACT: usize = 5;
     /// Repeat: an RRULE (`FREQ=WEEKLY;BYDAY=MO;COUNT=10`), or empty.
     pub const REPEAT: usize = 6;
+    /// Wait list: `y`/`是` joins the waiting list if it does not fit.
+    pub const WAIT_LIST: usize = 7;
 }

@@ -556,3 +556,88 @@ fn the_booking_form_sends_a_recurring_series_and_refuses_a_bad_rule() {
     assert_eq!(r.repeat, "FREQ=WEEKLY;BYDAY=MO,WE;COUNT=10");
     assert_eq!(r.book.resource.to_string(), room);
 }
+
+#[test]
+fn the_booking_form_joins_the_waiting_list_and_my_bookings_check_in() {
+    let mut s = state(Lang::Zh);
+    let room = s.data.resources[0].id.to_string();
+    s.screen = Screen::Book;
+    s.book.form.set(book_field::RESOURCE, room);
+    s.book.form.set(book_field::PURPOSE, "候补会议");
+    s.book
+        .form
+        .set(book_field::START, format!("{} 10:00", day(1)));
+    s.book
+        .form
+        .set(book_field::END, format!("{} 11:00", day(1)));
+    // Neither yes nor no: the field says so, nothing is sent.
+    s.book.form.set(book_field::WAIT_LIST, "也许");
+    s.book.form.focus = Some(book_field::WAIT_LIST);
+    assert!(key(&mut s, KeyCode::Enter).is_empty());
+    assert!(s.book.form.fields[book_field::WAIT_LIST].error.is_some());
+    s.book.form.set(book_field::WAIT_LIST, "是");
+    s.book.form.focus = Some(book_field::WAIT_LIST);
+    let fx = key(&mut s, KeyCode::Enter);
+    let [Effect::Book(r)] = fx.as_slice() else {
+        panic!("{fx:?}");
+    };
+    assert!(r.wait_list);
+
+    // My bookings: `i` checks in to a confirmed one, not to another.
+    let mut s = on(Lang::En, Screen::Mine);
+    let confirmed = s
+        .my_bookings()
+        .iter()
+        .position(|b| b.status == BookingStatus::Confirmed)
+        .expect("a confirmed booking of ours");
+    s.mine_selected = confirmed;
+    let id = s.my_bookings()[confirmed].id.clone();
+    let fx = key(&mut s, KeyCode::Char('i'));
+    let [Effect::CheckIn(r)] = fx.as_slice() else {
+        panic!("{fx:?}");
+    };
+    assert_eq!(r.booking, id);
+    if let Some(other) = s
+        .my_bookings()
+        .iter()
+        .position(|b| b.status != BookingStatus::Confirmed)
+    {
+        s.mine_selected = other;
+        assert!(key(&mut s, KeyCode::Char('i')).is_empty());
+    }
+}
+
+#[test]
+fn a_booking_released_for_an_owners_hold_says_why_and_what_else_is_free() {
+    for (lang, reason, status) in [
+        (Lang::Zh, "防汛应急指挥", "已收回"),
+        (Lang::En, "flood emergency", "withdrawn"),
+    ] {
+        let mut s = on(lang, Screen::Mine);
+        let i = s
+            .data
+            .bookings
+            .iter()
+            .position(|b| s.my_bookings().iter().any(|m| m.id == b.id))
+            .expect("ours");
+        let other = s.data.resources[1].id.clone();
+        let b = &mut s.data.bookings[i];
+        b.status = BookingStatus::Released {
+            why: crdt_model::booking::ReleaseWhy::Withdrawn {
+                reason: crdt_model::agency::Text::new("防汛应急指挥", "flood emergency"),
+                alternatives: vec![crdt_model::booking::Alternative {
+                    resource: other,
+                    start: b.terms.start,
+                    end: b.terms.end,
+                }],
+            },
+        };
+        let id = b.id.clone();
+        s.mine_past = false;
+        s.mine_selected = s.my_bookings().iter().position(|m| m.id == id).unwrap_or(0);
+        let screen = render(&s, 100, 30);
+        assert!(screen.contains(reason), "{screen}");
+        assert!(screen.contains(status), "{screen}");
+        assert!(screen.contains("→"), "an alternative: {screen}");
+    }
+}

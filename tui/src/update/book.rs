@@ -153,9 +153,14 @@ pub fn book_request(state: &mut State) -> Option<BookRequest> {
     if purpose.is_none() {
         bad(f, book_field::PURPOSE, i18n::E_PURPOSE.both());
     }
+    let wait_list = yes_no(f.value(book_field::WAIT_LIST))
+        .filter(|w| !*w || f.value(book_field::REPEAT).trim().is_empty());
+    if wait_list.is_none() {
+        bad(f, book_field::WAIT_LIST, i18n::E_YES_NO.both());
+    }
     let (resource, start, end, quantity, purpose) = (resource?, start?, end?, quantity?, purpose?);
     Some(BookRequest {
-        wait_list: false,
+        wait_list: wait_list?,
         resource: resource.id,
         start,
         end,
@@ -163,6 +168,15 @@ pub fn book_request(state: &mut State) -> Option<BookRequest> {
         contact: f.value(book_field::CONTACT).to_string(),
         purpose,
     })
+}
+
+/// A yes/no field as typed: empty is no.
+fn yes_no(s: &str) -> Option<bool> {
+    match s.trim().to_lowercase().as_str() {
+        "" | "n" | "no" | "否" | "0" => Some(false),
+        "y" | "yes" | "是" | "1" => Some(true),
+        _ => None,
+    }
 }
 
 /// The booking form's field a broken rule belongs to.
@@ -343,6 +357,13 @@ pub(super) fn mine_key(state: &mut State, k: KeyEvent) -> Vec<Effect> {
                 return take_alternative(state, &b, 0);
             }
         }
+        KeyCode::Char('i') => match selected {
+            Some(b) if b.status == BookingStatus::Confirmed => {
+                return vec![Effect::CheckIn(api::CheckInRequest { booking: b.id })];
+            }
+            Some(_) => error(state, i18n::E_CHECKIN_CONFIRMED.both()),
+            None => error(state, i18n::NOTHING_SELECTED.both()),
+        },
         _ => {}
     }
     vec![]

@@ -172,21 +172,7 @@ pub(super) fn book(state: &State, f: &mut Frame, area: Rect) {
             )));
         }
         out.extend(explain(state, b));
-        if let Status::Released { why } = &b.status {
-            out.push(Line::from(state.text(&why.text()).to_string()));
-            if let crdt_model::booking::ReleaseWhy::Withdrawn { alternatives, .. } = why {
-                for a in alternatives {
-                    out.push(Line::from(format!(
-                        "  → {} · {}",
-                        state.resource_label(&a.resource),
-                        state.fmt_range(a.start, a.end)
-                    )));
-                }
-            }
-        }
-        if b.checked_in.is_some() {
-            out.push(Line::from(state.t(i18n::CHECKED_IN)));
-        }
+        out.extend(released(state, b));
         if let Status::Rejected {
             reason,
             alternatives,
@@ -237,6 +223,28 @@ pub(super) fn submitted_at(state: &State, b: &crdt_model::calendar::Booking) -> 
 
 /// Why a tentative booking waits, in the user's words: whose approval it
 /// needs, and what holds its slot ahead of it (at most three).
+/// Why the owner released a booking, with the alternatives it offers, and
+/// whether it was checked in.
+pub(super) fn released(state: &State, b: &crdt_model::calendar::Booking) -> Vec<Line<'static>> {
+    let mut out = Vec::new();
+    if let Status::Released { why } = &b.status {
+        out.push(Line::from(state.text(&why.text()).to_string()));
+        if let crdt_model::booking::ReleaseWhy::Withdrawn { alternatives, .. } = why {
+            for a in alternatives {
+                out.push(Line::from(format!(
+                    "  → {} · {}",
+                    state.resource_label(&a.resource),
+                    state.fmt_range(a.start, a.end)
+                )));
+            }
+        }
+    }
+    if b.checked_in.is_some() {
+        out.push(Line::from(state.t(i18n::CHECKED_IN)));
+    }
+    out
+}
+
 pub(super) fn explain(state: &State, b: &crdt_model::calendar::Booking) -> Vec<Line<'static>> {
     let mut out = Vec::new();
     // The requester's view: an owner's operator sees the overlaps instead.

@@ -258,6 +258,7 @@ fn details(state: &State, b: &Booking) -> Vec<Line<'static>> {
         state.fmt_range(b.terms.start, b.terms.end)
     )));
     out.extend(super::booking::explain(state, b));
+    out.extend(super::booking::released(state, b));
     if let Some(r) = &b.request {
         out.push(Line::from(format!(
             "{} · ×{} · {} · {}",
