@@ -268,6 +268,15 @@ pub struct Summary {
     /// in a week where Shenzhen allows two).
     #[serde(default)]
     pub quota_rejected: usize,
+    /// Waiting requests confirmed when a cancellation freed the room.
+    #[serde(default)]
+    pub waitlist_confirmed: usize,
+    /// Bookings checked in (签到).
+    #[serde(default)]
+    pub checked_in: usize,
+    /// Bookings released by an owner's hold for an emergency.
+    #[serde(default)]
+    pub hold_released: usize,
 }
 
 async fn all_bookings(node: &DemoNode) -> anyhow::Result<Vec<Booking>> {
@@ -281,7 +290,7 @@ pub(crate) fn percentile(sorted: &[f64], p: f64) -> f64 {
     sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
 }
 
-async fn book(
+pub(crate) async fn book(
     node: &DemoNode,
     rid: &ResourceId,
     start: Timestamp,
@@ -354,6 +363,10 @@ pub async fn run(
         println!(
             "recurring series {} · occurrences {} · confirmed {} · rejected over quota {}",
             s.series, s.series_occurrences, s.series_confirmed, s.quota_rejected
+        );
+        println!(
+            "waiting list confirmed {} · checked in {} · released by a hold {}",
+            s.waitlist_confirmed, s.checked_in, s.hold_released
         );
         println!(
             "convergence latency p50 {:.0} ms · p99 {:.0} ms · {:.1} s in all",

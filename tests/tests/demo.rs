@@ -44,4 +44,9 @@ fn headless_demo_converges_without_overbooking() {
     assert_eq!(s.series_confirmed, 16, "{s:?}");
     // Two charger bookings a week: the third is rejected as over quota.
     assert_eq!(s.quota_rejected, 1, "{s:?}");
+    assert_eq!(
+        (s.waitlist_confirmed, s.checked_in, s.hold_released),
+        (1, 1, 1),
+        "{s:?}"
+    );
 }

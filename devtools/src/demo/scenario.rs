@@ -17,6 +17,8 @@ use harness::wait_until;
 use jiff::{Timestamp, ToSpan};
 use node::config::Home;
 
+mod policy;
+
 use super::{
     AGENCIES, DemoNode, Lcg, Summary, all_bookings, book, build_network, percentile, progress,
     seed_resources,
@@ -46,6 +48,12 @@ struct Demo {
     occurrences: usize,
     /// Requests rejected for a quota.
     quota_rejected: usize,
+    /// Waiting requests confirmed when room freed up.
+    waitlist_confirmed: usize,
+    /// Bookings checked in.
+    checked_in: usize,
+    /// Bookings released by an owner's hold.
+    hold_released: usize,
 }
 
 /// Runs the scenario in `dir`; `None` after an interactive session.
@@ -62,6 +70,7 @@ pub(super) async fn scenario(
     demo.seed_bookings().await?;
     demo.seed_trips().await?;
     demo.seed_warehouse().await?;
+    demo.seed_policy().await?;
     if !headless {
         demo.interactive(operator, zh).await?;
         return Ok(None);
@@ -119,6 +128,9 @@ impl Demo {
             series: Vec::new(),
             occurrences: 0,
             quota_rejected: 0,
+            waitlist_confirmed: 0,
+            checked_in: 0,
+            hold_released: 0,
         })
     }
 
@@ -861,6 +873,9 @@ impl Demo {
             series_occurrences: self.occurrences,
             series_confirmed,
             quota_rejected: self.quota_rejected,
+            waitlist_confirmed: self.waitlist_confirmed,
+            checked_in: self.checked_in,
+            hold_released: self.hold_released,
             agencies: self.nodes.len(),
             bookings: self.made,
             confirmed: v0.iter().filter(|b| b.status == BStatus::Confirmed).count(),
