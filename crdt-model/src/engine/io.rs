@@ -11,7 +11,7 @@ use crate::resource::Resource;
 use crate::signed::SignedChange;
 
 /// Wire protocol version carried in summaries.
-pub const PROTOCOL_VERSION: u16 = 5;
+pub const PROTOCOL_VERSION: u16 = 6;
 
 /// A message between two engines.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
