@@ -257,6 +257,16 @@ impl Client {
         self.post(routes::CANCEL, r).await
     }
 
+    /// This agency's people.
+    pub async fn users(&self) -> Result<Vec<crate::UserEntry>, Error> {
+        self.get(routes::USERS, &()).await
+    }
+
+    /// Adds a person; answers their token (shown once).
+    pub async fn add_user(&self, r: &crate::UserAdd) -> Result<crate::UserToken, Error> {
+        self.post(routes::USERS, r).await
+    }
+
     /// Checks in to one of this agency's confirmed bookings.
     pub async fn checkin(&self, r: &CheckInRequest) -> Result<Booking, Error> {
         self.post(routes::CHECKIN, r).await

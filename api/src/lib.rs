@@ -7,7 +7,8 @@
 //! - [`routes`]: every route, named once for the server's router and the client;
 //! - [`client`]: [`Client`], a method per route, and its [`Error`], which
 //!   keeps the node's code and the booking rule that failed;
-//! - [`messages`]: the node's refusals in the user's language.
+//! - [`messages`]: the node's refusals in the user's language;
+//! - [`users`]: people of an agency, their roles and tokens.
 //!
 //! It depends on the model and an HTTP client only: no libp2p, sled or server.
 
@@ -15,6 +16,8 @@ pub mod client;
 pub mod messages;
 pub mod routes;
 pub mod types;
+pub mod users;
 
 pub use client::{Client, Error, Events};
 pub use types::*;
+pub use users::*;

@@ -28,6 +28,10 @@ pub const SERIES: &str = "/api/v1/series";
 pub const SERIES_CANCEL: &str = "/api/v1/series/cancel";
 /// `POST` a cancellation ([`CancelRequest`](crate::CancelRequest)).
 pub const CANCEL: &str = "/api/v1/cancel";
+/// `GET` this agency's people ([`UserEntry`](crate::UserEntry)); `POST`
+/// one ([`UserAdd`](crate::UserAdd)), answered with its token
+/// ([`UserToken`](crate::UserToken)). Operators only.
+pub const USERS: &str = "/api/v1/users";
 /// `POST` a check-in ([`CheckInRequest`](crate::CheckInRequest)); answers the booking.
 pub const CHECKIN: &str = "/api/v1/checkin";
 /// `GET` the holds for events not yet over

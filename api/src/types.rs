@@ -446,6 +446,9 @@ pub struct Status {
     /// Webhook deliveries waiting (receivers down or refusing), all webhooks.
     #[serde(default)]
     pub webhook_backlog: u64,
+    /// The person whose token asked, if it is not the agency's own token.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user: Option<crate::users::UserEntry>,
 }
 
 /// The local API's requests since start.

@@ -30,6 +30,10 @@ pub(crate) struct Cli {
     /// Language of messages: zh or en (default from LANG).
     #[arg(long, global = true)]
     pub lang: Option<String>,
+    /// Act as this person of the agency (their token in the home's
+    /// `users/NAME.token`, from `tongchou user add`).
+    #[arg(long, global = true, env = "TONGCHOU_USER")]
+    pub user: Option<String>,
     /// What to do.
     #[command(subcommand)]
     pub cmd: Cmd,
@@ -93,6 +97,11 @@ pub(crate) enum Cmd {
     Hold(HoldCmd),
     /// Holds for events not yet over, with the bookings they released.
     Holds(HoldsArgs),
+    /// People of this agency (local accounts with their own API tokens).
+    #[command(subcommand)]
+    User(UserCmd),
+    /// This agency's people and their roles.
+    Users,
     /// Find free slots.
     Slots(SlotsArgs),
     /// Start a four-city demo network on this machine.

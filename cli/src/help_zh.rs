@@ -53,6 +53,12 @@ const COMMANDS: &[(&str, &str)] = &[
         "在一段时间内占用若干资源的全部容量；释放冲突的已确认预约，每项附原因和备选",
     ),
     ("holds", "尚未结束的占用，以及被其释放的预约"),
+    ("user", "本单位的人员（各有自己接口令牌的本地账号）"),
+    (
+        "user add",
+        "添加一名人员：令牌只打印一次，并保存在节点目录的 users/姓名.token（权限 0600），供 --user 姓名 使用",
+    ),
+    ("users", "本单位的人员及其角色"),
     (
         "block",
         "在本节点屏蔽一个成员（核查期间的隔离）：双向不建立连接，直到 `unblock` 或指定时间；不签名任何记录，网络其他成员照常与其通信",
@@ -548,6 +554,19 @@ const ARGS: &[(&str, &str)] = &[
     ("hold create|reason", "原因（告知每个被释放预约的申请单位）"),
     ("hold create|reason_en", "英文原因（如与中文不同）"),
     ("holds|mine", "只看本单位的占用"),
+    ("user add|name", "姓名（写入其所做的记录）"),
+    (
+        "user add|role",
+        "staff（工作人员：预订、取消自己的预订）、approver（审批人：另可审批 --resources 所列资源）或 operator（管理员：全部操作）",
+    ),
+    (
+        "user add|resources",
+        "审批人审批的资源，用逗号分隔（标识、唯一前缀或名称）",
+    ),
+    (
+        "user",
+        "以本单位这名人员的身份操作（令牌在节点目录的 users/姓名.token，由 `tongchou user add` 生成）",
+    ),
     ("cancel|occurrence", "周期预约：只取消这一天的那一次"),
     ("cancel|from_date", "周期预约：取消这一天起的各次"),
     ("cancel|series", "周期预约：取消全部各次"),

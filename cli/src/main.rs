@@ -28,6 +28,7 @@ mod status;
 #[cfg(feature = "devtools")]
 mod tools;
 mod trip;
+mod user;
 mod warehouse;
 mod webhook;
 
@@ -162,6 +163,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
                 lang,
                 parse::cli_zone(),
                 tui::app::Screen::Resources,
+                cli.user.clone(),
             )
             .await
         }
@@ -182,7 +184,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Cmd::Demo(_) | Cmd::Bench(_) => {
             bail!("this tongchou was built without the demo and benchmarks (feature `devtools`)")
         }
-        cmd => client_command(cmd, &home, &out).await,
+        cmd => client_command(cmd, &home, &out, cli.user.as_deref()).await,
     }
 }
 
@@ -205,17 +207,29 @@ async fn run(home: Home, a: RunArgs) -> anyhow::Result<()> {
     .await
 }
 
-/// A client of the daemon of `home`.
-fn connect(home: &Home) -> anyhow::Result<Client> {
-    Ok(Client::new(&home.api()?)?)
+/// A client of the daemon of `home`, with the token of the person named
+/// by `--user` if given.
+fn connect(home: &Home, user: Option<&str>) -> anyhow::Result<Client> {
+    let mut info = home.api()?;
+    if let Some(name) = user {
+        info.token = api::read_token(home.dir(), name).map_err(|e| {
+            anyhow::anyhow!("--user {name}: no token for this person ({e}); an operator adds people with `tongchou user add`")
+        })?;
+    }
+    Ok(Client::new(&info)?)
 }
 
 /// Runs a command that talks to the daemon of `home`; a daemon that does
 /// not answer is named by its home, and what the node refused is said in
 /// the user's language (with the node's code, for scripts).
-async fn client_command(cmd: Cmd, home: &Home, out: &Out) -> anyhow::Result<()> {
-    let c = connect(home)?;
-    let result = api_command(cmd, &c, out).await;
+async fn client_command(
+    cmd: Cmd,
+    home: &Home,
+    out: &Out,
+    user: Option<&str>,
+) -> anyhow::Result<()> {
+    let c = connect(home, user)?;
+    let result = api_command(cmd, &c, out, home).await;
     let Err(e) = result else {
         return result;
     };
@@ -238,7 +252,7 @@ async fn client_command(cmd: Cmd, home: &Home, out: &Out) -> anyhow::Result<()> 
     }
 }
 
-async fn api_command(cmd: Cmd, c: &Client, out: &Out) -> anyhow::Result<()> {
+async fn api_command(cmd: Cmd, c: &Client, out: &Out, home: &Home) -> anyhow::Result<()> {
     match cmd {
         Cmd::Status => status::status(c, out).await,
         Cmd::Invite(a) => invite::invite(c, out, a).await,
@@ -271,6 +285,8 @@ async fn api_command(cmd: Cmd, c: &Client, out: &Out) -> anyhow::Result<()> {
         Cmd::Checkin(a) => hold::checkin(c, out, a).await,
         Cmd::Hold(h) => hold::hold(c, out, h).await,
         Cmd::Holds(a) => hold::holds(c, out, a).await,
+        Cmd::User(u) => user::user(home, c, out, u).await,
+        Cmd::Users => user::users(c, out).await,
         Cmd::Run(_)
         | Cmd::Tui
         | Cmd::Network(_)

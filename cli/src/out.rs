@@ -5,6 +5,7 @@ use crdt_model::agency::Text;
 use crdt_model::booking::Status as BStatus;
 use crdt_model::calendar::Booking;
 use crdt_model::ids::ResourceId;
+use crdt_model::record::sanitize;
 use crdt_model::resource::{DEFAULT_TZ, Resource};
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
@@ -125,6 +126,12 @@ pub(crate) fn print_booking(out: &Out, b: &Booking, zones: &Zones) {
     );
     if b.checked_in.is_some() {
         println!("  {}", out.t("已签到", "checked in"));
+    }
+    if let Some(by) = b.request.as_ref().and_then(|r| r.by.as_deref()) {
+        println!("  {}: {}", out.t("申请人", "requested by"), sanitize(by));
+    }
+    if let Some(by) = &b.decided_by {
+        println!("  {}: {}", out.t("审批人", "decided by"), sanitize(by));
     }
     let offered = match &b.status {
         BStatus::Rejected { alternatives, .. }

@@ -134,6 +134,7 @@ fn bookings(w: &World, n: usize, confirm: bool) -> Vec<SignedChange> {
         let start = START_S + 8 * 3600 + slot * 3600;
         let id = BookingId::new(key.id(), &format!("b{i}")).unwrap();
         let req = BookingRequest {
+            by: None,
             wait_list: false,
             id: id.clone(),
             resource: rid.clone(),
@@ -158,6 +159,7 @@ fn bookings(w: &World, n: usize, confirm: bool) -> Vec<SignedChange> {
                 DocWriter::new(okey, DocId::decisions(okey.id(), shard), &[]).unwrap()
             });
             let d = Decision {
+                by: None,
                 author: rid.owner,
                 resource: rid,
                 seq: *seq,

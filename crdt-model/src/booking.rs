@@ -38,6 +38,10 @@ pub struct BookingRequest {
     /// capacity frees, and expires at its start (see [`crate::policy`]).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub wait_list: bool,
+    /// The person of the requesting agency who asked (a local account,
+    /// see `tongchou user add`), if the agency names one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub by: Option<CompactString>,
 }
 
 /// An occurrence's place in a recurring series (see [`crate::recur`]):
@@ -111,6 +115,9 @@ pub struct Cancellation {
     pub reason: String,
     /// When.
     pub hlc: Hlc,
+    /// The person who cancelled, if the agency names one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub by: Option<CompactString>,
 }
 
 /// Another slot or resource offered with a rejection.
@@ -235,6 +242,10 @@ pub struct Decision {
     pub verdict: Verdict,
     /// When.
     pub hlc: Hlc,
+    /// The owner's person who decided (an approver), if it names one;
+    /// none for the owner's automatic decisions.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub by: Option<CompactString>,
 }
 
 /// Where a booking stands, as every replica with the same changes computes it.

@@ -36,6 +36,10 @@ pub struct Booking {
     /// When its requester checked in (签到), if it did.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub checked_in: Option<crate::hlc::Hlc>,
+    /// The owner's person who decided it, if one did (not the automatic
+    /// policy).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub decided_by: Option<compact_str::CompactString>,
 }
 
 /// A tentative request that does not fit behind the ones ahead of it.
@@ -501,7 +505,10 @@ impl Replay {
             terms,
             request: request(id),
             status,
-            checked_in: index.checkins.get(id).map(|c| c.hlc),
+            // Filled in as a booking leaves the engine (`Engine::hydrate`):
+            // a calendar brought forward in place never sees them.
+            checked_in: None,
+            decided_by: None,
         };
         for (id, terms) in &self.confirmed {
             if index.cancels.contains_key(id) {
@@ -551,6 +558,7 @@ impl Replay {
                     waiting: req.wait_list,
                 },
                 checked_in: None,
+                decided_by: None,
             })
             .collect();
     }

@@ -126,6 +126,8 @@ pub struct Engine {
     /// Why this replica writes nothing of its own for now (see
     /// [`Engine::hold_writes`]).
     held: Option<String>,
+    /// The person a local action is being prepared for (`LocalOp::As`).
+    acting: Option<compact_str::CompactString>,
 }
 
 fn ms(t: Timestamp) -> i64 {
@@ -181,6 +183,7 @@ impl Engine {
             fault: None,
             outbox: flow::Outbox::default(),
             held: None,
+            acting: None,
         };
         let mut report = IngestReport::default();
         for chunk in chunks {

@@ -142,6 +142,9 @@ pub struct BookingFilter {
     /// Only tentative requests for this agency's resources (its decisions).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub pending: bool,
+    /// Only requests this person of the agency made.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub by: Option<String>,
 }
 
 impl Query for BookingFilter {
@@ -155,6 +158,18 @@ impl Query for BookingFilter {
             .filter(|(r, _)| self.resource.as_ref().is_none_or(|x| x == *r))
             .flat_map(|(_, c)| c.all())
             .filter(|b| !self.mine || b.id.requester == me)
+            .filter(|b| {
+                self.by.as_deref().is_none_or(|who| {
+                    b.id.requester == me
+                        && engine
+                            .ledger()
+                            .index()
+                            .requests
+                            .get(&b.id)
+                            .and_then(|r| r.by.as_deref())
+                            == Some(who)
+                })
+            })
             .filter(|b| match (self.from, self.to) {
                 (Some(a), Some(z)) => b.terms.overlaps(a, z),
                 (Some(a), None) => b.terms.end > a,

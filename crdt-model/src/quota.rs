@@ -221,6 +221,7 @@ mod tests {
 
     fn booking(who: u8, n: usize, start: Timestamp, hours: i64, quantity: u32) -> Booking {
         Booking {
+            decided_by: None,
             checked_in: None,
             id: BookingId::new(agency(who), &format!("b{n}")).expect("id"),
             resource: ResourceId::new(agency(1), "room").expect("id"),

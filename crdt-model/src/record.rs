@@ -57,6 +57,23 @@ pub fn sanitize(text: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
+/// Longest name of a person acting for an agency, in bytes.
+pub const MAX_PERSON: usize = 64;
+
+/// A person's name in a record: plain text, not empty, at most
+/// [`MAX_PERSON`] bytes.
+pub fn check_person(by: Option<&str>) -> Result<(), RecordError> {
+    let Some(by) = by else {
+        return Ok(());
+    };
+    if by.trim().is_empty() || by.len() > MAX_PERSON {
+        return Err(RecordError::Invalid(format!(
+            "a person's name has 1 to {MAX_PERSON} bytes"
+        )));
+    }
+    check_plain("person", by)
+}
+
 fn check_text(field: &str, t: &crate::agency::Text) -> Result<(), RecordError> {
     check_plain(field, &t.zh)?;
     check_plain(field, &t.en)
@@ -133,6 +150,7 @@ fn check_request(r: &BookingRequest, doc: &DocId) -> Result<(), RecordError> {
     }
     check_plain("contact", &r.contact)?;
     check_plain("purpose", &r.purpose)?;
+    check_person(r.by.as_deref())?;
     if let Some(s) = &r.series {
         if s.first.requester != owner
             || s.count == 0
@@ -162,6 +180,7 @@ fn check_decision(d: &Decision, owner: crate::ids::AgencyId) -> Result<(), Recor
     if d.seq == 0 || d.terms.end <= d.terms.start {
         return Err(RecordError::Invalid("decision seq or terms".into()));
     }
+    check_person(d.by.as_deref())?;
     match &d.verdict {
         Verdict::Reject {
             alternatives,
@@ -296,6 +315,8 @@ struct StoredRequest {
     series: Option<Box<crate::booking::Series>>,
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     wait_list: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    by: Option<compact_str::CompactString>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -310,6 +331,8 @@ struct StoredCancel {
     #[serde(default)]
     reason: String,
     hlc: Hlc,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    by: Option<compact_str::CompactString>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -319,6 +342,8 @@ struct StoredDecision {
     terms: Terms,
     verdict: Verdict,
     hlc: Hlc,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    by: Option<compact_str::CompactString>,
 }
 
 impl Record {
@@ -339,17 +364,20 @@ impl Record {
                 hlc: r.hlc,
                 series: r.series,
                 wait_list: r.wait_list,
+                by: r.by,
             }),
             Record::CheckIn(c) => Stored::CheckIn(StoredCheckIn { hlc: c.hlc }),
             Record::Cancel(c) => Stored::Cancel(StoredCancel {
                 reason: c.reason,
                 hlc: c.hlc,
+                by: c.by,
             }),
             Record::Decision(d) => Stored::Decision(StoredDecision {
                 booking: d.booking,
                 terms: d.terms,
                 verdict: d.verdict,
                 hlc: d.hlc,
+                by: d.by,
             }),
             Record::Trip(t) => Stored::Trip(Box::new(t.stored())),
             Record::TripUpdate(u) => Stored::TripUpdate(Box::new(u.stored())),
@@ -381,6 +409,7 @@ impl Record {
                     hlc: r.hlc,
                     series: r.series,
                     wait_list: r.wait_list,
+                    by: r.by,
                 })
             }
             Stored::CheckIn(c) => {
@@ -396,6 +425,7 @@ impl Record {
                     booking: BookingId::new(doc.owner, local).map_err(|_| bad_key())?,
                     reason: c.reason,
                     hlc: c.hlc,
+                    by: c.by,
                 })
             }
             Stored::Decision(d) => {
@@ -410,6 +440,7 @@ impl Record {
                     terms: d.terms,
                     verdict: d.verdict,
                     hlc: d.hlc,
+                    by: d.by,
                 })
             }
             Stored::Trip(t) => {
@@ -527,6 +558,7 @@ impl Record {
                     return Err(RecordError::Invalid("reason too long".into()));
                 }
                 check_plain("reason", &c.reason)?;
+                check_person(c.by.as_deref())?;
             }
             (Record::CheckIn(c), DocKind::Requests) => {
                 if c.booking.requester != owner {
@@ -630,6 +662,7 @@ mod tests {
         let doc = DocId::decisions(a, 24_322);
         let t = |s: i64| jiff::Timestamp::from_second(s).expect("instant");
         let d = Record::Decision(Decision {
+            by: None,
             resource: ResourceId::new(a, "room-1").expect("id"),
             author: a,
             seq: 7,
@@ -660,6 +693,7 @@ mod tests {
         }
         // A record of another agency cannot be encoded into this document.
         let req = Record::Request(BookingRequest {
+            by: None,
             wait_list: false,
             id: BookingId::new(b, "x").expect("id"),
             resource: ResourceId::new(a, "room-1").expect("id"),

@@ -397,6 +397,7 @@ fn transfer_scenario(seed: u64) {
     sim.local(2, decide(&a)).expect("the new owner decides");
     // Behind the partition the old owner publishes a decision anyway.
     let rogue = Record::Decision(Decision {
+        by: None,
         resource: rid.clone(),
         author: sim.id(0),
         seq: offer.seq + 1,

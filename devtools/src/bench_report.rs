@@ -107,6 +107,7 @@ pub fn run(full: bool, json: bool) -> anyhow::Result<()> {
             .entry(DocId::requests(staff, owner, shard_of(asked)))
             .or_default()
             .push(Record::Request(BookingRequest {
+                by: None,
                 wait_list: false,
                 id: id.clone(),
                 resource: resource.clone(),
@@ -123,6 +124,7 @@ pub fn run(full: bool, json: bool) -> anyhow::Result<()> {
             .entry(DocId::decisions(owner, shard_of(asked)))
             .or_default()
             .push(Record::Decision(Decision {
+                by: None,
                 resource,
                 author: owner,
                 seq: seq[r],

@@ -247,6 +247,7 @@ fn requests(
                 }
             };
             let req = BookingRequest {
+                by: None,
                 wait_list: false,
                 id: BookingId::new(k.id(), &format!("b{n}"))?,
                 resource,

@@ -299,6 +299,7 @@ fn dispatches(
         };
         let confirm = |resource: ResourceId, quantity| {
             Record::Decision(Decision {
+                by: None,
                 resource,
                 author: owner,
                 seq: seq[v],

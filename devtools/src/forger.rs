@@ -83,6 +83,7 @@ pub fn bad_changes(
     let shard = shard_of(start);
     let booking = BookingId::new(key.id(), "forged-1")?;
     let request = BookingRequest {
+        by: None,
         wait_list: false,
         id: booking.clone(),
         resource: resource.clone(),

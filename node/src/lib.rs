@@ -16,6 +16,8 @@
 //! - [`backup`]: online backup (a consistent snapshot the actor takes) and
 //!   restore into a new home.
 //! - [`verify`]: the offline check of a home (`tongchou verify`).
+//! - [`users`]: people of the agency (local accounts), their roles and
+//!   token hashes.
 //!
 //! ## Data flow
 //! A CLI or TUI request reaches [`server`], which sends a command to the
@@ -31,5 +33,6 @@ pub mod net;
 pub mod rotation;
 pub mod server;
 pub mod store;
+pub mod users;
 pub mod verify;
 pub mod webhooks;

@@ -25,12 +25,15 @@ use futures::Stream;
 use jiff::Timestamp;
 
 use crate::actor::NodeHandle;
+use crate::users::Identity;
+use axum::Extension;
 
 mod assets;
 mod errors;
 mod holds;
 mod invites;
 mod metrics;
+mod people;
 mod trips;
 
 pub use errors::Error;
@@ -45,6 +48,7 @@ struct AppState {
     home: crate::config::Home,
     latency: metrics::Latency,
     webhooks: Option<crate::webhooks::Webhooks>,
+    users: crate::users::Users,
 }
 
 /// Builds the router.
@@ -59,12 +63,17 @@ pub fn router_with(
     home: crate::config::Home,
     webhooks: Option<crate::webhooks::Webhooks>,
 ) -> Router {
+    let users = crate::users::Users::load(home.dir()).unwrap_or_else(|e| {
+        tracing::error!("{e}: no person can sign in until it is fixed");
+        crate::users::Users::empty(home.dir())
+    });
     let state = AppState {
         node,
         token,
         home,
         latency: Default::default(),
         webhooks,
+        users,
     };
     Router::new()
         .route(routes::STATUS, get(status))
@@ -75,6 +84,7 @@ pub fn router_with(
         .route(routes::BOOKING, get(booking))
         .route(routes::CANCEL, post(cancel))
         .route(routes::CHECKIN, post(holds::checkin))
+        .route(routes::USERS, get(people::users).post(people::add_user))
         .route(routes::HOLDS, get(holds::holds).post(holds::hold))
         .route(routes::DECIDE, post(decide))
         .route(routes::SLOTS, post(slots))
@@ -129,21 +139,25 @@ fn bearer_matches(value: &str, token: &str) -> bool {
 async fn auth(
     State(st): State<AppState>,
     headers: HeaderMap,
-    req: Request,
+    mut req: Request,
     next: Next,
 ) -> Response {
-    let ok = headers
+    let who = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| bearer_matches(v, &st.token));
-    if !ok {
+        .and_then(|v| people::identify(&st, v));
+    let Some(who) = who else {
         return err(
             StatusCode::UNAUTHORIZED,
             "unauthorized",
             "missing or wrong bearer token (see api.json in the node's home)".into(),
         )
         .into_response();
+    };
+    if let Err(e) = people::gate(&who, req.method(), req.uri().path()) {
+        return e.into_response();
     }
+    req.extensions_mut().insert(who);
     next.run(req).await
 }
 
@@ -216,7 +230,14 @@ impl crdt_model::query::Query for BookingCounts {
     }
 }
 
-async fn status(State(st): State<AppState>) -> ApiResult<Status> {
+async fn status(
+    State(st): State<AppState>,
+    Extension(who): Extension<Identity>,
+) -> ApiResult<Status> {
+    let user = match who {
+        Identity::User(u) => Some(u),
+        Identity::Agency => None,
+    };
     let bookings_by_status = st.node.query(BookingCounts).await.ok_or_else(gone)?;
     let db = st.home.db_path();
     let store_bytes = tokio::task::spawn_blocking(move || metrics::dir_bytes(&db))
@@ -309,6 +330,7 @@ async fn status(State(st): State<AppState>) -> ApiResult<Status> {
                 store_bytes,
                 api,
                 webhook_backlog,
+                user,
             })
         })
         .await
@@ -342,8 +364,17 @@ async fn calendar(
 
 async fn bookings(
     State(st): State<AppState>,
-    Query(f): Query<BookingFilter>,
+    Extension(who): Extension<Identity>,
+    Query(mut f): Query<BookingFilter>,
 ) -> ApiResult<Vec<Booking>> {
+    // Staff see their own requests as "mine".
+    if let Identity::User(u) = &who
+        && u.role == Role::Staff
+        && f.mine
+        && f.by.is_none()
+    {
+        f.by = Some(u.name.clone());
+    }
     Ok(Json(st.node.query(f).await.ok_or_else(gone)?))
 }
 
@@ -367,23 +398,30 @@ fn booking_of(o: LocalOutcome) -> Result<Json<Booking>, Error> {
     }
 }
 
-async fn book(State(st): State<AppState>, Json(r): Json<BookRequest>) -> ApiResult<Booking> {
-    booking_of(st.node.local(r.into()).await?)
+async fn book(
+    State(st): State<AppState>,
+    Extension(who): Extension<Identity>,
+    Json(r): Json<BookRequest>,
+) -> ApiResult<Booking> {
+    booking_of(st.node.local(people::acting(&who, r.into())).await?)
 }
 
 async fn book_series(
     State(st): State<AppState>,
+    Extension(who): Extension<Identity>,
     Json(r): Json<SeriesRequest>,
 ) -> ApiResult<Vec<Booking>> {
-    let first = booking_of(st.node.local(r.into()).await?)?;
+    let first = booking_of(st.node.local(people::acting(&who, r.into())).await?)?;
     series_of(&st, first.0.id).await
 }
 
 async fn cancel_series(
     State(st): State<AppState>,
+    Extension(who): Extension<Identity>,
     Json(r): Json<SeriesCancelRequest>,
 ) -> ApiResult<Vec<Booking>> {
-    let one = booking_of(st.node.local(r.into()).await?)?;
+    people::own(&st, &who, &r.booking).await?;
+    let one = booking_of(st.node.local(people::acting(&who, r.into())).await?)?;
     series_of(&st, one.0.id).await
 }
 
@@ -400,12 +438,22 @@ async fn series_of(st: &AppState, id: BookingId) -> ApiResult<Vec<Booking>> {
     Ok(Json(st.node.query(q).await.ok_or_else(gone)??))
 }
 
-async fn cancel(State(st): State<AppState>, Json(r): Json<CancelRequest>) -> ApiResult<Booking> {
-    booking_of(st.node.local(r.into()).await?)
+async fn cancel(
+    State(st): State<AppState>,
+    Extension(who): Extension<Identity>,
+    Json(r): Json<CancelRequest>,
+) -> ApiResult<Booking> {
+    people::own(&st, &who, &r.booking).await?;
+    booking_of(st.node.local(people::acting(&who, r.into())).await?)
 }
 
-async fn decide(State(st): State<AppState>, Json(r): Json<DecideRequest>) -> ApiResult<Booking> {
-    booking_of(st.node.local(r.into()).await?)
+async fn decide(
+    State(st): State<AppState>,
+    Extension(who): Extension<Identity>,
+    Json(r): Json<DecideRequest>,
+) -> ApiResult<Booking> {
+    people::may_decide(&st, &who, &r.booking).await?;
+    booking_of(st.node.local(people::acting(&who, r.into())).await?)
 }
 
 async fn slots(

@@ -218,3 +218,138 @@ fn an_owners_hold_releases_the_bookings_in_its_way_with_its_reason() {
         "{inside:?}"
     );
 }
+
+#[test]
+fn people_act_within_their_roles_and_the_records_name_them() {
+    let nodes = network("people", 2);
+    let (owner, staff) = (&nodes[0], &nodes[1]);
+    let room = publish_room(owner, "people-1", "审批会议室", &["--approval", "required"]);
+    let other = publish_room(owner, "people-2", "小会议室", &["--approval", "required"]);
+    staff.wait_resource(&room);
+    staff.wait_resource(&other);
+
+    // Bad input changes nothing.
+    for bad in [
+        vec!["user", "add", "x", "--role", "boss"],
+        vec!["user", "add", "x", "--role", "approver"],
+        vec![
+            "user",
+            "add",
+            "x",
+            "--role",
+            "staff",
+            "--resources",
+            "people-1",
+        ],
+    ] {
+        assert!(!owner.cli(&bad).status.success(), "{bad:?} accepted");
+    }
+    let added: api::UserToken = staff.json(&["user", "add", "张三", "--role", "staff"]);
+    assert_eq!(added.user.role, api::Role::Staff);
+    assert_eq!(
+        api::read_token(&staff.home, "张三").expect("token file"),
+        added.token
+    );
+    let _: api::UserToken = staff.json(&["user", "add", "王五", "--role", "staff"]);
+    assert!(
+        !staff
+            .cli(&["user", "add", "张三", "--role", "staff"])
+            .status
+            .success(),
+        "a name twice"
+    );
+    let _: api::UserToken = owner.json(&[
+        "user",
+        "add",
+        "李四",
+        "--role",
+        "approver",
+        "--resources",
+        "people-1",
+    ]);
+    let people: Vec<api::UserEntry> = staff.json(&["users"]);
+    assert_eq!(people.len(), 2);
+
+    // Staff book as themselves: the request names them on the owner's node.
+    let as_zhang = |args: &[&str]| {
+        let mut a = vec!["--user", "张三"];
+        a.extend_from_slice(args);
+        a.into_iter().map(str::to_string).collect::<Vec<_>>()
+    };
+    let run = |node: &Node, args: Vec<String>| {
+        let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+        node.cli(&refs)
+    };
+    let status: api::Status = staff.json(&["--user", "张三", "status"]);
+    assert_eq!(status.user.map(|u| u.name), Some("张三".to_string()));
+    let (from, to) = (workday(4, "09:00"), workday(4, "10:00"));
+    let out = run(
+        staff,
+        as_zhang(&["--json", "book", &room, "--from", &from, "--to", &to]),
+    );
+    assert!(out.status.success(), "{out:?}");
+    let asked: Booking = serde_json::from_slice(&out.stdout).expect("booking");
+    let out = run(
+        staff,
+        as_zhang(&["--json", "book", &other, "--from", &from, "--to", &to]),
+    );
+    let on_other: Booking = serde_json::from_slice(&out.stdout).expect("booking");
+    let seen = wait_for("the request at the owner", Duration::from_secs(30), || {
+        owner.booking(&asked.id)
+    });
+    assert_eq!(
+        seen.request.and_then(|r| r.by).as_deref(),
+        Some("张三"),
+        "the record names who asked"
+    );
+
+    // Staff: only their own, and nothing of an operator's.
+    let theirs: Vec<Booking> = staff.json(&["--user", "张三", "bookings", "--mine"]);
+    assert_eq!(theirs.len(), 2);
+    let none: Vec<Booking> = staff.json(&["--user", "王五", "bookings", "--mine"]);
+    assert!(none.is_empty(), "{none:?}");
+    for refused in [
+        vec!["--user", "王五", "cancel", &asked.id.to_string()],
+        vec![
+            "--user", "张三", "resource", "add", "--id", "x", "--name", "x", "--city", "x",
+            "--people", "2",
+        ],
+        vec![
+            "--user", "张三", "user", "add", "赵六", "--role", "operator",
+        ],
+        vec!["--user", "nobody", "status"],
+    ] {
+        let owned: Vec<String> = refused.iter().map(|s| s.to_string()).collect();
+        assert!(!run(staff, owned).status.success(), "{refused:?} accepted");
+    }
+
+    // The approver decides for their room only; the decision names them.
+    let id = asked.id.to_string();
+    assert!(
+        !owner
+            .cli(&[
+                "--user",
+                "李四",
+                "decide",
+                &on_other.id.to_string(),
+                "approve"
+            ])
+            .status
+            .success(),
+        "not their room"
+    );
+    let decided: Booking = owner.json(&["--user", "李四", "decide", &id, "approve"]);
+    assert_eq!(decided.status, Status::Confirmed);
+    let there = wait_for(
+        "the decision at the requester",
+        Duration::from_secs(30),
+        || {
+            staff
+                .booking(&asked.id)
+                .filter(|b| b.status == Status::Confirmed)
+        },
+    );
+    assert_eq!(there.decided_by.as_deref(), Some("李四"));
+    let shown = staff.ok(&["--lang", "en", "--user", "张三", "cancel", &id]);
+    assert!(shown.contains("requested by: 张三"), "{shown}");
+}

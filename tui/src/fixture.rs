@@ -226,6 +226,7 @@ fn bookings(
         };
         let quantity = 1 + (k % 3) as u32;
         bookings.push(Booking {
+            decided_by: None,
             checked_in: None,
             id: id.clone(),
             resource: r.id.clone(),
@@ -235,6 +236,7 @@ fn bookings(
                 quantity,
             },
             request: Some(Box::new(BookingRequest {
+                by: None,
                 wait_list: false,
                 // Every third is the first of a weekly series.
                 series: (k % 3 == 0).then(|| {
@@ -330,6 +332,7 @@ fn status(now: Timestamp, n_resources: usize, n_bookings: usize) -> Status {
         })
         .collect();
     Status {
+        user: None,
         agency: me,
         name: Text::new(AGENCIES[0].0, AGENCIES[0].1),
         network: "d655b909a552f00d".into(),
@@ -447,6 +450,7 @@ pub fn with_fleet(s: &mut State) {
     out.driver = Some(d2.id.clone());
     for (rid, q) in [(van.id.clone(), 6), (d2.id.clone(), 1)] {
         s.data.bookings.push(Booking {
+            decided_by: None,
             checked_in: None,
             id: out.request.id.clone(),
             resource: rid,

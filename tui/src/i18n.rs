@@ -431,6 +431,8 @@ pub(crate) const WAITING_LIST: L = L(
     "on the waiting list: confirmed when room frees up",
 );
 pub(crate) const CHECKED_IN: L = L("已签到", "checked in");
+pub(crate) const REQUESTED_BY: L = L("申请人", "requested by");
+pub(crate) const DECIDED_BY: L = L("审批人", "decided by");
 pub(crate) const SUGGESTED: L = L("建议的替代时段", "Suggested alternatives");
 pub(crate) const NEEDS_APPROVAL: L = L("需审批", "needs approval");
 pub(crate) const PEERS: L = L("对等节点", "Peers");

@@ -48,20 +48,31 @@ impl std::fmt::Debug for Options {
 
 /// Runs the TUI on the node whose home is `dir`; the node may start later
 /// (or restart on a new port): the TUI shows a banner and keeps retrying.
+/// With `user`, it signs in as that person (their token in the home).
 pub async fn run_home(
     dir: std::path::PathBuf,
     lang: Lang,
     tz: jiff::tz::TimeZone,
     start: app::Screen,
+    user: Option<String>,
 ) -> anyhow::Result<()> {
+    if let Some(name) = &user {
+        // Said before the screen opens, not as a failed fetch.
+        api::read_token(&dir, name)
+            .map_err(|e| anyhow::anyhow!("--user {name}: no token ({e})"))?;
+    }
     let connect: Connect = std::sync::Arc::new(move || {
-        api::ApiInfo::read(&dir).map_err(|e| match e.kind() {
+        let mut info = api::ApiInfo::read(&dir).map_err(|e| match e.kind() {
             std::io::ErrorKind::NotFound => anyhow::anyhow!(
                 "the node in {} is not running (start it with `tongchou run`)",
                 dir.display()
             ),
             _ => anyhow::anyhow!("{}: {e}", dir.join(api::ApiInfo::FILE).display()),
-        })
+        })?;
+        if let Some(name) = &user {
+            info.token = api::read_token(&dir, name)?;
+        }
+        Ok(info)
     });
     run(Options {
         connect,

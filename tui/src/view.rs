@@ -134,22 +134,30 @@ fn render_tabs(state: &State, f: &mut Frame, area: Rect) {
         };
         spans.push(Span::styled(label(s, short, tight), style));
     }
-    let who = state
-        .data
-        .status
-        .as_ref()
-        .map(|s| format!(" {} ", state.text(&s.name)))
-        .unwrap_or_default();
     let clock = state.now.to_zoned(state.tz.clone()).strftime("%H:%M");
     let used: usize = spans.iter().map(|s| s.width()).sum();
     let room = usize::from(area.width).saturating_sub(used);
-    let right = format!("{who}{clock} ");
-    // The clock always; the agency's name only whole.
-    let right = if unicode_width::UnicodeWidthStr::width(right.as_str()) <= room {
-        right
-    } else {
-        format!("{clock} ")
-    };
+    // Who is signed in (a person, with their role, and the agency), then
+    // the person alone, then the clock alone: names only whole.
+    let mut choices = Vec::new();
+    if let Some(s) = &state.data.status {
+        let agency = state.text(&s.name);
+        match &s.user {
+            Some(u) => {
+                let role = state.text(&u.role.text()).to_string();
+                choices.push(format!(" {}（{role}）· {agency} {clock} ", u.name));
+                choices.push(format!(" {} {clock} ", u.name));
+            }
+            None => choices.push(format!(" {agency} {clock} ")),
+        }
+    }
+    choices.push(format!("{clock} "));
+    let fits = |s: &String| unicode_width::UnicodeWidthStr::width(s.as_str()) <= room;
+    let right = choices
+        .iter()
+        .find(|s| fits(s))
+        .cloned()
+        .unwrap_or_else(|| format!("{clock} "));
     let w = unicode_width::UnicodeWidthStr::width(right.as_str());
     if w <= room {
         spans.push(Span::raw(format!("{}{right}", " ".repeat(room - w))));

@@ -40,6 +40,29 @@ pub(crate) struct HoldCreateArgs {
     pub reason_en: Option<String>,
 }
 
+/// `tongchou user …`.
+#[derive(Debug, Subcommand)]
+pub(crate) enum UserCmd {
+    /// Add a person: prints their token once and keeps it in the home's
+    /// `users/NAME.token` (mode 0600) for `--user NAME`.
+    Add(UserAddArgs),
+}
+
+/// `tongchou user add`.
+#[derive(Debug, Args)]
+pub(crate) struct UserAddArgs {
+    /// Their name (written into the records they make).
+    pub name: String,
+    /// staff (book and cancel their own), approver (also decide for
+    /// --resources) or operator (everything).
+    #[arg(long)]
+    pub role: String,
+    /// For an approver: the resources they decide, comma-separated (ids,
+    /// unique prefixes or names).
+    #[arg(long, value_delimiter = ',')]
+    pub resources: Vec<String>,
+}
+
 /// `tongchou holds`.
 #[derive(Debug, Args)]
 pub(crate) struct HoldsArgs {

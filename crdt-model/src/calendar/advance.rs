@@ -84,6 +84,7 @@ fn append_requests(
                 waiting: req.wait_list,
             },
             checked_in: None,
+            decided_by: None,
         });
         last = Some(req);
     }

@@ -126,6 +126,12 @@ impl Engine {
     }
 
     pub(super) fn fill_request(&self, b: &mut Booking) {
+        if b.decided_by.is_none() {
+            b.decided_by = self.ledger.index().decided_by.get(&b.id).cloned();
+        }
+        if b.checked_in.is_none() {
+            b.checked_in = self.ledger.index().checkins.get(&b.id).map(|c| c.hlc);
+        }
         if b.request.is_none() {
             b.request = self
                 .ledger

@@ -207,6 +207,14 @@ pub enum LocalOp {
         #[serde(default)]
         reason: String,
     },
+    /// `op`, done by a person of this agency (a local account): the
+    /// requests, cancellations and decisions it writes name them.
+    As {
+        /// The person's name.
+        by: String,
+        /// What they do.
+        action: Box<LocalOp>,
+    },
     /// Check in to one of this agency's confirmed bookings (签到).
     CheckIn {
         /// Which.

@@ -84,6 +84,7 @@ impl Engine {
             terms: d.terms,
             verdict: d.verdict,
             hlc: self.clock.tick(ms(now)),
+            by: None,
         })
     }
 
@@ -149,6 +150,20 @@ impl Engine {
         op: LocalOp,
         out: &mut Vec<Output>,
     ) -> Result<LocalOutcome, LocalError> {
+        // Trips and warehouse steps do not name the person (yet).
+        let op = match op {
+            LocalOp::As { by, action }
+                if matches!(
+                    *action,
+                    LocalOp::RequestTrip(_) | LocalOp::Trip { .. } | LocalOp::Asset(_)
+                ) =>
+            {
+                crate::record::check_person(Some(&by))
+                    .map_err(|e| LocalError::Invalid(e.to_string()))?;
+                *action
+            }
+            op => op,
+        };
         if matches!(op, LocalOp::RequestTrip(_) | LocalOp::Trip { .. }) {
             return self.local_trip(now, op, out);
         }
@@ -282,6 +297,14 @@ impl Engine {
         }
         let me = self.me;
         match op {
+            LocalOp::As { by, action } => {
+                crate::record::check_person(Some(&by))
+                    .map_err(|e| LocalError::Invalid(e.to_string()))?;
+                let before = self.acting.replace(by.into());
+                let prepared = self.prepare(now, *action);
+                self.acting = before;
+                prepared
+            }
             LocalOp::SetProfile(p) => {
                 if p.id != me {
                     return Err(LocalError::NotAllowed("profile of another agency".into()));
@@ -328,6 +351,7 @@ impl Engine {
                     hlc,
                     series: None,
                     wait_list,
+                    by: self.acting.clone(),
                 };
                 Ok((doc, vec![Record::Request(req)], Some(id)))
             }
@@ -435,6 +459,7 @@ impl Engine {
             booking: booking.clone(),
             reason,
             hlc,
+            by: self.acting.clone(),
         });
         Ok((doc, vec![cancel], Some(booking)))
     }
@@ -482,7 +507,10 @@ impl Engine {
         )
         .map_err(|e| LocalError::Decide(e.to_string()))?;
         let seq = cal.next_decision;
-        let rec = self.decision_record(now, &rid, seq, draft);
+        let mut rec = self.decision_record(now, &rid, seq, draft);
+        if let Record::Decision(d) = &mut rec {
+            d.by = self.acting.clone();
+        }
         let doc = DocId::decisions(self.me, shard_of(now));
         Ok((doc, vec![rec], Some(booking)))
     }

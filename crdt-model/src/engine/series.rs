@@ -88,6 +88,7 @@ impl Engine {
                     count,
                 })),
                 wait_list: false,
+                by: self.acting.clone(),
             }));
         }
         let doc = DocId::requests(me, resource.owner, shard_of(now));
@@ -170,6 +171,7 @@ impl Engine {
                 booking: id,
                 reason: reason.clone(),
                 hlc,
+                by: self.acting.clone(),
             }));
         }
         Ok((doc, records, Some(head)))

@@ -114,6 +114,8 @@ pub struct Index {
     pub cancels: BTreeMap<BookingId, Cancellation>,
     /// Check-ins, by booking.
     pub checkins: BTreeMap<BookingId, crate::booking::CheckIn>,
+    /// The owners' people who decided bookings, where a decision names one.
+    pub decided_by: BTreeMap<BookingId, compact_str::CompactString>,
     /// Decisions per resource, by `(seq, booking)`.
     pub decisions: BTreeMap<ResourceId, BTreeMap<(u64, BookingId), Decision>>,
     /// Request ids per resource.
@@ -336,6 +338,9 @@ impl Index {
                     .insert((u.fleet, u.action.kind()), *u);
             }
             Record::Decision(d) => {
+                if let Some(by) = &d.by {
+                    self.decided_by.insert(d.booking.clone(), by.clone());
+                }
                 if !self.requests.contains_key(&d.booking) {
                     let rids = self.unrequested.entry(d.booking.clone()).or_default();
                     if !rids.contains(&d.resource) {

@@ -639,7 +639,7 @@ impl Demo {
             let tz = jiff::tz::TimeZone::get(crdt_model::resource::DEFAULT_TZ)
                 .unwrap_or(jiff::tz::TimeZone::UTC);
             let lang = if zh { tui::Lang::Zh } else { tui::Lang::En };
-            tui::run_home(self.nodes[0].home.clone(), lang, tz, start).await?;
+            tui::run_home(self.nodes[0].home.clone(), lang, tz, start, None).await?;
             progress(
                 self.quiet,
                 &format!(

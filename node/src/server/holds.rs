@@ -5,8 +5,10 @@ use crdt_model::query::{HoldView, HoldsQuery};
 
 pub(super) async fn checkin(
     State(st): State<AppState>,
+    Extension(who): Extension<Identity>,
     Json(r): Json<CheckInRequest>,
 ) -> ApiResult<Booking> {
+    super::people::own(&st, &who, &r.booking).await?;
     booking_of(
         st.node
             .local(LocalOp::CheckIn { booking: r.booking })

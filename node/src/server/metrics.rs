@@ -100,7 +100,11 @@ pub(super) fn dir_bytes(dir: &std::path::Path) -> u64 {
 
 /// `GET /metrics`.
 pub(super) async fn metrics(State(st): State<AppState>) -> Result<Response, Error> {
-    let Json(s) = super::status(State(st.clone())).await?;
+    let Json(s) = super::status(
+        State(st.clone()),
+        axum::Extension(crate::users::Identity::Agency),
+    )
+    .await?;
     let mut out = String::new();
     let mut family = |name: &str, kind: &str, help: &str, samples: Vec<(String, String)>| {
         let _ = writeln!(out, "# HELP tongchou_{name} {help}");

@@ -258,6 +258,7 @@ fn approving_out_of_turn_asks_first_and_says_whom_it_pushes_out() {
     let end = start + jiff::SignedDuration::from_hours(1);
     let request =
         |local: &str, requester: usize, rank: u32, fits: bool| crdt_model::calendar::Booking {
+            decided_by: None,
             id: crdt_model::ids::BookingId::new(s.data.members[requester].agency, local)
                 .expect("id"),
             resource: res.id.clone(),
@@ -328,6 +329,7 @@ fn a_tentative_booking_says_whose_approval_it_waits_for_and_what_is_ahead() {
     };
     let other = s.data.members[2].agency;
     let held = crdt_model::calendar::Booking {
+        decided_by: None,
         checked_in: None,
         id: crdt_model::ids::BookingId::new(other, "held").expect("id"),
         resource: rid.clone(),
@@ -639,5 +641,46 @@ fn a_booking_released_for_an_owners_hold_says_why_and_what_else_is_free() {
         assert!(screen.contains(reason), "{screen}");
         assert!(screen.contains(status), "{screen}");
         assert!(screen.contains("→"), "an alternative: {screen}");
+    }
+}
+
+#[test]
+fn the_title_bar_names_the_person_signed_in_and_details_name_who_asked_and_decided() {
+    for (lang, shown) in [(Lang::Zh, "李四（审批人）"), (Lang::En, "李四（approver）")] {
+        let mut s = on(lang, Screen::Mine);
+        if let Some(st) = s.data.status.as_mut() {
+            st.user = Some(api::UserEntry {
+                name: "李四".into(),
+                role: api::Role::Approver,
+                resources: Vec::new(),
+            });
+        }
+        let wide = render(&s, 220, 30);
+        assert!(
+            wide.lines().next().is_some_and(|l| l.contains(shown)),
+            "{wide}"
+        );
+        // Narrow: the name alone, never cut.
+        let narrow = render(&s, 100, 30);
+        let first = narrow.lines().next().unwrap_or_default().to_string();
+        assert!(first.contains("李四") && !first.contains("（审"), "{first}");
+
+        let id = s.my_bookings()[0].id.clone();
+        let b = s
+            .data
+            .bookings
+            .iter_mut()
+            .find(|b| b.id == id)
+            .expect("ours");
+        if let Some(r) = b.request.as_mut() {
+            r.by = Some("张三".into());
+        }
+        b.decided_by = Some("李四".into());
+        s.mine_selected = 0;
+        let screen = render(&s, 100, 30);
+        assert!(
+            screen.contains("张三") && screen.contains("李四"),
+            "{screen}"
+        );
     }
 }

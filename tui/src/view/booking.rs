@@ -223,10 +223,23 @@ pub(super) fn submitted_at(state: &State, b: &crdt_model::calendar::Booking) -> 
 
 /// Why a tentative booking waits, in the user's words: whose approval it
 /// needs, and what holds its slot ahead of it (at most three).
-/// Why the owner released a booking, with the alternatives it offers, and
-/// whether it was checked in.
+/// The people named (who asked, who decided), why the owner released a
+/// booking with the alternatives it offers, and whether it was checked in.
 pub(super) fn released(state: &State, b: &crdt_model::calendar::Booking) -> Vec<Line<'static>> {
     let mut out = Vec::new();
+    let asked = b.request.as_ref().and_then(|r| r.by.as_deref());
+    for (label, who) in [
+        (i18n::REQUESTED_BY, asked),
+        (i18n::DECIDED_BY, b.decided_by.as_deref()),
+    ] {
+        if let Some(who) = who {
+            out.push(Line::from(format!(
+                "{}: {}",
+                state.t(label),
+                crdt_model::record::sanitize(who)
+            )));
+        }
+    }
     if let Status::Released { why } = &b.status {
         out.push(Line::from(state.text(&why.text()).to_string()));
         if let crdt_model::booking::ReleaseWhy::Withdrawn { alternatives, .. } = why {
