@@ -596,6 +596,10 @@ pub(crate) struct BenchArgs {
     /// (repeatable, e.g. `--catchup 10000 --catchup 100000`).
     #[arg(long)]
     pub catchup: Vec<usize>,
+    /// net only: also the network throughput with a quota on every pool,
+    /// as a ratio to the run without.
+    #[arg(long)]
+    pub quotas: bool,
     /// scale only: bookings to hold instead of the size's own (the
     /// agencies and resources stay those of the size).
     #[arg(long)]

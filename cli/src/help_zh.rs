@@ -299,6 +299,10 @@ const ARGS: &[(&str, &str)] = &[
         "周期预订中最多可跳过几次冲突的日期（自动审批）；超过则整个系列被拒绝",
     ),
     (
+        "max_conflict_percent",
+        "同上，按系列总次数的百分比计（两个限制取较大者）",
+    ),
+    (
         "checkin_minutes",
         "须在开始后多少分钟内签到，否则作为未到场释放（0 为不需签到）",
     ),
@@ -554,6 +558,10 @@ const ARGS: &[(&str, &str)] = &[
     ("hold create|reason", "原因（告知每个被释放预约的申请单位）"),
     ("hold create|reason_en", "英文原因（如与中文不同）"),
     ("holds|mine", "只看本单位的占用"),
+    (
+        "bench|quotas",
+        "仅 net：另测每个资源池都有配额时的网络吞吐量，并给出与无配额时之比",
+    ),
     ("user add|name", "姓名（写入其所做的记录）"),
     (
         "user add|role",

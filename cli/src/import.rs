@@ -24,7 +24,7 @@ pub(crate) fn rows(text: &str, csv: bool) -> Result<Rows, String> {
             .map(|(i, v)| (i + 1, serde_json::to_value(v).map_err(|e| e.to_string())))
             .collect());
     }
-    const NUMBERS: [&str; 8] = [
+    const NUMBERS: [&str; 9] = [
         "people",
         "units",
         "min_minutes",
@@ -33,6 +33,7 @@ pub(crate) fn rows(text: &str, csv: bool) -> Result<Rows, String> {
         "buffer_minutes",
         "max_conflicts",
         "checkin_minutes",
+        "max_conflict_percent",
     ];
     const LISTS: [&str; 2] = ["feature", "attr"];
     let mut reader = csv::ReaderBuilder::new()

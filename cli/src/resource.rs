@@ -244,6 +244,7 @@ impl EditArgs {
             (&mut rules.max_advance_days, self.advance_days),
             (&mut rules.buffer_minutes, self.buffer_minutes),
             (&mut rules.max_conflicts, self.max_conflicts),
+            (&mut rules.max_conflict_percent, self.max_conflict_percent),
             (&mut rules.checkin_minutes, self.checkin_minutes),
         ] {
             if let Some(v) = v {
@@ -339,6 +340,7 @@ impl ResourceArgs {
                 blackouts: Vec::new(),
                 time_zone: self.tz.clone(),
                 max_conflicts: self.max_conflicts,
+                max_conflict_percent: self.max_conflict_percent,
                 quotas: Vec::new(),
                 checkin_minutes: self.checkin_minutes,
             },

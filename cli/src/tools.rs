@@ -17,6 +17,7 @@ pub(crate) async fn bench(out: &Out, a: BenchArgs) -> anyhow::Result<()> {
         full,
         throughput_only,
         catchup,
+        quotas,
         bookings,
         seeds,
         from_seed,
@@ -38,6 +39,7 @@ pub(crate) async fn bench(out: &Out, a: BenchArgs) -> anyhow::Result<()> {
             if !catchup.is_empty() {
                 sizes.catchup = catchup;
             }
+            sizes.quotas = quotas;
             devtools::bench::net(sizes, out.json).await
         }
         "radicale" => devtools::vs_radicale::run(full, out.json).await,

@@ -298,7 +298,12 @@ fn decide_series(
             Err(why) => conflicts.push((*b, why)),
         }
     }
-    let allowed = resource.rules.max_conflicts;
+    // A count, or a share of the series (whichever allows more).
+    let share = u64::from(count) * u64::from(resource.rules.max_conflict_percent) / 100;
+    let allowed = resource
+        .rules
+        .max_conflicts
+        .max(u32::try_from(share).unwrap_or(u32::MAX));
     if conflicts.len() <= allowed as usize {
         let mut out: Vec<Draft> = fit
             .into_iter()

@@ -113,6 +113,11 @@ fn check_resource(r: &Resource) -> Result<(), RecordError> {
         return Err(RecordError::Invalid(problem));
     }
     let rules = &r.rules;
+    if rules.max_conflict_percent > 100 {
+        return Err(RecordError::Invalid(
+            "the conflict share of a series is at most 100 %".into(),
+        ));
+    }
     if rules.max_minutes > 0 && rules.min_minutes > rules.max_minutes {
         return Err(RecordError::Invalid(format!(
             "the shortest booking ({} min) is longer than the longest ({} min)",

@@ -249,6 +249,11 @@ pub struct BookingRules {
     /// rejected.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub max_conflicts: u32,
+    /// The same as a share of the series' occurrences, in percent (like
+    /// Exchange's ConflictPercentageAllowed); the larger of the two limits
+    /// applies.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub max_conflict_percent: u32,
     /// Limits on how much one requesting agency may hold (实物定额).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub quotas: Vec<crate::quota::Quota>,
@@ -275,6 +280,7 @@ impl Default for BookingRules {
             blackouts: Vec::new(),
             time_zone: DEFAULT_TZ.to_string(),
             max_conflicts: 0,
+            max_conflict_percent: 0,
             checkin_minutes: 0,
             quotas: Vec::new(),
         }

@@ -376,3 +376,46 @@ proptest! {
         prop_assert_eq!(undecided, 0, "only waiting requests stay undecided");
     }
 }
+
+/// A series may skip as many conflicting dates as the larger of the
+/// resource's count and share allow: 2 of 4 with 50 %, none with 25 %.
+#[test]
+fn a_series_skips_up_to_the_conflict_share_then_is_rejected_whole() {
+    for (percent, confirmed) in [(50, 2), (25, 0)] {
+        let mut sim = network(11, |sim| {
+            let mut r = room(sim, "rs");
+            r.rules.max_conflict_percent = percent;
+            vec![r]
+        });
+        let rid = room(&sim, "rs").id;
+        // Two weekly dates taken (the 2nd and 4th of the series).
+        for week in [1, 3] {
+            let from = 600 + week * 7 * 24 * 60;
+            book(&mut sim, 1, &rid, (from, from + 60), false);
+        }
+        sim.run_until_quiet(1_000);
+        let first = match sim.local(
+            2,
+            LocalOp::BookSeries {
+                resource: rid.clone(),
+                start: at(600),
+                end: at(660),
+                quantity: 1,
+                contact: String::new(),
+                purpose: String::new(),
+                repeat: "FREQ=WEEKLY;COUNT=4".into(),
+            },
+        ) {
+            Ok(LocalOutcome::Booking(b)) => b.id,
+            other => panic!("a series: {other:?}"),
+        };
+        sim.run_until_quiet(1_000);
+        let all = crdt_model::query::SeriesQuery { id: first }
+            .answer(sim.engine(2), sim.now())
+            .expect("the series");
+        assert_eq!(all.len(), 4);
+        let ok = all.iter().filter(|b| b.status == Status::Confirmed).count();
+        assert_eq!(ok, confirmed, "{percent} %: {all:?}");
+        assert_agree(&sim);
+    }
+}

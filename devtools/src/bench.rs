@@ -27,6 +27,9 @@ pub struct Sizes {
     pub throughput_bookings: usize,
     /// Bookings a returning node must catch up with.
     pub catchup: Vec<usize>,
+    /// Also measure the network throughput on a second network whose
+    /// pools carry a quota (`--quotas`), against the first as baseline.
+    pub quotas: bool,
 }
 
 impl Sizes {
@@ -37,6 +40,7 @@ impl Sizes {
             latency_bookings: 200,
             throughput_bookings: 5_000,
             catchup: vec![2_000],
+            quotas: false,
         }
     }
 
@@ -47,6 +51,7 @@ impl Sizes {
             latency_bookings: 1_000,
             throughput_bookings: 20_000,
             catchup: vec![10_000, 100_000],
+            quotas: false,
         }
     }
 }
@@ -62,6 +67,10 @@ pub struct Report {
     /// the owner's decisions are written too, and everything is forwarded
     /// to the other nodes).
     pub bookings_per_s_network: Option<f64>,
+    /// With `--quotas`: the same into a network whose every pool carries a
+    /// quota per requesting agency (checked on every automatic decision,
+    /// never reached), and its ratio to the run above.
+    pub bookings_per_s_network_quotas: Option<(f64, f64)>,
     /// `(nodes, p50 ms, p99 ms)` from acknowledgement to visible on every other node.
     pub latency: Vec<(usize, f64, f64)>,
     /// `(missed bookings, seconds to catch up, bytes received)`.
@@ -141,11 +150,31 @@ pub(crate) async fn setup(
     n: usize,
     quiet: bool,
 ) -> anyhow::Result<(Vec<DemoNode>, Vec<ResourceId>)> {
+    setup_with(dir, n, quiet, false).await
+}
+
+/// [`setup`], the pools carrying a quota if `quotas` (one never reached:
+/// 100,000 hours a week for each requesting agency).
+async fn setup_with(
+    dir: &std::path::Path,
+    n: usize,
+    quiet: bool,
+    quotas: bool,
+) -> anyhow::Result<(Vec<DemoNode>, Vec<ResourceId>)> {
     let nodes = build_network(dir, n, true, quiet).await?;
     let st: Status = nodes[0].api().status().await?;
     let mut rids = Vec::new();
     for k in 0..POOLS {
-        let r = pool(st.agency, k, Approval::Automatic);
+        let mut r = pool(st.agency, k, Approval::Automatic);
+        if quotas {
+            r.rules.quotas = vec![crdt_model::quota::Quota {
+                agency: None,
+                limit: crdt_model::quota::Limit::Hours {
+                    hours: 100_000,
+                    per: crdt_model::quota::Per::Week,
+                },
+            }];
+        }
         let _: Resource = nodes[0].api().put_resource(&r).await?;
         rids.push(r.id);
     }
@@ -178,6 +207,12 @@ pub async fn net(sizes: Sizes, json: bool) -> anyhow::Result<()> {
         "durable acknowledged bookings into a single node: {:.0}/s (64 concurrent API clients, approval required, flush before ack, group commit)",
         report.bookings_per_s
     );
+    if let Some((q, ratio)) = report.bookings_per_s_network_quotas {
+        println!(
+            "the same with a quota on every pool: {q:.0}/s ({:.1} % of the run without)",
+            ratio * 100.0
+        );
+    }
     if let Some(b) = report.bookings_per_s_network {
         println!(
             "the same into one node of the {}-node network (automatic approval, forwarded to every peer): {b:.0}/s",
@@ -217,7 +252,21 @@ async fn run(dir: &std::path::Path, sizes: Sizes, quiet: bool) -> anyhow::Result
             );
             let t = Instant::now();
             let ok = burst(&nodes[1], &rid, sizes.throughput_bookings, 64).await?;
-            report.bookings_per_s_network = Some(ok as f64 / t.elapsed().as_secs_f64());
+            let base = ok as f64 / t.elapsed().as_secs_f64();
+            report.bookings_per_s_network = Some(base);
+            if sizes.quotas {
+                progress(
+                    quiet,
+                    &format!("the same on {n} new nodes, every pool with a quota"),
+                );
+                let (qnodes, qrid) =
+                    setup_with(&dir.join(format!("netq{k}")), n, quiet, true).await?;
+                let t = Instant::now();
+                let ok = burst(&qnodes[1], &qrid, sizes.throughput_bookings, 64).await?;
+                let with = ok as f64 / t.elapsed().as_secs_f64();
+                report.bookings_per_s_network_quotas = Some((with, with / base));
+                drop(qnodes);
+            }
         }
         progress(
             quiet,

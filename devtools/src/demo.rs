@@ -133,6 +133,7 @@ fn seed_resources(owner: crdt_model::ids::AgencyId, i: usize) -> Vec<Resource> {
             blackouts: Vec::new(),
             time_zone: DEFAULT_TZ.into(),
             max_conflicts: 2,
+            max_conflict_percent: 0,
             quotas: Vec::new(),
             checkin_minutes: 0,
         },

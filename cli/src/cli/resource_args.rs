@@ -219,6 +219,11 @@ pub(crate) struct ResourceArgs {
     #[arg(long, default_value_t = 0)]
     #[serde(default)]
     pub max_conflicts: u32,
+    /// The same as a share of the series' occurrences, in percent (the
+    /// larger limit applies).
+    #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u32).range(0..=100))]
+    #[serde(default)]
+    pub max_conflict_percent: u32,
     /// Check-in required within this many minutes of the start, or the
     /// booking is released as a no-show (0: no check-in).
     #[arg(long, default_value_t = 0)]
@@ -310,6 +315,9 @@ pub(crate) struct EditArgs {
     /// How many occurrences of a recurring series may be skipped.
     #[arg(long)]
     pub max_conflicts: Option<u32>,
+    /// The same as a share of the series' occurrences, in percent.
+    #[arg(long, value_parser = clap::value_parser!(u32).range(0..=100))]
+    pub max_conflict_percent: Option<u32>,
     /// Check-in required within this many minutes of the start (0: none).
     #[arg(long)]
     pub checkin_minutes: Option<u32>,
