@@ -287,9 +287,15 @@ enum Act {
         who: usize,
         nth: usize,
     },
+    CheckIn {
+        who: usize,
+        nth: usize,
+    },
     Partition(usize),
     Heal,
     Run(i64),
+    /// Minutes of virtual time (starts pass, check-in minutes run out).
+    Later(i64),
 }
 
 fn act() -> impl Strategy<Value = Act> {
@@ -297,13 +303,15 @@ fn act() -> impl Strategy<Value = Act> {
         4 => (1usize..3, 0i64..8, 1i64..4, 1u32..3, any::<bool>()).prop_map(
             |(who, from, len, units, wait)| Act::Book {
                 who,
-                from: 600 + from * 30,
+                from: 20 + from * 20,
                 len: len * 30,
                 units,
                 wait,
             }
         ),
         2 => (1usize..3, 0usize..8).prop_map(|(who, nth)| Act::Cancel { who, nth }),
+        2 => (1usize..3, 0usize..8).prop_map(|(who, nth)| Act::CheckIn { who, nth }),
+        1 => (10i64..120).prop_map(Act::Later),
         1 => (0usize..3).prop_map(Act::Partition),
         1 => Just(Act::Heal),
         2 => (1i64..400).prop_map(Act::Run),
@@ -313,16 +321,22 @@ fn act() -> impl Strategy<Value = Act> {
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(24))]
 
-    /// Random requests (some on the waiting list) and cancellations, across
-    /// partitions, in any delivery order: every replica agrees, capacity
-    /// holds, and once all is delivered no waiting request that would fit
-    /// is left waiting.
+    /// Random requests (some on the waiting list), cancellations and
+    /// check-ins on a resource that asks for them within 30 minutes, as
+    /// time passes, across partitions, in any delivery order: every
+    /// replica agrees, capacity holds, and once all is delivered no waiting
+    /// request that would fit is left waiting, none waits past its start,
+    /// and no booking runs past its check-in minutes without a check-in.
     #[test]
     fn waiting_lists_promote_the_same_way_everywhere(
         seed in 0u64..1_000,
         acts in proptest::collection::vec(act(), 1..30),
     ) {
-        let pool = |sim: &Sim| test_resource(sim.id(0), "pool", Capacity::Units(2), Approval::Automatic);
+        let pool = |sim: &Sim| {
+            let mut r = test_resource(sim.id(0), "pool", Capacity::Units(2), Approval::Automatic);
+            r.rules.checkin_minutes = 30;
+            r
+        };
         let mut sim = network(seed, |sim| vec![pool(sim)]);
         let rid = pool(&sim).id;
         let mut mine: [Vec<BookingId>; 3] = Default::default();
@@ -347,9 +361,15 @@ proptest! {
                         let _ = sim.local(who, LocalOp::Cancel { booking: id, reason: String::new() });
                     }
                 }
+                Act::CheckIn { who, nth } => {
+                    if let Some(id) = mine[who].get(nth).cloned() {
+                        let _ = sim.local(who, LocalOp::CheckIn { booking: id });
+                    }
+                }
                 Act::Partition(i) => sim.partition(&[i]),
                 Act::Heal => sim.heal(),
                 Act::Run(ms) => { sim.run_for(ms, 10_000); }
+                Act::Later(m) => { sim.run_for(m * MINUTE, 100_000); }
             }
         }
         sim.heal();
@@ -374,6 +394,22 @@ proptest! {
             .filter(|b| !matches!(b.status, Status::Tentative { waiting: true, .. }))
             .count();
         prop_assert_eq!(undecided, 0, "only waiting requests stay undecided");
+        let now = sim.now();
+        for b in &cal.tentative {
+            prop_assert!(b.terms.start > now, "{} waits past its start", b.id);
+        }
+        let index = sim.engine(0).ledger().index();
+        for b in &cal.confirmed {
+            let asked = index.requests.get(&b.id).map_or(0, |r| r.hlc.wall_ms / 1000);
+            let due = b.terms.start.as_second().max(asked) + 30 * 60;
+            let running = due <= now.as_second() && now < b.terms.end;
+            prop_assert!(
+                !running || index.checkins.contains_key(&b.id),
+                "{} runs past its check-in minutes without one",
+                b.id
+            );
+        }
+
     }
 }
 

@@ -67,9 +67,10 @@ pub struct Report {
     /// the owner's decisions are written too, and everything is forwarded
     /// to the other nodes).
     pub bookings_per_s_network: Option<f64>,
-    /// With `--quotas`: the same into a network whose every pool carries a
+    /// With `--quotas`: the same into networks whose every pool carries a
     /// quota per requesting agency (checked on every automatic decision,
-    /// never reached), and its ratio to the run above.
+    /// never reached), three rounds, and its ratio to three rounds without
+    /// (fresh networks, in turn).
     pub bookings_per_s_network_quotas: Option<(f64, f64)>,
     /// `(nodes, p50 ms, p99 ms)` from acknowledgement to visible on every other node.
     pub latency: Vec<(usize, f64, f64)>,
@@ -252,20 +253,30 @@ async fn run(dir: &std::path::Path, sizes: Sizes, quiet: bool) -> anyhow::Result
             );
             let t = Instant::now();
             let ok = burst(&nodes[1], &rid, sizes.throughput_bookings, 64).await?;
-            let base = ok as f64 / t.elapsed().as_secs_f64();
-            report.bookings_per_s_network = Some(base);
+            report.bookings_per_s_network = Some(ok as f64 / t.elapsed().as_secs_f64());
             if sizes.quotas {
-                progress(
-                    quiet,
-                    &format!("the same on {n} new nodes, every pool with a quota"),
-                );
-                let (qnodes, qrid) =
-                    setup_with(&dir.join(format!("netq{k}")), n, quiet, true).await?;
-                let t = Instant::now();
-                let ok = burst(&qnodes[1], &qrid, sizes.throughput_bookings, 64).await?;
-                let with = ok as f64 / t.elapsed().as_secs_f64();
-                report.bookings_per_s_network_quotas = Some((with, with / base));
-                drop(qnodes);
+                // Fresh networks, with and without quotas in turn, three
+                // rounds each: one burst is too short to compare alone.
+                let (mut without, mut with) = ((0usize, 0.0f64), (0usize, 0.0f64));
+                for round in 0..3 {
+                    for quotas in [true, false] {
+                        progress(
+                            quiet,
+                            &format!("round {}: {n} new nodes, quotas: {quotas}", round + 1),
+                        );
+                        let sub = dir.join(format!("netq{round}-{quotas}"));
+                        let (qnodes, qrid) = setup_with(&sub, n, quiet, quotas).await?;
+                        let t = Instant::now();
+                        let ok = burst(&qnodes[1], &qrid, sizes.throughput_bookings, 64).await?;
+                        let sum = if quotas { &mut with } else { &mut without };
+                        sum.0 += ok;
+                        sum.1 += t.elapsed().as_secs_f64();
+                        drop(qnodes);
+                    }
+                }
+                let rate = |(n, s): (usize, f64)| n as f64 / s;
+                report.bookings_per_s_network_quotas =
+                    Some((rate(with), rate(with) / rate(without)));
             }
         }
         progress(

@@ -1,4 +1,4 @@
-//! The clap types of `checkin`, `hold …` and `holds`.
+//! The clap types of `checkin`, `hold …`, `holds` and `user …`.
 
 use clap::{Args, Subcommand};
 use crdt_model::ids::BookingId;

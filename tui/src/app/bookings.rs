@@ -11,9 +11,17 @@ use crdt_model::ids::AgencyId;
 use super::State;
 
 impl State {
-    /// Our bookings: upcoming ones by start, or past ones latest first.
-    /// A dispatched trip holds its vehicle and driver as confirmed
-    /// bookings; those are trips, not listed here.
+    /// The name of the staff member signed in, if the TUI runs as one
+    /// (approvers and operators see the agency's bookings).
+    pub fn staff_member(&self) -> Option<&str> {
+        let user = self.data.status.as_ref()?.user.as_ref()?;
+        (user.role == api::Role::Staff).then_some(user.name.as_str())
+    }
+
+    /// Our bookings (a staff member's own, when one is signed in):
+    /// upcoming ones by start, or past ones latest first. A dispatched
+    /// trip holds its vehicle and driver as confirmed bookings; those are
+    /// trips, not listed here.
     pub fn my_bookings(&self) -> Vec<&Booking> {
         let Some(me) = self.me() else {
             return Vec::new();
@@ -26,6 +34,11 @@ impl State {
             .iter()
             .filter(|b| b.id.requester == me && !trips.contains(&b.id))
             .filter(|b| (b.terms.end <= self.now) == self.mine_past)
+            // Staff signed in as themselves see their own requests.
+            .filter(|b| match self.staff_member() {
+                Some(name) => b.request.as_ref().and_then(|r| r.by.as_deref()) == Some(name),
+                None => true,
+            })
             .collect();
         if self.mine_past {
             v.sort_by_key(|b| std::cmp::Reverse(b.terms.start));

@@ -684,3 +684,30 @@ fn the_title_bar_names_the_person_signed_in_and_details_name_who_asked_and_decid
         );
     }
 }
+
+#[test]
+fn a_staff_member_signed_in_sees_only_their_own_requests() {
+    let mut s = on(Lang::Zh, Screen::Mine);
+    let all = s.my_bookings().len();
+    assert!(all > 1);
+    let first = s.my_bookings()[0].id.clone();
+    for b in s.data.bookings.iter_mut().filter(|b| b.id == first) {
+        if let Some(r) = b.request.as_mut() {
+            r.by = Some("张三".into());
+        }
+    }
+    if let Some(st) = s.data.status.as_mut() {
+        st.user = Some(api::UserEntry {
+            name: "张三".into(),
+            role: api::Role::Staff,
+            resources: Vec::new(),
+        });
+    }
+    let own: Vec<_> = s.my_bookings().iter().map(|b| b.id.clone()).collect();
+    assert_eq!(own, vec![first]);
+    // An approver sees the agency's.
+    if let Some(u) = s.data.status.as_mut().and_then(|st| st.user.as_mut()) {
+        u.role = api::Role::Approver;
+    }
+    assert_eq!(s.my_bookings().len(), all);
+}
