@@ -278,6 +278,10 @@ pub struct Summary {
     /// Bookings released by an owner's hold for an emergency.
     #[serde(default)]
     pub hold_released: usize,
+    /// Bookings asked by a named staff member and decided by a named
+    /// approver (both names on the records).
+    #[serde(default)]
+    pub people_named: usize,
 }
 
 async fn all_bookings(node: &DemoNode) -> anyhow::Result<Vec<Booking>> {
@@ -366,8 +370,8 @@ pub async fn run(
             s.series, s.series_occurrences, s.series_confirmed, s.quota_rejected
         );
         println!(
-            "waiting list confirmed {} · checked in {} · released by a hold {}",
-            s.waitlist_confirmed, s.checked_in, s.hold_released
+            "waiting list confirmed {} · checked in {} · released by a hold {} · asked and decided by named people {}",
+            s.waitlist_confirmed, s.checked_in, s.hold_released, s.people_named
         );
         println!(
             "convergence latency p50 {:.0} ms · p99 {:.0} ms · {:.1} s in all",

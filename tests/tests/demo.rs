@@ -45,8 +45,13 @@ fn headless_demo_converges_without_overbooking() {
     // Two charger bookings a week: the third is rejected as over quota.
     assert_eq!(s.quota_rejected, 1, "{s:?}");
     assert_eq!(
-        (s.waitlist_confirmed, s.checked_in, s.hold_released),
-        (1, 1, 1),
+        (
+            s.waitlist_confirmed,
+            s.checked_in,
+            s.hold_released,
+            s.people_named
+        ),
+        (1, 1, 1, 1),
         "{s:?}"
     );
 }

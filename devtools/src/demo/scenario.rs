@@ -54,6 +54,8 @@ struct Demo {
     checked_in: usize,
     /// Bookings released by an owner's hold.
     hold_released: usize,
+    /// Bookings whose request and decision name the people who made them.
+    people_named: usize,
 }
 
 /// Runs the scenario in `dir`; `None` after an interactive session.
@@ -131,6 +133,7 @@ impl Demo {
             waitlist_confirmed: 0,
             checked_in: 0,
             hold_released: 0,
+            people_named: 0,
         })
     }
 
@@ -876,6 +879,7 @@ impl Demo {
             waitlist_confirmed: self.waitlist_confirmed,
             checked_in: self.checked_in,
             hold_released: self.hold_released,
+            people_named: self.people_named,
             agencies: self.nodes.len(),
             bookings: self.made,
             confirmed: v0.iter().filter(|b| b.status == BStatus::Confirmed).count(),

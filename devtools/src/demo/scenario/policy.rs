@@ -1,6 +1,8 @@
 //! The demo's step for the owner's policy over time: a waiting list served
-//! by a cancellation, a check-in, and an owner's hold for an emergency
-//! that releases a booking in its way with the reason.
+//! by a cancellation, a check-in, an owner's hold for an emergency that
+//! releases a booking in its way with the reason, and people acting for
+//! their agencies (a staff member books, an approver decides, the records
+//! name them).
 
 use std::time::Duration;
 
@@ -129,13 +131,80 @@ impl Demo {
             matches!(s, BStatus::Released { .. })
         })
         .await?;
+        self.people().await?;
         progress(
             self.quiet,
             &format!(
-                "policy: {} waiting request confirmed after a cancellation · {} check-in · a hold released {} booking",
-                self.waitlist_confirmed, self.checked_in, self.hold_released
+                "policy: {} waiting request confirmed after a cancellation · {} check-in · a hold released {} booking · {} booking asked and decided by named people",
+                self.waitlist_confirmed, self.checked_in, self.hold_released, self.people_named
             ),
         );
+        Ok(())
+    }
+
+    /// Hangzhou's staff member 张三 asks for Shenzhen's auditorium (it
+    /// needs approval); Shenzhen's approver 李四, who decides for it,
+    /// approves; both names are on the records every node holds.
+    async fn people(&mut self) -> anyhow::Result<()> {
+        let hall = ResourceId::new(self.agencies[0], "hall")?;
+        if !self.catalog.iter().any(|r| r.id == hall) {
+            return Ok(());
+        }
+        let approver = self.nodes[0]
+            .api()
+            .add_user(&UserAdd {
+                name: "李四".into(),
+                role: Role::Approver,
+                resources: vec![hall.clone()],
+            })
+            .await?;
+        let staff = self.nodes[1]
+            .api()
+            .add_user(&UserAdd {
+                name: "张三".into(),
+                role: Role::Staff,
+                resources: Vec::new(),
+            })
+            .await?;
+        let as_staff = {
+            let c = self.nodes[1].api();
+            c.rebind(c.addr(), &staff.token)
+        };
+        let start = self.base + (37 * 24 + 5).hours();
+        let asked = as_staff
+            .book(&BookRequest {
+                resource: hall.clone(),
+                start,
+                end: start + 2.hours(),
+                quantity: 80,
+                contact: "张三 0571-8888".into(),
+                purpose: "培训 / training".into(),
+                wait_list: false,
+            })
+            .await?;
+        self.wait_status(0, &asked.id, "张三's request at Shenzhen", |s| {
+            matches!(s, BStatus::Tentative { .. })
+        })
+        .await?;
+        let as_approver = {
+            let c = self.nodes[0].api();
+            c.rebind(c.addr(), &approver.token)
+        };
+        as_approver
+            .decide(&DecideRequest {
+                booking: asked.id.clone(),
+                approve: true,
+                reason: None,
+            })
+            .await?;
+        self.wait_status(1, &asked.id, "李四's decision at Hangzhou", |s| {
+            *s == BStatus::Confirmed
+        })
+        .await?;
+        let seen = self.nodes[1].api().booking(&asked.id).await?;
+        let named = seen.request.as_ref().and_then(|r| r.by.as_deref()) == Some("张三")
+            && seen.decided_by.as_deref() == Some("李四");
+        self.people_named += usize::from(named);
         Ok(())
     }
 }
