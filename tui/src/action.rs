@@ -53,6 +53,8 @@ pub enum Effect {
     Cancel(CancelRequest),
     /// Check in to our confirmed booking.
     CheckIn(api::CheckInRequest),
+    /// Hold our resources for an event or emergency.
+    Hold(api::HoldRequest),
     /// Decide a request for our resource.
     Decide(DecideRequest),
     /// Search free slots.

@@ -193,6 +193,20 @@ pub enum Dialog {
         /// Reading typed so far, km.
         km: String,
     },
+    /// A hold of one of our resources for an event or emergency: start,
+    /// end and reason as typed, the field being edited (0–2).
+    Hold {
+        /// The resource.
+        resource: ResourceId,
+        /// Start, as typed.
+        from: String,
+        /// End, as typed.
+        to: String,
+        /// Why, as typed.
+        reason: String,
+        /// The field being edited.
+        field: usize,
+    },
     /// The fields of a warehouse step (handover, return, repair, disposal,
     /// transfer offer, count).
     Asset(Box<AssetInput>),

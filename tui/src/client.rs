@@ -191,6 +191,7 @@ async fn run_effect(api: &Api, effect: Effect, refresh: &Notify) -> Option<Actio
                 .map(|_| i18n::DONE_CANCELLED)
                 .map_err(msg),
         ),
+        Effect::Hold(r) => Action::Done(c.hold(&r).await.map(|_| i18n::DONE_HELD).map_err(msg)),
         Effect::CheckIn(r) => Action::Done(
             c.checkin(&r)
                 .await

@@ -431,6 +431,25 @@ pub(crate) const WAITING_LIST: L = L(
     "on the waiting list: confirmed when room frees up",
 );
 pub(crate) const CHECKED_IN: L = L("已签到", "checked in");
+pub(crate) const HOLD_TITLE: L = L(
+    "占用（重大活动/应急保障）",
+    "Hold (major event / emergency)",
+);
+pub(crate) const HOLD_RELEASES: L = L(
+    "将收回的已确认预订：{n} 项（申请单位会收到原因和替代方案）",
+    "confirmed bookings to withdraw: {n} (their requesters get the reason and alternatives)",
+);
+pub(crate) const HOLD_KEYS: L = L(
+    "Tab 切换字段 · Enter 占用 · Esc 取消",
+    "Tab next field · Enter hold · Esc cancel",
+);
+pub(crate) const E_HOLD_FIELDS: L = L(
+    "请填写开始、结束（结束晚于开始）和原因",
+    "give a start, an end after it, and a reason",
+);
+pub(crate) const E_NOT_OURS: L = L("只能占用本单位的资源", "only our own resources can be held");
+pub(crate) const F_HOLD_REASON: L = L("原因", "Reason");
+pub(crate) const DONE_HELD: L = L("已占用", "held");
 pub(crate) const REQUESTED_BY: L = L("申请人", "requested by");
 pub(crate) const DECIDED_BY: L = L("审批人", "decided by");
 pub(crate) const SUGGESTED: L = L("建议的替代时段", "Suggested alternatives");
@@ -495,8 +514,8 @@ pub(crate) const HELP_RESOURCES: L = L(
     "/ search · t kind · c city · o owner · +/- min capacity · Enter calendar · b book",
 );
 pub(crate) const HELP_CALENDAR: L = L(
-    "w 日/周切换 · ←→/hl 移动时间 · ↑↓/jk 资源 · [ ] 前/后一天(周) · t 今天 · Enter 在光标处预订",
-    "w day/week · ←→/hl time · ↑↓/jk resource · [ ] previous/next day (week) · t today · Enter book at cursor",
+    "w 日/周切换 · ←→/hl 移动时间 · ↑↓/jk 资源 · [ ] 前/后一天(周) · t 今天 · Enter 在光标处预订 · H 占用本单位资源",
+    "w day/week · ←→/hl time · ↑↓/jk resource · [ ] previous/next day (week) · t today · Enter book at cursor · H hold our resource",
 );
 pub(crate) const HELP_FIND: L = L(
     "编辑条件后 Enter 查找（日期可写 2026-12-08、12-14、明天、+3、周二、下周二；时长 90、2h、2天）· Tab 切到候选列表 · Enter/b 用所选时段填好预订表单；选中的是公务车时，Enter 申请用车（填目的地和用途，由车队派车）",

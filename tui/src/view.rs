@@ -262,6 +262,54 @@ fn render_dialog(state: &State, d: &Dialog, f: &mut Frame, area: Rect) {
                 ])
                 .collect(),
         ),
+        Dialog::Hold {
+            resource,
+            from,
+            to,
+            reason,
+            field,
+        } => {
+            let parse = |s: &str| crate::update::parse_instant(state, s);
+            let releases = match (parse(from), parse(to)) {
+                (Some(a), Some(b)) if b > a => state
+                    .data
+                    .bookings
+                    .iter()
+                    .filter(|x| {
+                        &x.resource == resource
+                            && x.status == crdt_model::booking::Status::Confirmed
+                            && x.terms.overlaps(a, b)
+                    })
+                    .count(),
+                _ => 0,
+            };
+            let line = |i: usize, label: i18n::L, value: &str| {
+                let cursor = if i == *field { "▏" } else { "" };
+                let l = Line::from(format!("{}: {value}{cursor}", state.t(label)));
+                if i == *field { l.bold() } else { l }
+            };
+            (
+                state.t(i18n::HOLD_TITLE),
+                vec![
+                    Line::from(state.resource_label(resource)).fg(Color::Cyan),
+                    line(0, i18n::F_START, from),
+                    line(1, i18n::F_END, to),
+                    line(2, i18n::F_HOLD_REASON, reason),
+                    Line::from(""),
+                    Line::from(
+                        state
+                            .t(i18n::HOLD_RELEASES)
+                            .replace("{n}", &releases.to_string()),
+                    )
+                    .fg(if releases > 0 {
+                        Color::Red
+                    } else {
+                        Color::Gray
+                    }),
+                    Line::from(state.t(i18n::HOLD_KEYS)).fg(Color::Yellow),
+                ],
+            )
+        }
         Dialog::Reject { booking, reason } => (
             state.t(i18n::F_REASON),
             vec![

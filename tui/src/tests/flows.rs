@@ -711,3 +711,63 @@ fn a_staff_member_signed_in_sees_only_their_own_requests() {
     }
     assert_eq!(s.my_bookings().len(), all);
 }
+
+#[test]
+fn an_operator_holds_one_of_our_rooms_from_the_calendar_after_seeing_what_it_withdraws() {
+    for lang in [Lang::Zh, Lang::En] {
+        let mut s = on(lang, Screen::Calendar);
+        let me = s.me().expect("signed in");
+        let list = s.filtered_resources();
+        let theirs = list
+            .iter()
+            .position(|r| r.owner() != me)
+            .expect("another's");
+        let ours = list.iter().position(|r| r.owner() == me).expect("ours");
+        let rid = list[ours].id.clone();
+        s.calendar.row = theirs;
+        assert!(key(&mut s, KeyCode::Char('H')).is_empty());
+        assert!(s.dialog.is_none() && s.toast.as_ref().is_some_and(|t| t.error));
+
+        s.calendar.row = ours;
+        // One confirmed booking of the room on the day the dialog proposes.
+        let day = s.calendar.day;
+        let tz = s.tz.clone();
+        let at = |h: i8| {
+            day.at(h, 0, 0, 0)
+                .to_zoned(tz.clone())
+                .expect("zoned")
+                .timestamp()
+        };
+        let (a, b) = (at(10), at(11));
+        let i = s
+            .data
+            .bookings
+            .iter()
+            .position(|x| x.status == BookingStatus::Confirmed)
+            .expect("a confirmed booking");
+        s.data.bookings[i].resource = rid.clone();
+        s.data.bookings[i].terms.start = a;
+        s.data.bookings[i].terms.end = b;
+        assert!(key(&mut s, KeyCode::Char('H')).is_empty());
+        assert!(matches!(s.dialog, Some(Dialog::Hold { .. })));
+        let screen = render(&s, 100, 30);
+        let told = match lang {
+            Lang::Zh => "将收回的已确认预订：1 项",
+            Lang::En => "confirmed bookings to withdraw: 1",
+        };
+        assert!(screen.contains(told), "{screen}");
+        // No reason: refused, the dialog stays.
+        assert!(key(&mut s, KeyCode::Enter).is_empty());
+        assert!(matches!(s.dialog, Some(Dialog::Hold { .. })));
+        for c in "防汛".chars() {
+            key(&mut s, KeyCode::Char(c));
+        }
+        let fx = key(&mut s, KeyCode::Enter);
+        let [Effect::Hold(h)] = fx.as_slice() else {
+            panic!("{fx:?}");
+        };
+        assert_eq!(h.resources, vec![rid]);
+        assert_eq!(h.reason.zh, "防汛");
+        assert_eq!((h.start, h.end), (at(8), at(18)));
+    }
+}

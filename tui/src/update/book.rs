@@ -53,6 +53,25 @@ pub(super) fn calendar_key(state: &mut State, k: KeyEvent) -> Vec<Effect> {
         KeyCode::Char('[') => c.day = shift(c.day, if c.week { -7 } else { -1 }),
         KeyCode::Char(']') => c.day = shift(c.day, if c.week { 7 } else { 1 }),
         KeyCode::Char('t') => c.day = state.now.to_zoned(state.tz.clone()).date(),
+        KeyCode::Char('H') => {
+            let res = state.filtered_resources();
+            let Some(r) = res.get(state.calendar.row) else {
+                return vec![];
+            };
+            if Some(r.owner()) != state.me() {
+                error(state, i18n::E_NOT_OURS.both());
+                return vec![];
+            }
+            let day = state.calendar.day;
+            state.dialog = Some(Dialog::Hold {
+                resource: r.id.clone(),
+                from: format!("{day} 08:00"),
+                to: format!("{day} 18:00"),
+                reason: String::new(),
+                field: 2,
+            });
+            return vec![];
+        }
         KeyCode::Enter | KeyCode::Char('b') => {
             let res = state.filtered_resources();
             if let Some(r) = res.get(state.calendar.row) {
