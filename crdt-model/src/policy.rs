@@ -178,15 +178,23 @@ fn expire(b: &Booking) -> Draft {
 
 /// Whether the resource's rules (not its capacity or quotas) allow `b`.
 fn rules_allow(resource: &Resource, b: &Booking, now: Timestamp) -> bool {
-    resource
-        .check(
-            &b.id.requester,
-            b.terms.start,
-            b.terms.end,
-            b.terms.quantity,
-            now,
-        )
-        .is_ok()
+    check_rules(resource, b, now).is_ok()
+}
+
+/// The resource's rules (duration, horizon, opening hours, blackouts,
+/// sharing) applied to `b`.
+fn check_rules(
+    resource: &Resource,
+    b: &Booking,
+    now: Timestamp,
+) -> Result<(), crate::resource::RuleViolation> {
+    resource.check(
+        &b.id.requester,
+        b.terms.start,
+        b.terms.end,
+        b.terms.quantity,
+        now,
+    )
 }
 
 /// The confirmed bookings of a resource that asks for check-in, running
@@ -379,15 +387,7 @@ fn judge(
     buffer: i64,
     now: Timestamp,
 ) -> Result<(), Text> {
-    resource
-        .check(
-            &b.id.requester,
-            b.terms.start,
-            b.terms.end,
-            b.terms.quantity,
-            now,
-        )
-        .map_err(|v| v.text())?;
+    check_rules(resource, b, now).map_err(|v| v.text())?;
     if !fits(cal, resource.capacity, &b.terms, buffer) {
         return Err(Text::new("该时段已被预约", "the slot is already taken"));
     }

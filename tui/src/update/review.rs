@@ -194,72 +194,47 @@ pub(super) fn dialog_key(state: &mut State, k: KeyEvent) -> Vec<Effect> {
             mut from,
             mut to,
             mut reason,
-            field,
-        } => match k.code {
-            KeyCode::Esc => vec![],
-            KeyCode::Tab | KeyCode::Down => {
-                state.dialog = Some(Dialog::Hold {
-                    resource,
-                    from,
-                    to,
-                    reason,
-                    field: (field + 1) % 3,
-                });
-                vec![]
-            }
-            KeyCode::BackTab | KeyCode::Up => {
-                state.dialog = Some(Dialog::Hold {
-                    resource,
-                    from,
-                    to,
-                    reason,
-                    field: (field + 2) % 3,
-                });
-                vec![]
-            }
-            KeyCode::Enter => {
-                let start = super::parse::parse_instant(state, &from);
-                let end = super::parse::parse_instant(state, &to);
-                match (start, end) {
-                    (Some(start), Some(end)) if end > start && !reason.trim().is_empty() => {
-                        let why = reason.trim();
-                        vec![Effect::Hold(api::HoldRequest {
+            mut field,
+        } => {
+            match k.code {
+                KeyCode::Esc => return vec![],
+                KeyCode::Tab | KeyCode::Down => field = (field + 1) % 3,
+                KeyCode::BackTab | KeyCode::Up => field = (field + 2) % 3,
+                KeyCode::Enter => {
+                    let start = super::parse::parse_instant(state, &from);
+                    let end = super::parse::parse_instant(state, &to);
+                    let why = reason.trim();
+                    if let (Some(start), Some(end)) = (start, end)
+                        && end > start
+                        && !why.is_empty()
+                    {
+                        return vec![Effect::Hold(api::HoldRequest {
                             resources: vec![resource],
                             start,
                             end,
                             reason: crdt_model::agency::Text::new(why, why),
-                        })]
+                        })];
                     }
-                    _ => {
-                        error(state, i18n::E_HOLD_FIELDS.both());
-                        state.dialog = Some(Dialog::Hold {
-                            resource,
-                            from,
-                            to,
-                            reason,
-                            field,
-                        });
-                        vec![]
-                    }
+                    error(state, i18n::E_HOLD_FIELDS.both());
+                }
+                _ => {
+                    let value = match field {
+                        0 => &mut from,
+                        1 => &mut to,
+                        _ => &mut reason,
+                    };
+                    edit_text(value, &k);
                 }
             }
-            _ => {
-                let value = match field {
-                    0 => &mut from,
-                    1 => &mut to,
-                    _ => &mut reason,
-                };
-                edit_text(value, &k);
-                state.dialog = Some(Dialog::Hold {
-                    resource,
-                    from,
-                    to,
-                    reason,
-                    field,
-                });
-                vec![]
-            }
-        },
+            state.dialog = Some(Dialog::Hold {
+                resource,
+                from,
+                to,
+                reason,
+                field,
+            });
+            vec![]
+        }
         Dialog::Reject { booking, reason } => match k.code {
             KeyCode::Esc => vec![],
             KeyCode::Enter => vec![Effect::Decide(DecideRequest {
