@@ -455,3 +455,65 @@ fn a_series_skips_up_to_the_conflict_share_then_is_rejected_whole() {
         assert_agree(&sim);
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(16))]
+
+    /// Weekly series and single bookings from two agencies on one room
+    /// (one skip allowed), across partitions, in any delivery order:
+    /// every replica agrees, nothing is overbooked, and each series is
+    /// either rejected whole or skips at most one date, the others
+    /// confirmed.
+    #[test]
+    fn series_outcomes_are_the_same_everywhere_and_within_the_limit(
+        seed in 0u64..1_000,
+        asks in proptest::collection::vec((1usize..3, 0i64..4, 0i64..3, any::<bool>()), 1..10),
+        cut in proptest::option::of(0usize..3),
+    ) {
+        let mut sim = network(seed, |sim| {
+            let mut r = room(sim, "weekly");
+            r.rules.max_conflicts = 1;
+            vec![r]
+        });
+        let rid = room(&sim, "weekly").id;
+        if let Some(i) = cut {
+            sim.partition(&[i]);
+        }
+        let mut series = Vec::new();
+        for (who, week, hour, repeat) in asks {
+            let from = 600 + week * 7 * 24 * 60 + hour * 60;
+            let op = if repeat {
+                LocalOp::BookSeries {
+                    resource: rid.clone(),
+                    start: at(from),
+                    end: at(from + 60),
+                    quantity: 1,
+                    contact: String::new(),
+                    purpose: String::new(),
+                    repeat: "FREQ=WEEKLY;COUNT=3".into(),
+                }
+            } else {
+                request(&rid, from, from + 60, false)
+            };
+            if let Ok(LocalOutcome::Booking(b)) = sim.local(who, op)
+                && repeat
+            {
+                series.push((who, b.id));
+            }
+            sim.run_for(50, 1_000);
+        }
+        sim.heal();
+        sim.run_until_quiet(100_000);
+        assert_agree(&sim);
+        for (who, first) in series {
+            let all = crdt_model::query::SeriesQuery { id: first }
+                .answer(sim.engine(who), sim.now())
+                .expect("the series");
+            prop_assert_eq!(all.len(), 3);
+            let confirmed = all.iter().filter(|b| b.status == Status::Confirmed).count();
+            let rejected = all.iter().filter(|b| matches!(b.status, Status::Rejected { .. })).count();
+            prop_assert_eq!(confirmed + rejected, 3, "all decided: {:?}", all);
+            prop_assert!(confirmed == 0 || rejected <= 1, "{} skipped of 3", rejected);
+        }
+    }
+}
