@@ -197,7 +197,14 @@ impl Engine {
         // Prepared requests waiting to be written: (position, document, records, booking).
         let mut run: Vec<(usize, DocId, Vec<Record>, Option<BookingId>)> = Vec::new();
         for (i, op) in ops.into_iter().enumerate() {
-            if matches!(op, LocalOp::Book { .. } | LocalOp::BookSeries { .. }) {
+            let request =
+                |op: &LocalOp| matches!(op, LocalOp::Book { .. } | LocalOp::BookSeries { .. });
+            // A person's requests too (their name goes into each record).
+            let batched = match &op {
+                LocalOp::As { action, .. } => request(action),
+                op => request(op),
+            };
+            if batched {
                 match self.prepare(now, op) {
                     Ok((doc, records, booking)) => run.push((i, doc, records, booking)),
                     Err(e) => results[i] = Some(Err(e)),
