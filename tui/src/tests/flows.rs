@@ -528,19 +528,26 @@ fn a_decision_on_our_request_and_new_requests_for_us_are_told_as_they_come() {
     assert!(t.text.zh.contains("1 项新申请"), "{t:?}");
 }
 
-#[test]
-fn the_booking_form_sends_a_recurring_series_and_refuses_a_bad_rule() {
+/// The booking screen with the first resource, tomorrow 10:00–11:00 and
+/// `purpose` filled in; the resource's id.
+fn filled_form(purpose: &str) -> (State, String) {
     let mut s = state(Lang::Zh);
     let room = s.data.resources[0].id.to_string();
     s.screen = Screen::Book;
     s.book.form.set(book_field::RESOURCE, room.clone());
-    s.book.form.set(book_field::PURPOSE, "周例会");
+    s.book.form.set(book_field::PURPOSE, purpose);
     s.book
         .form
         .set(book_field::START, format!("{} 10:00", day(1)));
     s.book
         .form
         .set(book_field::END, format!("{} 11:00", day(1)));
+    (s, room)
+}
+
+#[test]
+fn the_booking_form_sends_a_recurring_series_and_refuses_a_bad_rule() {
+    let (mut s, room) = filled_form("周例会");
     s.book.form.set(book_field::REPEAT, "FREQ=WEEKLY");
     s.book.form.focus = Some(book_field::REPEAT);
     // No COUNT or UNTIL: the field says what a rule looks like, nothing is sent.
@@ -561,17 +568,7 @@ fn the_booking_form_sends_a_recurring_series_and_refuses_a_bad_rule() {
 
 #[test]
 fn the_booking_form_joins_the_waiting_list_and_my_bookings_check_in() {
-    let mut s = state(Lang::Zh);
-    let room = s.data.resources[0].id.to_string();
-    s.screen = Screen::Book;
-    s.book.form.set(book_field::RESOURCE, room);
-    s.book.form.set(book_field::PURPOSE, "候补会议");
-    s.book
-        .form
-        .set(book_field::START, format!("{} 10:00", day(1)));
-    s.book
-        .form
-        .set(book_field::END, format!("{} 11:00", day(1)));
+    let (mut s, _) = filled_form("候补会议");
     // Neither yes nor no: the field says so, nothing is sent.
     s.book.form.set(book_field::WAIT_LIST, "也许");
     s.book.form.focus = Some(book_field::WAIT_LIST);
