@@ -690,8 +690,12 @@ pub fn fits(
     terms: &Terms,
     buffer_s: i64,
 ) -> bool {
-    let s = Timestamp::from_second(terms.start.as_second() - buffer_s).unwrap_or(terms.start);
-    let e = Timestamp::from_second(terms.end.as_second() + buffer_s).unwrap_or(terms.end);
+    // Exact to the nanosecond, as the replay's occupancy is: rounding to
+    // whole seconds here once let the policy confirm what the replay then
+    // refused (a sub-second overlap), again and again.
+    let buffer = jiff::SignedDuration::from_secs(buffer_s);
+    let s = terms.start.checked_sub(buffer).unwrap_or(terms.start);
+    let e = terms.end.checked_add(buffer).unwrap_or(terms.end);
     capacity.admits(terms.quantity)
         && cal.occupancy.peak(s, e) + capacity.usage(terms.quantity) <= capacity.limit()
 }

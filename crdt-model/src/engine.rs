@@ -49,6 +49,7 @@ use crate::calendar::{Booking, ResourceCalendar, advance, calendar_with};
 use crate::doc::DocWriter;
 use crate::hlc::{Hlc, HlcClock};
 use crate::ids::{AgencyId, BookingId, DocId, ResourceId, shard_of};
+use crate::interest::Follows;
 use crate::ledger::{Delta, IngestReport, Ledger, RefuseReason};
 use crate::membership::{Roster, RosterAction, SignedRosterEvent};
 use crate::policy::{Draft, auto_decisions, manual_decision};
@@ -72,6 +73,9 @@ pub struct Config {
     /// bytes in memory ([`crate::ledger::Ledger::with_archive`]); `None`
     /// keeps everything in memory.
     pub archive: Option<std::sync::Arc<dyn crate::ledger::Archive>>,
+    /// What this replica follows (see [`crate::interest`]); changed later
+    /// with [`Engine::set_follows`].
+    pub follows: Follows,
 }
 
 impl Default for Config {
@@ -83,6 +87,7 @@ impl Default for Config {
             max_skew_ms: 5 * 60_000,
             max_peer_refusals: 100,
             archive: None,
+            follows: Follows::everything(),
         }
     }
 }
@@ -92,6 +97,8 @@ struct PeerState {
     known: BTreeMap<DocId, u64>,
     roster: BTreeSet<String>,
     refused: u32,
+    /// The owners the peer follows, from its summary (`None`: everything).
+    interest: Option<BTreeSet<AgencyId>>,
     /// When we last asked this peer to fill a gap (ms).
     gap_asked_ms: Option<i64>,
 }
@@ -128,6 +135,10 @@ pub struct Engine {
     held: Option<String>,
     /// The person a local action is being prepared for (`LocalOp::As`).
     acting: Option<compact_str::CompactString>,
+    /// What this replica follows, and the owners that resolves to now
+    /// (`None`: everything).
+    follows: Follows,
+    interest: Option<BTreeSet<AgencyId>>,
 }
 
 fn ms(t: Timestamp) -> i64 {
@@ -165,6 +176,7 @@ impl Engine {
             None => key,
         };
         let me = key.id();
+        let follows = cfg.follows.clone();
         let ledger = match cfg.archive.clone() {
             Some(archive) => Ledger::new(roster).with_archive(archive, me),
             None => Ledger::new(roster),
@@ -184,6 +196,8 @@ impl Engine {
             outbox: flow::Outbox::default(),
             held: None,
             acting: None,
+            follows: Follows::everything(),
+            interest: None,
         };
         let mut report = IngestReport::default();
         for chunk in chunks {
@@ -230,6 +244,8 @@ impl Engine {
         if let Some(h) = last {
             e.clock.observe(h, h.wall_ms, 0);
         }
+        e.interest = follows.resolve(me, &e.ledger);
+        e.follows = follows;
         let all: Vec<ResourceId> = e
             .ledger
             .index()
@@ -260,6 +276,48 @@ impl Engine {
     /// What we believe a peer holds: `(doc, changes)`.
     pub fn peer_known(&self, peer: &AgencyId) -> Option<&BTreeMap<DocId, u64>> {
         self.peers.get(peer).map(|p| &p.known)
+    }
+
+    /// What this replica follows.
+    pub fn follows(&self) -> &Follows {
+        &self.follows
+    }
+
+    /// The owners whose requests and decisions this replica holds, as
+    /// [`Engine::follows`] resolves now (`None`: everything).
+    pub fn interest(&self) -> Option<&BTreeSet<AgencyId>> {
+        self.interest.as_ref()
+    }
+
+    /// The owners a connected peer follows, from its summary (`None`:
+    /// everything, or no summary yet).
+    pub fn peer_interest(&self, peer: &AgencyId) -> Option<&BTreeSet<AgencyId>> {
+        self.peers.get(peer).and_then(|p| p.interest.as_ref())
+    }
+
+    /// Follows something else from now on: peers are sent the new interest
+    /// with our summary, and answer with what it adds. Documents held
+    /// already stay held.
+    pub fn set_follows(&mut self, follows: Follows) -> Vec<Output> {
+        self.follows = follows;
+        let mut out = Vec::new();
+        self.refresh_interest(&mut out);
+        self.route(out)
+    }
+
+    /// Resolves the interest again (the catalogue, the roster or our own
+    /// requests changed); when it changed, tells every peer.
+    fn refresh_interest(&mut self, out: &mut Vec<Output>) {
+        let now = self.follows.resolve(self.me, &self.ledger);
+        if now != self.interest {
+            self.interest = now;
+            self.summary_to_all(out);
+        }
+    }
+
+    /// Whether this replica holds `doc` (see [`crate::interest::wants`]).
+    fn wants(&self, doc: &DocId) -> bool {
+        crate::interest::wants(self.me, self.interest.as_ref(), doc)
     }
 
     /// Handles one input.

@@ -47,6 +47,7 @@ pub mod fleet;
 pub mod hlc;
 pub mod ics;
 pub mod ids;
+pub mod interest;
 pub mod ledger;
 pub mod membership;
 pub mod occupancy;

@@ -4,6 +4,7 @@
 
 pub mod chaos;
 mod fixtures;
+pub mod interest;
 pub use fixtures::{Rng, overbooking, test_key, test_profile, test_resource};
 
 use std::cmp::Reverse;
@@ -17,6 +18,7 @@ use crate::calendar::ResourceCalendar;
 use crate::engine::{Config, Engine, Input, LocalError, LocalOp, LocalOutcome, Message, Output};
 use crate::hlc::Hlc;
 use crate::ids::{AgencyId, ResourceId};
+use crate::interest::Follows;
 use crate::membership::{Role, Roster, RosterAction, SignedRosterEvent};
 use crate::signed::SignedChange;
 
@@ -82,6 +84,37 @@ pub struct SimNode {
     pub admission: Option<(SignedRosterEvent, SignedRosterEvent)>,
     /// How far its wall clock is off (ms; negative: behind).
     pub clock_offset_ms: i64,
+    /// What it follows (engines (re)started from now on).
+    pub follows: Follows,
+    /// Bytes of messages it received (see [`message_bytes`]).
+    pub received_bytes: u64,
+    /// Whether it was a member from the start (it then starts from the
+    /// network's first roster, verified once for all nodes).
+    initial: bool,
+}
+
+/// The approximate encoded size of a message, bytes: what it carries
+/// (change bytes, signatures, document ids, roster events) plus a small
+/// framing cost, as the node's CBOR encoding would take.
+pub fn message_bytes(msg: &Message) -> u64 {
+    let doc = 60;
+    (match msg {
+        Message::Summary {
+            docs,
+            roster,
+            follows,
+            ..
+        } => {
+            40 + docs.len() * (doc + 8)
+                + roster.len() * 66
+                + follows.as_ref().map_or(0, |f| f.len() * 34)
+        }
+        Message::Changes { changes } => changes
+            .iter()
+            .map(|c| c.change.len() + 64 + 34 + doc + 16)
+            .sum::<usize>(),
+        Message::Roster { events } => events.len() * 400,
+    }) as u64
 }
 
 /// The simulated network.
@@ -122,12 +155,33 @@ pub struct Sim {
     /// brought up to date late; every public method returns settled.
     settle_rng: Rng,
     lazy: bool,
+    /// The roster every initial member starts from, verified once.
+    base_roster: Roster,
+    /// Messages and acknowledgements in the queue (not timers).
+    in_flight: usize,
 }
 
 impl Sim {
     /// `n` agencies, all members (agency 0 is the admin), all online and
     /// connected, at virtual time `start_ms`.
     pub fn new(seed: u64, n: usize, start_ms: i64) -> Self {
+        let all: Vec<(usize, usize)> = (0..n)
+            .flat_map(|a| (a + 1..n).map(move |b| (a, b)))
+            .collect();
+        Self::with_links(seed, n, start_ms, &all, vec![Follows::everything(); n])
+    }
+
+    /// `n` agencies like [`Sim::new`], where only `links` (pairs of nodes)
+    /// connect, and node `i` follows `follows[i]`. Agency `i` is in city
+    /// `i % 4` (see [`test_profile`]).
+    pub fn with_links(
+        seed: u64,
+        n: usize,
+        start_ms: i64,
+        links: &[(usize, usize)],
+        follows: Vec<Follows>,
+    ) -> Self {
+        assert_eq!(follows.len(), n, "one follows per node");
         let keys: Vec<AgencyKey> = (0..n).map(test_key).collect();
         let (mut roster, genesis) = Roster::create(
             &keys[0],
@@ -155,15 +209,21 @@ impl Sim {
         }
         let nodes = keys
             .into_iter()
-            .map(|key| SimNode {
+            .zip(follows)
+            .map(|(key, follows)| SimNode {
                 key,
                 engine: None,
                 stored: Vec::new(),
                 roster: events.clone(),
                 admission: None,
                 clock_offset_ms: 0,
+                follows,
+                received_bytes: 0,
+                initial: true,
             })
             .collect();
+        let mut base_roster = Roster::from_genesis(genesis.clone()).expect("valid genesis");
+        base_roster.add(events);
         let mut sim = Self {
             nodes,
             rng: Rng::new(seed),
@@ -183,14 +243,14 @@ impl Sim {
             genesis,
             settle_rng: Rng::new(seed ^ 0x005e_771e),
             lazy: false,
+            base_roster,
+            in_flight: 0,
         };
         for i in 0..n {
             sim.start(i);
         }
-        for a in 0..n {
-            for b in a + 1..n {
-                sim.link_up.insert((a, b), true);
-            }
+        for &(a, b) in links {
+            sim.link_up.insert(Self::pair(a, b), true);
         }
         sim.reconnect();
         sim
@@ -219,13 +279,18 @@ impl Sim {
 
     fn start(&mut self, i: usize) {
         let node = &mut self.nodes[i];
-        let mut roster = Roster::from_genesis(self.genesis.clone()).expect("valid genesis");
+        let mut roster = if node.initial {
+            self.base_roster.clone()
+        } else {
+            Roster::from_genesis(self.genesis.clone()).expect("valid genesis")
+        };
         roster.add(node.roster.clone());
         let (mut engine, _) = Engine::new(
             node.key.clone(),
             roster,
             Config {
                 max_batch: self.max_batch,
+                follows: node.follows.clone(),
                 ..Config::default()
             },
             node.stored.clone(),
@@ -240,12 +305,15 @@ impl Sim {
 
     /// Opens sessions on every up link between running nodes that lack one.
     pub fn reconnect(&mut self) {
-        let n = self.nodes.len();
-        for a in 0..n {
-            for b in a + 1..n {
-                let up = self.link_up.get(&(a, b)).copied().unwrap_or(false)
-                    && self.nodes[a].engine.is_some()
-                    && self.nodes[b].engine.is_some();
+        let links: Vec<(usize, usize)> = self
+            .link_up
+            .iter()
+            .filter(|(_, up)| **up)
+            .map(|(p, _)| *p)
+            .collect();
+        for (a, b) in links {
+            {
+                let up = self.nodes[a].engine.is_some() && self.nodes[b].engine.is_some();
                 let conn = self.connected.get(&(a, b)).copied().unwrap_or(false);
                 if up && !conn {
                     self.connected.insert((a, b), true);
@@ -305,6 +373,9 @@ impl Sim {
             roster: Vec::new(),
             admission: Some((invite, claim)),
             clock_offset_ms: 0,
+            follows: Follows::everything(),
+            received_bytes: 0,
+            initial: false,
         });
         self.start(i);
         for j in 0..i {
@@ -316,23 +387,18 @@ impl Sim {
 
     /// Cuts every link between `group` and the rest.
     pub fn partition(&mut self, group: &[usize]) {
-        let n = self.nodes.len();
-        for a in 0..n {
-            for b in a + 1..n {
-                if group.contains(&a) != group.contains(&b) {
-                    self.set_link(a, b, false);
-                }
+        let links: Vec<(usize, usize)> = self.link_up.keys().copied().collect();
+        for (a, b) in links {
+            if group.contains(&a) != group.contains(&b) {
+                self.set_link(a, b, false);
             }
         }
     }
 
     /// Restores every link and reconnects.
     pub fn heal(&mut self) {
-        let n = self.nodes.len();
-        for a in 0..n {
-            for b in a + 1..n {
-                self.link_up.insert((a, b), true);
-            }
+        for up in self.link_up.values_mut() {
+            *up = true;
         }
         self.reconnect();
     }
@@ -392,6 +458,18 @@ impl Sim {
     /// due by then, in time order (at most `max_steps` events). Returns the
     /// events processed.
     pub fn run_for(&mut self, ms: i64, max_steps: usize) -> usize {
+        let steps = self.run_unsettled(ms, max_steps);
+        for n in &mut self.nodes {
+            if let Some(e) = n.engine.as_mut() {
+                e.settle();
+            }
+        }
+        steps
+    }
+
+    /// Like [`Sim::run_for`], leaving calendars as the engines left them
+    /// (cheaper in a large network; ledgers are up to date).
+    pub fn run_unsettled(&mut self, ms: i64, max_steps: usize) -> usize {
         let end = self.now_ms + ms;
         let mut steps = 0;
         while steps < max_steps
@@ -408,11 +486,6 @@ impl Sim {
             self.event(ev);
         }
         self.now_ms = self.now_ms.max(end);
-        for n in &mut self.nodes {
-            if let Some(e) = n.engine.as_mut() {
-                e.settle();
-            }
-        }
         steps
     }
 
@@ -423,6 +496,14 @@ impl Sim {
         let (outcome, outputs) = engine.local(now, op)?;
         self.apply(i, outputs);
         Ok(outcome)
+    }
+
+    /// Node `i` follows something else from now on (kept for restarts).
+    pub fn set_follows(&mut self, i: usize, follows: Follows) {
+        self.nodes[i].follows = follows.clone();
+        let engine = self.nodes[i].engine.as_mut().expect("node is running");
+        let outputs = engine.set_follows(follows);
+        self.apply(i, outputs);
     }
 
     /// Node `i` publishes `records` in its document `doc` without the
@@ -501,6 +582,9 @@ impl Sim {
     }
 
     fn push(&mut self, at: i64, ev: Ev) {
+        if !matches!(ev, Ev::Timer { .. }) {
+            self.in_flight += 1;
+        }
         self.seq += 1;
         self.queue.push(Reverse((at, self.seq, ev)));
     }
@@ -575,11 +659,7 @@ impl Sim {
 
     fn deliver(&mut self, max_steps: usize) -> usize {
         let mut steps = 0;
-        while steps < max_steps
-            && self.queue.iter().any(|Reverse((_, _, e))| {
-                matches!(e, Ev::Deliver { .. } | Ev::Ack { .. } | Ev::Again { .. })
-            })
-        {
+        while steps < max_steps && self.in_flight > 0 {
             let Some(Reverse((at, _, ev))) = self.queue.pop() else {
                 break;
             };
@@ -592,6 +672,9 @@ impl Sim {
 
     /// Performs one queued event.
     fn event(&mut self, ev: Ev) {
+        if !matches!(ev, Ev::Timer { .. }) {
+            self.in_flight -= 1;
+        }
         match ev {
             Ev::Deliver { from, to, msg, id } => {
                 let up = self
@@ -605,6 +688,7 @@ impl Sim {
                 let to_id = self.id(to);
                 if ok {
                     self.delivered += 1;
+                    self.nodes[to].received_bytes += message_bytes(&msg.0);
                     let from_id = self.id(from);
                     if self.duplicate > 0.0 && self.rng.chance(self.duplicate) {
                         let lat = 1 + self.rng.below(4 * self.max_latency_ms as u64) as i64;

@@ -517,3 +517,56 @@ proptest! {
         }
     }
 }
+
+/// The owner's policy and the replay judge an overlap alike to the
+/// nanosecond: a request overlapping a confirmed booking by less than a
+/// second is refused, not confirmed (the policy once rounded to whole
+/// seconds, confirmed it, saw the replay refuse its confirmation and
+/// confirmed it again, without end).
+#[test]
+fn an_overlap_of_less_than_a_second_is_refused() {
+    let mut sim = network(5, |s| {
+        vec![test_resource(
+            s.id(0),
+            "room",
+            Capacity::People(2),
+            Approval::Automatic,
+        )]
+    });
+    let rid = ResourceId::new(sim.id(0), "room").expect("id");
+    let ms = |m: i64, extra: i64| {
+        Timestamp::from_millisecond(START + MINUTE * m + extra).expect("instant")
+    };
+    let first = LocalOp::Book {
+        resource: rid.clone(),
+        start: ms(120, 109),
+        end: ms(180, 109),
+        quantity: 2,
+        contact: String::new(),
+        purpose: String::new(),
+        wait_list: false,
+    };
+    let Ok(LocalOutcome::Booking(a)) = sim.local(1, first) else {
+        panic!("a booking")
+    };
+    sim.run_until_quiet(10_000);
+    let second = LocalOp::Book {
+        resource: rid.clone(),
+        start: ms(60, 689),
+        end: ms(120, 689),
+        quantity: 2,
+        contact: String::new(),
+        purpose: String::new(),
+        wait_list: false,
+    };
+    let Ok(LocalOutcome::Booking(b)) = sim.local(2, second) else {
+        panic!("a booking")
+    };
+    sim.run_until_quiet(10_000);
+    assert_eq!(agreed(&sim, &a.id), Status::Confirmed);
+    assert!(
+        matches!(agreed(&sim, &b.id), Status::Rejected { .. }),
+        "{:?}",
+        agreed(&sim, &b.id)
+    );
+}

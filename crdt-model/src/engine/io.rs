@@ -11,7 +11,7 @@ use crate::resource::Resource;
 use crate::signed::SignedChange;
 
 /// Wire protocol version carried in summaries.
-pub const PROTOCOL_VERSION: u16 = 6;
+pub const PROTOCOL_VERSION: u16 = 7;
 
 /// A message between two engines.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -28,6 +28,11 @@ pub enum Message {
         docs: Vec<(DocId, u64)>,
         /// Roster event ids.
         roster: Vec<String>,
+        /// The owners whose requests and decisions the sender holds, beyond
+        /// every catalogue and its own documents (`None`: everything): the
+        /// receiver sends it nothing else.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        follows: Option<Vec<AgencyId>>,
     },
     /// Signed changes (any documents, any order).
     Changes {

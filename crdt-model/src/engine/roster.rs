@@ -32,7 +32,9 @@ impl Engine {
         self.run_policy(now, self.owned_resources(), out);
         // Changes refused before this roster change reached us (signed by a
         // key it introduced, say, arriving ahead of it) are accepted now:
-        // our summary makes every peer send again what we lack.
+        // our summary makes every peer send again what we lack. New
+        // members may be of a city we follow.
+        self.interest = self.follows.resolve(self.me, &self.ledger);
         self.summary_to_all(out);
     }
 

@@ -26,6 +26,9 @@ impl Engine {
         let mut budget = self.cfg.max_batch * RESYNC_BATCHES;
         let mut send = Vec::new();
         for (doc, log) in self.ledger.docs() {
+            if !crate::interest::wants(peer, p.interest.as_ref(), doc) {
+                continue;
+            }
             let theirs = p.known.get(doc).copied().unwrap_or(0);
             if log.len() > theirs {
                 let more = match self.ledger.changes_after(doc, theirs, budget) {
@@ -163,6 +166,7 @@ impl Engine {
                 .events()
                 .map(|(id, _)| id.clone())
                 .collect(),
+            follows: self.interest.as_ref().map(|s| s.iter().copied().collect()),
         }
     }
 
@@ -184,6 +188,7 @@ impl Engine {
                 network,
                 docs,
                 roster,
+                follows,
             } => {
                 if network != self.ledger.roster().network_id() || version != PROTOCOL_VERSION {
                     self.peers.remove(&from);
@@ -193,9 +198,12 @@ impl Engine {
                     });
                     return;
                 }
-                self.on_summary(from, docs, roster, out);
+                self.on_summary(from, docs, roster, follows, out);
             }
-            Message::Changes { changes } => {
+            Message::Changes { mut changes } => {
+                // Documents outside our interest are not held (a peer that
+                // has not seen our summary yet may send them).
+                changes.retain(|c| self.wants(&c.doc));
                 let report = self.ledger.ingest(changes);
                 let p = self.peers.get_mut(&from).expect("checked above");
                 for (doc, seq) in &report.seen {
@@ -218,12 +226,14 @@ impl Engine {
         from: AgencyId,
         docs: Vec<(DocId, u64)>,
         roster: Vec<String>,
+        follows: Option<Vec<AgencyId>>,
         out: &mut Vec<Output>,
     ) {
         let Some(peer) = self.peers.get_mut(&from) else {
             return;
         };
         peer.known = docs.into_iter().collect();
+        peer.interest = follows.map(|f| f.into_iter().collect());
         peer.roster = roster.into_iter().collect();
         let missing_roster: Vec<SignedRosterEvent> = self
             .ledger
@@ -361,19 +371,28 @@ impl Engine {
             .collect();
         for peer in peers {
             let st = self.peers.get_mut(&peer).expect("listed above");
+            let wanted = |doc: &DocId| crate::interest::wants(peer, st.interest.as_ref(), doc);
             let mut send = Vec::new();
             for (c, (doc, top)) in report.accepted.iter().zip(&seqs) {
-                if st.known.get(doc).copied().unwrap_or(0) < *top {
+                if wanted(doc) && st.known.get(doc).copied().unwrap_or(0) < *top {
                     send.push(c.clone());
                 }
             }
-            for (doc, top) in &seqs {
+            for (doc, top) in seqs.iter().filter(|(d, _)| wanted(d)) {
                 let k = st.known.entry(doc.clone()).or_default();
                 *k = (*k).max(*top);
             }
             self.send_changes(peer, send, out);
         }
         self.observe_clocks(now, &report);
+        // The catalogue or our own requests may widen what we follow.
+        if report
+            .accepted
+            .iter()
+            .any(|c| c.doc.kind == crate::ids::DocKind::Catalog || c.doc.owner == self.me)
+        {
+            self.refresh_interest(out);
+        }
         if from.is_some() {
             self.defer(report.touched.clone(), &report.deltas);
         } else {

@@ -1,0 +1,255 @@
+//! A province in the simulator, at fixed interest: every agency publishes
+//! one resource, follows a handful of owners and is linked only to them
+//! (and to its own followers), and books only from them. Measures what each
+//! node holds, receives and connects to, and how long a booking takes from
+//! its acknowledgement to being visible at every interested node, as the
+//! network grows (`tongchou bench interest`, `tests/sim_interest.rs`).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use jiff::Timestamp;
+
+use super::{Sim, overbooking, test_resource};
+use crate::engine::{LocalOp, LocalOutcome};
+use crate::ids::{AgencyId, BookingId, DocKind, ResourceId};
+use crate::interest::Follows;
+use crate::resource::{Approval, Capacity};
+
+/// The shape of a simulated province.
+#[derive(Clone, Debug)]
+pub struct Province {
+    /// Agencies (each one node).
+    pub agencies: usize,
+    /// Owners each agency follows (and books from).
+    pub follows: usize,
+    /// Bookings each agency makes, spread over [`Province::period_ms`].
+    pub bookings: usize,
+    /// Virtual time the bookings are spread over, ms.
+    pub period_ms: i64,
+    /// One-way link latency, ms (each message takes 1..=this).
+    pub latency_ms: i64,
+    /// RNG seed.
+    pub seed: u64,
+}
+
+impl Province {
+    /// `agencies` agencies following 3 owners each, 5 bookings each over a
+    /// minute, 50 ms links.
+    pub fn new(agencies: usize, seed: u64) -> Self {
+        Self {
+            agencies,
+            follows: 3,
+            bookings: 5,
+            period_ms: 60_000,
+            latency_ms: 50,
+            seed,
+        }
+    }
+}
+
+/// Figures of one run: per node, mean and maximum.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+pub struct ProvinceStats {
+    /// Agencies.
+    pub agencies: usize,
+    /// Changes held per node (requests and decisions: the interest).
+    pub held_mean: f64,
+    /// The most held by one node.
+    pub held_max: u64,
+    /// Catalogue changes held per node (every node holds every catalogue).
+    pub catalogue_held: f64,
+    /// Bytes received per node while booking (after the catalogues spread).
+    pub bytes_mean: f64,
+    /// The most bytes received by one node.
+    pub bytes_max: u64,
+    /// Open connections per node.
+    pub connections_mean: f64,
+    /// The most connections of one node.
+    pub connections_max: usize,
+    /// Acknowledgement → visible at an interested node, 50th percentile, ms.
+    pub visible_p50_ms: i64,
+    /// 99th percentile, ms.
+    pub visible_p99_ms: i64,
+    /// Pairs (booking, interested node) never visible by the end.
+    pub never_visible: usize,
+    /// Nodes that follow an owner and disagree with the owner on one of
+    /// its resources' calendars.
+    pub disagreeing: usize,
+    /// Largest overbooking seen on any replica (0: invariant 1 holds).
+    pub overbooked: u32,
+}
+
+/// Runs the province; deterministic for a seed.
+pub fn run(p: &Province) -> ProvinceStats {
+    let n = p.agencies;
+    let start_ms = 1_795_000_000_000;
+    let mut rng = super::Rng::new(p.seed);
+    // Whom each agency follows.
+    let mut owners: Vec<Vec<usize>> = Vec::with_capacity(n);
+    for i in 0..n {
+        let mut set = BTreeSet::new();
+        while set.len() < p.follows.min(n - 1) {
+            let o = rng.below(n as u64) as usize;
+            if o != i {
+                set.insert(o);
+            }
+        }
+        owners.push(set.into_iter().collect());
+    }
+    let mut links = BTreeSet::new();
+    for (i, os) in owners.iter().enumerate() {
+        for &o in os {
+            links.insert((i.min(o), i.max(o)));
+        }
+    }
+    // Keys are deterministic (`test_key`), so the follows can name them
+    // before the simulator exists.
+    let ids: Vec<AgencyId> = (0..n).map(|i| super::test_key(i).id()).collect();
+    let follows = owners
+        .iter()
+        .map(|os| Follows {
+            owners: os.iter().map(|o| ids[*o]).collect(),
+            own_city: false,
+            ..Follows::defaults()
+        })
+        .collect();
+    let links: Vec<(usize, usize)> = links.into_iter().collect();
+    let mut sim = Sim::with_links(p.seed, n, start_ms, &links, follows);
+    sim.max_latency_ms = p.latency_ms;
+    sim.run_until_quiet(10_000_000);
+    let rooms: Vec<ResourceId> = (0..n)
+        .map(|i| {
+            let r = test_resource(sim.id(i), "room", Capacity::People(4), Approval::Automatic);
+            let id = r.id.clone();
+            sim.local(i, LocalOp::PutResource(Box::new(r)))
+                .expect("publish");
+            id
+        })
+        .collect();
+    sim.run_until_quiet(10_000_000);
+    for node in &mut sim.nodes {
+        node.received_bytes = 0;
+    }
+    // The bookings, in time order: (at, who, owner).
+    let mut plan: Vec<(i64, usize, usize)> = Vec::new();
+    for (i, os) in owners.iter().enumerate() {
+        for _ in 0..p.bookings {
+            let at = rng.below(p.period_ms as u64) as i64;
+            let o = os[rng.below(os.len() as u64) as usize];
+            plan.push((at, i, o));
+        }
+    }
+    plan.sort();
+    let interested: Vec<Vec<usize>> = (0..n)
+        .map(|o| {
+            (0..n)
+                .filter(|i| *i == o || owners[*i].contains(&o))
+                .collect()
+        })
+        .collect();
+    let t0 = sim.now_ms;
+    let step = 10;
+    // (booking, acknowledged at, nodes it is not visible at yet)
+    let mut waiting: Vec<(BookingId, usize, i64, Vec<usize>)> = Vec::new();
+    let mut delays: Vec<i64> = Vec::new();
+    let mut next = 0;
+    let end = t0 + p.period_ms + 30_000;
+    while sim.now_ms < end {
+        while next < plan.len() && t0 + plan[next].0 <= sim.now_ms {
+            let (_, who, owner) = plan[next];
+            next += 1;
+            let from = sim.now_ms + 3_600_000 + rng.below(48) as i64 * 1_800_000;
+            let op = LocalOp::Book {
+                resource: rooms[owner].clone(),
+                start: Timestamp::from_millisecond(from).expect("instant"),
+                end: Timestamp::from_millisecond(from + 3_600_000).expect("instant"),
+                quantity: 1 + rng.below(2) as u32,
+                contact: String::new(),
+                purpose: String::new(),
+                wait_list: false,
+            };
+            if let Ok(LocalOutcome::Booking(b)) = sim.local(who, op) {
+                let others = interested[owner]
+                    .iter()
+                    .copied()
+                    .filter(|j| *j != who)
+                    .collect();
+                waiting.push((b.id, owner, sim.now_ms, others));
+            }
+        }
+        sim.run_unsettled(step, usize::MAX);
+        for (id, _, acked, nodes) in &mut waiting {
+            nodes.retain(|j| {
+                let seen = sim.nodes[*j]
+                    .engine
+                    .as_ref()
+                    .is_some_and(|e| e.ledger().index().requests.contains_key(id));
+                if seen {
+                    delays.push(sim.now_ms - *acked);
+                }
+                !seen
+            });
+        }
+        waiting.retain(|w| !w.3.is_empty());
+    }
+    sim.run_until_quiet(10_000_000);
+    delays.sort_unstable();
+    let pct = |q: f64| -> i64 {
+        if delays.is_empty() {
+            0
+        } else {
+            delays[((delays.len() - 1) as f64 * q).round() as usize]
+        }
+    };
+    let mut st = ProvinceStats {
+        agencies: n,
+        visible_p50_ms: pct(0.5),
+        visible_p99_ms: pct(0.99),
+        never_visible: waiting.iter().map(|w| w.3.len()).sum(),
+        ..Default::default()
+    };
+    let mut degree: BTreeMap<usize, usize> = BTreeMap::new();
+    for (a, b) in &links {
+        *degree.entry(*a).or_default() += 1;
+        *degree.entry(*b).or_default() += 1;
+    }
+    let (mut held, mut cat, mut bytes) = (0u64, 0u64, 0u64);
+    for (i, node) in sim.nodes.iter().enumerate() {
+        let e = node.engine.as_ref().expect("running");
+        let mut h = 0;
+        for (doc, log) in e.ledger().docs() {
+            if doc.kind == DocKind::Catalog {
+                cat += log.len();
+            } else {
+                h += log.len();
+            }
+        }
+        held += h;
+        st.held_max = st.held_max.max(h);
+        bytes += node.received_bytes;
+        st.bytes_max = st.bytes_max.max(node.received_bytes);
+        let d = degree.get(&i).copied().unwrap_or(0);
+        st.connections_max = st.connections_max.max(d);
+        // Every follower shows the owner's calendars as the owner does.
+        for &o in &owners[i] {
+            let mine = e.calendars().get(&rooms[o]);
+            let theirs = sim.engine(o).calendars().get(&rooms[o]);
+            if mine != theirs {
+                st.disagreeing += 1;
+                break;
+            }
+        }
+    }
+    st.held_mean = held as f64 / n as f64;
+    st.catalogue_held = cat as f64 / n as f64;
+    st.bytes_mean = bytes as f64 / n as f64;
+    st.connections_mean = links.len() as f64 * 2.0 / n as f64;
+    st.overbooked = sim
+        .nodes
+        .iter()
+        .filter_map(|n| n.engine.as_ref())
+        .map(|e| overbooking(&e.ledger().index().resources, e.calendars()))
+        .max()
+        .unwrap_or(0);
+    st
+}
