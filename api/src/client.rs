@@ -429,6 +429,17 @@ impl Client {
         self.post(routes::BLOCK, r).await
     }
 
+    /// What this node follows, and the owners it holds.
+    pub async fn follows(&self) -> Result<crate::FollowsView, Error> {
+        self.get(routes::FOLLOWS, &()).await
+    }
+
+    /// Follows (or stops following) owners, cities or kinds; answers what
+    /// the node follows afterwards.
+    pub async fn follow(&self, r: &crate::FollowRequest) -> Result<crate::FollowsView, Error> {
+        self.post(routes::FOLLOWS, r).await
+    }
+
     /// Rotates this agency's signing key.
     pub async fn rotate_key(&self) -> Result<RotateKeyResponse, Error> {
         self.post(routes::ROTATE_KEY, &serde_json::json!({})).await

@@ -8,16 +8,19 @@
 //! - [`client`]: [`Client`], a method per route, and its [`Error`], which
 //!   keeps the node's code and the booking rule that failed;
 //! - [`messages`]: the node's refusals in the user's language;
-//! - [`users`]: people of an agency, their roles and tokens.
+//! - [`users`]: people of an agency, their roles and tokens;
+//! - [`follows`]: what a node follows, and the owners it holds.
 //!
 //! It depends on the model and an HTTP client only: no libp2p, sled or server.
 
 pub mod client;
+pub mod follows;
 pub mod messages;
 pub mod routes;
 pub mod types;
 pub mod users;
 
 pub use client::{Client, Error, Events};
+pub use follows::*;
 pub use types::*;
 pub use users::*;

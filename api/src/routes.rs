@@ -57,6 +57,8 @@ pub const REVOKE: &str = "/api/v1/revoke";
 /// ([`BlockRequest`](crate::BlockRequest)); answers every member blocked,
 /// as [`BlockedPeer`](crate::BlockedPeer).
 pub const BLOCK: &str = "/api/v1/block";
+/// `GET` what this node follows, `POST` a change of it.
+pub const FOLLOWS: &str = "/api/v1/follows";
 /// `POST`: rotate this agency's key.
 pub const ROTATE_KEY: &str = "/api/v1/rotate-key";
 /// `GET`: server-sent events, one per change the node applies.

@@ -5,6 +5,7 @@
 
 use clap::{Args, Parser, Subcommand};
 
+mod follow_args;
 mod hold_args;
 mod resource_args;
 mod trip_args;
@@ -12,6 +13,7 @@ mod warehouse_args;
 
 use crdt_model::ids::{AgencyId, BookingId};
 use crdt_model::resource::DEFAULT_TZ;
+pub(crate) use follow_args::*;
 pub(crate) use hold_args::*;
 pub(crate) use resource_args::*;
 pub(crate) use trip_args::*;
@@ -69,6 +71,17 @@ pub(crate) enum Cmd {
     Block(BlockArgs),
     /// Lift a block: the member's node is dialled again at once.
     Unblock(UnblockArgs),
+    /// Follow owners, cities or kinds of resource: this node then holds
+    /// every catalogue, its own city's and its booked owners' bookings, and
+    /// those of what it follows, nothing else (a node that never ran
+    /// `follow` holds everything). Peers send what it adds at once.
+    Follow(FollowArgs),
+    /// Stop following owners, cities or kinds named by `follow` (what is
+    /// held stays; no more of it arrives). `--city` of our own city stops
+    /// following it.
+    Unfollow(FollowArgs),
+    /// What this node follows, the owners that resolves to, and what it holds.
+    Follows,
     /// Replace this agency's key: the new key is announced in a roster
     /// event signed by the old one; the agency id and all history stay
     /// valid, changes signed by the old key after the rotation are refused.
@@ -582,7 +595,9 @@ pub(crate) struct BenchArgs {
     /// What: net (nodes on loopback), scale (one node holding a
     /// province's year), trips (dispatch at a fleet of 500 vehicles),
     /// report (a year's report over 50,000 or, --full, 200,000 bookings),
-    /// chaos (the simulator's chaos schedules over many seeds), soak (nodes
+    /// chaos (the simulator's chaos schedules over many seeds), interest
+    /// (the simulator's province at fixed interest, 10 → 100 → 1,000
+    /// agencies with --full), soak (nodes
     /// under steady load for minutes, one killed halfway), flood (a member
     /// under 300 rogue peers and 20,000 idle connections), radicale (side by side with a CalDAV server) or tui (render times).
     pub what: String,

@@ -65,6 +65,15 @@ const COMMANDS: &[(&str, &str)] = &[
     ),
     ("unblock", "解除屏蔽：立即重新连接该成员的节点"),
     (
+        "follow",
+        "关注机构、城市或资源类型：本节点此后保存全部资源目录、本市和预订过的机构的预约，以及所关注的部分，其余不保存（从未执行 follow 的节点保存全部）；对等节点立即发来新增的部分",
+    ),
+    (
+        "unfollow",
+        "取消 follow 关注的机构、城市或资源类型（已保存的保留，不再接收新的）；对本市使用 --city 即不再关注本市",
+    ),
+    ("follows", "本节点关注什么、对应哪些机构，以及持有多少数据"),
+    (
         "rotate-key",
         "更换本单位密钥：新密钥由旧密钥签名的名册事件宣布；单位标识和全部历史仍然有效，轮换后用旧密钥签名的变更被拒收",
     ),
@@ -265,6 +274,23 @@ const ARGS: &[(&str, &str)] = &[
     ("block|agency", "单位标识"),
     ("block|minutes", "只屏蔽这么多分钟（默认直到 `unblock`）"),
     ("unblock|agency", "单位标识"),
+    ("follow|owners", "机构：标识、唯一前缀或名称（中文或英文）"),
+    ("follow|cities", "城市（中文或英文名）：该市的全部机构"),
+    (
+        "follow|kinds",
+        "资源类型（meeting-room、office、parking、ev-charger、vehicle、warehouse-asset、driver）：拥有该类资源的全部机构",
+    ),
+    ("follow|all", "重新保存整个网络的数据（仅 follow）"),
+    (
+        "unfollow|owners",
+        "机构：标识、唯一前缀或名称（中文或英文）",
+    ),
+    ("unfollow|cities", "城市（中文或英文名）：该市的全部机构"),
+    (
+        "unfollow|kinds",
+        "资源类型（meeting-room、office、parking、ev-charger、vehicle、warehouse-asset、driver）：拥有该类资源的全部机构",
+    ),
+    ("unfollow|all", "重新保存整个网络的数据（仅 follow）"),
     ("reason", "原因"),
     ("resource add|id", "本地标识，如 room-301"),
     (
@@ -594,7 +620,7 @@ const ARGS: &[(&str, &str)] = &[
     ),
     (
         "bench|what",
-        "测什么：net（本机回环上的节点）、scale（一个节点持有全省一年的数据）、trips（500 辆车的车队派车）、report（一年 5 万或 --full 20 万项预订的统计报表）、chaos（模拟器的混沌调度，跑大量种子）、soak（多个节点长时间稳定负载，中途 kill -9 一个）、flood（成员节点承受 300 个非成员对等方和 2 万个空闲 TCP 连接）、radicale（与 CalDAV 服务器对比）或 tui（渲染耗时）",
+        "测什么：net（本机回环上的节点）、scale（一个节点持有全省一年的数据）、trips（500 辆车的车队派车）、report（一年 5 万或 --full 20 万项预订的统计报表）、chaos（模拟器的混沌调度，跑大量种子）、interest（模拟器中按关注范围复制的全省网络，10 → 100，--full 到 1000 个机构）、soak（多个节点长时间稳定负载，中途 kill -9 一个）、flood（成员节点承受 300 个非成员对等方和 2 万个空闲 TCP 连接）、radicale（与 CalDAV 服务器对比）或 tui（渲染耗时）",
     ),
     (
         "bench|full",

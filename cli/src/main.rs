@@ -11,6 +11,7 @@ mod backup;
 mod blackout;
 mod booking;
 mod cli;
+mod follow;
 mod help_zh;
 mod hold;
 mod ics;
@@ -261,6 +262,9 @@ async fn api_command(cmd: Cmd, c: &Client, out: &Out, home: &Home) -> anyhow::Re
         Cmd::Revoke(a) => network::revoke(c, out, a).await,
         Cmd::Block(a) => network::block(c, out, a.agency, true, a.minutes).await,
         Cmd::Unblock(a) => network::block(c, out, a.agency, false, None).await,
+        Cmd::Follow(a) => follow::follow(c, out, a, true).await,
+        Cmd::Unfollow(a) => follow::follow(c, out, a, false).await,
+        Cmd::Follows => follow::follows(c, out).await,
         Cmd::RotateKey => network::rotate_key(c, out).await,
         Cmd::Resource(rc) => resource::resource(c, out, rc).await,
         Cmd::Resources(a) => resource::resources(c, out, a).await,

@@ -47,6 +47,7 @@ pub(crate) async fn bench(out: &Out, a: BenchArgs) -> anyhow::Result<()> {
         "trips" => devtools::bench_trips::run(full, out.json),
         "report" => devtools::bench_report::run(full, out.json),
         "chaos" => devtools::bench_chaos::run(from_seed, seeds, out.json),
+        "interest" => devtools::bench_interest::run(full, out.json),
         "soak" => devtools::soak::run(nodes, rate, minutes, out.json).await,
         "flood" => devtools::flood::run(seconds, out.json).await,
         // The child processes of `flood` that hold idle connections.
@@ -74,7 +75,7 @@ pub(crate) async fn bench(out: &Out, a: BenchArgs) -> anyhow::Result<()> {
             Ok(())
         }
         other => bail!(
-            "unknown benchmark {other:?}: try `net`, `scale`, `trips`, `report`, `chaos`, `soak`, `flood`, `radicale` or `tui` (the model benchmark is `cargo run --release -p crdt-model --features test-utils --example bench_model`)"
+            "unknown benchmark {other:?}: try `net`, `scale`, `trips`, `report`, `chaos`, `interest`, `soak`, `flood`, `radicale` or `tui` (the model benchmark is `cargo run --release -p crdt-model --features test-utils --example bench_model`)"
         ),
     }
 }

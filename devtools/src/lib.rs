@@ -20,6 +20,7 @@
 
 pub mod bench;
 pub mod bench_chaos;
+pub mod bench_interest;
 pub mod bench_report;
 pub mod bench_scale;
 pub mod bench_trips;

@@ -35,6 +35,7 @@ mod block;
 mod commands;
 mod commit;
 mod discovery;
+mod follow;
 mod join;
 mod swarm;
 
@@ -132,6 +133,11 @@ pub enum Command {
         api::BlockRequest,
         oneshot::Sender<Result<Vec<api::BlockedPeer>, LocalError>>,
     ),
+    /// What this node follows: changed first when a request is given.
+    Follow(
+        Option<api::FollowRequest>,
+        oneshot::Sender<Result<api::FollowsView, LocalError>>,
+    ),
     /// Replaces this agency's key (already stored as the next key); the
     /// reply, with the new public key, comes after the rotation is durable.
     RotateKey(AgencyKey, oneshot::Sender<Result<AgencyId, LocalError>>),
@@ -153,6 +159,7 @@ impl std::fmt::Debug for Command {
             Command::Read(..) => write!(f, "Read"),
             Command::Backup(_) => write!(f, "Backup"),
             Command::Block(r, _) => write!(f, "Block({}, {})", r.agency.short(), r.block),
+            Command::Follow(r, _) => write!(f, "Follow({r:?})"),
         }
     }
 }
@@ -183,6 +190,16 @@ impl NodeHandle {
     pub async fn block(&self, r: api::BlockRequest) -> Result<Vec<api::BlockedPeer>, LocalError> {
         let (tx, rx) = oneshot::channel();
         self.send(Command::Block(r, tx)).await;
+        rx.await.unwrap_or_else(|_| Err(shutting_down()))
+    }
+
+    /// What this node follows, after applying `r` if given.
+    pub async fn follow(
+        &self,
+        r: Option<api::FollowRequest>,
+    ) -> Result<api::FollowsView, LocalError> {
+        let (tx, rx) = oneshot::channel();
+        self.send(Command::Follow(r, tx)).await;
         rx.await.unwrap_or_else(|_| Err(shutting_down()))
     }
 
@@ -392,7 +409,8 @@ impl Actor {
         })?;
         let key = crate::rotation::settle(&home, key, &roster)?;
         let admission = home.admission()?.map(|adm| (adm.invite, adm.join));
-        let mut engine = restore_engine(key, roster, store.as_ref())?;
+        let follows = home.follows()?;
+        let mut engine = restore_engine(key, roster, store.as_ref(), follows)?;
         let gaps = own_gaps(&engine, &acked);
         if !gaps.is_empty() {
             let why = gap_message(&gaps);
@@ -519,6 +537,7 @@ fn restore_engine(
     key: AgencyKey,
     roster: crdt_model::membership::Roster,
     store: &dyn Storage,
+    follows: crdt_model::interest::Follows,
 ) -> anyhow::Result<Engine> {
     const CHUNK: usize = 50_000;
     let mut failed = None;
@@ -547,6 +566,7 @@ fn restore_engine(
     // back when a peer needs them.
     let engine_cfg = crdt_model::engine::Config {
         archive: store.archive(),
+        follows,
         ..Default::default()
     };
     let (engine, report) = Engine::restore(key.clone(), roster, engine_cfg, chunks);

@@ -319,6 +319,28 @@ impl Home {
         }
     }
 
+    /// What this node follows (`follows.json`; everything when the file is
+    /// absent).
+    pub fn follows(&self) -> anyhow::Result<crdt_model::interest::Follows> {
+        let path = self.dir.join("follows.json");
+        match std::fs::read(&path) {
+            Ok(bytes) => serde_json::from_slice(&bytes)
+                .map_err(|e| anyhow::anyhow!("{} is corrupt: {e}", path.display())),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                Ok(crdt_model::interest::Follows::everything())
+            }
+            Err(e) => Err(e).with_context(|| format!("reading {}", path.display())),
+        }
+    }
+
+    /// Writes what this node follows atomically.
+    pub fn write_follows(&self, follows: &crdt_model::interest::Follows) -> anyhow::Result<()> {
+        write_atomic(
+            &self.dir.join("follows.json"),
+            &serde_json::to_vec_pretty(follows)?,
+        )
+    }
+
     /// Writes the blocked members atomically.
     pub fn write_blocked(&self, blocked: &[api::BlockedPeer]) -> anyhow::Result<()> {
         write_atomic(

@@ -98,6 +98,7 @@ pub fn router_with(
         .route(routes::WITHDRAW_INVITE, post(withdraw_invite))
         .route(routes::REVOKE, post(revoke))
         .route(routes::BLOCK, post(block))
+        .route(routes::FOLLOWS, get(follows).post(follow))
         .route(routes::SERIES, get(series).post(book_series))
         .route(routes::SERIES_CANCEL, post(cancel_series))
         .route(routes::ROTATE_KEY, post(rotate_key))
@@ -407,6 +408,19 @@ async fn block(
     Json(r): Json<BlockRequest>,
 ) -> ApiResult<Vec<BlockedPeer>> {
     Ok(Json(st.node.block(r).await?))
+}
+
+/// What this node follows.
+async fn follows(State(st): State<AppState>) -> ApiResult<api::FollowsView> {
+    Ok(Json(st.node.follow(None).await?))
+}
+
+/// Follows (or stops following) owners, cities or kinds.
+async fn follow(
+    State(st): State<AppState>,
+    Json(r): Json<api::FollowRequest>,
+) -> ApiResult<api::FollowsView> {
+    Ok(Json(st.node.follow(Some(r)).await?))
 }
 
 /// Replaces this agency's key (the sequence is [`crate::rotation`]).

@@ -125,6 +125,9 @@ impl Actor {
             Command::Block(r, reply) => {
                 let _ = reply.send(self.block(r));
             }
+            Command::Follow(r, reply) => {
+                let _ = reply.send(self.follow(r));
+            }
             Command::Backup(reply) => {
                 let _ = reply.send(self.snapshot());
             }

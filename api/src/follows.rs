@@ -1,0 +1,56 @@
+//! What a node follows (`tongchou follow`, `unfollow`, `follows`): the
+//! change an operator sends and what the node answers, the owners it
+//! resolves to and what the node holds.
+
+use crdt_model::agency::Text;
+use crdt_model::ids::AgencyId;
+use crdt_model::interest::Follows;
+use serde::{Deserialize, Serialize};
+
+/// `POST /api/v1/follows`: follow (or stop following) owners, cities or
+/// kinds of resource. A node that holds everything starts to follow only
+/// what it is told (plus its own city and the owners it booked from) at
+/// its first `follow`; `all` makes it hold everything again.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FollowRequest {
+    /// True to follow, false to stop.
+    pub follow: bool,
+    /// Owners (agency ids).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub owners: Vec<AgencyId>,
+    /// Cities, by their zh or en name.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub cities: Vec<String>,
+    /// Kinds of resource (`meeting-room`, `vehicle`, …).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub kinds: Vec<String>,
+    /// Hold everything again (with `follow: true`).
+    #[serde(default)]
+    pub all: bool,
+}
+
+/// An owner a node follows now.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FollowedOwner {
+    /// The agency.
+    pub agency: AgencyId,
+    /// Its name.
+    pub name: Text,
+    /// Its city.
+    pub city: Text,
+}
+
+/// `GET /api/v1/follows` (and the answer to a change): what the node
+/// follows, the owners that resolves to, and what it holds.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FollowsView {
+    /// As the operator set it.
+    pub follows: Follows,
+    /// The owners whose requests and decisions the node holds (`None`:
+    /// everything).
+    pub owners: Option<Vec<FollowedOwner>>,
+    /// Documents held.
+    pub docs_held: u64,
+    /// Changes held.
+    pub changes_held: u64,
+}

@@ -1,0 +1,116 @@
+//! `tongchou bench interest`: the simulator's province at fixed interest
+//! (`crdt_model::sim::interest`) as the network grows, 10 → 100 → 1,000
+//! agencies (`--full`; 10 → 100 without): each agency follows 3 owners,
+//! is linked only to them and to its followers, and books 5 times from
+//! them over a minute of virtual time on 50 ms links. Prints per-node
+//! held changes, bytes received, connections and acknowledgement →
+//! visible, and the growth from 100 to the largest size.
+
+use std::time::Instant;
+
+use anyhow::bail;
+use crdt_model::sim::interest::{Province, ProvinceStats, run as run_province};
+use serde::Serialize;
+
+/// Figures of every size, and the growth between the last two.
+#[derive(Debug, Serialize)]
+pub struct Report {
+    /// One row per size.
+    pub sizes: Vec<Row>,
+    /// Held changes per node at the largest size over 100 agencies.
+    pub held_growth: f64,
+    /// Bytes received per node, the same ratio.
+    pub bytes_growth: f64,
+    /// Connections per node, the same ratio.
+    pub connections_growth: f64,
+}
+
+/// One size.
+#[derive(Debug, Serialize)]
+pub struct Row {
+    /// The figures.
+    #[serde(flatten)]
+    pub stats: ProvinceStats,
+    /// Wall-clock seconds of the run.
+    pub seconds: f64,
+}
+
+/// Runs the sizes and prints the table (or JSON).
+pub fn run(full: bool, json: bool) -> anyhow::Result<()> {
+    let sizes: &[usize] = if full { &[10, 100, 1_000] } else { &[10, 100] };
+    if !json {
+        println!(
+            "tongchou bench interest: agencies following 3 owners each, 5 bookings each over a minute, 50 ms links (simulator, virtual time)"
+        );
+        println!(
+            "{:>9} {:>10} {:>9} {:>10} {:>12} {:>12} {:>7} {:>7} {:>9} {:>9} {:>7}",
+            "agencies",
+            "held/node",
+            "held max",
+            "catalogue",
+            "bytes/node",
+            "bytes max",
+            "conns",
+            "max",
+            "p50 ms",
+            "p99 ms",
+            "secs"
+        );
+    }
+    let mut rows = Vec::new();
+    for &n in sizes {
+        let t = Instant::now();
+        let stats = run_province(&Province::new(n, 1));
+        let seconds = t.elapsed().as_secs_f64();
+        if stats.never_visible > 0 || stats.disagreeing > 0 || stats.overbooked > 0 {
+            bail!(
+                "{n} agencies: {} bookings never reached an interested node, {} followers disagree with an owner, overbooked by {}",
+                stats.never_visible,
+                stats.disagreeing,
+                stats.overbooked
+            );
+        }
+        if !json {
+            println!(
+                "{:>9} {:>10.1} {:>9} {:>10.0} {:>12.0} {:>12} {:>7.1} {:>7} {:>9} {:>9} {:>7.1}",
+                n,
+                stats.held_mean,
+                stats.held_max,
+                stats.catalogue_held,
+                stats.bytes_mean,
+                stats.bytes_max,
+                stats.connections_mean,
+                stats.connections_max,
+                stats.visible_p50_ms,
+                stats.visible_p99_ms,
+                seconds
+            );
+        }
+        rows.push(Row { stats, seconds });
+    }
+    let growth = |f: fn(&ProvinceStats) -> f64| -> f64 {
+        let base = rows.iter().find(|r| r.stats.agencies == 100);
+        match (base, rows.last()) {
+            (Some(b), Some(l)) if f(&b.stats) > 0.0 => f(&l.stats) / f(&b.stats),
+            _ => 1.0,
+        }
+    };
+    let report = Report {
+        held_growth: growth(|s| s.held_mean),
+        bytes_growth: growth(|s| s.bytes_mean),
+        connections_growth: growth(|s| s.connections_mean),
+        sizes: rows,
+    };
+    if json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        println!(
+            "100 → {} agencies, per node: held ×{:.2}, bytes ×{:.2}, connections ×{:.2}",
+            sizes.last().copied().unwrap_or(0),
+            report.held_growth,
+            report.bytes_growth,
+            report.connections_growth
+        );
+    }
+    Ok(())
+}
