@@ -446,6 +446,10 @@ pub struct Status {
     /// Webhook deliveries waiting (receivers down or refusing), all webhooks.
     #[serde(default)]
     pub webhook_backlog: u64,
+    /// How many owners' bookings the node holds, as `tongchou follow` set
+    /// it (`None`: the whole network's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub following: Option<usize>,
     /// The person whose token asked, if it is not the agency's own token.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user: Option<crate::users::UserEntry>,

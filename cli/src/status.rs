@@ -130,6 +130,25 @@ pub(crate) async fn status(c: &Client, out: &Out) -> anyhow::Result<()> {
             out.t("见 `tongchou webhook list`", "see `tongchou webhook list`")
         );
     }
+    println!(
+        "{}: {}",
+        out.t("关注范围", "following"),
+        match s.following {
+            None => out
+                .t(
+                    "全网（未设置关注）",
+                    "the whole network (nothing in particular)"
+                )
+                .to_string(),
+            Some(n) => format!(
+                "{n} {}",
+                out.t(
+                    "个机构（见 `tongchou follows`）",
+                    "owners (see `tongchou follows`)"
+                )
+            ),
+        }
+    );
     let mut rows = vec![vec![
         out.t("对等节点", "peer").into(),
         out.t("连接", "connected").into(),

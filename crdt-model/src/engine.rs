@@ -39,7 +39,7 @@ pub use admission::{JoinOutcome, JoinRequest, JoinResponse};
 pub use holds::CHECKIN_OPENS_MINUTES;
 pub use io::{
     AssetOp, Event, Input, LocalError, LocalOp, LocalOutcome, Message, Output, PROTOCOL_VERSION,
-    SeriesScope, TripCommand, TripDraft,
+    SeriesScope, SummaryDigest, TripCommand, TripDraft,
 };
 
 use crate::agency::AgencyKey;

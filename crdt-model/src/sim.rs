@@ -103,12 +103,15 @@ pub fn message_bytes(msg: &Message) -> u64 {
             docs,
             roster,
             follows,
+            digest,
             ..
         } => {
             40 + docs.len() * (doc + 8)
                 + roster.len() * 66
                 + follows.as_ref().map_or(0, |f| f.len() * 34)
+                + digest.as_ref().map_or(0, |_| 68)
         }
+        Message::WholeSummary => 8,
         Message::Changes { changes } => changes
             .iter()
             .map(|c| c.change.len() + 64 + 34 + doc + 16)

@@ -335,6 +335,7 @@ async fn status(
                 store_bytes,
                 api,
                 webhook_backlog,
+                following: v.engine.interest().map(|s| s.len()),
                 user,
             })
         })

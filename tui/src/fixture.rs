@@ -363,6 +363,7 @@ fn status(now: Timestamp, n_resources: usize, n_bookings: usize) -> Status {
         store_bytes: 0,
         api: Default::default(),
         webhook_backlog: 0,
+        following: None,
     }
 }
 

@@ -279,6 +279,14 @@ pub(crate) const NODE_COUNTS: L = L(
     "{r} 个资源 · {b} 项预订 · 待补齐 {p} · 拒收 {x}",
     "{r} resources · {b} bookings · {p} waiting · {x} refused",
 );
+pub(crate) const FOLLOWING_ALL: L = L(
+    "保存全网的预订（未设置关注）",
+    "holds the whole network's bookings (follows nothing in particular)",
+);
+pub(crate) const FOLLOWING_N: L = L(
+    "保存 {n} 个机构的预订（tongchou follows 查看）",
+    "holds the bookings of {n} owners (see tongchou follows)",
+);
 pub(crate) const DOC_CATALOG: L = L("{a}的资源目录", "catalogue of {a}");
 pub(crate) const DOC_DECISIONS: L = L("{a}的审批 · {m}", "decisions of {a} · {m}");
 pub(crate) const DOC_REQUESTS: L = L("{a}向{b}的申请 · {m}", "requests of {a} to {b} · {m}");

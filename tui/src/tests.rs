@@ -530,3 +530,18 @@ fn an_invitation_token_is_shown_whole_at_80_by_24() {
         .collect();
     assert!(shown.contains(&token), "{screen}");
 }
+
+#[test]
+fn the_network_screen_says_how_many_owners_the_node_follows() {
+    for (lang, want) in [
+        (Lang::Zh, "保存 7 个机构的预订"),
+        (Lang::En, "holds the bookings of 7 owners"),
+    ] {
+        let mut s = on(lang, Screen::Network);
+        if let Some(st) = s.data.status.as_mut() {
+            st.following = Some(7);
+        }
+        let text = render(&s, 100, 30);
+        assert!(text.contains(want), "{text}");
+    }
+}

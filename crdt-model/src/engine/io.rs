@@ -33,7 +33,17 @@ pub enum Message {
         /// receiver sends it nothing else.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         follows: Option<Vec<AgencyId>>,
+        /// Digests of the sender's catalogues and roster. When present,
+        /// `docs` leaves the catalogues out and `roster` is empty (both
+        /// grow with the network, not with the sender's interest); a
+        /// receiver whose own digests differ asks for the whole summary
+        /// with [`Message::WholeSummary`].
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        digest: Option<SummaryDigest>,
     },
+    /// Asks for the sender's summary with every catalogue and roster event
+    /// listed (the digests in its last one differ from ours).
+    WholeSummary,
     /// Signed changes (any documents, any order).
     Changes {
         /// The changes.
@@ -44,6 +54,15 @@ pub enum Message {
         /// The events.
         events: Vec<SignedRosterEvent>,
     },
+}
+
+/// What a compact [`Message::Summary`] leaves out, as digests.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SummaryDigest {
+    /// SHA-256 of every catalogue held and its number of changes.
+    pub catalogs: [u8; 32],
+    /// SHA-256 of every roster event id held.
+    pub roster: [u8; 32],
 }
 
 /// Something that happened to the engine.

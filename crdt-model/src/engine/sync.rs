@@ -3,6 +3,7 @@
 //! window is in [`super::flow`]), the periodic tick.
 
 use super::*;
+use crate::ids::DocKind;
 
 impl Engine {
     /// `peer` does not hold these changes after all (lost or held back): a
@@ -154,8 +155,27 @@ impl Engine {
         }
     }
 
-    /// Our summary message.
+    /// Our summary message, compact: the catalogues and the roster as
+    /// digests, every other document listed.
     pub fn summary(&self) -> Message {
+        Message::Summary {
+            version: PROTOCOL_VERSION,
+            network: self.ledger.roster().network_id().to_string(),
+            docs: self
+                .ledger
+                .docs()
+                .iter()
+                .filter(|(d, _)| d.kind != DocKind::Catalog)
+                .map(|(d, l)| (d.clone(), l.len()))
+                .collect(),
+            roster: Vec::new(),
+            follows: self.follows_list(),
+            digest: Some(self.digest()),
+        }
+    }
+
+    /// Our summary with every catalogue and roster event listed.
+    pub fn whole_summary(&self) -> Message {
         Message::Summary {
             version: PROTOCOL_VERSION,
             network: self.ledger.roster().network_id().to_string(),
@@ -166,7 +186,33 @@ impl Engine {
                 .events()
                 .map(|(id, _)| id.clone())
                 .collect(),
-            follows: self.interest.as_ref().map(|s| s.iter().copied().collect()),
+            follows: self.follows_list(),
+            digest: None,
+        }
+    }
+
+    fn follows_list(&self) -> Option<Vec<AgencyId>> {
+        self.interest.as_ref().map(|s| s.iter().copied().collect())
+    }
+
+    /// Digests of our catalogues and roster (see [`SummaryDigest`]).
+    fn digest(&self) -> SummaryDigest {
+        use sha2::{Digest, Sha256};
+        let mut c = Sha256::new();
+        for (d, l) in self.ledger.docs() {
+            if d.kind == DocKind::Catalog {
+                c.update(d.owner.0);
+                c.update(l.len().to_be_bytes());
+            }
+        }
+        let mut r = Sha256::new();
+        for (id, _) in self.ledger.roster().events() {
+            r.update(id.as_bytes());
+            r.update([0]);
+        }
+        SummaryDigest {
+            catalogs: c.finalize().into(),
+            roster: r.finalize().into(),
         }
     }
 
@@ -189,6 +235,7 @@ impl Engine {
                 docs,
                 roster,
                 follows,
+                digest,
             } => {
                 if network != self.ledger.roster().network_id() || version != PROTOCOL_VERSION {
                     self.peers.remove(&from);
@@ -198,7 +245,7 @@ impl Engine {
                     });
                     return;
                 }
-                self.on_summary(from, docs, roster, follows, out);
+                self.on_summary(from, docs, roster, follows, digest, out);
             }
             Message::Changes { mut changes } => {
                 // Documents outside our interest are not held (a peer that
@@ -216,6 +263,11 @@ impl Engine {
                 }
             }
             Message::Roster { events } => self.on_roster(now, from, events, out),
+            Message::WholeSummary => out.push(Output::Send {
+                to: from,
+                msg: self.whole_summary(),
+                id: 0,
+            }),
         }
     }
 
@@ -227,14 +279,54 @@ impl Engine {
         docs: Vec<(DocId, u64)>,
         roster: Vec<String>,
         follows: Option<Vec<AgencyId>>,
+        digest: Option<SummaryDigest>,
         out: &mut Vec<Output>,
     ) {
+        let ours = digest.as_ref().map(|_| self.digest());
+        // The roster events it lacks are known only from a whole summary
+        // (a compact one with our roster digest lacks none).
+        let whole = digest.is_none();
         let Some(peer) = self.peers.get_mut(&from) else {
             return;
         };
-        peer.known = docs.into_iter().collect();
+        let mut known: BTreeMap<DocId, u64> = docs.into_iter().collect();
         peer.interest = follows.map(|f| f.into_iter().collect());
-        peer.roster = roster.into_iter().collect();
+        match (digest, ours) {
+            (Some(theirs), Some(ours)) => {
+                // A compact summary: where the digests match, the peer
+                // holds our catalogues and roster; where they differ, we
+                // ask for its whole summary and keep what we knew.
+                let catalogs = self
+                    .ledger
+                    .docs()
+                    .iter()
+                    .filter(|(d, _)| d.kind == DocKind::Catalog);
+                if theirs.catalogs == ours.catalogs {
+                    known.extend(catalogs.map(|(d, l)| (d.clone(), l.len())));
+                } else {
+                    known.extend(
+                        catalogs.filter_map(|(d, _)| peer.known.get(d).map(|n| (d.clone(), *n))),
+                    );
+                }
+                if theirs.roster == ours.roster {
+                    peer.roster = self
+                        .ledger
+                        .roster()
+                        .events()
+                        .map(|(id, _)| id.clone())
+                        .collect();
+                }
+                if theirs.catalogs != ours.catalogs || theirs.roster != ours.roster {
+                    out.push(Output::Send {
+                        to: from,
+                        msg: Message::WholeSummary,
+                        id: 0,
+                    });
+                }
+            }
+            _ => peer.roster = roster.into_iter().collect(),
+        }
+        peer.known = known;
         let missing_roster: Vec<SignedRosterEvent> = self
             .ledger
             .roster()
@@ -242,7 +334,7 @@ impl Engine {
             .filter(|(id, _)| !peer.roster.contains(*id))
             .map(|(_, e)| e.clone())
             .collect();
-        if !missing_roster.is_empty() {
+        if whole && !missing_roster.is_empty() {
             out.push(Output::Send {
                 to: from,
                 msg: Message::Roster {

@@ -223,7 +223,17 @@ impl Demo {
                 .then_some(())
         })
         .await?;
-        let day = self.base + (30 * 24).hours();
+        // A Monday at 08:00 in the charger's time zone, a month ahead: the
+        // three requests fall in one quota week whatever day and hour the
+        // demo runs (from a Sunday evening they once straddled two weeks).
+        let tz = charger.tz();
+        let d = (self.base + (30 * 24).hours()).to_zoned(tz.clone()).date();
+        let to_monday = (7 - i64::from(d.weekday().to_monday_zero_offset())) % 7;
+        let day = d
+            .checked_add(to_monday.days())?
+            .at(8, 0, 0, 0)
+            .to_zoned(tz)?
+            .timestamp();
         let mut asked = Vec::new();
         for k in 0..3i64 {
             let start = day + (1 + 2 * k).hours();

@@ -71,6 +71,10 @@ fn this_node<'a>(state: &'a State, st: &'a api::Status) -> Vec<Line<'a>> {
                 .replace("{p}", &pending.to_string())
                 .replace("{x}", &st.refused_total.to_string()),
         ),
+        Line::from(match st.following {
+            None => state.t(i18n::FOLLOWING_ALL).to_string(),
+            Some(n) => state.t(i18n::FOLLOWING_N).replace("{n}", &n.to_string()),
+        }),
         Line::from(st.listen.join("  ")).fg(Color::DarkGray),
     ]
 }
