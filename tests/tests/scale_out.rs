@@ -1,0 +1,145 @@
+//! Thirty node processes on 127.0.0.1, five of them owners of a room each,
+//! the other twenty-five each following three owners (by id, not their
+//! own city): each node's store holds only its interest plus the roster
+//! and every catalogue; every booking reaches every node interested in its
+//! owner and no other; a node that follows a fourth owner catches up on it.
+
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+use crdt_model::booking::Status;
+use crdt_model::calendar::Booking;
+use crdt_model::ids::{AgencyId, BookingId, DocKind};
+use crdt_model::interest::subject;
+use crdt_model::resource::Resource;
+use harness::{Node, network, wait_for, workday};
+
+const CITIES: [&str; 5] = ["深圳", "杭州", "石家庄", "南宁", "广州"];
+
+/// The bookings a node shows, by id.
+fn shown(node: &Node) -> BTreeSet<BookingId> {
+    node.bookings(&[])
+        .into_iter()
+        .filter(|b| b.status == Status::Confirmed)
+        .map(|b| b.id)
+        .collect()
+}
+
+/// Every document the node holds, beyond catalogues, is its own or
+/// concerns an owner in `owners`.
+fn holds_only(node: &Node, owners: &BTreeSet<AgencyId>) {
+    let me = node.agency();
+    for doc in node.status().docs.keys() {
+        if doc.kind == DocKind::Catalog || doc.owner == me {
+            continue;
+        }
+        assert!(
+            owners.contains(&subject(doc)),
+            "{} holds {doc}, outside its interest",
+            node.name
+        );
+    }
+}
+
+#[test]
+fn thirty_nodes_each_hold_what_they_follow() {
+    let mut nodes = network("scale30", 30);
+    let owners: Vec<AgencyId> = nodes[..5].iter().map(Node::agency).collect();
+    let rooms: Vec<String> = nodes[..5]
+        .iter()
+        .enumerate()
+        .map(|(i, n)| {
+            let r: Resource = n.json(&[
+                "resource",
+                "add",
+                "--id",
+                "room",
+                "--name",
+                &format!("会议室{i}"),
+                "--name-en",
+                &format!("Room {i}"),
+                "--city",
+                CITIES[i],
+                "--people",
+                "30",
+            ]);
+            r.id.to_string()
+        })
+        .collect();
+    for n in &nodes {
+        for r in &rooms {
+            n.wait_resource(r);
+        }
+    }
+    // Node i (5..30) follows owners i, i+1, i+2 (mod 5) and not its city.
+    let follows = |i: usize| -> Vec<usize> { (0..3).map(|k| (i + k) % 5).collect() };
+    for (i, n) in nodes.iter().enumerate().skip(5) {
+        let list = follows(i)
+            .iter()
+            .map(|o| owners[*o].to_string())
+            .collect::<Vec<_>>()
+            .join(",");
+        n.ok(&["follow", "--owner", &list]);
+        n.ok(&["unfollow", "--city", CITIES[i % 5]]);
+    }
+    // Each follower books its first owner's room, an hour each.
+    let mut made: Vec<(usize, Booking)> = Vec::new();
+    for (i, n) in nodes.iter().enumerate().skip(5) {
+        let o = follows(i)[0];
+        let day = 1 + (i - 5) / 8;
+        let hour = 8 + (i - 5) % 8;
+        let b: Booking = n.json(&[
+            "book",
+            &rooms[o],
+            "--from",
+            &workday(day, &format!("{hour:02}:00")),
+            "--to",
+            &workday(day, &format!("{hour:02}:50")),
+            "--wait",
+            "30",
+        ]);
+        assert_eq!(b.status, Status::Confirmed, "{b:?}");
+        made.push((o, b));
+    }
+    // Every node shows exactly the bookings of the owners it follows.
+    for (i, n) in nodes.iter().enumerate() {
+        let mine: BTreeSet<usize> = if i < 5 {
+            (0..5).collect()
+        } else {
+            follows(i).into_iter().collect()
+        };
+        let want: BTreeSet<BookingId> = made
+            .iter()
+            .filter(|(o, _)| mine.contains(o))
+            .map(|(_, b)| b.id.clone())
+            .collect();
+        wait_for(
+            &format!("{} shows the bookings of its owners", n.name),
+            Duration::from_secs(90),
+            || (shown(n) == want).then_some(()),
+        );
+        if i >= 5 {
+            let set: BTreeSet<AgencyId> = mine.iter().map(|o| owners[*o]).collect();
+            holds_only(n, &set);
+        }
+    }
+    // Node 5 follows owners 0, 1, 2; it follows owner 3 too and catches up.
+    let before = shown(&nodes[5]);
+    nodes[5].ok(&["follow", "--owner", &owners[3].to_string()]);
+    let want: BTreeSet<BookingId> = before
+        .into_iter()
+        .chain(
+            made.iter()
+                .filter(|(o, _)| *o == 3)
+                .map(|(_, b)| b.id.clone()),
+        )
+        .collect();
+    wait_for(
+        "node 5 caught up on owner 3",
+        Duration::from_secs(90),
+        || (shown(&nodes[5]) == want).then_some(()),
+    );
+    for n in &mut nodes {
+        n.stop();
+    }
+}
