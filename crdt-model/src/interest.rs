@@ -97,11 +97,21 @@ impl Follows {
                 }
             }
         }
-        for doc in ledger.docs().keys() {
-            if doc.kind == DocKind::Requests
-                && doc.owner == me
-                && let Some(o) = doc.counterpart
-            {
+        // Our requests documents, in one range of the ordered map (ids
+        // order by kind, then writer).
+        let first = DocId {
+            kind: DocKind::Requests,
+            owner: me,
+            counterpart: None,
+            shard: 0,
+        };
+        for doc in ledger
+            .docs()
+            .range(first..)
+            .map(|(d, _)| d)
+            .take_while(|d| d.kind == DocKind::Requests && d.owner == me)
+        {
+            if let Some(o) = doc.counterpart {
                 out.insert(o);
             }
         }
