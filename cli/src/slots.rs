@@ -54,5 +54,19 @@ pub(crate) async fn slots(c: &Client, out: &Out, a: SlotsArgs) -> anyhow::Result
         ]);
     }
     table(&rows);
+    // A node that follows some owners searches only theirs.
+    if let Ok(f) = c.follows().await
+        && let Some(owners) = f.owners
+    {
+        println!(
+            "{} {} {}",
+            out.t("只搜索本节点关注的", "searched: the resources of the"),
+            owners.len(),
+            out.t(
+                "个机构的资源（`tongchou follow --owner …` 可增加）",
+                "owners this node follows (`tongchou follow --owner …` adds more)"
+            )
+        );
+    }
     Ok(())
 }

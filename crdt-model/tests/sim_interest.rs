@@ -5,6 +5,7 @@
 //! province at fixed interest: every booking visible at every interested
 //! node within a second over 50 ms links, nothing overbooked.
 
+use crdt_model::availability::SlotQuery;
 use crdt_model::engine::{LocalOp, LocalOutcome};
 use crdt_model::ids::{DocId, shard_of};
 use crdt_model::interest::Follows;
@@ -72,6 +73,25 @@ fn a_follower_holds_its_interest_only_and_catches_up_on_a_new_owner() {
         assert!(!holds(&sim, i, &decisions), "node {i} holds no decision");
         assert!(sim.engine(i).booking(&id).is_none(), "node {i}");
     }
+    // Its free-slot search leaves the room out (it would look free).
+    let q = SlotQuery {
+        kind: None,
+        city: None,
+        owner: None,
+        quantity: 1,
+        features: Default::default(),
+        duration_minutes: 60,
+        from,
+        to: Timestamp::from_millisecond(START + 5 * 3_600_000).expect("instant"),
+        step_minutes: 30,
+        limit: 20,
+        per_resource: 3,
+        requester: sim.id(3),
+    };
+    assert!(
+        sim.engine(3).find_slots(&q, sim.now()).is_empty(),
+        "a room of an owner not followed is not offered"
+    );
     // Node 3 follows the owner by name: it catches up.
     let follows = Follows {
         owners: [sim.id(2)].into_iter().collect(),
@@ -82,6 +102,13 @@ fn a_follower_holds_its_interest_only_and_catches_up_on_a_new_owner() {
     assert!(holds(&sim, 3, &requests) && holds(&sim, 3, &decisions));
     assert_eq!(sim.engine(3).calendars().get(&rid).cloned(), owners_view);
     assert!(!holds(&sim, 7, &decisions), "node 7 still follows no more");
+    // Followed, the room is searched, and its one hour is taken.
+    let found = sim.engine(3).find_slots(&q, sim.now());
+    assert!(!found.is_empty(), "the followed owner's room is offered");
+    assert!(
+        found.iter().all(|c| c.start >= to),
+        "the booked hour is not offered: {found:?}"
+    );
     // A restart keeps what it follows.
     sim.crash(3);
     sim.restart(3);

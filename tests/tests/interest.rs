@@ -119,6 +119,18 @@ fn each_node_holds_what_it_follows_and_catches_up_on_a_new_owner() {
         assert!(nodes[4].booking(id).is_none(), "node 4 holds {id}");
     }
     assert!(follows(&nodes[3]).changes_held < follows(&nodes[0]).changes_held);
+    // Its free-slot search leaves out the rooms of owners it does not
+    // follow (they would look free), and says what it searched.
+    let (from, to) = (workday(1, "08:00"), workday(1, "18:00"));
+    let slots = ["slots", "--duration", "1h", "--from", &from, "--to", &to];
+    let found: Vec<crdt_model::availability::Candidate> = nodes[3].json(&slots);
+    assert!(!found.is_empty(), "room 1 has free hours");
+    assert!(
+        found.iter().all(|c| c.resource.to_string() == r1),
+        "{found:?}"
+    );
+    let text = nodes[3].ok(&slots);
+    assert!(text.contains("owners this node follows"), "{text}");
 
     // Node 3 follows owner 2 too: it catches up on 2's bookings.
     let before = follows(&nodes[3]).changes_held;

@@ -31,11 +31,19 @@ impl Engine {
         b.cloned().map(|b| self.hydrate(b))
     }
 
-    /// Free-slot search over the whole catalogue (after [`Engine::settle`]).
+    /// Free-slot search over the catalogue (after [`Engine::settle`]): the
+    /// resources of the owners this replica follows, whose calendars it
+    /// holds whole (see [`crate::interest`]). Another owner's resource would
+    /// look free whatever it holds, so it is left out until followed.
     pub fn find_slots(&self, q: &SlotQuery, now: Timestamp) -> Vec<Candidate> {
         let calendars = self.calendars();
+        let followed = |r: &&crate::resource::Resource| {
+            self.interest
+                .as_ref()
+                .is_none_or(|s| s.contains(&r.owner()))
+        };
         find_slots(
-            self.ledger.index().resources.values(),
+            self.ledger.index().resources.values().filter(followed),
             |r| calendars.get(r),
             q,
             now,
