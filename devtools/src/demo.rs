@@ -282,6 +282,16 @@ pub struct Summary {
     /// approver (both names on the records).
     #[serde(default)]
     pub people_named: usize,
+    /// Owners Nanning's node resolved to when it followed Shenzhen (with
+    /// its own city and the owners it booked from).
+    #[serde(default)]
+    pub follow_owners: usize,
+    /// Documents it held then.
+    #[serde(default)]
+    pub follow_docs_held: u64,
+    /// Documents it held following everything, before.
+    #[serde(default)]
+    pub docs_held: u64,
 }
 
 async fn all_bookings(node: &DemoNode) -> anyhow::Result<Vec<Booking>> {
@@ -372,6 +382,10 @@ pub async fn run(
         println!(
             "waiting list confirmed {} · checked in {} · released by a hold {} · asked and decided by named people {}",
             s.waitlist_confirmed, s.checked_in, s.hold_released, s.people_named
+        );
+        println!(
+            "Nanning following Shenzhen: {} owners, {} of {} documents held",
+            s.follow_owners, s.follow_docs_held, s.docs_held
         );
         println!(
             "convergence latency p50 {:.0} ms · p99 {:.0} ms · {:.1} s in all",

@@ -54,4 +54,11 @@ fn headless_demo_converges_without_overbooking() {
         (1, 1, 1, 1),
         "{s:?}"
     );
+    // Nanning following Shenzhen resolves to Shenzhen, its own city and
+    // the owners it booked from, and holds no more than the whole network.
+    assert!(s.follow_owners >= 2, "{s:?}");
+    assert!(
+        s.follow_docs_held > 0 && s.follow_docs_held <= s.docs_held,
+        "{s:?}"
+    );
 }

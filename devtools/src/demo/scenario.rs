@@ -17,6 +17,7 @@ use harness::wait_until;
 use jiff::{Timestamp, ToSpan};
 use node::config::Home;
 
+mod follow;
 mod policy;
 
 use super::{
@@ -56,6 +57,10 @@ struct Demo {
     hold_released: usize,
     /// Bookings whose request and decision name the people who made them.
     people_named: usize,
+    /// Owners Nanning's node followed (Shenzhen, its city, its bookings).
+    follow_owners: usize,
+    /// Documents it held following them, and holding everything.
+    follow_docs: (u64, u64),
 }
 
 /// Runs the scenario in `dir`; `None` after an interactive session.
@@ -73,6 +78,7 @@ pub(super) async fn scenario(
     demo.seed_trips().await?;
     demo.seed_warehouse().await?;
     demo.seed_policy().await?;
+    demo.seed_follow().await?;
     if !headless {
         demo.interactive(operator, zh).await?;
         return Ok(None);
@@ -134,6 +140,8 @@ impl Demo {
             checked_in: 0,
             hold_released: 0,
             people_named: 0,
+            follow_owners: 0,
+            follow_docs: (0, 0),
         })
     }
 
@@ -890,6 +898,9 @@ impl Demo {
             checked_in: self.checked_in,
             hold_released: self.hold_released,
             people_named: self.people_named,
+            follow_owners: self.follow_owners,
+            follow_docs_held: self.follow_docs.0,
+            docs_held: self.follow_docs.1,
             agencies: self.nodes.len(),
             bookings: self.made,
             confirmed: v0.iter().filter(|b| b.status == BStatus::Confirmed).count(),
