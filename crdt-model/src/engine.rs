@@ -23,6 +23,7 @@ mod admission;
 mod assets;
 mod calendars;
 pub mod flow;
+mod holders;
 mod holds;
 mod io;
 mod local;
@@ -99,6 +100,16 @@ struct PeerState {
     refused: u32,
     /// The owners the peer follows, from its summary (`None`: everything).
     interest: Option<BTreeSet<AgencyId>>,
+    /// The subjects the peer asks us to send it what it lacks of, from its
+    /// summary (`None`: everything; see [`holders`]).
+    serve: Option<BTreeSet<AgencyId>>,
+    /// Whether its summary arrived (until then we do not know what it holds).
+    summarised: bool,
+    /// The epoch and round of the newest summary it sent us.
+    round: (u64, u64),
+    /// Documents whose fresh changes for it were held back or lost: they go
+    /// in a resync whatever its share (they were ours to deliver).
+    owed: BTreeSet<DocId>,
     /// When we last asked this peer to fill a gap (ms).
     gap_asked_ms: Option<i64>,
 }
@@ -139,6 +150,13 @@ pub struct Engine {
     /// (`None`: everything).
     follows: Follows,
     interest: Option<BTreeSet<AgencyId>>,
+    /// Which connected peer sends us what we lack of each subject (see
+    /// [`holders`]).
+    holders: BTreeMap<AgencyId, AgencyId>,
+    /// The last summary's round, and this run's epoch (see
+    /// `Message::Summary::round`).
+    rounds: std::cell::Cell<u64>,
+    epoch: u64,
 }
 
 fn ms(t: Timestamp) -> i64 {
@@ -198,6 +216,9 @@ impl Engine {
             acting: None,
             follows: Follows::everything(),
             interest: None,
+            holders: BTreeMap::new(),
+            rounds: std::cell::Cell::new(0),
+            epoch: 0,
         };
         let mut report = IngestReport::default();
         for chunk in chunks {
@@ -311,7 +332,7 @@ impl Engine {
         let now = self.follows.resolve(self.me, &self.ledger);
         if now != self.interest {
             self.interest = now;
-            self.summary_to_all(out);
+            self.summary_to_all(false, out);
         }
     }
 
@@ -323,6 +344,14 @@ impl Engine {
     /// Handles one input.
     pub fn handle(&mut self, now: Timestamp, input: Input) -> Vec<Output> {
         let mut out = Vec::new();
+        if self.epoch == 0 {
+            // Tells this run of the replica from earlier ones (their
+            // summaries may still be on their way): the time it started,
+            // and a count of the engines this process made.
+            static MADE: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+            let made = MADE.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            self.epoch = (u64::try_from(ms(now)).unwrap_or(0) ^ (made << 44)).max(1);
+        }
         match input {
             Input::Connected(peer) => self.on_connected(now, peer, &mut out),
             Input::Disconnected(peer) => {
@@ -332,6 +361,9 @@ impl Engine {
                         peer,
                         connected: false,
                     }));
+                    // Its subjects go to other holders.
+                    let changed = self.assign_holders(&[]);
+                    self.tell_holders(changed, &mut out);
                 }
             }
             Input::Received { from, msg } => self.on_message(now, from, msg, &mut out),

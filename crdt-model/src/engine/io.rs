@@ -11,7 +11,7 @@ use crate::resource::Resource;
 use crate::signed::SignedChange;
 
 /// Wire protocol version carried in summaries.
-pub const PROTOCOL_VERSION: u16 = 7;
+pub const PROTOCOL_VERSION: u16 = 8;
 
 /// A message between two engines.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -40,6 +40,18 @@ pub enum Message {
         /// with [`Message::WholeSummary`].
         #[serde(default, skip_serializing_if = "Option::is_none")]
         digest: Option<SummaryDigest>,
+        /// The subjects (owners, see [`crate::interest::subject`]) whose
+        /// documents the receiver is to send what the sender lacks of
+        /// (`None`: every document it holds). The sender asks one holder
+        /// per subject, so that catching up brings about one copy.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        from_you: Option<Vec<AgencyId>>,
+        /// Orders the sender's summaries: the run of the sender (an epoch,
+        /// new at each start) and a count within it, so that an older one
+        /// of the same run arriving after a newer one does not bring back
+        /// an old `from_you`.
+        #[serde(default)]
+        round: (u64, u64),
     },
     /// Asks for the sender's summary with every catalogue and roster event
     /// listed (the digests in its last one differ from ours).

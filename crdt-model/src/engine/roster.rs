@@ -35,7 +35,7 @@ impl Engine {
         // our summary makes every peer send again what we lack. New
         // members may be of a city we follow.
         self.interest = self.follows.resolve(self.me, &self.ledger);
-        self.summary_to_all(out);
+        self.summary_to_all(false, out);
     }
 
     pub(super) fn check_peer(&mut self, peer: AgencyId, out: &mut Vec<Output>) {

@@ -5,14 +5,23 @@
 use super::*;
 use crate::ids::DocKind;
 
+/// What a summary says beyond the documents and the roster.
+struct Sent {
+    follows: Option<Vec<AgencyId>>,
+    digest: Option<SummaryDigest>,
+    from_you: Option<Vec<AgencyId>>,
+    round: (u64, u64),
+}
+
 impl Engine {
     /// `peer` does not hold these changes after all (lost or held back): a
     /// later resync or summary sends them.
     pub(super) fn not_held_by(&mut self, peer: AgencyId, changes: flow::Carried) {
         if let Some(p) = self.peers.get_mut(&peer) {
             for (doc, seq) in changes {
-                let k = p.known.entry(doc).or_default();
+                let k = p.known.entry(doc.clone()).or_default();
                 *k = (*k).min(seq.saturating_sub(1));
+                p.owed.insert(doc);
             }
         }
     }
@@ -27,10 +36,19 @@ impl Engine {
         let mut budget = self.cfg.max_batch * RESYNC_BATCHES;
         let mut send = Vec::new();
         for (doc, log) in self.ledger.docs() {
-            if !crate::interest::wants(peer, p.interest.as_ref(), doc) {
+            let share = p
+                .serve
+                .as_ref()
+                .is_none_or(|s| s.contains(&crate::interest::subject(doc)));
+            if !crate::interest::wants(peer, p.interest.as_ref(), doc)
+                || !(share || p.owed.contains(doc))
+            {
                 continue;
             }
             let theirs = p.known.get(doc).copied().unwrap_or(0);
+            if log.len() <= theirs {
+                p.owed.remove(doc);
+            }
             if log.len() > theirs {
                 let more = match self.ledger.changes_after(doc, theirs, budget) {
                     Ok(more) => more,
@@ -73,11 +91,9 @@ impl Engine {
             peer,
             connected: true,
         }));
-        out.push(Output::Send {
-            to: peer,
-            msg: self.summary(),
-            id: 0,
-        });
+        let mut changed = self.assign_holders(&[]);
+        changed.insert(peer);
+        self.tell_holders(changed, out);
         if self.next_tick.is_none() {
             let at = ms(now) + self.cfg.anti_entropy_ms;
             self.next_tick = Some(at);
@@ -89,7 +105,7 @@ impl Engine {
     /// we lack, at most once per [`GAP_ASK_MS`]; when too soon, sets a timer
     /// to ask then.
     pub(super) fn ask_to_fill(&mut self, now: Timestamp, peer: AgencyId, out: &mut Vec<Output>) {
-        let summary = self.summary();
+        let summary = self.summary_for(&peer);
         let Some(p) = self.peers.get_mut(&peer) else {
             return;
         };
@@ -134,7 +150,7 @@ impl Engine {
         {
             return;
         }
-        self.summary_to_all(out);
+        self.summary_to_all(true, out);
         let at = ms(now) + self.cfg.anti_entropy_ms;
         self.next_tick = Some(at);
         out.push(Output::SetTimer(at));
@@ -142,21 +158,36 @@ impl Engine {
         self.run_policy(now, self.owned_resources(), out);
     }
 
-    /// Sends this replica's summary to every peer: each answers with what
-    /// we lack.
-    pub(super) fn summary_to_all(&self, out: &mut Vec<Output>) {
-        let summary = self.summary();
-        for peer in self.peers.keys() {
-            out.push(Output::Send {
-                to: *peer,
-                msg: summary.clone(),
-                id: 0,
-            });
+    /// Sends this replica's summary to every peer (holders reassigned
+    /// first; in the periodic round, `moving`, to any peer found ahead of
+    /// a holder): each answers with what we lack of its share.
+    pub(super) fn summary_to_all(&mut self, moving: bool, out: &mut Vec<Output>) {
+        let ahead: Vec<AgencyId> = if moving {
+            self.peers.keys().copied().collect()
+        } else {
+            Vec::new()
+        };
+        self.assign_holders(&ahead);
+        let peers: BTreeSet<AgencyId> = self.peers.keys().copied().collect();
+        self.tell_holders(peers, out);
+    }
+
+    /// Our summary for `peer`, naming the subjects it is to send us.
+    pub(super) fn summary_for(&self, peer: &AgencyId) -> Message {
+        let mut m = self.summary();
+        if let Message::Summary {
+            from_you, round, ..
+        } = &mut m
+        {
+            *from_you = Some(self.share_of(peer));
+            *round = self.next_round();
         }
+        m
     }
 
     /// Our summary message, compact: the catalogues and the roster as
-    /// digests, every other document listed.
+    /// digests, every other document listed; it asks for everything we
+    /// lack (see [`Engine::summary_for`]).
     pub fn summary(&self) -> Message {
         Message::Summary {
             version: PROTOCOL_VERSION,
@@ -171,11 +202,14 @@ impl Engine {
             roster: Vec::new(),
             follows: self.follows_list(),
             digest: Some(self.digest()),
+            from_you: None,
+            round: self.next_round(),
         }
     }
 
-    /// Our summary with every catalogue and roster event listed.
-    pub fn whole_summary(&self) -> Message {
+    /// Our summary with every catalogue and roster event listed, naming
+    /// the subjects `peer` is to send us.
+    pub fn whole_summary(&self, peer: &AgencyId) -> Message {
         Message::Summary {
             version: PROTOCOL_VERSION,
             network: self.ledger.roster().network_id().to_string(),
@@ -188,7 +222,15 @@ impl Engine {
                 .collect(),
             follows: self.follows_list(),
             digest: None,
+            from_you: Some(self.share_of(peer)),
+            round: self.next_round(),
         }
+    }
+
+    /// The next summary's round.
+    fn next_round(&self) -> (u64, u64) {
+        self.rounds.set(self.rounds.get() + 1);
+        (self.epoch, self.rounds.get())
     }
 
     fn follows_list(&self) -> Option<Vec<AgencyId>> {
@@ -236,6 +278,8 @@ impl Engine {
                 roster,
                 follows,
                 digest,
+                from_you,
+                round,
             } => {
                 if network != self.ledger.roster().network_id() || version != PROTOCOL_VERSION {
                     self.peers.remove(&from);
@@ -245,7 +289,13 @@ impl Engine {
                     });
                     return;
                 }
-                self.on_summary(from, docs, roster, follows, digest, out);
+                let sent = Sent {
+                    follows,
+                    digest,
+                    from_you,
+                    round,
+                };
+                self.on_summary(from, docs, roster, sent, out);
             }
             Message::Changes { mut changes } => {
                 // Documents outside our interest are not held (a peer that
@@ -265,7 +315,7 @@ impl Engine {
             Message::Roster { events } => self.on_roster(now, from, events, out),
             Message::WholeSummary => out.push(Output::Send {
                 to: from,
-                msg: self.whole_summary(),
+                msg: self.whole_summary(&from),
                 id: 0,
             }),
         }
@@ -278,10 +328,15 @@ impl Engine {
         from: AgencyId,
         docs: Vec<(DocId, u64)>,
         roster: Vec<String>,
-        follows: Option<Vec<AgencyId>>,
-        digest: Option<SummaryDigest>,
+        sent: Sent,
         out: &mut Vec<Output>,
     ) {
+        let Sent {
+            follows,
+            digest,
+            from_you,
+            round,
+        } = sent;
         let ours = digest.as_ref().map(|_| self.digest());
         // The roster events it lacks are known only from a whole summary
         // (a compact one with our roster digest lacks none).
@@ -291,6 +346,12 @@ impl Engine {
         };
         let mut known: BTreeMap<DocId, u64> = docs.into_iter().collect();
         peer.interest = follows.map(|f| f.into_iter().collect());
+        // An older summary overtaken by a newer one keeps the newer share.
+        if round.0 != peer.round.0 || round.1 >= peer.round.1 {
+            peer.round = round;
+            peer.serve = from_you.map(|f| f.into_iter().collect());
+        }
+        peer.summarised = true;
         match (digest, ours) {
             (Some(theirs), Some(ours)) => {
                 // A compact summary: where the digests match, the peer
@@ -347,6 +408,23 @@ impl Engine {
         // acknowledges ([`Input::Delivered`]).
         let behind = self.resync(from);
         self.outbox.set_behind(from, behind);
+        // What it holds may make it the holder of subjects (or show it
+        // ahead of their holder): those it is now to send learn it.
+        let changed = self.assign_holders(&[from]);
+        self.tell_holders(changed, out);
+        // It holds changes we lack: their holder is told what we hold
+        // again (it may count as ours what never reached us). Not held back
+        // like a gap's ask: summaries come seldom, and with nothing else
+        // in flight nothing would ask later.
+        let lacking: BTreeSet<AgencyId> = self
+            .peers
+            .get(&from)
+            .into_iter()
+            .flat_map(|p| &p.known)
+            .filter(|(d, n)| **n > self.ledger.doc(d).map_or(0, |l| l.len()))
+            .filter_map(|(d, _)| self.holders.get(&crate::interest::subject(d)).copied())
+            .collect();
+        self.tell_holders(lacking, out);
     }
 
     /// Roster events from a peer: new ones are stored, passed on to the

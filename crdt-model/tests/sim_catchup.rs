@@ -1,0 +1,113 @@
+//! Catch-up from one holder: a node that was away while its peers
+//! exchanged thousands of bookings receives about one copy of what it
+//! missed, not one from every peer that holds it, and ends up holding the
+//! same as everyone.
+
+use crdt_model::engine::LocalOp;
+use crdt_model::resource::{Approval, Capacity};
+use crdt_model::sim::{Sim, test_resource};
+use jiff::{SignedDuration, Timestamp};
+
+const START: i64 = 1_795_000_000_000; // 2026-11-18, virtual
+
+/// Bytes a change takes in a message (as `sim::message_bytes` counts it).
+fn copy_bytes(len: usize) -> u64 {
+    (len + 64 + 34 + 60 + 16) as u64
+}
+
+/// `n` nodes; node `n - 1` is away while the others make `m` bookings on
+/// rooms of nodes 0 and 1 (automatic approval: requests and decisions);
+/// returns (bytes it received catching up, one copy of what it missed).
+fn catch_up(seed: u64, n: usize, m: usize) -> (u64, u64) {
+    let mut sim = Sim::new(seed, n, START);
+    // Messages of 50 changes: what is in flight when a holder is told
+    // again is then a small part of the whole, as with a node's 1,000 and
+    // a catch-up of 100,000 bookings.
+    sim.max_batch = 50;
+    sim.restart_all();
+    sim.run_until_quiet(100_000);
+    let mut rooms = Vec::new();
+    for owner in [0, 1] {
+        let r = test_resource(
+            sim.id(owner),
+            "hall",
+            Capacity::People(m as u32),
+            Approval::Automatic,
+        );
+        rooms.push(r.id.clone());
+        sim.local(owner, LocalOp::PutResource(Box::new(r)))
+            .expect("publish");
+    }
+    sim.run_until_quiet(100_000);
+    let away = n - 1;
+    let held = sim.engine(away).ledger().heads();
+    sim.crash(away);
+    let base =
+        Timestamp::from_millisecond(START).expect("instant") + SignedDuration::from_hours(24);
+    for k in 0..m {
+        let start = base + SignedDuration::from_mins(k as i64);
+        let op = LocalOp::Book {
+            resource: rooms[k % 2].clone(),
+            start,
+            end: start + SignedDuration::from_mins(30),
+            quantity: 1,
+            contact: String::new(),
+            purpose: String::new(),
+            wait_list: false,
+        };
+        sim.local(1 + k % (n - 2), op).expect("booked");
+        if k % 100 == 99 {
+            sim.run_for(200, 1_000_000);
+        }
+    }
+    // Every decision made and everywhere (the owners' policy also runs
+    // on its timer) before the node comes back.
+    sim.run_for(120_000, 10_000_000);
+    sim.run_until_quiet(10_000_000);
+    let missed: u64 = sim
+        .engine(0)
+        .ledger()
+        .docs()
+        .iter()
+        .flat_map(|(d, l)| {
+            let had = held.get(d).copied().unwrap_or(0);
+            let lacked = (l.len() - had.min(l.len())) as usize;
+            sim.engine(0)
+                .ledger()
+                .changes_after(d, had, lacked)
+                .expect("readable")
+        })
+        .map(|c| copy_bytes(c.change.len()))
+        .sum();
+    let before = sim.nodes[away].received_bytes;
+    sim.restart(away);
+    sim.run_until_quiet(10_000_000);
+    let got = sim.nodes[away].received_bytes - before;
+    let all = sim.engine(0).ledger().heads();
+    assert_eq!(
+        sim.engine(away).ledger().heads(),
+        all,
+        "the returning node holds everything"
+    );
+    (got, missed)
+}
+
+/// Within 1.5 copies (measured ×1.29 to ×1.40 over seeds 1 to 4; every
+/// peer answering, as before, took ×4 to ×5.75): what is still on its way
+/// when the holder is asked again comes twice.
+fn about_one_copy(seed: u64) {
+    let (got, one) = catch_up(seed, 5, 2_000);
+    let ratio = got as f64 / one as f64;
+    eprintln!("seed {seed}: received {got} bytes for {one} missed: x{ratio:.2}");
+    assert!(ratio <= 1.5, "seed {seed}: x{ratio:.2} of one copy");
+}
+
+#[test]
+fn a_returning_node_receives_about_one_copy_of_what_it_missed() {
+    about_one_copy(1);
+}
+
+#[test]
+fn so_does_it_on_another_schedule() {
+    about_one_copy(2);
+}
