@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use api::{BookRequest, Status};
 use crdt_model::calendar::Booking;
-use crdt_model::ids::ResourceId;
+use crdt_model::ids::{BookingId, ResourceId};
 use crdt_model::resource::{
     Approval, BookingRules, Capacity, Location, Resource, ResourceKind, Sharing,
 };
@@ -74,8 +74,12 @@ pub struct Report {
     pub bookings_per_s_network_quotas: Option<(f64, f64)>,
     /// `(nodes, p50 ms, p99 ms)` from acknowledgement to visible on every other node.
     pub latency: Vec<(usize, f64, f64)>,
-    /// `(missed bookings, seconds to catch up, bytes received)`.
+    /// `(missed bookings, seconds to catch up, bytes received)`: a node
+    /// back among all the others.
     pub catchup: Vec<(usize, f64, u64)>,
+    /// The same for a node back with a single peer running (one copy of
+    /// what it missed, the baseline of the figure above).
+    pub catchup_one_peer: Vec<(usize, f64, u64)>,
     /// Resident memory per node at the end, MiB.
     pub rss_mib: Vec<f64>,
 }
@@ -226,10 +230,12 @@ pub async fn net(sizes: Sizes, json: bool) -> anyhow::Result<()> {
             n - 1
         );
     }
-    for (m, s, bytes) in &report.catchup {
+    for ((m, s, bytes), (_, s1, one)) in report.catchup.iter().zip(&report.catchup_one_peer) {
         println!(
-            "catch-up after missing {m} bookings: {s:.2} s, {:.1} MiB received",
-            *bytes as f64 / 1_048_576.0
+            "catch-up after missing {m} bookings: {s:.2} s, {:.1} MiB received, x{:.2} of the {:.1} MiB a node back with a single peer receives ({s1:.2} s)",
+            *bytes as f64 / 1_048_576.0,
+            *bytes as f64 / (*one).max(1) as f64,
+            *one as f64 / 1_048_576.0
         );
     }
     let rss: Vec<String> = report.rss_mib.iter().map(|m| format!("{m:.0}")).collect();
@@ -374,8 +380,11 @@ async fn latencies(
     Ok(lat)
 }
 
-/// Catch-up: the last node is stopped while `m` bookings are made, then
-/// restarted; seconds until it holds every change, and bytes received.
+/// Catch-up: the last two nodes are stopped while `m` bookings are made.
+/// The first of them comes back among all the others: seconds until it
+/// holds every change, and bytes received. Then, as the baseline of one
+/// copy, the other comes back with only the node that made the bookings
+/// running; the rest start again afterwards.
 async fn catch_ups(
     nodes: &mut [DemoNode],
     rid: &[ResourceId],
@@ -383,37 +392,81 @@ async fn catch_ups(
     report: &mut Report,
     quiet: bool,
 ) -> anyhow::Result<()> {
+    let n = nodes.len();
+    anyhow::ensure!(n >= 4, "the catch-up needs at least 4 nodes");
+    let (back, alone) = (n - 2, n - 1);
     for &m in sizes {
         progress(
             quiet,
-            &format!("catch-up: node offline while {m} bookings are made"),
+            &format!("catch-up: two nodes offline while {m} bookings are made"),
         );
-        let last = nodes.len() - 1;
-        nodes[last].stop();
+        nodes[back].stop();
+        nodes[alone].stop();
         burst(&nodes[1], rid, m, 64).await?;
-        // The last booking made; caught up means every change is
-        // in and this booking shows in the returning node's
-        // calendar (a calendar read brings calendars up to date).
-        let last_booking: Booking = nodes[1].api().book(&request(rid, 2_000_000 + m)).await?;
-        let last_id = last_booking.id.clone();
+        // The last booking made; caught up means every change is in and
+        // this booking shows in the returning node's calendar (a calendar
+        // read brings calendars up to date).
+        let last: Booking = nodes[1].api().book(&request(rid, 2_000_000 + m)).await?;
         let target: Status = nodes[1].api().status().await?;
-        let t = Instant::now();
-        nodes[last].start()?;
-        let st = wait_until(
-            "returning node caught up",
-            Duration::from_secs(600),
+        let all = come_back(nodes, back, &last.id, &target).await?;
+        report.catchup.push((m, all.0, all.1));
+        progress(
+            quiet,
+            "catch-up: the other node comes back with a single peer",
+        );
+        let others: Vec<usize> = (0..n).filter(|i| *i != 1 && *i != alone).collect();
+        for &i in &others {
+            nodes[i].stop();
+        }
+        let one = come_back(nodes, alone, &last.id, &target).await?;
+        report.catchup_one_peer.push((m, one.0, one.1));
+        for &i in &others {
+            nodes[i].start()?;
+        }
+        wait_until(
+            "every node connected again",
+            Duration::from_secs(120),
             || async {
-                let s: Status = nodes[last].api().status().await.ok()?;
-                if s.changes < target.changes {
-                    return None;
+                for node in nodes.iter() {
+                    let s: Status = node.api().status().await.ok()?;
+                    if s.peers.iter().filter(|p| p.connected).count() < n - 1 {
+                        return None;
+                    }
                 }
-                let _: Booking = nodes[last].api().booking(&last_id).await.ok()?;
-                Some(s)
+                Some(())
             },
         )
         .await?;
-        let bytes = st.peers.iter().map(|p| p.bytes_in).sum();
-        report.catchup.push((m, t.elapsed().as_secs_f64(), bytes));
     }
     Ok(())
+}
+
+/// Starts node `i` again and waits until it holds `target`'s changes and
+/// shows `last`: seconds, and bytes received from its peers.
+async fn come_back(
+    nodes: &mut [DemoNode],
+    i: usize,
+    last: &BookingId,
+    target: &Status,
+) -> anyhow::Result<(f64, u64)> {
+    let t = Instant::now();
+    nodes[i].start()?;
+    let node = &nodes[i];
+    let st = wait_until(
+        "returning node caught up",
+        Duration::from_secs(600),
+        || async {
+            let s: Status = node.api().status().await.ok()?;
+            if s.changes < target.changes {
+                return None;
+            }
+            let _: Booking = node.api().booking(last).await.ok()?;
+            Some(s)
+        },
+    )
+    .await?;
+    Ok((
+        t.elapsed().as_secs_f64(),
+        st.peers.iter().map(|p| p.bytes_in).sum(),
+    ))
 }
