@@ -105,6 +105,9 @@ struct PeerState {
     serve: Option<BTreeSet<AgencyId>>,
     /// Whether its summary arrived (until then we do not know what it holds).
     summarised: bool,
+    /// Whether it sent us changes since our last summary to it (it is
+    /// answering that summary).
+    sent_since_told: bool,
     /// The epoch and round of the newest summary it sent us.
     round: (u64, u64),
     /// Documents whose fresh changes for it were held back or lost: they go

@@ -92,7 +92,7 @@ fn catch_up(seed: u64, n: usize, m: usize) -> (u64, u64) {
     (got, missed)
 }
 
-/// Within 1.5 copies (measured ×1.29 to ×1.40 over seeds 1 to 4; every
+/// Within 1.5 copies (measured ×1.3 to ×1.45 on these seeds; every
 /// peer answering, as before, took ×4 to ×5.75): what is still on its way
 /// when the holder is asked again comes twice.
 fn about_one_copy(seed: u64) {

@@ -407,7 +407,24 @@ async fn catch_ups(
         // this booking shows in the returning node's calendar (a calendar
         // read brings calendars up to date).
         let last: Booking = nodes[1].api().book(&request(rid, 2_000_000 + m)).await?;
-        let target: Status = nodes[1].api().status().await?;
+        // The owner decides the burst as it arrives; what it decides after
+        // the returning node is back would come to it fresh from every
+        // peer, not as catch-up. Wait until the running nodes agree.
+        let deadline = Instant::now() + Duration::from_secs(600);
+        let mut prev = u64::MAX;
+        let target: Status = loop {
+            let mut st = Vec::new();
+            for node in &nodes[..back] {
+                st.push(node.api().status().await?);
+            }
+            let c = st[0].changes;
+            if st.iter().all(|s| s.changes == c) && c == prev {
+                break st.swap_remove(1);
+            }
+            prev = c;
+            anyhow::ensure!(Instant::now() < deadline, "the running nodes never agreed");
+            tokio::time::sleep(Duration::from_millis(500)).await;
+        };
         let all = come_back(nodes, back, &last.id, &target).await?;
         report.catchup.push((m, all.0, all.1));
         progress(

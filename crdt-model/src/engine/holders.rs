@@ -116,8 +116,11 @@ impl Engine {
     }
 
     /// Sends our summary to `peers`.
-    pub(super) fn tell_holders(&self, peers: BTreeSet<AgencyId>, out: &mut Vec<Output>) {
+    pub(super) fn tell_holders(&mut self, peers: BTreeSet<AgencyId>, out: &mut Vec<Output>) {
         for peer in peers {
+            if let Some(p) = self.peers.get_mut(&peer) {
+                p.sent_since_told = false;
+            }
             out.push(Output::Send {
                 to: peer,
                 msg: self.summary_for(&peer),

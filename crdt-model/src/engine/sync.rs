@@ -115,6 +115,7 @@ impl Engine {
             }
             _ => {
                 p.gap_asked_ms = Some(ms(now));
+                p.sent_since_told = false;
                 out.push(Output::Send {
                     to: peer,
                     msg: summary,
@@ -303,6 +304,7 @@ impl Engine {
                 changes.retain(|c| self.wants(&c.doc));
                 let report = self.ledger.ingest(changes);
                 let p = self.peers.get_mut(&from).expect("checked above");
+                p.sent_since_told = true;
                 for (doc, seq) in &report.seen {
                     let k = p.known.entry(doc.clone()).or_default();
                     *k = (*k).max(*seq);
@@ -411,12 +413,12 @@ impl Engine {
         // What it holds may make it the holder of subjects (or show it
         // ahead of their holder): those it is now to send learn it.
         let changed = self.assign_holders(&[from]);
-        self.tell_holders(changed, out);
+        self.tell_holders(changed.clone(), out);
         // It holds changes we lack: their holder is told what we hold
-        // again (it may count as ours what never reached us). Not held back
-        // like a gap's ask: summaries come seldom, and with nothing else
-        // in flight nothing would ask later.
-        let lacking: BTreeSet<AgencyId> = self
+        // again (it may count as ours what never reached us). Not delayed
+        // like a gap's ask: summaries come seldom, and with nothing else in
+        // flight nothing would ask later.
+        let mut lacking: BTreeSet<AgencyId> = self
             .peers
             .get(&from)
             .into_iter()
@@ -424,6 +426,17 @@ impl Engine {
             .filter(|(d, n)| **n > self.ledger.doc(d).map_or(0, |l| l.len()))
             .filter_map(|(d, _)| self.holders.get(&crate::interest::subject(d)).copied())
             .collect();
+        // A holder still answering our last summary is left to finish
+        // (asking again would make it send again what is on its way); the
+        // next time, if it sent nothing more meanwhile, it is asked.
+        lacking.retain(|h| !changed.contains(h));
+        lacking.retain(|h| match self.peers.get_mut(h) {
+            Some(p) if p.sent_since_told => {
+                p.sent_since_told = false;
+                false
+            }
+            _ => true,
+        });
         self.tell_holders(lacking, out);
     }
 
