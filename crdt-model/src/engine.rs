@@ -29,6 +29,7 @@ mod io;
 mod local;
 mod roster;
 mod series;
+mod summary;
 mod sync;
 mod trips;
 
