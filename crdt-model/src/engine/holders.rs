@@ -15,6 +15,15 @@ use crate::interest::subject;
 /// it holds (as far as we know), then the owner itself, then a spread.
 type Rank = (u64, bool, u64);
 
+/// The subjects `peer` holds for us in `holders`.
+fn share(holders: &BTreeMap<AgencyId, AgencyId>, peer: &AgencyId) -> Vec<AgencyId> {
+    holders
+        .iter()
+        .filter(|(_, h)| *h == peer)
+        .map(|(s, _)| *s)
+        .collect()
+}
+
 impl Engine {
     /// The subjects whose documents this replica holds: the owners it
     /// follows, or every member.
@@ -31,6 +40,13 @@ impl Engine {
     /// and we do: the holder cannot give us what we lack, that peer can.
     /// Returns the peers whose share changed (they need a new summary).
     pub(super) fn assign_holders(&mut self, ahead: &[AgencyId]) -> BTreeSet<AgencyId> {
+        // Changes of each subject each peer holds, as far as we know.
+        let mut totals: BTreeMap<(AgencyId, AgencyId), u64> = BTreeMap::new();
+        for (a, p) in &self.peers {
+            for (doc, n) in &p.known {
+                *totals.entry((*a, subject(doc))).or_default() += n;
+            }
+        }
         let rank = |peer: &AgencyId, s: &AgencyId| -> Option<Rank> {
             let p = self.peers.get(peer)?;
             let owner = peer == s;
@@ -44,11 +60,7 @@ impl Engine {
             let n = if owner && !p.summarised {
                 u64::MAX
             } else {
-                p.known
-                    .iter()
-                    .filter(|(d, _)| subject(d) == *s)
-                    .map(|(_, n)| n)
-                    .sum()
+                totals.get(&(*peer, *s)).copied().unwrap_or(0)
             };
             let spread = u64::from_le_bytes(std::array::from_fn(|i| peer.0[i] ^ s.0[i + 8]));
             Some((n, owner, spread))
@@ -93,9 +105,6 @@ impl Engine {
                 holders.insert(s, h);
             }
         }
-        let share = |m: &BTreeMap<AgencyId, AgencyId>, p: &AgencyId| -> BTreeSet<AgencyId> {
-            m.iter().filter(|(_, h)| *h == p).map(|(s, _)| *s).collect()
-        };
         let changed = self
             .peers
             .keys()
@@ -108,11 +117,7 @@ impl Engine {
 
     /// The subjects `peer` is to send us.
     pub(super) fn share_of(&self, peer: &AgencyId) -> Vec<AgencyId> {
-        self.holders
-            .iter()
-            .filter(|(_, h)| *h == peer)
-            .map(|(s, _)| *s)
-            .collect()
+        share(&self.holders, peer)
     }
 
     /// Sends our summary to `peers`.

@@ -10,12 +10,8 @@ impl Engine {
     /// Our summary for `peer`, naming the subjects it is to send us.
     pub(super) fn summary_for(&self, peer: &AgencyId) -> Message {
         let mut m = self.summary();
-        if let Message::Summary {
-            from_you, round, ..
-        } = &mut m
-        {
+        if let Message::Summary { from_you, .. } = &mut m {
             *from_you = Some(self.share_of(peer));
-            *round = self.next_round();
         }
         m
     }

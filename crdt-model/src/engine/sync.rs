@@ -48,8 +48,7 @@ impl Engine {
             let theirs = p.known.get(doc).copied().unwrap_or(0);
             if log.len() <= theirs {
                 p.owed.remove(doc);
-            }
-            if log.len() > theirs {
+            } else {
                 let more = match self.ledger.changes_after(doc, theirs, budget) {
                     Ok(more) => more,
                     Err(e) => {
