@@ -22,6 +22,17 @@ pub fn namespace(network_id: &str) -> Option<rendezvous::Namespace> {
     rendezvous::Namespace::new(format!("tongchou/{network_id}")).ok()
 }
 
+/// The rendezvous namespace where the nodes holding an owner's bookings
+/// register (the owner's node and its followers): the network's, then the
+/// owner's agency id.
+pub fn owner_namespace(network_id: &str, owner: &str) -> Option<rendezvous::Namespace> {
+    rendezvous::Namespace::new(format!("tongchou/{network_id}/{owner}")).ok()
+}
+
+/// Registrations a bootstrap peer keeps per member: the network's
+/// namespace, the member's own and those of up to 62 owners it follows.
+pub const MAX_REGISTRATIONS_PER_PEER: usize = 64;
+
 pub use behaviour::{Behaviour, BehaviourEvent};
 
 #[allow(missing_docs)] // the derive's generated event enum
@@ -73,7 +84,9 @@ pub fn swarm(key: identity::Keypair) -> Result<Swarm<Behaviour>, Box<dyn std::er
         )?
         .with_behaviour(|kp| Behaviour {
             rendezvous: rendezvous::server::Behaviour::new(
-                rendezvous::server::Config::default().with_max_registration_total(100_000),
+                rendezvous::server::Config::default()
+                    .with_max_registration_total(100_000)
+                    .with_max_registration_per_peer(MAX_REGISTRATIONS_PER_PEER),
             ),
             identify: identify::Behaviour::new(identify::Config::new(
                 "/tongchou-bootstrap/1".into(),

@@ -317,6 +317,11 @@ pub(crate) struct RunArgs {
     /// relayed addresses there.
     #[arg(long)]
     pub relay: bool,
+    /// Connections to members held at most (default 50, or
+    /// `max_connections` in config.toml): half dialled by this node, to the
+    /// owners it follows or peers holding their bookings, half opened by others.
+    #[arg(long, value_name = "N")]
+    pub max_connections: Option<usize>,
     /// Run a bootstrap peer instead: no agency data, only helps members
     /// find each other (rendezvous). Needs no network or agency key.
     #[arg(long, conflicts_with_all = ["api", "peer", "bootstrap"])]

@@ -203,6 +203,7 @@ async fn run(home: Home, a: RunArgs) -> anyhow::Result<()> {
             bootstrap: a.bootstrap,
             no_mdns: a.no_mdns,
             relay: a.relay,
+            max_connections: a.max_connections,
         },
     )
     .await

@@ -51,6 +51,7 @@ pub mod interest;
 pub mod ledger;
 pub mod membership;
 pub mod occupancy;
+pub mod peers;
 pub mod policy;
 pub mod query;
 pub mod quota;

@@ -135,3 +135,22 @@ fn a_province_at_fixed_interest_shows_every_booking_to_its_followers_within_a_se
         assert!(st.catalogue_held >= 60.0, "every catalogue: {st:?}");
     }
 }
+
+#[test]
+fn connections_stay_bounded_when_every_agency_follows_one_owner() {
+    // 60 agencies, each following agency 0 and three others, at most 16
+    // connections a node: 0's node cannot take every follower, which
+    // reach it through each other.
+    let p = Province {
+        popular: true,
+        max_connections: 16,
+        ..Province::new(60, 3)
+    };
+    let st = run(&p);
+    assert!(st.connections_max <= 16, "{st:?}");
+    assert_eq!(st.cut_off, 0, "{st:?}");
+    assert_eq!(st.never_visible, 0, "{st:?}");
+    assert_eq!(st.disagreeing, 0, "{st:?}");
+    assert_eq!(st.overbooked, 0, "{st:?}");
+    assert!(st.visible_p99_ms < 1_000, "{st:?}");
+}

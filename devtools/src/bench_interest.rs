@@ -1,10 +1,13 @@
 //! `tongchou bench interest`: the simulator's province at fixed interest
 //! (`crdt_model::sim::interest`) as the network grows, 10 → 100 → 1,000
 //! agencies (`--full`; 10 → 100 without): each agency follows 3 owners,
-//! is linked only to them and to its followers, and books 5 times from
-//! them over a minute of virtual time on 50 ms links. Prints per-node
-//! held changes, bytes received, connections and acknowledgement →
-//! visible, and the growth from 100 to the largest size.
+//! connects as `crdt_model::peers::plan` has it (at most 50 connections),
+//! and books 5 times from them over a minute of virtual time on 50 ms
+//! links. Prints per-node held changes, bytes received, connections and
+//! acknowledgement → visible, and the growth from 100 to the largest
+//! size; then the largest size again with one owner followed by every
+//! agency (its node cannot take them all: they reach it through each
+//! other).
 
 use std::time::Instant;
 
@@ -23,6 +26,8 @@ pub struct Report {
     pub bytes_growth: f64,
     /// Connections per node, the same ratio.
     pub connections_growth: f64,
+    /// The largest size, every agency also following agency 0.
+    pub busy_owner: Row,
 }
 
 /// One size.
@@ -59,35 +64,17 @@ pub fn run(full: bool, json: bool) -> anyhow::Result<()> {
     }
     let mut rows = Vec::new();
     for &n in sizes {
-        let t = Instant::now();
-        let stats = run_province(&Province::new(n, 1));
-        let seconds = t.elapsed().as_secs_f64();
-        if stats.never_visible > 0 || stats.disagreeing > 0 || stats.overbooked > 0 {
-            bail!(
-                "{n} agencies: {} bookings never reached an interested node, {} followers disagree with an owner, overbooked by {}",
-                stats.never_visible,
-                stats.disagreeing,
-                stats.overbooked
-            );
-        }
-        if !json {
-            println!(
-                "{:>9} {:>10.1} {:>9} {:>10.0} {:>12.0} {:>12} {:>7.1} {:>7} {:>9} {:>9} {:>7.1}",
-                n,
-                stats.held_mean,
-                stats.held_max,
-                stats.catalogue_held,
-                stats.bytes_mean,
-                stats.bytes_max,
-                stats.connections_mean,
-                stats.connections_max,
-                stats.visible_p50_ms,
-                stats.visible_p99_ms,
-                seconds
-            );
-        }
-        rows.push(Row { stats, seconds });
+        rows.push(one(&Province::new(n, 1), json, &n.to_string())?);
     }
+    let largest = sizes.last().copied().unwrap_or(10);
+    let busy_owner = one(
+        &Province {
+            popular: true,
+            ..Province::new(largest, 1)
+        },
+        json,
+        &format!("{largest}+busy"),
+    )?;
     let growth = |f: fn(&ProvinceStats) -> f64| -> f64 {
         let base = rows.iter().find(|r| r.stats.agencies == 100);
         match (base, rows.last()) {
@@ -100,6 +87,7 @@ pub fn run(full: bool, json: bool) -> anyhow::Result<()> {
         bytes_growth: growth(|s| s.bytes_mean),
         connections_growth: growth(|s| s.connections_mean),
         sizes: rows,
+        busy_owner,
     };
     if json {
         println!("{}", serde_json::to_string_pretty(&report)?);
@@ -111,6 +99,45 @@ pub fn run(full: bool, json: bool) -> anyhow::Result<()> {
             report.bytes_growth,
             report.connections_growth
         );
+        println!(
+            "{largest}+busy: every agency also follows agency 0, whose node takes at most 25 of them; every node holds at most {} connections (bound 50)",
+            report.busy_owner.stats.connections_max
+        );
     }
     Ok(())
+}
+
+/// Runs one province, fails if a booking never reached an interested node
+/// or a follower is cut off, and prints its row.
+fn one(p: &Province, json: bool, label: &str) -> anyhow::Result<Row> {
+    let t = Instant::now();
+    let stats = run_province(p);
+    let seconds = t.elapsed().as_secs_f64();
+    if stats.never_visible > 0 || stats.disagreeing > 0 || stats.overbooked > 0 || stats.cut_off > 0
+    {
+        bail!(
+            "{label} agencies: {} bookings never reached an interested node, {} followers disagree with an owner, {} cut off from an owner, overbooked by {}",
+            stats.never_visible,
+            stats.disagreeing,
+            stats.cut_off,
+            stats.overbooked
+        );
+    }
+    if !json {
+        println!(
+            "{:>9} {:>10.1} {:>9} {:>10.0} {:>12.0} {:>12} {:>7.1} {:>7} {:>9} {:>9} {:>7.1}",
+            label,
+            stats.held_mean,
+            stats.held_max,
+            stats.catalogue_held,
+            stats.bytes_mean,
+            stats.bytes_max,
+            stats.connections_mean,
+            stats.connections_max,
+            stats.visible_p50_ms,
+            stats.visible_p99_ms,
+            seconds
+        );
+    }
+    Ok(Row { stats, seconds })
 }

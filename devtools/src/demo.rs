@@ -86,6 +86,7 @@ pub async fn build_network(
         through_bootstrap: !mesh,
         tied: true,
         log: std::env::var("TONGCHOU_NODE_LOG").unwrap_or_else(|_| "info".into()),
+        extra: Vec::new(),
     };
     // Starting processes and waiting for them blocks; not on a pooled
     // blocking thread, though: the nodes get SIGTERM when the thread that

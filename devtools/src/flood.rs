@@ -102,7 +102,8 @@ pub async fn rogue() -> anyhow::Result<()> {
             let mut secret = [0u8; 32];
             secret[..8].copy_from_slice(&(i as u64 + 7_000).to_le_bytes());
             secret[31] = 0x5a;
-            let Ok(mut swarm) = node::net::swarm(&AgencyKey::from_secret(&secret), false) else {
+            let Ok(mut swarm) = node::net::swarm(&AgencyKey::from_secret(&secret), false, 50)
+            else {
                 return;
             };
             let redial = |swarm: &mut libp2p::Swarm<node::net::Behaviour>| {

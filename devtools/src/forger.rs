@@ -144,7 +144,7 @@ pub async fn send(
     addr: Multiaddr,
     changes: Vec<SignedChange>,
 ) -> anyhow::Result<()> {
-    let mut swarm = net::swarm(key, false)?;
+    let mut swarm = net::swarm(key, false, 50)?;
     swarm.listen_on("/ip4/127.0.0.1/tcp/0".parse()?)?;
     swarm.dial(addr)?;
     let deadline = tokio::time::Instant::now() + Duration::from_secs(30);

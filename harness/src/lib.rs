@@ -25,7 +25,7 @@ pub mod wait;
 pub use check::overbooking;
 pub use cli::{cli, cli_json, cli_ok, fresh_dir, tongchou};
 pub use dates::{ZONE, workday, workday_instant};
-pub use network::{Agency, network};
+pub use network::{Agency, network, network_with};
 pub use node::{Error, Node};
 pub use peer::BootstrapPeer;
 pub use wait::{wait_for, wait_until};

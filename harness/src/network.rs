@@ -53,6 +53,8 @@ pub struct Spec {
     pub tied: bool,
     /// `RUST_LOG` of the nodes.
     pub log: String,
+    /// More arguments of every node's `tongchou run`.
+    pub extra: Vec<String>,
 }
 
 fn run_ok(exe: &Path, home: &Path, args: &[&str]) -> Result<String, Error> {
@@ -118,6 +120,7 @@ pub fn build(spec: &Spec, progress: &mut dyn FnMut(&str)) -> Result<Vec<Node>, E
         let mut node = Node::new(&spec.exe, &a.name, home);
         node.tied = spec.tied;
         node.log = spec.log.clone();
+        node.extra = spec.extra.clone();
         if spec.through_bootstrap {
             if i > 0 {
                 forget_peers(&node.home)?;
@@ -145,6 +148,14 @@ pub fn build(spec: &Spec, progress: &mut dyn FnMut(&str)) -> Result<Vec<Node>, E
 /// The tests' network: `n` agencies (`机关0`, `机关1`, …) in fresh homes,
 /// meshed, all running and connected to each other.
 pub fn network(name: &str, n: usize) -> Vec<Node> {
+    network_with(name, n, false, &[])
+}
+
+/// The tests' network like [`network`], meeting through a bootstrap peer
+/// if `through_bootstrap` (then each node connects to whom its connection
+/// plan picks, and this waits until every node knows every member), each
+/// node run with `extra` arguments.
+pub fn network_with(name: &str, n: usize, through_bootstrap: bool, extra: &[&str]) -> Vec<Node> {
     let cities = [
         ("深圳", "Shenzhen"),
         ("杭州", "Hangzhou"),
@@ -162,11 +173,26 @@ pub fn network(name: &str, n: usize) -> Vec<Node> {
                 Agency::new(&format!("机关{i}"), &format!("Agency {i}"), zh, en)
             })
             .collect(),
-        through_bootstrap: false,
+        through_bootstrap,
         tied: false,
-        log: "info".into(),
+        log: std::env::var("TONGCHOU_NODE_LOG").unwrap_or_else(|_| "info".into()),
+        extra: extra.iter().map(|s| s.to_string()).collect(),
     };
     let nodes = build(&spec, &mut |_| {}).unwrap_or_else(|e| panic!("building {name}: {e}"));
+    if through_bootstrap {
+        for node in &nodes {
+            crate::wait_for(
+                &format!(
+                    "{} knows all {n} members and is connected\n{}",
+                    node.name,
+                    node.diagnose()
+                ),
+                Duration::from_secs(60),
+                || (node.members().len() == n && node.connected_peers() > 0).then_some(()),
+            );
+        }
+        return nodes;
+    }
     for node in &nodes {
         crate::wait_for(
             &format!(

@@ -37,6 +37,7 @@ mod commit;
 mod discovery;
 mod follow;
 mod join;
+mod peering;
 mod swarm;
 
 /// How long an unknown peer may stay connected to present an admission.
@@ -309,8 +310,8 @@ pub struct Actor {
     api: Option<api::ApiInfo>,
     /// Bootstrap peers (rendezvous points), from the config.
     bootstrap_peers: BTreeSet<PeerId>,
-    /// Bootstrap peers that accepted our registration.
-    registered: BTreeSet<PeerId>,
+    /// Whom the rendezvous found, and the connections this node opened.
+    peering: peering::Peering,
     /// Housekeeping rounds, for the slower rendezvous refresh.
     rounds: u64,
     /// The key changed: restart networking under the new identity after
@@ -453,7 +454,7 @@ impl Actor {
             join: None,
             api: None,
             bootstrap_peers: BTreeSet::new(),
-            registered: BTreeSet::new(),
+            peering: Default::default(),
             rounds: 0,
             rekey: false,
             outstanding: Default::default(),
@@ -616,7 +617,7 @@ pub(crate) fn gap_message(gaps: &BTreeMap<DocId, (u64, u64)>) -> String {
 
 /// The node's swarm, listening on the configured addresses.
 fn listening_swarm(engine: &Engine, cfg: &Config) -> anyhow::Result<Swarm<Behaviour>> {
-    let mut swarm = net::swarm(engine.key(), cfg.mdns)?;
+    let mut swarm = net::swarm(engine.key(), cfg.mdns, cfg.max_connections)?;
     for addr in &cfg.listen {
         let ma: Multiaddr = addr
             .parse()

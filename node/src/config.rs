@@ -28,6 +28,9 @@ mod cfg_defaults {
     pub(super) fn mdns() -> bool {
         true
     }
+    pub(super) fn max_connections() -> usize {
+        50
+    }
 }
 
 /// `config.toml` in the home. An unknown key is an error naming its line
@@ -54,6 +57,11 @@ pub struct Config {
     /// Behind NAT: reachable only through the bootstrap peers' relay.
     #[serde(default)]
     pub relay: bool,
+    /// Connections to members held at most: half dialled by this node (the
+    /// owners it follows, or peers holding their documents, and a few
+    /// members at large; see `crdt_model::peers`), half opened by others.
+    #[serde(default = "cfg_defaults::max_connections")]
+    pub max_connections: usize,
 }
 
 impl Config {
@@ -99,6 +107,7 @@ impl Default for Config {
             bootstrap: Vec::new(),
             mdns: cfg_defaults::mdns(),
             relay: false,
+            max_connections: cfg_defaults::max_connections(),
         }
     }
 }

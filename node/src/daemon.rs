@@ -31,6 +31,8 @@ pub struct RunFlags {
     pub no_mdns: bool,
     /// Reachable only through the bootstrap peers' relay.
     pub relay: bool,
+    /// Connections to members held at most (replaces the config's).
+    pub max_connections: Option<usize>,
 }
 
 fn open_store(home: &Home) -> anyhow::Result<SledStore> {
@@ -89,6 +91,15 @@ pub async fn run(home: Home, flags: RunFlags) -> anyhow::Result<()> {
     }
     if flags.relay {
         cfg.relay = true;
+    }
+    if let Some(max) = flags.max_connections {
+        cfg.max_connections = max;
+    }
+    if cfg.max_connections < 4 {
+        bail!(
+            "max_connections is {}: a node needs at least 4 connections (the default is 50)",
+            cfg.max_connections
+        );
     }
     let store = open_store(&home)?;
     let api_addr: SocketAddr = cfg

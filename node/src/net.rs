@@ -52,13 +52,22 @@ pub struct Behaviour {
     pub blocked: allow_block_list::Behaviour<allow_block_list::BlockedPeers>,
 }
 
-/// The connection limits: at most 128 inbound handshakes under way,
-/// 1,024 established inbound connections, and 4 per peer.
-pub fn limits() -> connection_limits::Behaviour {
+/// Inbound connections beyond the members' share: room for peers being
+/// vetted (a newcomer presenting its admission, a stranger cut within
+/// 2 seconds).
+pub const VETTING: usize = 16;
+
+/// The connection limits of a node holding at most `max` connections to
+/// members: at most 128 inbound handshakes under way, the inbound share of
+/// `max` (`crdt_model::peers::Limits::inbound`) plus [`VETTING`]
+/// established inbound (members beyond the share are closed by the node
+/// itself; its own dials keep to the other share), and 4 per peer.
+pub fn limits(max: usize) -> connection_limits::Behaviour {
+    let inbound = crdt_model::peers::Limits::inbound(max) + VETTING;
     connection_limits::Behaviour::new(
         connection_limits::ConnectionLimits::default()
             .with_max_pending_incoming(Some(128))
-            .with_max_established_incoming(Some(1_024))
+            .with_max_established_incoming(Some(u32::try_from(inbound).unwrap_or(u32::MAX)))
             .with_max_established_per_peer(Some(4)),
     )
 }
@@ -94,8 +103,13 @@ pub fn is_circuit(ma: &libp2p::Multiaddr) -> bool {
         .any(|p| matches!(p, libp2p::multiaddr::Protocol::P2pCircuit))
 }
 
-/// Builds the swarm.
-pub fn swarm(key: &AgencyKey, use_mdns: bool) -> anyhow::Result<Swarm<Behaviour>> {
+/// Builds the swarm of a node holding at most `max_connections`
+/// connections to members.
+pub fn swarm(
+    key: &AgencyKey,
+    use_mdns: bool,
+    max_connections: usize,
+) -> anyhow::Result<Swarm<Behaviour>> {
     let kp = keypair(key);
     let swarm = libp2p::SwarmBuilder::with_existing_identity(kp)
         .with_tokio()
@@ -143,7 +157,7 @@ pub fn swarm(key: &AgencyKey, use_mdns: bool) -> anyhow::Result<Swarm<Behaviour>
                 mdns: Toggle::from(mdns),
                 relay,
                 rendezvous: rendezvous::client::Behaviour::new(kp.clone()),
-                limits: limits(),
+                limits: limits(max_connections),
                 blocked: Default::default(),
             })
         })?

@@ -1,8 +1,11 @@
-//! Thirty node processes on 127.0.0.1, five of them owners of a room each,
-//! the other twenty-five each following three owners (by id, not their
-//! own city): each node's store holds only its interest plus the roster
-//! and every catalogue; every booking reaches every node interested in its
-//! owner and no other; a node that follows a fourth owner catches up on it.
+//! Thirty node processes on 127.0.0.1 meeting through a bootstrap peer,
+//! each holding at most 12 connections, five of them owners of a room
+//! each, the other twenty-five each following three owners (by id, not
+//! their own city): each node's store holds only its interest plus the
+//! roster and every catalogue; every booking reaches every node interested
+//! in its owner (through the followers, where the owner's node is full)
+//! and no other; a node that follows a fourth owner catches up on it; no
+//! node ever holds more than 12 connections.
 
 use std::collections::BTreeSet;
 use std::time::Duration;
@@ -12,7 +15,7 @@ use crdt_model::calendar::Booking;
 use crdt_model::ids::{AgencyId, BookingId, DocKind};
 use crdt_model::interest::subject;
 use crdt_model::resource::Resource;
-use harness::{Node, network, wait_for, workday};
+use harness::{Node, network_with, wait_for, workday};
 
 const CITIES: [&str; 5] = ["深圳", "杭州", "石家庄", "南宁", "广州"];
 
@@ -43,7 +46,13 @@ fn holds_only(node: &Node, owners: &BTreeSet<AgencyId>) {
 
 #[test]
 fn thirty_nodes_each_hold_what_they_follow() {
-    let mut nodes = network("scale30", 30);
+    let mut nodes = network_with("scale30", 30, true, &["--max-connections", "12"]);
+    let bounded = |nodes: &[Node]| {
+        for n in nodes {
+            let c = n.connected_peers();
+            assert!(c <= 12, "{} holds {c} connections", n.name);
+        }
+    };
     let owners: Vec<AgencyId> = nodes[..5].iter().map(Node::agency).collect();
     let rooms: Vec<String> = nodes[..5]
         .iter()
@@ -82,6 +91,7 @@ fn thirty_nodes_each_hold_what_they_follow() {
         n.ok(&["follow", "--owner", &list]);
         n.ok(&["unfollow", "--city", CITIES[i % 5]]);
     }
+    bounded(&nodes);
     // Each follower books its first owner's room, an hour each.
     let mut made: Vec<(usize, Booking)> = Vec::new();
     for (i, n) in nodes.iter().enumerate().skip(5) {
@@ -123,6 +133,7 @@ fn thirty_nodes_each_hold_what_they_follow() {
             holds_only(n, &set);
         }
     }
+    bounded(&nodes);
     // Node 5 follows owners 0, 1, 2; it follows owner 3 too and catches up.
     let before = shown(&nodes[5]);
     nodes[5].ok(&["follow", "--owner", &owners[3].to_string()]);
@@ -139,6 +150,7 @@ fn thirty_nodes_each_hold_what_they_follow() {
         Duration::from_secs(90),
         || (shown(&nodes[5]) == want).then_some(()),
     );
+    bounded(&nodes);
     for n in &mut nodes {
         n.stop();
     }

@@ -30,6 +30,10 @@ pub struct Province {
     pub latency_ms: i64,
     /// RNG seed.
     pub seed: u64,
+    /// Connections a node holds at most ([`crate::peers::Limits::for_max`]).
+    pub max_connections: usize,
+    /// Every agency also follows agency 0 (one owner followed by all).
+    pub popular: bool,
 }
 
 impl Province {
@@ -43,6 +47,8 @@ impl Province {
             period_ms: 60_000,
             latency_ms: 50,
             seed,
+            max_connections: 50,
+            popular: false,
         }
     }
 }
@@ -75,8 +81,99 @@ pub struct ProvinceStats {
     /// Nodes that follow an owner and disagree with the owner on one of
     /// its resources' calendars.
     pub disagreeing: usize,
+    /// Followers cut off from an owner through the followers of its
+    /// documents (a connection plan that leaves islands).
+    pub cut_off: usize,
     /// Largest overbooking seen on any replica (0: invariant 1 holds).
     pub overbooked: u32,
+}
+
+/// The links the nodes open, each planning its dials
+/// ([`crate::peers::plan`]) from a perfect rendezvous (every member, and
+/// each owner's followers), in random order over three rounds, a node
+/// refusing connections beyond its inbound bound; and how many holders of
+/// an owner's documents are cut off from the owner through the others.
+fn links_by_plan(
+    owners: &[Vec<usize>],
+    ids: &[AgencyId],
+    max: usize,
+    rng: &mut super::Rng,
+) -> (BTreeSet<(usize, usize)>, usize) {
+    use crate::peers::{Connections, Found, Limits, plan};
+    let n = ids.len();
+    let index: BTreeMap<AgencyId, usize> = ids.iter().enumerate().map(|(i, a)| (*a, i)).collect();
+    let mut found = Found {
+        members: ids.iter().copied().collect(),
+        holders: BTreeMap::new(),
+    };
+    for (i, os) in owners.iter().enumerate() {
+        for &o in os {
+            let h = found.holders.entry(ids[o]).or_default();
+            h.insert(ids[o]);
+            h.insert(ids[i]);
+        }
+    }
+    let limits = Limits::for_max(max);
+    let cap_in = Limits::inbound(max);
+    let mut connected = vec![BTreeSet::new(); n];
+    let mut outbound = vec![BTreeSet::new(); n];
+    let mut inbound = vec![0usize; n];
+    let mut full: BTreeSet<AgencyId> = BTreeSet::new();
+    let mut links = BTreeSet::new();
+    for _ in 0..3 {
+        let mut order: Vec<usize> = (0..n).collect();
+        for k in (1..n).rev() {
+            order.swap(k, rng.below(k as u64 + 1) as usize);
+        }
+        for i in order {
+            let interest: BTreeSet<AgencyId> =
+                owners[i].iter().map(|o| ids[*o]).chain([ids[i]]).collect();
+            let conns = Connections {
+                connected: &connected[i],
+                outbound: &outbound[i],
+                unreachable: &full,
+            };
+            let p = plan(ids[i], Some(&interest), &found, conns, limits);
+            for c in p.close {
+                let j = index[&c];
+                links.remove(&(i.min(j), i.max(j)));
+                connected[i].remove(&c);
+                connected[j].remove(&ids[i]);
+                outbound[i].remove(&c);
+                inbound[j] -= 1;
+                full.remove(&c);
+            }
+            for c in p.dial {
+                let j = index[&c];
+                if inbound[j] >= cap_in {
+                    continue;
+                }
+                links.insert((i.min(j), i.max(j)));
+                connected[i].insert(c);
+                connected[j].insert(ids[i]);
+                outbound[i].insert(c);
+                inbound[j] += 1;
+                if inbound[j] >= cap_in {
+                    full.insert(c);
+                }
+            }
+        }
+    }
+    // Holders cut off from their owner through holders of its documents.
+    let mut cut_off = 0;
+    for (o, hs) in &found.holders {
+        let mut seen: BTreeSet<AgencyId> = [*o].into_iter().collect();
+        let mut stack = vec![*o];
+        while let Some(x) = stack.pop() {
+            for y in &connected[index[&x]] {
+                if hs.contains(y) && seen.insert(*y) {
+                    stack.push(*y);
+                }
+            }
+        }
+        cut_off += hs.len() - seen.len();
+    }
+    (links, cut_off)
 }
 
 /// Runs the province; deterministic for a seed.
@@ -88,7 +185,10 @@ pub fn run(p: &Province) -> ProvinceStats {
     let mut owners: Vec<Vec<usize>> = Vec::with_capacity(n);
     for i in 0..n {
         let mut set = BTreeSet::new();
-        while set.len() < p.follows.min(n - 1) {
+        if p.popular && i != 0 {
+            set.insert(0);
+        }
+        while set.len() < (p.follows + usize::from(p.popular && i != 0)).min(n - 1) {
             let o = rng.below(n as u64) as usize;
             if o != i {
                 set.insert(o);
@@ -96,15 +196,10 @@ pub fn run(p: &Province) -> ProvinceStats {
         }
         owners.push(set.into_iter().collect());
     }
-    let mut links = BTreeSet::new();
-    for (i, os) in owners.iter().enumerate() {
-        for &o in os {
-            links.insert((i.min(o), i.max(o)));
-        }
-    }
     // Keys are deterministic (`test_key`), so the follows can name them
     // before the simulator exists.
     let ids: Vec<AgencyId> = (0..n).map(|i| super::test_key(i).id()).collect();
+    let (links, cut_off) = links_by_plan(&owners, &ids, p.max_connections, &mut rng);
     let follows = owners
         .iter()
         .map(|os| Follows {
@@ -206,6 +301,7 @@ pub fn run(p: &Province) -> ProvinceStats {
         visible_p50_ms: pct(0.5),
         visible_p99_ms: pct(0.99),
         never_visible: waiting.iter().map(|w| w.3.len()).sum(),
+        cut_off,
         ..Default::default()
     };
     let mut degree: BTreeMap<usize, usize> = BTreeMap::new();

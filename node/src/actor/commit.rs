@@ -253,7 +253,7 @@ impl Actor {
                     .collect()
             })
             .collect();
-        let swarm = net::swarm(self.engine.key(), self.cfg.mdns)?;
+        let swarm = net::swarm(self.engine.key(), self.cfg.mdns, self.cfg.max_connections)?;
         drop(std::mem::replace(&mut self.swarm, swarm));
         self.listen.clear();
         for addr in addrs {
@@ -266,7 +266,7 @@ impl Actor {
             self.engine_input(Input::Disconnected(agency));
         }
         self.unknown.clear();
-        self.registered.clear();
+        self.peering.registered.clear();
         self.dial.clear();
         self.outstanding.clear();
         info!(peer = %self.swarm.local_peer_id(), "network identity replaced after key rotation");

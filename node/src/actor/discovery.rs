@@ -1,6 +1,6 @@
 //! Finding and keeping peers: rendezvous registration and discovery at
-//! the bootstrap peers, redialling configured peers with backoff, and the
-//! periodic housekeeping.
+//! the bootstrap peers (the network's namespace and the followed owners'),
+//! redialling configured peers with backoff, and the periodic housekeeping.
 
 use super::*;
 
@@ -19,41 +19,88 @@ impl Actor {
         bootstrap::peer::namespace(self.engine.ledger().roster().network_id())
     }
 
-    /// Registers at, and asks for the other members at, a bootstrap peer.
+    /// Registers at a bootstrap peer (`register`: again, even where it
+    /// did before) under the network's namespace, this agency's and the
+    /// followed owners', leaving those it no longer follows; and asks it
+    /// for the members and for the holders of each followed owner's
+    /// bookings.
     pub(super) fn rendezvous(&mut self, peer: PeerId, register: bool) {
         let Some(ns) = self.namespace() else { return };
+        let owners = self.owner_namespaces();
+        let mut wanted: std::collections::HashSet<libp2p::rendezvous::Namespace> =
+            owners.iter().cloned().collect();
+        wanted.insert(ns.clone());
+        let done = self.peering.registered.entry(peer).or_default().clone();
         let rdv = &mut self.swarm.behaviour_mut().rendezvous;
-        if register && let Err(e) = rdv.register(ns.clone(), peer, None) {
-            debug!(error = %e, "not registered at the bootstrap peer yet");
+        for n in &wanted {
+            if (register || !done.contains(n))
+                && let Err(e) = rdv.register(n.clone(), peer, None)
+            {
+                debug!(error = %e, "not registered at the bootstrap peer yet");
+            }
+        }
+        for n in done.difference(&wanted) {
+            rdv.unregister(n.clone(), peer);
+        }
+        if let Some(set) = self.peering.registered.get_mut(&peer) {
+            set.retain(|n| wanted.contains(n));
         }
         rdv.discover(Some(ns), None, None, peer);
+        // Each owner's namespace (ours too): the holders of its bookings.
+        for n in owners {
+            rdv.discover(Some(n), None, None, peer);
+        }
     }
 
     pub(super) fn on_rendezvous(&mut self, e: libp2p::rendezvous::client::Event) {
         use libp2p::rendezvous::client::Event as R;
         match e {
-            R::Discovered { registrations, .. } => {
+            R::Discovered {
+                registrations,
+                cookie,
+                ..
+            } => {
                 let me = *self.swarm.local_peer_id();
+                let Some(ns) = cookie.namespace() else { return };
+                let owner = self.owner_of_namespace(ns);
+                let mut found = BTreeSet::new();
                 for reg in registrations {
                     let peer = reg.record.peer_id();
-                    let member = self
+                    let Some(agency) = self
                         .agency_of_peer(&peer)
-                        .is_some_and(|a| self.engine.ledger().roster().is_active(&a));
-                    if peer == me || !member || self.swarm.is_connected(&peer) {
+                        .filter(|a| self.engine.ledger().roster().is_active(a))
+                    else {
+                        continue;
+                    };
+                    if peer == me {
                         continue;
                     }
-                    for addr in reg.record.addresses() {
-                        debug!(%peer, %addr, "member found at the bootstrap peer");
-                        let full = addr.clone().with_p2p(peer).unwrap_or_else(|a| a);
-                        let _ = self.swarm.dial(full);
+                    debug!(%peer, namespace = %ns, "member found at the bootstrap peer");
+                    found.insert(agency);
+                    let addrs: Vec<Multiaddr> = reg.record.addresses().to_vec();
+                    if !addrs.is_empty() {
+                        self.peering.addrs.insert(peer, addrs);
                     }
+                }
+                match owner {
+                    // What the namespace holds now replaces what it held.
+                    Some(o) => {
+                        self.peering.found.holders.insert(o, found);
+                    }
+                    None => self.peering.found.members = found,
                 }
             }
             R::Registered {
-                rendezvous_node, ..
+                rendezvous_node,
+                namespace,
+                ..
             } => {
-                debug!(peer = %rendezvous_node, "registered at the bootstrap peer");
-                self.registered.insert(rendezvous_node);
+                debug!(peer = %rendezvous_node, %namespace, "registered at the bootstrap peer");
+                self.peering
+                    .registered
+                    .entry(rendezvous_node)
+                    .or_default()
+                    .insert(namespace);
             }
             R::RegisterFailed { error, .. } | R::DiscoverFailed { error, .. } => {
                 warn!(?error, "bootstrap peer refused");
@@ -143,13 +190,20 @@ impl Actor {
         if self.rounds.is_multiple_of(30) {
             release_freed_memory();
         }
-        if self.rounds.is_multiple_of(5) {
+        // What the node follows changed (the operator, or a booking from a
+        // new owner): its namespaces and their holders at once.
+        let interest = Some(self.engine.interest().cloned());
+        let moved = self.peering.interest != interest;
+        if moved {
+            self.peering.interest = interest;
+        }
+        if moved || self.rounds.is_multiple_of(5) {
             let renew = self.rounds.is_multiple_of(300);
             for p in self.connected_bootstrap_peers() {
-                let register = renew || !self.registered.contains(&p);
-                self.rendezvous(p, register);
+                self.rendezvous(p, renew);
             }
         }
+        self.follow_plan();
         self.expire_blocks();
         // A blocked member that rotated its key has a new peer id.
         self.enforce_blocks();

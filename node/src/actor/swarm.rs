@@ -31,17 +31,22 @@ impl Actor {
             SwarmEvent::ConnectionEstablished {
                 peer_id,
                 num_established,
+                endpoint,
                 ..
-            } if num_established.get() == 1 => {
-                self.on_connected(peer_id);
+            } => {
+                self.on_established(peer_id, endpoint.is_dialer());
+                if num_established.get() == 1 {
+                    self.on_connected(peer_id);
+                }
             }
             SwarmEvent::ConnectionClosed {
                 peer_id,
                 num_established: 0,
                 ..
             } => {
+                self.on_closed(peer_id);
                 self.unknown.remove(&peer_id);
-                self.registered.remove(&peer_id);
+                self.peering.registered.remove(&peer_id);
                 if let Some(agency) = self.connected.remove(&peer_id) {
                     debug!(peer = %agency.short(), "disconnected");
                     self.peers.entry(agency).or_default().connected = false;
@@ -114,6 +119,11 @@ impl Actor {
         // Present what makes us a member, for a peer that may not know our
         // key yet (a newcomer's admission, a rotated key's rotations), and
         // who we are (a member that knows we were revoked tells us).
+        if self.engine.ledger().roster().is_active(&agency) && self.full_for(&peer) {
+            debug!(peer = %agency.short(), "refusing a member: inbound connections full");
+            let _ = self.swarm.disconnect_peer_id(peer);
+            return;
+        }
         let req = self.engine.join_request(self.admission.clone());
         self.swarm.behaviour_mut().join.send_request(&peer, req);
         if self.engine.ledger().roster().is_active(&agency) {
