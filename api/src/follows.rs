@@ -1,6 +1,7 @@
 //! What a node follows (`tongchou follow`, `unfollow`, `follows`): the
 //! change an operator sends and what the node answers, the owners it
-//! resolves to and what the node holds.
+//! resolves to and what the node holds; and the connections it keeps for
+//! it, against its bound (in `status`).
 
 use crdt_model::agency::Text;
 use crdt_model::ids::AgencyId;
@@ -53,4 +54,22 @@ pub struct FollowsView {
     pub docs_held: u64,
     /// Changes held.
     pub changes_held: u64,
+}
+
+/// The node's connections to members against its bound (`run
+/// --max-connections`): those it opened follow its connection plan (the
+/// owners it follows, or peers holding their bookings, and a few members
+/// at large); the others were opened by members.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConnectionsView {
+    /// The bound (both directions together).
+    pub max: usize,
+    /// Connections to members this node opened.
+    pub dialled: usize,
+    /// Connections to members opened by them.
+    pub accepted: usize,
+    /// Dials its plan asked for since the node started.
+    pub plan_dials: u64,
+    /// Connections it closed to keep within the bound since it started.
+    pub closed: u64,
 }

@@ -450,6 +450,9 @@ pub struct Status {
     /// it (`None`: the whole network's).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub following: Option<usize>,
+    /// Connections to members against the node's bound.
+    #[serde(default)]
+    pub connections: crate::follows::ConnectionsView,
     /// The person whose token asked, if it is not the agency's own token.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user: Option<crate::users::UserEntry>,

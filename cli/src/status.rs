@@ -74,6 +74,30 @@ pub(crate) async fn status(c: &Client, out: &Out) -> anyhow::Result<()> {
         out.t("预约", "bookings"),
         s.bookings
     );
+    let c = &s.connections;
+    println!(
+        "{}",
+        out.t(
+            &format!(
+                "连接：{}/{}（本节点拨出 {}，其他成员连入 {}；按计划拨号 {} 次，为守上限关闭 {} 个）",
+                c.dialled + c.accepted,
+                c.max,
+                c.dialled,
+                c.accepted,
+                c.plan_dials,
+                c.closed
+            ),
+            &format!(
+                "connections: {} of {} ({} dialled, {} accepted; {} dials planned, {} closed to keep the bound)",
+                c.dialled + c.accepted,
+                c.max,
+                c.dialled,
+                c.accepted,
+                c.plan_dials,
+                c.closed
+            ),
+        )
+    );
     println!(
         "{}: {}  {}: {}  {}: {}",
         out.t("待处理", "pending"),

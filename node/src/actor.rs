@@ -74,6 +74,8 @@ pub struct View<'a> {
     pub own_gaps: Vec<(DocId, u64, u64)>,
     /// Members this node's operator blocks.
     pub blocked: &'a BTreeMap<AgencyId, api::BlockedPeer>,
+    /// Connections to members against the bound.
+    pub connections: api::ConnectionsView,
 }
 
 /// Per-peer counters.

@@ -336,6 +336,7 @@ async fn status(
                 api,
                 webhook_backlog,
                 following: v.engine.interest().map(|s| s.len()),
+                connections: v.connections.clone(),
                 user,
             })
         })

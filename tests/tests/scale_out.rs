@@ -49,8 +49,16 @@ fn thirty_nodes_each_hold_what_they_follow() {
     let mut nodes = network_with("scale30", 30, true, &["--max-connections", "12"]);
     let bounded = |nodes: &[Node]| {
         for n in nodes {
-            let c = n.connected_peers();
+            let st = n.status();
+            let c = st.peers.iter().filter(|p| p.connected).count();
             assert!(c <= 12, "{} holds {c} connections", n.name);
+            assert_eq!(st.connections.max, 12);
+            assert!(
+                st.connections.dialled <= 6 && st.connections.accepted <= 6,
+                "{}: {:?}",
+                n.name,
+                st.connections
+            );
         }
     };
     let owners: Vec<AgencyId> = nodes[..5].iter().map(Node::agency).collect();

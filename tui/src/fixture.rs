@@ -364,6 +364,13 @@ fn status(now: Timestamp, n_resources: usize, n_bookings: usize) -> Status {
         api: Default::default(),
         webhook_backlog: 0,
         following: None,
+        connections: api::ConnectionsView {
+            max: 50,
+            dialled: 3,
+            accepted: 2,
+            plan_dials: 4,
+            closed: 0,
+        },
     }
 }
 

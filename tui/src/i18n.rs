@@ -279,6 +279,10 @@ pub(crate) const NODE_COUNTS: L = L(
     "{r} 个资源 · {b} 项预订 · 待补齐 {p} · 拒收 {x}",
     "{r} resources · {b} bookings · {p} waiting · {x} refused",
 );
+pub(crate) const CONNECTIONS_N: L = L(
+    "连接 {c}/{max}（本节点拨出 {o}，其他成员连入 {i}）",
+    "{c} of {max} connections ({o} dialled, {i} accepted)",
+);
 pub(crate) const FOLLOWING_ALL: L = L(
     "保存全网的预订（未设置关注）",
     "holds the whole network's bookings (follows nothing in particular)",

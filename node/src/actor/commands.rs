@@ -155,6 +155,7 @@ impl Actor {
                         .map(|(d, (held, n))| (d.clone(), *held, *n))
                         .collect(),
                     blocked: &self.blocked,
+                    connections: self.connections_view(),
                 };
                 f(&view);
             }

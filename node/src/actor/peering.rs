@@ -169,6 +169,23 @@ impl Actor {
         self.peering.backoff.insert(agency, (now + next, next));
     }
 
+    /// The connections to members against the bound, for `status`.
+    pub(super) fn connections_view(&self) -> api::ConnectionsView {
+        let count = |side: &BTreeMap<PeerId, Instant>| {
+            side.keys()
+                .filter(|p| self.connected.contains_key(*p))
+                .count()
+        };
+        let dialled = count(&self.peering.outbound);
+        api::ConnectionsView {
+            max: self.cfg.max_connections,
+            dialled,
+            accepted: self.inbound_members().len(),
+            plan_dials: self.peering.dials,
+            closed: self.peering.closed,
+        }
+    }
+
     /// A connection came up: remembered by who opened it.
     pub(super) fn on_established(&mut self, peer: PeerId, dialer: bool) {
         if self.bootstrap_peers.contains(&peer) {

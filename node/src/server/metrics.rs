@@ -174,6 +174,27 @@ pub(super) async fn metrics(State(st): State<AppState>) -> Result<Response, Erro
             .collect(),
     );
     family(
+        "member_connections",
+        "gauge",
+        "Connections to members, by who opened them (the bound is connections_max).",
+        vec![
+            (
+                "{side=\"dialled\"}".to_string(),
+                s.connections.dialled.to_string(),
+            ),
+            (
+                "{side=\"accepted\"}".to_string(),
+                s.connections.accepted.to_string(),
+            ),
+        ],
+    );
+    family(
+        "connections_max",
+        "gauge",
+        "Connections to members this node holds at most (run --max-connections).",
+        plain(s.connections.max as u64),
+    );
+    family(
         "refused_connections_total",
         "counter",
         "Connections refused at once (non-members in their backoff).",

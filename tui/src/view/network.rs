@@ -16,7 +16,7 @@ use crate::i18n;
 /// Draws the network screen.
 pub(super) fn render(state: &State, f: &mut Frame, area: Rect) {
     let [info, tabs, pane] = Layout::vertical([
-        Constraint::Length(5),
+        Constraint::Length(6),
         Constraint::Length(1),
         Constraint::Min(3),
     ])
@@ -75,6 +75,17 @@ fn this_node<'a>(state: &'a State, st: &'a api::Status) -> Vec<Line<'a>> {
             None => state.t(i18n::FOLLOWING_ALL).to_string(),
             Some(n) => state.t(i18n::FOLLOWING_N).replace("{n}", &n.to_string()),
         }),
+        Line::from(
+            state
+                .t(i18n::CONNECTIONS_N)
+                .replace(
+                    "{c}",
+                    &(st.connections.dialled + st.connections.accepted).to_string(),
+                )
+                .replace("{max}", &st.connections.max.to_string())
+                .replace("{o}", &st.connections.dialled.to_string())
+                .replace("{i}", &st.connections.accepted.to_string()),
+        ),
         Line::from(st.listen.join("  ")).fg(Color::DarkGray),
     ]
 }
