@@ -293,6 +293,12 @@ pub struct Summary {
     /// Documents it held following everything, before.
     #[serde(default)]
     pub docs_held: u64,
+    /// The most connections to members one node held at the end.
+    #[serde(default)]
+    pub connections_max: usize,
+    /// The nodes' bound on them (`run --max-connections`).
+    #[serde(default)]
+    pub connections_bound: usize,
 }
 
 async fn all_bookings(node: &DemoNode) -> anyhow::Result<Vec<Booking>> {
@@ -387,6 +393,10 @@ pub async fn run(
         println!(
             "Nanning following Shenzhen: {} owners, {} of {} documents held",
             s.follow_owners, s.follow_docs_held, s.docs_held
+        );
+        println!(
+            "connections to members: at most {} a node (bound {})",
+            s.connections_max, s.connections_bound
         );
         println!(
             "convergence latency p50 {:.0} ms · p99 {:.0} ms · {:.1} s in all",

@@ -889,7 +889,18 @@ impl Demo {
                 .filter(|b| b.status == BStatus::Confirmed)
                 .count();
         }
+        // Connections to members against each node's bound.
+        let (mut connections_max, mut connections_bound) = (0, usize::MAX);
+        for n in &self.nodes {
+            if let Ok(s) = n.api().status().await {
+                let c = &s.connections;
+                connections_max = connections_max.max(c.dialled + c.accepted);
+                connections_bound = connections_bound.min(c.max);
+            }
+        }
         Ok(Summary {
+            connections_max,
+            connections_bound,
             series: self.series.len(),
             series_occurrences: self.occurrences,
             series_confirmed,

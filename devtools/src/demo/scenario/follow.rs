@@ -32,6 +32,18 @@ impl Demo {
                 view.docs_held, all.docs_held
             ),
         );
+        let st: Status = nanning.api().status().await?;
+        let c = &st.connections;
+        progress(
+            self.quiet,
+            &format!(
+                "南宁 holds {} of at most {} connections to members ({} it dialled for what it follows, {} opened by others)",
+                c.dialled + c.accepted,
+                c.max,
+                c.dialled,
+                c.accepted
+            ),
+        );
         self.follow_owners = owners;
         self.follow_docs = (view.docs_held, all.docs_held);
         let back: FollowsView = nanning
