@@ -40,11 +40,16 @@ impl Engine {
     /// and we do: the holder cannot give us what we lack, that peer can.
     /// Returns the peers whose share changed (they need a new summary).
     pub(super) fn assign_holders(&mut self, ahead: &[AgencyId]) -> BTreeSet<AgencyId> {
-        // Changes of each subject each peer holds, as far as we know.
+        // Changes of each subject each peer holds, as far as we know (of
+        // our subjects only: every peer holds every catalogue).
+        let subjects = self.subjects();
         let mut totals: BTreeMap<(AgencyId, AgencyId), u64> = BTreeMap::new();
         for (a, p) in &self.peers {
             for (doc, n) in &p.known {
-                *totals.entry((*a, subject(doc))).or_default() += n;
+                let s = subject(doc);
+                if subjects.contains(&s) {
+                    *totals.entry((*a, s)).or_default() += n;
+                }
             }
         }
         let rank = |peer: &AgencyId, s: &AgencyId| -> Option<Rank> {
@@ -89,7 +94,7 @@ impl Engine {
             }
         }
         let mut holders = BTreeMap::new();
-        for s in self.subjects() {
+        for s in subjects {
             let current = self.holders.get(&s).filter(|h| rank(h, &s).is_some());
             let pick = match (moves.get(&s), current) {
                 (Some(q), _) => Some(*q),
