@@ -624,6 +624,11 @@ pub(crate) struct BenchArgs {
     /// agencies and resources stay those of the size).
     #[arg(long)]
     pub bookings: Option<usize>,
+    /// scale only: measure one agency's node under interest, in a province
+    /// of 2,000 agencies (200 without --full): `owner` (the busiest owner,
+    /// 1,000 of the 30,000 resources) or `follower` (following 20 owners).
+    #[arg(long = "role", value_parser = ["owner", "follower"])]
+    pub scale_role: Option<String>,
     /// chaos only: how many seeds (default 1,000).
     #[arg(long, default_value_t = 1_000)]
     pub seeds: u64,

@@ -642,6 +642,10 @@ const ARGS: &[(&str, &str)] = &[
         "bench|bookings",
         "仅 scale：持有的预订数（单位和资源数仍按规模）",
     ),
+    (
+        "bench|scale_role",
+        "仅 scale：测量按关注持有数据的单个单位节点，在 2000 个单位的省内（不加 --full 为 200 个）：owner（资源最多的单位，3 万项资源中的 1000 项）或 follower（关注 20 个单位的成员）",
+    ),
     ("bench|seeds", "仅 chaos：跑多少个种子（默认 1000）"),
     ("bench|from_seed", "仅 chaos：第一个种子"),
     ("bench|nodes", "仅 soak：节点进程数（默认 10）"),

@@ -19,6 +19,7 @@ pub(crate) async fn bench(out: &Out, a: BenchArgs) -> anyhow::Result<()> {
         catchup,
         quotas,
         bookings,
+        scale_role,
         seeds,
         from_seed,
         nodes,
@@ -43,7 +44,9 @@ pub(crate) async fn bench(out: &Out, a: BenchArgs) -> anyhow::Result<()> {
             devtools::bench::net(sizes, out.json).await
         }
         "radicale" => devtools::vs_radicale::run(full, out.json).await,
-        "scale" => devtools::bench_scale::run(full, bookings, out.json).await,
+        "scale" => {
+            devtools::bench_scale::run(full, bookings, scale_role.as_deref(), out.json).await
+        }
         "trips" => devtools::bench_trips::run(full, out.json),
         "report" => devtools::bench_report::run(full, out.json),
         "chaos" => devtools::bench_chaos::run(from_seed, seeds, out.json),

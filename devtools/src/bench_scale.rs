@@ -3,7 +3,11 @@
 //! documents) straight into a node home's sled store, then starts a real
 //! `tongchou run` on it and measures how long it takes to load (until its
 //! API answers), its resident memory, and free-slot search latency through
-//! the API.
+//! the API. With `--role`, the node is one agency of a province of 2,000
+//! under interest: the busiest owner (1,000 of the 30,000 resources,
+//! following only itself) or a member following 20 owners; the history
+//! then holds what that node holds (every catalogue, the roster, the
+//! requests concerning its owners), as it would after syncing.
 
 use std::time::{Duration, Instant};
 
@@ -13,7 +17,10 @@ use crdt_model::availability::{Candidate, SlotQuery};
 use crdt_model::booking::BookingRequest;
 use crdt_model::doc::DocWriter;
 use crdt_model::hlc::Hlc;
+use std::collections::BTreeSet;
+
 use crdt_model::ids::{AgencyId, BookingId, DocId, ResourceId, shard_of};
+use crdt_model::interest::{Follows, wants};
 use crdt_model::membership::{Role, Roster, RosterAction, SignedRosterEvent};
 use crdt_model::record::Record;
 use crdt_model::resource::{
@@ -29,12 +36,16 @@ use node::store::{SledStore, Storage};
 /// Figures of one run.
 #[derive(Debug, Serialize)]
 pub struct Report {
+    /// The node's role (`owner`, `follower`), if not the whole network.
+    pub role: Option<String>,
     /// Agencies.
     pub agencies: usize,
     /// Resources.
     pub resources: usize,
-    /// Bookings held.
+    /// Bookings in the network.
     pub bookings: usize,
+    /// Bookings the node holds (all of them without a role).
+    pub held: usize,
     /// Seconds to generate and store the history (not the node's cost).
     pub generate_s: f64,
     /// Seconds from `tongchou run` to its API answering a calendar read
@@ -58,24 +69,43 @@ const CITIES: [(&str, &str); 5] = [
 
 /// Runs the scale benchmark: `full` is a province-year (≈ 8 M bookings
 /// across ≈ 30,000 resources), the default 200,000 across 3,000.
-/// `bookings` replaces the size's number of bookings.
-pub async fn run(full: bool, bookings: Option<usize>, json: bool) -> anyhow::Result<()> {
-    let (agencies, per_agency, default_bookings) = if full {
-        (200, 150, 8_000_000)
-    } else {
-        (50, 60, 200_000)
+/// `bookings` replaces the size's number of bookings; `role` (`owner`,
+/// `follower`) measures one agency's node under interest.
+pub async fn run(
+    full: bool,
+    bookings: Option<usize>,
+    role: Option<&str>,
+    json: bool,
+) -> anyhow::Result<()> {
+    let shape = match (role, full) {
+        (None, true) => Shape::whole(200, 150, 8_000_000),
+        (None, false) => Shape::whole(50, 60, 200_000),
+        (Some(r), true) => Shape::role(r, 2_000, 15, 1_000, 8_000_000)?,
+        (Some(r), false) => Shape::role(r, 200, 15, 100, 200_000)?,
     };
-    let bookings = bookings.unwrap_or(default_bookings);
+    let shape = Shape {
+        bookings: bookings.unwrap_or(shape.bookings),
+        ..shape
+    };
     let dir = std::env::temp_dir().join(format!("tongchou-scale-{}", std::process::id()));
     std::fs::create_dir_all(&dir)?;
-    let result = measure(&dir, agencies, per_agency, bookings, json).await;
+    let result = measure(&dir, &shape, json).await;
     let _ = std::fs::remove_dir_all(&dir);
     let r = result?;
     if json {
         println!("{}", serde_json::to_string_pretty(&r)?);
     } else {
+        let who = match &shape.role {
+            None => "one node".to_string(),
+            Some(NodeRole::Owner) => format!(
+                "the busiest owner's node ({} resources, following itself)",
+                shape.busiest
+            ),
+            Some(NodeRole::Follower) => "a member's node following 20 owners".to_string(),
+        };
         println!(
-            "one node, {} bookings of {} agencies on {} resources: loaded in {:.1} s, {:.0} MiB resident, free-slot search p50 {:.1} ms / p90 {:.1} ms (history generated in {:.0} s)",
+            "{who}, holding {} of {} bookings of {} agencies on {} resources: loaded in {:.1} s, {:.0} MiB resident, free-slot search p50 {:.1} ms / p90 {:.1} ms (history generated in {:.0} s)",
+            r.held,
             r.bookings,
             r.agencies,
             r.resources,
@@ -87,6 +117,68 @@ pub async fn run(full: bool, bookings: Option<usize>, json: bool) -> anyhow::Res
         );
     }
     Ok(())
+}
+
+/// Whose node the bench measures under interest.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum NodeRole {
+    /// Agency 0, owner of the most resources, following only itself.
+    Owner,
+    /// Agency 1, following agencies 2 to 21 (and booking nothing itself).
+    Follower,
+}
+
+/// What the bench writes.
+#[derive(Clone, Debug)]
+struct Shape {
+    agencies: usize,
+    /// Resources of every agency but the first.
+    per_agency: usize,
+    /// Resources of agency 0.
+    busiest: usize,
+    bookings: usize,
+    role: Option<NodeRole>,
+}
+
+impl Shape {
+    fn whole(agencies: usize, per_agency: usize, bookings: usize) -> Self {
+        Self {
+            agencies,
+            per_agency,
+            busiest: per_agency,
+            bookings,
+            role: None,
+        }
+    }
+
+    fn role(
+        name: &str,
+        agencies: usize,
+        per_agency: usize,
+        busiest: usize,
+        bookings: usize,
+    ) -> anyhow::Result<Self> {
+        let role = match name {
+            "owner" => NodeRole::Owner,
+            "follower" => NodeRole::Follower,
+            other => anyhow::bail!("unknown role {other:?}: try `owner` or `follower`"),
+        };
+        Ok(Self {
+            agencies,
+            per_agency,
+            busiest,
+            bookings,
+            role: Some(role),
+        })
+    }
+
+    /// The measured node's agency index, and the owners it follows.
+    fn node(&self) -> (usize, Vec<usize>) {
+        match self.role {
+            None | Some(NodeRole::Owner) => (0, Vec::new()),
+            Some(NodeRole::Follower) => (1, (2..22).collect()),
+        }
+    }
 }
 
 fn resource(owner: crdt_model::ids::AgencyId, j: usize) -> Resource {
@@ -120,35 +212,56 @@ fn resource(owner: crdt_model::ids::AgencyId, j: usize) -> Resource {
     }
 }
 
-async fn measure(
-    dir: &std::path::Path,
-    agencies: usize,
-    per_agency: usize,
-    bookings: usize,
-    quiet: bool,
-) -> anyhow::Result<Report> {
+async fn measure(dir: &std::path::Path, shape: &Shape, quiet: bool) -> anyhow::Result<Report> {
     let t = Instant::now();
+    let agencies = shape.agencies;
     let (keys, events) = network(agencies);
     let home = Home::new(dir.join("node"));
     std::fs::create_dir_all(home.dir())?;
+    let (me, follows) = shape.node();
     std::fs::write(
         home.dir().join("agency.key"),
-        node::config::hex(&keys[0].secret()),
+        node::config::hex(&keys[me].secret()),
     )?;
+    // Under a role, the node follows its owners and the history holds
+    // what it would hold.
+    let interest: Option<BTreeSet<AgencyId>> = shape.role.map(|_| {
+        follows
+            .iter()
+            .map(|i| keys[*i].id())
+            .chain([keys[me].id()])
+            .collect()
+    });
+    if shape.role.is_some() {
+        let f = Follows {
+            own_city: false,
+            owners: follows.iter().map(|i| keys[*i].id()).collect(),
+            ..Follows::defaults()
+        };
+        std::fs::write(
+            home.dir().join("follows.json"),
+            serde_json::to_vec_pretty(&f)?,
+        )?;
+    }
     let store = SledStore::open(&home.db_path()).map_err(|e| anyhow::anyhow!("{e}"))?;
     store.put_roster(&events)?;
-    let rids = catalogues(&store, &keys, per_agency)?;
+    let rids = catalogues(&store, &keys, shape)?;
     let year = Timestamp::now() + SignedDuration::from_hours(24 * 30);
-    let per = bookings / agencies;
-    requests(&store, &keys, &rids, year, per, quiet)?;
+    let per = shape.bookings / agencies;
+    let keep = |doc: &DocId| wants(keys[me].id(), interest.as_ref(), doc);
+    let skip = shape.role.map(|_| me);
+    let held = requests(&store, &keys, &rids, year, per, (&keep, skip), quiet)?;
     store.flush()?;
     drop(store);
     let generate_s = t.elapsed().as_secs_f64();
-    let (load_s, rss_mib, times) = load_and_search(&home, &rids, keys[1].id(), year, quiet).await?;
+    let asker = keys[if me == 1 { 0 } else { 1 }].id();
+    let (load_s, rss_mib, times) = load_and_search(&home, &rids, asker, year, quiet).await?;
     Ok(Report {
+        role: shape.role.map(|r| format!("{r:?}").to_lowercase()),
         agencies,
         resources: rids.len(),
-        bookings: per * agencies,
+        bookings: per * (agencies - usize::from(skip.is_some())),
+        held,
         generate_s,
         load_s,
         rss_mib,
@@ -192,16 +305,21 @@ fn network(agencies: usize) -> (Vec<AgencyKey>, Vec<SignedRosterEvent>) {
     (keys, events)
 }
 
-/// Every agency's catalogue of `per_agency` resources; their ids.
+/// Every agency's catalogue (the shape's number of resources each); their ids.
 fn catalogues(
     store: &SledStore,
     keys: &[AgencyKey],
-    per_agency: usize,
+    shape: &Shape,
 ) -> anyhow::Result<Vec<ResourceId>> {
-    let mut rids = Vec::with_capacity(keys.len() * per_agency);
-    for k in keys {
+    let mut rids = Vec::with_capacity(keys.len() * shape.per_agency + shape.busiest);
+    for (i, k) in keys.iter().enumerate() {
+        let n = if i == 0 {
+            shape.busiest
+        } else {
+            shape.per_agency
+        };
         let mut w = DocWriter::new(k, DocId::catalog(k.id()), &[])?;
-        let recs: Vec<Record> = (0..per_agency)
+        let recs: Vec<Record> = (0..n)
             .map(|j| {
                 let r = resource(k.id(), j);
                 rids.push(r.id.clone());
@@ -213,18 +331,28 @@ fn catalogues(
     Ok(rids)
 }
 
+/// What the history keeps: the documents the node holds, and the agency
+/// that books nothing (the measured node under a role).
+type Keep<'a> = (&'a dyn Fn(&DocId) -> bool, Option<usize>);
+
 /// A year of requests from `year` on, `per` by each agency, in its own
-/// monthly documents per owner, scattered over the resources.
+/// monthly documents per owner, scattered over the resources; only those
+/// `keep` keeps are written. Returns how many were.
 fn requests(
     store: &SledStore,
     keys: &[AgencyKey],
     rids: &[ResourceId],
     year: Timestamp,
     per: usize,
+    (keep, skip): Keep<'_>,
     quiet: bool,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<usize> {
     let agencies = keys.len();
+    let mut held = 0;
     for (a, k) in keys.iter().enumerate() {
+        if skip == Some(a) {
+            continue;
+        }
         let mut writers: std::collections::BTreeMap<(u32, crdt_model::ids::AgencyId), DocWriter> =
             Default::default();
         let mut batch = Vec::with_capacity(1_000);
@@ -240,6 +368,10 @@ fn requests(
                 [((n as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 32) as usize % rids.len()]
             .clone();
             let doc = DocId::requests(k.id(), resource.owner, shard);
+            if !keep(&doc) {
+                continue;
+            }
+            held += 1;
             let w = match writers.entry((shard, resource.owner)) {
                 std::collections::btree_map::Entry::Occupied(e) => e.into_mut(),
                 std::collections::btree_map::Entry::Vacant(e) => {
@@ -272,14 +404,14 @@ fn requests(
         }
         writers.clear();
         store.put_changes(&batch)?;
-        if (a + 1) % 10 == 0 {
+        if (a + 1) % (agencies / 20).max(10) == 0 {
             progress(
                 quiet,
                 &format!("history: {} of {agencies} agencies written", a + 1),
             );
         }
     }
-    Ok(())
+    Ok(held)
 }
 
 /// Starts a node on the stored history and waits until it has loaded
