@@ -326,7 +326,12 @@ fn catalogues(
                 Record::Resource(Box::new(r))
             })
             .collect();
-        store.put_changes(&[w.write(k, &recs, 0)?])?;
+        // In changes of 100 resources: a change has a size bound.
+        let mut changes = Vec::new();
+        for chunk in recs.chunks(100) {
+            changes.push(w.write(k, chunk, 0)?);
+        }
+        store.put_changes(&changes)?;
     }
     Ok(rids)
 }
