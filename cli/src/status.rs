@@ -75,28 +75,18 @@ pub(crate) async fn status(c: &Client, out: &Out) -> anyhow::Result<()> {
         s.bookings
     );
     let c = &s.connections;
+    let line = out.t(
+        "连接：{n}/{max}（本节点拨出 {o}，其他成员连入 {i}；按计划拨号 {p} 次，为守上限关闭 {x} 个）",
+        "connections: {n} of {max} ({o} dialled, {i} accepted; {p} dials planned, {x} closed to keep the bound)",
+    );
     println!(
         "{}",
-        out.t(
-            &format!(
-                "连接：{}/{}（本节点拨出 {}，其他成员连入 {}；按计划拨号 {} 次，为守上限关闭 {} 个）",
-                c.dialled + c.accepted,
-                c.max,
-                c.dialled,
-                c.accepted,
-                c.plan_dials,
-                c.closed
-            ),
-            &format!(
-                "connections: {} of {} ({} dialled, {} accepted; {} dials planned, {} closed to keep the bound)",
-                c.dialled + c.accepted,
-                c.max,
-                c.dialled,
-                c.accepted,
-                c.plan_dials,
-                c.closed
-            ),
-        )
+        line.replace("{n}", &(c.dialled + c.accepted).to_string())
+            .replace("{max}", &c.max.to_string())
+            .replace("{o}", &c.dialled.to_string())
+            .replace("{i}", &c.accepted.to_string())
+            .replace("{p}", &c.plan_dials.to_string())
+            .replace("{x}", &c.closed.to_string())
     );
     println!(
         "{}: {}  {}: {}  {}: {}",

@@ -152,13 +152,13 @@ pub fn plan(
             covers.entry(*h).or_default().push(*o);
         }
         let pos = t.iter().position(|h| *h == me).unwrap_or(t.len());
-        keep.extend(
-            t[..pos]
-                .iter()
-                .copied()
-                .filter(|h| conns.connected.contains(h)),
-        );
-        if t[..pos].iter().any(|h| conns.connected.contains(h)) {
+        let reached: Vec<AgencyId> = t[..pos]
+            .iter()
+            .copied()
+            .filter(|h| conns.connected.contains(h))
+            .collect();
+        if !reached.is_empty() {
+            keep.extend(reached);
             continue;
         }
         let mut chain = Vec::new();
@@ -261,6 +261,25 @@ mod tests {
         v.iter().map(|i| a(*i)).collect()
     }
 
+    /// Members found at large, no holders registered.
+    fn members(v: &[u8]) -> Found {
+        Found {
+            members: set(v),
+            holders: BTreeMap::new(),
+        }
+    }
+
+    static NONE: BTreeSet<AgencyId> = BTreeSet::new();
+
+    /// No connection yet, nobody refused.
+    fn fresh() -> Connections<'static> {
+        Connections {
+            connected: &NONE,
+            outbound: &NONE,
+            unreachable: &NONE,
+        }
+    }
+
     fn no_mesh(outbound: usize) -> Limits {
         Limits {
             outbound,
@@ -271,16 +290,8 @@ mod tests {
 
     #[test]
     fn a_follower_dials_its_owners_and_not_the_rest() {
-        let found = Found {
-            members: set(&[1, 2, 3, 4, 5, 6]),
-            holders: BTreeMap::new(),
-        };
-        let empty = BTreeSet::new();
-        let conns = Connections {
-            connected: &empty,
-            outbound: &empty,
-            unreachable: &empty,
-        };
+        let found = members(&[1, 2, 3, 4, 5, 6]);
+        let conns = fresh();
         let interest = set(&[0, 2, 5]);
         let p = plan(a(0), Some(&interest), &found, conns, no_mesh(10));
         assert_eq!(
@@ -302,12 +313,10 @@ mod tests {
                 .into_iter()
                 .collect(),
         };
-        let empty = BTreeSet::new();
         let refused = set(&[1, 2]);
         let conns = Connections {
-            connected: &empty,
-            outbound: &empty,
             unreachable: &refused,
+            ..fresh()
         };
         let interest = set(&[1, 2]);
         let p = plan(a(0), Some(&interest), &found, conns, no_mesh(1));
@@ -316,16 +325,12 @@ mod tests {
 
     #[test]
     fn a_useless_connection_makes_room_for_an_owner() {
-        let found = Found {
-            members: set(&[1, 2, 3]),
-            holders: BTreeMap::new(),
-        };
+        let found = members(&[1, 2, 3]);
         let connected = set(&[3]);
-        let empty = BTreeSet::new();
         let conns = Connections {
             connected: &connected,
             outbound: &connected,
-            unreachable: &empty,
+            ..fresh()
         };
         let interest = set(&[1]);
         let p = plan(a(0), Some(&interest), &found, conns, no_mesh(1));
@@ -337,7 +342,7 @@ mod tests {
         let conns = Connections {
             connected: &connected,
             outbound: &outbound,
-            unreachable: &empty,
+            ..fresh()
         };
         assert_eq!(
             plan(a(0), Some(&interest), &found, conns, no_mesh(1)),
@@ -347,16 +352,8 @@ mod tests {
 
     #[test]
     fn the_mesh_is_kept_whatever_the_interest() {
-        let found = Found {
-            members: set(&[1, 2, 3, 4, 5, 6, 7, 8]),
-            holders: BTreeMap::new(),
-        };
-        let empty = BTreeSet::new();
-        let conns = Connections {
-            connected: &empty,
-            outbound: &empty,
-            unreachable: &empty,
-        };
+        let found = members(&[1, 2, 3, 4, 5, 6, 7, 8]);
+        let conns = fresh();
         let interest = set(&[0]);
         let limits = Limits {
             outbound: 5,
@@ -371,7 +368,7 @@ mod tests {
         let conns = Connections {
             connected: &mesh,
             outbound: &mesh,
-            unreachable: &empty,
+            ..fresh()
         };
         let p = plan(a(0), Some(&interest), &found, conns, limits);
         assert!(p.close.is_empty());

@@ -171,15 +171,14 @@ impl Actor {
 
     /// The connections to members against the bound, for `status`.
     pub(super) fn connections_view(&self) -> api::ConnectionsView {
-        let count = |side: &BTreeMap<PeerId, Instant>| {
-            side.keys()
-                .filter(|p| self.connected.contains_key(*p))
-                .count()
-        };
-        let dialled = count(&self.peering.outbound);
         api::ConnectionsView {
             max: self.cfg.max_connections,
-            dialled,
+            dialled: self
+                .peering
+                .outbound
+                .keys()
+                .filter(|p| self.connected.contains_key(*p))
+                .count(),
             accepted: self.inbound_members().len(),
             plan_dials: self.peering.dials,
             closed: self.peering.closed,
