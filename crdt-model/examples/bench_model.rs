@@ -327,7 +327,13 @@ fn availability() {
     let mut found = 0;
     for i in 0..runs {
         q.from = ts(START_S + (i % 5) * 3600);
-        found += find_slots(idx.resources.values(), |r| cals.get(r), &q, now).len();
+        found += find_slots(
+            idx.resources.values().map(|r| &**r),
+            |r| cals.get(r),
+            &q,
+            now,
+        )
+        .len();
     }
     let per = t.elapsed().as_secs_f64() * 1000.0 / runs as f64;
     println!(

@@ -22,7 +22,7 @@ fn requests(e: &Engine) -> Vec<crdt_model::signed::SignedChange> {
         .docs()
         .iter()
         .filter(|(id, _)| id.kind == DocKind::Requests)
-        .flat_map(|(_, d)| d.changes().expect("in memory"))
+        .flat_map(|(id, _)| e.ledger().changes_of(id).expect("in memory"))
         .collect()
 }
 
@@ -78,12 +78,7 @@ fn main() {
     ops.push(book(at(7 * 30, 9)));
     let (results, _) = owner.local_batch(now, ops);
     assert!(results.iter().all(Result::is_ok));
-    let catalog: Vec<_> = owner
-        .ledger()
-        .docs()
-        .values()
-        .flat_map(|d| d.changes().expect("in memory"))
-        .collect();
+    let catalog: Vec<_> = owner.ledger().all_changes().expect("in memory");
     let (mut staff, _) = Engine::new(b.clone(), roster, Config::default(), catalog);
     let monday = at(0, 9);
     let ask = |e: &mut Engine, repeat: Option<&str>| {

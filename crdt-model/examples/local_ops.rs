@@ -41,8 +41,13 @@ fn main() {
     let catalog = owner
         .ledger()
         .docs()
-        .values()
-        .flat_map(|d| d.changes().expect("in memory"))
+        .keys()
+        .flat_map(|d| {
+            owner
+                .ledger()
+                .changes_after(d, 0, usize::MAX)
+                .expect("in memory")
+        })
         .collect();
     let (mut e, _) = Engine::new(b, roster, Config::default(), catalog);
     let n: usize = std::env::var("N")

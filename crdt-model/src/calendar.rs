@@ -191,6 +191,20 @@ pub struct ResourceCalendar {
 }
 
 impl ResourceCalendar {
+    /// Whether its log holds nothing: no booking, conflict, anomaly, hold
+    /// or decision (what a resource shows whose owner's records this
+    /// replica does not hold).
+    pub fn is_blank(&self) -> bool {
+        self.all().next().is_none()
+            && self.to_release.is_empty()
+            && self.conflicts.is_empty()
+            && self.anomalies.is_empty()
+            && self.holds.is_empty()
+            && self.waiting_for_decision.is_none()
+            && self.waiting_for_transfer.is_none()
+            && self.next_decision <= 1
+    }
+
     /// Every booking of this resource, in a fixed order.
     pub fn all(&self) -> impl Iterator<Item = &Booking> {
         self.confirmed

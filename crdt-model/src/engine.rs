@@ -293,6 +293,15 @@ impl Engine {
         &self.ledger
     }
 
+    /// Replaces where the replica reads back the change bytes it did not
+    /// keep in memory: the same store, opened again (`None` meanwhile:
+    /// nothing may be read until it is back).
+    pub fn set_archive(&mut self, archive: Option<std::sync::Arc<dyn crate::ledger::Archive>>) {
+        let me = self.me;
+        self.cfg.archive = archive.clone();
+        self.ledger.set_archive(archive.map(|a| (a, me)));
+    }
+
     /// Connected peers.
     pub fn peers(&self) -> impl Iterator<Item = &AgencyId> {
         self.peers.keys()
@@ -336,6 +345,7 @@ impl Engine {
         let now = self.follows.resolve(self.me, &self.ledger);
         if now != self.interest {
             self.interest = now;
+            self.mark_followed_calendars();
             self.summary_to_all(false, out);
         }
     }

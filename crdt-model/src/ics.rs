@@ -206,8 +206,12 @@ pub fn render(
         "PRODID:-//Tongchou//统筹//ZH".into(),
         "CALSCALE:GREGORIAN".into(),
     ];
-    let cals: Vec<_> = match resource {
-        Some(r) => vec![engine.calendar(r)?],
+    let one;
+    let cals: Vec<&crate::calendar::ResourceCalendar> = match resource {
+        Some(r) => {
+            one = engine.calendar_owned(r)?;
+            vec![&*one]
+        }
         None => engine.calendars().values().collect(),
     };
     for cal in cals {

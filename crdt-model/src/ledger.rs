@@ -102,11 +102,15 @@ impl Ledger {
     /// accepted. The ledger then holds per change only its signature and
     /// hash, which is what lets one node hold a province's year.
     pub fn with_archive(mut self, archive: std::sync::Arc<dyn Archive>, own: AgencyId) -> Self {
-        for log in self.docs.values_mut() {
-            log.archive = Some(archive.clone());
-        }
         self.archive = Some((archive, own));
         self
+    }
+
+    /// Replaces the archive accepted changes' bytes are read back from
+    /// (`None`: none until the next one; the node opens its store again
+    /// after loading). Every change it left there must be in the new one.
+    pub fn set_archive(&mut self, archive: Option<(std::sync::Arc<dyn Archive>, AgencyId)>) {
+        self.archive = archive;
     }
 
     /// The same with other bounds for the pending queue (in all, per
@@ -194,7 +198,7 @@ impl Ledger {
         };
         for seq in first + 1..=len {
             let i = (seq - 1) as usize;
-            let (Some((_, sig)), Some(hash)) = (log.entries.get(i), log.hashes.get(i)) else {
+            let Some(log::Entry { sig, hash, .. }) = log.entries.get(i) else {
                 return seq - 1;
             };
             let key = member.key_for(doc, seq);
@@ -324,7 +328,7 @@ impl Ledger {
             usize::try_from(seq)
                 .ok()
                 .and_then(|s| s.checked_sub(1))
-                .and_then(|i| d.hashes.get(i))
+                .and_then(|i| d.hash(i))
         });
         applied
             .copied()
@@ -436,9 +440,7 @@ impl Ledger {
                     report.max_hlc = report.max_hlc.max(clock);
                     let archive = self.archive.as_ref();
                     let keep_bytes = archive.is_none_or(|(_, own)| doc.owner == *own);
-                    let log = self.docs.entry(doc.clone()).or_insert_with(|| {
-                        DocLog::new(doc.clone(), archive.map(|(a, _)| a.clone()))
-                    });
+                    let log = self.docs.entry(doc.clone()).or_default();
                     log.push(&env, change.hash(), keep_bytes, clock);
                     report.accepted.push(env);
                 }
@@ -542,8 +544,8 @@ impl Ledger {
     fn rebuild_index(&mut self, touched: &mut BTreeSet<ResourceId>) -> Result<(), ArchiveError> {
         let mut index = Index::default();
         let mut seen = BTreeSet::new();
-        for (doc, log) in &self.docs {
-            for env in log.changes()? {
+        for doc in self.docs.keys() {
+            for env in self.changes_after(doc, 0, usize::MAX)? {
                 let writes = Change::from_bytes(env.change.clone())
                     .ok()
                     .and_then(|c| decode_writes(doc, &c).ok())
@@ -573,6 +575,21 @@ impl Ledger {
             .collect()
     }
 
+    /// Every change of `doc`, oldest first.
+    pub fn changes_of(&self, doc: &DocId) -> Result<Vec<SignedChange>, ArchiveError> {
+        self.changes_after(doc, 0, usize::MAX)
+    }
+
+    /// Every change held, document by document (in id order), each
+    /// document's oldest first.
+    pub fn all_changes(&self) -> Result<Vec<SignedChange>, ArchiveError> {
+        let mut out = Vec::new();
+        for doc in self.docs.keys() {
+            out.extend(self.changes_of(doc)?);
+        }
+        Ok(out)
+    }
+
     /// The changes of `doc` after the first `after`, at most `limit`.
     pub fn changes_after(
         &self,
@@ -580,8 +597,14 @@ impl Ledger {
         after: u64,
         limit: usize,
     ) -> Result<Vec<SignedChange>, ArchiveError> {
-        self.docs
-            .get(doc)
-            .map_or_else(|| Ok(Vec::new()), |l| l.range(after as usize, limit))
+        let Some(log) = self.docs.get(doc) else {
+            return Ok(Vec::new());
+        };
+        let view = log::LogView {
+            doc,
+            log,
+            archive: self.archive.as_ref().map(|(a, _)| &**a),
+        };
+        view.range(usize::try_from(after).unwrap_or(usize::MAX), limit)
     }
 }

@@ -119,7 +119,7 @@ impl Query for ResourceFilter {
                             .is_none_or(|cal| crate::asset::view::idle_since(cal, since))
                 })
             })
-            .cloned()
+            .map(|r| (**r).clone())
             .collect())
     }
 }

@@ -467,6 +467,14 @@ impl Query for ReportQuery {
             .filter(|r| kind.as_ref().is_none_or(|k| *k == r.kind))
             .filter(|r| self.owner.is_none_or(|o| o == r.owner()))
             .filter(|r| !r.is_driver())
+            .map(|r| &**r)
+            .collect();
+        // The blank calendars the engine does not keep (owners not
+        // followed), computed for the resources reported.
+        let blanks: BTreeMap<ResourceId, ResourceCalendar> = resources
+            .iter()
+            .filter(|r| engine.calendar(&r.id).is_none())
+            .filter_map(|r| Some((r.id.clone(), engine.calendar_owned(&r.id)?.into_owned())))
             .collect();
         // Trips by vehicle, finished ones only.
         let mut trips: BTreeMap<ResourceId, Vec<crate::trip::Trip>> = BTreeMap::new();
@@ -480,7 +488,7 @@ impl Query for ReportQuery {
             }
         }
         let calendar = |rid: &ResourceId| {
-            let cal = engine.calendar(rid)?;
+            let cal = engine.calendar(rid).or_else(|| blanks.get(rid))?;
             let releases = index
                 .decisions
                 .get(rid)

@@ -147,17 +147,17 @@ proptest! {
         let mut original = Ledger::new(roster.clone());
         original.ingest(changes);
         let mut restored = Ledger::new(roster);
-        for (doc, log) in original.docs() {
+        for doc in original.docs().keys() {
             let mut am = AutoCommit::new();
-            let parsed: Vec<Change> = log.changes().expect("in memory").iter().map(|c| Change::from_bytes(c.change.clone()).unwrap()).collect();
+            let parsed: Vec<Change> = original.changes_of(doc).expect("in memory").iter().map(|c| Change::from_bytes(c.change.clone()).unwrap()).collect();
             am.apply_changes(parsed).unwrap();
             let saved = am.save();
             let loaded = load_changes(&saved).unwrap();
-            prop_assert_eq!(loaded.len(), log.changes().expect("in memory").len());
-            let envelopes: Vec<SignedChange> = loaded.iter().zip(log.changes().expect("in memory")).map(|(c, env)| {
+            prop_assert_eq!(loaded.len(), original.changes_of(doc).expect("in memory").len());
+            let envelopes: Vec<SignedChange> = loaded.iter().zip(original.changes_of(doc).expect("in memory")).map(|(c, env)| {
                 SignedChange { change: c.raw_bytes().to_vec(), ..env.clone() }
             }).collect();
-            for (c, env) in loaded.iter().zip(log.changes().expect("in memory")) {
+            for (c, env) in loaded.iter().zip(original.changes_of(doc).expect("in memory")) {
                 prop_assert_eq!(c.hash(), Change::from_bytes(env.change.clone()).unwrap().hash(), "{}", doc);
             }
             let rep = restored.ingest(envelopes);
@@ -180,7 +180,8 @@ proptest! {
         let mut ledger = Ledger::new(roster);
         ledger.ingest(changes);
         let (before, heads) = (views(&ledger), ledger.heads());
-        let held: Vec<SignedChange> = ledger.docs().values().flat_map(|l| l.changes().expect("in memory")).collect();
+        let held: Vec<SignedChange> = ledger.all_changes()
+        .expect("in memory");
         prop_assert!(held.iter().all(|c| c.seq > 0));
         let rep = ledger.ingest(held.clone());
         prop_assert_eq!(rep.duplicates, held.len());

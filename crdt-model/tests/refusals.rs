@@ -54,10 +54,7 @@ fn a_member_cannot_decide_or_cancel_for_another_agency() {
     let shard = 2026 * 12 + 10;
     // 1. Confirming a request for someone else's resource in its own decision document.
     let doc = DocId::decisions(mallory.id(), shard);
-    let hist: Vec<SignedChange> = ledger
-        .doc(&doc)
-        .map(|d| d.changes().expect("in memory"))
-        .unwrap_or_default();
+    let hist: Vec<SignedChange> = ledger.changes_of(&doc).expect("in memory");
     let decision = serde_json::json!({"type": "decision", "resource": req.resource, "seq": 1, "booking": req_id, "terms": req.terms(), "verdict": "confirm", "hlc": {"wall_ms": 1, "counter": 0}});
     let forged = raw_change(
         &mallory,
@@ -79,10 +76,7 @@ fn a_member_cannot_decide_or_cancel_for_another_agency() {
     );
     // 2. Cancelling another agency's request from its own requests document.
     let doc = DocId::requests(mallory.id(), req.resource.owner, shard);
-    let hist: Vec<SignedChange> = ledger
-        .doc(&doc)
-        .map(|d| d.changes().expect("in memory"))
-        .unwrap_or_default();
+    let hist: Vec<SignedChange> = ledger.changes_of(&doc).expect("in memory");
     let cancel = serde_json::json!({"type": "cancel", "booking": req_id, "reason": "", "hlc": {"wall_ms": 1, "counter": 0}});
     let forged = raw_change(
         &mallory,
@@ -112,7 +106,7 @@ fn a_requester_cannot_delete_its_own_request() {
         .docs()
         .iter()
         .find(|(d, _)| d.kind == DocKind::Requests && d.owner == requester.id())
-        .map(|(d, l)| (d.clone(), l.changes().expect("in memory")))
+        .map(|(d, _)| (d.clone(), ledger.changes_of(d).expect("in memory")))
         .unwrap();
     let forged = raw_change(
         &requester,
@@ -201,12 +195,7 @@ fn an_unreadable_archive_is_a_fault_not_a_shorter_history() {
     sim.run_until_quiet(100_000);
     let admin = sim.engine(0);
     let roster = admin.ledger().roster().clone();
-    let changes: Vec<SignedChange> = admin
-        .ledger()
-        .docs()
-        .values()
-        .flat_map(|d| d.changes().expect("in memory"))
-        .collect();
+    let changes: Vec<SignedChange> = admin.ledger().all_changes().expect("in memory");
     let archive = std::sync::Arc::new(MemArchive::default());
     let mut ledger = Ledger::new(roster.clone()).with_archive(archive.clone(), sim.id(0));
     let rep = ledger.ingest(changes);

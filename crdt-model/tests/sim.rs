@@ -197,7 +197,7 @@ fn a_burst_of_long_requests_is_split_into_changes_every_peer_accepts() {
         .docs()
         .iter()
         .filter(|(id, _)| id.kind == crdt_model::ids::DocKind::Requests)
-        .flat_map(|(_, d)| d.changes().expect("in memory"))
+        .flat_map(|(id, _)| sim.engine(1).ledger().changes_of(id).expect("in memory"))
         .collect();
     assert!(changes.len() > 2, "split into several changes");
     for c in &changes {

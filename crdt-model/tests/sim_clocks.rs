@@ -72,7 +72,7 @@ fn a_record_dated_before_its_authors_earlier_records_is_refused() {
         .docs()
         .iter()
         .find(|(d, _)| d.kind == DocKind::Requests && d.owner == sim.id(1))
-        .map(|(d, l)| (d.clone(), l.changes().expect("in memory")))
+        .map(|(d, _)| (d.clone(), ledger.changes_of(d).expect("in memory")))
         .expect("node 1's requests");
     let mut req = ledger
         .index()
@@ -88,11 +88,7 @@ fn a_record_dated_before_its_authors_earlier_records_is_refused() {
         .write(&key, &[crdt_model::record::Record::Request(req)], 0)
         .expect("signed");
     let mut replica = Ledger::new(ledger.roster().clone());
-    let all: Vec<_> = ledger
-        .docs()
-        .values()
-        .flat_map(|d| d.changes().expect("in memory"))
-        .collect();
+    let all: Vec<_> = ledger.all_changes().expect("in memory");
     assert!(replica.ingest(all).refused.is_empty());
     let rep = replica.ingest(vec![forged]);
     assert_eq!(rep.refused.len(), 1, "{:?}", rep.refused);

@@ -92,6 +92,11 @@ fn a_follower_holds_its_interest_only_and_catches_up_on_a_new_owner() {
         sim.engine(3).find_slots(&q, sim.now()).is_empty(),
         "a room of an owner not followed is not offered"
     );
+    // Nor does it keep the room's calendar (a province's catalogue has
+    // 30,000 resources): it reads as the blank calendar of a known room.
+    assert!(sim.engine(3).calendar(&rid).is_none(), "not kept");
+    let blank = sim.engine(3).calendar_full(&rid).expect("a known room");
+    assert!(blank.known && blank.is_blank(), "{blank:?}");
     // Node 3 follows the owner by name: it catches up.
     let follows = Follows {
         owners: [sim.id(2)].into_iter().collect(),

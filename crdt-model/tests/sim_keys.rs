@@ -218,9 +218,7 @@ fn revocation_across_a_partition_keeps_old_history_and_refuses_new_changes() {
 fn doc_history(sim: &Sim, node: usize, doc: &DocId) -> Vec<SignedChange> {
     sim.engine(node)
         .ledger()
-        .doc(doc)
-        .expect("doc")
-        .changes()
+        .changes_of(doc)
         .expect("in memory")
 }
 

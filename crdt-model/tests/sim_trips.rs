@@ -230,8 +230,7 @@ fn odometer_maintenance_cancel_and_reject() {
         end: at(50),
         reason: Text::new("保养", "service"),
     });
-    sim.local(0, LocalOp::PutResource(Box::new(serviced)))
-        .expect("edit");
+    sim.local(0, LocalOp::PutResource(serviced)).expect("edit");
     let a = request(&mut sim, 1, 30, 34);
     sim.run_until_quiet(1_000);
     let e = step(&mut sim, 0, &a.request.id, dispatch(&v2, &d)).expect_err("in service");

@@ -7,7 +7,9 @@
 //! under interest: the busiest owner (1,000 of the 30,000 resources,
 //! following only itself) or a member following 20 owners; the history
 //! then holds what that node holds (every catalogue, the roster, the
-//! requests concerning its owners), as it would after syncing.
+//! requests concerning its owners), as it would after syncing. With
+//! `TONGCHOU_BENCH_KEEP` set, the generated home is kept (its path printed)
+//! to run the node on it again, under a profiler for instance.
 
 use std::time::{Duration, Instant};
 
@@ -90,7 +92,11 @@ pub async fn run(
     let dir = std::env::temp_dir().join(format!("tongchou-scale-{}", std::process::id()));
     std::fs::create_dir_all(&dir)?;
     let result = measure(&dir, &shape, json).await;
-    let _ = std::fs::remove_dir_all(&dir);
+    if std::env::var_os("TONGCHOU_BENCH_KEEP").is_none() {
+        let _ = std::fs::remove_dir_all(&dir);
+    } else {
+        eprintln!("kept {}", dir.display());
+    }
     let r = result?;
     if json {
         println!("{}", serde_json::to_string_pretty(&r)?);

@@ -413,7 +413,7 @@ impl Actor {
         let key = crate::rotation::settle(&home, key, &roster)?;
         let admission = home.admission()?.map(|adm| (adm.invite, adm.join));
         let follows = home.follows()?;
-        let mut engine = restore_engine(key, roster, store.as_ref(), follows)?;
+        let (mut engine, store) = restore_engine(key, roster, store, follows)?;
         let gaps = own_gaps(&engine, &acked);
         if !gaps.is_empty() {
             let why = gap_message(&gaps);
@@ -535,14 +535,15 @@ impl Actor {
 
 /// Restores the engine from the store, streaming the history in chunks (a
 /// province-year is millions of changes, and holding them all before
-/// ingesting doubles the peak).
+/// ingesting doubles the peak); then the store is opened again, without
+/// what loading left in its cache, and the engine reads from that.
 fn restore_engine(
     key: AgencyKey,
     roster: crdt_model::membership::Roster,
-    store: &dyn Storage,
+    store: Box<dyn Storage>,
     follows: crdt_model::interest::Follows,
-) -> anyhow::Result<Engine> {
-    const CHUNK: usize = 50_000;
+) -> anyhow::Result<(Engine, Box<dyn Storage>)> {
+    const CHUNK: usize = 5_000;
     let mut failed = None;
     let mut n = 0usize;
     let mut stored = store.changes_iter();
@@ -572,18 +573,23 @@ fn restore_engine(
         follows,
         ..Default::default()
     };
-    let (engine, report) = Engine::restore(key.clone(), roster, engine_cfg, chunks);
+    let (mut engine, report) = Engine::restore(key.clone(), roster, engine_cfg, chunks);
     drop(stored);
-    release_freed_memory();
     if let Some(e) = failed {
         return Err(e).context("reading stored changes");
     }
+    engine.set_archive(None);
+    let store = store
+        .reopened()
+        .context("opening the store again after loading")?;
+    engine.set_archive(store.archive());
+    release_freed_memory();
     info!(
         changes = n,
         refused = report.refused.len(),
         "restored replica"
     );
-    Ok(engine)
+    Ok((engine, store))
 }
 
 /// This agency's documents of which `engine` holds fewer changes than

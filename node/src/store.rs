@@ -112,6 +112,10 @@ pub trait Storage: Send {
     fn archive(&self) -> Option<Arc<dyn Archive>> {
         None
     }
+    /// The same store, letting go of what it kept in memory from what was
+    /// read so far (after the whole history is loaded). Nothing written
+    /// is lost; the caller holds no archive of this store meanwhile.
+    fn reopened(self: Box<Self>) -> Result<Box<dyn Storage>, Error>;
     /// Every stored entry, tree by tree, as the store holds it now (for a
     /// backup; the caller makes sure nothing writes meanwhile).
     fn snapshot(&self) -> Result<Vec<Entry>, Error> {
@@ -252,6 +256,7 @@ fn open_catching_panics(
 /// sled-backed storage.
 #[derive(Debug)]
 pub struct SledStore {
+    dir: std::path::PathBuf,
     db: sled::Db,
     changes: sled::Tree,
     roster: sled::Tree,
@@ -317,6 +322,7 @@ impl SledStore {
             })
             .map_err(|e| Error::Sled(sled::Error::Io(e)))?;
         Ok(Self {
+            dir: dir.to_path_buf(),
             db,
             changes,
             roster,
@@ -389,6 +395,19 @@ impl Storage for SledStore {
 
     fn archive(&self) -> Option<Arc<dyn Archive>> {
         Some(Arc::new(SledArchive(self.changes.clone())))
+    }
+
+    /// sled 0.34 keeps every page a read pulled in until its cache's
+    /// per-shard queues fill, which one pass over the history never does:
+    /// after loading, a member's node following 20 owners held the whole
+    /// store's pages (~55 MB) it would not read again. Closing the
+    /// database (its flusher joined, so the lock is let go) and opening it
+    /// again drops them; opening a store just flushed is quick.
+    fn reopened(self: Box<Self>) -> Result<Box<dyn Storage>, Error> {
+        self.flush()?;
+        let dir = self.dir.clone();
+        drop(self);
+        Ok(Box::new(SledStore::open(&dir)?))
     }
 
     fn put_changes(&self, changes: &[SignedChange]) -> Result<(), Error> {
@@ -478,6 +497,9 @@ pub struct MemStore {
 }
 
 impl Storage for MemStore {
+    fn reopened(self: Box<Self>) -> Result<Box<dyn Storage>, Error> {
+        Ok(self)
+    }
     fn put_changes(&self, changes: &[SignedChange]) -> Result<(), Error> {
         let mut m = self.changes.lock().expect("not poisoned");
         for c in changes {

@@ -545,7 +545,14 @@ impl Query for InventoryQuery {
             .values()
             .filter(|r| r.kind == ResourceKind::WarehouseAsset)
             .filter(|r| self.asset.as_ref().is_none_or(|a| *a == r.id))
-            .filter_map(|r| Some(inventory_row(index, engine.calendar(&r.id)?, r, now)))
+            .filter_map(|r| {
+                Some(inventory_row(
+                    index,
+                    &*engine.calendar_owned(&r.id)?,
+                    r,
+                    now,
+                ))
+            })
             .filter(|row| self.owner.is_none_or(|o| o == row.owner))
             .filter(|row| !self.discrepancies || row.discrepancy.is_some_and(|d| d != 0))
             .collect();

@@ -419,7 +419,7 @@ impl Engine {
                             r.held_by = None;
                         }
                     }
-                    writes.push((DocId::catalog(me), vec![Record::Resource(Box::new(r))]));
+                    writes.push((DocId::catalog(me), vec![Record::Resource(r)]));
                 }
                 Answer::Transfer(resource, seq)
             }
@@ -500,7 +500,7 @@ impl Engine {
             .get(&loan.resource)
             .cloned()
             .ok_or_else(|| LocalError::UnknownResource(loan.resource.to_string()))?;
-        Ok((loan, res))
+        Ok((loan, *res))
     }
 
     /// The calendar of one of our assets, its log not waiting on an offer.

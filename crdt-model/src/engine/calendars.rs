@@ -43,7 +43,12 @@ impl Engine {
                 .is_none_or(|s| s.contains(&r.owner()))
         };
         find_slots(
-            self.ledger.index().resources.values().filter(followed),
+            self.ledger
+                .index()
+                .resources
+                .values()
+                .map(|r| &**r)
+                .filter(followed),
             |r| calendars.get(r),
             q,
             now,
@@ -101,7 +106,67 @@ impl Engine {
             // The cache keeps no copy of the requests: the index has them,
             // and `hydrate` puts them back when a booking leaves the engine.
             let cal = calendar_with(index, roster, &rid, false);
-            self.calendars.insert(rid, cal);
+            if self.keeps_calendar(&rid, &cal) {
+                self.calendars.insert(rid, cal);
+            } else {
+                self.calendars.remove(&rid);
+            }
+        }
+    }
+
+    /// Whether the cache keeps this calendar: always, unless it is blank
+    /// and its owner is one this replica does not follow. A member
+    /// following 20 owners of a province holds the catalogue's 31,000
+    /// resources, and their blank calendars cost ~28 MB; readers get
+    /// such a calendar computed on demand ([`Engine::calendar_owned`]), and
+    /// those that go through every calendar find nothing in it anyway.
+    fn keeps_calendar(&self, rid: &ResourceId, cal: &ResourceCalendar) -> bool {
+        let Some(followed) = &self.interest else {
+            return true;
+        };
+        let owner = cal.owner.unwrap_or(rid.owner);
+        owner == self.me
+            || rid.owner == self.me
+            || followed.contains(&owner)
+            || followed.contains(&rid.owner)
+            || !cal.is_blank()
+    }
+
+    /// Marks for [`Engine::settle`] the calendars of followed owners the
+    /// cache does not hold (an owner followed since they were left out).
+    pub(super) fn mark_followed_calendars(&mut self) {
+        let Some(followed) = &self.interest else {
+            return;
+        };
+        let missing: Vec<ResourceId> = self
+            .ledger
+            .index()
+            .resources
+            .keys()
+            .filter(|r| followed.contains(&r.owner) && !self.calendars.contains_key(*r))
+            .cloned()
+            .collect();
+        for rid in missing {
+            self.dirty.entry(rid).or_default().other = true;
+        }
+    }
+
+    /// A resource's calendar, computed when the cache leaves it out (a
+    /// blank calendar of an owner not followed); `None` for a resource
+    /// the catalogue does not hold. After [`Engine::settle`].
+    pub fn calendar_owned(
+        &self,
+        rid: &ResourceId,
+    ) -> Option<std::borrow::Cow<'_, ResourceCalendar>> {
+        match self.calendar(rid) {
+            Some(c) => Some(std::borrow::Cow::Borrowed(c)),
+            None if self.ledger.index().resources.contains_key(rid) => {
+                let (index, roster) = (self.ledger.index(), self.ledger.roster());
+                Some(std::borrow::Cow::Owned(calendar_with(
+                    index, roster, rid, false,
+                )))
+            }
+            None => None,
         }
     }
 
@@ -153,7 +218,7 @@ impl Engine {
 
     /// A resource's calendar with every booking's request filled in.
     pub fn calendar_full(&self, rid: &ResourceId) -> Option<ResourceCalendar> {
-        let mut cal = self.calendar(rid)?.clone();
+        let mut cal = self.calendar_owned(rid)?.into_owned();
         for b in cal.bookings_mut() {
             self.fill_request(b);
         }

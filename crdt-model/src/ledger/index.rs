@@ -107,7 +107,7 @@ pub struct Index {
     /// Agency profiles from catalogues.
     pub profiles: BTreeMap<AgencyId, AgencyProfile>,
     /// Resources (latest version).
-    pub resources: BTreeMap<ResourceId, Resource>,
+    pub resources: BTreeMap<ResourceId, Box<Resource>>,
     /// Booking requests.
     pub requests: Requests,
     /// Cancellations.
@@ -243,7 +243,7 @@ impl Index {
                         self.resolve(&rid);
                     }
                     None => {
-                        self.resources.insert(rid, *r);
+                        self.resources.insert(rid, r);
                     }
                 }
             }
@@ -352,7 +352,7 @@ impl Index {
                     if !self.offers.contains_key(&rid)
                         && let Some(r) = self.resources.get(&rid)
                     {
-                        self.creator_versions.insert(rid.clone(), r.clone());
+                        self.creator_versions.insert(rid.clone(), (**r).clone());
                     }
                     self.offers
                         .entry(rid.clone())
@@ -412,7 +412,7 @@ impl Index {
             .filter(|_| owner != rid.owner)
             .or_else(|| self.creator_versions.get(rid));
         if let Some(r) = chosen {
-            let mut r = r.clone();
+            let mut r = Box::new(r.clone());
             r.held_by = (owner != rid.owner).then_some(owner);
             self.resources.insert(rid.clone(), r);
         }

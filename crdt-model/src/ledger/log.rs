@@ -27,33 +27,43 @@ pub struct ArchiveError {
     pub detail: String,
 }
 
-/// One document's verified history, stored compactly: the document and
-/// signer are the same for every change, so only bytes and signatures are
-/// kept, and with an [`Archive`] only signatures (the bytes are read back
-/// when a peer needs them).
+/// One change of a [`DocLog`]: its signature, hash and clock, and its
+/// bytes unless they were left in the archive.
 #[derive(Debug, Clone)]
+pub(super) struct Entry {
+    /// The change's bytes (empty when left in the archive).
+    pub(super) bytes: Box<[u8]>,
+    /// Its signature.
+    pub(super) sig: [u8; 64],
+    /// Its hash.
+    pub(super) hash: ChangeHash,
+    /// The latest record clock in the document up to it (so a later
+    /// change may not go back before it).
+    pub(super) clock: Hlc,
+}
+
+/// One document's verified history, stored compactly: the document and
+/// signer are the same for every change and are the ledger's map key, so
+/// only one entry per change is kept (bytes, signature, hash, clock), and
+/// with an [`Archive`] no bytes (they are read back when a peer needs
+/// them). Most documents of a province hold one or two changes (one
+/// requester's requests to one owner in one month), so a log holds no
+/// spare capacity until it grows past a few changes: at 80,000 documents
+/// that spare room cost ~30 MB.
+#[derive(Debug, Clone, Default)]
 pub struct DocLog {
-    pub(super) doc: DocId,
-    /// Change bytes (empty when left in the archive) and signature.
-    pub(super) entries: Vec<(Box<[u8]>, [u8; 64])>,
-    pub(super) hashes: Vec<ChangeHash>,
-    /// Per change, the latest record clock in the document up to it (so a
-    /// later change may not go back before it).
-    pub(super) clocks: Vec<Hlc>,
-    pub(super) archive: Option<std::sync::Arc<dyn Archive>>,
+    pub(super) entries: Vec<Entry>,
+}
+
+/// A document's log with what reading its changes back needs: the
+/// document's id and the archive its bytes may be in.
+pub(super) struct LogView<'a> {
+    pub(super) doc: &'a DocId,
+    pub(super) log: &'a DocLog,
+    pub(super) archive: Option<&'a dyn Archive>,
 }
 
 impl DocLog {
-    pub(super) fn new(doc: DocId, archive: Option<std::sync::Arc<dyn Archive>>) -> Self {
-        Self {
-            doc,
-            entries: Vec::new(),
-            hashes: Vec::new(),
-            clocks: Vec::new(),
-            archive,
-        }
-    }
-
     /// Number of changes (the sequence number of the last one).
     pub fn len(&self) -> u64 {
         self.entries.len() as u64
@@ -66,51 +76,12 @@ impl DocLog {
 
     /// Hash of the last change.
     pub fn head(&self) -> Option<ChangeHash> {
-        self.hashes.last().copied()
+        self.entries.last().map(|e| e.hash)
     }
 
-    /// Change `i` (0-based), its bytes read back from the archive if they
-    /// are not in memory.
-    pub(super) fn envelope(&self, i: usize) -> Result<SignedChange, ArchiveError> {
-        let (bytes, sig) = &self.entries[i];
-        let seq = i as u64 + 1;
-        // An Automerge change is never empty: empty bytes were archived.
-        let change = if bytes.is_empty() {
-            match &self.archive {
-                Some(a) => a.change_bytes(&self.doc, seq)?,
-                None => {
-                    return Err(ArchiveError {
-                        doc: self.doc.clone(),
-                        seq,
-                        detail: "archived without an archive".into(),
-                    });
-                }
-            }
-        } else {
-            bytes.to_vec()
-        };
-        Ok(SignedChange {
-            v: ENVELOPE_VERSION,
-            doc: self.doc.clone(),
-            signer: self.doc.owner,
-            sig: *sig,
-            change,
-            seq,
-        })
-    }
-
-    /// The signed changes from index `from` (0-based) on, at most `limit`:
-    /// a run of consecutive changes, or the error of the first one the
-    /// archive could not give back.
-    pub fn range(&self, from: usize, limit: usize) -> Result<Vec<SignedChange>, ArchiveError> {
-        let start = from.min(self.entries.len());
-        let end = start.saturating_add(limit).min(self.entries.len());
-        (start..end).map(|i| self.envelope(i)).collect()
-    }
-
-    /// All signed changes, oldest first.
-    pub fn changes(&self) -> Result<Vec<SignedChange>, ArchiveError> {
-        self.range(0, usize::MAX)
+    /// The hash of change `i` (0-based).
+    pub(super) fn hash(&self, i: usize) -> Option<&ChangeHash> {
+        self.entries.get(i).map(|e| &e.hash)
     }
 
     /// Whether it holds exactly `env` at `env.seq` (for archived bytes, the
@@ -119,14 +90,14 @@ impl DocLog {
         usize::try_from(env.seq - 1)
             .ok()
             .and_then(|i| self.entries.get(i))
-            .is_some_and(|(bytes, sig)| {
-                *sig == env.sig && (bytes.is_empty() || bytes[..] == env.change[..])
+            .is_some_and(|e| {
+                e.sig == env.sig && (e.bytes.is_empty() || e.bytes[..] == env.change[..])
             })
     }
 
     /// The latest record clock in the document so far.
     pub fn last_clock(&self) -> Option<Hlc> {
-        self.clocks.last().copied()
+        self.entries.last().map(|e| e.clock)
     }
 
     pub(super) fn push(
@@ -137,22 +108,73 @@ impl DocLog {
         clock: Option<Hlc>,
     ) {
         let clock = clock.max(self.last_clock()).unwrap_or_default();
-        self.clocks.push(clock);
-        let bytes = if keep_bytes || self.archive.is_none() {
+        let bytes = if keep_bytes {
             env.change.clone().into_boxed_slice()
         } else {
             Box::default()
         };
-        self.entries.push((bytes, env.sig));
-        self.hashes.push(hash);
+        // Room for exactly one more while the log is short (most are).
+        if self.entries.len() < 4 {
+            self.entries.reserve_exact(1);
+        }
+        self.entries.push(Entry {
+            bytes,
+            sig: env.sig,
+            hash,
+            clock,
+        });
     }
 
     /// Drops the changes after the first `keep`; returns how many.
     pub(super) fn truncate(&mut self, keep: usize) -> usize {
         let cut = self.entries.len().saturating_sub(keep);
         self.entries.truncate(keep);
-        self.hashes.truncate(keep);
-        self.clocks.truncate(keep);
         cut
+    }
+}
+
+impl LogView<'_> {
+    /// Change `i` (0-based), its bytes read back from the archive if they
+    /// are not in memory.
+    fn envelope(&self, i: usize) -> Result<SignedChange, ArchiveError> {
+        let e = &self.log.entries[i];
+        let seq = i as u64 + 1;
+        // An Automerge change is never empty: empty bytes were archived.
+        let change = if e.bytes.is_empty() {
+            match self.archive {
+                Some(a) => a.change_bytes(self.doc, seq)?,
+                None => {
+                    return Err(ArchiveError {
+                        doc: self.doc.clone(),
+                        seq,
+                        detail: "archived without an archive".into(),
+                    });
+                }
+            }
+        } else {
+            e.bytes.to_vec()
+        };
+        Ok(SignedChange {
+            v: ENVELOPE_VERSION,
+            doc: self.doc.clone(),
+            signer: self.doc.owner,
+            sig: e.sig,
+            change,
+            seq,
+        })
+    }
+
+    /// The signed changes from index `from` (0-based) on, at most `limit`:
+    /// a run of consecutive changes, or the error of the first one the
+    /// archive could not give back.
+    pub(super) fn range(
+        &self,
+        from: usize,
+        limit: usize,
+    ) -> Result<Vec<SignedChange>, ArchiveError> {
+        let n = self.log.entries.len();
+        let start = from.min(n);
+        let end = start.saturating_add(limit).min(n);
+        (start..end).map(|i| self.envelope(i)).collect()
     }
 }

@@ -62,7 +62,7 @@ pub fn test_profile(key: &AgencyKey, i: usize) -> AgencyProfile {
 /// holds). Computed from the confirmed list alone, independently of the
 /// calendar's own bookkeeping.
 pub fn overbooking(
-    resources: &BTreeMap<ResourceId, crate::resource::Resource>,
+    resources: &BTreeMap<ResourceId, Box<crate::resource::Resource>>,
     cals: &BTreeMap<ResourceId, ResourceCalendar>,
 ) -> u32 {
     let mut worst = 0;

@@ -106,12 +106,7 @@ pub(crate) fn history(seed: u64, agencies: usize, steps: usize) -> (Roster, Vec<
     }
     sim.run_until_quiet(1_000_000);
     let e = sim.engine(0);
-    let changes = e
-        .ledger()
-        .docs()
-        .values()
-        .flat_map(|d| d.changes().expect("in memory"))
-        .collect();
+    let changes = e.ledger().all_changes().expect("in memory");
     (e.ledger().roster().clone(), changes)
 }
 
