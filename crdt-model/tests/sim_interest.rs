@@ -3,7 +3,8 @@
 //! it booked from, those it names), nothing else; it shows their calendars
 //! as the owner does; following one more owner catches up on it. And a
 //! province at fixed interest: every booking visible at every interested
-//! node within a second over 50 ms links, nothing overbooked.
+//! node within a second over 50 ms links, nothing overbooked; with
+//! connections bounded, a revocation reaches every node.
 
 use crdt_model::availability::SlotQuery;
 use crdt_model::engine::{LocalOp, LocalOutcome};
@@ -158,4 +159,26 @@ fn connections_stay_bounded_when_every_agency_follows_one_owner() {
     assert_eq!(st.disagreeing, 0, "{st:?}");
     assert_eq!(st.overbooked, 0, "{st:?}");
     assert!(st.visible_p99_ms < 1_000, "{st:?}");
+}
+
+#[test]
+fn a_revocation_reaches_every_node_when_connections_are_bounded() {
+    // The same bounded province; after the bookings the admin revokes the
+    // agency most followed after itself. Every node learns it through the
+    // roster's spread over the planned connections, and what the revoked
+    // agency writes next is held nowhere.
+    let p = Province {
+        popular: true,
+        max_connections: 16,
+        revoke: true,
+        ..Province::new(60, 5)
+    };
+    let st = run(&p);
+    assert!(st.revoked_followers >= 3, "a followed agency: {st:?}");
+    assert_eq!(st.revocation_unseen, 0, "{st:?}");
+    assert!(st.revoked_request_made, "{st:?}");
+    assert_eq!(st.revoked_request_held, 0, "{st:?}");
+    assert_eq!(st.disagreeing, 0, "{st:?}");
+    assert_eq!(st.overbooked, 0, "{st:?}");
+    assert!(st.connections_max <= 16, "{st:?}");
 }

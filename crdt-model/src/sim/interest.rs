@@ -34,6 +34,9 @@ pub struct Province {
     pub max_connections: usize,
     /// Every agency also follows agency 0 (one owner followed by all).
     pub popular: bool,
+    /// After the bookings, the admin (agency 0) revokes the most followed
+    /// other agency, which then books once more as if nothing happened.
+    pub revoke: bool,
 }
 
 impl Province {
@@ -49,6 +52,7 @@ impl Province {
             seed,
             max_connections: 50,
             popular: false,
+            revoke: false,
         }
     }
 }
@@ -86,6 +90,19 @@ pub struct ProvinceStats {
     pub cut_off: usize,
     /// Largest overbooking seen on any replica (0: invariant 1 holds).
     pub overbooked: u32,
+    /// With [`Province::revoke`]: the revoked agency's followers (the
+    /// nodes holding its data).
+    pub revoked_followers: usize,
+    /// Nodes (the revoked agency aside) whose roster does not show the
+    /// revocation by the end.
+    pub revocation_unseen: usize,
+    /// Whether the revoked agency's node made that request (it does not
+    /// check its own standing).
+    pub revoked_request_made: bool,
+    /// Nodes (the revoked agency aside) holding the request the revoked
+    /// agency made afterwards (a refused change is never held or
+    /// forwarded).
+    pub revoked_request_held: usize,
 }
 
 /// The links the nodes open, each planning its dials
@@ -288,6 +305,10 @@ pub fn run(p: &Province) -> ProvinceStats {
         waiting.retain(|w| !w.3.is_empty());
     }
     sim.run_until_quiet(10_000_000);
+    let revoked = p
+        .revoke
+        .then(|| revoke_most_followed(&mut sim, &owners, &rooms));
+    let revoked_agency = revoked.as_ref().map(|r| r.0);
     delays.sort_unstable();
     let pct = |q: f64| -> i64 {
         if delays.is_empty() {
@@ -326,8 +347,11 @@ pub fn run(p: &Province) -> ProvinceStats {
         st.bytes_max = st.bytes_max.max(node.received_bytes);
         let d = degree.get(&i).copied().unwrap_or(0);
         st.connections_max = st.connections_max.max(d);
-        // Every follower shows the owner's calendars as the owner does.
-        for &o in &owners[i] {
+        // Every follower shows the owner's calendars as the owner does
+        // (the revoked agency's node is cut off, and goes on as if not
+        // revoked).
+        let members = owners[i].iter().filter(|o| Some(**o) != revoked_agency);
+        for &o in members.filter(|_| Some(i) != revoked_agency) {
             let mine = e.calendars().get(&rooms[o]);
             let theirs = sim.engine(o).calendars().get(&rooms[o]);
             if mine != theirs {
@@ -347,5 +371,63 @@ pub fn run(p: &Province) -> ProvinceStats {
         .map(|e| overbooking(&e.ledger().index().resources, e.calendars()))
         .max()
         .unwrap_or(0);
+    if let Some((target, late)) = revoked {
+        st.revoked_followers = owners.iter().filter(|os| os.contains(&target)).count();
+        let others = (0..n).filter(|i| *i != target);
+        let revoked_at = |i: &usize| {
+            sim.engine(*i)
+                .ledger()
+                .roster()
+                .member(&sim.id(target))
+                .is_some_and(|m| {
+                    matches!(m.status, crate::membership::MemberStatus::Revoked { .. })
+                })
+        };
+        st.revocation_unseen = others.clone().filter(|i| !revoked_at(i)).count();
+        st.revoked_request_made = late.is_some();
+        st.revoked_request_held = late.map_or(0, |id| {
+            others
+                .filter(|i| sim.engine(*i).ledger().index().requests.contains_key(&id))
+                .count()
+        });
+    }
     st
+}
+
+/// The admin (node 0) revokes the agency most followed after it; that
+/// agency then books from one of its owners as if nothing happened. Runs
+/// until quiet; returns the agency and the booking it made, if its node
+/// accepted it.
+fn revoke_most_followed(
+    sim: &mut Sim,
+    owners: &[Vec<usize>],
+    rooms: &[ResourceId],
+) -> (usize, Option<BookingId>) {
+    let n = owners.len();
+    let target = (1..n)
+        .max_by_key(|t| (owners.iter().filter(|os| os.contains(t)).count(), n - t))
+        .expect("two agencies at least");
+    let action = crate::membership::RosterAction::Revoke {
+        agency: sim.id(target),
+        reason: "simulated".into(),
+        cutoffs: Default::default(),
+    };
+    sim.roster_act(0, action).expect("the admin revokes");
+    sim.run_until_quiet(10_000_000);
+    let from = sim.now_ms + 7 * 24 * 3_600_000;
+    let op = LocalOp::Book {
+        resource: rooms[owners[target][0]].clone(),
+        start: Timestamp::from_millisecond(from).expect("instant"),
+        end: Timestamp::from_millisecond(from + 3_600_000).expect("instant"),
+        quantity: 1,
+        contact: String::new(),
+        purpose: String::new(),
+        wait_list: false,
+    };
+    let late = match sim.local(target, op) {
+        Ok(LocalOutcome::Booking(b)) => Some(b.id),
+        _ => None,
+    };
+    sim.run_until_quiet(10_000_000);
+    (target, late)
 }
