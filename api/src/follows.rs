@@ -72,4 +72,7 @@ pub struct ConnectionsView {
     pub plan_dials: u64,
     /// Connections it closed to keep within the bound since it started.
     pub closed: u64,
+    /// Members found at the bootstrap peers (every page of their answers).
+    #[serde(default)]
+    pub found: usize,
 }

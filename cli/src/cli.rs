@@ -322,6 +322,10 @@ pub(crate) struct RunArgs {
     /// owners it follows or peers holding their bookings, half opened by others.
     #[arg(long, value_name = "N")]
     pub max_connections: Option<usize>,
+    /// Registrations asked for in one answer of a bootstrap peer (default
+    /// 1,000; further pages follow): for tests of paging.
+    #[arg(long, value_name = "N", hide = true)]
+    pub discover_page: Option<u64>,
     /// Run a bootstrap peer instead: no agency data, only helps members
     /// find each other (rendezvous). Needs no network or agency key.
     #[arg(long, conflicts_with_all = ["api", "peer", "bootstrap"])]

@@ -204,6 +204,7 @@ async fn run(home: Home, a: RunArgs) -> anyhow::Result<()> {
             no_mdns: a.no_mdns,
             relay: a.relay,
             max_connections: a.max_connections,
+            discover_page: a.discover_page,
         },
     )
     .await

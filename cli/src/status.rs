@@ -76,8 +76,8 @@ pub(crate) async fn status(c: &Client, out: &Out) -> anyhow::Result<()> {
     );
     let c = &s.connections;
     let line = out.t(
-        "连接：{n}/{max}（本节点拨出 {o}，其他成员连入 {i}；按计划拨号 {p} 次，为守上限关闭 {x} 个）",
-        "connections: {n} of {max} ({o} dialled, {i} accepted; {p} dials planned, {x} closed to keep the bound)",
+        "连接：{n}/{max}（本节点拨出 {o}，其他成员连入 {i}；按计划拨号 {p} 次，为守上限关闭 {x} 个；在引导节点找到成员 {f} 个）",
+        "connections: {n} of {max} ({o} dialled, {i} accepted; {p} dials planned, {x} closed to keep the bound; {f} members found at the bootstrap peers)",
     );
     println!(
         "{}",
@@ -87,6 +87,7 @@ pub(crate) async fn status(c: &Client, out: &Out) -> anyhow::Result<()> {
             .replace("{i}", &c.accepted.to_string())
             .replace("{p}", &c.plan_dials.to_string())
             .replace("{x}", &c.closed.to_string())
+            .replace("{f}", &c.found.to_string())
     );
     println!(
         "{}: {}  {}: {}  {}: {}",

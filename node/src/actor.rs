@@ -42,6 +42,10 @@ mod swarm;
 
 /// How long an unknown peer may stay connected to present an admission.
 const UNKNOWN_GRACE: Duration = Duration::from_secs(2);
+/// Registrations asked for in one rendezvous answer: a page of 1,000 is
+/// ~250 KB, within the protocol's 1 MiB message; a full page asks for the
+/// next (the bootstrap peer's cookie says which it sent).
+pub(crate) const DISCOVER_PAGE: u64 = 1_000;
 /// How long a peer cut as a non-member is refused at first; each cut
 /// doubles it, up to [`NON_MEMBER_BACKOFF_MAX`].
 const NON_MEMBER_BACKOFF: Duration = Duration::from_secs(5);

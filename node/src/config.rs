@@ -31,6 +31,9 @@ mod cfg_defaults {
     pub(super) fn max_connections() -> usize {
         50
     }
+    pub(super) fn discover_page() -> u64 {
+        crate::actor::DISCOVER_PAGE
+    }
 }
 
 /// `config.toml` in the home. An unknown key is an error naming its line
@@ -62,6 +65,10 @@ pub struct Config {
     /// members at large; see `crdt_model::peers`), half opened by others.
     #[serde(default = "cfg_defaults::max_connections")]
     pub max_connections: usize,
+    /// Registrations asked for in one rendezvous answer (`run
+    /// --discover-page`, for tests; never in config.toml).
+    #[serde(skip, default = "cfg_defaults::discover_page")]
+    pub discover_page: u64,
 }
 
 impl Config {
@@ -108,6 +115,7 @@ impl Default for Config {
             mdns: cfg_defaults::mdns(),
             relay: false,
             max_connections: cfg_defaults::max_connections(),
+            discover_page: cfg_defaults::discover_page(),
         }
     }
 }

@@ -33,6 +33,8 @@ pub struct RunFlags {
     pub relay: bool,
     /// Connections to members held at most (replaces the config's).
     pub max_connections: Option<usize>,
+    /// Registrations asked for in one rendezvous answer (tests).
+    pub discover_page: Option<u64>,
 }
 
 fn open_store(home: &Home) -> anyhow::Result<SledStore> {
@@ -94,6 +96,9 @@ pub async fn run(home: Home, flags: RunFlags) -> anyhow::Result<()> {
     }
     if let Some(max) = flags.max_connections {
         cfg.max_connections = max;
+    }
+    if let Some(page) = flags.discover_page {
+        cfg.discover_page = page.max(1);
     }
     if cfg.max_connections < 4 {
         bail!(

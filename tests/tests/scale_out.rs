@@ -5,7 +5,8 @@
 //! roster and every catalogue; every booking reaches every node interested
 //! in its owner (through the followers, where the owner's node is full)
 //! and no other; a node that follows a fourth owner catches up on it; no
-//! node ever holds more than 12 connections.
+//! node ever holds more than 12 connections. The bootstrap peer answers
+//! in pages of 5 registrations, so members are found page by page.
 
 use std::collections::BTreeSet;
 use std::time::Duration;
@@ -46,7 +47,14 @@ fn holds_only(node: &Node, owners: &BTreeSet<AgencyId>) {
 
 #[test]
 fn thirty_nodes_each_hold_what_they_follow() {
-    let mut nodes = network_with("scale30", 30, true, &["--max-connections", "12"]);
+    // Answers of 5 registrations at a time: the network's namespace of 30
+    // members comes in 6 pages, as a province's 30,000 would come in 30.
+    let mut nodes = network_with(
+        "scale30",
+        30,
+        true,
+        &["--max-connections", "12", "--discover-page", "5"],
+    );
     let bounded = |nodes: &[Node]| {
         for n in nodes {
             let st = n.status();
@@ -100,6 +108,15 @@ fn thirty_nodes_each_hold_what_they_follow() {
         n.ok(&["unfollow", "--city", CITIES[i % 5]]);
     }
     bounded(&nodes);
+    // Every node has found every other member at the bootstrap peer, in
+    // pages of 5.
+    for n in &nodes {
+        wait_for(
+            &format!("{} finds the 29 other members", n.name),
+            Duration::from_secs(60),
+            || (n.status().connections.found == 29).then_some(()),
+        );
+    }
     // Each follower books its first owner's room, an hour each.
     let mut made: Vec<(usize, Booking)> = Vec::new();
     for (i, n) in nodes.iter().enumerate().skip(5) {

@@ -370,6 +370,7 @@ fn status(now: Timestamp, n_resources: usize, n_bookings: usize) -> Status {
             accepted: 2,
             plan_dials: 4,
             closed: 0,
+            found: 9,
         },
     }
 }

@@ -45,10 +45,14 @@ impl Actor {
         if let Some(set) = self.peering.registered.get_mut(&peer) {
             set.retain(|n| wanted.contains(n));
         }
-        rdv.discover(Some(ns), None, None, peer);
-        // Each owner's namespace (ours too): the holders of its bookings.
-        for n in owners {
-            rdv.discover(Some(n), None, None, peer);
+        // The network's namespace (the members), and each owner's (ours
+        // too): the holders of its bookings; from the first page.
+        let page = self.cfg.discover_page;
+        for n in std::iter::once(ns).chain(owners) {
+            self.peering
+                .pages
+                .insert((peer, n.clone()), BTreeSet::new());
+            rdv.discover(Some(n), None, Some(page), peer);
         }
     }
 
@@ -56,12 +60,18 @@ impl Actor {
         use libp2p::rendezvous::client::Event as R;
         match e {
             R::Discovered {
+                rendezvous_node,
                 registrations,
                 cookie,
-                ..
             } => {
                 let me = *self.swarm.local_peer_id();
-                let Some(ns) = cookie.namespace() else { return };
+                let Some(ns) = cookie.namespace().cloned() else {
+                    return;
+                };
+                let ns = &ns;
+                // A full page: there may be more (a message holds about
+                // 4,000 registrations; a province's namespace has 30,000).
+                let more = registrations.len() as u64 >= self.cfg.discover_page;
                 let owner = self.owner_of_namespace(ns);
                 let mut found = BTreeSet::new();
                 for reg in registrations {
@@ -82,12 +92,28 @@ impl Actor {
                         self.peering.addrs.insert(peer, addrs);
                     }
                 }
+                // What the namespace's pages hold so far replaces what it
+                // held.
+                let pages = self
+                    .peering
+                    .pages
+                    .entry((rendezvous_node, ns.clone()))
+                    .or_default();
+                pages.extend(found);
+                let found = pages.clone();
                 match owner {
-                    // What the namespace holds now replaces what it held.
                     Some(o) => {
                         self.peering.found.holders.insert(o, found);
                     }
                     None => self.peering.found.members = found,
+                }
+                if more {
+                    self.swarm.behaviour_mut().rendezvous.discover(
+                        Some(ns.clone()),
+                        Some(cookie),
+                        Some(self.cfg.discover_page),
+                        rendezvous_node,
+                    );
                 }
             }
             R::Registered {

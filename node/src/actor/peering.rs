@@ -41,6 +41,9 @@ pub(super) struct Peering {
     pub(super) closed: u64,
     /// The interest the namespaces were last registered and asked for.
     pub(super) interest: Option<Option<BTreeSet<AgencyId>>>,
+    /// What each bootstrap peer's pages answered so far for a namespace,
+    /// since it was last asked from the first page.
+    pub(super) pages: std::collections::HashMap<(PeerId, Namespace), BTreeSet<AgencyId>>,
 }
 
 impl Actor {
@@ -182,6 +185,7 @@ impl Actor {
             accepted: self.inbound_members().len(),
             plan_dials: self.peering.dials,
             closed: self.peering.closed,
+            found: self.peering.found.members.len(),
         }
     }
 
