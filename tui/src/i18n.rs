@@ -280,8 +280,8 @@ pub(crate) const NODE_COUNTS: L = L(
     "{r} resources · {b} bookings · {p} waiting · {x} refused",
 );
 pub(crate) const CONNECTIONS_N: L = L(
-    "连接 {c}/{max}（本节点拨出 {o}，其他成员连入 {i}）",
-    "{c} of {max} connections ({o} dialled, {i} accepted)",
+    "连接 {c}/{max}（本节点拨出 {o}，其他成员连入 {i}；已找到成员 {f}）",
+    "{c} of {max} connections ({o} dialled, {i} accepted; {f} members found)",
 );
 pub(crate) const FOLLOWING_ALL: L = L(
     "保存全网的预订（未设置关注）",

@@ -84,7 +84,8 @@ fn this_node<'a>(state: &'a State, st: &'a api::Status) -> Vec<Line<'a>> {
                 )
                 .replace("{max}", &st.connections.max.to_string())
                 .replace("{o}", &st.connections.dialled.to_string())
-                .replace("{i}", &st.connections.accepted.to_string()),
+                .replace("{i}", &st.connections.accepted.to_string())
+                .replace("{f}", &st.connections.found.to_string()),
         ),
         Line::from(st.listen.join("  ")).fg(Color::DarkGray),
     ]
