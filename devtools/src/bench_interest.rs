@@ -7,7 +7,8 @@
 //! acknowledgement → visible, and the growth from 100 to the largest
 //! size; then the largest size again with one owner followed by every
 //! agency (its node cannot take them all: they reach it through each
-//! other).
+//! other), where afterwards the admin revokes the most followed agency
+//! after it (the revocation must reach every node).
 
 use std::time::Instant;
 
@@ -70,6 +71,7 @@ pub fn run(full: bool, json: bool) -> anyhow::Result<()> {
     let busy_owner = one(
         &Province {
             popular: true,
+            revoke: true,
             ..Province::new(largest, 1)
         },
         json,
@@ -103,6 +105,14 @@ pub fn run(full: bool, json: bool) -> anyhow::Result<()> {
             "{largest}+busy: every agency also follows agency 0, whose node takes at most 25 of them; every node holds at most {} connections (bound 50)",
             report.busy_owner.stats.connections_max
         );
+        let b = &report.busy_owner.stats;
+        println!(
+            "{largest}+busy, then the most followed agency after 0 revoked ({} followers): the revocation reached {} of {} nodes; its next request held by {} nodes",
+            b.revoked_followers,
+            b.agencies - 1 - b.revocation_unseen,
+            b.agencies - 1,
+            b.revoked_request_held
+        );
     }
     Ok(())
 }
@@ -113,6 +123,13 @@ fn one(p: &Province, json: bool, label: &str) -> anyhow::Result<Row> {
     let t = Instant::now();
     let stats = run_province(p);
     let seconds = t.elapsed().as_secs_f64();
+    if stats.revocation_unseen > 0 || stats.revoked_request_held > 0 {
+        bail!(
+            "{label} agencies: {} nodes never saw the revocation, {} hold what the revoked agency wrote after it",
+            stats.revocation_unseen,
+            stats.revoked_request_held
+        );
+    }
     if stats.never_visible > 0 || stats.disagreeing > 0 || stats.overbooked > 0 || stats.cut_off > 0
     {
         bail!(

@@ -305,6 +305,8 @@ pub fn run(p: &Province) -> ProvinceStats {
         waiting.retain(|w| !w.3.is_empty());
     }
     sim.run_until_quiet(10_000_000);
+    // Bytes received while booking (not what a revocation costs after).
+    let received: Vec<u64> = sim.nodes.iter().map(|n| n.received_bytes).collect();
     let revoked = p
         .revoke
         .then(|| revoke_most_followed(&mut sim, &owners, &rooms));
@@ -343,8 +345,8 @@ pub fn run(p: &Province) -> ProvinceStats {
         }
         held += h;
         st.held_max = st.held_max.max(h);
-        bytes += node.received_bytes;
-        st.bytes_max = st.bytes_max.max(node.received_bytes);
+        bytes += received[i];
+        st.bytes_max = st.bytes_max.max(received[i]);
         let d = degree.get(&i).copied().unwrap_or(0);
         st.connections_max = st.connections_max.max(d);
         // Every follower shows the owner's calendars as the owner does
