@@ -115,6 +115,23 @@ impl Outbox {
         r
     }
 
+    /// The changes on their way to `peer`: queued for the driver's commit,
+    /// or sent and not yet acknowledged.
+    pub(super) fn outstanding(&self, peer: &AgencyId) -> std::collections::BTreeSet<(DocId, u64)> {
+        let queued = self
+            .resync
+            .iter()
+            .chain(&self.fresh)
+            .filter(|(to, _)| to == peer)
+            .flat_map(|(_, m)| carried(m));
+        let inflight = self
+            .flows
+            .get(peer)
+            .into_iter()
+            .flat_map(|f| f.inflight.values().flatten().cloned());
+        queued.chain(inflight).collect()
+    }
+
     /// Message `id` to `peer` was acknowledged (`ok`) or lost. Returns what
     /// it carried when lost, and whether `peer` should be resynced now.
     pub(super) fn delivered(&mut self, peer: AgencyId, id: MsgId, ok: bool) -> (Carried, bool) {

@@ -256,10 +256,26 @@ impl Engine {
         // The roster events it lacks are known only from a whole summary
         // (a compact one with our roster digest lacks none).
         let whole = digest.is_none();
+        // Changes on their way to it were not in the summary it wrote
+        // before they arrived: counted as known, not sent again. (A
+        // change lost on the way is reported lost and sent again; one that
+        // arrived and was dropped shows in its next summary.)
+        let outstanding = self.outbox.outstanding(&from);
         let Some(peer) = self.peers.get_mut(&from) else {
             return;
         };
         let mut known: BTreeMap<DocId, u64> = docs.into_iter().collect();
+        let docs_on_way: BTreeSet<&DocId> = outstanding.iter().map(|(d, _)| d).collect();
+        for doc in docs_on_way {
+            let stated = known.get(doc).copied().unwrap_or(0);
+            let mut n = stated;
+            while outstanding.contains(&(doc.clone(), n + 1)) {
+                n += 1;
+            }
+            if n > stated {
+                known.insert(doc.clone(), n);
+            }
+        }
         peer.interest = follows.map(|f| f.into_iter().collect());
         // An older summary overtaken by a newer one keeps the newer share.
         if round.0 != peer.round.0 || round.1 >= peer.round.1 {
