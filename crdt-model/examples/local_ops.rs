@@ -42,12 +42,7 @@ fn main() {
         .ledger()
         .docs()
         .keys()
-        .flat_map(|d| {
-            owner
-                .ledger()
-                .changes_after(d, 0, usize::MAX)
-                .expect("in memory")
-        })
+        .flat_map(|d| owner.ledger().changes_of(d).expect("in memory"))
         .collect();
     let (mut e, _) = Engine::new(b, roster, Config::default(), catalog);
     let n: usize = std::env::var("N")

@@ -278,7 +278,7 @@ impl Ledger {
         let mut index = Index::default();
         let mut seen = BTreeSet::new();
         for doc in self.docs.keys() {
-            for env in self.changes_after(doc, 0, usize::MAX)? {
+            for env in self.changes_of(doc)? {
                 let writes = Change::from_bytes(env.change.clone())
                     .ok()
                     .and_then(|c| decode_writes(doc, &c).ok())

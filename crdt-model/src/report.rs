@@ -473,8 +473,10 @@ impl Query for ReportQuery {
         // followed), computed for the resources reported.
         let blanks: BTreeMap<ResourceId, ResourceCalendar> = resources
             .iter()
-            .filter(|r| engine.calendar(&r.id).is_none())
-            .filter_map(|r| Some((r.id.clone(), engine.calendar_owned(&r.id)?.into_owned())))
+            .filter_map(|r| match engine.calendar_owned(&r.id)? {
+                std::borrow::Cow::Owned(cal) => Some((r.id.clone(), cal)),
+                std::borrow::Cow::Borrowed(_) => None,
+            })
             .collect();
         // Trips by vehicle, finished ones only.
         let mut trips: BTreeMap<ResourceId, Vec<crate::trip::Trip>> = BTreeMap::new();

@@ -100,14 +100,11 @@ impl Engine {
             return Err(LocalError::Storage(why.clone()));
         }
         if !self.writers.contains_key(&doc) {
-            let history = self
-                .ledger
-                .changes_after(&doc, 0, usize::MAX)
-                .map_err(|e| {
-                    let msg = e.to_string();
-                    self.fault = Some(e);
-                    LocalError::Storage(msg)
-                })?;
+            let history = self.ledger.changes_of(&doc).map_err(|e| {
+                let msg = e.to_string();
+                self.fault = Some(e);
+                LocalError::Storage(msg)
+            })?;
             let w = DocWriter::new(&self.key, doc.clone(), &history)
                 .map_err(|e| LocalError::Invalid(e.to_string()))?;
             self.writers.insert(doc.clone(), w);
