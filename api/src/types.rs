@@ -330,6 +330,10 @@ pub struct PeerStatus {
     /// Bytes of signed changes received from it.
     #[serde(default)]
     pub bytes_in: u64,
+    /// Of those, bytes of changes this node held already (received again:
+    /// what catching up or forwarding cost beyond one copy).
+    #[serde(default)]
+    pub duplicate_bytes_in: u64,
     /// Last message.
     pub last_seen: Option<Timestamp>,
     /// Set while this node's operator blocks the member (`tongchou block`):

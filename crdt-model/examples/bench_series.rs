@@ -103,7 +103,7 @@ fn main() {
             now,
             Input::Received {
                 from: b.id(),
-                msg: Message::Changes { changes },
+                msg: Message::Changes { changes, n: 0 },
             },
         );
         t.elapsed().as_secs_f64() * 1000.0

@@ -116,6 +116,12 @@ struct PeerState {
     owed: BTreeSet<DocId>,
     /// When we last asked this peer to fill a gap (ms).
     gap_asked_ms: Option<i64>,
+    /// Since when changes from it wait for earlier ones (ms).
+    gap_since_ms: Option<i64>,
+    /// Changes it sent that we held already, and their signed bytes.
+    duplicates: (u64, u64),
+    /// The highest number among its change messages taken in.
+    seen: u64,
 }
 
 /// Messages' worth of changes one resync sends (see [`flow`]).
@@ -125,6 +131,12 @@ const RESYNC_BATCHES: usize = 4;
 /// request makes the peer resend everything after what we applied, so
 /// asking on every message during a burst would multiply the traffic.
 const GAP_ASK_MS: i64 = 1_000;
+
+/// How long a gap may last before the peer is asked to fill it, ms.
+/// Messages overtake one another on the way (each goes on its own
+/// stream), and the gap they open closes when the one overtaken arrives;
+/// asking at once would make the peer send again what is on its way.
+const GAP_WAIT_MS: i64 = 500;
 
 /// One agency's replica and sync state.
 #[derive(Debug)]
@@ -145,6 +157,9 @@ pub struct Engine {
     fault: Option<crate::ledger::ArchiveError>,
     /// Messages waiting for the driver's commit, and every peer's window.
     outbox: flow::Outbox,
+    /// Peers to resync once the driver has stored what was accepted (a
+    /// change could not go to them fresh: they lack the one before it).
+    resync_after_commit: BTreeSet<AgencyId>,
     /// Why this replica writes nothing of its own for now (see
     /// [`Engine::hold_writes`]).
     held: Option<String>,
@@ -216,6 +231,7 @@ impl Engine {
             next_tick: None,
             fault: None,
             outbox: flow::Outbox::default(),
+            resync_after_commit: BTreeSet::new(),
             held: None,
             acting: None,
             follows: Follows::everything(),
@@ -312,6 +328,13 @@ impl Engine {
         self.peers.get(peer).map(|p| &p.known)
     }
 
+    /// Changes `peer` sent this session that we held already, and their
+    /// signed bytes (change and signature): what catching up cost beyond
+    /// one copy.
+    pub fn peer_duplicates(&self, peer: &AgencyId) -> (u64, u64) {
+        self.peers.get(peer).map_or((0, 0), |p| p.duplicates)
+    }
+
     /// What this replica follows.
     pub fn follows(&self) -> &Follows {
         &self.follows
@@ -384,16 +407,21 @@ impl Engine {
             Input::Tick => self.on_tick(now, &mut out),
             Input::Committed => {
                 let mut out = self.route(out);
+                // What they lack is stored now, and can be read back.
+                for peer in std::mem::take(&mut self.resync_after_commit) {
+                    let behind = self.resync(peer);
+                    self.outbox.set_behind(peer, behind);
+                }
                 let released = self.outbox.release();
-                for (peer, carried) in released.held {
-                    self.not_held_by(peer, carried);
+                for (peer, carried, resync) in released.held {
+                    self.not_held_by(peer, carried, !resync);
                 }
                 out.extend(released.sends);
                 return out;
             }
             Input::Delivered { peer, id, ok } => {
                 let (lost, resync) = self.outbox.delivered(peer, id, ok);
-                self.not_held_by(peer, lost);
+                self.not_held_by(peer, lost, true);
                 if resync {
                     let behind = self.resync(peer);
                     self.outbox.set_behind(peer, behind);

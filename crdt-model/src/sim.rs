@@ -8,7 +8,7 @@ pub mod interest;
 pub use fixtures::{Rng, overbooking, test_key, test_profile, test_resource};
 
 use std::cmp::Reverse;
-use std::collections::{BTreeMap, BinaryHeap};
+use std::collections::{BTreeMap, BTreeSet, BinaryHeap};
 
 use jiff::Timestamp;
 
@@ -39,6 +39,7 @@ enum Ev {
     },
     Timer {
         node: usize,
+        at: i64,
     },
     /// A copy of a message already delivered, arriving again (no
     /// acknowledgement: the transport delivered it once).
@@ -112,7 +113,7 @@ pub fn message_bytes(msg: &Message) -> u64 {
                 + digest.as_ref().map_or(0, |_| 68)
         }
         Message::WholeSummary => 8,
-        Message::Changes { changes } => changes
+        Message::Changes { changes, .. } => changes
             .iter()
             .map(|c| c.change.len() + 64 + 34 + doc + 16)
             .sum::<usize>(),
@@ -162,6 +163,9 @@ pub struct Sim {
     base_roster: Roster,
     /// Messages and acknowledgements in the queue (not timers).
     in_flight: usize,
+    /// Timers queued, by node and instant: one per instant, as a driver
+    /// keeps them.
+    timers: BTreeSet<(usize, i64)>,
 }
 
 impl Sim {
@@ -232,6 +236,7 @@ impl Sim {
             rng: Rng::new(seed),
             now_ms: start_ms,
             queue: BinaryHeap::new(),
+            timers: BTreeSet::new(),
             seq: 0,
             link_up: BTreeMap::new(),
             connected: BTreeMap::new(),
@@ -639,8 +644,10 @@ impl Sim {
                 Output::Notify(_) => {}
                 Output::SetTimer(at) => {
                     // `at` is on the node's own clock.
-                    let at = at - self.nodes[i].clock_offset_ms;
-                    self.push(at.max(self.now_ms), Ev::Timer { node: i });
+                    let at = (at - self.nodes[i].clock_offset_ms).max(self.now_ms);
+                    if self.timers.insert((i, at)) {
+                        self.push(at, Ev::Timer { node: i, at });
+                    }
                 }
             }
         }
@@ -725,7 +732,10 @@ impl Sim {
                 );
             }
             Ev::Ack { node, peer, id, ok } => self.input(node, Input::Delivered { peer, id, ok }),
-            Ev::Timer { node } => self.input(node, Input::Tick),
+            Ev::Timer { node, at } => {
+                self.timers.remove(&(node, at));
+                self.input(node, Input::Tick)
+            }
             Ev::Again { from, to, msg } => {
                 let up = self
                     .connected

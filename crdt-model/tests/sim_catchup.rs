@@ -92,14 +92,15 @@ fn catch_up(seed: u64, n: usize, m: usize) -> (u64, u64) {
     (got, missed)
 }
 
-/// Within 1.5 copies (measured ×1.3 to ×1.45 on these seeds; every
-/// peer answering, as before, took ×4 to ×5.75): what is still on its way
-/// when the holder is asked again comes twice.
+/// Within 1.1 copies (measured ×1.00 on these seeds since summaries say
+/// which messages they saw and a gap is left a moment to close; ×1.3 to
+/// ×1.45 before that; every peer answering, before protocol version 8,
+/// took ×4 to ×5.75). The bound is ×1.5.
 fn about_one_copy(seed: u64) {
     let (got, one) = catch_up(seed, 5, 2_000);
     let ratio = got as f64 / one as f64;
     eprintln!("seed {seed}: received {got} bytes for {one} missed: x{ratio:.2}");
-    assert!(ratio <= 1.5, "seed {seed}: x{ratio:.2} of one copy");
+    assert!(ratio <= 1.1, "seed {seed}: x{ratio:.2} of one copy");
 }
 
 #[test]

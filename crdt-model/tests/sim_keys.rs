@@ -252,7 +252,7 @@ fn forge(
 /// Hands `changes` to node `to` as received from node `from`; its outputs.
 fn receive(sim: &mut Sim, to: usize, from: usize, changes: Vec<SignedChange>) -> Vec<Output> {
     let (now, from) = (sim.now(), sim.id(from));
-    let msg = Message::Changes { changes };
+    let msg = Message::Changes { changes, n: 0 };
     let engine = sim.nodes[to].engine.as_mut().expect("running");
     engine.handle(now, Input::Received { from, msg })
 }

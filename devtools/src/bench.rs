@@ -74,14 +74,34 @@ pub struct Report {
     pub bookings_per_s_network_quotas: Option<(f64, f64)>,
     /// `(nodes, p50 ms, p99 ms)` from acknowledgement to visible on every other node.
     pub latency: Vec<(usize, f64, f64)>,
-    /// `(missed bookings, seconds to catch up, bytes received)`: a node
-    /// back among all the others.
-    pub catchup: Vec<(usize, f64, u64)>,
-    /// The same for a node back with a single peer running (one copy of
-    /// what it missed, the baseline of the figure above).
-    pub catchup_one_peer: Vec<(usize, f64, u64)>,
+    /// A node that missed bookings, back among all the others.
+    pub catchup: Vec<CatchUp>,
+    /// The same for a node back with a single peer running (the baseline
+    /// of the figure above).
+    pub catchup_one_peer: Vec<CatchUp>,
     /// Resident memory per node at the end, MiB.
     pub rss_mib: Vec<f64>,
+}
+
+/// One catch-up measured.
+#[derive(Clone, Copy, Debug, Default, Serialize)]
+pub struct CatchUp {
+    /// Bookings made while the node was away.
+    pub missed: usize,
+    /// Seconds until it held every change and showed the last booking.
+    pub secs: f64,
+    /// Bytes of signed changes received (framing included).
+    pub bytes: u64,
+    /// Of those, bytes of changes it held already (received again).
+    pub duplicate_bytes: u64,
+}
+
+impl CatchUp {
+    /// Received against one copy of what it lacked (received less what
+    /// came again).
+    pub fn copies(&self) -> f64 {
+        self.bytes as f64 / self.bytes.saturating_sub(self.duplicate_bytes).max(1) as f64
+    }
 }
 
 /// Resources the load is spread over: a province's bookings land on many
@@ -202,7 +222,12 @@ pub async fn net(sizes: Sizes, json: bool) -> anyhow::Result<()> {
     let dir = std::env::temp_dir().join(format!("tongchou-bench-{}", std::process::id()));
     std::fs::create_dir_all(&dir)?;
     let result = run(&dir, sizes, quiet).await;
-    let _ = std::fs::remove_dir_all(&dir);
+    // Kept for a look at the nodes' logs and stores.
+    if std::env::var_os("TONGCHOU_BENCH_KEEP").is_none() {
+        let _ = std::fs::remove_dir_all(&dir);
+    } else {
+        eprintln!("kept: {}", dir.display());
+    }
     let report = result?;
     if json {
         println!("{}", serde_json::to_string_pretty(&report)?);
@@ -230,12 +255,18 @@ pub async fn net(sizes: Sizes, json: bool) -> anyhow::Result<()> {
             n - 1
         );
     }
-    for ((m, s, bytes), (_, s1, one)) in report.catchup.iter().zip(&report.catchup_one_peer) {
+    let mib = |b: u64| b as f64 / 1_048_576.0;
+    for (all, one) in report.catchup.iter().zip(&report.catchup_one_peer) {
         println!(
-            "catch-up after missing {m} bookings: {s:.2} s, {:.1} MiB received, x{:.2} of the {:.1} MiB a node back with a single peer receives ({s1:.2} s)",
-            *bytes as f64 / 1_048_576.0,
-            *bytes as f64 / (*one).max(1) as f64,
-            *one as f64 / 1_048_576.0
+            "catch-up after missing {} bookings: {:.2} s, {:.1} MiB received, {:.1} MiB of it held already: x{:.2} of one copy; a node back with a single peer: {:.2} s, {:.1} MiB, x{:.2} of one copy",
+            all.missed,
+            all.secs,
+            mib(all.bytes),
+            mib(all.duplicate_bytes),
+            all.copies(),
+            one.secs,
+            mib(one.bytes),
+            one.copies(),
         );
     }
     let rss: Vec<String> = report.rss_mib.iter().map(|m| format!("{m:.0}")).collect();
@@ -426,7 +457,7 @@ async fn catch_ups(
             tokio::time::sleep(Duration::from_millis(500)).await;
         };
         let all = come_back(nodes, back, &last.id, &target).await?;
-        report.catchup.push((m, all.0, all.1));
+        report.catchup.push(CatchUp { missed: m, ..all });
         progress(
             quiet,
             "catch-up: the other node comes back with a single peer",
@@ -436,7 +467,7 @@ async fn catch_ups(
             nodes[i].stop();
         }
         let one = come_back(nodes, alone, &last.id, &target).await?;
-        report.catchup_one_peer.push((m, one.0, one.1));
+        report.catchup_one_peer.push(CatchUp { missed: m, ..one });
         for &i in &others {
             nodes[i].start()?;
         }
@@ -465,7 +496,7 @@ async fn come_back(
     i: usize,
     last: &BookingId,
     target: &Status,
-) -> anyhow::Result<(f64, u64)> {
+) -> anyhow::Result<CatchUp> {
     let t = Instant::now();
     nodes[i].start()?;
     let node = &nodes[i];
@@ -482,8 +513,10 @@ async fn come_back(
         },
     )
     .await?;
-    Ok((
-        t.elapsed().as_secs_f64(),
-        st.peers.iter().map(|p| p.bytes_in).sum(),
-    ))
+    Ok(CatchUp {
+        missed: 0,
+        secs: t.elapsed().as_secs_f64(),
+        bytes: st.peers.iter().map(|p| p.bytes_in).sum(),
+        duplicate_bytes: st.peers.iter().map(|p| p.duplicate_bytes_in).sum(),
+    })
 }

@@ -148,7 +148,7 @@ pub async fn send(
     swarm.listen_on("/ip4/127.0.0.1/tcp/0".parse()?)?;
     swarm.dial(addr)?;
     let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
-    let mut msg = Some(Message::Changes { changes });
+    let mut msg = Some(Message::Changes { changes, n: 1 });
     loop {
         let ev = tokio::time::timeout_at(deadline, swarm.select_next_some())
             .await

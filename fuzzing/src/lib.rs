@@ -166,6 +166,7 @@ pub fn ingest(data: &[u8]) {
         &mut sim,
         Message::Changes {
             changes: vec![signed],
+            n: 1,
         },
     );
     // Whatever was accepted shows in calendars without panicking.
@@ -289,6 +290,7 @@ pub fn seeds() -> Vec<(&'static str, Vec<u8>)> {
             0,
             &Message::Changes {
                 changes: changes.clone(),
+                n: 1,
             },
         ),
     ));

@@ -95,6 +95,8 @@ pub struct PeerStats {
     pub refused: u64,
     /// Bytes of signed changes received.
     pub bytes_in: u64,
+    /// Of those, bytes of changes this node held already.
+    pub duplicate_bytes_in: u64,
     /// Last message time.
     pub last_seen: Option<Timestamp>,
 }

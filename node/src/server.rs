@@ -285,6 +285,7 @@ async fn status(
                         messages_out: s.messages_out,
                         refused: s.refused,
                         bytes_in: s.bytes_in,
+                        duplicate_bytes_in: s.duplicate_bytes_in,
                         last_seen: s.last_seen,
                         blocked: v.blocked.get(a).cloned(),
                     }

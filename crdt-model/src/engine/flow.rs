@@ -7,7 +7,9 @@
 //! ([`Input::Delivered`](super::Input::Delivered)), in order, a bounded
 //! amount at a time. A slow peer costs at most the window in memory, and a
 //! burst opens no gaps at the receiver (which would make it ask for
-//! everything again).
+//! everything again). Change messages are numbered, and acknowledged ones
+//! are remembered until the peer's summary says it took them in, so that
+//! a summary that crossed them does not make them go again.
 
 use std::collections::BTreeMap;
 
@@ -21,6 +23,11 @@ pub const WINDOW: usize = 32;
 /// Most changes one merged message carries.
 const MAX_MERGED: usize = 1_000;
 
+/// Acknowledged change messages remembered per peer until a summary of
+/// its shows it took them in (older ones are forgotten first: a summary
+/// that crossed them then makes them go again, nothing worse).
+const REMEMBERED: usize = 2 * WINDOW;
+
 /// Identifies a sent message in [`Input::Delivered`](super::Input::Delivered).
 pub type MsgId = u64;
 
@@ -32,6 +39,9 @@ pub type Carried = Vec<(DocId, u64)>;
 struct PeerFlow {
     /// Change messages sent and not yet acknowledged, with what they carry.
     inflight: BTreeMap<MsgId, Carried>,
+    /// Change messages acknowledged, with what they carry, until a
+    /// summary of the peer's shows it took them in.
+    acked: BTreeMap<MsgId, Carried>,
     /// Changes for it were held back or lost: resync when the window frees.
     behind: bool,
 }
@@ -53,14 +63,16 @@ pub(super) struct Outbox {
 pub(super) struct Released {
     /// Sends for the driver, in order.
     pub(super) sends: Vec<Output>,
-    /// Changes held back per peer: the peer must not be assumed to hold them.
-    pub(super) held: Vec<(AgencyId, Carried)>,
+    /// Changes held back per peer: the peer must not be assumed to hold
+    /// them. With whether they were part of a resync (the next resync
+    /// sends them as it would have; fresh ones are owed to the peer).
+    pub(super) held: Vec<(AgencyId, Carried, bool)>,
 }
 
 /// `(document, seq)` of the changes a message carries.
 fn carried(msg: &Message) -> Carried {
     match msg {
-        Message::Changes { changes } => changes
+        Message::Changes { changes, .. } => changes
             .iter()
             .map(|c| (c.doc.clone(), c.number()))
             .filter(|(_, seq)| *seq > 0)
@@ -97,15 +109,18 @@ impl Outbox {
             .into_iter()
             .map(|m| (false, m));
         let mut r = Released::default();
-        for (is_resync, (to, msg)) in resync.chain(fresh) {
+        for (is_resync, (to, mut msg)) in resync.chain(fresh) {
             let carried = carried(&msg);
             self.next += 1;
             let id = self.next;
+            if let Message::Changes { n, .. } = &mut msg {
+                *n = id;
+            }
             if !carried.is_empty() {
                 let flow = self.flows.entry(to).or_default();
                 if flow.inflight.len() >= WINDOW || (flow.behind && !is_resync) {
                     flow.behind = true;
-                    r.held.push((to, carried));
+                    r.held.push((to, carried, is_resync));
                     continue;
                 }
                 flow.inflight.insert(id, carried);
@@ -115,21 +130,33 @@ impl Outbox {
         r
     }
 
-    /// The changes on their way to `peer`: queued for the driver's commit,
-    /// or sent and not yet acknowledged.
-    pub(super) fn outstanding(&self, peer: &AgencyId) -> std::collections::BTreeSet<(DocId, u64)> {
+    /// The changes a summary of `peer`'s that took in our change messages
+    /// up to number `seen` does not show: queued for the driver's commit,
+    /// sent and not yet acknowledged, or acknowledged in a later message.
+    /// Acknowledged messages up to `seen` are forgotten.
+    pub(super) fn unseen(
+        &mut self,
+        peer: &AgencyId,
+        seen: MsgId,
+    ) -> std::collections::BTreeSet<(DocId, u64)> {
         let queued = self
             .resync
             .iter()
             .chain(&self.fresh)
             .filter(|(to, _)| to == peer)
             .flat_map(|(_, m)| carried(m));
-        let inflight = self
-            .flows
-            .get(peer)
-            .into_iter()
-            .flat_map(|f| f.inflight.values().flatten().cloned());
-        queued.chain(inflight).collect()
+        let sent = self.flows.get_mut(peer).map(|f| {
+            f.acked = f.acked.split_off(&(seen + 1));
+            &*f
+        });
+        let sent = sent.into_iter().flat_map(|f| {
+            f.inflight
+                .values()
+                .chain(f.acked.values())
+                .flatten()
+                .cloned()
+        });
+        queued.chain(sent).collect()
     }
 
     /// Message `id` to `peer` was acknowledged (`ok`) or lost. Returns what
@@ -142,8 +169,16 @@ impl Outbox {
             return (Vec::new(), false);
         };
         flow.behind |= !ok;
+        if ok {
+            flow.acked.insert(id, carried);
+            while flow.acked.len() > REMEMBERED {
+                flow.acked.pop_first();
+            }
+            let resync = flow.behind && flow.inflight.len() <= WINDOW / 2;
+            return (Vec::new(), resync);
+        }
         let resync = flow.behind && flow.inflight.len() <= WINDOW / 2;
-        (if ok { Vec::new() } else { carried }, resync)
+        (carried, resync)
     }
 
     /// Records whether a resync left `peer` still behind.
@@ -181,16 +216,16 @@ fn merge(sends: Vec<(AgencyId, Message)>) -> Vec<(AgencyId, Message)> {
     let mut out: Vec<(AgencyId, Message)> = Vec::with_capacity(sends.len());
     let mut open: BTreeMap<AgencyId, usize> = BTreeMap::new();
     for (to, msg) in sends {
-        if let Message::Changes { changes } = msg {
+        if let Message::Changes { changes, .. } = msg {
             if let Some(&i) = open.get(&to)
-                && let (_, Message::Changes { changes: acc }) = &mut out[i]
+                && let (_, Message::Changes { changes: acc, .. }) = &mut out[i]
                 && acc.len() + changes.len() <= MAX_MERGED
             {
                 acc.extend(changes);
                 continue;
             }
             open.insert(to, out.len());
-            out.push((to, Message::Changes { changes }));
+            out.push((to, Message::Changes { changes, n: 0 }));
         } else {
             out.push((to, msg));
         }

@@ -82,12 +82,14 @@ impl Engine {
                     continue;
                 };
                 let ours = self.ledger.doc(doc).map_or(0, |l| l.len());
-                let theirs = self
-                    .peers
-                    .get(h)
-                    .and_then(|hp| hp.known.get(doc))
-                    .copied()
-                    .unwrap_or(0);
+                // An owner whose summary has not come yet is taken to hold
+                // all of its own (moving its subject away now would have it
+                // and the new holder both send what we lack).
+                let theirs = match self.peers.get(h) {
+                    Some(hp) if !hp.summarised => u64::MAX,
+                    Some(hp) => hp.known.get(doc).copied().unwrap_or(0),
+                    None => 0,
+                };
                 if *n > ours && *n > theirs && rank(q, &s).is_some() {
                     moves.entry(s).or_insert(*q);
                 }

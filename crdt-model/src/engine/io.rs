@@ -11,7 +11,7 @@ use crate::resource::Resource;
 use crate::signed::SignedChange;
 
 /// Wire protocol version carried in summaries.
-pub const PROTOCOL_VERSION: u16 = 8;
+pub const PROTOCOL_VERSION: u16 = 9;
 
 /// A message between two engines.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -52,6 +52,12 @@ pub enum Message {
         /// an old `from_you`.
         #[serde(default)]
         round: (u64, u64),
+        /// The highest `n` among the receiver's [`Message::Changes`] the
+        /// sender had taken in when it wrote this summary: what the
+        /// receiver sent in later ones crossed the summary, and counts as
+        /// known to the sender (0: none yet).
+        #[serde(default)]
+        seen: u64,
     },
     /// Asks for the sender's summary with every catalogue and roster event
     /// listed (the digests in its last one differ from ours).
@@ -60,6 +66,10 @@ pub enum Message {
     Changes {
         /// The changes.
         changes: Vec<SignedChange>,
+        /// The sender's number for this message, increasing within its
+        /// session with the receiver (see `seen` in [`Message::Summary`]).
+        #[serde(default)]
+        n: u64,
     },
     /// Roster events.
     Roster {
@@ -78,6 +88,9 @@ pub struct SummaryDigest {
 }
 
 /// Something that happened to the engine.
+// A received message is the common input and is moved once, into the
+// engine: boxing it would cost an allocation per message for nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Input {
     /// A session with a peer node opened.

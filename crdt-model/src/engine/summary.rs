@@ -10,8 +10,9 @@ impl Engine {
     /// Our summary for `peer`, naming the subjects it is to send us.
     pub(super) fn summary_for(&self, peer: &AgencyId) -> Message {
         let mut m = self.summary();
-        if let Message::Summary { from_you, .. } = &mut m {
+        if let Message::Summary { from_you, seen, .. } = &mut m {
             *from_you = Some(self.share_of(peer));
+            *seen = self.seen_from(peer);
         }
         m
     }
@@ -35,6 +36,7 @@ impl Engine {
             digest: Some(self.digest()),
             from_you: None,
             round: self.next_round(),
+            seen: 0,
         }
     }
 
@@ -55,7 +57,14 @@ impl Engine {
             digest: None,
             from_you: Some(self.share_of(peer)),
             round: self.next_round(),
+            seen: self.seen_from(peer),
         }
+    }
+
+    /// The highest number among `peer`'s change messages taken in this
+    /// session (see `seen` in [`Message::Summary`]).
+    fn seen_from(&self, peer: &AgencyId) -> u64 {
+        self.peers.get(peer).map_or(0, |p| p.seen)
     }
 
     /// The next summary's round.

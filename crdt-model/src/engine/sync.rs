@@ -11,17 +11,24 @@ struct Sent {
     digest: Option<SummaryDigest>,
     from_you: Option<Vec<AgencyId>>,
     round: (u64, u64),
+    seen: u64,
 }
 
 impl Engine {
     /// `peer` does not hold these changes after all (lost or held back): a
-    /// later resync or summary sends them.
-    pub(super) fn not_held_by(&mut self, peer: AgencyId, changes: flow::Carried) {
+    /// later resync or summary sends them. `owed`: they go whatever its
+    /// share (a fresh change, or one lost on the way); a resync's changes
+    /// held back by the window go with the resync that continues it, only
+    /// while their subject is still in the peer's share (else another
+    /// holder sends them: sending them too would make two copies).
+    pub(super) fn not_held_by(&mut self, peer: AgencyId, changes: flow::Carried, owed: bool) {
         if let Some(p) = self.peers.get_mut(&peer) {
             for (doc, seq) in changes {
                 let k = p.known.entry(doc.clone()).or_default();
                 *k = (*k).min(seq.saturating_sub(1));
-                p.owed.insert(doc);
+                if owed {
+                    p.owed.insert(doc);
+                }
             }
         }
     }
@@ -100,6 +107,25 @@ impl Engine {
         }
     }
 
+    /// After changes from `peer`: whether some wait for earlier ones (a
+    /// gap). A gap that lasts [`GAP_WAIT_MS`] makes us ask `peer` to fill
+    /// it (a message that overtook another opens one that closes soon).
+    fn on_gap(&mut self, now: Timestamp, peer: AgencyId, out: &mut Vec<Output>) {
+        let gap = self.ledger.pending_len() > 0;
+        let Some(p) = self.peers.get_mut(&peer) else {
+            return;
+        };
+        match (gap, p.gap_since_ms) {
+            (false, _) => p.gap_since_ms = None,
+            (true, None) => {
+                p.gap_since_ms = Some(ms(now));
+                out.push(Output::SetTimer(ms(now) + GAP_WAIT_MS));
+            }
+            (true, Some(t)) if ms(now) - t >= GAP_WAIT_MS => self.ask_to_fill(now, peer, out),
+            (true, Some(_)) => {}
+        }
+    }
+
     /// A gap (changes waiting for earlier ones): asks `peer` for everything
     /// we lack, at most once per [`GAP_ASK_MS`]; when too soon, sets a timer
     /// to ask then.
@@ -135,19 +161,29 @@ impl Engine {
             let due: Vec<AgencyId> = self
                 .peers
                 .iter()
-                .filter(|(_, p)| p.gap_asked_ms.is_some_and(|t| ms(now) - t >= GAP_ASK_MS))
+                .filter(|(_, p)| {
+                    p.gap_asked_ms.is_some_and(|t| ms(now) - t >= GAP_ASK_MS)
+                        || p.gap_since_ms.is_some_and(|t| ms(now) - t >= GAP_WAIT_MS)
+                })
                 .map(|(a, _)| *a)
                 .collect();
             for peer in due {
                 self.ask_to_fill(now, peer, out);
             }
+        } else {
+            for p in self.peers.values_mut() {
+                p.gap_since_ms = None;
+            }
         }
         // Not due yet, unless the wall clock was set back by more than a
         // period (then the round planned on the old clock would be far off).
-        if self
+        if let Some(t) = self
             .next_tick
-            .is_some_and(|t| t > ms(now) && t - ms(now) <= self.cfg.anti_entropy_ms)
+            .filter(|t| *t > ms(now) && t - ms(now) <= self.cfg.anti_entropy_ms)
         {
+            // An earlier timer (a gap's) woke us: the round stays planned
+            // (a driver may keep one timer, the earliest).
+            out.push(Output::SetTimer(t));
             return;
         }
         self.summary_to_all(true, out);
@@ -194,6 +230,7 @@ impl Engine {
                 digest,
                 from_you,
                 round,
+                seen,
             } => {
                 if network != self.ledger.roster().network_id() || version != PROTOCOL_VERSION {
                     self.peers.remove(&from);
@@ -208,24 +245,26 @@ impl Engine {
                     digest,
                     from_you,
                     round,
+                    seen,
                 };
                 self.on_summary(from, docs, roster, sent, out);
             }
-            Message::Changes { mut changes } => {
+            Message::Changes { mut changes, n } => {
                 // Documents outside our interest are not held (a peer that
                 // has not seen our summary yet may send them).
                 changes.retain(|c| self.wants(&c.doc));
                 let report = self.ledger.ingest(changes);
                 let p = self.peers.get_mut(&from).expect("checked above");
                 p.sent_since_told = true;
+                p.seen = p.seen.max(n);
+                p.duplicates.0 += report.duplicates as u64;
+                p.duplicates.1 += report.duplicate_bytes;
                 for (doc, seq) in &report.seen {
                     let k = p.known.entry(doc.clone()).or_default();
                     *k = (*k).max(*seq);
                 }
                 self.after_ingest(now, Some(from), report, out);
-                if self.ledger.pending_len() > 0 {
-                    self.ask_to_fill(now, from, out);
-                }
+                self.on_gap(now, from, out);
             }
             Message::Roster { events } => self.on_roster(now, from, events, out),
             Message::WholeSummary => out.push(Output::Send {
@@ -251,16 +290,18 @@ impl Engine {
             digest,
             from_you,
             round,
+            seen,
         } = sent;
         let ours = digest.as_ref().map(|_| self.digest());
         // The roster events it lacks are known only from a whole summary
         // (a compact one with our roster digest lacks none).
         let whole = digest.is_none();
-        // Changes on their way to it were not in the summary it wrote
-        // before they arrived: counted as known, not sent again. (A
-        // change lost on the way is reported lost and sent again; one that
-        // arrived and was dropped shows in its next summary.)
-        let outstanding = self.outbox.outstanding(&from);
+        // Changes on their way to it, or in messages it took in after
+        // writing this summary, are not in it: counted as known, not sent
+        // again. (A change lost on the way is reported lost and sent
+        // again; one that arrived and was dropped shows in a later
+        // summary.)
+        let outstanding = self.outbox.unseen(&from, seen);
         let Some(peer) = self.peers.get_mut(&from) else {
             return;
         };
@@ -421,6 +462,7 @@ impl Engine {
                     to,
                     msg: Message::Changes {
                         changes: std::mem::take(&mut batch),
+                        n: 0,
                     },
                     id: 0,
                 });
@@ -430,7 +472,10 @@ impl Engine {
         if !batch.is_empty() {
             out.push(Output::Send {
                 to,
-                msg: Message::Changes { changes: batch },
+                msg: Message::Changes {
+                    changes: batch,
+                    n: 0,
+                },
                 id: 0,
             });
         }
@@ -465,16 +510,6 @@ impl Engine {
             return;
         }
         out.push(Output::Persist(report.accepted.clone()));
-        let seqs: Vec<(DocId, u64)> = report
-            .accepted
-            .iter()
-            .map(|c| {
-                (
-                    c.doc.clone(),
-                    self.ledger.doc(&c.doc).map_or(0, |l| l.len()),
-                )
-            })
-            .collect();
         let peers: Vec<AgencyId> = self
             .peers
             .keys()
@@ -483,18 +518,29 @@ impl Engine {
             .collect();
         for peer in peers {
             let st = self.peers.get_mut(&peer).expect("listed above");
-            let wanted = |doc: &DocId| crate::interest::wants(peer, st.interest.as_ref(), doc);
             let mut send = Vec::new();
-            for (c, (doc, top)) in report.accepted.iter().zip(&seqs) {
-                if wanted(doc) && st.known.get(doc).copied().unwrap_or(0) < *top {
+            let mut hole = false;
+            for c in &report.accepted {
+                if !crate::interest::wants(peer, st.interest.as_ref(), &c.doc) {
+                    continue;
+                }
+                let seq = c.number();
+                let k = st.known.entry(c.doc.clone()).or_default();
+                if seq == *k + 1 {
                     send.push(c.clone());
+                    *k = seq;
+                } else if seq > *k {
+                    // An earlier change has not reached it (held back or
+                    // lost on the way): this one follows it in a resync
+                    // rather than arriving ahead of it, into a gap.
+                    st.owed.insert(c.doc.clone());
+                    hole = true;
                 }
             }
-            for (doc, top) in seqs.iter().filter(|(d, _)| wanted(d)) {
-                let k = st.known.entry(doc.clone()).or_default();
-                *k = (*k).max(*top);
-            }
             self.send_changes(peer, send, out);
+            if hole {
+                self.resync_after_commit.insert(peer);
+            }
         }
         self.observe_clocks(now, &report);
         // The catalogue or our own requests may widen what we follow.

@@ -72,7 +72,7 @@ impl Ledger {
         // bytes and signature held under that number).
         if env.seq > 0 && self.holds(&env) {
             report.seen.push((env.doc.clone(), env.seq));
-            report.duplicates += 1;
+            report.duplicate(&env);
             return None;
         }
         let change = match Change::from_bytes(env.change.clone()) {
@@ -88,7 +88,7 @@ impl Ledger {
         let hash = change.hash();
         match self.hash_at(&env.doc, seq) {
             Some(h) if h == hash => {
-                report.duplicates += 1;
+                report.duplicate(&env);
                 return None;
             }
             Some(_) => {
@@ -99,7 +99,7 @@ impl Ledger {
             None => {}
         }
         if !seen_in_batch.insert((env.doc.clone(), seq)) {
-            report.duplicates += 1;
+            report.duplicate(&env);
             return None;
         }
         let reason = if *change.actor_id() != actor_of(&env.signer) {

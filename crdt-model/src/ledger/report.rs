@@ -87,6 +87,8 @@ pub struct IngestReport {
     pub refused: Vec<Refusal>,
     /// Changes already held.
     pub duplicates: usize,
+    /// Their signed bytes (change and signature), as received again.
+    pub duplicate_bytes: u64,
     /// Resources whose calendar may have changed.
     pub touched: BTreeSet<ResourceId>,
     /// What was added to each touched resource, so that a calendar that
@@ -106,11 +108,18 @@ impl IngestReport {
         self.accepted.extend(other.accepted);
         self.refused.extend(other.refused);
         self.duplicates += other.duplicates;
+        self.duplicate_bytes += other.duplicate_bytes;
         self.touched.extend(other.touched);
         for (rid, d) in other.deltas {
             self.deltas.entry(rid).or_default().extend(&d);
         }
         self.max_hlc = self.max_hlc.max(other.max_hlc);
         self.seen.extend(other.seen);
+    }
+
+    /// Records a change received again.
+    pub(super) fn duplicate(&mut self, env: &crate::signed::SignedChange) {
+        self.duplicates += 1;
+        self.duplicate_bytes += env.change.len() as u64 + 64;
     }
 }

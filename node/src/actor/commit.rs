@@ -63,6 +63,7 @@ impl Actor {
                         continue;
                     };
                     self.peers.entry(to).or_default().messages_out += 1;
+                    trace_sync("sent", &to, &msg, 0);
                     let req = self.swarm.behaviour_mut().sync.send_request(&peer, msg);
                     self.outstanding.insert(req, (to, id));
                 }
@@ -273,5 +274,41 @@ impl Actor {
         self.enforce_blocks();
         self.redial();
         Ok(())
+    }
+}
+
+/// A sync message sent or received, at debug level under the target
+/// `tongchou::sync` (`RUST_LOG=info,tongchou::sync=debug`): what each
+/// side asked and sent, to see why changes travel twice.
+pub(super) fn trace_sync(dir: &str, peer: &AgencyId, msg: &crdt_model::engine::Message, dups: u64) {
+    use crdt_model::engine::Message;
+    if !tracing::enabled!(target: "tongchou::sync", tracing::Level::DEBUG) {
+        return;
+    }
+    match msg {
+        Message::Summary {
+            docs,
+            seen,
+            from_you,
+            ..
+        } => tracing::debug!(
+            target: "tongchou::sync",
+            dir,
+            peer = %peer.short(),
+            held = docs.iter().map(|(_, n)| n).sum::<u64>(),
+            seen,
+            share = from_you.as_ref().map_or(0, |f| f.len()),
+            "summary"
+        ),
+        Message::Changes { changes, n } => tracing::debug!(
+            target: "tongchou::sync",
+            dir,
+            peer = %peer.short(),
+            n,
+            changes = changes.len(),
+            dups,
+            "changes"
+        ),
+        other => tracing::debug!(target: "tongchou::sync", dir, peer = %peer.short(), ?other),
     }
 }

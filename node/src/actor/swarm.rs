@@ -162,7 +162,7 @@ impl Actor {
                     return;
                 };
                 let st = self.peers.entry(agency).or_default();
-                if let crdt_model::engine::Message::Changes { changes } = &request {
+                if let crdt_model::engine::Message::Changes { changes, .. } = &request {
                     st.bytes_in += changes
                         .iter()
                         .map(|c| c.change.len() as u64 + 64 + 120)
@@ -170,10 +170,23 @@ impl Actor {
                 }
                 st.messages_in += 1;
                 st.last_seen = Some(Timestamp::now());
+                let before = self.engine.peer_duplicates(&agency);
+                let traced = tracing::enabled!(target: "tongchou::sync", tracing::Level::DEBUG)
+                    .then(|| request.clone());
                 self.engine_input(Input::Received {
                     from: agency,
                     msg: request,
                 });
+                // Counted like `bytes_in` (framing included), from what
+                // the engine found it held already.
+                let after = self.engine.peer_duplicates(&agency);
+                if let Some(msg) = traced {
+                    super::commit::trace_sync("received", &agency, &msg, after.0 - before.0);
+                }
+                if after > before {
+                    let st = self.peers.entry(agency).or_default();
+                    st.duplicate_bytes_in += (after.1 - before.1) + (after.0 - before.0) * 120;
+                }
             }
             request_response::Event::Message {
                 message: request_response::Message::Response { request_id, .. },
