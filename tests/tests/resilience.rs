@@ -356,6 +356,17 @@ fn a_node_offline_during_many_bookings_catches_up() {
         || (changes(&nodes[2]) >= target).then_some(()),
     );
     assert_eq!(bookings(&nodes[2], &rid).len(), n);
+    // It received about one copy of what it missed, not one from each
+    // peer (the bound: 1.5 copies; received again counts twice).
+    let st = nodes[2].status();
+    let received: u64 = st.peers.iter().map(|p| p.bytes_in).sum();
+    let again: u64 = st.peers.iter().map(|p| p.duplicate_bytes_in).sum();
+    let copy = received - again;
+    assert!(copy > 0, "it received the changes it missed");
+    assert!(
+        received as f64 <= 1.5 * copy as f64,
+        "received {received} bytes for {copy} missed"
+    );
 }
 
 #[test]
