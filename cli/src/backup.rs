@@ -8,19 +8,6 @@ use node::config::Home;
 use crate::cli::*;
 use crate::out::Out;
 
-/// Size in a reader's unit (KiB, MiB, GiB).
-fn size(bytes: u64) -> String {
-    const K: f64 = 1024.0;
-    let b = bytes as f64;
-    if b < K * K {
-        format!("{:.1} KiB", b / K)
-    } else if b < K * K * K {
-        format!("{:.1} MiB", b / K / K)
-    } else {
-        format!("{:.2} GiB", b / K / K / K)
-    }
-}
-
 /// `tongchou backup FILE` with the node stopped: the command reads the
 /// home itself and writes the same file.
 pub(crate) fn backup_offline(home: &Home, out: &Out, a: BackupArgs) -> anyhow::Result<()> {

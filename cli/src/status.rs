@@ -169,6 +169,8 @@ pub(crate) async fn status(c: &Client, out: &Out) -> anyhow::Result<()> {
         out.t("连接", "connected").into(),
         out.t("落后", "lag").into(),
         out.t("收/发", "in/out").into(),
+        out.t("收到变更（其中重复）", "changes received (again)")
+            .into(),
         out.t("拒收", "refused").into(),
     ]];
     for p in &s.peers {
@@ -183,6 +185,11 @@ pub(crate) async fn status(c: &Client, out: &Out) -> anyhow::Result<()> {
             },
             p.lag.to_string(),
             format!("{}/{}", p.messages_in, p.messages_out),
+            format!(
+                "{} ({})",
+                api::size(p.bytes_in),
+                api::size(p.duplicate_bytes_in)
+            ),
             p.refused.to_string(),
         ]);
     }

@@ -322,8 +322,8 @@ fn status(now: Timestamp, n_resources: usize, n_bookings: usize) -> Status {
             messages_in: 40 * i as u64,
             messages_out: 90,
             refused: if i == 3 { 2 } else { 0 },
-            bytes_in: 1000,
-            duplicate_bytes_in: 0,
+            bytes_in: 3_300_000 * i as u64,
+            duplicate_bytes_in: if i == 2 { 52_000 } else { 0 },
             last_seen: Some(now - SignedDuration::from_secs(5 * i as i64)),
             blocked: (i == 3).then(|| api::BlockedPeer {
                 agency: agency(i),

@@ -267,6 +267,7 @@ pub(crate) const COL_AGENCY: L = L("单位", "Agency");
 pub(crate) const COL_CONNECTED: L = L("连接", "Link");
 pub(crate) const COL_LAG: L = L("待同步", "Lag");
 pub(crate) const COL_IN_OUT: L = L("收/发", "In/Out");
+pub(crate) const COL_BYTES_IN: L = L("收到(重复%)", "Received (again)");
 pub(crate) const COL_REFUSED: L = L("拒收", "Refused");
 pub(crate) const COL_LAST_SEEN: L = L("最近", "Last seen");
 pub(crate) const COL_ROLE: L = L("角色", "Role");

@@ -309,6 +309,18 @@ pub(super) fn trace_sync(dir: &str, peer: &AgencyId, msg: &crdt_model::engine::M
             dups,
             "changes"
         ),
-        other => tracing::debug!(target: "tongchou::sync", dir, peer = %peer.short(), ?other),
+        Message::Roster { events } => tracing::debug!(
+            target: "tongchou::sync",
+            dir,
+            peer = %peer.short(),
+            events = events.len(),
+            "roster"
+        ),
+        Message::WholeSummary => tracing::debug!(
+            target: "tongchou::sync",
+            dir,
+            peer = %peer.short(),
+            "whole summary asked"
+        ),
     }
 }

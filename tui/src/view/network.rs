@@ -110,7 +110,8 @@ fn pane_tabs(state: &State) -> Line<'_> {
     Line::from(spans)
 }
 
-/// Peers: link, lag, messages, refusals, last seen.
+/// Peers: link, lag, messages, changes received (and received again),
+/// refusals, last seen.
 fn peers<'a>(state: &'a State, st: &'a api::Status) -> Pane<'a> {
     let rows = st
         .peers
@@ -139,6 +140,11 @@ fn peers<'a>(state: &'a State, st: &'a api::Status) -> Pane<'a> {
                 Cell::from(Line::from(vec![link, Span::raw(state.t(said))])),
                 Cell::from(p.lag.to_string()),
                 Cell::from(format!("{}/{}", p.messages_in, p.messages_out)),
+                Cell::from(format!(
+                    "{} ({:.0}%)",
+                    api::size(p.bytes_in),
+                    100.0 * p.duplicate_bytes_in as f64 / p.bytes_in.max(1) as f64
+                )),
                 Cell::from(p.refused.to_string()),
                 Cell::from(seen),
             ])
@@ -149,8 +155,9 @@ fn peers<'a>(state: &'a State, st: &'a api::Status) -> Pane<'a> {
         widths: vec![
             Constraint::Fill(2),
             Constraint::Length(10),
-            Constraint::Length(7),
-            Constraint::Length(13),
+            Constraint::Length(6),
+            Constraint::Length(11),
+            Constraint::Length(17),
             Constraint::Length(7),
             Constraint::Length(12),
         ],
@@ -159,6 +166,7 @@ fn peers<'a>(state: &'a State, st: &'a api::Status) -> Pane<'a> {
             i18n::COL_CONNECTED,
             i18n::COL_LAG,
             i18n::COL_IN_OUT,
+            i18n::COL_BYTES_IN,
             i18n::COL_REFUSED,
             i18n::COL_LAST_SEEN,
         ],
