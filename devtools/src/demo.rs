@@ -299,6 +299,13 @@ pub struct Summary {
     /// The nodes' bound on them (`run --max-connections`).
     #[serde(default)]
     pub connections_bound: usize,
+    /// Nanning back after the partition: bytes of changes it received
+    /// until it held what the others held.
+    #[serde(default)]
+    pub rejoin_bytes: u64,
+    /// Of those, bytes it held already (received again).
+    #[serde(default)]
+    pub rejoin_again_bytes: u64,
 }
 
 async fn all_bookings(node: &DemoNode) -> anyhow::Result<Vec<Booking>> {
@@ -397,6 +404,11 @@ pub async fn run(
         println!(
             "connections to members: at most {} a node (bound {})",
             s.connections_max, s.connections_bound
+        );
+        println!(
+            "Nanning back after the partition: {} of changes received, {} of it again",
+            api::size(s.rejoin_bytes),
+            api::size(s.rejoin_again_bytes)
         );
         println!(
             "convergence latency p50 {:.0} ms · p99 {:.0} ms · {:.1} s in all",

@@ -61,6 +61,8 @@ fn headless_demo_converges_without_overbooking() {
         s.follow_docs_held > 0 && s.follow_docs_held <= s.docs_held,
         "{s:?}"
     );
+    // Nanning, back after the partition, received what it missed.
+    assert!(s.rejoin_bytes > 0, "{s:?}");
     // Every node is connected to members, within its bound.
     assert!(
         s.connections_max > 0 && s.connections_max <= s.connections_bound,

@@ -61,6 +61,9 @@ struct Demo {
     follow_owners: usize,
     /// Documents it held following them, and holding everything.
     follow_docs: (u64, u64),
+    /// Nanning back after the partition: bytes of changes received until
+    /// it held what the others held, and of those received again.
+    rejoin: (u64, u64),
 }
 
 /// Runs the scenario in `dir`; `None` after an interactive session.
@@ -142,6 +145,7 @@ impl Demo {
             people_named: 0,
             follow_owners: 0,
             follow_docs: (0, 0),
+            rejoin: (0, 0),
         })
     }
 
@@ -721,9 +725,37 @@ impl Demo {
         .await;
         self.nodes[3].stop();
         progress(self.quiet, "heal: 南宁 rejoins");
+        let mut target = 0;
+        for n in &self.nodes[..3] {
+            target = target.max(n.api().status().await?.changes);
+        }
         self.nodes[3].listen = listen;
         self.nodes[3].peers = peers;
         self.nodes[3].start()?;
+        // What it received catching up, and how much of it came twice.
+        let node = &self.nodes[3];
+        if let Ok(s) = wait_until(
+            "南宁 holds what the others held",
+            Duration::from_secs(30),
+            || async {
+                let s: Status = node.api().status().await.ok()?;
+                (s.changes >= target).then_some(s)
+            },
+        )
+        .await
+        {
+            let bytes: u64 = s.peers.iter().map(|p| p.bytes_in).sum();
+            let again: u64 = s.peers.iter().map(|p| p.duplicate_bytes_in).sum();
+            self.rejoin = (bytes, again);
+            progress(
+                self.quiet,
+                &format!(
+                    "南宁 caught up: {} received, {} of it again",
+                    api::size(bytes),
+                    api::size(again)
+                ),
+            );
+        }
         Ok(slot)
     }
 
@@ -910,6 +942,8 @@ impl Demo {
             hold_released: self.hold_released,
             people_named: self.people_named,
             follow_owners: self.follow_owners,
+            rejoin_bytes: self.rejoin.0,
+            rejoin_again_bytes: self.rejoin.1,
             follow_docs_held: self.follow_docs.0,
             docs_held: self.follow_docs.1,
             agencies: self.nodes.len(),
