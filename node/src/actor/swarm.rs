@@ -178,15 +178,18 @@ impl Actor {
                     msg: request,
                 });
                 // Counted like `bytes_in` (framing included), from what
-                // the engine found it held already.
+                // the engine found it held already (nothing if the engine
+                // closed the session meanwhile: its counts went with it).
                 let after = self.engine.peer_duplicates(&agency);
+                let again = (
+                    after.0.saturating_sub(before.0),
+                    after.1.saturating_sub(before.1),
+                );
                 if let Some(msg) = traced {
-                    super::commit::trace_sync("received", &agency, &msg, after.0 - before.0);
+                    super::commit::trace_sync("received", &agency, &msg, again.0);
                 }
-                if after > before {
-                    let st = self.peers.entry(agency).or_default();
-                    st.duplicate_bytes_in += (after.1 - before.1) + (after.0 - before.0) * 120;
-                }
+                let st = self.peers.entry(agency).or_default();
+                st.duplicate_bytes_in += again.1 + again.0 * 120;
             }
             request_response::Event::Message {
                 message: request_response::Message::Response { request_id, .. },
