@@ -525,6 +525,14 @@ impl Engine {
                     continue;
                 }
                 let seq = c.number();
+                if c.doc.owner == peer {
+                    // Its own change: it wrote it, and is not sent it back
+                    // (one it lost shows in its summary, and a resync
+                    // sends it then).
+                    let k = st.known.entry(c.doc.clone()).or_default();
+                    *k = (*k).max(seq);
+                    continue;
+                }
                 let k = st.known.entry(c.doc.clone()).or_default();
                 if seq == *k + 1 {
                     send.push(c.clone());
