@@ -347,8 +347,16 @@ fn a_node_offline_during_many_bookings_catches_up() {
         Default::default(),
     ));
     assert_eq!(acked.len(), n);
-    nodes[2].start().expect("the returning node");
     let changes = |node: &Node| -> u64 { node.status().changes };
+    // The owner takes the burst in as it comes; until it holds it all, the
+    // requester is ahead of it, and a node coming back would be sent what
+    // the owner lacks by the requester as well (a catch-up from two).
+    wait_for(
+        "the owner holds every request",
+        Duration::from_secs(120),
+        || (changes(&nodes[0]) == changes(&nodes[1])).then_some(()),
+    );
+    nodes[2].start().expect("the returning node");
     let target = changes(&nodes[1]);
     wait_for(
         "the returning node holds every change",
