@@ -462,6 +462,16 @@ pub struct Status {
     pub user: Option<crate::users::UserEntry>,
 }
 
+impl Status {
+    /// Bytes of signed changes received from all peers, and of those the
+    /// ones this node held already (received again).
+    pub fn changes_received(&self) -> (u64, u64) {
+        self.peers.iter().fold((0, 0), |(b, a), p| {
+            (b + p.bytes_in, a + p.duplicate_bytes_in)
+        })
+    }
+}
+
 /// The local API's requests since start.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ApiStats {

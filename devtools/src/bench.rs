@@ -104,6 +104,16 @@ impl CatchUp {
     }
 }
 
+/// Removes a bench's directory, unless `TONGCHOU_BENCH_KEEP` is set (then
+/// its path is printed, for a look at the nodes' logs and stores).
+pub(crate) fn remove_unless_kept(dir: &std::path::Path) {
+    if std::env::var_os("TONGCHOU_BENCH_KEEP").is_none() {
+        let _ = std::fs::remove_dir_all(dir);
+    } else {
+        eprintln!("kept {}", dir.display());
+    }
+}
+
 /// Resources the load is spread over: a province's bookings land on many
 /// resources, and each resource's calendar is recomputed when it changes.
 const POOLS: usize = 100;
@@ -222,12 +232,7 @@ pub async fn net(sizes: Sizes, json: bool) -> anyhow::Result<()> {
     let dir = std::env::temp_dir().join(format!("tongchou-bench-{}", std::process::id()));
     std::fs::create_dir_all(&dir)?;
     let result = run(&dir, sizes, quiet).await;
-    // Kept for a look at the nodes' logs and stores.
-    if std::env::var_os("TONGCHOU_BENCH_KEEP").is_none() {
-        let _ = std::fs::remove_dir_all(&dir);
-    } else {
-        eprintln!("kept: {}", dir.display());
-    }
+    remove_unless_kept(&dir);
     let report = result?;
     if json {
         println!("{}", serde_json::to_string_pretty(&report)?);
@@ -513,10 +518,11 @@ async fn come_back(
         },
     )
     .await?;
+    let (bytes, duplicate_bytes) = st.changes_received();
     Ok(CatchUp {
         missed: 0,
         secs: t.elapsed().as_secs_f64(),
-        bytes: st.peers.iter().map(|p| p.bytes_in).sum(),
-        duplicate_bytes: st.peers.iter().map(|p| p.duplicate_bytes_in).sum(),
+        bytes,
+        duplicate_bytes,
     })
 }

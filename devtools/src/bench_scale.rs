@@ -92,11 +92,7 @@ pub async fn run(
     let dir = std::env::temp_dir().join(format!("tongchou-scale-{}", std::process::id()));
     std::fs::create_dir_all(&dir)?;
     let result = measure(&dir, &shape, json).await;
-    if std::env::var_os("TONGCHOU_BENCH_KEEP").is_none() {
-        let _ = std::fs::remove_dir_all(&dir);
-    } else {
-        eprintln!("kept {}", dir.display());
-    }
+    crate::bench::remove_unless_kept(&dir);
     let r = result?;
     if json {
         println!("{}", serde_json::to_string_pretty(&r)?);

@@ -744,8 +744,7 @@ impl Demo {
         )
         .await
         {
-            let bytes: u64 = s.peers.iter().map(|p| p.bytes_in).sum();
-            let again: u64 = s.peers.iter().map(|p| p.duplicate_bytes_in).sum();
+            let (bytes, again) = s.changes_received();
             self.rejoin = (bytes, again);
             progress(
                 self.quiet,

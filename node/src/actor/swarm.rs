@@ -3,6 +3,10 @@
 
 use super::*;
 
+/// Bytes counted per change received beyond its bytes and signature: an
+/// estimate of the message's framing (document id, number, encoding).
+const FRAMING: u64 = 120;
+
 impl Actor {
     pub(super) fn handle_swarm(&mut self, ev: SwarmEvent<BehaviourEvent>) {
         match ev {
@@ -165,7 +169,7 @@ impl Actor {
                 if let crdt_model::engine::Message::Changes { changes, .. } = &request {
                     st.bytes_in += changes
                         .iter()
-                        .map(|c| c.change.len() as u64 + 64 + 120)
+                        .map(|c| c.change.len() as u64 + 64 + FRAMING)
                         .sum::<u64>();
                 }
                 st.messages_in += 1;
@@ -189,7 +193,7 @@ impl Actor {
                     super::commit::trace_sync("received", &agency, &msg, again.0);
                 }
                 let st = self.peers.entry(agency).or_default();
-                st.duplicate_bytes_in += again.1 + again.0 * 120;
+                st.duplicate_bytes_in += again.1 + again.0 * FRAMING;
             }
             request_response::Event::Message {
                 message: request_response::Message::Response { request_id, .. },
