@@ -440,6 +440,13 @@ impl Client {
         self.post(routes::FOLLOWS, r).await
     }
 
+    /// The free/busy of owners not followed: the node fetches what it
+    /// lacks from the owner or a peer following it, and answers once the
+    /// answers arrive or `r.wait_ms` passes.
+    pub async fn busy(&self, r: &crate::BusyRequest) -> Result<crate::BusyAnswer, Error> {
+        self.post(routes::BUSY, r).await
+    }
+
     /// Rotates this agency's signing key.
     pub async fn rotate_key(&self) -> Result<RotateKeyResponse, Error> {
         self.post(routes::ROTATE_KEY, &serde_json::json!({})).await

@@ -10,10 +10,12 @@
 //! - [`messages`]: the node's refusals in the user's language;
 //! - [`users`]: people of an agency, their roles and tokens;
 //! - [`follows`]: what a node follows, and the owners it holds;
+//! - [`busy`]: free/busy of owners not followed, fetched on demand;
 //! - [`size`]: a byte count as the CLI and the TUI show it.
 //!
 //! It depends on the model and an HTTP client only: no libp2p, sled or server.
 
+pub mod busy;
 pub mod client;
 pub mod follows;
 pub mod messages;
@@ -21,6 +23,7 @@ pub mod routes;
 pub mod types;
 pub mod users;
 
+pub use busy::*;
 pub use client::{Client, Error, Events};
 pub use follows::*;
 pub use types::*;

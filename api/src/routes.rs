@@ -57,6 +57,9 @@ pub const REVOKE: &str = "/api/v1/revoke";
 /// ([`BlockRequest`](crate::BlockRequest)); answers every member blocked,
 /// as [`BlockedPeer`](crate::BlockedPeer).
 pub const BLOCK: &str = "/api/v1/block";
+/// `POST` a free/busy question about owners not followed
+/// ([`BusyRequest`](crate::BusyRequest)); answers [`BusyAnswer`](crate::BusyAnswer).
+pub const BUSY: &str = "/api/v1/busy";
 /// `GET` what this node follows, `POST` a change of it.
 pub const FOLLOWS: &str = "/api/v1/follows";
 /// `POST`: rotate this agency's key.

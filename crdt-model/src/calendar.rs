@@ -179,6 +179,11 @@ pub struct ResourceCalendar {
     /// later entries wait for it.
     #[serde(default)]
     pub waiting_for_transfer: Option<u64>,
+    /// For a resource whose owner this replica does not follow: its
+    /// free/busy as last fetched (see [`crate::busy`]), also counted in the
+    /// occupancy. Never in the engine's cache, only in answers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub busy: Option<Box<crate::busy::ResourceBusy>>,
     /// Capacity held by confirmed bookings (including those to release).
     #[serde(skip)]
     pub occupancy: Occupancy,

@@ -17,10 +17,12 @@
 //! `series` (recurring series and their cancellations),
 //! `roster` (membership administration, key rotation), `admission` (the
 //! join handshake of newcomers and of members with a rotated key), `calendars` (the
-//! calendar cache and queries over it), `io` (inputs, outputs, messages).
+//! calendar cache and queries over it), `busy` (free/busy of owners not
+//! followed, asked of a holder and cached), `io` (inputs, outputs, messages).
 
 mod admission;
 mod assets;
+mod busy;
 mod calendars;
 pub mod flow;
 mod holders;
@@ -38,6 +40,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use jiff::Timestamp;
 
 pub use admission::{JoinOutcome, JoinRequest, JoinResponse};
+pub use busy::{BUSY_ASK_TIMEOUT_MS, BusyAsked};
 pub use holds::CHECKIN_OPENS_MINUTES;
 pub use io::{
     AssetOp, Event, Input, LocalError, LocalOp, LocalOutcome, Message, Output, PROTOCOL_VERSION,
@@ -176,6 +179,11 @@ pub struct Engine {
     /// `Message::Summary::round`).
     rounds: std::cell::Cell<u64>,
     epoch: u64,
+    /// Free/busy of owners not followed, as last answered (see [`busy`]).
+    busy: BTreeMap<AgencyId, crate::busy::BusyView>,
+    /// Free/busy questions waiting for their answer, by number.
+    busy_asks: BTreeMap<u64, busy::PendingAsk>,
+    busy_next: u64,
 }
 
 fn ms(t: Timestamp) -> i64 {
@@ -239,6 +247,9 @@ impl Engine {
             holders: BTreeMap::new(),
             rounds: std::cell::Cell::new(0),
             epoch: 0,
+            busy: BTreeMap::new(),
+            busy_asks: BTreeMap::new(),
+            busy_next: 0,
         };
         let mut report = IngestReport::default();
         for chunk in chunks {

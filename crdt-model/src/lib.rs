@@ -15,7 +15,8 @@
 //! - [`membership`]: the admin-signed roster.
 //! - [`ledger`]: one replica's verified changes and record index; the only way in.
 //! - [`occupancy`], [`calendar`], [`policy`], [`availability`]: the
-//!   deterministic calendar view, the owner's decision policy, free-slot search.
+//!   deterministic calendar view, the owner's decision policy, free-slot search;
+//!   [`busy`], free/busy of owners not followed, fetched on demand.
 //! - [`engine`]: replication as a state machine of `(now, input) → outputs`.
 //! - [`query`]: read-only questions a client asks a replica (filtered
 //!   catalogue and bookings, one booking, one calendar); [`ics`], the
@@ -39,6 +40,7 @@ pub mod agency;
 pub mod asset;
 pub mod availability;
 pub mod booking;
+pub mod busy;
 pub mod bytes;
 pub mod calendar;
 pub mod doc;

@@ -118,6 +118,17 @@ pub fn message_bytes(msg: &Message) -> u64 {
             .map(|c| c.change.len() + 64 + 34 + doc + 16)
             .sum::<usize>(),
         Message::Roster { events } => events.len() * 400,
+        Message::BusyAsk { owners, .. } => 40 + owners.len() * 34,
+        Message::Busy { owners, .. } => owners
+            .iter()
+            .map(|o| {
+                40 + o
+                    .resources
+                    .values()
+                    .map(|b| doc + b.len() * 30)
+                    .sum::<usize>()
+            })
+            .sum::<usize>(),
     }) as u64
 }
 
@@ -512,6 +523,23 @@ impl Sim {
         let engine = self.nodes[i].engine.as_mut().expect("node is running");
         let outputs = engine.set_follows(follows);
         self.apply(i, outputs);
+    }
+
+    /// Node `i` asks for the free/busy of `owners` it does not follow
+    /// ([`Engine::ask_busy`]).
+    pub fn ask_busy(
+        &mut self,
+        i: usize,
+        owners: &[AgencyId],
+        from: Timestamp,
+        to: Timestamp,
+        max_age_ms: i64,
+    ) -> Result<crate::engine::BusyAsked, String> {
+        let now = self.now_at(i);
+        let engine = self.nodes[i].engine.as_mut().expect("node is running");
+        let (asked, outputs) = engine.ask_busy(now, owners, from, to, max_age_ms)?;
+        self.apply(i, outputs);
+        Ok(asked)
     }
 
     /// Node `i` publishes `records` in its document `doc` without the

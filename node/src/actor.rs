@@ -156,6 +156,12 @@ pub enum Command {
     /// A consistent picture of the home for a backup, taken after a flush
     /// (everything acknowledged so far is in it).
     Backup(oneshot::Sender<Result<crate::backup::Snapshot, String>>),
+    /// Asks peers for the free/busy of owners not followed (see
+    /// [`Engine::ask_busy`]); the reply says what was asked of whom.
+    AskBusy(
+        api::BusyRequest,
+        oneshot::Sender<Result<crdt_model::engine::BusyAsked, LocalError>>,
+    ),
 }
 
 impl std::fmt::Debug for Command {
@@ -167,6 +173,7 @@ impl std::fmt::Debug for Command {
             Command::RotateKey(k, _) => write!(f, "RotateKey({})", k.public().short()),
             Command::Read(..) => write!(f, "Read"),
             Command::Backup(_) => write!(f, "Backup"),
+            Command::AskBusy(r, _) => write!(f, "AskBusy({})", r.owners.len()),
             Command::Block(r, _) => write!(f, "Block({}, {})", r.agency.short(), r.block),
             Command::Follow(r, _) => write!(f, "Follow({r:?})"),
         }
@@ -210,6 +217,48 @@ impl NodeHandle {
         let (tx, rx) = oneshot::channel();
         self.send(Command::Follow(r, tx)).await;
         rx.await.unwrap_or_else(|_| Err(shutting_down()))
+    }
+
+    /// The free/busy of owners not followed: asks the owner or a peer
+    /// following it for what is missing or older than the request allows,
+    /// and waits until every owner asked has answered or the request's
+    /// wait is over. The answer lists every cached free/busy of the owners.
+    pub async fn busy(&self, r: api::BusyRequest) -> Result<api::BusyAnswer, LocalError> {
+        let wait =
+            std::time::Duration::from_millis(r.wait_ms.unwrap_or(api::DEFAULT_WAIT_MS).min(30_000));
+        let owners = r.owners.clone();
+        // Subscribed before asking: an answer cannot slip by.
+        let mut events = self.subscribe();
+        let (tx, rx) = oneshot::channel();
+        self.send(Command::AskBusy(r, tx)).await;
+        let asked = rx.await.unwrap_or_else(|_| Err(shutting_down()))?;
+        let mut silent: BTreeSet<AgencyId> = asked.asked.iter().map(|(o, _)| *o).collect();
+        let deadline = tokio::time::Instant::now() + wait;
+        while !silent.is_empty() {
+            match tokio::time::timeout_at(deadline, events.recv()).await {
+                Ok(Ok(Event::Busy { owners })) => {
+                    for o in owners {
+                        silent.remove(&o);
+                    }
+                }
+                Ok(Ok(_)) | Ok(Err(broadcast::error::RecvError::Lagged(_))) => {}
+                Ok(Err(broadcast::error::RecvError::Closed)) | Err(_) => break,
+            }
+        }
+        let views = self
+            .read_state(move |v| {
+                owners
+                    .iter()
+                    .filter_map(|o| v.engine.busy(o).cloned())
+                    .collect()
+            })
+            .await
+            .ok_or_else(shutting_down)?;
+        Ok(api::BusyAnswer {
+            asked,
+            views,
+            silent: silent.into_iter().collect(),
+        })
     }
 
     /// Adds roster events (durably).

@@ -33,23 +33,39 @@ impl Engine {
 
     /// Free-slot search over the catalogue (after [`Engine::settle`]): the
     /// resources of the owners this replica follows, whose calendars it
-    /// holds whole (see [`crate::interest`]). Another owner's resource would
-    /// look free whatever it holds, so it is left out until followed.
+    /// holds whole (see [`crate::interest`]), and those of other owners
+    /// whose free/busy fetched on demand covers the query's range
+    /// ([`Engine::ask_busy`]). Any other resource would look free whatever
+    /// it holds, so it is left out.
     pub fn find_slots(&self, q: &SlotQuery, now: Timestamp) -> Vec<Candidate> {
         let calendars = self.calendars();
-        let followed = |r: &&crate::resource::Resource| {
-            self.interest
-                .as_ref()
-                .is_none_or(|s| s.contains(&r.owner()))
+        let covered = |owner: &AgencyId| {
+            self.busy
+                .get(owner)
+                .is_some_and(|v| v.covers(q.from.max(now), q.to))
         };
+        let resources: Vec<&crate::resource::Resource> = self
+            .ledger
+            .index()
+            .resources
+            .values()
+            .map(|r| &**r)
+            .filter(|r| self.follows_owner(&r.owner()) || covered(&r.owner()))
+            .collect();
+        // Calendars built from free/busy, for the resources of owners not
+        // followed.
+        let from_busy: BTreeMap<&ResourceId, ResourceCalendar> = resources
+            .iter()
+            .filter(|r| !self.follows_owner(&r.owner()) && q.matches(r))
+            .filter_map(|r| {
+                let mut cal = self.calendar_owned(&r.id)?.into_owned();
+                self.with_busy(&r.id, &mut cal);
+                Some((&r.id, cal))
+            })
+            .collect();
         find_slots(
-            self.ledger
-                .index()
-                .resources
-                .values()
-                .map(|r| &**r)
-                .filter(followed),
-            |r| calendars.get(r),
+            resources,
+            |r| from_busy.get(r).or_else(|| calendars.get(r)),
             q,
             now,
         )
@@ -217,8 +233,11 @@ impl Engine {
     }
 
     /// A resource's calendar with every booking's request filled in.
+    /// For a resource whose owner this replica does not follow, the
+    /// owner's free/busy as last fetched fills it ([`crate::busy`]).
     pub fn calendar_full(&self, rid: &ResourceId) -> Option<ResourceCalendar> {
         let mut cal = self.calendar_owned(rid)?.into_owned();
+        self.with_busy(rid, &mut cal);
         for b in cal.bookings_mut() {
             self.fill_request(b);
         }

@@ -11,7 +11,7 @@ use crate::resource::Resource;
 use crate::signed::SignedChange;
 
 /// Wire protocol version carried in summaries.
-pub const PROTOCOL_VERSION: u16 = 9;
+pub const PROTOCOL_VERSION: u16 = 10;
 
 /// A message between two engines.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -75,6 +75,30 @@ pub enum Message {
     Roster {
         /// The events.
         events: Vec<SignedRosterEvent>,
+    },
+    /// Asks for the free/busy of owners the sender does not follow (see
+    /// [`crate::busy`]): sent to an owner, or to a peer that follows it.
+    BusyAsk {
+        /// The sender's number for the question, repeated in the answer.
+        id: u64,
+        /// The owners (at most [`crate::busy::MAX_OWNERS`]).
+        owners: Vec<AgencyId>,
+        /// The window, at most [`crate::busy::MAX_WINDOW_S`] long.
+        from: jiff::Timestamp,
+        /// End of the window.
+        to: jiff::Timestamp,
+    },
+    /// The answer to a [`Message::BusyAsk`]: the free/busy of those of the
+    /// owners asked whose records the sender holds (the others are left
+    /// out), or why the question was refused.
+    Busy {
+        /// The question's number.
+        id: u64,
+        /// One entry per owner answered.
+        owners: Vec<crate::busy::OwnerBusy>,
+        /// Why the question was refused, if it was.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        refused: Option<String>,
     },
 }
 
@@ -177,6 +201,13 @@ pub enum Event {
     },
     /// The roster changed.
     Roster,
+    /// Free/busy of owners not followed arrived (see [`crate::busy`]), or
+    /// the question could not be answered (`owners` then lists those
+    /// still unknown).
+    Busy {
+        /// The owners answered.
+        owners: Vec<AgencyId>,
+    },
     /// A peer connected or disconnected.
     Peer {
         /// Which.

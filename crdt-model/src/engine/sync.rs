@@ -272,6 +272,13 @@ impl Engine {
                 msg: self.whole_summary(&from),
                 id: 0,
             }),
+            Message::BusyAsk {
+                id,
+                owners,
+                from: start,
+                to: end,
+            } => self.on_busy_ask(from, id, owners, (start, end), out),
+            Message::Busy { id, owners, .. } => self.on_busy(now, from, id, owners, out),
         }
     }
 

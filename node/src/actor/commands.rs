@@ -131,6 +131,23 @@ impl Actor {
             Command::Backup(reply) => {
                 let _ = reply.send(self.snapshot());
             }
+            Command::AskBusy(r, reply) => {
+                let max_age_ms = r.max_age_s.unwrap_or(api::DEFAULT_MAX_AGE_S) as i64 * 1_000;
+                let roster = self.engine.ledger().roster();
+                if let Some(o) = r.owners.iter().find(|o| roster.member(o).is_none()) {
+                    let _ = reply.send(Err(LocalError::Invalid(format!("unknown agency {o}"))));
+                    return;
+                }
+                let result = self
+                    .engine
+                    .ask_busy(now, &r.owners, r.from, r.to, max_age_ms)
+                    .map(|(asked, out)| {
+                        self.apply(out);
+                        asked
+                    })
+                    .map_err(LocalError::Invalid);
+                let _ = reply.send(result);
+            }
             Command::Read(f, settle) => {
                 if settle {
                     self.settle();

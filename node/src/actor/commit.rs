@@ -322,5 +322,26 @@ pub(super) fn trace_sync(dir: &str, peer: &AgencyId, msg: &crdt_model::engine::M
             peer = %peer.short(),
             "whole summary asked"
         ),
+        Message::BusyAsk { id, owners, .. } => tracing::debug!(
+            target: "tongchou::sync",
+            dir,
+            peer = %peer.short(),
+            id,
+            owners = owners.len(),
+            "free/busy asked"
+        ),
+        Message::Busy {
+            id,
+            owners,
+            refused,
+        } => tracing::debug!(
+            target: "tongchou::sync",
+            dir,
+            peer = %peer.short(),
+            id,
+            owners = owners.len(),
+            refused = refused.as_deref().unwrap_or(""),
+            "free/busy"
+        ),
     }
 }
