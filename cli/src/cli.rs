@@ -82,6 +82,10 @@ pub(crate) enum Cmd {
     Unfollow(FollowArgs),
     /// What this node follows, the owners that resolves to, and what it holds.
     Follows,
+    /// When the resources of owners this node does not follow are taken:
+    /// fetched from the owner or a node following it, cached, shown with
+    /// who answered and how long ago.
+    Busy(BusyArgs),
     /// Replace this agency's key: the new key is announced in a roster
     /// event signed by the old one; the agency id and all history stay
     /// valid, changes signed by the old key after the rotation are refused.

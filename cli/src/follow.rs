@@ -9,7 +9,7 @@ use crate::cli::FollowArgs;
 use crate::out::{Out, table};
 
 /// An agency named by id, unique id prefix or name (zh or en).
-fn agency(members: &[MemberEntry], out: &Out, name: &str) -> anyhow::Result<AgencyId> {
+pub(crate) fn agency(members: &[MemberEntry], out: &Out, name: &str) -> anyhow::Result<AgencyId> {
     if let Ok(a) = name.parse::<AgencyId>() {
         return Ok(a);
     }

@@ -10,6 +10,7 @@
 mod backup;
 mod blackout;
 mod booking;
+mod busy;
 mod cli;
 mod follow;
 mod help_zh;
@@ -267,6 +268,7 @@ async fn api_command(cmd: Cmd, c: &Client, out: &Out, home: &Home) -> anyhow::Re
         Cmd::Follow(a) => follow::follow(c, out, a, true).await,
         Cmd::Unfollow(a) => follow::follow(c, out, a, false).await,
         Cmd::Follows => follow::follows(c, out).await,
+        Cmd::Busy(a) => busy::busy(c, out, a).await,
         Cmd::RotateKey => network::rotate_key(c, out).await,
         Cmd::Resource(rc) => resource::resource(c, out, rc).await,
         Cmd::Resources(a) => resource::resources(c, out, a).await,

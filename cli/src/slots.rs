@@ -54,17 +54,18 @@ pub(crate) async fn slots(c: &Client, out: &Out, a: SlotsArgs) -> anyhow::Result
         ]);
     }
     table(&rows);
-    // A node that follows some owners searches only theirs.
+    // A node that follows some owners searches theirs exactly, and the
+    // others by the free/busy it could fetch.
     if let Ok(f) = c.follows().await
         && let Some(owners) = f.owners
     {
         println!(
             "{} {} {}",
-            out.t("只搜索本节点关注的", "searched: the resources of the"),
+            out.t("按完整日历搜索本节点关注的", "searched: the calendars of the"),
             owners.len(),
             out.t(
-                "个机构的资源（`tongchou follow --owner …` 可增加）",
-                "owners this node follows (`tongchou follow --owner …` adds more)"
+                "个机构的资源；其余机构按向其获取的忙闲信息搜索，无法获取的不列出（`tongchou busy --owner …` 查看）",
+                "owners this node follows, whole; other owners by the free/busy fetched from them, left out when it could not be (`tongchou busy --owner …` shows it)"
             )
         );
     }

@@ -4,6 +4,8 @@
 //! it follows, nothing else; bookings reach every interested node; a node
 //! that follows one more owner (or books from it) catches up on it; what it
 //! follows survives kill -9; bad names are refused with a clear error.
+//! The free/busy of an owner it does not follow is fetched from the owner
+//! (or, the owner away, from a node following it) for `busy` and `slots`.
 
 use std::time::Duration;
 
@@ -119,18 +121,60 @@ fn each_node_holds_what_it_follows_and_catches_up_on_a_new_owner() {
         assert!(nodes[4].booking(id).is_none(), "node 4 holds {id}");
     }
     assert!(follows(&nodes[3]).changes_held < follows(&nodes[0]).changes_held);
-    // Its free-slot search leaves out the rooms of owners it does not
-    // follow (they would look free), and says what it searched.
+    // Its free-slot search covers the room of owner 2, which it does not
+    // follow, by the free/busy fetched from owner 2: offered, but not in
+    // the hour taken; and it says what it searched.
     let (from, to) = (workday(1, "08:00"), workday(1, "18:00"));
     let slots = ["slots", "--duration", "1h", "--from", &from, "--to", &to];
     let found: Vec<crdt_model::availability::Candidate> = nodes[3].json(&slots);
-    assert!(!found.is_empty(), "room 1 has free hours");
+    let on = |r: &str| found.iter().filter(|c| c.resource.to_string() == r).count();
+    assert!(on(&r1) > 0 && on(&r2) > 0, "both rooms offered: {found:?}");
+    let taken = &b2.terms;
     assert!(
-        found.iter().all(|c| c.resource.to_string() == r1),
-        "{found:?}"
+        found
+            .iter()
+            .filter(|c| c.resource.to_string() == r2)
+            .all(|c| c.end <= taken.start || c.start >= taken.end),
+        "room 2's booked hour is not offered: {found:?}"
     );
     let text = nodes[3].ok(&slots);
     assert!(text.contains("owners this node follows"), "{text}");
+    // `tongchou busy` shows it, with who answered: the owner.
+    let busy: api::BusyAnswer =
+        nodes[3].json(&["busy", "--owner", "机关2", "--from", &from, "--to", &to]);
+    let view = busy.views.first().expect("owner 2's free/busy");
+    assert_eq!(view.source, nodes[2].agency(), "{busy:?}");
+    let blocks: Vec<_> = view.resources.values().flatten().collect();
+    assert_eq!(blocks.len(), 1, "{busy:?}");
+    assert_eq!((blocks[0].start, blocks[0].end), (taken.start, taken.end));
+    let zh = nodes[3].ok(&[
+        "--lang", "zh", "busy", "--owner", "机关2", "--from", &from, "--to", &to,
+    ]);
+    assert!(zh.contains("忙闲信息来自") && zh.contains("已占用"), "{zh}");
+    // The owner away, a node following it answers instead.
+    let owner2 = nodes[2].agency();
+    nodes[2].kill9();
+    let busy: api::BusyAnswer = nodes[3].json(&[
+        "busy",
+        "--owner",
+        "机关2",
+        "--from",
+        &from,
+        "--to",
+        &to,
+        "--max-age",
+        "0",
+    ]);
+    let view = busy.views.first().expect("owner 2's free/busy");
+    assert_ne!(view.source, owner2, "{busy:?}");
+    assert_eq!(view.resources.values().flatten().count(), 1, "{busy:?}");
+    nodes[2].restart().expect("restart");
+    // A bad window or owner is refused with a clear error.
+    let out = nodes[3].cli(&["busy", "--owner", "机关2", "--from", &to, "--to", &from]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("ends before it starts"));
+    let out = nodes[3].cli(&["--lang", "zh", "busy", "--owner", "不存在的机关"]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("网络中没有这个机构"));
 
     // Node 3 follows owner 2 too: it catches up on 2's bookings.
     let before = follows(&nodes[3]).changes_held;

@@ -19,3 +19,21 @@ pub(crate) struct FollowArgs {
     #[arg(long)]
     pub all: bool,
 }
+
+/// Whose free/busy to show (owners this node does not follow).
+#[derive(Debug, Args)]
+pub(crate) struct BusyArgs {
+    /// An owner: agency id, id prefix or name (zh or en); repeat or
+    /// separate with commas.
+    #[arg(long = "owner", value_delimiter = ',', required = true)]
+    pub owners: Vec<String>,
+    /// Window start (default now).
+    #[arg(long, default_value = "now")]
+    pub from: String,
+    /// Window end (default a week after the start; at most 93 days).
+    #[arg(long)]
+    pub to: Option<String>,
+    /// Fetch again what is older than this many seconds.
+    #[arg(long, default_value_t = api::DEFAULT_MAX_AGE_S)]
+    pub max_age: u64,
+}
