@@ -44,6 +44,10 @@ pub struct Data {
     pub transfers: Vec<crdt_model::asset::TransferView>,
     /// This agency's warehouse assets.
     pub inventory: Vec<crdt_model::asset::InventoryRow>,
+    /// The owners whose bookings the node holds (`None`: every owner).
+    pub followed: Option<std::collections::BTreeSet<AgencyId>>,
+    /// Free/busy of owners not followed, fetched on demand by the node.
+    pub busy: Vec<crdt_model::busy::BusyView>,
 }
 
 /// Resource browser filters and selection.
@@ -381,6 +385,44 @@ impl State {
     /// This agency, once the node has answered.
     pub fn me(&self) -> Option<AgencyId> {
         self.data.status.as_ref().map(|s| s.agency)
+    }
+
+    /// Whether the node holds `owner`'s bookings whole.
+    pub fn follows_owner(&self, owner: &AgencyId) -> bool {
+        Some(*owner) == self.me()
+            || self
+                .data
+                .followed
+                .as_ref()
+                .is_none_or(|s| s.contains(owner))
+    }
+
+    /// The free/busy fetched for `owner` (not followed), if any.
+    pub fn busy_of(&self, owner: &AgencyId) -> Option<&crdt_model::busy::BusyView> {
+        self.data.busy.iter().find(|v| v.owner == *owner)
+    }
+
+    /// The free/busy blocks of resource `r` overlapping `[a, b)`, when its
+    /// owner is not followed and its free/busy was fetched.
+    pub fn busy_blocks(
+        &self,
+        r: &Resource,
+        a: Timestamp,
+        b: Timestamp,
+    ) -> Vec<crdt_model::busy::BusyBlock> {
+        if self.follows_owner(&r.owner()) {
+            return Vec::new();
+        }
+        self.busy_of(&r.owner())
+            .and_then(|v| v.resources.get(&r.id))
+            .map(|blocks| {
+                blocks
+                    .iter()
+                    .filter(|x| x.start < b && a < x.end)
+                    .copied()
+                    .collect()
+            })
+            .unwrap_or_default()
     }
 
     /// Text of `l` in the current language.

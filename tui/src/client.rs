@@ -81,9 +81,21 @@ impl Api {
         // A loan of our own asset to ourselves comes in both: keep one.
         loans.sort_by(|a, b| (a.end, &a.booking).cmp(&(b.end, &b.booking)));
         loans.dedup_by(|a, b| a.booking == b.booking);
+        let resources = c.resources(&ResourceFilter::default()).await?;
+        let followed = c.follows().await?.owners.map(|o| {
+            o.into_iter()
+                .map(|f| f.agency)
+                .collect::<std::collections::BTreeSet<_>>()
+        });
+        let busy = match &followed {
+            Some(f) => busy_of_others(&c, &resources, f, me).await,
+            None => Vec::new(),
+        };
         Ok(Data {
             status: Some(status),
-            resources: c.resources(&ResourceFilter::default()).await?,
+            resources,
+            followed,
+            busy,
             bookings: c.bookings(&BookingFilter::default()).await?,
             members: c.members().await?,
             trips: c.trips(&Default::default()).await?,
@@ -111,6 +123,39 @@ impl Api {
         }
         Ok(())
     }
+}
+
+/// The free/busy of the owners not followed (the first 64 by id), from a
+/// day ago to two weeks ahead, as the node has it now: the node fetches
+/// what is missing or older than a minute, and its answer arrives as an
+/// event, which brings a new fetch. A failure leaves it unknown.
+async fn busy_of_others(
+    c: &Client,
+    resources: &[crdt_model::resource::Resource],
+    followed: &std::collections::BTreeSet<crdt_model::ids::AgencyId>,
+    me: crdt_model::ids::AgencyId,
+) -> Vec<crdt_model::busy::BusyView> {
+    let owners: std::collections::BTreeSet<_> = resources
+        .iter()
+        .map(|r| r.owner())
+        .filter(|o| *o != me && !followed.contains(o))
+        .collect();
+    if owners.is_empty() {
+        return Vec::new();
+    }
+    let now = jiff::Timestamp::now();
+    let day = jiff::SignedDuration::from_hours(24);
+    let r = api::BusyRequest {
+        owners: owners
+            .into_iter()
+            .take(crdt_model::busy::MAX_OWNERS)
+            .collect(),
+        from: now - day,
+        to: now + day * 14,
+        max_age_s: None,
+        wait_ms: Some(0),
+    };
+    c.busy(&r).await.map(|a| a.views).unwrap_or_default()
 }
 
 /// Starts the background tasks; returns the sender of effects.

@@ -125,6 +125,8 @@ pub fn data(tz: &TimeZone, now: Timestamp, n_resources: usize, n_bookings: usize
         loans: Vec::new(),
         transfers: Vec::new(),
         inventory: Vec::new(),
+        followed: None,
+        busy: Vec::new(),
     }
 }
 

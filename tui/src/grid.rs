@@ -120,6 +120,9 @@ pub enum Cell {
     Ours,
     /// Tentative requests only; the best place in line.
     Tentative(u32),
+    /// Taken, as the free/busy of an owner not followed says (who and why
+    /// are not known here).
+    Busy,
 }
 
 impl Cell {
@@ -130,6 +133,7 @@ impl Cell {
             Cell::Closed => '░',
             Cell::Confirmed => '█',
             Cell::Ours => '▓',
+            Cell::Busy => '▒',
             Cell::Tentative(r) => char::from_digit(r.min(9), 10).unwrap_or('9'),
         }
     }

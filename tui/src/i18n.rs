@@ -324,12 +324,19 @@ pub(crate) const NOTHING: L = L("（无）", "(none)");
 pub(crate) const DAY_VIEW: L = L("日视图", "Day");
 pub(crate) const WEEK_VIEW: L = L("周视图", "Week");
 pub(crate) const LEGEND: L = L(
-    "█ 已确认  ▓ 本单位  1-9 待定排位  ░ 关闭/停用  · 空闲  › 时段外另有预订",
-    "█ confirmed  ▓ ours  1-9 tentative rank  ░ closed  · free  › more outside these hours",
+    "█ 已确认  ▓ 本单位  1-9 待定排位  ▒ 忙（未关注的机构）  ░ 关闭/停用  · 空闲  › 时段外另有预订",
+    "█ confirmed  ▓ ours  1-9 tentative rank  ▒ busy (owner not followed)  ░ closed  · free  › more outside these hours",
 );
 pub(crate) const AT_CURSOR: L = L("光标处", "At cursor");
 pub(crate) const FREE: L = L("空闲", "free");
 pub(crate) const CLOSED: L = L("关闭", "closed");
+pub(crate) const BUSY: L = L("忙", "busy");
+pub(crate) const BUSY_WAITING: L = L("待审批", "waiting");
+pub(crate) const BUSY_FROM: L = L("来自{agency}，{s} 秒前", "from {agency}, {s} s ago");
+pub(crate) const BUSY_UNKNOWN: L = L(
+    "未关注该机构，尚无忙闲信息（连接到该机构或关注它的节点后获取）",
+    "owner not followed: no free/busy yet (fetched once it or a node following it is connected)",
+);
 
 // Forms.
 pub(crate) const F_QUANTITY: L = L("人数/数量", "People / units");

@@ -545,3 +545,72 @@ fn the_network_screen_says_how_many_owners_the_node_follows() {
         assert!(text.contains(want), "{text}");
     }
 }
+
+#[test]
+fn calendar_shows_free_busy_of_an_owner_not_followed() {
+    for lang in [Lang::En, Lang::Zh] {
+        let mut s = on(lang, Screen::Calendar);
+        let me = s.me().expect("fixture agency");
+        // The node follows only itself: it holds its own bookings, and
+        // none of the others'.
+        s.data.followed = Some([me].into_iter().collect());
+        s.data.bookings.retain(|b| b.resource.owner == me);
+        let room = s
+            .data
+            .resources
+            .iter()
+            .find(|r| r.owner() != me)
+            .cloned()
+            .expect("another owner's resource");
+        let row = s
+            .filtered_resources()
+            .iter()
+            .position(|r| r.id == room.id)
+            .expect("shown");
+        s.calendar.row = row;
+        // Not fetched yet: unknown, and said so.
+        let text = render(&s, 100, 30);
+        assert!(
+            text.contains(
+                s.t(crate::i18n::BUSY_UNKNOWN)
+                    .split('（')
+                    .next()
+                    .unwrap_or_default()
+            ),
+            "{text}"
+        );
+        // Fetched 42 s ago from the owner: taken around the cursor.
+        let (a, _) = crate::grid::Grid::new(&s, 100).range(s.calendar.col);
+        let hours = jiff::SignedDuration::from_hours(6);
+        let block = crdt_model::busy::BusyBlock {
+            start: a - hours,
+            end: a + hours,
+            usage: 1,
+            tentative: false,
+        };
+        s.data.busy = vec![crdt_model::busy::BusyView {
+            owner: room.owner(),
+            source: room.owner(),
+            fetched: s.now - jiff::SignedDuration::from_secs(42),
+            from: a - hours * 4,
+            to: a + hours * 4,
+            resources: [(room.id.clone(), vec![block])].into_iter().collect(),
+            truncated: false,
+        }];
+        let text = render(&s, 100, 30);
+        assert!(text.contains('▒'), "busy cells drawn: {text}");
+        let owner = s.agency_name(&room.owner());
+        let from = match lang {
+            Lang::En => format!("from {owner}, 42 s ago"),
+            Lang::Zh => format!("来自{owner}，42 秒前"),
+        };
+        assert!(text.contains(&from), "{text}");
+        insta::assert_snapshot!(
+            format!("calendar_busy_{lang:?}_100x30").to_lowercase(),
+            text
+        );
+        // Followed, the whole calendar shows instead.
+        s.data.followed = None;
+        assert!(!render(&s, 100, 30).contains(&from));
+    }
+}

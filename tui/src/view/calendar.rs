@@ -93,7 +93,10 @@ pub fn render_grid(state: &State, f: &mut Frame, area: Rect) {
         let empty = Vec::new();
         let list = by_resource.get(&r.id).unwrap_or(&empty);
         for (col, (a, b)) in ranges.iter().enumerate() {
-            let cell = crate::grid::classify(r, list, me, *a, *b);
+            let mut cell = crate::grid::classify(r, list, me, *a, *b);
+            if cell == Cell::Free && state.busy_blocks(r, *a, *b).iter().any(|x| !x.tentative) {
+                cell = Cell::Busy;
+            }
             let mut style = cell_style(cell);
             if i == c.row && col == c.col {
                 style = style.add_modifier(Modifier::REVERSED);
@@ -151,6 +154,7 @@ fn cell_style(c: Cell) -> Style {
         Cell::Confirmed => Style::new().fg(Color::Red),
         Cell::Ours => Style::new().fg(Color::Cyan),
         Cell::Tentative(_) => Style::new().fg(Color::Black).bg(Color::Yellow),
+        Cell::Busy => Style::new().fg(Color::Magenta),
     }
 }
 
@@ -200,6 +204,12 @@ fn render_cursor(state: &State, f: &mut Frame, area: Rect) {
             )),
         ]));
     }
+    // An owner not followed: its free/busy, with who answered and when.
+    if !any && !state.follows_owner(&r.owner()) {
+        lines.extend(busy_lines(state, r, a, b));
+        f.render_widget(Paragraph::new(lines), area);
+        return;
+    }
     if !any {
         let closed = crate::grid::classify(r, &[], None, a, b) == Cell::Closed;
         lines.push(Line::from(state.t(if closed {
@@ -209,4 +219,46 @@ fn render_cursor(state: &State, f: &mut Frame, area: Rect) {
         })));
     }
     f.render_widget(Paragraph::new(lines), area);
+}
+
+/// The cursor lines of a resource whose owner the node does not follow:
+/// the free/busy blocks under the cursor, from whom and how long ago, or
+/// that it is unknown.
+fn busy_lines(
+    state: &State,
+    r: &crdt_model::resource::Resource,
+    a: jiff::Timestamp,
+    b: jiff::Timestamp,
+) -> Vec<Line<'static>> {
+    let Some(view) = state.busy_of(&r.owner()) else {
+        return vec![Line::from(state.t(i18n::BUSY_UNKNOWN)).fg(Color::DarkGray)];
+    };
+    let from = state
+        .t(i18n::BUSY_FROM)
+        .replace("{agency}", &state.agency_name(&view.source))
+        .replace("{s}", &view.age_s(state.now).to_string());
+    let blocks = state.busy_blocks(r, a, b);
+    if blocks.is_empty() {
+        let closed = crate::grid::classify(r, &[], None, a, b) == Cell::Closed;
+        let what = state.t(if closed { i18n::CLOSED } else { i18n::FREE });
+        return vec![Line::from(format!("{what} · {from}"))];
+    }
+    blocks
+        .iter()
+        .map(|x| {
+            let what = state.t(if x.tentative {
+                i18n::BUSY_WAITING
+            } else {
+                i18n::BUSY
+            });
+            Line::from(vec![
+                Span::styled(format!("{what} "), Style::new().fg(Color::Magenta)),
+                Span::raw(format!(
+                    "{} · ×{} · {from}",
+                    state.fmt_range(x.start, x.end),
+                    x.usage
+                )),
+            ])
+        })
+        .collect()
 }
