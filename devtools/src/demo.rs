@@ -306,6 +306,14 @@ pub struct Summary {
     /// Of those, bytes it held already (received again).
     #[serde(default)]
     pub rejoin_again_bytes: u64,
+    /// While following Shenzhen only: the free/busy of an owner Nanning
+    /// did not follow, fetched on demand: whether it came, and how many
+    /// busy spans it held over the next two weeks.
+    #[serde(default)]
+    pub busy_fetched: bool,
+    /// Those spans.
+    #[serde(default)]
+    pub busy_spans: usize,
 }
 
 async fn all_bookings(node: &DemoNode) -> anyhow::Result<Vec<Booking>> {
@@ -400,6 +408,15 @@ pub async fn run(
         println!(
             "Nanning following Shenzhen: {} owners, {} of {} documents held",
             s.follow_owners, s.follow_docs_held, s.docs_held
+        );
+        println!(
+            "Nanning's free/busy of an owner it did not follow: {} ({} busy spans)",
+            if s.busy_fetched {
+                "fetched"
+            } else {
+                "NOT fetched"
+            },
+            s.busy_spans
         );
         println!(
             "connections to members: at most {} a node (bound {})",

@@ -61,6 +61,9 @@ fn headless_demo_converges_without_overbooking() {
         s.follow_docs_held > 0 && s.follow_docs_held <= s.docs_held,
         "{s:?}"
     );
+    // Following Shenzhen only, Nanning fetched the free/busy of an owner
+    // it did not follow (from that owner or a node following it).
+    assert!(s.busy_fetched, "{s:?}");
     // Nanning, back after the partition, received what it missed.
     assert!(s.rejoin_bytes > 0, "{s:?}");
     // Every node is connected to members, within its bound.

@@ -61,6 +61,8 @@ struct Demo {
     follow_owners: usize,
     /// Documents it held following them, and holding everything.
     follow_docs: (u64, u64),
+    /// Free/busy of an owner not followed: fetched, and its busy spans.
+    busy: (bool, usize),
     /// Nanning back after the partition: bytes of changes received until
     /// it held what the others held, and of those received again.
     rejoin: (u64, u64),
@@ -77,6 +79,7 @@ pub(super) async fn scenario(
 ) -> anyhow::Result<Option<Summary>> {
     let mut demo = Demo::start(dir, quiet).await?;
     demo.publish_catalogue().await?;
+    demo.seed_busy().await?;
     demo.seed_bookings().await?;
     demo.seed_trips().await?;
     demo.seed_warehouse().await?;
@@ -145,6 +148,7 @@ impl Demo {
             people_named: 0,
             follow_owners: 0,
             follow_docs: (0, 0),
+            busy: (false, 0),
             rejoin: (0, 0),
         })
     }
@@ -943,6 +947,8 @@ impl Demo {
             follow_owners: self.follow_owners,
             rejoin_bytes: self.rejoin.0,
             rejoin_again_bytes: self.rejoin.1,
+            busy_fetched: self.busy.0,
+            busy_spans: self.busy.1,
             follow_docs_held: self.follow_docs.0,
             docs_held: self.follow_docs.1,
             agencies: self.nodes.len(),
