@@ -377,6 +377,43 @@ pub fn seeds() -> Vec<(&'static str, Vec<u8>)> {
             out.push(("api_json", [vec![1u8], json].concat()));
         }
     }
+    // Free/busy: a question about the owner, and an answer to it.
+    out.push((
+        "sync_message",
+        cbor(
+            0,
+            &Message::BusyAsk {
+                id: 1,
+                owners: vec![owner],
+                from: at(0),
+                to: at(24),
+            },
+        ),
+    ));
+    if let Ok(room) = crdt_model::ids::ResourceId::new(owner, "room") {
+        let block = crdt_model::busy::BusyBlock {
+            start: at(2),
+            end: at(3),
+            usage: 2,
+            tentative: false,
+        };
+        let answer = crdt_model::busy::OwnerBusy {
+            owner: Some(owner),
+            resources: [(room, vec![block])].into_iter().collect(),
+            truncated: false,
+        };
+        out.push((
+            "sync_message",
+            cbor(
+                0,
+                &Message::Busy {
+                    id: 1,
+                    owners: vec![answer],
+                    refused: None,
+                },
+            ),
+        ));
+    }
     let _ = requester;
     out
 }
