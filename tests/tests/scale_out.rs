@@ -5,7 +5,8 @@
 //! roster and every catalogue; every booking reaches every node interested
 //! in its owner (through the followers, where the owner's node is full)
 //! and no other; a node that follows a fourth owner catches up on it; no
-//! node ever holds more than 12 connections. The bootstrap peer answers
+//! node ever holds more than 12 connections; the free/busy of owners a
+//! node does not follow is fetched on demand. The bootstrap peer answers
 //! in pages of 5 registrations, so members are found page by page.
 
 use std::collections::BTreeSet;
@@ -157,6 +158,45 @@ fn thirty_nodes_each_hold_what_they_follow() {
             let set: BTreeSet<AgencyId> = mine.iter().map(|o| owners[*o]).collect();
             holds_only(n, &set);
         }
+    }
+    bounded(&nodes);
+    // Node 5 follows owners 0, 1, 2: the free/busy of owners 3 and 4 is
+    // fetched on demand (from the owner or a node following it, dialled
+    // if none is connected) and shows their rooms' booked hours, and only
+    // those.
+    let (from, to) = (workday(1, "00:00"), workday(5, "00:00"));
+    let list = format!("{},{}", owners[3], owners[4]);
+    let busy: api::BusyAnswer = nodes[5].json(&[
+        "busy",
+        "--owner",
+        &list,
+        "--from",
+        &from,
+        "--to",
+        &to,
+        "--max-age",
+        "0",
+    ]);
+    for o in [3, 4] {
+        let view = busy
+            .views
+            .iter()
+            .find(|v| v.owner == owners[o])
+            .unwrap_or_else(|| panic!("owner {o}'s free/busy: {busy:?}"));
+        let mut got: Vec<_> = view
+            .resources
+            .values()
+            .flatten()
+            .map(|b| (b.start, b.end))
+            .collect();
+        got.sort();
+        let mut want: Vec<_> = made
+            .iter()
+            .filter(|(x, _)| *x == o)
+            .map(|(_, b)| (b.terms.start, b.terms.end))
+            .collect();
+        want.sort();
+        assert_eq!(got, want, "owner {o}'s booked hours, from {}", view.source);
     }
     bounded(&nodes);
     // Node 5 follows owners 0, 1, 2; it follows owner 3 too and catches up.

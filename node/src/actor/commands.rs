@@ -143,7 +143,8 @@ impl Actor {
                     .ask_busy(now, &r.owners, r.from, r.to, max_age_ms)
                     .map(|(asked, out)| {
                         self.apply(out);
-                        asked
+                        let dialled = self.dial_for_busy(&asked.unreachable);
+                        (asked, dialled)
                     })
                     .map_err(LocalError::Invalid);
                 let _ = reply.send(result);

@@ -160,6 +160,42 @@ impl Actor {
         }
     }
 
+    /// Dials the owners no connected peer holds, for their free/busy
+    /// (where an address is known and no backoff holds them off); returns
+    /// those dialled. The plan may close such a connection later, once
+    /// the answer came.
+    pub(super) fn dial_for_busy(&mut self, owners: &[AgencyId]) -> Vec<AgencyId> {
+        let now = Instant::now();
+        let mut dialled = Vec::new();
+        for agency in owners {
+            if self.is_blocked(agency)
+                || self
+                    .peering
+                    .backoff
+                    .get(agency)
+                    .is_some_and(|(until, _)| *until > now)
+            {
+                continue;
+            }
+            let Some(peer) = self.peer_of_agency(agency) else {
+                continue;
+            };
+            let Some(addrs) = self.peering.addrs.get(&peer).cloned() else {
+                continue;
+            };
+            debug!(peer = %agency.short(), "dialing an owner for its free/busy");
+            self.backoff(*agency);
+            let opts = DialOpts::peer_id(peer)
+                .addresses(addrs)
+                .condition(PeerCondition::DisconnectedAndNotDialing)
+                .build();
+            if self.swarm.dial(opts).is_ok() {
+                dialled.push(*agency);
+            }
+        }
+        dialled
+    }
+
     /// Holds off dialling `agency` again: a dial that succeeds clears it
     /// once the connection has lasted.
     fn backoff(&mut self, agency: AgencyId) {
