@@ -125,6 +125,11 @@ struct PeerState {
     duplicates: (u64, u64),
     /// The highest number among its change messages taken in.
     seen: u64,
+    /// The highest number among its change messages taken in when no
+    /// change waited for an earlier one: what our summary tells it we saw
+    /// (a change waiting is not counted in the summary, and its message
+    /// must not count as seen).
+    seen_whole: u64,
 }
 
 /// Messages' worth of changes one resync sends (see [`flow`]).

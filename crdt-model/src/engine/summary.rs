@@ -62,9 +62,12 @@ impl Engine {
     }
 
     /// The highest number among `peer`'s change messages taken in this
-    /// session (see `seen` in [`Message::Summary`]).
+    /// session while no change waited for an earlier one (see `seen` in
+    /// [`Message::Summary`]): the changes of a message that wait are not in
+    /// our counts yet, and a peer that took the message as seen would take
+    /// them as lacking, and send them again.
     fn seen_from(&self, peer: &AgencyId) -> u64 {
-        self.peers.get(peer).map_or(0, |p| p.seen)
+        self.peers.get(peer).map_or(0, |p| p.seen_whole)
     }
 
     /// The next summary's round.

@@ -254,9 +254,13 @@ impl Engine {
                 // has not seen our summary yet may send them).
                 changes.retain(|c| self.wants(&c.doc));
                 let report = self.ledger.ingest(changes);
+                let waiting = self.ledger.pending_len();
                 let p = self.peers.get_mut(&from).expect("checked above");
                 p.sent_since_told = true;
                 p.seen = p.seen.max(n);
+                if waiting == 0 {
+                    p.seen_whole = p.seen;
+                }
                 p.duplicates.0 += report.duplicates as u64;
                 p.duplicates.1 += report.duplicate_bytes;
                 for (doc, seq) in &report.seen {
@@ -547,9 +551,22 @@ impl Engine {
                 } else if seq > *k {
                     // An earlier change has not reached it (held back or
                     // lost on the way): this one follows it in a resync
-                    // rather than arriving ahead of it, into a gap.
-                    st.owed.insert(c.doc.clone());
-                    hole = true;
+                    // rather than arriving ahead of it, into a gap. Unless
+                    // it is another's change of a subject the peer has
+                    // another holder send it (see [`holders`]): the peer
+                    // is catching up on it from that holder, which sends
+                    // this one too; a resync from us would send the
+                    // document a second time.
+                    let elsewhere = from.is_some()
+                        && c.doc.owner != self.me
+                        && st
+                            .serve
+                            .as_ref()
+                            .is_some_and(|s| !s.contains(&crate::interest::subject(&c.doc)));
+                    if !elsewhere {
+                        st.owed.insert(c.doc.clone());
+                        hole = true;
+                    }
                 }
             }
             self.send_changes(peer, send, out);
