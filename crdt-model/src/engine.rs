@@ -130,6 +130,10 @@ struct PeerState {
     /// (a change waiting is not counted in the summary, and its message
     /// must not count as seen).
     seen_whole: u64,
+    /// Documents whose changes were not forwarded to it because it has
+    /// another holder send their subject: owed at its next summary if it
+    /// still lacks them.
+    skipped: BTreeSet<DocId>,
 }
 
 /// Messages' worth of changes one resync sends (see [`flow`]).

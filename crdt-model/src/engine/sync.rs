@@ -371,6 +371,14 @@ impl Engine {
             _ => peer.roster = roster.into_iter().collect(),
         }
         peer.known = known;
+        // Changes not sent it because another holder was to: owed now if
+        // it still lacks them.
+        for doc in std::mem::take(&mut peer.skipped) {
+            let ours = self.ledger.doc(&doc).map_or(0, |l| l.len());
+            if peer.known.get(&doc).copied().unwrap_or(0) < ours {
+                peer.owed.insert(doc);
+            }
+        }
         let missing_roster: Vec<SignedRosterEvent> = self
             .ledger
             .roster()
@@ -554,16 +562,19 @@ impl Engine {
                     // rather than arriving ahead of it, into a gap. Unless
                     // it is another's change of a subject the peer has
                     // another holder send it (see [`holders`]): the peer
-                    // is catching up on it from that holder, which sends
-                    // this one too; a resync from us would send the
-                    // document a second time.
+                    // may be catching up on it from that holder, which
+                    // sends this one too, and a resync from us now would
+                    // send the document a second time. It is owed only if
+                    // the peer's next summary still lacks it.
                     let elsewhere = from.is_some()
                         && c.doc.owner != self.me
                         && st
                             .serve
                             .as_ref()
                             .is_some_and(|s| !s.contains(&crate::interest::subject(&c.doc)));
-                    if !elsewhere {
+                    if elsewhere {
+                        st.skipped.insert(c.doc.clone());
+                    } else {
                         st.owed.insert(c.doc.clone());
                         hole = true;
                     }
