@@ -134,6 +134,9 @@ struct PeerState {
     /// another holder send their subject: owed at its next summary if it
     /// still lacks them.
     skipped: BTreeSet<DocId>,
+    /// Its free/busy questions in the current period: since when (ms),
+    /// how many (see [`busy`]).
+    busy_asked: (i64, u32),
 }
 
 /// Messages' worth of changes one resync sends (see [`flow`]).

@@ -14,6 +14,13 @@ pub const BUSY_ASK_TIMEOUT_MS: i64 = 5_000;
 /// Most owners whose free/busy is cached; the oldest answers go first.
 const BUSY_CACHED: usize = 1_024;
 
+/// Most free/busy questions answered per peer in [`BUSY_PERIOD_MS`]:
+/// each may settle the calendars of 64 owners, and a member asking
+/// without end would hold up the engine. Beyond it a question is refused.
+pub(super) const BUSY_ASKS_PER_PERIOD: u32 = 30;
+/// The period of [`BUSY_ASKS_PER_PERIOD`], ms.
+pub(super) const BUSY_PERIOD_MS: i64 = 10_000;
+
 /// A question sent, waiting for its answer.
 #[derive(Clone, Debug)]
 pub(super) struct PendingAsk {
@@ -178,6 +185,7 @@ impl Engine {
     /// refused with the reason.
     pub(super) fn on_busy_ask(
         &mut self,
+        now: Timestamp,
         from: AgencyId,
         id: u64,
         owners: Vec<AgencyId>,
@@ -185,7 +193,18 @@ impl Engine {
         out: &mut Vec<Output>,
     ) {
         let (start, end) = window;
+        let over = self.peers.get_mut(&from).is_some_and(|p| {
+            if ms(now) - p.busy_asked.0 >= BUSY_PERIOD_MS || ms(now) < p.busy_asked.0 {
+                p.busy_asked = (ms(now), 0);
+            }
+            p.busy_asked.1 += 1;
+            p.busy_asked.1 > BUSY_ASKS_PER_PERIOD
+        });
         let refused = match check_window(start, end) {
+            _ if over => Some(format!(
+                "more than {BUSY_ASKS_PER_PERIOD} questions in {} s; ask again later",
+                BUSY_PERIOD_MS / 1_000
+            )),
             Err(why) => Some(why.to_string()),
             Ok(()) if owners.len() > crate::busy::MAX_OWNERS => Some(format!(
                 "more than {} owners in one question",
@@ -316,5 +335,48 @@ impl Engine {
         if let Some(v) = self.busy.get(&owner) {
             v.of(rid).fill(cal);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sim::Sim;
+
+    /// A member asking without end is answered 30 times in 10 s, then
+    /// refused with the reason; the next period it is answered again.
+    #[test]
+    fn questions_beyond_the_rate_are_refused() {
+        let mut sim = Sim::new(4, 2, 1_795_000_000_000);
+        sim.run_until_quiet(10_000);
+        let (asker, owner) = (sim.id(1), sim.id(0));
+        let now = sim.now();
+        let engine = sim.nodes[0].engine.as_mut().expect("running");
+        let ask = |engine: &mut Engine, now: Timestamp, id: u64| -> Option<String> {
+            let msg = Message::BusyAsk {
+                id,
+                owners: vec![owner],
+                from: now,
+                to: now + jiff::SignedDuration::from_hours(1),
+            };
+            let mut out = engine.handle(now, Input::Received { from: asker, msg });
+            out.extend(engine.handle(now, Input::Committed));
+            out.into_iter()
+                .find_map(|o| match o {
+                    Output::Send {
+                        msg: Message::Busy { id: i, refused, .. },
+                        ..
+                    } if i == id => Some(refused),
+                    _ => None,
+                })
+                .expect("answered")
+        };
+        for id in 1..=BUSY_ASKS_PER_PERIOD {
+            assert_eq!(ask(engine, now, u64::from(id)), None, "question {id}");
+        }
+        let refused = ask(engine, now, 99).expect("refused");
+        assert!(refused.contains("ask again later"), "{refused}");
+        let later = now + jiff::SignedDuration::from_millis(BUSY_PERIOD_MS);
+        assert_eq!(ask(engine, later, 100), None);
     }
 }

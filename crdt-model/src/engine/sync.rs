@@ -281,7 +281,7 @@ impl Engine {
                 owners,
                 from: start,
                 to: end,
-            } => self.on_busy_ask(from, id, owners, (start, end), out),
+            } => self.on_busy_ask(now, from, id, owners, (start, end), out),
             Message::Busy { id, owners, .. } => self.on_busy(now, from, id, owners, out),
         }
     }
