@@ -57,6 +57,11 @@ pub mod attr {
     pub const VALUE: &str = "value";
     /// For units received by transfer: the asset they came from.
     pub const FROM: &str = "from";
+    /// The agency the owner last offered the asset (or units of it) to,
+    /// in the catalogue every replica holds: that agency follows the
+    /// owner from then on (see [`crate::interest`]), so it sees the offer
+    /// in the owner's decisions and can answer it.
+    pub const OFFERED_TO: &str = "offered-to";
 }
 
 /// Why units are out of service.

@@ -67,8 +67,10 @@ impl Follows {
     /// The owners whose requests and decisions `me`'s replica holds, from
     /// the roster and catalogue in `ledger`; `None` for everything. Always
     /// includes `me`, the members of `me`'s city (unless
-    /// [`Follows::own_city`] is off), and the owners of
-    /// resources `me` has requested (its requests documents).
+    /// [`Follows::own_city`] is off), the owners of
+    /// resources `me` has requested (its requests documents), and those
+    /// whose catalogue names `me` as offered an asset
+    /// ([`crate::asset::attr::OFFERED_TO`]).
     pub fn resolve(&self, me: AgencyId, ledger: &Ledger) -> Option<BTreeSet<AgencyId>> {
         if self.all {
             return None;
@@ -90,11 +92,14 @@ impl Follows {
                 out.insert(*id);
             }
         }
-        if !self.kinds.is_empty() {
-            for r in ledger.index().resources.values() {
-                if self.kinds.contains(&r.kind.to_string()) {
-                    out.insert(r.owner());
-                }
+        // The owners of the kinds followed, and those offering us an
+        // asset (their offer is in their decisions).
+        let me_text = me.to_string();
+        for r in ledger.index().resources.values() {
+            if self.kinds.contains(&r.kind.to_string())
+                || r.attributes.get(crate::asset::attr::OFFERED_TO) == Some(&me_text)
+            {
+                out.insert(r.owner());
             }
         }
         // Our requests documents, in one range of the ordered map (ids

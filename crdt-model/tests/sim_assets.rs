@@ -1,7 +1,8 @@
 //! The warehouse (公物仓) in the deterministic simulator: loans with
 //! handover, receipt and return; damaged units out of service until
 //! repaired; disposal; transfers of a whole asset or of some units across
-//! partitions, with a former owner that keeps deciding; inventory counts.
+//! partitions, with a former owner that keeps deciding, and to an agency
+//! that did not follow the owner; inventory counts.
 //! Every replica shows the same units, the same loans and the same owner,
 //! whatever the delivery order, and available units are never negative.
 
@@ -449,6 +450,72 @@ fn transfer_scenario(seed: u64) {
     }
     .answer(sim.engine(1), sim.now());
     assert_eq!(all.len(), 2);
+}
+
+/// The receiver follows neither the owner nor its city: the catalogue
+/// names it as offered the asset, so it follows the owner from then on,
+/// sees the offer and answers it.
+#[test]
+fn an_agency_that_does_not_follow_the_owner_sees_its_offer_and_answers_it() {
+    let links = [(0, 1), (0, 2), (1, 2)];
+    let follows = vec![crdt_model::interest::Follows::defaults(); 3];
+    let mut sim = Sim::with_links(5, 3, START, &links, follows);
+    sim.run_until_quiet(1_000);
+    let r = asset(&sim, "proj", 2, Approval::Required);
+    let rid = r.id.clone();
+    sim.local(0, LocalOp::PutResource(Box::new(r)))
+        .expect("publish");
+    sim.run_until_quiet(1_000);
+    let (owner, to) = (sim.id(0), sim.id(2));
+    assert!(
+        !sim.engine(2).follows_owner(&owner),
+        "not followed at first"
+    );
+    let pending = TransferFilter {
+        mine: true,
+        pending: true,
+    };
+    assert!(pending.answer(sim.engine(2), sim.now()).is_empty());
+    let offer = match step(
+        &mut sim,
+        0,
+        AssetOp::Offer {
+            resource: rid.clone(),
+            to,
+            units: None,
+            note: "闲置调剂".into(),
+        },
+    ) {
+        Ok(LocalOutcome::Transfer(t)) => *t,
+        other => panic!("an offer: {other:?}"),
+    };
+    sim.run_until_quiet(10_000);
+    assert!(
+        sim.engine(2).follows_owner(&owner),
+        "the offer brings the owner"
+    );
+    let seen = pending.answer(sim.engine(2), sim.now());
+    assert_eq!(seen.len(), 1, "{seen:?}");
+    assert_eq!((seen[0].to, seen[0].seq), (to, offer.seq));
+    step(
+        &mut sim,
+        2,
+        AssetOp::Answer {
+            resource: rid.clone(),
+            seq: offer.seq,
+            accept: true,
+        },
+    )
+    .expect("accepted");
+    sim.run_until_quiet(10_000);
+    for i in [0, 2] {
+        let cal = sim.engine(i).calendar(&rid).expect("calendar");
+        assert_eq!(cal.owner, Some(to), "node {i}");
+    }
+    // The new owner's entry names no one.
+    let r = &sim.engine(2).ledger().index().resources[&rid];
+    assert_eq!(r.owner(), to);
+    assert!(!r.attributes.contains_key(attr::OFFERED_TO), "{r:?}");
 }
 
 #[test]

@@ -348,6 +348,12 @@ impl Engine {
                         terms.quantity
                     )));
                 }
+                // The catalogue names the receiver, so that it follows us
+                // and sees the offer even if it did not follow us before.
+                let mut listed = res.clone();
+                listed
+                    .attributes
+                    .insert(crate::asset::attr::OFFERED_TO.into(), to.to_string());
                 let booking = BookingId::new(me, &format!("xfer-{seq}"))
                     .map_err(|e| LocalError::Invalid(e.to_string()))?;
                 let rec = self.decision_record(
@@ -361,6 +367,7 @@ impl Engine {
                     },
                 );
                 writes.push((DocId::decisions(me, shard_of(now)), vec![rec]));
+                writes.push((DocId::catalog(me), vec![Record::Resource(listed)]));
                 Answer::Transfer(resource, seq)
             }
             AssetOp::Answer {
@@ -396,6 +403,7 @@ impl Engine {
                 ));
                 if accept && let Some(r) = self.ledger.index().resources.get(&resource) {
                     let mut r = r.clone();
+                    r.attributes.remove(crate::asset::attr::OFFERED_TO);
                     match offer.units {
                         // The whole asset: our version of it, marked ours.
                         None => r.held_by = Some(me),
