@@ -15,6 +15,9 @@ pub const DEFAULT_WAIT_MS: u64 = 3_000;
 /// the question says otherwise.
 pub const DEFAULT_MAX_AGE_S: u64 = 60;
 
+/// Most owners in one [`BusyRequest`].
+pub const MAX_BUSY_OWNERS: usize = 256;
+
 /// `POST /api/v1/busy`: the free/busy of these owners over `[from, to)`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BusyRequest {

@@ -420,6 +420,13 @@ async fn busy(
             "name at least one owner".into(),
         ));
     }
+    if r.owners.len() > api::MAX_BUSY_OWNERS {
+        return Err(err(
+            StatusCode::BAD_REQUEST,
+            "bad_request",
+            format!("at most {} owners in one question", api::MAX_BUSY_OWNERS),
+        ));
+    }
     if let Err(why) = crdt_model::busy::check_window(r.from, r.to) {
         return Err(err(StatusCode::BAD_REQUEST, "bad_request", why.into()));
     }
@@ -439,7 +446,9 @@ async fn slots(
     }
     q.limit = q.limit.clamp(1, 200);
     // The owners not followed whose resources the search covers: their
-    // free/busy is fetched first, so that their resources are searched too.
+    // free/busy is fetched first, so that their resources are searched too
+    // (the first 64 by id; the others' resources are left out unless a
+    // fresh free/busy of theirs is cached).
     if crdt_model::busy::check_window(q.from, q.to).is_ok() {
         let query = q.clone();
         let owners = st
@@ -454,7 +463,10 @@ async fn slots(
                     .filter(|r| query.matches(r) && !e.follows_owner(&r.owner()))
                     .map(|r| r.owner())
                     .collect();
-                owners.into_iter().collect::<Vec<_>>()
+                owners
+                    .into_iter()
+                    .take(crdt_model::busy::MAX_OWNERS)
+                    .collect::<Vec<_>>()
             })
             .await
             .ok_or_else(gone)?;

@@ -161,13 +161,18 @@ impl Actor {
     }
 
     /// Dials the owners no connected peer holds, for their free/busy
-    /// (where an address is known and no backoff holds them off); returns
-    /// those dialled. The plan may close such a connection later, once
+    /// (where an address is known and no backoff holds them off; at most 8
+    /// for one question); returns those dialled. The plan may close such a connection later, once
     /// the answer came.
     pub(super) fn dial_for_busy(&mut self, owners: &[AgencyId]) -> Vec<AgencyId> {
+        /// Most owners dialled for one question.
+        const AT_MOST: usize = 8;
         let now = Instant::now();
         let mut dialled = Vec::new();
         for agency in owners {
+            if dialled.len() >= AT_MOST {
+                break;
+            }
             if self.is_blocked(agency)
                 || self
                     .peering
