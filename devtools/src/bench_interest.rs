@@ -105,6 +105,19 @@ pub fn run(full: bool, json: bool) -> anyhow::Result<()> {
             "{largest}+busy: every agency also follows agency 0, whose node takes at most 25 of them; every node holds at most {} connections (bound 50)",
             report.busy_owner.stats.connections_max
         );
+        let busy_label = format!("{largest}+busy");
+        let labelled = report
+            .sizes
+            .iter()
+            .map(|r| (r.stats.agencies.to_string(), r))
+            .chain([(busy_label, &report.busy_owner)]);
+        for (label, r) in labelled {
+            let s = &r.stats;
+            println!(
+                "free/busy on demand at {label} agencies: {} asked that of an owner they do not follow, {} answered (p99 {} ms, {:.0} bytes received per answer), {} with no connected holder (a node dials the owner then)",
+                s.busy_asked, s.busy_answered, s.busy_p99_ms, s.busy_bytes_mean, s.busy_unreachable
+            );
+        }
         let b = &report.busy_owner.stats;
         println!(
             "{largest}+busy, then the most followed agency after 0 revoked ({} followers): the revocation reached {} of {} nodes; its next request held by {} nodes",
@@ -128,6 +141,14 @@ fn one(p: &Province, json: bool, label: &str) -> anyhow::Result<Row> {
             "{label} agencies: {} nodes never saw the revocation, {} hold what the revoked agency wrote after it",
             stats.revocation_unseen,
             stats.revoked_request_held
+        );
+    }
+    if stats.busy_wrong > 0 || stats.busy_answered + stats.busy_unreachable < stats.busy_asked {
+        bail!(
+            "{label} agencies: {} free/busy answers differ from the owner's calendar, {} of {} asked came",
+            stats.busy_wrong,
+            stats.busy_answered,
+            stats.busy_asked - stats.busy_unreachable
         );
     }
     if stats.never_visible > 0 || stats.disagreeing > 0 || stats.overbooked > 0 || stats.cut_off > 0

@@ -63,6 +63,11 @@ impl Engine {
         self.busy.get(owner)
     }
 
+    /// Every cached free/busy.
+    pub fn busy_views(&self) -> impl Iterator<Item = &BusyView> {
+        self.busy.values()
+    }
+
     /// Asks for the free/busy of `owners` over `[from, to)`, for those this
     /// replica does not follow and whose cached answer is missing, does not
     /// cover the window or is older than `max_age_ms`. Each goes to the

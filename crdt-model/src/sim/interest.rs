@@ -103,6 +103,21 @@ pub struct ProvinceStats {
     /// agency made afterwards (a refused change is never held or
     /// forwarded).
     pub revoked_request_held: usize,
+    /// Free/busy on demand, after the bookings: agencies that asked for
+    /// that of an owner they do not follow.
+    pub busy_asked: usize,
+    /// Of them, those whose answer came (from the owner or a follower).
+    pub busy_answered: usize,
+    /// Those with no connected holder (a node would dial the owner; the
+    /// simulator's links are fixed).
+    pub busy_unreachable: usize,
+    /// Answers that differ from the owner's calendar.
+    pub busy_wrong: usize,
+    /// Question → answer, 99th percentile, ms.
+    pub busy_p99_ms: i64,
+    /// Bytes received per answered question (the answer and anything
+    /// else that arrived meanwhile).
+    pub busy_bytes_mean: f64,
 }
 
 /// The links the nodes open, each planning its dials
@@ -307,6 +322,7 @@ pub fn run(p: &Province) -> ProvinceStats {
     sim.run_until_quiet(10_000_000);
     // Bytes received while booking (not what a revocation costs after).
     let received: Vec<u64> = sim.nodes.iter().map(|n| n.received_bytes).collect();
+    let busy = free_busy(&mut sim, &owners, &rooms);
     let revoked = p
         .revoke
         .then(|| revoke_most_followed(&mut sim, &owners, &rooms));
@@ -325,7 +341,7 @@ pub fn run(p: &Province) -> ProvinceStats {
         visible_p99_ms: pct(0.99),
         never_visible: waiting.iter().map(|w| w.3.len()).sum(),
         cut_off,
-        ..Default::default()
+        ..busy
     };
     let mut degree: BTreeMap<usize, usize> = BTreeMap::new();
     for (a, b) in &links {
@@ -392,6 +408,70 @@ pub fn run(p: &Province) -> ProvinceStats {
                 .filter(|i| sim.engine(*i).ledger().index().requests.contains_key(&id))
                 .count()
         });
+    }
+    st
+}
+
+/// Free/busy on demand: each agency asks for that of one owner it does
+/// not follow (the next one by index), over the two days the bookings
+/// fall in; checked against the owner's calendar.
+fn free_busy(sim: &mut Sim, owners: &[Vec<usize>], rooms: &[ResourceId]) -> ProvinceStats {
+    let n = owners.len();
+    let mut st = ProvinceStats::default();
+    let (from, to) = (sim.now_ms, sim.now_ms + 50 * 3_600_000);
+    let at = |ms| Timestamp::from_millisecond(ms).expect("instant");
+    let asked_at = sim.now_ms;
+    let before: u64 = sim.nodes.iter().map(|n| n.received_bytes).sum();
+    let mut pending = Vec::new();
+    for (i, mine) in owners.iter().enumerate() {
+        let Some(o) = (1..n).map(|k| (i + k) % n).find(|o| !mine.contains(o)) else {
+            continue;
+        };
+        st.busy_asked += 1;
+        let owner = sim.id(o);
+        match sim.ask_busy(i, &[owner], at(from), at(to), 0) {
+            Ok(a) if !a.asked.is_empty() => pending.push((i, o)),
+            _ => st.busy_unreachable += 1,
+        }
+    }
+    let mut delays = Vec::new();
+    let deadline = sim.now_ms + 10_000;
+    while !pending.is_empty() && sim.now_ms < deadline {
+        sim.run_unsettled(10, usize::MAX);
+        pending.retain(|(i, o)| {
+            let got = sim.engine(*i).busy(&sim.id(*o)).is_some();
+            if got {
+                delays.push(sim.now_ms - asked_at);
+            }
+            !got
+        });
+    }
+    sim.run_until_quiet(10_000_000);
+    st.busy_answered = delays.len();
+    let after: u64 = sim.nodes.iter().map(|n| n.received_bytes).sum();
+    st.busy_bytes_mean = (after - before) as f64 / delays.len().max(1) as f64;
+    delays.sort_unstable();
+    st.busy_p99_ms = delays
+        .get(((delays.len().max(1) - 1) as f64 * 0.99).round() as usize)
+        .copied()
+        .unwrap_or(0);
+    // Each answer holds the owner's confirmed and waiting spans.
+    for i in 0..n {
+        for v in sim.engine(i).busy_views() {
+            let o = (0..n).find(|o| sim.id(*o) == v.owner).expect("a member");
+            let cal = sim.engine(o).calendars().get(&rooms[o]);
+            let want = cal.map_or(0, |c| {
+                c.occupancy.overlapping(at(from), at(to)).count()
+                    + c.tentative
+                        .iter()
+                        .filter(|b| b.terms.overlaps(at(from), at(to)))
+                        .count()
+            });
+            let got = v.resources.get(&rooms[o]).map_or(0, Vec::len);
+            if got != want {
+                st.busy_wrong += 1;
+            }
+        }
     }
     st
 }
