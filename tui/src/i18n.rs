@@ -331,6 +331,10 @@ pub(crate) const AT_CURSOR: L = L("光标处", "At cursor");
 pub(crate) const FREE: L = L("空闲", "free");
 pub(crate) const CLOSED: L = L("关闭", "closed");
 pub(crate) const BUSY: L = L("忙", "busy");
+pub(crate) const FOUND_BY_BUSY: L = L(
+    "▒ 未关注的机构：按其忙闲信息查找，以所属机构审批为准",
+    "▒ owner not followed: searched by its free/busy; the owner decides",
+);
 pub(crate) const BUSY_WAITING: L = L("待审批", "waiting");
 pub(crate) const BUSY_FROM: L = L("来自{agency}，{s} 秒前", "from {agency}, {s} s ago");
 pub(crate) const BUSY_UNKNOWN: L = L(

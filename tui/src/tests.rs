@@ -609,6 +609,19 @@ fn calendar_shows_free_busy_of_an_owner_not_followed() {
             format!("calendar_busy_{lang:?}_100x30").to_lowercase(),
             text
         );
+        // The finder marks a slot found by that free/busy.
+        s.screen = Screen::Find;
+        s.find.results = vec![crdt_model::availability::Candidate {
+            resource: room.id.clone(),
+            start: a + hours,
+            end: a + hours * 2,
+            spare: 0,
+            competing: 0,
+        }];
+        let found = render(&s, 100, 30);
+        assert!(found.contains("▒ "), "{found}");
+        assert!(found.contains(s.t(crate::i18n::FOUND_BY_BUSY)), "{found}");
+        s.screen = Screen::Calendar;
         // Followed, the whole calendar shows instead.
         s.data.followed = None;
         assert!(!render(&s, 100, 30).contains(&from));

@@ -69,7 +69,15 @@ fn form_pane(state: &State, form: &Form, title: i18n::L, f: &mut Frame, area: Re
 pub(super) fn find(state: &State, f: &mut Frame, area: Rect) {
     let form = &state.find.form;
     let bottom = form_pane(state, form, i18n::SCREEN_FIND, f, area);
-    let title = state.t(i18n::CANDIDATES).to_string();
+    let mut title = state.t(i18n::CANDIDATES).to_string();
+    // Resources of owners not followed were searched by their free/busy.
+    let by_busy = |r: &crdt_model::ids::ResourceId| {
+        let owner = state.resource(r).map_or(r.owner, |x| x.owner());
+        !state.follows_owner(&owner)
+    };
+    if state.find.results.iter().any(|c| by_busy(&c.resource)) {
+        title = format!("{title} · {}", state.t(i18n::FOUND_BY_BUSY));
+    }
     let focused = form.focus.is_none();
     if state.find.results.is_empty() {
         let msg = if state.find.searched {
@@ -95,7 +103,8 @@ pub(super) fn find(state: &State, f: &mut Frame, area: Rect) {
         .map(|c| {
             let r = state.resource(&c.resource);
             let what = format!(
-                "{} · {}",
+                "{}{} · {}",
+                if by_busy(&c.resource) { "▒ " } else { "" },
                 state.resource_name(&c.resource),
                 state.agency_name(&c.resource.owner)
             );
