@@ -48,4 +48,8 @@ pub struct BusyAnswer {
     /// any, is older).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub silent: Vec<AgencyId>,
+    /// Owners no connected peer held, dialled for this question (asked
+    /// once connected).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub dialled: Vec<AgencyId>,
 }

@@ -234,6 +234,7 @@ impl NodeHandle {
         let (tx, rx) = oneshot::channel();
         self.send(Command::AskBusy(r.clone(), tx)).await;
         let (mut asked, mut dialled) = rx.await.unwrap_or_else(|_| Err(shutting_down()))?;
+        let all_dialled = dialled.clone();
         let mut silent: BTreeSet<AgencyId> = asked.asked.iter().map(|(o, _)| *o).collect();
         let deadline = tokio::time::Instant::now() + wait;
         while !silent.is_empty() || !dialled.is_empty() {
@@ -279,6 +280,7 @@ impl NodeHandle {
             asked,
             views,
             silent: silent.into_iter().collect(),
+            dialled: all_dialled,
         })
     }
 
