@@ -196,6 +196,9 @@ pub struct Engine {
     /// Free/busy questions waiting for their answer, by number.
     busy_asks: BTreeMap<u64, busy::PendingAsk>,
     busy_next: u64,
+    /// Owners dialled for a free/busy question no connected peer could
+    /// answer: the window asked, and when (ms).
+    busy_dialling: BTreeMap<AgencyId, (Timestamp, Timestamp, i64)>,
 }
 
 fn ms(t: Timestamp) -> i64 {
@@ -262,6 +265,7 @@ impl Engine {
             busy: BTreeMap::new(),
             busy_asks: BTreeMap::new(),
             busy_next: 0,
+            busy_dialling: BTreeMap::new(),
         };
         let mut report = IngestReport::default();
         for chunk in chunks {

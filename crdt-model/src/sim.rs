@@ -331,24 +331,28 @@ impl Sim {
             .map(|(p, _)| *p)
             .collect();
         for (a, b) in links {
-            {
-                let up = self.nodes[a].engine.is_some() && self.nodes[b].engine.is_some();
-                let conn = self.connected.get(&(a, b)).copied().unwrap_or(false);
-                if up && !conn {
-                    self.connected.insert((a, b), true);
-                    self.handshake(a, b);
-                    self.handshake(b, a);
-                    // Either side may have closed the session during the
-                    // handshake (a revoked or unknown agency): then neither
-                    // is told it is connected, as a transport would not.
-                    let (ia, ib) = (self.id(a), self.id(b));
-                    if self.connected.get(&(a, b)) == Some(&true) {
-                        self.input(a, Input::Connected(ib));
-                    }
-                    if self.connected.get(&(a, b)) == Some(&true) {
-                        self.input(b, Input::Connected(ia));
-                    }
-                }
+            self.connect(a, b);
+        }
+    }
+
+    /// Opens the session of the pair `(a, b)` (`a < b`) if both run and it
+    /// is not open.
+    fn connect(&mut self, a: usize, b: usize) {
+        let up = self.nodes[a].engine.is_some() && self.nodes[b].engine.is_some();
+        let conn = self.connected.get(&(a, b)).copied().unwrap_or(false);
+        if up && !conn {
+            self.connected.insert((a, b), true);
+            self.handshake(a, b);
+            self.handshake(b, a);
+            // Either side may have closed the session during the
+            // handshake (a revoked or unknown agency): then neither
+            // is told it is connected, as a transport would not.
+            let (ia, ib) = (self.id(a), self.id(b));
+            if self.connected.get(&(a, b)) == Some(&true) {
+                self.input(a, Input::Connected(ib));
+            }
+            if self.connected.get(&(a, b)) == Some(&true) {
+                self.input(b, Input::Connected(ia));
             }
         }
     }
@@ -670,6 +674,17 @@ impl Sim {
                     }
                 }
                 Output::Notify(_) => {}
+                // A dial opens a link where the topology had none (a node
+                // dials any member it has an address for); a link cut by a
+                // partition stays cut.
+                Output::Dial(to) => {
+                    if let Some(j) = self.nodes.iter().position(|n| n.key.id() == to) {
+                        let p = Self::pair(i, j);
+                        if i != j && *self.link_up.entry(p).or_insert(true) {
+                            self.connect(p.0, p.1);
+                        }
+                    }
+                }
                 Output::SetTimer(at) => {
                     // `at` is on the node's own clock.
                     let at = (at - self.nodes[i].clock_offset_ms).max(self.now_ms);

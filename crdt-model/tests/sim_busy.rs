@@ -2,7 +2,8 @@
 //! owner asks the owner (or, the owner away, a peer that follows it) when
 //! the owner's resources are taken, caches the answer with its source and
 //! age, shows it in the calendar and the free-slot search, and refuses a
-//! malformed question without asking anyone.
+//! malformed question without asking anyone. An owner no connected peer
+//! holds is dialled, and asked once connected.
 
 use crdt_model::availability::SlotQuery;
 use crdt_model::engine::{LocalOp, LocalOutcome};
@@ -137,16 +138,41 @@ fn free_busy_of_an_owner_not_followed_is_fetched_cached_and_searched() {
 }
 
 #[test]
-fn no_connected_holder_means_unreachable() {
-    // A line 0 - 1 - 2: node 0 follows nothing beyond its own, node 1
-    // neither; node 2's owner is reachable by no one node 0 talks to.
+fn an_owner_no_connected_peer_holds_is_dialled_and_asked() {
+    // A line 0 - 1 - 2: neither node 0 nor node 1 follows node 2 (each
+    // follows its own city only), so no peer of node 0 holds node 2's
+    // records.
     let links = [(0, 1), (1, 2)];
-    let mut sim = Sim::with_links(5, 8, START, &links, vec![Follows::defaults(); 8]);
+    let mut sim = Sim::with_links(5, 3, START, &links, vec![Follows::defaults(); 3]);
+    sim.run_until_quiet(100_000);
+    let room = test_resource(sim.id(2), "room", Capacity::People(1), Approval::Automatic);
+    let rid = room.id.clone();
+    sim.local(2, LocalOp::PutResource(Box::new(room)))
+        .expect("publish");
+    sim.run_until_quiet(100_000);
+    let booking = LocalOp::Book {
+        resource: rid.clone(),
+        start: at(HOUR),
+        end: at(2 * HOUR),
+        quantity: 1,
+        contact: String::new(),
+        purpose: String::new(),
+        wait_list: false,
+    };
+    book(&mut sim, 2, booking);
     sim.run_until_quiet(100_000);
     let owner = sim.id(2);
     let asked = sim
-        .ask_busy(0, &[owner], at(0), at(HOUR), 0)
+        .ask_busy(0, &[owner], at(0), at(24 * HOUR), 0)
         .expect("question");
-    assert_eq!(asked.unreachable, vec![owner], "{asked:?}");
-    assert!(asked.asked.is_empty());
+    assert_eq!(asked.dialled, vec![owner], "{asked:?}");
+    assert!(asked.asked.is_empty() && asked.unreachable.is_empty());
+    sim.run_until_quiet(100_000);
+    let view = sim
+        .engine(0)
+        .busy(&owner)
+        .cloned()
+        .expect("answered once connected");
+    assert_eq!(view.source, owner);
+    assert_eq!(view.resources[&rid].len(), 1, "{view:?}");
 }

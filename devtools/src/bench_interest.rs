@@ -114,8 +114,13 @@ pub fn run(full: bool, json: bool) -> anyhow::Result<()> {
         for (label, r) in labelled {
             let s = &r.stats;
             println!(
-                "free/busy on demand at {label} agencies: {} asked that of an owner they do not follow, {} answered (p99 {} ms, {:.0} bytes received per answer), {} with no connected holder (a node dials the owner then)",
-                s.busy_asked, s.busy_answered, s.busy_p99_ms, s.busy_bytes_mean, s.busy_unreachable
+                "free/busy on demand at {label} agencies: {} asked that of an owner they do not follow, {} answered (p99 {} ms, {:.0} bytes received per answer); {} had no connected holder and dialled the owner, {} unanswerable",
+                s.busy_asked,
+                s.busy_answered,
+                s.busy_p99_ms,
+                s.busy_bytes_mean,
+                s.busy_dialled,
+                s.busy_unreachable
             );
         }
         let b = &report.busy_owner.stats;

@@ -157,12 +157,11 @@ pub enum Command {
     /// (everything acknowledged so far is in it).
     Backup(oneshot::Sender<Result<crate::backup::Snapshot, String>>),
     /// Asks peers for the free/busy of owners not followed (see
-    /// [`Engine::ask_busy`]); the reply says what was asked of whom.
-    /// Owners no connected peer holds are dialled (where an address is
-    /// known): the reply names them too.
+    /// [`Engine::ask_busy`]); the reply says what was asked of whom, and
+    /// which owners no connected peer holds were dialled.
     AskBusy(
         api::BusyRequest,
-        oneshot::Sender<Result<(crdt_model::engine::BusyAsked, Vec<AgencyId>), LocalError>>,
+        oneshot::Sender<Result<crdt_model::engine::BusyAsked, LocalError>>,
     ),
 }
 
@@ -233,34 +232,20 @@ impl NodeHandle {
         let mut events = self.subscribe();
         let (tx, rx) = oneshot::channel();
         self.send(Command::AskBusy(r.clone(), tx)).await;
-        let (mut asked, mut dialled) = rx.await.unwrap_or_else(|_| Err(shutting_down()))?;
-        let all_dialled = dialled.clone();
-        let mut silent: BTreeSet<AgencyId> = asked.asked.iter().map(|(o, _)| *o).collect();
+        let asked = rx.await.unwrap_or_else(|_| Err(shutting_down()))?;
+        // Owners dialled are asked by the engine once connected.
+        let mut silent: BTreeSet<AgencyId> = asked
+            .asked
+            .iter()
+            .map(|(o, _)| *o)
+            .chain(asked.dialled.iter().copied())
+            .collect();
         let deadline = tokio::time::Instant::now() + wait;
-        while !silent.is_empty() || !dialled.is_empty() {
+        while !silent.is_empty() {
             match tokio::time::timeout_at(deadline, events.recv()).await {
                 Ok(Ok(Event::Busy { owners })) => {
                     for o in owners {
                         silent.remove(&o);
-                    }
-                }
-                // An owner dialled for it is connected: asked now.
-                Ok(Ok(Event::Peer {
-                    peer,
-                    connected: true,
-                })) if dialled.contains(&peer) => {
-                    dialled.retain(|d| *d != peer);
-                    let (tx, rx) = oneshot::channel();
-                    let again = api::BusyRequest {
-                        owners: vec![peer],
-                        ..r.clone()
-                    };
-                    self.send(Command::AskBusy(again, tx)).await;
-                    if let Ok(Ok((more, _))) = rx.await {
-                        silent.extend(more.asked.iter().map(|(o, _)| *o));
-                        asked.unreachable.retain(|o| *o != peer);
-                        asked.asked.extend(more.asked);
-                        asked.fresh.extend(more.fresh);
                     }
                 }
                 Ok(Ok(_)) | Ok(Err(broadcast::error::RecvError::Lagged(_))) => {}
@@ -277,10 +262,10 @@ impl NodeHandle {
             .await
             .ok_or_else(shutting_down)?;
         Ok(api::BusyAnswer {
+            dialled: asked.dialled.clone(),
             asked,
             views,
             silent: silent.into_iter().collect(),
-            dialled: all_dialled,
         })
     }
 

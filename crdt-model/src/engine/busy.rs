@@ -11,6 +11,13 @@ use crate::busy::{BusyView, OwnerBusy, blocks_of, check_window, sanitize};
 /// asked, ms.
 pub const BUSY_ASK_TIMEOUT_MS: i64 = 5_000;
 
+/// Most owners dialled for one question.
+const BUSY_DIALS: usize = 8;
+
+/// How long an owner dialled for its free/busy in vain is not dialled
+/// again, ms.
+const BUSY_REDIAL_MS: i64 = 60_000;
+
 /// Most owners whose free/busy is cached; the oldest answers go first.
 const BUSY_CACHED: usize = 1_024;
 
@@ -40,15 +47,19 @@ pub struct BusyAsked {
     pub fresh: Vec<AgencyId>,
     /// Owners asked (or already being asked), with the peer asked.
     pub asked: Vec<(AgencyId, AgencyId)>,
-    /// Owners no connected peer holds: neither the owner nor a peer that
-    /// follows it is connected.
+    /// Owners no connected peer holds, dialled ([`Output::Dial`]): asked
+    /// once connected.
+    #[serde(default)]
+    pub dialled: Vec<AgencyId>,
+    /// Owners no connected peer holds, dialled lately in vain: neither
+    /// the owner nor a peer that follows it is connected.
     pub unreachable: Vec<AgencyId>,
 }
 
 impl BusyAsked {
     /// Whether an answer is on its way for some owner.
     pub fn waiting(&self) -> bool {
-        !self.asked.is_empty()
+        !self.asked.is_empty() || !self.dialled.is_empty()
     }
 }
 
@@ -83,7 +94,22 @@ impl Engine {
         max_age_ms: i64,
     ) -> Result<(BusyAsked, Vec<Output>), String> {
         check_window(from, to).map_err(str::to_string)?;
+        let mut out = Vec::new();
+        let done = self.ask_busy_into(now, owners, (from, to), max_age_ms, &mut out);
+        Ok((done, self.route(out)))
+    }
+
+    /// [`Engine::ask_busy`] with a checked window, into `out`.
+    fn ask_busy_into(
+        &mut self,
+        now: Timestamp,
+        owners: &[AgencyId],
+        (from, to): (Timestamp, Timestamp),
+        max_age_ms: i64,
+        out: &mut Vec<Output>,
+    ) -> BusyAsked {
         let mut done = BusyAsked::default();
+        let mut dials = 0;
         let mut by_peer: BTreeMap<AgencyId, Vec<AgencyId>> = BTreeMap::new();
         let owners: BTreeSet<AgencyId> = owners.iter().copied().collect();
         for owner in owners {
@@ -121,13 +147,31 @@ impl Engine {
                     done.asked.push((owner, peer));
                     by_peer.entry(peer).or_default().push(owner);
                 }
-                None => done.unreachable.push(owner),
+                // None connected: the owner is dialled, unless it was
+                // dialled lately in vain.
+                None => match self.busy_dialling.get(&owner) {
+                    Some(d) if ms(now) - d.2 < BUSY_REDIAL_MS => {
+                        if ms(now) - d.2 < BUSY_ASK_TIMEOUT_MS {
+                            done.dialled.push(owner);
+                        } else {
+                            done.unreachable.push(owner);
+                        }
+                    }
+                    _ if dials < BUSY_DIALS => {
+                        dials += 1;
+                        self.busy_dialling.insert(owner, (from, to, ms(now)));
+                        out.push(Output::Dial(owner));
+                        done.dialled.push(owner);
+                    }
+                    _ => done.unreachable.push(owner),
+                },
             }
         }
         // Questions long unanswered are forgotten.
         self.busy_asks
             .retain(|_, a| ms(now) - a.at_ms < 12 * BUSY_ASK_TIMEOUT_MS);
-        let mut out = Vec::new();
+        self.busy_dialling
+            .retain(|_, d| ms(now) - d.2 < BUSY_REDIAL_MS);
         for (peer, owners) in by_peer {
             for chunk in owners.chunks(crate::busy::MAX_OWNERS) {
                 self.busy_next += 1;
@@ -154,7 +198,20 @@ impl Engine {
                 });
             }
         }
-        Ok((done, self.route(out)))
+        done
+    }
+
+    /// A peer connected: if it was dialled for a free/busy question, the
+    /// question goes to it now.
+    pub(super) fn on_busy_connected(
+        &mut self,
+        now: Timestamp,
+        peer: AgencyId,
+        out: &mut Vec<Output>,
+    ) {
+        if let Some((from, to, _)) = self.busy_dialling.remove(&peer) {
+            self.ask_busy_into(now, &[peer], (from, to), 0, out);
+        }
     }
 
     /// The peer to ask for `owner`'s free/busy: the owner itself when

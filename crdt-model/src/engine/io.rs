@@ -181,6 +181,11 @@ pub enum Output {
     Notify(Event),
     /// Call again with [`Input::Tick`] at this time (ms since the epoch).
     SetTimer(i64),
+    /// Connect to this member if possible (no connected peer can answer a
+    /// free/busy question about it; see [`crate::busy`]): the question goes
+    /// once [`Input::Connected`] reports it. A driver that cannot reach it
+    /// does nothing.
+    Dial(AgencyId),
 }
 
 /// A notification for local clients (UI, API event stream).

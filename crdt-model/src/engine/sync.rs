@@ -105,6 +105,7 @@ impl Engine {
             self.next_tick = Some(at);
             out.push(Output::SetTimer(at));
         }
+        self.on_busy_connected(now, peer, out);
     }
 
     /// After changes from `peer`: whether some wait for earlier ones (a

@@ -108,8 +108,10 @@ pub struct ProvinceStats {
     pub busy_asked: usize,
     /// Of them, those whose answer came (from the owner or a follower).
     pub busy_answered: usize,
-    /// Those with no connected holder (a node would dial the owner; the
-    /// simulator's links are fixed).
+    /// Those with no connected holder, for which the owner was dialled
+    /// (the simulator opens the link).
+    pub busy_dialled: usize,
+    /// Those neither asked of a connected holder nor dialled.
     pub busy_unreachable: usize,
     /// Answers that differ from the owner's calendar.
     pub busy_wrong: usize,
@@ -431,6 +433,10 @@ fn free_busy(sim: &mut Sim, owners: &[Vec<usize>], rooms: &[ResourceId]) -> Prov
         let owner = sim.id(o);
         match sim.ask_busy(i, &[owner], at(from), at(to), 0) {
             Ok(a) if !a.asked.is_empty() => pending.push((i, o)),
+            Ok(a) if !a.dialled.is_empty() => {
+                st.busy_dialled += 1;
+                pending.push((i, o));
+            }
             _ => st.busy_unreachable += 1,
         }
     }

@@ -143,8 +143,7 @@ impl Actor {
                     .ask_busy(now, &r.owners, r.from, r.to, max_age_ms)
                     .map(|(asked, out)| {
                         self.apply(out);
-                        let dialled = self.dial_for_busy(&asked.unreachable);
-                        (asked, dialled)
+                        asked
                     })
                     .map_err(LocalError::Invalid);
                 let _ = reply.send(result);

@@ -131,6 +131,9 @@ impl Actor {
                 Output::SetTimer(at) => {
                     self.engine_timer = Some(self.engine_timer.map_or(at, |t| t.min(at)))
                 }
+                Output::Dial(agency) => {
+                    self.dial_for_busy(&agency);
+                }
                 Output::Notify(ev) => {
                     if let Event::Refused {
                         peer: Some(p),

@@ -160,45 +160,34 @@ impl Actor {
         }
     }
 
-    /// Dials the owners no connected peer holds, for their free/busy
-    /// (where an address is known and no backoff holds them off; at most 8
-    /// for one question); returns those dialled. The plan may close such a connection later, once
-    /// the answer came.
-    pub(super) fn dial_for_busy(&mut self, owners: &[AgencyId]) -> Vec<AgencyId> {
-        /// Most owners dialled for one question.
-        const AT_MOST: usize = 8;
+    /// Dials a member for a free/busy question no connected peer can
+    /// answer, as the engine asks ([`Output::Dial`]): where an address is
+    /// known and no backoff holds it off; whether it was dialled. The plan
+    /// may close such a connection later, once the answer came.
+    pub(super) fn dial_for_busy(&mut self, agency: &AgencyId) -> bool {
         let now = Instant::now();
-        let mut dialled = Vec::new();
-        for agency in owners {
-            if dialled.len() >= AT_MOST {
-                break;
-            }
-            if self.is_blocked(agency)
-                || self
-                    .peering
-                    .backoff
-                    .get(agency)
-                    .is_some_and(|(until, _)| *until > now)
-            {
-                continue;
-            }
-            let Some(peer) = self.peer_of_agency(agency) else {
-                continue;
-            };
-            let Some(addrs) = self.peering.addrs.get(&peer).cloned() else {
-                continue;
-            };
-            debug!(peer = %agency.short(), "dialing an owner for its free/busy");
-            self.backoff(*agency);
-            let opts = DialOpts::peer_id(peer)
-                .addresses(addrs)
-                .condition(PeerCondition::DisconnectedAndNotDialing)
-                .build();
-            if self.swarm.dial(opts).is_ok() {
-                dialled.push(*agency);
-            }
+        if self.is_blocked(agency)
+            || self
+                .peering
+                .backoff
+                .get(agency)
+                .is_some_and(|(until, _)| *until > now)
+        {
+            return false;
         }
-        dialled
+        let Some(peer) = self.peer_of_agency(agency) else {
+            return false;
+        };
+        let Some(addrs) = self.peering.addrs.get(&peer).cloned() else {
+            return false;
+        };
+        debug!(peer = %agency.short(), "dialing an owner for its free/busy");
+        self.backoff(*agency);
+        let opts = DialOpts::peer_id(peer)
+            .addresses(addrs)
+            .condition(PeerCondition::DisconnectedAndNotDialing)
+            .build();
+        self.swarm.dial(opts).is_ok()
     }
 
     /// Holds off dialling `agency` again: a dial that succeeds clears it
