@@ -60,8 +60,8 @@ pub(crate) async fn busy(c: &Client, out: &Out, a: BusyArgs) -> anyhow::Result<(
             "{}: {}",
             name(o),
             out.t(
-                "无法获取：该机构及关注它的节点均未连接",
-                "unreachable: neither it nor a node following it is connected"
+                "无法获取：该机构及关注它的节点均未连接，拨号也未成功",
+                "unreachable: neither it nor a node following it is connected, and dialling it failed"
             )
         );
     }

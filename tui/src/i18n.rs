@@ -338,8 +338,8 @@ pub(crate) const FOUND_BY_BUSY: L = L(
 pub(crate) const BUSY_WAITING: L = L("待审批", "waiting");
 pub(crate) const BUSY_FROM: L = L("来自{agency}，{s} 秒前", "from {agency}, {s} s ago");
 pub(crate) const BUSY_UNKNOWN: L = L(
-    "未关注该机构，尚无忙闲信息（连接到该机构或关注它的节点后获取）",
-    "owner not followed: no free/busy yet (fetched once it or a node following it is connected)",
+    "未关注该机构，尚无忙闲信息（正在向该机构或关注它的节点获取）",
+    "owner not followed: no free/busy yet (being fetched from it or a node following it)",
 );
 
 // Forms.
