@@ -80,9 +80,11 @@ impl BusyView {
         (now.as_second() - self.fetched.as_second()).max(0)
     }
 
-    /// Whether it covers `[from, to)`.
+    /// Whether it covers `[from, to)` whole.
+    /// An answer cut short covers nothing: resources beyond the cut would
+    /// look free.
     pub fn covers(&self, from: Timestamp, to: Timestamp) -> bool {
-        self.from <= from && to <= self.to
+        !self.truncated && self.from <= from && to <= self.to
     }
 
     /// One resource's free/busy, as a calendar entry ([`ResourceCalendar::busy`]).
@@ -178,8 +180,8 @@ pub fn blocks_of(
 }
 
 /// Keeps of a received answer only what is well formed: blocks of
-/// positive length within the window, on resources of `owner` that
-/// `known` names (our catalogue), at most [`MAX_BLOCKS`] in all.
+/// positive length within the window, on resources `known` names (those
+/// of our catalogue `owner` holds now), at most [`MAX_BLOCKS`] in all.
 pub fn sanitize(
     owner: AgencyId,
     answer: OwnerBusy,
@@ -191,7 +193,7 @@ pub fn sanitize(
     let mut truncated = answer.truncated;
     let mut resources = BTreeMap::new();
     for (rid, blocks) in answer.resources {
-        if rid.owner != owner || !known(&rid) {
+        if !known(&rid) {
             continue;
         }
         let mut kept: Vec<BusyBlock> = blocks
@@ -257,7 +259,8 @@ mod tests {
             .collect(),
             truncated: false,
         };
-        let known = |r: &ResourceId| *r == room || *r == theirs;
+        // The caller knows the owner's resources of its catalogue.
+        let known = |r: &ResourceId| *r == room;
         let clean = sanitize(owner, answer, t(0), t(1_000), known);
         assert_eq!(clean.resources.len(), 1, "{clean:?}");
         // Empty and out-of-window blocks go; one overlapping the start stays.

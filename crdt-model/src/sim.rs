@@ -145,6 +145,9 @@ pub struct Sim {
     seq: u64,
     link_up: BTreeMap<(usize, usize), bool>,
     connected: BTreeMap<(usize, usize), bool>,
+    /// The group of the last partition, until healed: a dial across it
+    /// fails.
+    cut: Option<BTreeSet<usize>>,
     /// Messages delivered so far.
     pub delivered: u64,
     /// Maximum one-way latency, ms.
@@ -251,6 +254,7 @@ impl Sim {
             seq: 0,
             link_up: BTreeMap::new(),
             connected: BTreeMap::new(),
+            cut: None,
             delivered: 0,
             max_latency_ms: 40,
             loss: 0.0,
@@ -410,7 +414,16 @@ impl Sim {
 
     /// Cuts every link between `group` and the rest.
     pub fn partition(&mut self, group: &[usize]) {
-        let links: Vec<(usize, usize)> = self.link_up.keys().copied().collect();
+        self.cut = Some(group.iter().copied().collect());
+        // Every link, and every session (a dial may have opened one).
+        let links: Vec<(usize, usize)> = self
+            .link_up
+            .keys()
+            .chain(self.connected.keys())
+            .copied()
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
         for (a, b) in links {
             if group.contains(&a) != group.contains(&b) {
                 self.set_link(a, b, false);
@@ -420,6 +433,7 @@ impl Sim {
 
     /// Restores every link and reconnects.
     pub fn heal(&mut self) {
+        self.cut = None;
         for up in self.link_up.values_mut() {
             *up = true;
         }
@@ -680,7 +694,12 @@ impl Sim {
                 Output::Dial(to) => {
                     if let Some(j) = self.nodes.iter().position(|n| n.key.id() == to) {
                         let p = Self::pair(i, j);
-                        if i != j && *self.link_up.entry(p).or_insert(true) {
+                        let same_side = self
+                            .cut
+                            .as_ref()
+                            .is_none_or(|g| g.contains(&i) == g.contains(&j));
+                        if i != j && self.link_up.get(&p).copied().unwrap_or(same_side) {
+                            self.link_up.insert(p, true);
                             self.connect(p.0, p.1);
                         }
                     }

@@ -149,9 +149,15 @@ impl Engine {
                 }
                 // None connected: the owner is dialled, unless it was
                 // dialled lately in vain.
-                None => match self.busy_dialling.get(&owner) {
+                None => match self.busy_dialling.get_mut(&owner) {
                     Some(d) if ms(now) - d.2 < BUSY_REDIAL_MS => {
                         if ms(now) - d.2 < BUSY_ASK_TIMEOUT_MS {
+                            // Asked once connected, over both windows
+                            // (within the longest allowed).
+                            let wider = (d.0.min(from), d.1.max(to));
+                            if check_window(wider.0, wider.1).is_ok() {
+                                (d.0, d.1) = wider;
+                            }
                             done.dialled.push(owner);
                         } else {
                             done.unreachable.push(owner);
@@ -351,8 +357,10 @@ impl Engine {
                 continue;
             }
             let index = self.ledger.index();
+            // Resources the owner holds now (a transferred asset keeps
+            // its creator's id).
             let clean = sanitize(owner, answer, ask.from, ask.to, |r| {
-                index.resources.contains_key(r)
+                index.resources.get(r).is_some_and(|x| x.owner() == owner)
             });
             self.busy.insert(
                 owner,
@@ -379,7 +387,9 @@ impl Engine {
                 None => break,
             };
         }
-        out.push(Output::Notify(Event::Busy { owners: answered }));
+        // Every owner asked: those left out or refused come no more, and
+        // whoever waits for them stops waiting.
+        out.push(Output::Notify(Event::Busy { owners: ask.owners }));
     }
 
     /// A resource's calendar for a reader: with the free/busy of its

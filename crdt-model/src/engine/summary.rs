@@ -67,7 +67,12 @@ impl Engine {
     /// our counts yet, and a peer that took the message as seen would take
     /// them as lacking, and send them again.
     fn seen_from(&self, peer: &AgencyId) -> u64 {
-        self.peers.get(peer).map_or(0, |p| p.seen_whole)
+        // Nothing waiting now: every message taken in is in the counts
+        // (the wait may have ended with another peer's message).
+        let waiting = self.ledger.pending_len() > 0;
+        self.peers
+            .get(peer)
+            .map_or(0, |p| if waiting { p.seen_whole } else { p.seen })
     }
 
     /// The next summary's round.

@@ -132,7 +132,9 @@ impl Actor {
                 let _ = reply.send(self.snapshot());
             }
             Command::AskBusy(r, reply) => {
-                let max_age_ms = r.max_age_s.unwrap_or(api::DEFAULT_MAX_AGE_S) as i64 * 1_000;
+                let max_age_ms = i64::try_from(r.max_age_s.unwrap_or(api::DEFAULT_MAX_AGE_S))
+                    .unwrap_or(i64::MAX)
+                    .saturating_mul(1_000);
                 let roster = self.engine.ledger().roster();
                 if let Some(o) = r.owners.iter().find(|o| roster.member(o).is_none()) {
                     let _ = reply.send(Err(LocalError::Invalid(format!("unknown agency {o}"))));

@@ -132,7 +132,13 @@ impl Actor {
                     self.engine_timer = Some(self.engine_timer.map_or(at, |t| t.min(at)))
                 }
                 Output::Dial(agency) => {
-                    self.dial_for_busy(&agency);
+                    // Not dialled (no address, blocked, backing off): no
+                    // answer is coming, and whoever waits for one stops.
+                    if !self.dial_for_busy(&agency) {
+                        self.notes.push(Event::Busy {
+                            owners: vec![agency],
+                        });
+                    }
                 }
                 Output::Notify(ev) => {
                     if let Event::Refused {
