@@ -19,6 +19,19 @@ fn at(ms: i64) -> Timestamp {
     Timestamp::from_millisecond(START + ms).expect("instant")
 }
 
+/// A request for one place in `[start, end)` of `rid`.
+fn hour_of(rid: &crdt_model::ids::ResourceId, start: Timestamp, end: Timestamp) -> LocalOp {
+    LocalOp::Book {
+        resource: rid.clone(),
+        start,
+        end,
+        quantity: 1,
+        contact: String::new(),
+        purpose: String::new(),
+        wait_list: false,
+    }
+}
+
 fn book(sim: &mut Sim, i: usize, op: LocalOp) -> crdt_model::ids::BookingId {
     match sim.local(i, op) {
         Ok(LocalOutcome::Booking(b)) => b.id,
@@ -40,15 +53,7 @@ fn free_busy_of_an_owner_not_followed_is_fetched_cached_and_searched() {
     sim.local(2, LocalOp::PutResource(Box::new(room)))
         .expect("publish");
     sim.run_until_quiet(100_000);
-    let booking = |start, end| LocalOp::Book {
-        resource: rid.clone(),
-        start,
-        end,
-        quantity: 1,
-        contact: String::new(),
-        purpose: String::new(),
-        wait_list: false,
-    };
+    let booking = |start, end| hour_of(&rid, start, end);
     book(&mut sim, 1, booking(at(HOUR), at(2 * HOUR)));
     sim.run_until_quiet(100_000);
     let (owner, window) = (sim.id(2), (at(0), at(24 * HOUR)));
@@ -150,15 +155,7 @@ fn an_owner_no_connected_peer_holds_is_dialled_and_asked() {
     sim.local(2, LocalOp::PutResource(Box::new(room)))
         .expect("publish");
     sim.run_until_quiet(100_000);
-    let booking = LocalOp::Book {
-        resource: rid.clone(),
-        start: at(HOUR),
-        end: at(2 * HOUR),
-        quantity: 1,
-        contact: String::new(),
-        purpose: String::new(),
-        wait_list: false,
-    };
+    let booking = hour_of(&rid, at(HOUR), at(2 * HOUR));
     book(&mut sim, 2, booking);
     sim.run_until_quiet(100_000);
     let owner = sim.id(2);

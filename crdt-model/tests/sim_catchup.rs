@@ -15,6 +15,25 @@ fn copy_bytes(len: usize) -> u64 {
     (len + 64 + 34 + 60 + 16) as u64
 }
 
+/// One copy of what node 0 holds beyond `held` (the counts the returning
+/// node had when it went away), in bytes.
+fn missed_bytes(sim: &Sim, held: &std::collections::BTreeMap<crdt_model::ids::DocId, u64>) -> u64 {
+    sim.engine(0)
+        .ledger()
+        .docs()
+        .iter()
+        .flat_map(|(d, l)| {
+            let had = held.get(d).copied().unwrap_or(0);
+            let lacked = (l.len() - had.min(l.len())) as usize;
+            sim.engine(0)
+                .ledger()
+                .changes_after(d, had, lacked)
+                .expect("readable")
+        })
+        .map(|c| copy_bytes(c.change.len()))
+        .sum()
+}
+
 /// `n` nodes; node `n - 1` is away while the others make `m` bookings on
 /// rooms of nodes 0 and 1 (automatic approval: requests and decisions);
 /// returns (bytes it received catching up, one copy of what it missed).
@@ -64,21 +83,7 @@ fn catch_up(seed: u64, n: usize, m: usize) -> (u64, u64) {
     // on its timer) before the node comes back.
     sim.run_for(120_000, 10_000_000);
     sim.run_until_quiet(10_000_000);
-    let missed: u64 = sim
-        .engine(0)
-        .ledger()
-        .docs()
-        .iter()
-        .flat_map(|(d, l)| {
-            let had = held.get(d).copied().unwrap_or(0);
-            let lacked = (l.len() - had.min(l.len())) as usize;
-            sim.engine(0)
-                .ledger()
-                .changes_after(d, had, lacked)
-                .expect("readable")
-        })
-        .map(|c| copy_bytes(c.change.len()))
-        .sum();
+    let missed = missed_bytes(&sim, &held);
     let before = sim.nodes[away].received_bytes;
     sim.restart(away);
     sim.run_until_quiet(10_000_000);
@@ -179,21 +184,7 @@ fn one_copy_when_the_owner_lags_behind_a_requester() {
         "it holds everything"
     );
     let got = sim.nodes[away].received_bytes - before;
-    let missed: u64 = sim
-        .engine(0)
-        .ledger()
-        .docs()
-        .iter()
-        .flat_map(|(d, l)| {
-            let had = held.get(d).copied().unwrap_or(0);
-            let lacked = (l.len() - had.min(l.len())) as usize;
-            sim.engine(0)
-                .ledger()
-                .changes_after(d, had, lacked)
-                .expect("readable")
-        })
-        .map(|c| copy_bytes(c.change.len()))
-        .sum();
+    let missed = missed_bytes(&sim, &held);
     let again: u64 = (0..n)
         .map(|i| sim.engine(away).peer_duplicates(&sim.id(i)).1)
         .sum();

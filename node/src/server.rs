@@ -30,6 +30,7 @@ use axum::Extension;
 
 mod assets;
 mod bookings;
+mod busy;
 mod errors;
 mod holds;
 mod invites;
@@ -83,7 +84,7 @@ pub fn router_with(
         .route(routes::STATUS, get(status))
         .route(routes::METRICS, get(metrics::metrics))
         .route(routes::RESOURCES, get(resources).put(put_resource))
-        .route(routes::CALENDAR, get(calendar))
+        .route(routes::CALENDAR, get(busy::calendar))
         .route(routes::BOOKINGS, get(bookings).post(book))
         .route(routes::BOOKING, get(booking))
         .route(routes::CANCEL, post(cancel))
@@ -92,7 +93,7 @@ pub fn router_with(
         .route(routes::HOLDS, get(holds::holds).post(holds::hold))
         .route(routes::DECIDE, post(decide))
         .route(routes::SLOTS, post(slots))
-        .route(routes::BUSY, post(busy))
+        .route(routes::BUSY, post(busy::busy))
         .route(routes::MEMBERS, get(members))
         .route(routes::INVITE, post(invite))
         .route(routes::INVITES, get(invites))
@@ -364,75 +365,6 @@ async fn put_resource(
     Ok(Json(r))
 }
 
-/// One resource's calendar; for a resource whose owner this node does not
-/// follow, its free/busy is fetched first (from a day ago to two months
-/// ahead) when the cached one is missing or older than a minute.
-async fn calendar(
-    State(st): State<AppState>,
-    Query(q): Query<ResourceQuery>,
-) -> ApiResult<crdt_model::calendar::ResourceCalendar> {
-    let rid = q.resource.clone();
-    let owner = st
-        .node
-        .read_state(move |v| {
-            let owner = v.engine.ledger().index().owner_of(&rid);
-            (!v.engine.follows_owner(&owner)).then_some(owner)
-        })
-        .await
-        .ok_or_else(gone)?;
-    if let Some(owner) = owner {
-        let now = jiff::Timestamp::now();
-        let day = jiff::SignedDuration::from_hours(24);
-        fetch_busy(&st, vec![owner], now - day, now + day * 62).await;
-    }
-    Ok(Json(st.node.query(q).await.ok_or_else(gone)??))
-}
-
-/// Fetches the free/busy of `owners` (not followed) over the window, for
-/// a calendar or a slot search; a failure only leaves them unknown.
-async fn fetch_busy(
-    st: &AppState,
-    owners: Vec<AgencyId>,
-    from: jiff::Timestamp,
-    to: jiff::Timestamp,
-) {
-    let r = api::BusyRequest {
-        owners,
-        from,
-        to,
-        max_age_s: None,
-        wait_ms: None,
-    };
-    if let Err(e) = st.node.busy(r).await {
-        tracing::debug!(error = %e, "free/busy not fetched");
-    }
-}
-
-/// Free/busy of owners not followed.
-async fn busy(
-    State(st): State<AppState>,
-    Json(r): Json<api::BusyRequest>,
-) -> ApiResult<api::BusyAnswer> {
-    if r.owners.is_empty() {
-        return Err(err(
-            StatusCode::BAD_REQUEST,
-            "bad_request",
-            "name at least one owner".into(),
-        ));
-    }
-    if r.owners.len() > api::MAX_BUSY_OWNERS {
-        return Err(err(
-            StatusCode::BAD_REQUEST,
-            "bad_request",
-            format!("at most {} owners in one question", api::MAX_BUSY_OWNERS),
-        ));
-    }
-    if let Err(why) = crdt_model::busy::check_window(r.from, r.to) {
-        return Err(err(StatusCode::BAD_REQUEST, "bad_request", why.into()));
-    }
-    Ok(Json(st.node.busy(r).await?))
-}
-
 async fn slots(
     State(st): State<AppState>,
     Json(mut q): Json<SlotQuery>,
@@ -445,35 +377,7 @@ async fn slots(
         ));
     }
     q.limit = q.limit.clamp(1, 200);
-    // The owners not followed whose resources the search covers: their
-    // free/busy is fetched first, so that their resources are searched too
-    // (the first 64 by id; the others' resources are left out unless a
-    // fresh free/busy of theirs is cached).
-    if crdt_model::busy::check_window(q.from, q.to).is_ok() {
-        let query = q.clone();
-        let owners = st
-            .node
-            .read_state(move |v| {
-                let e = v.engine;
-                let owners: std::collections::BTreeSet<AgencyId> = e
-                    .ledger()
-                    .index()
-                    .resources
-                    .values()
-                    .filter(|r| query.matches(r) && !e.follows_owner(&r.owner()))
-                    .map(|r| r.owner())
-                    .collect();
-                owners
-                    .into_iter()
-                    .take(crdt_model::busy::MAX_OWNERS)
-                    .collect::<Vec<_>>()
-            })
-            .await
-            .ok_or_else(gone)?;
-        if !owners.is_empty() {
-            fetch_busy(&st, owners, q.from, q.to).await;
-        }
-    }
+    busy::for_slots(&st, &q).await?;
     Ok(Json(st.node.query(q).await.ok_or_else(gone)?))
 }
 

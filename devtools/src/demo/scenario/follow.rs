@@ -17,14 +17,7 @@ impl Demo {
     pub(super) async fn seed_follow(&mut self) -> anyhow::Result<()> {
         let (nanning, shenzhen) = (&self.nodes[3], &self.nodes[0]);
         let all: FollowsView = nanning.api().follows().await?;
-        let view: FollowsView = nanning
-            .api()
-            .follow(&FollowRequest {
-                follow: true,
-                owners: vec![self.agencies[0]],
-                ..Default::default()
-            })
-            .await?;
+        let view: FollowsView = nanning.api().follow(&only_shenzhen(&self.agencies)).await?;
         let owners = view.owners.as_ref().map_or(self.agencies.len(), Vec::len);
         progress(
             self.quiet,
@@ -47,14 +40,7 @@ impl Demo {
         );
         self.follow_owners = owners;
         self.follow_docs = (view.docs_held, all.docs_held);
-        let back: FollowsView = nanning
-            .api()
-            .follow(&FollowRequest {
-                follow: true,
-                all: true,
-                ..Default::default()
-            })
-            .await?;
+        let back: FollowsView = nanning.api().follow(&EVERYTHING).await?;
         // Holding everything again, it catches up with what it let go.
         let target: Status = shenzhen.api().status().await?;
         wait_until(
@@ -82,23 +68,9 @@ impl Demo {
     /// them all.)
     pub(super) async fn seed_busy(&mut self) -> anyhow::Result<()> {
         let nanning = &self.nodes[3];
-        let view = nanning
-            .api()
-            .follow(&FollowRequest {
-                follow: true,
-                owners: vec![self.agencies[0]],
-                ..Default::default()
-            })
-            .await?;
+        let view = nanning.api().follow(&only_shenzhen(&self.agencies)).await?;
         let busy = self.show_busy(3, &view).await?;
-        nanning
-            .api()
-            .follow(&FollowRequest {
-                follow: true,
-                all: true,
-                ..Default::default()
-            })
-            .await?;
+        nanning.api().follow(&EVERYTHING).await?;
         self.busy = busy;
         Ok(())
     }
@@ -162,3 +134,21 @@ impl Demo {
         }
     }
 }
+
+/// Follow Shenzhen (the first agency) by name.
+fn only_shenzhen(agencies: &[crdt_model::ids::AgencyId]) -> FollowRequest {
+    FollowRequest {
+        follow: true,
+        owners: agencies.iter().take(1).copied().collect(),
+        ..FollowRequest::default()
+    }
+}
+
+/// Hold everything again.
+const EVERYTHING: FollowRequest = FollowRequest {
+    follow: true,
+    owners: Vec::new(),
+    cities: Vec::new(),
+    kinds: Vec::new(),
+    all: true,
+};
