@@ -457,6 +457,13 @@ pub struct Status {
     /// Connections to members against the node's bound.
     #[serde(default)]
     pub connections: crate::follows::ConnectionsView,
+    /// Documents of long-past periods this node sealed: left on disk,
+    /// served to peers and read by reports from there.
+    #[serde(default)]
+    pub sealed_docs: u64,
+    /// Bookings that ended before this may be among the sealed ones.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sealed_before: Option<Timestamp>,
     /// The person whose token asked, if it is not the agency's own token.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user: Option<crate::users::UserEntry>,

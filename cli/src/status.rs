@@ -137,6 +137,17 @@ pub(crate) async fn status(c: &Client, out: &Out) -> anyhow::Result<()> {
             "(the same figures at /metrics)"
         )
     );
+    if let Some(before) = s.sealed_before.filter(|_| s.sealed_docs > 0) {
+        let line = out.t(
+            "已封存：{n} 份文档（{d} 前结束的记录，留在磁盘，报表照样读取）",
+            "sealed: {n} documents (records that ended before {d}; kept on disk, reports still read them)",
+        );
+        println!(
+            "{}",
+            line.replace("{n}", &s.sealed_docs.to_string())
+                .replace("{d}", &before.strftime("%Y-%m-%d").to_string())
+        );
+    }
     if s.webhook_backlog > 0 {
         println!(
             "{}: {} ({})",

@@ -171,6 +171,12 @@ pub struct ResourceCalendar {
     /// Units out of service or given away, in log order.
     #[serde(default)]
     pub holds: Vec<UnitHold>,
+    /// When the replica sealed the records of long-past periods (see
+    /// [`crate::ledger::Ledger::seal`]): bookings that ended before this
+    /// may be left out (a report of the period reads them from the
+    /// store).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sealed_before: Option<jiff::Timestamp>,
     /// Who decides on it now, as its log says (its creator, or the
     /// receiver of an accepted whole-asset offer).
     #[serde(default)]
@@ -330,6 +336,9 @@ impl Replay {
         };
         for (seq, author, d) in log {
             let booking = d.booking.clone();
+            // Decisions sealed with their bookings are passed over (see
+            // [`crate::ledger::Ledger::seal`]).
+            expected = index.past_sealed(rid, expected);
             if author != owner {
                 cal.anomalies.push(Anomaly::NotOwner {
                     seq,

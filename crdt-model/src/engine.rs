@@ -81,6 +81,9 @@ pub struct Config {
     /// What this replica follows (see [`crate::interest`]); changed later
     /// with [`Engine::set_follows`].
     pub follows: Follows,
+    /// Documents sealed in the archive, as the store noted them (see
+    /// [`Engine::seal`]): [`Engine::restore`] takes them as sealed.
+    pub sealed: Option<(Timestamp, BTreeMap<DocId, crate::ledger::SealedDoc>)>,
 }
 
 impl Default for Config {
@@ -93,6 +96,7 @@ impl Default for Config {
             max_peer_refusals: 100,
             archive: None,
             follows: Follows::everything(),
+            sealed: None,
         }
     }
 }
@@ -236,6 +240,8 @@ impl Engine {
             None => key,
         };
         let me = key.id();
+        let mut cfg = cfg;
+        let sealed = cfg.sealed.take();
         let follows = cfg.follows.clone();
         let ledger = match cfg.archive.clone() {
             Some(archive) => Ledger::new(roster).with_archive(archive, me),
@@ -273,6 +279,9 @@ impl Engine {
             r.accepted = Vec::new();
             r.seen = Vec::new();
             report.merge(r);
+        }
+        if let Some((cut, docs)) = sealed {
+            e.ledger.restore_sealed(cut, docs);
         }
         // Never reuse a timestamp (and so a booking id) from before a restart.
         let idx = e.ledger.index();
@@ -489,6 +498,39 @@ impl Engine {
     /// healthy store; nothing was sent past the unreadable change.
     pub fn take_fault(&mut self) -> Option<crate::ledger::ArchiveError> {
         self.fault.take().or_else(|| self.ledger.take_fault())
+    }
+
+    /// Seals the documents of periods that ended [`SEAL_AFTER_DAYS`]
+    /// before `now` (see [`Ledger::seal`]), bringing the calendars they
+    /// named up to date; returns the documents sealed, for the driver to
+    /// note in its store. A change that cannot be read back seals nothing
+    /// and is reported by [`Engine::take_fault`].
+    ///
+    /// [`SEAL_AFTER_DAYS`]: crate::ledger::SEAL_AFTER_DAYS
+    pub fn seal(&mut self, now: Timestamp) -> Vec<DocId> {
+        let days = jiff::SignedDuration::from_hours(24 * crate::ledger::SEAL_AFTER_DAYS);
+        let cut = now.checked_sub(days).unwrap_or(Timestamp::MIN);
+        match self.ledger.seal(cut) {
+            Ok(outcome) => {
+                let deltas: BTreeMap<ResourceId, Delta> = outcome
+                    .touched
+                    .iter()
+                    .map(|r| {
+                        let d = Delta {
+                            other: true,
+                            ..Delta::default()
+                        };
+                        (r.clone(), d)
+                    })
+                    .collect();
+                self.refresh(outcome.touched, &deltas);
+                outcome.docs
+            }
+            Err(e) => {
+                self.fault = Some(e);
+                Vec::new()
+            }
+        }
     }
 
     /// The key this engine signs with.

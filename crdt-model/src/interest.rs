@@ -110,11 +110,11 @@ impl Follows {
             counterpart: None,
             shard: 0,
         };
-        for doc in ledger
-            .docs()
-            .range(first..)
-            .map(|(d, _)| d)
+        let open = ledger.docs().range(first.clone()..).map(|(d, _)| d);
+        let sealed = ledger.sealed().range(first..).map(|(d, _)| d);
+        for doc in open
             .take_while(|d| d.kind == DocKind::Requests && d.owner == me)
+            .chain(sealed.take_while(|d| d.kind == DocKind::Requests && d.owner == me))
         {
             if let Some(o) = doc.counterpart {
                 out.insert(o);

@@ -32,11 +32,13 @@ mod index;
 mod ingest;
 mod log;
 mod report;
+mod seal;
 
 use checks::{check_clocks, envelope_fault, refusal};
 pub use index::{Delta, Index, Offers, Requests};
 pub use log::{Archive, ArchiveError, DocLog};
 pub use report::{IngestReport, Refusal, RefuseReason};
+pub use seal::{SEAL_AFTER_DAYS, SealOutcome, SealedDoc};
 
 /// Most changes held waiting for earlier ones, over all documents.
 pub const MAX_PENDING: usize = 200_000;
@@ -76,6 +78,8 @@ pub struct Ledger {
     archive: Option<(std::sync::Arc<dyn Archive>, AgencyId)>,
     /// A stored change could not be read back (see [`Ledger::take_fault`]).
     fault: Option<ArchiveError>,
+    /// Documents left in the archive (see [`Ledger::seal`]).
+    sealed: seal::Sealed,
 }
 
 impl Ledger {
@@ -93,6 +97,7 @@ impl Ledger {
             index: Index::default(),
             archive: None,
             fault: None,
+            sealed: seal::Sealed::default(),
         }
     }
 
@@ -223,6 +228,9 @@ impl Ledger {
             return (false, errors, BTreeSet::new());
         }
         let mut report = IngestReport::default();
+        if self.roster_touches_sealed() {
+            self.unseal_all(&mut report);
+        }
         let mut withdrawn = false;
         let docs: Vec<DocId> = self.docs.keys().cloned().collect();
         for doc in docs {
@@ -275,7 +283,10 @@ impl Ledger {
     /// still holding the withdrawn ones, and the node stops writing (see
     /// [`Ledger::take_fault`]).
     fn rebuild_index(&mut self, touched: &mut BTreeSet<ResourceId>) -> Result<(), ArchiveError> {
-        let mut index = Index::default();
+        let mut index = Index {
+            sealed_decisions: self.index.sealed_decisions.clone(),
+            ..Index::default()
+        };
         let mut seen = BTreeSet::new();
         for doc in self.docs.keys() {
             for env in self.changes_of(doc)? {
@@ -300,12 +311,25 @@ impl Ledger {
         self.fault.take()
     }
 
-    /// `(doc, seq)` of every document, for sync summaries.
+    /// `(doc, seq)` of every document, sealed or not, for sync summaries.
     pub fn heads(&self) -> BTreeMap<DocId, u64> {
+        self.lens().map(|(d, n)| (d.clone(), n)).collect()
+    }
+
+    /// Every document, sealed or not, with its number of changes.
+    pub fn lens(&self) -> impl Iterator<Item = (&DocId, u64)> {
         self.docs
             .iter()
-            .map(|(d, l)| (d.clone(), l.len()))
-            .collect()
+            .map(|(d, l)| (d, l.len()))
+            .chain(self.sealed.docs.iter().map(|(d, s)| (d, s.len)))
+    }
+
+    /// How many changes of `doc` are held, sealed or not.
+    pub fn doc_len(&self, doc: &DocId) -> u64 {
+        match self.docs.get(doc) {
+            Some(l) => l.len(),
+            None => self.sealed.docs.get(doc).map_or(0, |s| s.len),
+        }
     }
 
     /// Every change of `doc`, oldest first.
@@ -331,7 +355,7 @@ impl Ledger {
         limit: usize,
     ) -> Result<Vec<SignedChange>, ArchiveError> {
         let Some(log) = self.docs.get(doc) else {
-            return Ok(Vec::new());
+            return self.sealed_changes_after(doc, after, limit);
         };
         let view = log::LogView {
             doc,
@@ -339,5 +363,29 @@ impl Ledger {
             archive: self.archive.as_ref().map(|(a, _)| &**a),
         };
         view.range(usize::try_from(after).unwrap_or(usize::MAX), limit)
+    }
+}
+
+impl Ledger {
+    /// [`Ledger::changes_after`] for a sealed document (none for a
+    /// document not held), read back from the archive.
+    fn sealed_changes_after(
+        &self,
+        doc: &DocId,
+        after: u64,
+        limit: usize,
+    ) -> Result<Vec<SignedChange>, ArchiveError> {
+        let (Some(s), Some((archive, _))) = (self.sealed.docs.get(doc), &self.archive) else {
+            return Ok(Vec::new());
+        };
+        let end = s.len.min(after.saturating_add(limit as u64));
+        (after + 1..=end)
+            .map(|seq| {
+                archive.signed_change(doc, seq).map(|mut c| {
+                    c.seq = seq;
+                    c
+                })
+            })
+            .collect()
     }
 }

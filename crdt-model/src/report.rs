@@ -20,9 +20,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::agency::Text;
 use crate::booking::Verdict;
-use crate::calendar::ResourceCalendar;
+use crate::calendar::{ResourceCalendar, calendar_with};
 use crate::engine::Engine;
 use crate::ids::{AgencyId, ResourceId};
+use crate::ledger::Index;
 use crate::query::Query;
 use crate::resource::{Resource, ResourceKind};
 
@@ -151,6 +152,10 @@ pub enum ReportError {
     /// The period is empty or longer than 10 years.
     #[error("the period must end after it starts, and last at most 10 years")]
     Period,
+    /// The sealed documents of the period could not be read back from the
+    /// store.
+    #[error("the sealed records of the period could not be read from the store: {0}")]
+    Unreadable(String),
 }
 
 const HOUR_S: f64 = 3_600.0;
@@ -456,33 +461,70 @@ impl Query for ReportQuery {
     type Answer = Result<Report, ReportError>;
 
     fn answer(&self, engine: &Engine, _now: Timestamp) -> Self::Answer {
+        // A period reaching before what the replica sealed is read with
+        // the sealed documents back from the store (see
+        // [`crate::ledger::Ledger::seal`]).
+        if let Some(cut) = engine.ledger().seal_cut()
+            && self.from < cut
+        {
+            let ledger = engine
+                .ledger()
+                .unsealed_copy()
+                .map_err(|e| ReportError::Unreadable(e.to_string()))?;
+            let (index, roster) = (ledger.index(), ledger.roster());
+            let cals: BTreeMap<ResourceId, ResourceCalendar> = index
+                .resources
+                .keys()
+                .map(|r| (r.clone(), calendar_with(index, roster, r, false)))
+                .collect();
+            return self.answer_on(index, roster, |r| cals.get(r));
+        }
         let index = engine.ledger().index();
-        let kind: Option<ResourceKind> = self
-            .kind
-            .as_ref()
-            .map(|k| k.parse().unwrap_or(ResourceKind::Other(k.clone())));
-        let resources: Vec<&Resource> = index
-            .resources
-            .values()
-            .filter(|r| kind.as_ref().is_none_or(|k| *k == r.kind))
-            .filter(|r| self.owner.is_none_or(|o| o == r.owner()))
-            .filter(|r| !r.is_driver())
-            .map(|r| &**r)
-            .collect();
         // The blank calendars the engine does not keep (owners not
         // followed), computed for the resources reported.
-        let blanks: BTreeMap<ResourceId, ResourceCalendar> = resources
+        let blanks: BTreeMap<ResourceId, ResourceCalendar> = self
+            .resources(index)
             .iter()
             .filter_map(|r| match engine.calendar_owned(&r.id)? {
                 std::borrow::Cow::Owned(cal) => Some((r.id.clone(), cal)),
                 std::borrow::Cow::Borrowed(_) => None,
             })
             .collect();
+        self.answer_on(index, engine.ledger().roster(), |r| {
+            engine.calendar(r).or_else(|| blanks.get(r))
+        })
+    }
+}
+
+impl ReportQuery {
+    /// The resources reported, from `index`.
+    fn resources<'a>(&self, index: &'a Index) -> Vec<&'a Resource> {
+        let kind: Option<ResourceKind> = self
+            .kind
+            .as_ref()
+            .map(|k| k.parse().unwrap_or(ResourceKind::Other(k.clone())));
+        index
+            .resources
+            .values()
+            .filter(|r| kind.as_ref().is_none_or(|k| *k == r.kind))
+            .filter(|r| self.owner.is_none_or(|o| o == r.owner()))
+            .filter(|r| !r.is_driver())
+            .map(|r| &**r)
+            .collect()
+    }
+
+    /// The report from `index` and the calendars `cal_of` gives.
+    fn answer_on<'c>(
+        &self,
+        index: &Index,
+        roster: &crate::membership::Roster,
+        cal_of: impl Fn(&ResourceId) -> Option<&'c ResourceCalendar>,
+    ) -> Result<Report, ReportError> {
+        let resources = self.resources(index);
         // Trips by vehicle, finished ones only.
         let mut trips: BTreeMap<ResourceId, Vec<crate::trip::Trip>> = BTreeMap::new();
         for id in index.trips.keys() {
-            if let Some(t) =
-                crate::trip::view::view(index, engine.ledger().roster(), |r| engine.calendar(r), id)
+            if let Some(t) = crate::trip::view::view(index, roster, &cal_of, id)
                 && t.status == crate::trip::TripStatus::Finished
                 && let Some(v) = t.vehicle.clone()
             {
@@ -490,7 +532,7 @@ impl Query for ReportQuery {
             }
         }
         let calendar = |rid: &ResourceId| {
-            let cal = engine.calendar(rid).or_else(|| blanks.get(rid))?;
+            let cal = cal_of(rid)?;
             let releases = index
                 .decisions
                 .get(rid)

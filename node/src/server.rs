@@ -340,6 +340,8 @@ async fn status(
                 webhook_backlog,
                 following: v.engine.interest().map(|s| s.len()),
                 connections: v.connections.clone(),
+                sealed_docs: l.sealed().len() as u64,
+                sealed_before: l.seal_cut(),
                 user,
             })
         })

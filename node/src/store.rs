@@ -7,7 +7,7 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 
 use crdt_model::ids::DocId;
-use crdt_model::ledger::{Archive, ArchiveError};
+use crdt_model::ledger::{Archive, ArchiveError, SealedDoc};
 use crdt_model::membership::SignedRosterEvent;
 use crdt_model::signed::{ENVELOPE_VERSION, SignedChange};
 
@@ -58,6 +58,9 @@ pub enum Error {
         detail: String,
     },
 }
+
+/// Sealed documents as the store noted them, and the cut.
+pub type SealedNotes = (jiff::Timestamp, BTreeMap<DocId, SealedDoc>);
 
 /// The stored-record schema this version writes and reads. 2: requests
 /// documents are keyed by requester, resource owner and month
@@ -116,6 +119,33 @@ pub trait Storage: Send {
     /// read so far (after the whole history is loaded). Nothing written
     /// is lost; the caller holds no archive of this store meanwhile.
     fn reopened(self: Box<Self>) -> Result<Box<dyn Storage>, Error>;
+    /// The documents noted sealed, and the cut they were sealed at
+    /// (`None`: none).
+    fn sealed(&self) -> Result<Option<SealedNotes>, Error> {
+        Ok(None)
+    }
+    /// Notes `docs` as sealed at `cut` (see [`Engine::seal`]). A store
+    /// without an archive cannot hold sealed documents, and notes nothing.
+    ///
+    /// [`Engine::seal`]: crdt_model::engine::Engine::seal
+    fn put_sealed(&self, _cut: jiff::Timestamp, _docs: &[(DocId, SealedDoc)]) -> Result<(), Error> {
+        Ok(())
+    }
+    /// Forgets every sealed note: the engine brought them back into memory.
+    fn clear_sealed(&self) -> Result<(), Error> {
+        Ok(())
+    }
+    /// [`Storage::changes_iter`] without the changes of the documents of
+    /// `sealed` up to their sealed length.
+    fn open_changes_iter<'a>(
+        &'a self,
+        sealed: &'a BTreeMap<DocId, u64>,
+    ) -> Box<dyn Iterator<Item = Result<SignedChange, Error>> + 'a> {
+        Box::new(self.changes_iter().filter(move |c| {
+            c.as_ref()
+                .map_or(true, |c| sealed.get(&c.doc).is_none_or(|n| c.number() > *n))
+        }))
+    }
     /// Every stored entry, tree by tree, as the store holds it now (for a
     /// backup; the caller makes sure nothing writes meanwhile).
     fn snapshot(&self) -> Result<Vec<Entry>, Error> {
@@ -174,6 +204,25 @@ impl Archive for SledArchive {
         match self.0.get(change_key(doc, seq)) {
             Ok(Some(v)) if v.len() > 64 => Ok(v[64..].to_vec()),
             Ok(Some(_)) => Err(fail("stored entry too short".into())),
+            Ok(None) => Err(fail("not in the store".into())),
+            Err(e) => Err(fail(e.to_string())),
+        }
+    }
+
+    fn signed_change(&self, doc: &DocId, seq: u64) -> Result<SignedChange, ArchiveError> {
+        let fail = |detail: String| ArchiveError {
+            doc: doc.clone(),
+            seq,
+            detail,
+        };
+        let key = change_key(doc, seq);
+        match self.0.get(&key) {
+            Ok(Some(v)) => decode_change(&key, &v)
+                .map(|mut c| {
+                    c.seq = seq;
+                    c
+                })
+                .map_err(|e| fail(e.to_string())),
             Ok(None) => Err(fail("not in the store".into())),
             Err(e) => Err(fail(e.to_string())),
         }
@@ -458,21 +507,38 @@ impl Storage for SledStore {
     }
 
     fn changes_iter(&self) -> Box<dyn Iterator<Item = Result<SignedChange, Error>> + '_> {
+        static NONE: BTreeMap<DocId, u64> = BTreeMap::new();
+        self.open_changes_iter(&NONE)
+    }
+
+    fn open_changes_iter<'a>(
+        &'a self,
+        sealed: &'a BTreeMap<DocId, u64>,
+    ) -> Box<dyn Iterator<Item = Result<SignedChange, Error>> + 'a> {
+        use std::ops::Bound::{Excluded, Included, Unbounded};
         // Requests before decisions (the keys sort the other way): a
         // decision met before its request is remembered until the request
         // arrives, which for a whole history would be every decision.
         // `decisions0` is the first key past the `decisions/` prefix.
-        let before = self.changes.range::<&[u8], _>(..b"decisions/".as_slice());
-        let after = self.changes.range::<&[u8], _>(b"decisions0".as_slice()..);
+        let (d, d0) = (b"decisions/".to_vec(), b"decisions0".to_vec());
+        let part = |lo, hi| sealed::Skipping::new(&self.changes, lo, hi, sealed);
         Box::new(
-            before
-                .chain(after)
-                .chain(self.changes.scan_prefix(b"decisions/"))
-                .map(|kv| {
-                    let (k, v) = kv?;
-                    decode_change(&k, &v)
-                }),
+            part(Unbounded, Excluded(d.clone()))
+                .chain(part(Included(d0.clone()), Unbounded))
+                .chain(part(Included(d), Excluded(d0))),
         )
+    }
+
+    fn sealed(&self) -> Result<Option<SealedNotes>, Error> {
+        sealed::read(&self.db)
+    }
+
+    fn put_sealed(&self, cut: jiff::Timestamp, docs: &[(DocId, SealedDoc)]) -> Result<(), Error> {
+        sealed::put(&self.db, cut, docs)
+    }
+
+    fn clear_sealed(&self) -> Result<(), Error> {
+        sealed::clear(&self.db)
     }
 
     fn roster(&self) -> Result<Vec<SignedRosterEvent>, Error> {
@@ -536,6 +602,9 @@ impl Storage for MemStore {
             .collect())
     }
 }
+
+mod sealed;
+pub use sealed::SEALED_TREE;
 
 #[cfg(test)]
 mod tests;

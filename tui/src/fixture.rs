@@ -375,6 +375,8 @@ fn status(now: Timestamp, n_resources: usize, n_bookings: usize) -> Status {
             closed: 0,
             found: 9,
         },
+        sealed_docs: 18,
+        sealed_before: Some(now - jiff::SignedDuration::from_hours(24 * 62)),
     }
 }
 

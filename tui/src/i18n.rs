@@ -284,6 +284,14 @@ pub(crate) const CONNECTIONS_N: L = L(
     "连接 {c}/{max}（本节点拨出 {o}，其他成员连入 {i}；已找到成员 {f}）",
     "{c} of {max} connections ({o} dialled, {i} accepted; {f} members found)",
 );
+pub(crate) const SEALED_N: L = L(
+    "{d} 前结束的记录已封存：{n} 份文档在磁盘（报表照读）",
+    "sealed before {d}: {n} documents on disk (reports read them)",
+);
+pub(crate) const SEALED_NONE: L = L(
+    "尚无封存（记录结束两个月后封存到磁盘）",
+    "nothing sealed (records go to disk two months after they end)",
+);
 pub(crate) const FOLLOWING_ALL: L = L(
     "保存全网的预订（未设置关注）",
     "holds the whole network's bookings (follows nothing in particular)",

@@ -237,6 +237,7 @@ impl Engine {
     /// owner's free/busy as last fetched fills it ([`crate::busy`]).
     pub fn calendar_full(&self, rid: &ResourceId) -> Option<ResourceCalendar> {
         let mut cal = self.calendar_owned(rid)?.into_owned();
+        cal.sealed_before = self.ledger.seal_cut();
         self.with_busy(rid, &mut cal);
         for b in cal.bookings_mut() {
             self.fill_request(b);

@@ -81,7 +81,7 @@ impl Engine {
                 let Some(h) = self.holders.get(&s).filter(|h| *h != q) else {
                     continue;
                 };
-                let ours = self.ledger.doc(doc).map_or(0, |l| l.len());
+                let ours = self.ledger.doc_len(doc);
                 // An owner whose summary has not come yet is taken to hold
                 // all of its own (moving its subject away now would have it
                 // and the new holder both send what we lack).

@@ -26,10 +26,9 @@ impl Engine {
             network: self.ledger.roster().network_id().to_string(),
             docs: self
                 .ledger
-                .docs()
-                .iter()
+                .lens()
                 .filter(|(d, _)| d.kind != DocKind::Catalog)
-                .map(|(d, l)| (d.clone(), l.len()))
+                .map(|(d, n)| (d.clone(), n))
                 .collect(),
             roster: Vec::new(),
             follows: self.follows_list(),

@@ -42,7 +42,7 @@ impl Engine {
         };
         let mut budget = self.cfg.max_batch * RESYNC_BATCHES;
         let mut send = Vec::new();
-        for (doc, log) in self.ledger.docs() {
+        for (doc, len) in self.ledger.lens() {
             let share = p
                 .serve
                 .as_ref()
@@ -53,7 +53,7 @@ impl Engine {
                 continue;
             }
             let theirs = p.known.get(doc).copied().unwrap_or(0);
-            if log.len() <= theirs {
+            if len <= theirs {
                 p.owed.remove(doc);
             } else {
                 let more = match self.ledger.changes_after(doc, theirs, budget) {
@@ -375,7 +375,7 @@ impl Engine {
         // Changes not sent it because another holder was to: owed now if
         // it still lacks them.
         for doc in std::mem::take(&mut peer.skipped) {
-            let ours = self.ledger.doc(&doc).map_or(0, |l| l.len());
+            let ours = self.ledger.doc_len(&doc);
             if peer.known.get(&doc).copied().unwrap_or(0) < ours {
                 peer.owed.insert(doc);
             }
@@ -413,7 +413,7 @@ impl Engine {
             .get(&from)
             .into_iter()
             .flat_map(|p| &p.known)
-            .filter(|(d, n)| **n > self.ledger.doc(d).map_or(0, |l| l.len()))
+            .filter(|(d, n)| **n > self.ledger.doc_len(d))
             .filter_map(|(d, _)| self.holders.get(&crate::interest::subject(d)).copied())
             .collect();
         // A holder still answering our last summary is left to finish

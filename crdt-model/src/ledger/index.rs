@@ -157,6 +157,10 @@ pub struct Index {
     pub loans: BTreeMap<BookingId, BTreeMap<(AgencyId, &'static str), crate::asset::LoanEvent>>,
     /// Inventory counts per resource, by `(clock, writer)`.
     pub counts: BTreeMap<ResourceId, BTreeMap<(Hlc, AgencyId), crate::asset::InventoryCount>>,
+    /// Per resource, the numbers of its decisions sealed with their
+    /// bookings (see [`Ledger::seal`]), as ranges `first → last`: its
+    /// replay passes over them.
+    pub sealed_decisions: BTreeMap<ResourceId, BTreeMap<u64, u64>>,
 }
 
 /// A resource's transfer offers, by `(seq, author)`: `(to, units)`.
@@ -420,9 +424,52 @@ impl Index {
 
     /// The next decision number for a resource (one past the highest seen).
     pub fn next_decision_seq(&self, resource: &ResourceId) -> u64 {
+        let base = self.sealed_top(resource);
         self.decisions
             .get(resource)
             .and_then(|m| m.keys().next_back())
             .map_or(1, |k| k.0 + 1)
+            .max(base + 1)
+    }
+
+    /// The highest sealed decision number of `resource` (0: none).
+    pub fn sealed_top(&self, resource: &ResourceId) -> u64 {
+        self.sealed_decisions
+            .get(resource)
+            .and_then(|m| m.values().next_back())
+            .copied()
+            .unwrap_or(0)
+    }
+
+    /// `seq`, or if it is sealed on `resource`, the first number after
+    /// the sealed ones from it on.
+    pub fn past_sealed(&self, resource: &ResourceId, seq: u64) -> u64 {
+        match self
+            .sealed_decisions
+            .get(resource)
+            .and_then(|m| m.range(..=seq).next_back())
+        {
+            Some((_, last)) if *last >= seq => last + 1,
+            _ => seq,
+        }
+    }
+
+    /// Notes decision `seq` of `resource` as sealed.
+    pub(super) fn seal_decision(&mut self, resource: &ResourceId, seq: u64) {
+        let m = self.sealed_decisions.entry(resource.clone()).or_default();
+        if m.range(..=seq).next_back().is_some_and(|(_, l)| *l >= seq) {
+            return;
+        }
+        let mut first = seq;
+        let mut last = seq;
+        if let Some((f, l)) = m.range(..seq).next_back().map(|(f, l)| (*f, *l))
+            && l + 1 == seq
+        {
+            first = f;
+        }
+        if let Some(l) = m.remove(&(seq + 1)) {
+            last = l;
+        }
+        m.insert(first, last);
     }
 }

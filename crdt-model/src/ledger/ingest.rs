@@ -36,8 +36,11 @@ impl Ledger {
         self.docs.get(&env.doc).is_some_and(|log| log.holds(env))
     }
 
-    fn ingest_inner(&mut self, batch: Vec<SignedChange>, check: Check) -> IngestReport {
+    pub(super) fn ingest_inner(&mut self, batch: Vec<SignedChange>, check: Check) -> IngestReport {
         let mut report = IngestReport::default();
+        if !self.sealed.docs.is_empty() && batch.iter().any(|env| self.touches_sealed(env)) {
+            self.unseal_all(&mut report);
+        }
         let mut checked: Vec<(SignedChange, Change)> = Vec::with_capacity(batch.len());
         let mut seen_in_batch: BTreeSet<(DocId, u64)> = BTreeSet::new();
         for env in batch {
@@ -86,6 +89,23 @@ impl Ledger {
         let seq = change.seq();
         report.seen.push((env.doc.clone(), seq));
         let hash = change.hash();
+        if let Some(s) = self.sealed.docs.get(&env.doc)
+            && seq <= s.len
+        {
+            // A sealed change: the same one if the archive holds its
+            // signature (a valid signature belongs to one change).
+            let same = self.archive.as_ref().is_none_or(|(a, _)| {
+                a.signed_change(&env.doc, seq)
+                    .map_or(true, |held| held.sig == env.sig)
+            });
+            if same {
+                report.duplicate(&env);
+            } else {
+                let r = refusal(&env, seq, Some(hash.to_string()), RefuseReason::Fork);
+                self.refuse(report, r);
+            }
+            return None;
+        }
         match self.hash_at(&env.doc, seq) {
             Some(h) if h == hash => {
                 report.duplicate(&env);

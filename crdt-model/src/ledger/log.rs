@@ -13,6 +13,18 @@ pub trait Archive: Send + Sync + std::fmt::Debug {
     /// is an error, never "no such change": a history with a hole read as
     /// shorter would build calendars with records missing.
     fn change_bytes(&self, doc: &DocId, seq: u64) -> Result<Vec<u8>, ArchiveError>;
+
+    /// The whole signed change `seq` of `doc`, signature included: a
+    /// sealed document keeps nothing of its changes in memory (see
+    /// [`Ledger::seal`]). An archive that cannot give them back cannot
+    /// hold sealed documents.
+    fn signed_change(&self, doc: &DocId, seq: u64) -> Result<SignedChange, ArchiveError> {
+        Err(ArchiveError {
+            doc: doc.clone(),
+            seq,
+            detail: "this archive keeps no signatures".into(),
+        })
+    }
 }
 
 /// A change the ledger left in its [`Archive`] could not be read back.

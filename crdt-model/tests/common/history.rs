@@ -125,13 +125,13 @@ pub(crate) fn views(ledger: &Ledger) -> BTreeMap<ResourceId, ResourceCalendar> {
 
 /// An in-memory [`Archive`] for the tests.
 #[derive(Debug, Default)]
-pub(crate) struct MemArchive(std::sync::Mutex<BTreeMap<(DocId, u64), Vec<u8>>>);
+pub(crate) struct MemArchive(std::sync::Mutex<BTreeMap<(DocId, u64), SignedChange>>);
 
 impl MemArchive {
     pub(crate) fn store(&self, changes: &[SignedChange]) {
         let mut m = self.0.lock().unwrap();
         for c in changes {
-            m.insert((c.doc.clone(), c.number()), c.change.clone());
+            m.insert((c.doc.clone(), c.number()), c.clone());
         }
     }
 
@@ -143,6 +143,19 @@ impl MemArchive {
 
 impl Archive for MemArchive {
     fn change_bytes(&self, doc: &DocId, seq: u64) -> Result<Vec<u8>, ArchiveError> {
+        self.0
+            .lock()
+            .unwrap()
+            .get(&(doc.clone(), seq))
+            .map(|c| c.change.clone())
+            .ok_or_else(|| ArchiveError {
+                doc: doc.clone(),
+                seq,
+                detail: "not stored".into(),
+            })
+    }
+
+    fn signed_change(&self, doc: &DocId, seq: u64) -> Result<SignedChange, ArchiveError> {
         self.0
             .lock()
             .unwrap()

@@ -96,6 +96,7 @@ impl Actor {
         if let Some(e) = self.engine.take_fault() {
             self.fail_storage("reading the store", &e);
         }
+        self.note_unsealed();
         for o in outputs {
             match o {
                 Output::Persist(changes) => {

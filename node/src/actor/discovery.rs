@@ -179,6 +179,7 @@ impl Actor {
         // Calendars behind a burst of arriving changes are brought up to
         // date at least every round, even if nobody reads them.
         self.settle();
+        self.seal_if_due();
         // The engine's backstops (a peer left behind with no
         // acknowledgement coming, a gap to ask about again) run on ticks.
         self.engine_input(Input::Tick);

@@ -44,12 +44,12 @@ pub(super) fn view(engine: &Engine) -> FollowsView {
             })
             .collect()
     });
-    let docs = engine.ledger().docs();
+    let ledger = engine.ledger();
     FollowsView {
         follows: engine.follows().clone(),
         owners,
-        docs_held: docs.len() as u64,
-        changes_held: docs.values().map(|l| l.len()).sum(),
+        docs_held: ledger.lens().count() as u64,
+        changes_held: ledger.lens().map(|(_, n)| n).sum(),
     }
 }
 

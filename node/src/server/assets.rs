@@ -40,7 +40,12 @@ pub(super) async fn report(
     Query(q): Query<crdt_model::report::ReportQuery>,
 ) -> ApiResult<crdt_model::report::Report> {
     let r = st.node.query(q).await.ok_or_else(gone)?;
-    Ok(Json(r.map_err(|e| {
-        err(StatusCode::BAD_REQUEST, "bad_request", e.to_string())
+    Ok(Json(r.map_err(|e| match e {
+        crdt_model::report::ReportError::Unreadable(_) => err(
+            StatusCode::INSUFFICIENT_STORAGE,
+            "storage_failed",
+            e.to_string(),
+        ),
+        _ => err(StatusCode::BAD_REQUEST, "bad_request", e.to_string()),
     })?))
 }

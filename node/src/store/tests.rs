@@ -162,3 +162,75 @@ fn a_truncated_database_file_is_a_clear_error_not_a_panic() {
     }
     assert!(damaged > 0, "no cut was reported as damage");
 }
+
+/// Loading skips the changes of sealed documents up to their sealed
+/// length (a later one is loaded); the notes round-trip and clear.
+#[test]
+fn loading_skips_sealed_documents_and_their_notes_round_trip() {
+    let (key, cat) = catalog_change();
+    let other = crdt_model::agency::AgencyKey::from_secret(&[6; 32]).id();
+    let at = |doc: &DocId, seq| SignedChange {
+        doc: doc.clone(),
+        seq,
+        ..cat.clone()
+    };
+    let shard = 2026 * 12 + 6;
+    let a = DocId::requests(key.id(), key.id(), shard);
+    let b = DocId::decisions(key.id(), shard);
+    let c = DocId::requests(key.id(), other, shard);
+    let dir = std::env::temp_dir().join(format!("tongchou-sealed-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let s = SledStore::open(&dir).unwrap();
+    s.put_changes(&[
+        cat.clone(),
+        at(&a, 1),
+        at(&a, 2),
+        at(&a, 3),
+        at(&b, 1),
+        at(&b, 2),
+        at(&c, 1),
+    ])
+    .unwrap();
+    assert!(s.sealed().unwrap().is_none());
+    let note = |len| SealedDoc {
+        len,
+        head: automerge::ChangeHash([7; 32]),
+        clock: crdt_model::hlc::Hlc {
+            wall_ms: 1_700_000_000_000,
+            counter: 2,
+        },
+        bookings: vec![crdt_model::ids::BookingId::new(key.id(), "b1").unwrap()],
+        decisions: vec![(format!("{}/room", key.id()).parse().unwrap(), 4)],
+    };
+    let cut = jiff::Timestamp::from_second(1_780_000_000).unwrap();
+    s.put_sealed(cut, &[(a.clone(), note(2)), (b.clone(), note(2))])
+        .unwrap();
+    let (read_cut, notes) = s.sealed().unwrap().expect("notes");
+    assert_eq!(read_cut, cut);
+    assert_eq!(notes.get(&a), Some(&note(2)));
+    assert_eq!(notes.len(), 2);
+    let skip = notes.iter().map(|(d, n)| (d.clone(), n.len)).collect();
+    let loaded: Vec<(DocId, u64)> = s
+        .open_changes_iter(&skip)
+        .map(|c| c.unwrap())
+        .map(|c| (c.doc.clone(), c.number()))
+        .collect();
+    // Change 3 of `a` came after it was sealed: it is loaded.
+    assert_eq!(
+        loaded,
+        vec![(cat.doc.clone(), 1), (a.clone(), 3), (c.clone(), 1)]
+    );
+    // The archive gives sealed changes back whole.
+    let archive = s.archive().unwrap();
+    let back = archive.signed_change(&b, 2).unwrap();
+    assert_eq!(
+        (back.doc.clone(), back.seq, back.sig),
+        (b.clone(), 2, cat.sig)
+    );
+    assert!(archive.signed_change(&b, 3).is_err());
+    s.clear_sealed().unwrap();
+    assert!(s.sealed().unwrap().is_none());
+    assert_eq!(s.changes_iter().count(), 7);
+    drop(s);
+    let _ = std::fs::remove_dir_all(dir);
+}

@@ -16,7 +16,7 @@ use crate::i18n;
 /// Draws the network screen.
 pub(super) fn render(state: &State, f: &mut Frame, area: Rect) {
     let [info, tabs, pane] = Layout::vertical([
-        Constraint::Length(6),
+        Constraint::Length(7),
         Constraint::Length(1),
         Constraint::Min(3),
     ])
@@ -87,8 +87,26 @@ fn this_node<'a>(state: &'a State, st: &'a api::Status) -> Vec<Line<'a>> {
                 .replace("{i}", &st.connections.accepted.to_string())
                 .replace("{f}", &st.connections.found.to_string()),
         ),
+        Line::from(sealed_line(state, st)),
         Line::from(st.listen.join("  ")).fg(Color::DarkGray),
     ]
+}
+
+/// What the node sealed of long-past periods, if anything.
+fn sealed_line<'a>(state: &'a State, st: &'a api::Status) -> String {
+    match st.sealed_before {
+        Some(before) if st.sealed_docs > 0 => state
+            .t(i18n::SEALED_N)
+            .replace("{n}", &st.sealed_docs.to_string())
+            .replace(
+                "{d}",
+                &before
+                    .to_zoned(state.tz.clone())
+                    .strftime("%Y-%m-%d")
+                    .to_string(),
+            ),
+        _ => state.t(i18n::SEALED_NONE).to_string(),
+    }
 }
 
 /// The tabs of the three panes, the current one highlighted.

@@ -1,0 +1,430 @@
+//! Sealed periods: a replica that sealed the documents of months long past
+//! shows the same calendars from the cut on as one that did not, serves the
+//! sealed changes back, takes their duplicates as duplicates, and brings
+//! them back when a late change touches them.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use crdt_model::calendar::{Booking, ResourceCalendar};
+use crdt_model::engine::{LocalOp, LocalOutcome};
+use crdt_model::ids::{BookingId, DocId, DocKind, ResourceId, shard_of};
+use crdt_model::ledger::{IngestReport, Ledger};
+use crdt_model::membership::Roster;
+use crdt_model::resource::{Approval, Capacity};
+use crdt_model::signed::SignedChange;
+use crdt_model::sim::{Rng, Sim, test_resource};
+use jiff::{SignedDuration, Timestamp};
+
+mod common;
+use common::START;
+use common::history::{MemArchive, views};
+
+const DAY: i64 = 86_400_000;
+
+/// Five months of bookings on three rooms (some of them weeks long, across
+/// months), with cancellations and decisions; the roster, every change,
+/// and the time the history ended.
+fn months(seed: u64) -> (Roster, Vec<SignedChange>, Timestamp) {
+    let mut rng = Rng::new(seed);
+    let agencies = 3;
+    let mut sim = Sim::new(seed, agencies, START);
+    let mut rooms = Vec::new();
+    for k in 0..3 {
+        let owner = rng.below(agencies as u64) as usize;
+        let cap = if k == 0 {
+            Capacity::People(8)
+        } else {
+            Capacity::Units(1 + rng.below(2) as u32)
+        };
+        let approval = if rng.chance(0.7) {
+            Approval::Automatic
+        } else {
+            Approval::Required
+        };
+        let r = test_resource(sim.id(owner), &format!("r{k}"), cap, approval);
+        rooms.push((r.id.clone(), owner));
+        sim.local(owner, LocalOp::PutResource(Box::new(r))).unwrap();
+    }
+    sim.run_until_quiet(100_000);
+    let mut made: Vec<(usize, BookingId)> = Vec::new();
+    for _month in 0..5 {
+        for _ in 0..40 {
+            let node = rng.below(agencies as u64) as usize;
+            let now = sim.now().as_millisecond();
+            match rng.below(7) {
+                0..=3 => {
+                    let (rid, _) = rooms[rng.below(3) as usize].clone();
+                    let start = now + DAY * (1 + rng.below(20) as i64) + 3_600_000 * 9;
+                    let long = rng.chance(0.1);
+                    let len = if long {
+                        DAY * (5 + rng.below(30) as i64)
+                    } else {
+                        3_600_000 * (1 + rng.below(3) as i64)
+                    };
+                    let op = LocalOp::Book {
+                        wait_list: false,
+                        resource: rid,
+                        start: Timestamp::from_millisecond(start).unwrap(),
+                        end: Timestamp::from_millisecond(start + len).unwrap(),
+                        quantity: 1 + rng.below(2) as u32,
+                        contact: String::new(),
+                        purpose: String::new(),
+                    };
+                    if let Ok(LocalOutcome::Booking(b)) = sim.local(node, op) {
+                        made.push((node, b.id));
+                    }
+                }
+                4 => {
+                    // Mostly a recent booking, sometimes one long past.
+                    let recent = made.len().saturating_sub(15);
+                    let from = if rng.chance(0.9) { recent } else { 0 };
+                    let pick = from + rng.below((made.len() - from).max(1) as u64) as usize;
+                    if let Some((n, b)) = made.get(pick).cloned() {
+                        let op = LocalOp::Cancel {
+                            booking: b,
+                            reason: String::new(),
+                        };
+                        let _ = sim.local(n, op);
+                    }
+                }
+                _ => {
+                    let (rid, owner) = rooms[rng.below(3) as usize].clone();
+                    let first = sim
+                        .engine(owner)
+                        .calendar(&rid)
+                        .and_then(|c| c.tentative.first())
+                        .map(|b| b.id.clone());
+                    if let Some(t) = first {
+                        let op = LocalOp::Decide {
+                            booking: t,
+                            approve: rng.chance(0.6),
+                            reason: None,
+                        };
+                        let _ = sim.local(owner, op);
+                    }
+                }
+            }
+            if rng.chance(0.3) {
+                sim.run_until_quiet(rng.below(100) as usize);
+            }
+        }
+        sim.run_until_quiet(1_000_000);
+        sim.advance(DAY * 30);
+    }
+    sim.run_until_quiet(1_000_000);
+    let e = sim.engine(0);
+    let changes = e.ledger().all_changes().expect("in memory");
+    (e.ledger().roster().clone(), changes, sim.now())
+}
+
+/// A replica holding `changes`, its archive holding them too.
+fn replica(roster: &Roster, changes: Vec<SignedChange>) -> (Ledger, Arc<MemArchive>) {
+    let archive = Arc::new(MemArchive::default());
+    let me = roster.members().keys().next().expect("a member");
+    let mut ledger = Ledger::new(roster.clone()).with_archive(archive.clone(), *me);
+    let report = ledger.ingest(changes);
+    assert!(report.refused.is_empty(), "{:?}", report.refused);
+    archive.store(&report.accepted);
+    (ledger, archive)
+}
+
+fn cut_of(end: Timestamp) -> Timestamp {
+    end - SignedDuration::from_hours(24 * crdt_model::ledger::SEAL_AFTER_DAYS)
+}
+
+/// What a calendar shows from `cut` on: each booking ending at or after
+/// it, with its state, and the decision numbering.
+fn from_cut(cal: &ResourceCalendar, cut: Timestamp) -> (Vec<(&'static str, BookingId)>, u64) {
+    let lists: [(&'static str, &Vec<Booking>); 6] = [
+        ("confirmed", &cal.confirmed),
+        ("tentative", &cal.tentative),
+        ("rejected", &cal.rejected),
+        ("cancelled", &cal.cancelled),
+        ("void", &cal.void),
+        ("to_release", &cal.to_release),
+    ];
+    let mut shown: Vec<_> = lists
+        .iter()
+        .flat_map(|(name, l)| {
+            l.iter()
+                .filter(|b| b.terms.end >= cut)
+                .map(|b| (*name, b.id.clone()))
+        })
+        .collect();
+    shown.sort();
+    (shown, cal.next_decision)
+}
+
+fn assert_same_from_cut(
+    a: &BTreeMap<ResourceId, ResourceCalendar>,
+    b: &BTreeMap<ResourceId, ResourceCalendar>,
+    cut: Timestamp,
+    seed: u64,
+) {
+    assert_eq!(a.keys().collect::<Vec<_>>(), b.keys().collect::<Vec<_>>());
+    for (rid, cal) in a {
+        assert_eq!(
+            from_cut(cal, cut),
+            from_cut(&b[rid], cut),
+            "seed {seed}: {rid} differs from the cut on"
+        );
+        assert_eq!(cal.waiting_for_decision, b[rid].waiting_for_decision);
+    }
+}
+
+#[test]
+fn sealing_changes_nothing_from_the_cut_on() {
+    let mut sealed_total = 0;
+    for seed in 0..6 {
+        let (roster, changes, end) = months(seed);
+        let cut = cut_of(end);
+        let (full, _) = replica(&roster, changes.clone());
+        let (mut sealed, _) = replica(&roster, changes.clone());
+        let outcome = sealed.seal(cut).expect("archive readable");
+        sealed_total += outcome.docs.len();
+        assert_eq!(outcome.docs.len(), sealed.sealed().len());
+        for doc in &outcome.docs {
+            assert!(doc.shard < shard_of(cut), "{doc} is of a month not ended");
+            assert!(sealed.docs().get(doc).is_none(), "{doc} still in memory");
+        }
+        assert!(
+            sealed.index().requests.len() < full.index().requests.len() || outcome.docs.is_empty()
+        );
+        assert_same_from_cut(&views(&full), &views(&sealed), cut, seed);
+        // Every replica still sees that it holds the sealed changes, and
+        // gets them back as they were.
+        assert_eq!(full.heads(), sealed.heads(), "seed {seed}");
+        for doc in &outcome.docs {
+            assert_eq!(
+                full.changes_of(doc).unwrap(),
+                sealed.changes_of(doc).unwrap(),
+                "seed {seed}: {doc} served back"
+            );
+        }
+        // Sent again, they are duplicates and bring nothing back.
+        let again = sealed.ingest(changes);
+        assert!(again.accepted.is_empty() && again.refused.is_empty());
+        assert_eq!(sealed.sealed().len(), outcome.docs.len());
+        // The owners number their next decisions after the sealed ones.
+        for rid in full.index().resources.keys() {
+            assert_eq!(
+                full.index().next_decision_seq(rid),
+                sealed.index().next_decision_seq(rid),
+                "seed {seed}: {rid}"
+            );
+        }
+        // A copy read from the archive shows the whole past again.
+        let copy = sealed.unsealed_copy().expect("archive readable");
+        assert_eq!(views(&copy), views(&full), "seed {seed}");
+        assert_eq!(sealed.sealed().len(), outcome.docs.len());
+    }
+    assert!(sealed_total > 0, "no seed sealed anything");
+}
+
+#[test]
+fn a_late_decision_on_a_sealed_booking_brings_the_past_back() {
+    let mut tried = 0;
+    for seed in 10..16 {
+        let (roster, changes, end) = months(seed);
+        let cut = cut_of(end);
+        // A decisions document of an early month is late to one replica.
+        let Some(late_doc): Option<DocId> = changes
+            .iter()
+            .map(|c| c.doc.clone())
+            .find(|d| d.kind == DocKind::Decisions && d.shard < shard_of(cut))
+        else {
+            continue;
+        };
+        let (late, early): (Vec<_>, Vec<_>) = changes.into_iter().partition(|c| c.doc == late_doc);
+        let (mut full, _) = replica(&roster, early.iter().chain(&late).cloned().collect());
+        let (mut sealed, archive) = replica(&roster, early);
+        let outcome = sealed.seal(cut).expect("archive readable");
+        if outcome.docs.is_empty() {
+            continue;
+        }
+        tried += 1;
+        let report = sealed.ingest(late.clone());
+        assert_eq!(report.accepted.len(), late.len(), "seed {seed}");
+        archive.store(&report.accepted);
+        assert!(sealed.sealed().is_empty(), "seed {seed}: still sealed");
+        assert_eq!(views(&sealed), views(&full), "seed {seed}");
+        assert_eq!(sealed.heads(), full.heads());
+        // Sealing again at the same cut gives the same calendars from the
+        // cut on as the replica that never sealed.
+        sealed.seal(cut).expect("archive readable");
+        assert_same_from_cut(&views(&full), &views(&sealed), cut, seed);
+        let _ = full.ingest(Vec::new());
+        let mut r = IngestReport::default();
+        sealed.unseal_all(&mut r);
+        assert_eq!(views(&sealed), views(&full), "seed {seed}");
+    }
+    assert!(tried > 0, "no seed had a late decisions document to test");
+}
+
+#[test]
+fn a_late_request_for_a_sealed_time_brings_the_past_back() {
+    // A member cut off for months asks, late, for a room at a time another
+    // replica has sealed: that replica must read it against the sealed
+    // bookings, as a replica that never sealed does.
+    let mut sim = Sim::new(3, 3, START);
+    let room = test_resource(sim.id(0), "r", Capacity::Units(1), Approval::Automatic);
+    let id = room.id.clone();
+    sim.local(0, LocalOp::PutResource(Box::new(room))).unwrap();
+    sim.run_until_quiet(10_000);
+    let at = |d: i64| Timestamp::from_millisecond(START + DAY * d).unwrap();
+    let book = |sim: &mut Sim, node: usize, d: i64| {
+        let op = LocalOp::Book {
+            wait_list: false,
+            resource: id.clone(),
+            start: at(d),
+            end: at(d) + SignedDuration::from_hours(2),
+            quantity: 1,
+            contact: String::new(),
+            purpose: String::new(),
+        };
+        sim.local(node, op).expect("booked");
+    };
+    book(&mut sim, 1, 2);
+    sim.run_until_quiet(10_000);
+    sim.partition(&[2]);
+    book(&mut sim, 2, 2);
+    sim.run_until_quiet(10_000);
+    sim.advance(DAY * 100);
+    book(&mut sim, 1, 102);
+    sim.run_until_quiet(10_000);
+    let changes = sim.engine(0).ledger().all_changes().unwrap();
+    let late: Vec<SignedChange> = sim
+        .engine(2)
+        .ledger()
+        .all_changes()
+        .unwrap()
+        .into_iter()
+        .filter(|c| c.doc.owner == sim.id(2) && c.doc.kind == DocKind::Requests)
+        .collect();
+    assert_eq!(late.len(), 1);
+    let roster = sim.engine(0).ledger().roster().clone();
+    let (full, _) = replica(&roster, changes.iter().chain(&late).cloned().collect());
+    let (mut sealed, archive) = replica(&roster, changes);
+    let cut = cut_of(sim.now());
+    let outcome = sealed.seal(cut).unwrap();
+    assert!(
+        !outcome.docs.is_empty(),
+        "the first month's booking is sealed"
+    );
+    assert_eq!(sealed.index().requests.len(), 1);
+    let report = sealed.ingest(late);
+    archive.store(&report.accepted);
+    assert_eq!(report.accepted.len(), 1);
+    assert!(report.touched.contains(&id));
+    assert!(sealed.sealed().is_empty(), "the past came back");
+    assert_eq!(sealed.index().requests.len(), 3);
+    assert_eq!(views(&sealed), views(&full));
+    let cal = &views(&sealed)[&id];
+    assert_eq!(
+        cal.confirmed.len(),
+        2,
+        "the sealed booking still holds its slot"
+    );
+}
+
+#[test]
+fn a_store_loaded_with_its_sealed_notes_shows_what_it_showed() {
+    let (mut tried, mut stale_tried) = (0, 0);
+    for seed in 0..6 {
+        let (roster, changes, end) = months(seed);
+        let cut = cut_of(end);
+        let (full, _) = replica(&roster, changes.clone());
+        let (mut sealed, archive) = replica(&roster, changes.clone());
+        sealed.seal(cut).expect("archive readable");
+        if sealed.sealed().is_empty() {
+            continue;
+        }
+        tried += 1;
+        let me = *roster.members().keys().next().unwrap();
+        let notes = sealed.sealed().clone();
+        let open = |notes: &BTreeMap<DocId, crdt_model::ledger::SealedDoc>| {
+            changes
+                .iter()
+                .filter(|c| notes.get(&c.doc).is_none_or(|n| c.number() > n.len))
+                .cloned()
+                .collect::<Vec<_>>()
+        };
+        // A node loading its store: the open documents' changes, then the
+        // notes.
+        let mut loaded = Ledger::new(roster.clone()).with_archive(archive.clone(), me);
+        loaded.ingest_stored(open(&notes));
+        loaded.restore_sealed(cut, notes.clone());
+        assert_eq!(loaded.heads(), full.heads(), "seed {seed}");
+        assert_eq!(views(&loaded), views(&sealed), "seed {seed}");
+        // A change stored past a sealed document's note (it arrived, and
+        // the node stopped before it could forget the note) brings the
+        // sealed documents back when the store is loaded.
+        let Some((doc, n)) = notes.iter().find(|(_, n)| n.len >= 2) else {
+            continue;
+        };
+        stale_tried += 1;
+        let mut stale = notes.clone();
+        stale.insert(
+            doc.clone(),
+            crdt_model::ledger::SealedDoc {
+                len: n.len - 1,
+                ..n.clone()
+            },
+        );
+        let mut loaded = Ledger::new(roster.clone()).with_archive(archive.clone(), me);
+        loaded.ingest_stored(open(&stale));
+        loaded.restore_sealed(cut, stale);
+        assert!(loaded.sealed().is_empty(), "seed {seed}: brought back");
+        assert_eq!(views(&loaded), views(&full), "seed {seed}");
+    }
+    assert!(tried > 0 && stale_tried > 0, "{tried} {stale_tried}");
+}
+
+#[test]
+fn revoking_a_writer_of_sealed_documents_reads_as_on_a_replica_that_never_sealed() {
+    let mut tried = 0;
+    for seed in 0..4 {
+        let (roster, changes, end) = months(seed);
+        let cut = cut_of(end);
+        let (mut full, _) = replica(&roster, changes.clone());
+        let (mut sealed, _) = replica(&roster, changes.clone());
+        sealed.seal(cut).expect("archive readable");
+        let Some(writer) = sealed
+            .sealed()
+            .keys()
+            .map(|d| d.owner)
+            .find(|a| *a != crdt_model::sim::test_key(0).id())
+        else {
+            continue;
+        };
+        tried += 1;
+        // Revoked with nothing of its own kept: its changes are withdrawn.
+        let cutoffs = full
+            .heads()
+            .into_iter()
+            .filter(|(d, _)| d.owner == writer)
+            .map(|(d, _)| (d, 0))
+            .collect();
+        // Agency 0 of the simulated network is its admin.
+        let mut clock = crdt_model::hlc::HlcClock::new();
+        let key = crdt_model::sim::test_key(0);
+        let revoke = roster.clone().act(
+            &key,
+            clock.tick(end.as_millisecond()),
+            crdt_model::membership::RosterAction::Revoke {
+                agency: writer,
+                reason: "test".into(),
+                cutoffs,
+            },
+        );
+        let (a, errs, _) = full.add_roster_events(vec![revoke.clone()]);
+        assert!(a && errs.is_empty(), "{errs:?}");
+        let (b, _, _) = sealed.add_roster_events(vec![revoke]);
+        assert!(b);
+        assert!(sealed.sealed().keys().all(|d| d.owner != writer));
+        assert_same_from_cut(&views(&full), &views(&sealed), cut, seed);
+        assert_eq!(full.heads(), sealed.heads(), "seed {seed}");
+    }
+    assert!(tried > 0, "no seed sealed another agency's documents");
+}
