@@ -637,6 +637,11 @@ pub(crate) struct BenchArgs {
     /// 1,000 of the 30,000 resources) or `follower` (following 20 owners).
     #[arg(long = "role", value_parser = ["owner", "follower"])]
     pub scale_role: Option<String>,
+    /// scale only: the year of bookings ends now instead of starting next
+    /// month; the node is started twice, the first start sealing the months
+    /// long past, and the second load is measured too.
+    #[arg(long)]
+    pub sealed: bool,
     /// chaos only: how many seeds (default 1,000).
     #[arg(long, default_value_t = 1_000)]
     pub seeds: u64,

@@ -661,6 +661,10 @@ const ARGS: &[(&str, &str)] = &[
         "bench|scale_role",
         "仅 scale：测量按关注持有数据的单个单位节点，在 2000 个单位的省内（不加 --full 为 200 个）：owner（资源最多的单位，3 万项资源中的 1000 项）或 follower（关注 20 个单位的成员）",
     ),
+    (
+        "bench|sealed",
+        "仅 scale：一年的预订截至今天（而非从下月开始）；节点启动两次，第一次把早已结束的月份封存到磁盘，再量第二次载入",
+    ),
     ("bench|seeds", "仅 chaos：跑多少个种子（默认 1000）"),
     ("bench|from_seed", "仅 chaos：第一个种子"),
     ("bench|nodes", "仅 soak：节点进程数（默认 10）"),

@@ -20,6 +20,7 @@ pub(crate) async fn bench(out: &Out, a: BenchArgs) -> anyhow::Result<()> {
         quotas,
         bookings,
         scale_role,
+        sealed,
         seeds,
         from_seed,
         nodes,
@@ -45,7 +46,8 @@ pub(crate) async fn bench(out: &Out, a: BenchArgs) -> anyhow::Result<()> {
         }
         "radicale" => devtools::vs_radicale::run(full, out.json).await,
         "scale" => {
-            devtools::bench_scale::run(full, bookings, scale_role.as_deref(), out.json).await
+            let role = scale_role.as_deref();
+            devtools::bench_scale::run(full, bookings, role, sealed, out.json).await
         }
         "trips" => devtools::bench_trips::run(full, out.json),
         "report" => devtools::bench_report::run(full, out.json),

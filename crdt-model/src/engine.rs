@@ -440,6 +440,7 @@ impl Engine {
                 }
             }
             Input::Received { from, msg } => self.on_message(now, from, msg, &mut out),
+            Input::Unreachable(agency) => self.on_busy_unreachable(now, agency, &mut out),
             Input::Tick => self.on_tick(now, &mut out),
             Input::Committed => {
                 let mut out = self.route(out);

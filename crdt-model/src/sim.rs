@@ -701,6 +701,8 @@ impl Sim {
                         if i != j && self.link_up.get(&p).copied().unwrap_or(same_side) {
                             self.link_up.insert(p, true);
                             self.connect(p.0, p.1);
+                        } else {
+                            self.input(i, Input::Unreachable(to));
                         }
                     }
                 }

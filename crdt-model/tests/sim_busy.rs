@@ -173,3 +173,23 @@ fn an_owner_no_connected_peer_holds_is_dialled_and_asked() {
     assert_eq!(view.source, owner);
     assert_eq!(view.resources[&rid].len(), 1, "{view:?}");
 }
+
+#[test]
+fn an_owner_that_cannot_be_dialled_is_unreachable_at_once_when_asked_again() {
+    // Node 2 is cut off: dialling it fails, and a second question does not
+    // wait on a dial that already failed.
+    let links = [(0, 1), (1, 2)];
+    let mut sim = Sim::with_links(6, 3, START, &links, vec![Follows::defaults(); 3]);
+    sim.run_until_quiet(100_000);
+    sim.partition(&[2]);
+    let owner = sim.id(2);
+    let asked = sim
+        .ask_busy(0, &[owner], at(0), at(24 * HOUR), 0)
+        .expect("question");
+    assert_eq!(asked.dialled, vec![owner], "{asked:?}");
+    let again = sim
+        .ask_busy(0, &[owner], at(0), at(24 * HOUR), 0)
+        .expect("question");
+    assert_eq!(again.unreachable, vec![owner], "{again:?}");
+    assert!(again.dialled.is_empty());
+}

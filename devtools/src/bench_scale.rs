@@ -59,6 +59,22 @@ pub struct Report {
     pub slots_p50_ms: f64,
     /// The same, 90th percentile.
     pub slots_p90_ms: f64,
+    /// With `--sealed`: the second start, on the months the first sealed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sealed: Option<SealedRun>,
+}
+
+/// The second start of a `--sealed` run.
+#[derive(Debug, Serialize)]
+pub struct SealedRun {
+    /// Documents the first start sealed.
+    pub docs: u64,
+    /// Bookings the node holds in memory after it.
+    pub held_in_memory: usize,
+    /// Seconds to load, as `load_s`.
+    pub load_s: f64,
+    /// Resident memory after loading, MiB.
+    pub rss_mib: f64,
 }
 
 const CITIES: [(&str, &str); 5] = [
@@ -77,6 +93,7 @@ pub async fn run(
     full: bool,
     bookings: Option<usize>,
     role: Option<&str>,
+    sealed: bool,
     json: bool,
 ) -> anyhow::Result<()> {
     let shape = match (role, full) {
@@ -87,6 +104,7 @@ pub async fn run(
     };
     let shape = Shape {
         bookings: bookings.unwrap_or(shape.bookings),
+        sealed,
         ..shape
     };
     let dir = std::env::temp_dir().join(format!("tongchou-scale-{}", std::process::id()));
@@ -117,6 +135,17 @@ pub async fn run(
             r.slots_p90_ms,
             r.generate_s
         );
+        if let Some(s) = &r.sealed {
+            println!(
+                "started again after sealing {} documents of the months long past: {} bookings in memory, loaded in {:.1} s ({:.2}x), {:.0} MiB resident ({:.2}x)",
+                s.docs,
+                s.held_in_memory,
+                s.load_s,
+                s.load_s / r.load_s.max(1e-9),
+                s.rss_mib,
+                s.rss_mib / r.rss_mib.max(1e-9)
+            );
+        }
     }
     Ok(())
 }
@@ -140,6 +169,8 @@ struct Shape {
     busiest: usize,
     bookings: usize,
     role: Option<NodeRole>,
+    /// The year ends now, and the node starts a second time after sealing.
+    sealed: bool,
 }
 
 impl Shape {
@@ -150,6 +181,7 @@ impl Shape {
             busiest: per_agency,
             bookings,
             role: None,
+            sealed: false,
         }
     }
 
@@ -171,6 +203,7 @@ impl Shape {
             busiest,
             bookings,
             role: Some(role),
+            sealed: false,
         })
     }
 
@@ -248,7 +281,12 @@ async fn measure(dir: &std::path::Path, shape: &Shape, quiet: bool) -> anyhow::R
     let store = SledStore::open(&home.db_path()).map_err(|e| anyhow::anyhow!("{e}"))?;
     store.put_roster(&events)?;
     let rids = catalogues(&store, &keys, shape)?;
-    let year = Timestamp::now() + SignedDuration::from_hours(24 * 30);
+    // A year from next month, or (sealed) the year up to a month ahead.
+    let year = if shape.sealed {
+        Timestamp::now() - SignedDuration::from_hours(24 * 330)
+    } else {
+        Timestamp::now() + SignedDuration::from_hours(24 * 30)
+    };
     let per = shape.bookings / agencies;
     let keep = |doc: &DocId| wants(keys[me].id(), interest.as_ref(), doc);
     let skip = shape.role.map(|_| me);
@@ -258,6 +296,11 @@ async fn measure(dir: &std::path::Path, shape: &Shape, quiet: bool) -> anyhow::R
     let generate_s = t.elapsed().as_secs_f64();
     let asker = keys[if me == 1 { 0 } else { 1 }].id();
     let (load_s, rss_mib, times) = load_and_search(&home, &rids, asker, year, quiet).await?;
+    let sealed = if shape.sealed {
+        Some(load_sealed(&home, &rids, quiet).await?)
+    } else {
+        None
+    };
     Ok(Report {
         role: shape.role.map(|r| format!("{r:?}").to_lowercase()),
         agencies,
@@ -269,6 +312,24 @@ async fn measure(dir: &std::path::Path, shape: &Shape, quiet: bool) -> anyhow::R
         rss_mib,
         slots_p50_ms: percentile(&times, 0.5),
         slots_p90_ms: percentile(&times, 0.9),
+        sealed,
+    })
+}
+
+/// Starts the node a second time, on what its first start sealed, and
+/// measures its load as [`load_and_search`] does.
+async fn load_sealed(home: &Home, rids: &[ResourceId], quiet: bool) -> anyhow::Result<SealedRun> {
+    progress(quiet, "starting the node again, on the sealed months");
+    let exe = std::env::current_exe().context("locating tongchou")?;
+    let mut node = DemoNode::new(&exe, "scale", home.dir().to_path_buf());
+    let (load_s, rss_mib) = start_loaded(&mut node, &rids[0]).await?;
+    let status = node.api().status().await?;
+    node.stop();
+    Ok(SealedRun {
+        docs: status.sealed_docs,
+        held_in_memory: status.bookings,
+        load_s,
+        rss_mib,
     })
 }
 
@@ -434,25 +495,7 @@ async fn load_and_search(
     progress(quiet, "starting the node on the stored history");
     let exe = std::env::current_exe().context("locating tongchou")?;
     let mut node = DemoNode::new(&exe, "scale", home.dir().to_path_buf());
-    let t = Instant::now();
-    node.start_within(Duration::from_secs(3_600))?;
-    // Loaded means every calendar computed too: calendars are brought up
-    // to date by the first read that needs them, this one. At a
-    // province's size that takes longer than the client waits for one
-    // answer, so ask again until it comes.
-    let deadline = Instant::now() + Duration::from_secs(3_600);
-    loop {
-        match node.api().calendar(&rids[0]).await {
-            Ok(_) => break,
-            Err(e) if Instant::now() > deadline || node.rss_kib().is_none() => {
-                return Err(anyhow::Error::new(e).context("the node did not finish loading"));
-            }
-            // A read that timed out: the node is still computing.
-            Err(_) => tokio::time::sleep(Duration::from_millis(200)).await,
-        }
-    }
-    let load_s = t.elapsed().as_secs_f64();
-    let rss_mib = node.rss_kib().unwrap_or(0) as f64 / 1024.0;
+    let (load_s, rss_mib) = start_loaded(&mut node, &rids[0]).await?;
     let mut times = Vec::new();
     for i in 0..20 {
         let from = year + SignedDuration::from_hours(24 * (7 * i + 1));
@@ -477,4 +520,28 @@ async fn load_and_search(
     times.sort_by(f64::total_cmp);
     node.stop();
     Ok((load_s, rss_mib, times))
+}
+
+/// Starts `node` and waits until it has loaded: seconds from the start,
+/// and resident MiB then.
+async fn start_loaded(node: &mut DemoNode, rid: &ResourceId) -> anyhow::Result<(f64, f64)> {
+    let t = Instant::now();
+    node.start_within(Duration::from_secs(3_600))?;
+    // Loaded means every calendar computed too: calendars are brought up
+    // to date by the first read that needs them, this one. At a
+    // province's size that takes longer than the client waits for one
+    // answer, so ask again until it comes.
+    let deadline = Instant::now() + Duration::from_secs(3_600);
+    loop {
+        match node.api().calendar(rid).await {
+            Ok(_) => break,
+            Err(e) if Instant::now() > deadline || node.rss_kib().is_none() => {
+                return Err(anyhow::Error::new(e).context("the node did not finish loading"));
+            }
+            // A read that timed out: the node is still computing.
+            Err(_) => tokio::time::sleep(Duration::from_millis(200)).await,
+        }
+    }
+    let load_s = t.elapsed().as_secs_f64();
+    Ok((load_s, node.rss_kib().unwrap_or(0) as f64 / 1024.0))
 }

@@ -220,6 +220,23 @@ impl Engine {
         }
     }
 
+    /// A member dialled for a free/busy question could not be reached: the
+    /// questions waiting on it end, and until it may be dialled again it is
+    /// unreachable at once (not "being dialled").
+    pub(super) fn on_busy_unreachable(
+        &mut self,
+        now: Timestamp,
+        agency: AgencyId,
+        out: &mut Vec<Output>,
+    ) {
+        if let Some(d) = self.busy_dialling.get_mut(&agency) {
+            d.2 = d.2.min(ms(now) - BUSY_ASK_TIMEOUT_MS);
+            out.push(Output::Notify(Event::Busy {
+                owners: vec![agency],
+            }));
+        }
+    }
+
     /// The peer to ask for `owner`'s free/busy: the owner itself when
     /// connected, else a peer whose summary says it follows the owner (not
     /// one of `passed`, when another will do).

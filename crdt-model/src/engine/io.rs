@@ -136,6 +136,10 @@ pub enum Input {
     /// within each peer's window; see [`crate::engine::flow`]). A driver
     /// commits once per round of inputs, after its flush.
     Committed,
+    /// A member [`Output::Dial`] asked for could not be dialled, or the
+    /// dial failed: the free/busy questions waiting on it end, and further
+    /// ones count it unreachable until it may be dialled again.
+    Unreachable(AgencyId),
     /// Message `id` sent to `peer` was acknowledged by it (`ok`), or could
     /// not be delivered: frees its place in the peer's window; lost changes
     /// are no longer assumed held by the peer, and a peer left behind is
@@ -184,7 +188,7 @@ pub enum Output {
     /// Connect to this member if possible (no connected peer can answer a
     /// free/busy question about it; see [`crate::busy`]): the question goes
     /// once [`Input::Connected`] reports it. A driver that cannot reach it
-    /// does nothing.
+    /// says so with [`Input::Unreachable`].
     Dial(AgencyId),
 }
 

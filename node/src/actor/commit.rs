@@ -97,6 +97,7 @@ impl Actor {
             self.fail_storage("reading the store", &e);
         }
         self.note_unsealed();
+        let mut unreachable = Vec::new();
         for o in outputs {
             match o {
                 Output::Persist(changes) => {
@@ -136,9 +137,7 @@ impl Actor {
                     // Not dialled (no address, blocked, backing off): no
                     // answer is coming, and whoever waits for one stops.
                     if !self.dial_for_busy(&agency) {
-                        self.notes.push(Event::Busy {
-                            owners: vec![agency],
-                        });
+                        unreachable.push(agency);
                     }
                 }
                 Output::Notify(ev) => {
@@ -158,6 +157,9 @@ impl Actor {
                     }
                 }
             }
+        }
+        for agency in unreachable {
+            self.engine_input(Input::Unreachable(agency));
         }
     }
 

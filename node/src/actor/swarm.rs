@@ -62,6 +62,16 @@ impl Actor {
                 reason: Err(e),
                 ..
             } => warn!(?addresses, error = %e, "stopped listening"),
+            // A dial that failed: a free/busy question waiting on it ends
+            // (the engine ignores members it was not dialling for one).
+            SwarmEvent::OutgoingConnectionError {
+                peer_id: Some(peer),
+                ..
+            } if !self.swarm.is_connected(&peer) => {
+                if let Some(agency) = self.agency_of_peer(&peer) {
+                    self.engine_input(Input::Unreachable(agency));
+                }
+            }
             SwarmEvent::Behaviour(BehaviourEvent::Relay(e)) => debug!(event = ?e, "relay"),
             SwarmEvent::Behaviour(BehaviourEvent::Sync(e)) => self.on_sync(e),
             SwarmEvent::Behaviour(BehaviourEvent::Join(e)) => self.on_join(e),
