@@ -314,6 +314,13 @@ pub struct Summary {
     /// Those spans.
     #[serde(default)]
     pub busy_spans: usize,
+    /// Documents Shenzhen's node sealed of last quarter's meetings
+    /// (written into its store, as its node wrote them then).
+    #[serde(default)]
+    pub sealed_docs: u64,
+    /// Booked hours its report counts on their day, read from its store.
+    #[serde(default)]
+    pub sealed_report_hours: f64,
 }
 
 async fn all_bookings(node: &DemoNode) -> anyhow::Result<Vec<Booking>> {
@@ -417,6 +424,10 @@ pub async fn run(
                 "NOT fetched"
             },
             s.busy_spans
+        );
+        println!(
+            "Shenzhen sealed {} documents of last quarter; its report of that day still counts {} h, from disk",
+            s.sealed_docs, s.sealed_report_hours
         );
         println!(
             "connections to members: at most {} a node (bound {})",

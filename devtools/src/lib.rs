@@ -17,6 +17,8 @@
 //!   idle TCP connections.
 //! - [`forger`]: a peer that sends forged and malformed changes (the demo's
 //!   and the tests' attacker).
+//! - [`past`]: months-old bookings written into a stopped node's store, as
+//!   its node wrote them then (the demo's and the tests' sealed periods).
 
 pub mod bench;
 pub mod bench_chaos;
@@ -27,5 +29,6 @@ pub mod bench_trips;
 pub mod demo;
 pub mod flood;
 pub mod forger;
+pub mod past;
 pub mod soak;
 pub mod vs_radicale;

@@ -64,6 +64,10 @@ fn headless_demo_converges_without_overbooking() {
     // Following Shenzhen only, Nanning fetched the free/busy of an owner
     // it did not follow (from that owner or a node following it).
     assert!(s.busy_fetched, "{s:?}");
+    // Shenzhen sealed last quarter's three two-hour meetings, and its
+    // report of their day still counts them, read from its store.
+    assert!(s.sealed_docs >= 2, "{s:?}");
+    assert_eq!(s.sealed_report_hours, 6.0, "{s:?}");
     // Nanning, back after the partition, received what it missed.
     assert!(s.rejoin_bytes > 0, "{s:?}");
     // Every node is connected to members, within its bound.

@@ -8,79 +8,13 @@
 
 use std::time::Duration;
 
-use crdt_model::booking::{BookingRequest, Decision, Verdict};
 use crdt_model::calendar::Booking;
-use crdt_model::doc::DocWriter;
-use crdt_model::hlc::Hlc;
-use crdt_model::ids::{BookingId, DocId, ResourceId, shard_of};
-use crdt_model::record::Record;
+use crdt_model::ids::ResourceId;
 use crdt_model::report::Report;
 use harness::{network, wait_for};
-use jiff::{SignedDuration, Timestamp, ToSpan};
-use node::store::{SledStore, Storage};
+use jiff::{SignedDuration, Timestamp};
 
 const WAIT: Duration = Duration::from_secs(30);
-
-/// Writes into the stopped owner's store, signed with its key, a booking
-/// of `room` confirmed four months ago, as its node would have written it
-/// then; returns the booking and its day.
-fn old_booking(home: &std::path::Path, room: &ResourceId) -> (BookingId, String) {
-    let home = node::config::Home::new(home);
-    let key = home.load_key().expect("the owner's key");
-    let me = key.id();
-    let day = (Timestamp::now() - SignedDuration::from_hours(24 * 120))
-        .to_zoned(jiff::tz::TimeZone::UTC)
-        .date();
-    let start = day
-        .at(9, 0, 0, 0)
-        .to_zoned(jiff::tz::TimeZone::UTC)
-        .expect("a time")
-        .timestamp();
-    let written = start - 48.hours();
-    let id = BookingId::new(me, "old-meeting").expect("an id");
-    let request = BookingRequest {
-        by: None,
-        wait_list: false,
-        id: id.clone(),
-        resource: room.clone(),
-        contact: String::new().into(),
-        purpose: "旧会议".into(),
-        start,
-        end: start + 2.hours(),
-        quantity: 4,
-        hlc: Hlc {
-            wall_ms: written.as_millisecond(),
-            counter: 0,
-        },
-        series: None,
-    };
-    let decision = Decision {
-        resource: room.clone(),
-        author: me,
-        seq: 1,
-        booking: id.clone(),
-        terms: request.terms(),
-        verdict: Verdict::Confirm,
-        hlc: Hlc {
-            wall_ms: written.as_millisecond() + 1_000,
-            counter: 0,
-        },
-        by: None,
-    };
-    let shard = shard_of(written);
-    let mut w = DocWriter::new(&key, DocId::requests(me, me, shard), &[]).expect("writer");
-    let c1 = w
-        .write(&key, &[Record::Request(request)], 0)
-        .expect("signed");
-    let mut w = DocWriter::new(&key, DocId::decisions(me, shard), &[]).expect("writer");
-    let c2 = w
-        .write(&key, &[Record::Decision(decision)], 0)
-        .expect("signed");
-    let store = SledStore::open(&home.db_path()).expect("the owner's store");
-    store.put_changes(&[c1, c2]).expect("stored");
-    store.flush().expect("flushed");
-    (id, day.to_string())
-}
 
 fn report_hours(node: &harness::Node, day: &str) -> f64 {
     let r: Report = node.json(&["report", "--from", day, "--to", day, "--format", "json"]);
@@ -105,7 +39,10 @@ fn an_owner_seals_a_month_long_past_and_still_serves_and_reports_it() {
     ]);
     let room: ResourceId = room_id.parse().expect("a resource id");
     nodes[0].stop();
-    let (old, day) = old_booking(&nodes[0].home, &room);
+    // A booking of four months ago, written as the owner's node wrote it.
+    let past = devtools::past::confirmed_bookings(&nodes[0].home, &room, 120, 1)
+        .expect("the past written");
+    let (old, day) = (past.ids[0].clone(), past.day.to_string());
     nodes[0].start().expect("the owner starts again");
     let owner = &nodes[0];
 

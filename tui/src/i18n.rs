@@ -288,6 +288,10 @@ pub(crate) const SEALED_N: L = L(
     "{d} 前结束的记录已封存：{n} 份文档在磁盘（报表照读）",
     "sealed before {d}: {n} documents on disk (reports read them)",
 );
+pub(crate) const SEALED_HERE: L = L(
+    "{d} 前结束的预订已封存到磁盘，此处可能不显示：用统计（R）查看",
+    "bookings that ended before {d} are sealed on disk and may not show here: see the report (R)",
+);
 pub(crate) const SEALED_NONE: L = L(
     "尚无封存（记录结束两个月后封存到磁盘）",
     "nothing sealed (records go to disk two months after they end)",

@@ -627,3 +627,24 @@ fn calendar_shows_free_busy_of_an_owner_not_followed() {
         assert!(!render(&s, 100, 30).contains(&from));
     }
 }
+
+#[test]
+fn the_calendar_says_when_bookings_before_the_seal_cut_may_be_on_disk_only() {
+    for lang in [Lang::En, Lang::Zh] {
+        let mut s = on(lang, Screen::Calendar);
+        let cut = s
+            .data
+            .status
+            .as_ref()
+            .and_then(|st| st.sealed_before)
+            .expect("the fixture's node sealed");
+        let cut_day = cut.to_zoned(s.tz.clone()).strftime("%Y-%m-%d").to_string();
+        let said = s.t(crate::i18n::SEALED_HERE).replace("{d}", &cut_day);
+        // Today: after the cut, nothing said.
+        assert!(!render(&s, 100, 30).contains(&said));
+        // Three months back: said at the cursor.
+        s.calendar.day = day(-90);
+        let text = render(&s, 100, 30);
+        assert!(text.contains(&said), "{text}");
+    }
+}

@@ -19,6 +19,7 @@ use node::config::Home;
 
 mod follow;
 mod policy;
+mod sealed;
 
 use super::{
     AGENCIES, DemoNode, Lcg, Summary, all_bookings, book, build_network, percentile, progress,
@@ -63,6 +64,9 @@ struct Demo {
     follow_docs: (u64, u64),
     /// Free/busy of an owner not followed: fetched, and its busy spans.
     busy: (bool, usize),
+    /// Shenzhen's sealed documents, and its report's booked hours on the
+    /// day sealed.
+    sealed: (u64, f64),
     /// Nanning back after the partition: bytes of changes received until
     /// it held what the others held, and of those received again.
     rejoin: (u64, u64),
@@ -79,6 +83,7 @@ pub(super) async fn scenario(
 ) -> anyhow::Result<Option<Summary>> {
     let mut demo = Demo::start(dir, quiet).await?;
     demo.publish_catalogue().await?;
+    demo.seed_sealed().await?;
     demo.seed_busy().await?;
     demo.seed_bookings().await?;
     demo.seed_trips().await?;
@@ -149,6 +154,7 @@ impl Demo {
             follow_owners: 0,
             follow_docs: (0, 0),
             busy: (false, 0),
+            sealed: (0, 0.0),
             rejoin: (0, 0),
         })
     }
@@ -875,11 +881,22 @@ impl Demo {
     /// decided, and reports the invariants and figures.
     async fn check(&mut self, late: Option<Booking>) -> anyhow::Result<Summary> {
         let honest = [0usize, 1, 3];
+        // Bookings that ended before a node's seal cut may be on its disk
+        // only: the nodes are compared from the latest cut on.
+        let mut cut = None;
+        for &i in &honest {
+            cut = cut.max(self.nodes[i].api().status().await?.sealed_before);
+        }
+        let open = |v: Vec<Booking>| -> Vec<Booking> {
+            v.into_iter()
+                .filter(|b| cut.is_none_or(|c| b.terms.end >= c))
+                .collect()
+        };
         let (nodes, conflict_ids) = (&self.nodes, &self.conflict_ids);
         let views = wait_until("honest nodes converge", Duration::from_secs(60), || async {
             let mut views = Vec::new();
             for &i in &honest {
-                views.push(all_bookings(&nodes[i]).await.ok()?);
+                views.push(open(all_bookings(&nodes[i]).await.ok()?));
             }
             let decided = views.iter().all(|v| {
                 v.iter()
@@ -894,7 +911,7 @@ impl Demo {
             Err(_) => {
                 let mut v = Vec::new();
                 for &i in &honest {
-                    v.push(all_bookings(&self.nodes[i]).await?);
+                    v.push(open(all_bookings(&self.nodes[i]).await?));
                 }
                 (false, v)
             }
@@ -949,6 +966,8 @@ impl Demo {
             rejoin_again_bytes: self.rejoin.1,
             busy_fetched: self.busy.0,
             busy_spans: self.busy.1,
+            sealed_docs: self.sealed.0,
+            sealed_report_hours: self.sealed.1,
             follow_docs_held: self.follow_docs.0,
             docs_held: self.follow_docs.1,
             agencies: self.nodes.len(),

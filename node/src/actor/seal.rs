@@ -48,6 +48,9 @@ impl Actor {
             return;
         }
         self.sealed_count = total;
+        // The index was built again without them: the old one's pages go
+        // back to the system now rather than at the next minute's trim.
+        release_freed_memory();
         info!(
             sealed = docs.len(),
             total,

@@ -210,7 +210,18 @@ fn render_cursor(state: &State, f: &mut Frame, area: Rect) {
         f.render_widget(Paragraph::new(lines), area);
         return;
     }
-    if !any {
+    // Before the node's seal cut, bookings may be on disk only.
+    let sealed = state
+        .data
+        .status
+        .as_ref()
+        .and_then(|s| s.sealed_before.filter(|_| s.sealed_docs > 0))
+        .filter(|before| a < *before);
+    if let Some(before) = sealed {
+        let d = before.to_zoned(state.tz.clone()).strftime("%Y-%m-%d");
+        let line = state.t(i18n::SEALED_HERE).replace("{d}", &d.to_string());
+        lines.push(Line::from(line).fg(Color::DarkGray));
+    } else if !any {
         let closed = crate::grid::classify(r, &[], None, a, b) == Cell::Closed;
         lines.push(Line::from(state.t(if closed {
             i18n::CLOSED
