@@ -428,3 +428,80 @@ fn revoking_a_writer_of_sealed_documents_reads_as_on_a_replica_that_never_sealed
     }
     assert!(tried > 0, "no seed sealed another agency's documents");
 }
+
+#[test]
+fn nothing_is_sealed_while_changes_wait_for_earlier_ones() {
+    let (roster, changes, end) = months(1);
+    // Some document's first change is missing: its next ones wait.
+    let doc = changes
+        .iter()
+        .find(|c| c.number() == 2 && c.doc.kind != DocKind::Catalog)
+        .map(|c| c.doc.clone())
+        .expect("a document of two changes");
+    let archive = Arc::new(MemArchive::default());
+    let me = *roster.members().keys().next().expect("a member");
+    let mut ledger = Ledger::new(roster.clone()).with_archive(archive.clone(), me);
+    let held: Vec<SignedChange> = changes
+        .iter()
+        .filter(|c| !(c.doc == doc && c.number() == 1))
+        .cloned()
+        .collect();
+    let report = ledger.ingest(held);
+    archive.store(&report.accepted);
+    assert!(ledger.pending_len() > 0);
+    let outcome = ledger.seal(cut_of(end)).expect("archive readable");
+    assert!(outcome.docs.is_empty() && ledger.sealed().is_empty());
+    // Once the gap closes, the same history seals.
+    let first: Vec<SignedChange> = changes
+        .iter()
+        .filter(|c| c.doc == doc && c.number() == 1)
+        .cloned()
+        .collect();
+    let report = ledger.ingest(first);
+    archive.store(&report.accepted);
+    assert_eq!(ledger.pending_len(), 0);
+    assert!(!ledger.seal(cut_of(end)).expect("readable").docs.is_empty());
+}
+
+#[test]
+fn sealing_between_deliveries_in_any_order_shows_what_a_replica_that_never_sealed_shows() {
+    // The changes arrive in a random order, in random batches (so some
+    // wait for earlier ones, and late ones touch what was sealed); the
+    // replica seals after every batch. At the end it shows, from the cut
+    // on, what a replica that never sealed shows, holds the same heads, and
+    // a copy of it read back from its store shows everything the same.
+    let mut sealed_at_some_point = 0;
+    for seed in 20..30 {
+        let (roster, mut changes, end) = months(seed);
+        let cut = cut_of(end);
+        let (full, _) = replica(&roster, changes.clone());
+        let mut rng = Rng::new(seed);
+        for i in (1..changes.len()).rev() {
+            changes.swap(i, rng.below(i as u64 + 1) as usize);
+        }
+        let archive = Arc::new(MemArchive::default());
+        let me = *roster.members().keys().next().expect("a member");
+        let mut ledger = Ledger::new(roster.clone()).with_archive(archive.clone(), me);
+        let mut rest = changes.as_slice();
+        while !rest.is_empty() {
+            let n = (1 + rng.below(40) as usize).min(rest.len());
+            let (batch, tail) = rest.split_at(n);
+            rest = tail;
+            let report = ledger.ingest(batch.to_vec());
+            assert!(
+                report.refused.is_empty(),
+                "seed {seed}: {:?}",
+                report.refused
+            );
+            archive.store(&report.accepted);
+            let outcome = ledger.seal(cut).expect("archive readable");
+            sealed_at_some_point += outcome.docs.len();
+        }
+        assert_eq!(ledger.pending_len(), 0, "seed {seed}");
+        assert_eq!(ledger.heads(), full.heads(), "seed {seed}");
+        assert_same_from_cut(&views(&full), &views(&ledger), cut, seed);
+        let copy = ledger.unsealed_copy().expect("archive readable");
+        assert_eq!(views(&copy), views(&full), "seed {seed}");
+    }
+    assert!(sealed_at_some_point > 0);
+}

@@ -128,18 +128,19 @@ impl Ledger {
     }
 
     /// Seals what may be sealed at `cut` (see the module docs); nothing
-    /// without an archive to serve it back from. A change that cannot be
+    /// without an archive to serve it back from, nor while changes wait
+    /// for earlier ones (they were checked against the sealed records when
+    /// they arrived, not when they are applied). A change that cannot be
     /// read back stops it, sealing nothing.
     pub fn seal(&mut self, cut: Timestamp) -> Result<SealOutcome, ArchiveError> {
-        if self.archive.is_none() {
+        if self.archive.is_none() || !self.pending.is_empty() {
             return Ok(SealOutcome::default());
         }
         let top = shard_of(cut);
-        let waiting: BTreeSet<&DocId> = self.pending.keys().map(|(d, _)| d).collect();
         let mut recs: BTreeMap<DocId, Vec<Record>> = BTreeMap::new();
         for doc in self.docs.keys() {
             let kind_ok = matches!(doc.kind, DocKind::Requests | DocKind::Decisions);
-            if !kind_ok || doc.shard >= top || waiting.contains(doc) {
+            if !kind_ok || doc.shard >= top {
                 continue;
             }
             let records = self.records_of(doc)?;
