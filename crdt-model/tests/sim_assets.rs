@@ -610,3 +610,74 @@ proptest! {
         assert_agree(&sim, &rid);
     }
 }
+
+/// An asset given to another agency and given back: its creator accepts it
+/// and owns it again, on every node, and decides its bookings again.
+#[test]
+fn an_asset_given_back_to_its_creator_is_its_creators_again() {
+    let (mut sim, rid) = network(41, 2, Approval::Required);
+    let (creator, other) = (sim.id(0), sim.id(2));
+    let offer_to = |sim: &mut Sim, who: usize, to| match step(
+        sim,
+        who,
+        AssetOp::Offer {
+            resource: rid.clone(),
+            to,
+            units: None,
+            note: "调剂".into(),
+        },
+    ) {
+        Ok(LocalOutcome::Transfer(t)) => t.seq,
+        other => panic!("an offer: {other:?}"),
+    };
+    let accept = |sim: &mut Sim, who: usize, seq| {
+        step(
+            sim,
+            who,
+            AssetOp::Answer {
+                resource: rid.clone(),
+                seq,
+                accept: true,
+            },
+        )
+        .expect("accepted");
+        sim.run_until_quiet(10_000);
+    };
+    let seq = offer_to(&mut sim, 0, other);
+    sim.run_until_quiet(10_000);
+    accept(&mut sim, 2, seq);
+    let back = offer_to(&mut sim, 2, creator);
+    sim.run_until_quiet(10_000);
+    accept(&mut sim, 0, back);
+    assert_agree(&sim, &rid);
+    for i in 0..3 {
+        let e = sim.engine(i);
+        assert_eq!(
+            e.calendar(&rid).and_then(|c| c.owner),
+            Some(creator),
+            "node {i}"
+        );
+        assert_eq!(
+            e.ledger().index().resources[&rid].owner(),
+            creator,
+            "node {i}"
+        );
+    }
+    // Its creator decides its bookings again.
+    let b = book(&mut sim, 1, &rid, 50, 52, 1);
+    sim.run_until_quiet(10_000);
+    sim.local(
+        0,
+        LocalOp::Decide {
+            booking: b.clone(),
+            approve: true,
+            reason: None,
+        },
+    )
+    .expect("the creator decides");
+    sim.run_until_quiet(10_000);
+    for i in 0..3 {
+        let cal = sim.engine(i).calendar(&rid).expect("calendar");
+        assert!(cal.confirmed.iter().any(|x| x.id == b), "node {i}");
+    }
+}

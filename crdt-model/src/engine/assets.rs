@@ -405,8 +405,9 @@ impl Engine {
                     let mut r = r.clone();
                     r.attributes.remove(crate::asset::attr::OFFERED_TO);
                     match offer.units {
-                        // The whole asset: our version of it, marked ours.
-                        None => r.held_by = Some(me),
+                        // The whole asset: our version of it, marked ours
+                        // (its creator's own version names no holder).
+                        None => r.held_by = (me != r.id.owner).then_some(me),
                         // Some units: a new asset of ours, saying where
                         // they came from.
                         Some(n) => {
