@@ -96,7 +96,15 @@ pub(crate) async fn bookings(c: &Client, out: &Out, a: BookingsArgs) -> anyhow::
         resource,
         mine,
         pending,
+        from,
+        to,
     } = a;
+    let from = from
+        .map(|s| crate::parse::period_start("--from", &s))
+        .transpose()?;
+    let to = to
+        .map(|s| crate::parse::period_end("--to", &s))
+        .transpose()?;
     let resource = match resource {
         Some(r) => Some(crate::pick::resource(c, out, &r).await?.id),
         None => None,
@@ -106,6 +114,8 @@ pub(crate) async fn bookings(c: &Client, out: &Out, a: BookingsArgs) -> anyhow::
             resource,
             mine,
             pending,
+            from,
+            to,
             ..Default::default()
         })
         .await?;

@@ -529,6 +529,13 @@ pub(crate) struct BookingsArgs {
     /// Only requests waiting for this agency's decision.
     #[arg(long)]
     pub pending: bool,
+    /// Only bookings ending after this (a date is its midnight); before
+    /// the node's seal cut, sealed bookings are read from its store.
+    #[arg(long)]
+    pub from: Option<String>,
+    /// Only bookings starting before this (a date counts whole).
+    #[arg(long)]
+    pub to: Option<String>,
 }
 
 /// Cancel one of this agency's requests.

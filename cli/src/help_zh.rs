@@ -586,6 +586,11 @@ const ARGS: &[(&str, &str)] = &[
     ("bookings|resource", "只看这项资源（标识、唯一前缀或名称）"),
     ("bookings|mine", "只看本单位的申请"),
     ("bookings|pending", "只看等待本单位审批的申请"),
+    (
+        "bookings|from",
+        "只看此后结束的预订（日期指当天零点）；早于节点封存界限时，从磁盘读取已封存的预订",
+    ),
+    ("bookings|to", "只看此前开始的预订（日期包含当天）"),
     ("cancel|id", "预订标识"),
     (
         "checkin|id",

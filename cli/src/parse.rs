@@ -66,6 +66,26 @@ pub(crate) fn parse_minutes(field: &str, s: &str) -> anyhow::Result<u32> {
         .ok_or_else(|| anyhow::anyhow!("{field}: {s:?} is not a duration (e.g. 90m, 2h, 7d)"))
 }
 
+/// The start of a period: a date is its midnight, a time is itself.
+pub(crate) fn period_start(field: &str, s: &str) -> anyhow::Result<Timestamp> {
+    let tz = cli_zone();
+    let today = Timestamp::now().to_zoned(tz.clone()).date();
+    if let Some(d) = crdt_model::when::parse_date(s, today) {
+        return Ok(d.to_zoned(tz)?.timestamp());
+    }
+    parse_time(field, s)
+}
+
+/// The end of a period: a date counts whole (its next midnight).
+pub(crate) fn period_end(field: &str, s: &str) -> anyhow::Result<Timestamp> {
+    let tz = cli_zone();
+    let today = Timestamp::now().to_zoned(tz.clone()).date();
+    if let Some(d) = crdt_model::when::parse_date(s, today) {
+        return Ok(d.tomorrow()?.to_zoned(tz)?.timestamp());
+    }
+    parse_time(field, s)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -4,31 +4,10 @@
 use anyhow::{Context, bail};
 use api::*;
 use crdt_model::report::{GroupBy, Report, ReportQuery, ReportRow};
-use jiff::Timestamp;
 
 use crate::cli::*;
 use crate::out::*;
-use crate::parse::cli_zone;
-
-/// The start of a period: a date is its midnight, a time is itself.
-fn period_start(field: &str, s: &str) -> anyhow::Result<Timestamp> {
-    let tz = cli_zone();
-    let today = Timestamp::now().to_zoned(tz.clone()).date();
-    if let Some(d) = crdt_model::when::parse_date(s, today) {
-        return Ok(d.to_zoned(tz)?.timestamp());
-    }
-    crate::parse::parse_time(field, s)
-}
-
-/// The end of a period: a date counts whole (its next midnight).
-fn period_end(field: &str, s: &str) -> anyhow::Result<Timestamp> {
-    let tz = cli_zone();
-    let today = Timestamp::now().to_zoned(tz.clone()).date();
-    if let Some(d) = crdt_model::when::parse_date(s, today) {
-        return Ok(d.tomorrow()?.to_zoned(tz)?.timestamp());
-    }
-    crate::parse::parse_time(field, s)
-}
+use crate::parse::{cli_zone, period_end, period_start};
 
 /// `tongchou report`.
 pub(crate) async fn report(c: &Client, out: &Out, a: ReportArgs) -> anyhow::Result<()> {

@@ -152,22 +152,60 @@ impl Query for BookingFilter {
 
     fn answer(&self, engine: &Engine, _now: Timestamp) -> Self::Answer {
         let me = engine.id();
-        let mut out: Vec<Booking> = engine
+        // A range reaching before what the replica sealed is read with the
+        // sealed documents back from the store (see
+        // [`crate::ledger::Ledger::seal`]); if they cannot be read, from
+        // what is in memory.
+        if let Some(cut) = engine.ledger().seal_cut()
+            && self.from.is_some_and(|f| f < cut)
+            && let Ok(ledger) = engine.ledger().unsealed_copy()
+        {
+            let (index, roster) = (ledger.index(), ledger.roster());
+            let rids: std::collections::BTreeSet<&ResourceId> = match &self.resource {
+                Some(r) => [r].into_iter().collect(),
+                None => index
+                    .resources
+                    .keys()
+                    .chain(index.by_resource.keys())
+                    .collect(),
+            };
+            let all: Vec<Booking> = rids
+                .into_iter()
+                .flat_map(|r| {
+                    let cal = crate::calendar::calendar_with(index, roster, r, true);
+                    cal.all().cloned().collect::<Vec<_>>()
+                })
+                .collect();
+            return self.select(me, index, all.iter(), Clone::clone);
+        }
+        let all = engine
             .calendars()
             .iter()
             .filter(|(r, _)| self.resource.as_ref().is_none_or(|x| x == *r))
-            .flat_map(|(_, c)| c.all())
+            .flat_map(|(_, c)| c.all());
+        self.select(me, engine.ledger().index(), all, |b| {
+            engine.hydrate(b.clone())
+        })
+    }
+}
+
+impl BookingFilter {
+    /// The bookings of `all` this filter lets through, by start, each
+    /// made whole by `hydrate`.
+    fn select<'a>(
+        &self,
+        me: AgencyId,
+        index: &crate::ledger::Index,
+        all: impl Iterator<Item = &'a Booking>,
+        hydrate: impl Fn(&Booking) -> Booking,
+    ) -> Vec<Booking> {
+        let mut out: Vec<Booking> = all
+            .filter(|b| self.resource.as_ref().is_none_or(|x| *x == b.resource))
             .filter(|b| !self.mine || b.id.requester == me)
             .filter(|b| {
                 self.by.as_deref().is_none_or(|who| {
                     b.id.requester == me
-                        && engine
-                            .ledger()
-                            .index()
-                            .requests
-                            .get(&b.id)
-                            .and_then(|r| r.by.as_deref())
-                            == Some(who)
+                        && index.requests.get(&b.id).and_then(|r| r.by.as_deref()) == Some(who)
                 })
             })
             .filter(|b| match (self.from, self.to) {
@@ -180,7 +218,7 @@ impl Query for BookingFilter {
                 !self.pending
                     || (matches!(b.status, Status::Tentative { .. }) && b.resource.owner == me)
             })
-            .map(|b| engine.hydrate(b.clone()))
+            .map(hydrate)
             .collect();
         out.sort_by(|a, b| (a.terms.start, &a.id).cmp(&(b.terms.start, &b.id)));
         out

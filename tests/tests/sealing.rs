@@ -59,6 +59,18 @@ fn an_owner_seals_a_month_long_past_and_still_serves_and_reports_it() {
         on_owner.iter().all(|b| b.id != old),
         "sealed: not in memory"
     );
+    // Asked for its day, the node reads it back from disk.
+    let that_day: Vec<Booking> =
+        owner.bookings(&["--resource", &room_id, "--from", &day, "--to", &day]);
+    let found = that_day
+        .iter()
+        .find(|b| b.id == old)
+        .expect("read from disk");
+    assert_eq!(found.status, crdt_model::booking::Status::Confirmed);
+    assert_eq!(
+        found.request.as_ref().map(|r| r.purpose.as_str()),
+        Some("季度例会 / quarterly meeting")
+    );
     assert_eq!(
         report_hours(owner, &day),
         2.0,
