@@ -505,3 +505,63 @@ fn sealing_between_deliveries_in_any_order_shows_what_a_replica_that_never_seale
     }
     assert!(sealed_at_some_point > 0);
 }
+
+#[test]
+fn a_booking_a_kept_decision_overlaps_is_not_sealed() {
+    // A decision without a request (as a trip's or a hold's confirmation
+    // is) that overlaps a booking long past and runs past the cut: the
+    // booking must stay in memory, or the decision would read as fitting.
+    let mut sim = Sim::new(4, 2, START);
+    let room = test_resource(sim.id(0), "r", Capacity::Units(1), Approval::Automatic);
+    let rid = room.id.clone();
+    sim.local(0, LocalOp::PutResource(Box::new(room))).unwrap();
+    sim.run_until_quiet(10_000);
+    let at = |d: i64| Timestamp::from_millisecond(START + DAY * d).unwrap();
+    let op = LocalOp::Book {
+        wait_list: false,
+        resource: rid.clone(),
+        start: at(2),
+        end: at(3),
+        quantity: 1,
+        contact: String::new(),
+        purpose: String::new(),
+    };
+    let Ok(LocalOutcome::Booking(a)) = sim.local(1, op) else {
+        panic!("booked");
+    };
+    sim.run_until_quiet(10_000);
+    sim.advance(DAY * 100);
+    let next = sim.engine(0).ledger().index().next_decision_seq(&rid);
+    let long = crdt_model::booking::Decision {
+        resource: rid.clone(),
+        author: sim.id(0),
+        seq: next,
+        booking: BookingId::new(sim.id(0), "long-hold").unwrap(),
+        terms: crdt_model::booking::Terms {
+            start: at(2) + SignedDuration::from_hours(2),
+            end: at(120),
+            quantity: 1,
+        },
+        verdict: crdt_model::booking::Verdict::Confirm,
+        hlc: crdt_model::hlc::Hlc {
+            wall_ms: sim.now().as_millisecond(),
+            counter: 0,
+        },
+        by: None,
+    };
+    let doc = DocId::decisions(sim.id(0), shard_of(sim.now()));
+    sim.write_unchecked(0, doc, vec![crdt_model::record::Record::Decision(long)])
+        .unwrap();
+    sim.run_until_quiet(10_000);
+    let changes = sim.engine(0).ledger().all_changes().unwrap();
+    let roster = sim.engine(0).ledger().roster().clone();
+    let (full, _) = replica(&roster, changes.clone());
+    let (mut sealed, _) = replica(&roster, changes);
+    let cut = cut_of(sim.now());
+    sealed.seal(cut).unwrap();
+    assert!(
+        sealed.index().requests.get(&a.id).is_some(),
+        "kept: overlapped"
+    );
+    assert_same_from_cut(&views(&full), &views(&sealed), cut, 4);
+}

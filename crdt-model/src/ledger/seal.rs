@@ -257,8 +257,9 @@ impl Ledger {
         let mut set: BTreeSet<DocId> = recs.keys().cloned().collect();
         loop {
             let in_set = |b: &BookingId| req_doc.get(b).is_some_and(|d| set.contains(*d));
-            // Per resource: the spans of bookings staying in memory (by
-            // start, with the latest end so far), and the decision numbers
+            // Per resource: the spans of what stays in memory (requests,
+            // and decisions' terms: a trip's or a hold's have no request),
+            // by start with the latest end so far; and the decision numbers
             // of which some entry stays.
             let mut kept: BTreeMap<&ResourceId, Vec<(Timestamp, Timestamp)>> = BTreeMap::new();
             let mut kept_seqs: BTreeSet<(&ResourceId, u64)> = BTreeSet::new();
@@ -272,6 +273,15 @@ impl Ledger {
                     .filter_map(|b| idx.requests.get(b))
                     .map(|r| (r.start, r.end))
                     .collect();
+                for ((seq, b), d) in idx.decisions.get(*rid).into_iter().flatten() {
+                    let in_doc = dec_doc
+                        .get(&(*rid, *seq, b))
+                        .is_some_and(|d| set.contains(*d));
+                    if !in_doc {
+                        kept_seqs.insert((*rid, *seq));
+                        spans.push((d.terms.start, d.terms.end));
+                    }
+                }
                 spans.sort();
                 let mut latest = Timestamp::MIN;
                 for s in &mut spans {
@@ -279,14 +289,6 @@ impl Ledger {
                     s.1 = latest;
                 }
                 kept.insert(*rid, spans);
-                for (seq, b) in idx.decisions.get(*rid).into_iter().flat_map(|m| m.keys()) {
-                    let in_doc = dec_doc
-                        .get(&(*rid, *seq, b))
-                        .is_some_and(|d| set.contains(*d));
-                    if !in_doc {
-                        kept_seqs.insert((*rid, *seq));
-                    }
-                }
             }
             let overlaps_kept = |rid: &ResourceId, start: Timestamp, end: Timestamp| {
                 let spans = kept.get(rid).map_or(&[][..], Vec::as_slice);
