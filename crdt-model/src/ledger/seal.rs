@@ -5,8 +5,9 @@
 //! that ended before a cut, whose records are bookings that ended before
 //! the cut (with their cancellations, check-ins and decisions), such that
 //! nothing left in memory depends on them:
-//! - no booking left overlaps a sealed one on its resource (the capacity
-//!   check of a confirmation reads overlapping bookings);
+//! - nothing left overlaps a sealed booking on its resource, neither a
+//!   booking nor a decision without a request (a trip's, a hold's): the
+//!   capacity check of a confirmation reads overlapping ones;
 //! - a decision is sealed with its booking, and with every other decision
 //!   of the same number on its resource (the replay passes over sealed
 //!   numbers: [`Index::sealed_decisions`]);
