@@ -243,6 +243,20 @@ impl ResourceCalendar {
     }
 }
 
+/// Fills in from `index` what a booking of a calendar leaves out: its
+/// request, who decided it, when it was checked in.
+pub fn fill(index: &Index, b: &mut Booking) {
+    if b.decided_by.is_none() {
+        b.decided_by = index.decided_by.get(&b.id).cloned();
+    }
+    if b.checked_in.is_none() {
+        b.checked_in = index.checkins.get(&b.id).map(|c| c.hlc);
+    }
+    if b.request.is_none() {
+        b.request = index.requests.get(&b.id).cloned().map(Box::new);
+    }
+}
+
 /// Computes a resource's calendar from the index (see module docs).
 pub fn calendar(index: &Index, roster: &Roster, rid: &ResourceId) -> ResourceCalendar {
     calendar_with(index, roster, rid, true)

@@ -318,6 +318,9 @@ impl Engine {
                     .map(|u| u.hlc),
             )
             .max();
+        // And after what its sealed documents hold.
+        let sealed = e.ledger.sealed().iter().filter(|(d, _)| d.owner == me);
+        let last = last.max(sealed.map(|(_, s)| s.clock).max());
         if let Some(h) = last {
             e.clock.observe(h, h.wall_ms, 0);
         }

@@ -223,12 +223,13 @@ impl Ledger {
         &mut self,
         events: Vec<SignedRosterEvent>,
     ) -> (bool, Vec<RosterError>, BTreeSet<ResourceId>) {
+        let before = self.sealed_writers();
         let (changed, errors) = self.roster.add(events);
         if !changed {
             return (false, errors, BTreeSet::new());
         }
         let mut report = IngestReport::default();
-        if self.roster_touches_sealed() {
+        if self.sealed_writers_state(&before) {
             self.unseal_all(&mut report);
         }
         let mut withdrawn = false;
@@ -283,12 +284,24 @@ impl Ledger {
     /// still holding the withdrawn ones, and the node stops writing (see
     /// [`Ledger::take_fault`]).
     fn rebuild_index(&mut self, touched: &mut BTreeSet<ResourceId>) -> Result<(), ArchiveError> {
+        let (index, seen) = self.index_without(&BTreeSet::new())?;
+        self.index = index;
+        touched.extend(seen);
+        Ok(())
+    }
+
+    /// The index of every accepted change but those of `skip`, and the
+    /// resources it names.
+    fn index_without(
+        &self,
+        skip: &BTreeSet<DocId>,
+    ) -> Result<(Index, BTreeSet<ResourceId>), ArchiveError> {
         let mut index = Index {
             sealed_decisions: self.index.sealed_decisions.clone(),
             ..Index::default()
         };
         let mut seen = BTreeSet::new();
-        for doc in self.docs.keys() {
+        for doc in self.docs.keys().filter(|d| !skip.contains(*d)) {
             for env in self.changes_of(doc)? {
                 let writes = Change::from_bytes(env.change.clone())
                     .ok()
@@ -299,9 +312,7 @@ impl Ledger {
                 }
             }
         }
-        self.index = index;
-        touched.extend(seen);
-        Ok(())
+        Ok((index, seen))
     }
 
     /// A stored change that could not be read back since the last call:
@@ -379,7 +390,7 @@ impl Ledger {
             return Ok(Vec::new());
         };
         let end = s.len.min(after.saturating_add(limit as u64));
-        (after + 1..=end)
+        (after.saturating_add(1)..=end)
             .map(|seq| {
                 archive.signed_change(doc, seq).map(|mut c| {
                     c.seq = seq;

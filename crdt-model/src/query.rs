@@ -172,11 +172,15 @@ impl Query for BookingFilter {
             let all: Vec<Booking> = rids
                 .into_iter()
                 .flat_map(|r| {
-                    let cal = crate::calendar::calendar_with(index, roster, r, true);
+                    let cal = crate::calendar::calendar_with(index, roster, r, false);
                     cal.all().cloned().collect::<Vec<_>>()
                 })
                 .collect();
-            return self.select(me, index, all.iter(), Clone::clone);
+            return self.select(me, index, all.iter(), |b| {
+                let mut b = b.clone();
+                crate::calendar::fill(index, &mut b);
+                b
+            });
         }
         let all = engine
             .calendars()

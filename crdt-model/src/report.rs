@@ -472,10 +472,18 @@ impl Query for ReportQuery {
                 .unsealed_copy()
                 .map_err(|e| ReportError::Unreadable(e.to_string()))?;
             let (index, roster) = (ledger.index(), ledger.roster());
-            let cals: BTreeMap<ResourceId, ResourceCalendar> = index
-                .resources
-                .keys()
-                .map(|r| (r.clone(), calendar_with(index, roster, r, false)))
+            // The resources reported, and the drivers their trips read.
+            let cals: BTreeMap<ResourceId, ResourceCalendar> = self
+                .resources(index)
+                .into_iter()
+                .chain(
+                    index
+                        .resources
+                        .values()
+                        .map(|r| &**r)
+                        .filter(|r| r.is_driver()),
+                )
+                .map(|r| (r.id.clone(), calendar_with(index, roster, &r.id, false)))
                 .collect();
             return self.answer_on(index, roster, |r| cals.get(r));
         }

@@ -215,21 +215,7 @@ impl Engine {
     }
 
     pub(super) fn fill_request(&self, b: &mut Booking) {
-        if b.decided_by.is_none() {
-            b.decided_by = self.ledger.index().decided_by.get(&b.id).cloned();
-        }
-        if b.checked_in.is_none() {
-            b.checked_in = self.ledger.index().checkins.get(&b.id).map(|c| c.hlc);
-        }
-        if b.request.is_none() {
-            b.request = self
-                .ledger
-                .index()
-                .requests
-                .get(&b.id)
-                .cloned()
-                .map(Box::new);
-        }
+        crate::calendar::fill(self.ledger.index(), b);
     }
 
     /// A resource's calendar with every booking's request filled in.

@@ -428,8 +428,8 @@ impl Index {
         self.decisions
             .get(resource)
             .and_then(|m| m.keys().next_back())
-            .map_or(1, |k| k.0 + 1)
-            .max(base + 1)
+            .map_or(1, |k| k.0.saturating_add(1))
+            .max(base.saturating_add(1))
     }
 
     /// The highest sealed decision number of `resource` (0: none).
@@ -449,7 +449,7 @@ impl Index {
             .get(resource)
             .and_then(|m| m.range(..=seq).next_back())
         {
-            Some((_, last)) if *last >= seq => last + 1,
+            Some((_, last)) if *last >= seq => last.saturating_add(1),
             _ => seq,
         }
     }
@@ -467,7 +467,7 @@ impl Index {
         {
             first = f;
         }
-        if let Some(l) = m.remove(&(seq + 1)) {
+        if let Some(l) = seq.checked_add(1).and_then(|n| m.remove(&n)) {
             last = l;
         }
         m.insert(first, last);

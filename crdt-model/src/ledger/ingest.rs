@@ -38,9 +38,6 @@ impl Ledger {
 
     pub(super) fn ingest_inner(&mut self, batch: Vec<SignedChange>, check: Check) -> IngestReport {
         let mut report = IngestReport::default();
-        if !self.sealed.docs.is_empty() && batch.iter().any(|env| self.touches_sealed(env)) {
-            self.unseal_all(&mut report);
-        }
         let mut checked: Vec<(SignedChange, Change)> = Vec::with_capacity(batch.len());
         let mut seen_in_batch: BTreeSet<(DocId, u64)> = BTreeSet::new();
         for env in batch {
@@ -49,6 +46,16 @@ impl Ledger {
             }
         }
         let results = self.verify_signatures(&checked, check);
+        // What touches sealed records brings them back first (verified:
+        // a forged change cannot).
+        let touching = !self.sealed.docs.is_empty()
+            && checked
+                .iter()
+                .zip(&results)
+                .any(|((env, change), ok)| ok.is_ok() && self.touches_sealed(env, change));
+        if touching {
+            self.unseal_all(&mut report);
+        }
         let touched = self.enqueue(checked, results, &mut report);
         for doc in touched {
             self.drain(&doc, &mut report);

@@ -22,12 +22,15 @@
 //! not (the calendar of a time before the cut is read from disk, see
 //! [`Ledger::unsealed_copy`]).
 //!
-//! Anything arriving that could read differently with the sealed records
-//! in memory brings all of them back first ([`Ledger::unseal_all`]): a
-//! change to a sealed document, a record naming a sealed booking, a request
-//! or decision for a time before the cut, a decision numbered within a
-//! resource's sealed ones, and a revocation or key rotation of a sealed
-//! document's writer.
+//! Anything arriving, its signature verified, that could read differently
+//! with the sealed records in memory brings all of them back first
+//! ([`Ledger::unseal_all`]): a change to a sealed document, a record naming
+//! a sealed booking, a request or decision for a time before the cut on a
+//! resource with sealed records, a decision numbered within a resource's
+//! sealed ones, and a revocation or key rotation of a sealed document's
+//! writer. A seal is skipped while a change waiting for an earlier one
+//! would touch what it seals (such a change is not checked again when it
+//! is applied).
 
 use automerge::Change;
 use jiff::Timestamp;
@@ -53,6 +56,8 @@ pub struct SealedDoc {
     pub bookings: Vec<BookingId>,
     /// The decisions it holds: `(resource, number)`.
     pub decisions: Vec<(ResourceId, u64)>,
+    /// The resources its requests are for.
+    pub resources: Vec<ResourceId>,
 }
 
 /// What a replica sealed.
@@ -64,6 +69,8 @@ pub(super) struct Sealed {
     pub(super) docs: BTreeMap<DocId, SealedDoc>,
     /// Every booking of a sealed document.
     pub(super) ids: BTreeSet<BookingId>,
+    /// Every resource a sealed document names.
+    pub(super) resources: BTreeSet<ResourceId>,
 }
 
 /// What [`Ledger::seal`] did.
@@ -77,6 +84,17 @@ pub struct SealOutcome {
 
 /// A booking's span on its resource.
 type Span = (Timestamp, Timestamp);
+
+/// What a change is checked against for touching sealed records: their
+/// bookings, their resources and cut, and their decision numbers (beyond
+/// those already sealed).
+#[derive(Default)]
+struct Probe {
+    cut: Timestamp,
+    ids: BTreeSet<BookingId>,
+    resources: BTreeSet<ResourceId>,
+    tops: BTreeMap<ResourceId, u64>,
+}
 
 impl Ledger {
     /// The sealed documents.
@@ -107,8 +125,10 @@ impl Ledger {
     fn note_sealed(&mut self, cut: Timestamp, docs: BTreeMap<DocId, SealedDoc>) {
         for (doc, s) in docs {
             self.sealed.ids.extend(s.bookings.iter().cloned());
+            self.sealed.resources.extend(s.resources.iter().cloned());
             for (rid, seq) in &s.decisions {
                 self.index.seal_decision(rid, *seq);
+                self.sealed.resources.insert(rid.clone());
             }
             self.sealed.docs.insert(doc, s);
         }
@@ -129,12 +149,13 @@ impl Ledger {
     }
 
     /// Seals what may be sealed at `cut` (see the module docs); nothing
-    /// without an archive to serve it back from, nor while changes wait
-    /// for earlier ones (they were checked against the sealed records when
-    /// they arrived, not when they are applied). A change that cannot be
-    /// read back stops it, sealing nothing.
+    /// without an archive to serve it back from. A change that cannot be
+    /// read back stops it, changing nothing. Changes waiting for earlier
+    /// ones were checked against the sealed records when they arrived, not
+    /// when they are applied: if one of them touches what would be sealed,
+    /// nothing is.
     pub fn seal(&mut self, cut: Timestamp) -> Result<SealOutcome, ArchiveError> {
-        if self.archive.is_none() || !self.pending.is_empty() {
+        if self.archive.is_none() {
             return Ok(SealOutcome::default());
         }
         let top = shard_of(cut);
@@ -159,10 +180,17 @@ impl Ledger {
             }
         }
         let set = self.sealable(&recs, cut);
-        if set.is_empty() {
+        if set.is_empty() || self.pending_would_touch(&set, &recs, cut) {
             return Ok(SealOutcome::default());
         }
-        let mut out = SealOutcome::default();
+        // The index without them first: if a change cannot be read back,
+        // nothing has changed.
+        let (index, touched) = self.index_without(&set)?;
+        self.index = index;
+        let mut out = SealOutcome {
+            touched,
+            ..SealOutcome::default()
+        };
         for doc in &set {
             let Some(log) = self.docs.remove(doc) else {
                 continue;
@@ -173,11 +201,15 @@ impl Ledger {
                 clock: log.last_clock().unwrap_or_default(),
                 bookings: Vec::new(),
                 decisions: Vec::new(),
+                resources: Vec::new(),
             };
             for rec in recs.get(doc).into_iter().flatten() {
                 match rec {
                     Record::Request(r) => {
                         s.bookings.push(r.id.clone());
+                        if !s.resources.contains(&r.resource) {
+                            s.resources.push(r.resource.clone());
+                        }
                         out.touched.insert(r.resource.clone());
                     }
                     Record::Decision(d) => {
@@ -190,10 +222,42 @@ impl Ledger {
             out.docs.push(doc.clone());
             self.note_sealed(cut, BTreeMap::from([(doc.clone(), s)]));
         }
-        let mut touched = BTreeSet::new();
-        self.rebuild_index(&mut touched)?;
-        out.touched.extend(touched);
         Ok(out)
+    }
+
+    /// Whether a change waiting for earlier ones would touch the documents
+    /// of `set` once sealed (it was checked against the sealed records
+    /// when it arrived, and is not again when it is applied).
+    fn pending_would_touch(
+        &self,
+        set: &BTreeSet<DocId>,
+        recs: &BTreeMap<DocId, Vec<Record>>,
+        cut: Timestamp,
+    ) -> bool {
+        if self.pending.is_empty() {
+            return false;
+        }
+        let mut probe = Probe {
+            cut,
+            ..Probe::default()
+        };
+        for rec in set.iter().filter_map(|d| recs.get(d)).flatten() {
+            match rec {
+                Record::Request(r) => {
+                    probe.ids.insert(r.id.clone());
+                    probe.resources.insert(r.resource.clone());
+                }
+                Record::Decision(d) => {
+                    probe.resources.insert(d.resource.clone());
+                    let top = probe.tops.entry(d.resource.clone()).or_default();
+                    *top = (*top).max(d.seq);
+                }
+                _ => {}
+            }
+        }
+        self.pending
+            .values()
+            .any(|(env, change)| set.contains(&env.doc) || self.touches(&probe, &env.doc, change))
     }
 
     /// Which of the candidate documents `recs` may be sealed at `cut`:
@@ -243,11 +307,20 @@ impl Ledger {
                 _ => None,
             })
             .collect();
-        for rid in &resources {
-            for (_, b) in idx.decisions.get(*rid).into_iter().flat_map(|m| m.keys()) {
-                if let Some((k, _)) = req_doc.get_key_value(b) {
-                    *named.entry(*k).or_default() += 1;
-                }
+        // Decisions on any resource (an owner may name another's booking,
+        // which its replay then reads as not matching), by any author.
+        let every_decision = idx
+            .decisions
+            .values()
+            .flat_map(|m| m.keys().map(|(_, b)| b))
+            .chain(
+                idx.later_decisions
+                    .values()
+                    .flat_map(|m| m.keys().map(|(_, _, b)| b)),
+            );
+        for b in every_decision {
+            if let Some((k, _)) = req_doc.get_key_value(b) {
+                *named.entry(*k).or_default() += 1;
             }
         }
         for b in req_doc.keys() {
@@ -332,12 +405,11 @@ impl Ledger {
         }
     }
 
-    /// Whether `env` could read differently with the sealed records in
-    /// memory (see the module docs).
-    pub(super) fn touches_sealed(&self, env: &SignedChange) -> bool {
-        let Ok(change) = Change::from_bytes(env.change.clone()) else {
-            return false;
-        };
+    /// Whether `env` (decoded: `change`) could read differently with the
+    /// sealed records in memory (see the module docs). Asked of changes
+    /// whose signature was verified, so a forged one cannot bring them
+    /// back.
+    pub(super) fn touches_sealed(&self, env: &SignedChange, change: &Change) -> bool {
         if let Some(s) = self.sealed.docs.get(&env.doc) {
             return change.seq() > s.len;
         }
@@ -345,35 +417,68 @@ impl Ledger {
             // Held already (or a fork, refused): nothing new.
             return false;
         }
-        let Ok(writes) = decode_writes(&env.doc, &change) else {
+        let probe = Probe {
+            cut: self.sealed.cut.unwrap_or(Timestamp::MIN),
+            ids: self.sealed.ids.clone(),
+            resources: self.sealed.resources.clone(),
+            tops: BTreeMap::new(),
+        };
+        self.touches(&probe, &env.doc, change)
+    }
+
+    /// Whether a change to `doc` names a booking of `probe`, asks or
+    /// decides for a time before its cut on one of its resources, or
+    /// numbers a decision within its sealed ones.
+    fn touches(&self, probe: &Probe, doc: &DocId, change: &Change) -> bool {
+        let Ok(writes) = decode_writes(doc, change) else {
             return false;
         };
-        let cut = self.sealed.cut.unwrap_or(Timestamp::MIN);
-        let ids = &self.sealed.ids;
+        let ids = &probe.ids;
+        let past =
+            |rid: &ResourceId, start: Timestamp| start < probe.cut && probe.resources.contains(rid);
+        let top = |rid: &ResourceId| {
+            probe
+                .tops
+                .get(rid)
+                .copied()
+                .unwrap_or(0)
+                .max(self.index.sealed_top(rid))
+        };
         writes.iter().any(|w| match &w.record {
-            Record::Request(r) => ids.contains(&r.id) || r.start < cut,
+            Record::Request(r) => ids.contains(&r.id) || past(&r.resource, r.start),
             Record::Cancel(c) => ids.contains(&c.booking),
             Record::CheckIn(c) => ids.contains(&c.booking),
             Record::Decision(d) => {
                 ids.contains(&d.booking)
-                    || d.terms.start < cut
-                    || d.seq <= self.index.sealed_top(&d.resource)
+                    || past(&d.resource, d.terms.start)
+                    || d.seq <= top(&d.resource)
             }
             Record::Loan(l) => ids.contains(&l.booking),
             _ => false,
         })
     }
 
+    /// The writers of sealed documents, and whether each may still write
+    /// and how many key rotations it made.
+    pub(super) fn sealed_writers(&self) -> BTreeMap<AgencyId, (bool, usize)> {
+        let mut out = BTreeMap::new();
+        for (doc, s) in &self.sealed.docs {
+            let ok = self.roster.may_write(&doc.owner, doc, s.len).is_ok();
+            let rotations = self
+                .roster
+                .member(&doc.owner)
+                .map_or(usize::MAX, |m| m.rotations.len());
+            let e = out.entry(doc.owner).or_insert((true, rotations));
+            e.0 &= ok;
+        }
+        out
+    }
+
     /// Whether a roster change may have withdrawn changes of a sealed
-    /// document (its writer revoked, or rotated its key).
-    pub(super) fn roster_touches_sealed(&self) -> bool {
-        self.sealed.docs.iter().any(|(doc, s)| {
-            self.roster.may_write(&doc.owner, doc, s.len).is_err()
-                || self
-                    .roster
-                    .member(&doc.owner)
-                    .is_none_or(|m| !m.rotations.is_empty())
-        })
+    /// document: one of their writers was revoked, or rotated its key,
+    /// since `before` ([`Ledger::sealed_writers`]).
+    pub(super) fn sealed_writers_state(&self, before: &BTreeMap<AgencyId, (bool, usize)>) -> bool {
+        !before.is_empty() && self.sealed_writers() != *before
     }
 
     /// Brings every sealed document back into memory from the archive,
@@ -386,6 +491,13 @@ impl Ledger {
             return;
         }
         let Some((archive, _)) = self.archive.clone() else {
+            if let Some((doc, s)) = self.sealed.docs.iter().next() {
+                self.fault = Some(ArchiveError {
+                    doc: doc.clone(),
+                    seq: s.len,
+                    detail: "sealed, and no store to read it back from".into(),
+                });
+            }
             return;
         };
         let mut batch = Vec::new();

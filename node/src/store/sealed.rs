@@ -28,6 +28,8 @@ struct Stored {
     clock: Hlc,
     bookings: Vec<BookingId>,
     decisions: Vec<(ResourceId, u64)>,
+    #[serde(default)]
+    resources: Vec<ResourceId>,
 }
 
 fn corrupt(detail: impl Into<String>) -> Error {
@@ -61,17 +63,23 @@ pub(super) fn read(db: &sled::Db) -> Result<Option<super::SealedNotes>, Error> {
                 clock: s.clock,
                 bookings: s.bookings,
                 decisions: s.decisions,
+                resources: s.resources,
             },
         );
     }
     Ok((!docs.is_empty()).then_some((cut, docs)))
 }
 
-/// Notes `docs` as sealed at `cut` (the cut first: a note without it is
-/// not read).
+/// Notes `docs` as sealed at `cut`. The notes of one seal go in one
+/// atomic batch (a part of a sealed set is not a sealed set: what stays in
+/// memory may name what left), and the cut after them: notes without a cut
+/// are not read, and are cleared before new ones are written (left by a
+/// `clear` cut short).
 pub(super) fn put(db: &sled::Db, cut: Timestamp, docs: &[(DocId, SealedDoc)]) -> Result<(), Error> {
     let tree = db.open_tree(SEALED_TREE)?;
-    db.insert(CUT_KEY, &cut.as_millisecond().to_be_bytes())?;
+    if db.get(CUT_KEY)?.is_none() {
+        tree.clear()?;
+    }
     let mut batch = sled::Batch::default();
     for (doc, s) in docs {
         let stored = Stored {
@@ -80,15 +88,18 @@ pub(super) fn put(db: &sled::Db, cut: Timestamp, docs: &[(DocId, SealedDoc)]) ->
             clock: s.clock,
             bookings: s.bookings.clone(),
             decisions: s.decisions.clone(),
+            resources: s.resources.clone(),
         };
         let v = serde_json::to_vec(&stored).map_err(|e| corrupt(e.to_string()))?;
         batch.insert(doc.to_string().into_bytes(), v);
     }
     tree.apply_batch(batch)?;
+    db.insert(CUT_KEY, &cut.as_millisecond().to_be_bytes())?;
     Ok(())
 }
 
-/// Forgets every sealed note.
+/// Forgets every sealed note: the cut first, which makes them all unread
+/// at once.
 pub(super) fn clear(db: &sled::Db) -> Result<(), Error> {
     db.remove(CUT_KEY)?;
     db.open_tree(SEALED_TREE)?.clear()?;

@@ -201,6 +201,7 @@ fn loading_skips_sealed_documents_and_their_notes_round_trip() {
         },
         bookings: vec![crdt_model::ids::BookingId::new(key.id(), "b1").unwrap()],
         decisions: vec![(format!("{}/room", key.id()).parse().unwrap(), 4)],
+        resources: vec![format!("{}/room", key.id()).parse().unwrap()],
     };
     let cut = jiff::Timestamp::from_second(1_780_000_000).unwrap();
     s.put_sealed(cut, &[(a.clone(), note(2)), (b.clone(), note(2))])
@@ -231,6 +232,14 @@ fn loading_skips_sealed_documents_and_their_notes_round_trip() {
     s.clear_sealed().unwrap();
     assert!(s.sealed().unwrap().is_none());
     assert_eq!(s.changes_iter().count(), 7);
+    // A clear cut short after the cut went: the notes left are not read,
+    // and do not come back with the next seal.
+    s.put_sealed(cut, &[(a.clone(), note(2))]).unwrap();
+    s.db.remove(b"seal_cut").unwrap();
+    assert!(s.sealed().unwrap().is_none());
+    s.put_sealed(cut, &[(b.clone(), note(2))]).unwrap();
+    let (_, notes) = s.sealed().unwrap().expect("notes");
+    assert_eq!(notes.keys().collect::<Vec<_>>(), vec![&b]);
     drop(s);
     let _ = std::fs::remove_dir_all(dir);
 }
