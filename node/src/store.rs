@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use crdt_model::ids::DocId;
 use crdt_model::ledger::{Archive, ArchiveError, SealedDoc};
@@ -555,54 +555,8 @@ impl Storage for SledStore {
     }
 }
 
-/// In-memory storage for tests.
-#[derive(Debug, Default)]
-pub struct MemStore {
-    changes: Mutex<BTreeMap<Vec<u8>, SignedChange>>,
-    roster: Mutex<BTreeMap<String, SignedRosterEvent>>,
-}
-
-impl Storage for MemStore {
-    fn reopened(self: Box<Self>) -> Result<Box<dyn Storage>, Error> {
-        Ok(self)
-    }
-    fn put_changes(&self, changes: &[SignedChange]) -> Result<(), Error> {
-        let mut m = self.changes.lock().expect("not poisoned");
-        for c in changes {
-            m.insert(change_key(&c.doc, c.number()), c.clone());
-        }
-        Ok(())
-    }
-    fn put_roster(&self, events: &[SignedRosterEvent]) -> Result<(), Error> {
-        let mut m = self.roster.lock().expect("not poisoned");
-        for e in events {
-            m.insert(e.id(), e.clone());
-        }
-        Ok(())
-    }
-    fn flush(&self) -> Result<(), Error> {
-        Ok(())
-    }
-    fn changes(&self) -> Result<Vec<SignedChange>, Error> {
-        Ok(self
-            .changes
-            .lock()
-            .expect("not poisoned")
-            .values()
-            .cloned()
-            .collect())
-    }
-    fn roster(&self) -> Result<Vec<SignedRosterEvent>, Error> {
-        Ok(self
-            .roster
-            .lock()
-            .expect("not poisoned")
-            .values()
-            .cloned()
-            .collect())
-    }
-}
-
+mod mem;
+pub use mem::MemStore;
 mod sealed;
 pub use sealed::SEALED_TREE;
 
