@@ -156,31 +156,10 @@ impl Query for BookingFilter {
         // sealed documents back from the store (see
         // [`crate::ledger::Ledger::seal`]); if they cannot be read, from
         // what is in memory.
-        if let Some(cut) = engine.ledger().seal_cut()
-            && self.from.is_some_and(|f| f < cut)
+        if self.reads_sealed(engine.ledger())
             && let Ok(ledger) = engine.ledger().unsealed_copy()
         {
-            let (index, roster) = (ledger.index(), ledger.roster());
-            let rids: std::collections::BTreeSet<&ResourceId> = match &self.resource {
-                Some(r) => [r].into_iter().collect(),
-                None => index
-                    .resources
-                    .keys()
-                    .chain(index.by_resource.keys())
-                    .collect(),
-            };
-            let all: Vec<Booking> = rids
-                .into_iter()
-                .flat_map(|r| {
-                    let cal = crate::calendar::calendar_with(index, roster, r, false);
-                    cal.all().cloned().collect::<Vec<_>>()
-                })
-                .collect();
-            return self.select(me, index, all.iter(), |b| {
-                let mut b = b.clone();
-                crate::calendar::fill(index, &mut b);
-                b
-            });
+            return self.answer_unsealed(&ledger, me);
         }
         let all = engine
             .calendars()
@@ -194,6 +173,40 @@ impl Query for BookingFilter {
 }
 
 impl BookingFilter {
+    /// Whether the range starts before what `ledger` sealed: the answer
+    /// then reads the sealed records back ([`BookingFilter::answer_unsealed`]
+    /// on [`crate::ledger::Ledger::unsealed_copy`]).
+    pub fn reads_sealed(&self, ledger: &crate::ledger::Ledger) -> bool {
+        let cut = ledger.seal_cut();
+        cut.is_some_and(|cut| self.from.is_some_and(|f| f < cut))
+    }
+
+    /// The bookings from a replica holding everything in memory (a copy
+    /// with its sealed documents back), for agency `me`.
+    pub fn answer_unsealed(&self, ledger: &crate::ledger::Ledger, me: AgencyId) -> Vec<Booking> {
+        let (index, roster) = (ledger.index(), ledger.roster());
+        let rids: std::collections::BTreeSet<&ResourceId> = match &self.resource {
+            Some(r) => [r].into_iter().collect(),
+            None => index
+                .resources
+                .keys()
+                .chain(index.by_resource.keys())
+                .collect(),
+        };
+        let all: Vec<Booking> = rids
+            .into_iter()
+            .flat_map(|r| {
+                let cal = crate::calendar::calendar_with(index, roster, r, false);
+                cal.all().cloned().collect::<Vec<_>>()
+            })
+            .collect();
+        self.select(me, index, all.iter(), |b| {
+            let mut b = b.clone();
+            crate::calendar::fill(index, &mut b);
+            b
+        })
+    }
+
     /// The bookings of `all` this filter lets through, by start, each
     /// made whole by `hydrate`.
     fn select<'a>(

@@ -464,28 +464,12 @@ impl Query for ReportQuery {
         // A period reaching before what the replica sealed is read with
         // the sealed documents back from the store (see
         // [`crate::ledger::Ledger::seal`]).
-        if let Some(cut) = engine.ledger().seal_cut()
-            && self.from < cut
-        {
+        if self.reads_sealed(engine.ledger()) {
             let ledger = engine
                 .ledger()
                 .unsealed_copy()
                 .map_err(|e| ReportError::Unreadable(e.to_string()))?;
-            let (index, roster) = (ledger.index(), ledger.roster());
-            // The resources reported, and the drivers their trips read.
-            let cals: BTreeMap<ResourceId, ResourceCalendar> = self
-                .resources(index)
-                .into_iter()
-                .chain(
-                    index
-                        .resources
-                        .values()
-                        .map(|r| &**r)
-                        .filter(|r| r.is_driver()),
-                )
-                .map(|r| (r.id.clone(), calendar_with(index, roster, &r.id, false)))
-                .collect();
-            return self.answer_on(index, roster, |r| cals.get(r));
+            return self.answer_unsealed(&ledger);
         }
         let index = engine.ledger().index();
         // The blank calendars the engine does not keep (owners not
@@ -505,6 +489,32 @@ impl Query for ReportQuery {
 }
 
 impl ReportQuery {
+    /// Whether the period starts before what `ledger` sealed: the report
+    /// then reads the sealed records back ([`ReportQuery::answer_unsealed`]
+    /// on [`crate::ledger::Ledger::unsealed_copy`]).
+    pub fn reads_sealed(&self, ledger: &crate::ledger::Ledger) -> bool {
+        ledger.seal_cut().is_some_and(|cut| self.from < cut)
+    }
+
+    /// The report from a replica holding everything in memory (a copy
+    /// with its sealed documents back), computing the calendars it reads.
+    pub fn answer_unsealed(&self, ledger: &crate::ledger::Ledger) -> Result<Report, ReportError> {
+        let (index, roster) = (ledger.index(), ledger.roster());
+        // The resources reported, and the drivers their trips read.
+        let drivers = index
+            .resources
+            .values()
+            .map(|r| &**r)
+            .filter(|r| r.is_driver());
+        let cals: BTreeMap<ResourceId, ResourceCalendar> = self
+            .resources(index)
+            .into_iter()
+            .chain(drivers)
+            .map(|r| (r.id.clone(), calendar_with(index, roster, &r.id, false)))
+            .collect();
+        self.answer_on(index, roster, |r| cals.get(r))
+    }
+
     /// The resources reported, from `index`.
     fn resources<'a>(&self, index: &'a Index) -> Vec<&'a Resource> {
         let kind: Option<ResourceKind> = self

@@ -35,6 +35,7 @@ mod errors;
 mod holds;
 mod invites;
 mod metrics;
+mod past;
 mod people;
 mod trips;
 

@@ -525,11 +525,17 @@ impl Ledger {
     /// A copy of this replica with every sealed document back in memory,
     /// to read calendars and reports of times before the cut from.
     pub fn unsealed_copy(&self) -> Result<Ledger, ArchiveError> {
-        let mut copy = self.clone();
-        copy.unseal_all(&mut IngestReport::default());
-        match copy.fault.take() {
+        self.clone().into_unsealed()
+    }
+
+    /// This replica with every sealed document back in memory (what
+    /// [`Ledger::unsealed_copy`] gives, for a copy already taken, to read
+    /// away from the replica's owner).
+    pub fn into_unsealed(mut self) -> Result<Ledger, ArchiveError> {
+        self.unseal_all(&mut IngestReport::default());
+        match self.fault.take() {
             Some(e) => Err(e),
-            None => Ok(copy),
+            None => Ok(self),
         }
     }
 }

@@ -39,7 +39,18 @@ pub(super) async fn report(
     State(st): State<AppState>,
     Query(q): Query<crdt_model::report::ReportQuery>,
 ) -> ApiResult<crdt_model::report::Report> {
-    let r = st.node.query(q).await.ok_or_else(gone)?;
+    // A period before the seal cut is read away from the node's task.
+    let (probe, past) = (q.clone(), q.clone());
+    let r = match past::on_unsealed(
+        &st,
+        move |l| probe.reads_sealed(l),
+        move |l, _| past.answer_unsealed(l),
+    )
+    .await?
+    {
+        Some(r) => r,
+        None => st.node.query(q).await.ok_or_else(gone)?,
+    };
     Ok(Json(r.map_err(|e| match e {
         crdt_model::report::ReportError::Unreadable(_) => err(
             StatusCode::INSUFFICIENT_STORAGE,
