@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub(crate) mod history;
+pub(crate) mod months;
 
 use crdt_model::engine::{LocalOp, LocalOutcome};
 use crdt_model::ids::{BookingId, ResourceId};
