@@ -87,13 +87,12 @@ type Span = (Timestamp, Timestamp);
 
 /// What a change is checked against for touching sealed records: their
 /// bookings, their resources and cut, and their decision numbers (beyond
-/// those already sealed).
-#[derive(Default)]
-struct Probe {
+/// those already sealed). Borrowed: every change arriving is checked.
+struct Probe<'a> {
     cut: Timestamp,
-    ids: BTreeSet<BookingId>,
-    resources: BTreeSet<ResourceId>,
-    tops: BTreeMap<ResourceId, u64>,
+    ids: &'a BTreeSet<BookingId>,
+    resources: &'a BTreeSet<ResourceId>,
+    tops: &'a BTreeMap<ResourceId, u64>,
 }
 
 impl Ledger {
@@ -237,24 +236,28 @@ impl Ledger {
         if self.pending.is_empty() {
             return false;
         }
-        let mut probe = Probe {
-            cut,
-            ..Probe::default()
-        };
+        let (mut ids, mut resources) = (BTreeSet::new(), BTreeSet::new());
+        let mut tops: BTreeMap<ResourceId, u64> = BTreeMap::new();
         for rec in set.iter().filter_map(|d| recs.get(d)).flatten() {
             match rec {
                 Record::Request(r) => {
-                    probe.ids.insert(r.id.clone());
-                    probe.resources.insert(r.resource.clone());
+                    ids.insert(r.id.clone());
+                    resources.insert(r.resource.clone());
                 }
                 Record::Decision(d) => {
-                    probe.resources.insert(d.resource.clone());
-                    let top = probe.tops.entry(d.resource.clone()).or_default();
+                    resources.insert(d.resource.clone());
+                    let top = tops.entry(d.resource.clone()).or_default();
                     *top = (*top).max(d.seq);
                 }
                 _ => {}
             }
         }
+        let probe = Probe {
+            cut,
+            ids: &ids,
+            resources: &resources,
+            tops: &tops,
+        };
         self.pending
             .values()
             .any(|(env, change)| set.contains(&env.doc) || self.touches(&probe, &env.doc, change))
@@ -419,9 +422,9 @@ impl Ledger {
         }
         let probe = Probe {
             cut: self.sealed.cut.unwrap_or(Timestamp::MIN),
-            ids: self.sealed.ids.clone(),
-            resources: self.sealed.resources.clone(),
-            tops: BTreeMap::new(),
+            ids: &self.sealed.ids,
+            resources: &self.sealed.resources,
+            tops: &BTreeMap::new(),
         };
         self.touches(&probe, &env.doc, change)
     }
