@@ -6,18 +6,19 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use crdt_model::engine::{LocalOp, LocalOutcome};
 use crdt_model::ids::{BookingId, DocId, DocKind, shard_of};
 use crdt_model::ledger::{IngestReport, Ledger};
 use crdt_model::resource::{Approval, Capacity};
 use crdt_model::signed::SignedChange;
-use crdt_model::sim::{Rng, Sim, test_resource};
-use jiff::{SignedDuration, Timestamp};
+use crdt_model::sim::{Rng, Sim};
+use jiff::SignedDuration;
 
 mod common;
-use common::START;
 use common::history::{MemArchive, views};
-use common::months::{DAY, assert_same_from_cut, cut_of, months, replica};
+use common::months::{
+    DAY, assert_same_from_cut, beside_full, confirm_raw, cut_of, months, replica,
+};
+use common::{START, book, hour, publish};
 
 #[test]
 fn sealing_changes_nothing_from_the_cut_on() {
@@ -123,32 +124,17 @@ fn a_late_request_for_a_sealed_time_brings_the_past_back() {
     // replica has sealed: that replica must read it against the sealed
     // bookings, as a replica that never sealed does.
     let mut sim = Sim::new(3, 3, START);
-    let room = test_resource(sim.id(0), "r", Capacity::Units(1), Approval::Automatic);
-    let id = room.id.clone();
-    sim.local(0, LocalOp::PutResource(Box::new(room))).unwrap();
+    let id = publish(&mut sim, 0, "r", Capacity::Units(1), Approval::Automatic);
     sim.run_until_quiet(10_000);
-    let at = |d: i64| Timestamp::from_millisecond(START + DAY * d).unwrap();
-    let book = |sim: &mut Sim, node: usize, d: i64| {
-        let op = LocalOp::Book {
-            wait_list: false,
-            resource: id.clone(),
-            start: at(d),
-            end: at(d) + SignedDuration::from_hours(2),
-            quantity: 1,
-            contact: String::new(),
-            purpose: String::new(),
-        };
-        sim.local(node, op).expect("booked");
-    };
-    book(&mut sim, 1, 2);
+    // Day 2 after the start, 2 hours (`book` counts hours from day 1).
+    book(&mut sim, 1, &id, 24, 26, 1).expect("booked");
     sim.run_until_quiet(10_000);
     sim.partition(&[2]);
-    book(&mut sim, 2, 2);
+    book(&mut sim, 2, &id, 24, 26, 1).expect("booked");
     sim.run_until_quiet(10_000);
     sim.advance(DAY * 100);
-    book(&mut sim, 1, 102);
+    book(&mut sim, 1, &id, 24 * 101, 24 * 101 + 2, 1).expect("booked");
     sim.run_until_quiet(10_000);
-    let changes = sim.engine(0).ledger().all_changes().unwrap();
     let late: Vec<SignedChange> = sim
         .engine(2)
         .ledger()
@@ -158,15 +144,22 @@ fn a_late_request_for_a_sealed_time_brings_the_past_back() {
         .filter(|c| c.doc.owner == sim.id(2) && c.doc.kind == DocKind::Requests)
         .collect();
     assert_eq!(late.len(), 1);
-    let roster = sim.engine(0).ledger().roster().clone();
-    let (full, _) = replica(&roster, changes.iter().chain(&late).cloned().collect());
-    let (mut sealed, archive) = replica(&roster, changes);
-    let cut = cut_of(sim.now());
-    let outcome = sealed.seal(cut).unwrap();
+    let (_, mut sealed, archive, cut) = beside_full(&sim);
+    let (full, _) = replica(
+        sealed.roster(),
+        sim.engine(0)
+            .ledger()
+            .all_changes()
+            .unwrap()
+            .into_iter()
+            .chain(late.iter().cloned())
+            .collect(),
+    );
     assert!(
-        !outcome.docs.is_empty(),
+        !sealed.sealed().is_empty(),
         "the first month's booking is sealed"
     );
+    assert!(sealed.seal_cut().is_some_and(|c| c <= cut));
     assert_eq!(sealed.index().requests.len(), 1);
     let report = sealed.ingest(late);
     archive.store(&report.accepted);
@@ -374,55 +367,17 @@ fn a_booking_a_kept_decision_overlaps_is_not_sealed() {
     // is) that overlaps a booking long past and runs past the cut: the
     // booking must stay in memory, or the decision would read as fitting.
     let mut sim = Sim::new(4, 2, START);
-    let room = test_resource(sim.id(0), "r", Capacity::Units(1), Approval::Automatic);
-    let rid = room.id.clone();
-    sim.local(0, LocalOp::PutResource(Box::new(room))).unwrap();
+    let rid = publish(&mut sim, 0, "r", Capacity::Units(1), Approval::Automatic);
     sim.run_until_quiet(10_000);
-    let at = |d: i64| Timestamp::from_millisecond(START + DAY * d).unwrap();
-    let op = LocalOp::Book {
-        wait_list: false,
-        resource: rid.clone(),
-        start: at(2),
-        end: at(3),
-        quantity: 1,
-        contact: String::new(),
-        purpose: String::new(),
-    };
-    let Ok(LocalOutcome::Booking(a)) = sim.local(1, op) else {
-        panic!("booked");
-    };
+    let a = book(&mut sim, 1, &rid, 24, 48, 1).expect("booked");
     sim.run_until_quiet(10_000);
     sim.advance(DAY * 100);
-    let next = sim.engine(0).ledger().index().next_decision_seq(&rid);
-    let long = crdt_model::booking::Decision {
-        resource: rid.clone(),
-        author: sim.id(0),
-        seq: next,
-        booking: BookingId::new(sim.id(0), "long-hold").unwrap(),
-        terms: crdt_model::booking::Terms {
-            start: at(2) + SignedDuration::from_hours(2),
-            end: at(120),
-            quantity: 1,
-        },
-        verdict: crdt_model::booking::Verdict::Confirm,
-        hlc: crdt_model::hlc::Hlc {
-            wall_ms: sim.now().as_millisecond(),
-            counter: 0,
-        },
-        by: None,
-    };
-    let doc = DocId::decisions(sim.id(0), shard_of(sim.now()));
-    sim.write_unchecked(0, doc, vec![crdt_model::record::Record::Decision(long)])
-        .unwrap();
-    sim.run_until_quiet(10_000);
-    let changes = sim.engine(0).ledger().all_changes().unwrap();
-    let roster = sim.engine(0).ledger().roster().clone();
-    let (full, _) = replica(&roster, changes.clone());
-    let (mut sealed, _) = replica(&roster, changes);
-    let cut = cut_of(sim.now());
-    sealed.seal(cut).unwrap();
+    let hold = BookingId::new(sim.id(0), "long-hold").unwrap();
+    let start = hour(26);
+    confirm_raw(&mut sim, &rid, hold, start, hour(24 * 119));
+    let (full, sealed, _, cut) = beside_full(&sim);
     assert!(
-        sealed.index().requests.get(&a.id).is_some(),
+        sealed.index().requests.get(&a).is_some(),
         "kept: overlapped"
     );
     assert_same_from_cut(&views(&full), &views(&sealed), cut, 4);
@@ -435,54 +390,21 @@ fn a_booking_named_by_a_decision_on_another_resource_is_not_sealed() {
     // request. Sealed, the request would be gone and the decision would
     // read as a confirmation from the cut on.
     let mut sim = Sim::new(5, 2, START);
-    let r1 = test_resource(sim.id(0), "r1", Capacity::Units(1), Approval::Automatic);
-    let r2 = test_resource(sim.id(0), "r2", Capacity::Units(1), Approval::Automatic);
-    let (id1, id2) = (r1.id.clone(), r2.id.clone());
-    sim.local(0, LocalOp::PutResource(Box::new(r1))).unwrap();
-    sim.local(0, LocalOp::PutResource(Box::new(r2))).unwrap();
+    let id1 = publish(&mut sim, 0, "r1", Capacity::Units(1), Approval::Automatic);
+    let id2 = publish(&mut sim, 0, "r2", Capacity::Units(1), Approval::Automatic);
     sim.run_until_quiet(10_000);
-    let at = |d: i64| Timestamp::from_millisecond(START + DAY * d).unwrap();
-    let op = LocalOp::Book {
-        wait_list: false,
-        resource: id1.clone(),
-        start: at(2),
-        end: at(3),
-        quantity: 1,
-        contact: String::new(),
-        purpose: String::new(),
-    };
-    let Ok(LocalOutcome::Booking(b)) = sim.local(1, op) else {
-        panic!("booked");
-    };
+    let b = book(&mut sim, 1, &id1, 24, 48, 1).expect("booked");
     sim.run_until_quiet(10_000);
     sim.advance(DAY * 100);
-    let stray = crdt_model::booking::Decision {
-        resource: id2.clone(),
-        author: sim.id(0),
-        seq: sim.engine(0).ledger().index().next_decision_seq(&id2),
-        booking: b.id.clone(),
-        terms: crdt_model::booking::Terms {
-            start: sim.now(),
-            end: sim.now() + SignedDuration::from_hours(2),
-            quantity: 1,
-        },
-        verdict: crdt_model::booking::Verdict::Confirm,
-        hlc: crdt_model::hlc::Hlc {
-            wall_ms: sim.now().as_millisecond(),
-            counter: 0,
-        },
-        by: None,
-    };
-    let doc = DocId::decisions(sim.id(0), shard_of(sim.now()));
-    sim.write_unchecked(0, doc, vec![crdt_model::record::Record::Decision(stray)])
-        .unwrap();
-    sim.run_until_quiet(10_000);
-    let changes = sim.engine(0).ledger().all_changes().unwrap();
-    let roster = sim.engine(0).ledger().roster().clone();
-    let (full, _) = replica(&roster, changes.clone());
-    let (mut sealed, _) = replica(&roster, changes);
-    let cut = cut_of(sim.now());
-    sealed.seal(cut).unwrap();
-    assert!(sealed.index().requests.get(&b.id).is_some(), "kept: named");
+    let now = sim.now();
+    confirm_raw(
+        &mut sim,
+        &id2,
+        b.clone(),
+        now,
+        now + SignedDuration::from_hours(2),
+    );
+    let (full, sealed, _, cut) = beside_full(&sim);
+    assert!(sealed.index().requests.get(&b).is_some(), "kept: named");
     assert_same_from_cut(&views(&full), &views(&sealed), cut, 5);
 }

@@ -24,20 +24,25 @@ pub(crate) fn at(h: i64) -> Timestamp {
     Timestamp::from_millisecond(START + 3_600_000 * (24 + h)).unwrap()
 }
 
-/// Runs a random history on a connected simulated network and returns the
-/// roster and every accepted change (from node 0, which holds them all).
-pub(crate) fn history(seed: u64, agencies: usize, steps: usize) -> (Roster, Vec<SignedChange>) {
-    let mut rng = Rng::new(seed);
-    let mut sim = Sim::new(seed, agencies, START);
+/// Three rooms of random owners among the `agencies`, published
+/// and known to all: the first for 8 people, the others of 1 to
+/// `max_units` units; automatic with probability `automatic`, else
+/// approved by hand. `(room, owner)` each.
+pub(crate) fn random_rooms(
+    sim: &mut Sim,
+    rng: &mut Rng,
+    agencies: usize,
+    (max_units, automatic): (u64, f64),
+) -> Vec<(ResourceId, usize)> {
     let mut rooms = Vec::new();
     for k in 0..3 {
         let owner = rng.below(agencies as u64) as usize;
         let cap = if k == 0 {
             Capacity::People(8)
         } else {
-            Capacity::Units(1 + rng.below(3) as u32)
+            Capacity::Units(1 + rng.below(max_units) as u32)
         };
-        let approval = if rng.chance(0.8) {
+        let approval = if rng.chance(automatic) {
             Approval::Automatic
         } else {
             Approval::Required
@@ -47,6 +52,15 @@ pub(crate) fn history(seed: u64, agencies: usize, steps: usize) -> (Roster, Vec<
         sim.local(owner, LocalOp::PutResource(Box::new(r))).unwrap();
     }
     sim.run_until_quiet(100_000);
+    rooms
+}
+
+/// Runs a random history on a connected simulated network and returns the
+/// roster and every accepted change (from node 0, which holds them all).
+pub(crate) fn history(seed: u64, agencies: usize, steps: usize) -> (Roster, Vec<SignedChange>) {
+    let mut rng = Rng::new(seed);
+    let mut sim = Sim::new(seed, agencies, START);
+    let rooms = random_rooms(&mut sim, &mut rng, agencies, (3, 0.8));
     let mut made = Vec::new();
     for _ in 0..steps {
         let node = rng.below(agencies as u64) as usize;

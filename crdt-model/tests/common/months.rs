@@ -6,16 +6,16 @@ use std::sync::Arc;
 
 use crdt_model::calendar::{Booking, ResourceCalendar};
 use crdt_model::engine::{LocalOp, LocalOutcome};
-use crdt_model::ids::{BookingId, ResourceId};
+use crdt_model::ids::{BookingId, DocId, ResourceId, shard_of};
 use crdt_model::ledger::Ledger;
 use crdt_model::membership::Roster;
-use crdt_model::resource::{Approval, Capacity};
+use crdt_model::record::Record;
 use crdt_model::signed::SignedChange;
-use crdt_model::sim::{Rng, Sim, test_resource};
+use crdt_model::sim::{Rng, Sim};
 use jiff::{SignedDuration, Timestamp};
 
 use super::START;
-use super::history::MemArchive;
+use super::history::{MemArchive, random_rooms};
 
 /// A day, in milliseconds.
 pub(crate) const DAY: i64 = 86_400_000;
@@ -27,24 +27,7 @@ pub(crate) fn months(seed: u64) -> (Roster, Vec<SignedChange>, Timestamp) {
     let mut rng = Rng::new(seed);
     let agencies = 3;
     let mut sim = Sim::new(seed, agencies, START);
-    let mut rooms = Vec::new();
-    for k in 0..3 {
-        let owner = rng.below(agencies as u64) as usize;
-        let cap = if k == 0 {
-            Capacity::People(8)
-        } else {
-            Capacity::Units(1 + rng.below(2) as u32)
-        };
-        let approval = if rng.chance(0.7) {
-            Approval::Automatic
-        } else {
-            Approval::Required
-        };
-        let r = test_resource(sim.id(owner), &format!("r{k}"), cap, approval);
-        rooms.push((r.id.clone(), owner));
-        sim.local(owner, LocalOp::PutResource(Box::new(r))).unwrap();
-    }
-    sim.run_until_quiet(100_000);
+    let rooms = random_rooms(&mut sim, &mut rng, agencies, (2, 0.7));
     let mut made: Vec<(usize, BookingId)> = Vec::new();
     for _month in 0..5 {
         for _ in 0..40 {
@@ -172,4 +155,49 @@ pub(crate) fn assert_same_from_cut(
         );
         assert_eq!(cal.waiting_for_decision, b[rid].waiting_for_decision);
     }
+}
+
+/// Node 0, owner of `resource`, confirms `booking` over `start..end` with
+/// its next decision number, now, as a decision written without its
+/// engine's checks (a booking with no request, as a trip's or a hold's).
+pub(crate) fn confirm_raw(
+    sim: &mut Sim,
+    resource: &ResourceId,
+    booking: BookingId,
+    start: Timestamp,
+    end: Timestamp,
+) {
+    let decision = crdt_model::booking::Decision {
+        resource: resource.clone(),
+        author: sim.id(0),
+        seq: sim.engine(0).ledger().index().next_decision_seq(resource),
+        booking,
+        terms: crdt_model::booking::Terms {
+            start,
+            end,
+            quantity: 1,
+        },
+        verdict: crdt_model::booking::Verdict::Confirm,
+        hlc: crdt_model::hlc::Hlc {
+            wall_ms: sim.now().as_millisecond(),
+            counter: 0,
+        },
+        by: None,
+    };
+    let doc = DocId::decisions(sim.id(0), shard_of(sim.now()));
+    sim.write_unchecked(0, doc, vec![Record::Decision(decision)])
+        .expect("written");
+    sim.run_until_quiet(10_000);
+}
+
+/// Node 0's changes in a replica that never sealed and in one that sealed
+/// at the cut of now (with its archive), and the cut.
+pub(crate) fn beside_full(sim: &Sim) -> (Ledger, Ledger, Arc<MemArchive>, Timestamp) {
+    let changes = sim.engine(0).ledger().all_changes().expect("in memory");
+    let roster = sim.engine(0).ledger().roster().clone();
+    let (full, _) = replica(&roster, changes.clone());
+    let (mut sealed, archive) = replica(&roster, changes);
+    let cut = cut_of(sim.now());
+    sealed.seal(cut).expect("archive readable");
+    (full, sealed, archive, cut)
 }
