@@ -76,3 +76,20 @@ pub struct ConnectionsView {
     #[serde(default)]
     pub found: usize,
 }
+
+/// Live changes on gossipsub topics: one per owner, one for the
+/// catalogues. A node subscribes to the catalogues, its own topic and
+/// those of the owners it follows; what it writes goes on its topic to
+/// the members subscribed there, each passing on what it verified.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TopicsView {
+    /// Topics subscribed to.
+    pub subscribed: usize,
+    /// Messages this node published since it started.
+    pub published: u64,
+    /// Messages received on its topics.
+    pub received: u64,
+    /// Of those, messages not passed on (a change refused, or from a peer
+    /// not in session).
+    pub not_passed: u64,
+}

@@ -457,6 +457,9 @@ pub struct Status {
     /// Connections to members against the node's bound.
     #[serde(default)]
     pub connections: crate::follows::ConnectionsView,
+    /// Live changes on publish-subscribe topics.
+    #[serde(default)]
+    pub topics: crate::follows::TopicsView,
     /// Documents of long-past periods this node sealed: left on disk,
     /// served to peers and read by reports from there.
     #[serde(default)]

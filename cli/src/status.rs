@@ -137,6 +137,17 @@ pub(crate) async fn status(c: &Client, out: &Out) -> anyhow::Result<()> {
             "(the same figures at /metrics)"
         )
     );
+    println!(
+        "{}",
+        out.t(
+            "实时主题 {t} 个（本节点发布 {p} 条，收到 {r} 条，未转发 {x} 条）",
+            "{t} live topics ({p} published, {r} received, {x} not passed on)",
+        )
+        .replace("{t}", &s.topics.subscribed.to_string())
+        .replace("{p}", &s.topics.published.to_string())
+        .replace("{r}", &s.topics.received.to_string())
+        .replace("{x}", &s.topics.not_passed.to_string())
+    );
     if let Some(before) = s.sealed_before.filter(|_| s.sealed_docs > 0) {
         let line = out.t(
             "已封存：{n} 份文档（{d} 前结束的记录，留在磁盘，报表照样读取）",

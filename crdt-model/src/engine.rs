@@ -25,6 +25,7 @@ mod assets;
 mod busy;
 mod calendars;
 pub mod flow;
+mod gossip;
 mod holders;
 mod holds;
 mod io;
@@ -41,6 +42,7 @@ use jiff::Timestamp;
 
 pub use admission::{JoinOutcome, JoinRequest, JoinResponse};
 pub use busy::{BUSY_ASK_TIMEOUT_MS, BusyAsked};
+pub use gossip::{ON_WAY_MS, Topic, Verdict};
 pub use holds::CHECKIN_OPENS_MINUTES;
 pub use io::{
     AssetOp, Event, Input, LocalError, LocalOp, LocalOutcome, Message, Output, PROTOCOL_VERSION,
@@ -84,6 +86,10 @@ pub struct Config {
     /// Documents sealed in the archive, as the store noted them (see
     /// [`Engine::seal`]): [`Engine::restore`] takes them as sealed.
     pub sealed: Option<(Timestamp, BTreeMap<DocId, crate::ledger::SealedDoc>)>,
+    /// Whether live changes go on publish-subscribe topics (see
+    /// [`gossip`]) to the peers the driver reports subscribed, rather than
+    /// by message.
+    pub gossip: bool,
 }
 
 impl Default for Config {
@@ -97,6 +103,7 @@ impl Default for Config {
             archive: None,
             follows: Follows::everything(),
             sealed: None,
+            gossip: false,
         }
     }
 }
@@ -203,6 +210,8 @@ pub struct Engine {
     /// Owners dialled for a free/busy question no connected peer could
     /// answer: the window asked, and when (ms).
     busy_dialling: BTreeMap<AgencyId, (Timestamp, Timestamp, i64)>,
+    /// Topics, subscriptions and publishes (see [`gossip`]).
+    gossip: gossip::Gossip,
 }
 
 fn ms(t: Timestamp) -> i64 {
@@ -272,6 +281,7 @@ impl Engine {
             busy_asks: BTreeMap::new(),
             busy_next: 0,
             busy_dialling: BTreeMap::new(),
+            gossip: gossip::Gossip::default(),
         };
         let mut report = IngestReport::default();
         for chunk in chunks {
@@ -432,6 +442,7 @@ impl Engine {
             Input::Connected(peer) => self.on_connected(now, peer, &mut out),
             Input::Disconnected(peer) => {
                 self.outbox.forget(&peer);
+                self.forget_subscriptions(&peer);
                 if self.peers.remove(&peer).is_some() {
                     out.push(Output::Notify(Event::Peer {
                         peer,
@@ -445,6 +456,8 @@ impl Engine {
             Input::Received { from, msg } => self.on_message(now, from, msg, &mut out),
             Input::Unreachable(agency) => self.on_busy_unreachable(now, agency, &mut out),
             Input::Tick => self.on_tick(now, &mut out),
+            Input::Subscribed { peer, topic, on } => self.on_subscribed(peer, topic, on),
+            Input::Unpublished { changes } => self.on_unpublished(changes),
             Input::Committed => {
                 let mut out = self.route(out);
                 // What they lack is stored now, and can be read back.
@@ -457,6 +470,7 @@ impl Engine {
                     self.not_held_by(peer, carried, !resync);
                 }
                 out.extend(released.sends);
+                self.release_publishes(&mut out);
                 return out;
             }
             Input::Delivered { peer, id, ok } => {
@@ -486,7 +500,7 @@ impl Engine {
 
     /// Whether messages wait for the driver's [`Input::Committed`].
     pub fn has_queued_sends(&self) -> bool {
-        !self.outbox.is_empty()
+        !self.outbox.is_empty() || self.has_unpublished()
     }
 
     /// Change messages in flight to `peer` (sent, not yet reported with

@@ -5,6 +5,7 @@
 pub mod chaos;
 mod fixtures;
 pub mod interest;
+mod pubsub;
 pub use fixtures::{Rng, overbooking, test_key, test_profile, test_resource};
 
 use std::cmp::Reverse;
@@ -47,6 +48,21 @@ enum Ev {
         from: usize,
         to: usize,
         msg: Box<MessageOrd>,
+    },
+    /// A message published on a topic (see [`pubsub`]).
+    Gossip {
+        from: usize,
+        to: usize,
+        topic: crate::engine::Topic,
+        msg: Box<MessageOrd>,
+        id: u64,
+    },
+    /// Topics `from` subscribes to (`on`) or left, told to `to`.
+    Subscribe {
+        from: usize,
+        to: usize,
+        topics: Vec<crate::engine::Topic>,
+        on: bool,
     },
 }
 
@@ -180,6 +196,8 @@ pub struct Sim {
     /// Timers queued, by node and instant: one per instant, as a driver
     /// keeps them.
     timers: BTreeSet<(usize, i64)>,
+    /// Topics and publishes (see [`pubsub`]).
+    pubsub: pubsub::Pubsub,
 }
 
 impl Sim {
@@ -268,6 +286,7 @@ impl Sim {
             lazy: false,
             base_roster,
             in_flight: 0,
+            pubsub: pubsub::Pubsub::default(),
         };
         for i in 0..n {
             sim.start(i);
@@ -314,12 +333,22 @@ impl Sim {
             Config {
                 max_batch: self.max_batch,
                 follows: node.follows.clone(),
+                gossip: self.pubsub.on,
                 ..Config::default()
             },
             node.stored.clone(),
         );
         engine.settle();
         node.engine = Some(engine);
+        self.subscribe_at_start(i);
+    }
+
+    /// Live changes go on publish-subscribe topics from now on (see
+    /// [`crate::engine::Topic`]): every node restarts with them from what
+    /// it stored, and reconnects.
+    pub fn enable_gossip(&mut self) {
+        self.pubsub.on = true;
+        self.restart_all();
     }
 
     fn pair(a: usize, b: usize) -> (usize, usize) {
@@ -357,6 +386,9 @@ impl Sim {
             }
             if self.connected.get(&(a, b)) == Some(&true) {
                 self.input(b, Input::Connected(ia));
+            }
+            if self.connected.get(&(a, b)) == Some(&true) {
+                self.exchange_topics(a, b);
             }
         }
     }
@@ -706,6 +738,8 @@ impl Sim {
                         }
                     }
                 }
+                Output::Publish { topic, changes } => self.publish(i, topic, changes),
+                Output::Topics(topics) => self.set_topics(i, topics),
                 Output::SetTimer(at) => {
                     // `at` is on the node's own clock.
                     let at = (at - self.nodes[i].clock_offset_ms).max(self.now_ms);
@@ -796,6 +830,19 @@ impl Sim {
                 );
             }
             Ev::Ack { node, peer, id, ok } => self.input(node, Input::Delivered { peer, id, ok }),
+            Ev::Gossip {
+                from,
+                to,
+                topic,
+                msg,
+                id,
+            } => self.on_gossip(from, to, topic, msg.0, id),
+            Ev::Subscribe {
+                from,
+                to,
+                topics,
+                on,
+            } => self.on_subscription(from, to, topics, on),
             Ev::Timer { node, at } => {
                 self.timers.remove(&(node, at));
                 self.input(node, Input::Tick)

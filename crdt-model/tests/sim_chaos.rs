@@ -34,6 +34,9 @@ fn chaos_schedules_keep_capacity_and_converge() {
                 total.clock_behind |= r.clock_behind;
                 total.duplicated += r.duplicated;
                 total.lost += r.lost;
+                if let Some(p) = r.gossip {
+                    total.gossip = Some(total.gossip.unwrap_or(0) + p);
+                }
             }
             Err(v) => panic!(
                 "seed {seed}: {v}; replay with SEED={seed} cargo test -p crdt-model --features test-utils --test sim_chaos"
@@ -48,4 +51,6 @@ fn chaos_schedules_keep_capacity_and_converge() {
     assert!(total.rotations > 0 && total.crashes > 0 && total.partitions > 0);
     assert!(total.revoked && total.clock_behind);
     assert!(total.duplicated > 0 && total.lost > 0, "{total:?}");
+    // Half the seeds publish live changes on topics, and do publish.
+    assert!(total.gossip.is_some_and(|p| p > 0), "{total:?}");
 }

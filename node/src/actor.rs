@@ -37,6 +37,7 @@ mod commands;
 mod commit;
 mod discovery;
 mod follow;
+mod gossip;
 mod handle;
 mod join;
 mod peering;
@@ -85,6 +86,8 @@ pub struct View<'a> {
     pub blocked: &'a BTreeMap<AgencyId, api::BlockedPeer>,
     /// Connections to members against the bound.
     pub connections: api::ConnectionsView,
+    /// Topics subscribed, messages published and received there.
+    pub topics: api::TopicsView,
 }
 
 /// Per-peer counters.
@@ -253,6 +256,8 @@ pub struct Actor {
     /// last sealed (see `seal`).
     sealed_count: usize,
     sealed_at: Option<Instant>,
+    /// Topics subscribed to, and what was published and received there.
+    topics: gossip::Topics,
 }
 
 /// Why own writes wait on a node restored from a backup.
@@ -378,8 +383,11 @@ impl Actor {
             blocked,
             sealed_count: 0,
             sealed_at: None,
+            topics: gossip::Topics::default(),
         };
         actor.sealed_count = actor.engine.ledger().sealed().len();
+        let topics = actor.engine.topics();
+        actor.set_topics(topics);
         actor.enforce_blocks();
         actor.bootstrap_peers = actor
             .cfg
@@ -487,6 +495,7 @@ fn restore_engine(
         archive: store.archive(),
         follows,
         sealed: sealed.clone(),
+        gossip: true,
         ..Default::default()
     };
     let (mut engine, report) = Engine::restore(key.clone(), roster, engine_cfg, chunks);

@@ -1,5 +1,6 @@
 //! libp2p wiring: the network behaviour (sync and join request-response
-//! protocols, identify, ping, optional mDNS, rendezvous client), the swarm builder, and the
+//! protocols, gossipsub topics for live changes, identify, ping, optional
+//! mDNS, rendezvous client), the swarm builder, and the
 //! mapping between libp2p peer ids and agency ids (the same ed25519 key).
 
 use std::time::Duration;
@@ -11,8 +12,8 @@ use libp2p::request_response::{self, ProtocolSupport};
 use libp2p::swarm::NetworkBehaviour;
 use libp2p::swarm::behaviour::toggle::Toggle;
 use libp2p::{
-    PeerId, StreamProtocol, Swarm, allow_block_list, connection_limits, identify, identity, mdns,
-    noise, ping, relay, rendezvous, tcp, yamux,
+    PeerId, StreamProtocol, Swarm, allow_block_list, connection_limits, gossipsub, identify,
+    identity, mdns, noise, ping, relay, rendezvous, tcp, yamux,
 };
 use serde::{Deserialize, Serialize};
 
@@ -33,6 +34,10 @@ pub struct Behaviour {
     pub sync: request_response::cbor::Behaviour<Message, Ack>,
     /// Admission handshake for agencies joining with a token.
     pub join: request_response::cbor::Behaviour<JoinRequest, JoinResponse>,
+    /// Live changes on topics, one per owner and one for the catalogues
+    /// (`crdt_model::engine::Topic`), passed on only once the engine has
+    /// verified them.
+    pub gossip: gossipsub::Behaviour,
     /// Address exchange.
     pub identify: identify::Behaviour,
     /// Liveness.
@@ -70,6 +75,26 @@ pub fn limits(max: usize) -> connection_limits::Behaviour {
             .with_max_established_incoming(Some(u32::try_from(inbound).unwrap_or(u32::MAX)))
             .with_max_established_per_peer(Some(4)),
     )
+}
+
+/// The gossipsub behaviour: messages carry no signature of their own
+/// (every change in them is signed) and are known by the SHA-256 of their
+/// content, so a change published twice is one message; a message is
+/// passed on only once the engine has verified it (`validate_messages`);
+/// as large as a sync message.
+pub fn gossip() -> anyhow::Result<gossipsub::Behaviour> {
+    use sha2::Digest;
+    let cfg = gossipsub::ConfigBuilder::default()
+        .validation_mode(gossipsub::ValidationMode::Anonymous)
+        .validate_messages()
+        .message_id_fn(|m: &gossipsub::Message| {
+            gossipsub::MessageId::from(sha2::Sha256::digest(&m.data).to_vec())
+        })
+        .max_transmit_size(usize::try_from(MAX_MESSAGE).unwrap_or(usize::MAX))
+        .build()
+        .map_err(|e| anyhow::anyhow!("gossipsub configuration: {e}"))?;
+    gossipsub::Behaviour::new(gossipsub::MessageAuthenticity::Anonymous, cfg)
+        .map_err(|e| anyhow::anyhow!("gossipsub: {e}"))
 }
 
 /// The libp2p keypair of an agency (its agency key).
@@ -119,48 +144,52 @@ pub fn swarm(
             yamux::Config::default,
         )?
         .with_relay_client(noise::Config::new, yamux::Config::default)?
-        .with_behaviour(|kp, relay| {
-            let rr_cfg = request_response::Config::default()
-                .with_request_timeout(Duration::from_secs(30))
-                .with_max_concurrent_streams(256);
-            let codec = request_response::cbor::codec::Codec::default()
-                .set_request_size_maximum(MAX_MESSAGE)
-                .set_response_size_maximum(MAX_MESSAGE);
-            let sync = request_response::Behaviour::with_codec(
-                codec,
-                [(
-                    StreamProtocol::new("/tongchou/sync/1"),
-                    ProtocolSupport::Full,
-                )],
-                rr_cfg.clone(),
-            );
-            let join = request_response::cbor::Behaviour::new(
-                [(
-                    StreamProtocol::new("/tongchou/join/1"),
-                    ProtocolSupport::Full,
-                )],
-                rr_cfg,
-            );
-            let mdns = if use_mdns {
-                mdns::tokio::Behaviour::new(mdns::Config::default(), kp.public().to_peer_id()).ok()
-            } else {
-                None
-            };
-            Ok(Behaviour {
-                sync,
-                join,
-                identify: identify::Behaviour::new(identify::Config::new(
-                    "/tongchou/1".into(),
-                    kp.public(),
-                )),
-                ping: ping::Behaviour::new(ping::Config::new()),
-                mdns: Toggle::from(mdns),
-                relay,
-                rendezvous: rendezvous::client::Behaviour::new(kp.clone()),
-                limits: limits(max_connections),
-                blocked: Default::default(),
-            })
-        })?
+        .with_behaviour(
+            |kp, relay| -> Result<Behaviour, Box<dyn std::error::Error + Send + Sync>> {
+                let rr_cfg = request_response::Config::default()
+                    .with_request_timeout(Duration::from_secs(30))
+                    .with_max_concurrent_streams(256);
+                let codec = request_response::cbor::codec::Codec::default()
+                    .set_request_size_maximum(MAX_MESSAGE)
+                    .set_response_size_maximum(MAX_MESSAGE);
+                let sync = request_response::Behaviour::with_codec(
+                    codec,
+                    [(
+                        StreamProtocol::new("/tongchou/sync/1"),
+                        ProtocolSupport::Full,
+                    )],
+                    rr_cfg.clone(),
+                );
+                let join = request_response::cbor::Behaviour::new(
+                    [(
+                        StreamProtocol::new("/tongchou/join/1"),
+                        ProtocolSupport::Full,
+                    )],
+                    rr_cfg,
+                );
+                let mdns = if use_mdns {
+                    mdns::tokio::Behaviour::new(mdns::Config::default(), kp.public().to_peer_id())
+                        .ok()
+                } else {
+                    None
+                };
+                Ok(Behaviour {
+                    sync,
+                    join,
+                    gossip: gossip()?,
+                    identify: identify::Behaviour::new(identify::Config::new(
+                        "/tongchou/1".into(),
+                        kp.public(),
+                    )),
+                    ping: ping::Behaviour::new(ping::Config::new()),
+                    mdns: Toggle::from(mdns),
+                    relay,
+                    rendezvous: rendezvous::client::Behaviour::new(kp.clone()),
+                    limits: limits(max_connections),
+                    blocked: Default::default(),
+                })
+            },
+        )?
         .with_swarm_config(|c| c.with_idle_connection_timeout(Duration::from_secs(3600)))
         .build();
     Ok(swarm)

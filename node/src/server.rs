@@ -341,6 +341,7 @@ async fn status(
                 webhook_backlog,
                 following: v.engine.interest().map(|s| s.len()),
                 connections: v.connections.clone(),
+                topics: v.topics.clone(),
                 sealed_docs: l.sealed().len() as u64,
                 sealed_before: l.seal_cut(),
                 user,

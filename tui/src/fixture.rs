@@ -375,6 +375,12 @@ fn status(now: Timestamp, n_resources: usize, n_bookings: usize) -> Status {
             closed: 0,
             found: 9,
         },
+        topics: api::TopicsView {
+            subscribed: 5,
+            published: 12,
+            received: 40,
+            not_passed: 1,
+        },
         sealed_docs: 18,
         sealed_before: Some(now - jiff::SignedDuration::from_hours(24 * 62)),
     }

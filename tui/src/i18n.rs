@@ -284,6 +284,10 @@ pub(crate) const CONNECTIONS_N: L = L(
     "连接 {c}/{max}（本节点拨出 {o}，其他成员连入 {i}；已找到成员 {f}）",
     "{c} of {max} connections ({o} dialled, {i} accepted; {f} members found)",
 );
+pub(crate) const TOPICS_N: L = L(
+    "实时主题 {t} 个（本节点发布 {p} 条，收到 {r} 条，未转发 {x} 条）",
+    "{t} live topics ({p} published, {r} received, {x} not passed on)",
+);
 pub(crate) const SEALED_N: L = L(
     "{d} 前结束的记录已封存：{n} 份文档在磁盘（报表照读）",
     "sealed before {d}: {n} documents on disk (reports read them)",

@@ -140,6 +140,23 @@ pub enum Input {
     /// dial failed: the free/busy questions waiting on it end, and further
     /// ones count it unreachable until it may be dialled again.
     Unreachable(AgencyId),
+    /// `peer` subscribed to `topic` (`on`) or left it, as the driver's
+    /// publish-subscribe layer reports (see [`super::gossip`]): changes
+    /// published there reach it without a message of ours.
+    Subscribed {
+        /// Which peer.
+        peer: AgencyId,
+        /// Which topic.
+        topic: super::gossip::Topic,
+        /// Subscribed (or left).
+        on: bool,
+    },
+    /// An [`Output::Publish`] could not go out (no peer subscribed to its
+    /// topic): the peers counted on it are sent its changes by message.
+    Unpublished {
+        /// The changes.
+        changes: Vec<SignedChange>,
+    },
     /// Message `id` sent to `peer` was acknowledged by it (`ok`), or could
     /// not be delivered: frees its place in the peer's window; lost changes
     /// are no longer assumed held by the peer, and a peer left behind is
@@ -190,6 +207,21 @@ pub enum Output {
     /// once [`Input::Connected`] reports it. A driver that cannot reach it
     /// says so with [`Input::Unreachable`].
     Dial(AgencyId),
+    /// Publish these changes, just written here, on `topic` (see
+    /// [`super::gossip`]): every peer subscribed to it gets them through
+    /// the topic's mesh. Released, like sends, at [`Input::Committed`]. A
+    /// driver that cannot publish (no peer subscribed after all) says so
+    /// with [`Input::Unpublished`].
+    Publish {
+        /// The topic.
+        topic: super::gossip::Topic,
+        /// The changes, all of the topic.
+        changes: Vec<SignedChange>,
+    },
+    /// Subscribe to exactly these topics from now on (see
+    /// [`super::gossip`]; emitted when they change, and only where
+    /// [`super::Config::gossip`] is on).
+    Topics(std::collections::BTreeSet<super::gossip::Topic>),
 }
 
 /// A notification for local clients (UI, API event stream).

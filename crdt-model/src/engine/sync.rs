@@ -111,7 +111,7 @@ impl Engine {
     /// After changes from `peer`: whether some wait for earlier ones (a
     /// gap). A gap that lasts [`GAP_WAIT_MS`] makes us ask `peer` to fill
     /// it (a message that overtook another opens one that closes soon).
-    fn on_gap(&mut self, now: Timestamp, peer: AgencyId, out: &mut Vec<Output>) {
+    pub(super) fn on_gap(&mut self, now: Timestamp, peer: AgencyId, out: &mut Vec<Output>) {
         let gap = self.ledger.pending_len() > 0;
         let Some(p) = self.peers.get_mut(&peer) else {
             return;
@@ -207,6 +207,7 @@ impl Engine {
         self.assign_holders(&ahead);
         let peers: BTreeSet<AgencyId> = self.peers.keys().copied().collect();
         self.tell_holders(peers, out);
+        self.tell_topics(out);
     }
 
     /// A message from a peer within an accepted session: a flat dispatch.
@@ -248,7 +249,7 @@ impl Engine {
                     round,
                     seen,
                 };
-                self.on_summary(from, docs, roster, sent, out);
+                self.on_summary(now, from, docs, roster, sent, out);
             }
             Message::Changes { mut changes, n } => {
                 // Documents outside our interest are not held (a peer that
@@ -291,6 +292,7 @@ impl Engine {
     /// missing changes are queued to go as its window frees.
     fn on_summary(
         &mut self,
+        now: Timestamp,
         from: AgencyId,
         docs: Vec<(DocId, u64)>,
         roster: Vec<String>,
@@ -314,6 +316,8 @@ impl Engine {
         // again; one that arrived and was dropped shows in a later
         // summary.)
         let outstanding = self.outbox.unseen(&from, seen);
+        // So do changes its topics are bringing it.
+        let by_topic = self.topic_on_way(now, &from);
         let Some(peer) = self.peers.get_mut(&from) else {
             return;
         };
@@ -328,6 +332,10 @@ impl Engine {
             if n > stated {
                 known.insert(doc.clone(), n);
             }
+        }
+        for (doc, n) in by_topic {
+            let k = known.entry(doc).or_default();
+            *k = (*k).max(n);
         }
         peer.interest = follows.map(|f| f.into_iter().collect());
         // An older summary overtaken by a newer one keeps the newer share.
@@ -536,11 +544,18 @@ impl Engine {
             .copied()
             .filter(|p| Some(*p) != from)
             .collect();
+        let local = from.is_none();
+        let mut by_topic = Vec::new();
         for peer in peers {
+            let topic_reach: Vec<bool> = report
+                .accepted
+                .iter()
+                .map(|c| self.by_topic(&peer, c, local))
+                .collect();
             let st = self.peers.get_mut(&peer).expect("listed above");
             let mut send = Vec::new();
             let mut hole = false;
-            for c in &report.accepted {
+            for (c, topic) in report.accepted.iter().zip(topic_reach) {
                 if !crate::interest::wants(peer, st.interest.as_ref(), &c.doc) {
                     continue;
                 }
@@ -555,7 +570,12 @@ impl Engine {
                 }
                 let k = st.known.entry(c.doc.clone()).or_default();
                 if seq == *k + 1 {
-                    send.push(c.clone());
+                    // Its topic brings it the change, or a message does.
+                    if topic {
+                        by_topic.push((peer, c.clone()));
+                    } else {
+                        send.push(c.clone());
+                    }
                     *k = seq;
                 } else if seq > *k {
                     // An earlier change has not reached it (held back or
@@ -585,6 +605,19 @@ impl Engine {
             if hole {
                 self.resync_after_commit.insert(peer);
             }
+        }
+        let reached: BTreeSet<Topic> = by_topic.iter().map(|(_, c)| Topic::of(&c.doc)).collect();
+        for (peer, c) in by_topic {
+            self.on_way(now, peer, &c);
+        }
+        if local {
+            let published: Vec<SignedChange> = report
+                .accepted
+                .iter()
+                .filter(|c| reached.contains(&Topic::of(&c.doc)))
+                .cloned()
+                .collect();
+            self.publish(&published);
         }
         self.observe_clocks(now, &report);
         // The catalogue or our own requests may widen what we follow.

@@ -52,6 +52,9 @@ pub struct ChaosRun {
     pub lost: u64,
     /// Messages delivered a second time.
     pub duplicated: u64,
+    /// Whether live changes went on topics (odd seeds), and how many
+    /// messages were published there.
+    pub gossip: Option<u64>,
 }
 
 /// An invariant that failed, with where.
@@ -126,6 +129,11 @@ impl Schedule {
         let mut rng = Rng::new(seed ^ 0xC4A0_5EED);
         let n = 3 + rng.below(5) as usize;
         let mut sim = Sim::new(seed, n, START_MS);
+        // Odd seeds publish live changes on topics, as nodes do; even ones
+        // send them by message only (the draws below are the same).
+        if seed % 2 == 1 {
+            sim.enable_gossip();
+        }
         sim.loss = [0.0, 0.01, 0.05][rng.below(3) as usize];
         sim.duplicate = 0.05;
         sim.straggle = 0.05;
@@ -345,6 +353,7 @@ impl Schedule {
         self.run.delivered = self.sim.delivered;
         self.run.lost = self.sim.lost;
         self.run.duplicated = self.sim.duplicated;
+        self.run.gossip = self.sim.gossip().then(|| self.sim.published());
         Ok(self.run)
     }
 

@@ -37,6 +37,9 @@ pub struct Province {
     /// After the bookings, the admin (agency 0) revokes the most followed
     /// other agency, which then books once more as if nothing happened.
     pub revoke: bool,
+    /// Live changes go on publish-subscribe topics (as nodes send them),
+    /// not by message.
+    pub gossip: bool,
 }
 
 impl Province {
@@ -53,6 +56,7 @@ impl Province {
             max_connections: 50,
             popular: false,
             revoke: false,
+            gossip: false,
         }
     }
 }
@@ -245,6 +249,9 @@ pub fn run(p: &Province) -> ProvinceStats {
     let links: Vec<(usize, usize)> = links.into_iter().collect();
     let mut sim = Sim::with_links(p.seed, n, start_ms, &links, follows);
     sim.max_latency_ms = p.latency_ms;
+    if p.gossip {
+        sim.enable_gossip();
+    }
     sim.run_until_quiet(10_000_000);
     let rooms: Vec<ResourceId> = (0..n)
         .map(|i| {

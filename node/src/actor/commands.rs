@@ -175,6 +175,7 @@ impl Actor {
                         .collect(),
                     blocked: &self.blocked,
                     connections: self.connections_view(),
+                    topics: self.topics_view(),
                 };
                 f(&view);
             }

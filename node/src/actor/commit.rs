@@ -67,6 +67,7 @@ impl Actor {
                     let req = self.swarm.behaviour_mut().sync.send_request(&peer, msg);
                     self.outstanding.insert(req, (to, id));
                 }
+                Output::Publish { topic, changes } => self.publish(topic, changes),
                 Output::Disconnect { peer, reason } => {
                     info!(peer = %peer.short(), %reason, "disconnecting");
                     if let Some(p) = self.peer_of_agency(&peer) {
@@ -151,7 +152,10 @@ impl Actor {
                     }
                     self.notes.push(ev);
                 }
-                send @ (Output::Send { .. } | Output::Disconnect { .. }) => {
+                Output::Topics(topics) => self.set_topics(topics),
+                send @ (Output::Send { .. }
+                | Output::Disconnect { .. }
+                | Output::Publish { .. }) => {
                     if self.storage_fault.is_none() {
                         self.sends.push(send);
                     }
@@ -282,6 +286,7 @@ impl Actor {
         self.peering.registered.clear();
         self.dial.clear();
         self.outstanding.clear();
+        self.resubscribe();
         info!(peer = %self.swarm.local_peer_id(), "network identity replaced after key rotation");
         self.enforce_blocks();
         self.redial();

@@ -5,7 +5,7 @@ use super::*;
 
 /// Bytes counted per change received beyond its bytes and signature: an
 /// estimate of the message's framing (document id, number, encoding).
-const FRAMING: u64 = 120;
+pub(super) const FRAMING: u64 = 120;
 
 impl Actor {
     pub(super) fn handle_swarm(&mut self, ev: SwarmEvent<BehaviourEvent>) {
@@ -75,6 +75,7 @@ impl Actor {
             SwarmEvent::Behaviour(BehaviourEvent::Relay(e)) => debug!(event = ?e, "relay"),
             SwarmEvent::Behaviour(BehaviourEvent::Sync(e)) => self.on_sync(e),
             SwarmEvent::Behaviour(BehaviourEvent::Join(e)) => self.on_join(e),
+            SwarmEvent::Behaviour(BehaviourEvent::Gossip(e)) => self.on_gossip(e),
             SwarmEvent::Behaviour(BehaviourEvent::Rendezvous(e)) => self.on_rendezvous(e),
             SwarmEvent::Behaviour(BehaviourEvent::Mdns(libp2p::mdns::Event::Discovered(list))) => {
                 for (peer, addr) in list {
@@ -158,6 +159,7 @@ impl Actor {
         st.connected = true;
         info!(peer = %agency.short(), "member connected");
         self.engine_input(Input::Connected(agency));
+        self.replay_subscriptions(peer);
     }
 
     pub(super) fn on_sync(&mut self, e: request_response::Event<crdt_model::engine::Message, Ack>) {

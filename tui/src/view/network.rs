@@ -16,7 +16,7 @@ use crate::i18n;
 /// Draws the network screen.
 pub(super) fn render(state: &State, f: &mut Frame, area: Rect) {
     let [info, tabs, pane] = Layout::vertical([
-        Constraint::Length(7),
+        Constraint::Length(8),
         Constraint::Length(1),
         Constraint::Min(3),
     ])
@@ -86,6 +86,14 @@ fn this_node<'a>(state: &'a State, st: &'a api::Status) -> Vec<Line<'a>> {
                 .replace("{o}", &st.connections.dialled.to_string())
                 .replace("{i}", &st.connections.accepted.to_string())
                 .replace("{f}", &st.connections.found.to_string()),
+        ),
+        Line::from(
+            state
+                .t(i18n::TOPICS_N)
+                .replace("{t}", &st.topics.subscribed.to_string())
+                .replace("{p}", &st.topics.published.to_string())
+                .replace("{r}", &st.topics.received.to_string())
+                .replace("{x}", &st.topics.not_passed.to_string()),
         ),
         Line::from(sealed_line(state, st)),
         Line::from(st.listen.join("  ")).fg(Color::DarkGray),

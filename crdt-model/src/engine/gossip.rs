@@ -1,0 +1,309 @@
+//! Live changes over publish-subscribe topics, one per owner and one for
+//! the catalogues (gossipsub in the node, a flooding model in the
+//! simulator), beside the sessions' catch-up.
+//!
+//! A change written here is published on its topic ([`Topic::of`]): the
+//! requests and decisions concerning owner X on X's topic, catalogues on
+//! the catalogues' topic. A replica subscribes to the catalogues, to its
+//! own topic and to those of the owners it follows ([`Engine::topics`]),
+//! so the topic's mesh carries a change to exactly the replicas that hold
+//! it, each relaying what it accepted. A peer the driver reports
+//! subscribed ([`Input::Subscribed`]) is not sent by message what the
+//! topic brings it: for a while ([`ON_WAY_MS`]) such a change counts as
+//! on its way, like a message not yet acknowledged, and a summary that
+//! still lacks it afterwards has it sent by message (a topic may lose
+//! what a session does not). Changes that came by message (catching up)
+//! go on by message; only the author publishes, the mesh relays.
+//!
+//! A relayed message is passed on only when its every change verified
+//! ([`Verdict::Accept`]): a forged, revoked or misplaced change stops at
+//! the first replica.
+
+use serde::{Deserialize, Serialize};
+
+use super::*;
+
+/// How long a change a peer's topic is to bring it counts as on its way
+/// to the peer (a summary written meanwhile may not show it yet), ms.
+pub const ON_WAY_MS: i64 = 10_000;
+
+/// A topic live changes are published on.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Topic {
+    /// Every catalogue (every replica holds them all).
+    Catalogues,
+    /// The requests and decisions concerning an owner (its documents'
+    /// subject, see [`crate::interest::subject`]).
+    Owner(AgencyId),
+}
+
+impl Topic {
+    /// The topic a document's changes are published on.
+    pub fn of(doc: &DocId) -> Topic {
+        match doc.kind {
+            crate::ids::DocKind::Catalog => Topic::Catalogues,
+            _ => Topic::Owner(crate::interest::subject(doc)),
+        }
+    }
+
+    /// The topic's name in network `network` (what the node subscribes
+    /// to).
+    pub fn name(&self, network: &str) -> String {
+        match self {
+            Topic::Catalogues => format!("/tongchou/{network}/catalogues"),
+            Topic::Owner(a) => format!("/tongchou/{network}/owner/{a}"),
+        }
+    }
+
+    /// The topic named `name` in network `network`, if it is one of ours.
+    pub fn parse(network: &str, name: &str) -> Option<Topic> {
+        let rest = name.strip_prefix("/tongchou/")?.strip_prefix(network)?;
+        match rest.strip_prefix('/')? {
+            "catalogues" => Some(Topic::Catalogues),
+            other => other.strip_prefix("owner/")?.parse().ok().map(Topic::Owner),
+        }
+    }
+}
+
+/// What a replica makes of a message published on a topic: whether its
+/// publish-subscribe layer passes it on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    /// Every change verified: passed on.
+    Accept,
+    /// A change was refused (forged, revoked, misplaced on the topic,
+    /// malformed): not passed on.
+    Reject,
+    /// Not judged (the sender is not a peer of ours, or our queue is
+    /// full): not passed on, not held against the sender.
+    Ignore,
+}
+
+/// The publish-subscribe state of an engine.
+#[derive(Debug, Default)]
+pub(super) struct Gossip {
+    /// The topics each peer subscribes to, as the driver reported.
+    subscribed: BTreeMap<AgencyId, BTreeSet<Topic>>,
+    /// Changes to publish once the driver has stored them.
+    unpublished: Vec<(Topic, Vec<SignedChange>)>,
+    /// Per peer, per document, the highest change its topic is to bring
+    /// it, and when it was published or relayed (ms).
+    on_way: BTreeMap<AgencyId, BTreeMap<DocId, (u64, i64)>>,
+    /// The topics last told to the driver.
+    told: BTreeSet<Topic>,
+    /// Whether the changes being taken in came on a topic and are passed
+    /// on there.
+    relaying: bool,
+    /// Messages published, and received on topics, since the start.
+    pub(super) counts: (u64, u64),
+}
+
+impl Engine {
+    /// The topics this replica subscribes to: the catalogues, its own,
+    /// and those of the owners it follows (every member's when it follows
+    /// everything).
+    pub fn topics(&self) -> BTreeSet<Topic> {
+        let mut out = BTreeSet::from([Topic::Catalogues, Topic::Owner(self.me)]);
+        match &self.interest {
+            Some(owners) => out.extend(owners.iter().copied().map(Topic::Owner)),
+            None => out.extend(
+                self.ledger
+                    .roster()
+                    .members()
+                    .iter()
+                    .filter(|(a, _)| self.ledger.roster().is_active(a))
+                    .map(|(a, _)| Topic::Owner(*a)),
+            ),
+        }
+        out
+    }
+
+    /// Messages published and received on topics since the start.
+    pub fn gossip_counts(&self) -> (u64, u64) {
+        self.gossip.counts
+    }
+
+    /// Tells the driver the topics to subscribe to, when they changed.
+    pub(super) fn tell_topics(&mut self, out: &mut Vec<Output>) {
+        if !self.cfg.gossip {
+            return;
+        }
+        let topics = self.topics();
+        if topics != self.gossip.told {
+            self.gossip.told = topics.clone();
+            out.push(Output::Topics(topics));
+        }
+    }
+
+    /// A message published on `topic` arrived from `from` (the peer that
+    /// passed it on): its changes are taken in like a message's, and what
+    /// this replica accepted is passed on by the topic to the peers
+    /// subscribed there. Returns whether the driver passes the message on.
+    pub fn gossip(
+        &mut self,
+        now: Timestamp,
+        from: AgencyId,
+        topic: Topic,
+        changes: Vec<SignedChange>,
+    ) -> (Verdict, Vec<Output>) {
+        let mut out = Vec::new();
+        if !self.peers.contains_key(&from) {
+            return (Verdict::Ignore, out);
+        }
+        self.gossip.counts.1 += 1;
+        if changes.iter().any(|c| Topic::of(&c.doc) != topic) {
+            // Misplaced: subscribers of this topic may not hold it.
+            return (Verdict::Reject, out);
+        }
+        let changes: Vec<SignedChange> =
+            changes.into_iter().filter(|c| self.wants(&c.doc)).collect();
+        let report = self.ledger.ingest(changes);
+        let verdict = if report.refused.is_empty() {
+            Verdict::Accept
+        } else if report
+            .refused
+            .iter()
+            .all(|r| matches!(r.reason, RefuseReason::QueueFull))
+        {
+            Verdict::Ignore
+        } else {
+            Verdict::Reject
+        };
+        if let Some(p) = self.peers.get_mut(&from) {
+            p.duplicates.0 += report.duplicates as u64;
+            p.duplicates.1 += report.duplicate_bytes;
+            for (doc, seq) in &report.seen {
+                let k = p.known.entry(doc.clone()).or_default();
+                *k = (*k).max(*seq);
+            }
+        }
+        self.gossip.relaying = verdict == Verdict::Accept;
+        self.after_ingest(now, Some(from), report, &mut out);
+        self.gossip.relaying = false;
+        self.on_gap(now, from, &mut out);
+        (verdict, self.route(out))
+    }
+
+    /// Whether change `c`, accepted just now (`local`: written here),
+    /// reaches `peer` by its topic: published here, or relayed from a
+    /// topic, and the peer subscribed to it.
+    pub(super) fn by_topic(&self, peer: &AgencyId, c: &SignedChange, local: bool) -> bool {
+        self.cfg.gossip
+            && (local || self.gossip.relaying)
+            && self
+                .gossip
+                .subscribed
+                .get(peer)
+                .is_some_and(|t| t.contains(&Topic::of(&c.doc)))
+    }
+
+    /// Notes that `peer`'s topic brings it `c` (counted as on its way).
+    pub(super) fn on_way(&mut self, now: Timestamp, peer: AgencyId, c: &SignedChange) {
+        let e = self
+            .gossip
+            .on_way
+            .entry(peer)
+            .or_default()
+            .entry(c.doc.clone())
+            .or_default();
+        *e = (e.0.max(c.number()), ms(now));
+    }
+
+    /// The changes on their way to `peer` by its topics, as `(document,
+    /// highest)`; older ones are forgotten.
+    pub(super) fn topic_on_way(&mut self, now: Timestamp, peer: &AgencyId) -> Vec<(DocId, u64)> {
+        let Some(docs) = self.gossip.on_way.get_mut(peer) else {
+            return Vec::new();
+        };
+        docs.retain(|_, (_, at)| ms(now) - *at < ON_WAY_MS);
+        docs.iter().map(|(d, (n, _))| (d.clone(), *n)).collect()
+    }
+
+    /// Queues `accepted` (written here, on topics some peer is to get
+    /// them by) for publishing.
+    pub(super) fn publish(&mut self, accepted: &[SignedChange]) {
+        if !self.cfg.gossip {
+            return;
+        }
+        let mut by_topic: BTreeMap<Topic, Vec<SignedChange>> = BTreeMap::new();
+        for c in accepted {
+            by_topic
+                .entry(Topic::of(&c.doc))
+                .or_default()
+                .push(c.clone());
+        }
+        for (topic, changes) in by_topic {
+            // Within the driver's message size, like a session's batches.
+            let mut batch = Vec::new();
+            let mut bytes = 0;
+            for c in changes {
+                bytes += c.change.len() + 200;
+                batch.push(c);
+                if batch.len() >= self.cfg.max_batch || bytes >= self.cfg.max_batch_bytes {
+                    self.gossip
+                        .unpublished
+                        .push((topic.clone(), std::mem::take(&mut batch)));
+                    bytes = 0;
+                }
+            }
+            if !batch.is_empty() {
+                self.gossip.unpublished.push((topic, batch));
+            }
+        }
+    }
+
+    /// The publishes stored changes wait for, released at the commit.
+    pub(super) fn release_publishes(&mut self, out: &mut Vec<Output>) {
+        for (topic, changes) in std::mem::take(&mut self.gossip.unpublished) {
+            self.gossip.counts.0 += 1;
+            out.push(Output::Publish { topic, changes });
+        }
+    }
+
+    /// Whether publishes wait for the driver's commit.
+    pub(super) fn has_unpublished(&self) -> bool {
+        !self.gossip.unpublished.is_empty()
+    }
+
+    /// The driver's report of a peer's subscription.
+    pub(super) fn on_subscribed(&mut self, peer: AgencyId, topic: Topic, on: bool) {
+        let t = self.gossip.subscribed.entry(peer).or_default();
+        if on {
+            t.insert(topic);
+        } else {
+            t.remove(&topic);
+        }
+    }
+
+    /// A peer gone: its subscriptions went with its connection.
+    pub(super) fn forget_subscriptions(&mut self, peer: &AgencyId) {
+        self.gossip.subscribed.remove(peer);
+        self.gossip.on_way.remove(peer);
+    }
+
+    /// A publish that could not go out: the peers counted on it lack its
+    /// changes, and are sent them by message after the next commit.
+    pub(super) fn on_unpublished(&mut self, changes: Vec<SignedChange>) {
+        let carried: flow::Carried = changes
+            .iter()
+            .map(|c| (c.doc.clone(), c.number()))
+            .collect();
+        let peers: Vec<AgencyId> = self.gossip.on_way.keys().copied().collect();
+        for peer in peers {
+            let way = self.gossip.on_way.get_mut(&peer).expect("listed above");
+            let mine: flow::Carried = carried
+                .iter()
+                .filter(|(d, n)| way.get(d).is_some_and(|(m, _)| m >= n))
+                .cloned()
+                .collect();
+            for (d, _) in &mine {
+                way.remove(d);
+            }
+            if !mine.is_empty() {
+                self.not_held_by(peer, mine, true);
+                self.resync_after_commit.insert(peer);
+            }
+        }
+    }
+}
