@@ -649,6 +649,10 @@ pub(crate) struct BenchArgs {
     /// long past, and the second load is measured too.
     #[arg(long)]
     pub sealed: bool,
+    /// interest only: live changes sent by message to each peer, as before
+    /// gossipsub topics carried them (the baseline of the default run).
+    #[arg(long)]
+    pub by_message: bool,
     /// chaos only: how many seeds (default 1,000).
     #[arg(long, default_value_t = 1_000)]
     pub seeds: u64,

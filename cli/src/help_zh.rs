@@ -670,6 +670,10 @@ const ARGS: &[(&str, &str)] = &[
         "bench|sealed",
         "仅 scale：一年的预订截至今天（而非从下月开始）；节点启动两次，第一次把早已结束的月份封存到磁盘，再量第二次载入",
     ),
+    (
+        "bench|by_message",
+        "仅 interest：实时变更逐个对等节点发消息，即改用 gossipsub 主题之前的方式（默认运行的对照基线）",
+    ),
     ("bench|seeds", "仅 chaos：跑多少个种子（默认 1000）"),
     ("bench|from_seed", "仅 chaos：第一个种子"),
     ("bench|nodes", "仅 soak：节点进程数（默认 10）"),

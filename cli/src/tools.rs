@@ -21,6 +21,7 @@ pub(crate) async fn bench(out: &Out, a: BenchArgs) -> anyhow::Result<()> {
         bookings,
         scale_role,
         sealed,
+        by_message,
         seeds,
         from_seed,
         nodes,
@@ -52,7 +53,7 @@ pub(crate) async fn bench(out: &Out, a: BenchArgs) -> anyhow::Result<()> {
         "trips" => devtools::bench_trips::run(full, out.json),
         "report" => devtools::bench_report::run(full, out.json),
         "chaos" => devtools::bench_chaos::run(from_seed, seeds, out.json),
-        "interest" => devtools::bench_interest::run(full, out.json),
+        "interest" => devtools::bench_interest::run(full, by_message, out.json),
         "soak" => devtools::soak::run(nodes, rate, minutes, out.json).await,
         "flood" => devtools::flood::run(seconds, out.json).await,
         // The child processes of `flood` that hold idle connections.

@@ -3,7 +3,8 @@
 //! agencies (`--full`; 10 → 100 without): each agency follows 3 owners,
 //! connects as `crdt_model::peers::plan` has it (at most 50 connections),
 //! and books 5 times from them over a minute of virtual time on 50 ms
-//! links. Prints per-node held changes, bytes received, connections and
+//! links, live changes on gossipsub topics as nodes send them
+//! (`--by-message`: by message to each peer, the baseline). Prints per-node held changes, bytes received, connections and
 //! acknowledgement → visible, and the growth from 100 to the largest
 //! size; then the largest size again with one owner followed by every
 //! agency (its node cannot take them all: they reach it through each
@@ -42,11 +43,20 @@ pub struct Row {
 }
 
 /// Runs the sizes and prints the table (or JSON).
-pub fn run(full: bool, json: bool) -> anyhow::Result<()> {
+pub fn run(full: bool, by_message: bool, json: bool) -> anyhow::Result<()> {
     let sizes: &[usize] = if full { &[10, 100, 1_000] } else { &[10, 100] };
+    let province = |n: usize| Province {
+        gossip: !by_message,
+        ..Province::new(n, 1)
+    };
     if !json {
         println!(
-            "tongchou bench interest: agencies following 3 owners each, 5 bookings each over a minute, 50 ms links (simulator, virtual time)"
+            "tongchou bench interest: agencies following 3 owners each, 5 bookings each over a minute, 50 ms links, live changes {} (simulator, virtual time)",
+            if by_message {
+                "by message to each peer"
+            } else {
+                "on gossipsub topics"
+            }
         );
         println!(
             "{:>9} {:>10} {:>9} {:>10} {:>12} {:>12} {:>7} {:>7} {:>9} {:>9} {:>7}",
@@ -65,14 +75,14 @@ pub fn run(full: bool, json: bool) -> anyhow::Result<()> {
     }
     let mut rows = Vec::new();
     for &n in sizes {
-        rows.push(one(&Province::new(n, 1), json, &n.to_string())?);
+        rows.push(one(&province(n), json, &n.to_string())?);
     }
     let largest = sizes.last().copied().unwrap_or(10);
     let busy_owner = one(
         &Province {
             popular: true,
             revoke: true,
-            ..Province::new(largest, 1)
+            ..province(largest)
         },
         json,
         &format!("{largest}+busy"),

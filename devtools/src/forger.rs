@@ -2,7 +2,8 @@
 //! opens a real libp2p connection to a node and sends three changes every
 //! honest node must refuse — a forged signature, an unauthorized write
 //! (publishing a resource the signer does not own) and an impersonation
-//! (writing into another agency's document).
+//! (writing into another agency's document); by sync message, or each on
+//! its gossipsub topic.
 
 use std::time::Duration;
 
@@ -175,4 +176,71 @@ pub async fn send(
             _ => {}
         }
     }
+}
+
+/// Connects to `addr` as `key` and publishes each of `changes` on its own
+/// gossipsub topic in network `network` (the topic an honest node would
+/// publish it on), once the node has told us it subscribes there. Returns
+/// the task that keeps the connection up (abort it when done): what the
+/// node passes on, and whether it does, is for the caller to watch.
+pub async fn publish(
+    key: &AgencyKey,
+    addr: Multiaddr,
+    network: &str,
+    changes: Vec<SignedChange>,
+) -> anyhow::Result<tokio::task::JoinHandle<()>> {
+    use crdt_model::engine::Topic;
+    use libp2p::gossipsub::{self, IdentTopic};
+    let mut swarm = net::swarm(key, false, 50)?;
+    swarm.listen_on("/ip4/127.0.0.1/tcp/0".parse()?)?;
+    swarm.dial(addr)?;
+    let mut waiting: Vec<(String, SignedChange)> = changes
+        .into_iter()
+        .map(|c| (Topic::of(&c.doc).name(network), c))
+        .collect();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    let mut subscribed = std::collections::BTreeSet::new();
+    while !waiting.is_empty() {
+        let ev = tokio::time::timeout_at(deadline, swarm.select_next_some())
+            .await
+            .map_err(|_| anyhow::anyhow!("the node did not subscribe within 30 s"))?;
+        match ev {
+            SwarmEvent::Behaviour(BehaviourEvent::Gossip(gossipsub::Event::Subscribed {
+                topic,
+                ..
+            })) => {
+                subscribed.insert(topic.as_str().to_string());
+            }
+            SwarmEvent::Behaviour(BehaviourEvent::Sync(Event::Message {
+                message: RrMessage::Request { channel, .. },
+                ..
+            })) => {
+                let _ = swarm.behaviour_mut().sync.send_response(channel, Ack);
+            }
+            _ => {}
+        }
+        let (ready, rest): (Vec<_>, Vec<_>) = waiting
+            .into_iter()
+            .partition(|(t, _)| subscribed.contains(t));
+        waiting = rest;
+        for (topic, c) in ready {
+            let data = cbor4ii::serde::to_vec(Vec::new(), &vec![c])?;
+            swarm
+                .behaviour_mut()
+                .gossip
+                .publish(IdentTopic::new(topic), data)
+                .map_err(|e| anyhow::anyhow!("publishing: {e}"))?;
+        }
+    }
+    Ok(tokio::spawn(async move {
+        loop {
+            if let SwarmEvent::Behaviour(BehaviourEvent::Sync(Event::Message {
+                message: RrMessage::Request { channel, .. },
+                ..
+            })) = swarm.select_next_some().await
+            {
+                let _ = swarm.behaviour_mut().sync.send_response(channel, Ack);
+            }
+        }
+    }))
 }

@@ -3,7 +3,8 @@
 //! forged change (bad signature), an unauthorized one (confirming a booking
 //! on a resource it does not own) and an impersonating one (writing into
 //! another agency's document). The honest node refuses and counts all
-//! three, never forwards them, and keeps working with everyone else.
+//! three, never forwards them, and keeps working with everyone else. The
+//! same changes published on gossipsub topics are not passed on either.
 
 use std::time::Duration;
 
@@ -106,4 +107,48 @@ async fn forged_unauthorized_and_impersonating_changes_are_refused_and_not_forwa
             "no rogue booking on C: {on_c:?}"
         );
     });
+
+    // The same three changes, each published on the gossipsub topic an
+    // honest node would use: A judges each message before gossipsub
+    // passes it on, and passes none of them on (C, subscribed to the same
+    // topics, never receives them).
+    let (network, not_passed) = tokio::task::block_in_place(|| {
+        let st = a.status();
+        (st.network, st.topics.not_passed)
+    });
+    let c_before = tokio::task::block_in_place(|| c.status().topics.received);
+    let addr: Multiaddr = a.addr().parse().expect("multiaddr");
+    let bad = devtools::forger::bad_changes(&rogue, &rid, start, &catalog).expect("bad changes");
+    let link = devtools::forger::publish(&rogue, addr, &network, bad)
+        .await
+        .expect("A subscribes to the topics and takes the messages");
+    tokio::task::block_in_place(|| {
+        wait_for(
+            "A to judge the three messages and pass none on",
+            Duration::from_secs(30),
+            || (a.status().topics.not_passed >= not_passed + 3).then_some(()),
+        );
+        // A still publishes what it writes, and C takes it in from the
+        // topic; the rogue messages never reached C.
+        let ok: Booking = a.json(&[
+            "book",
+            &rid.to_string(),
+            "--from",
+            &harness::workday(9, "14:00"),
+            "--to",
+            &harness::workday(9, "15:00"),
+        ]);
+        wait_for("A's second booking on C", Duration::from_secs(30), || {
+            c.booking(&ok.id).map(|_| ())
+        });
+        let st = c.status();
+        assert_eq!(st.refused_total, before.1, "C was never sent them");
+        assert!(st.topics.received > c_before, "by topic: {:?}", st.topics);
+        assert!(
+            c.bookings(&[])
+                .iter()
+                .all(|b| !b.id.to_string().contains("forged-"))
+        );
+    });
+    link.abort();
 }
