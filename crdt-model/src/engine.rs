@@ -500,7 +500,7 @@ impl Engine {
 
     /// Whether messages wait for the driver's [`Input::Committed`].
     pub fn has_queued_sends(&self) -> bool {
-        !self.outbox.is_empty() || self.has_unpublished() || !self.resync_after_commit.is_empty()
+        !self.outbox.is_empty() || self.has_unpublished()
     }
 
     /// Change messages in flight to `peer` (sent, not yet reported with

@@ -321,6 +321,16 @@ pub struct Summary {
     /// Booked hours its report counts on their day, read from its store.
     #[serde(default)]
     pub sealed_report_hours: f64,
+    /// Messages the nodes published on live gossipsub topics, received
+    /// there, and did not pass on (the forger's, refused).
+    #[serde(default)]
+    pub topics_published: u64,
+    /// Received on topics, all nodes.
+    #[serde(default)]
+    pub topics_received: u64,
+    /// Received and not passed on, all nodes.
+    #[serde(default)]
+    pub topics_not_passed: u64,
 }
 
 async fn all_bookings(node: &DemoNode) -> anyhow::Result<Vec<Booking>> {
@@ -432,6 +442,10 @@ pub async fn run(
         println!(
             "connections to members: at most {} a node (bound {})",
             s.connections_max, s.connections_bound
+        );
+        println!(
+            "live changes on gossipsub topics: {} messages published, {} received, {} not passed on",
+            s.topics_published, s.topics_received, s.topics_not_passed
         );
         println!(
             "Nanning back after the partition: {} of changes received, {} of it again",

@@ -70,6 +70,10 @@ fn headless_demo_converges_without_overbooking() {
     assert_eq!(s.sealed_report_hours, 6.0, "{s:?}");
     // Nanning, back after the partition, received what it missed.
     assert!(s.rejoin_bytes > 0, "{s:?}");
+    // Live changes went on the owners' gossipsub topics; the forger's
+    // three messages there were not passed on.
+    assert!(s.topics_published > 0 && s.topics_received > 0, "{s:?}");
+    assert!(s.topics_not_passed >= 3, "{s:?}");
     // Every node is connected to members, within its bound.
     assert!(
         s.connections_max > 0 && s.connections_max <= s.connections_bound,

@@ -795,8 +795,9 @@ impl Demo {
 
     /// An attacker holding Hebei's key (its node stopped meanwhile) connects
     /// to Shenzhen and sends a forged change, an unauthorized confirmation
-    /// and a write into Hangzhou's document: all three must be refused.
-    /// Returns (sent, refused).
+    /// and a write into Hangzhou's document: all three must be refused;
+    /// then publishes them on their gossipsub topics: Shenzhen must pass
+    /// none on. Returns (sent, refused).
     async fn forger(&mut self, slot: Timestamp) -> anyhow::Result<(u64, u64)> {
         let refused_before = self.nodes[0].api().status().await?.refused_total;
         self.nodes[2].stop();
@@ -810,7 +811,8 @@ impl Demo {
             &hebei_catalog,
         )?;
         let sent = forged.len() as u64;
-        crate::forger::send(&hebei_key, shenzhen, forged).await?;
+        let before = self.nodes[0].api().status().await?;
+        crate::forger::send(&hebei_key, shenzhen.clone(), forged.clone()).await?;
         let node = &self.nodes[0];
         let refused = wait_until(
             "Shenzhen refuses the forged changes",
@@ -823,10 +825,26 @@ impl Demo {
         )
         .await
         .unwrap_or(0);
+        // The same changes on their gossipsub topics.
+        let link = crate::forger::publish(&hebei_key, shenzhen, &before.network, forged).await?;
+        let held_back = wait_until(
+            "Shenzhen passes none of the forged messages on",
+            Duration::from_secs(30),
+            || async {
+                let s: Status = node.api().status().await.ok()?;
+                let n = s.topics.not_passed - before.topics.not_passed;
+                (n >= sent).then_some(n)
+            },
+        )
+        .await
+        .unwrap_or(0);
+        link.abort();
         self.nodes[2].start()?;
         progress(
             self.quiet,
-            &format!("forger with Hebei's key: {refused} of {sent} bad changes refused"),
+            &format!(
+                "forger with Hebei's key: {refused} of {sent} bad changes refused; {held_back} of {sent} published on topics not passed on"
+            ),
         );
         Ok((sent, refused))
     }
@@ -941,16 +959,24 @@ impl Demo {
                 .filter(|b| b.status == BStatus::Confirmed)
                 .count();
         }
-        // Connections to members against each node's bound.
+        // Connections to members against each node's bound, and the live
+        // topics' messages.
         let (mut connections_max, mut connections_bound) = (0, usize::MAX);
+        let (mut topics_published, mut topics_received, mut topics_not_passed) = (0, 0, 0);
         for n in &self.nodes {
             if let Ok(s) = n.api().status().await {
                 let c = &s.connections;
                 connections_max = connections_max.max(c.dialled + c.accepted);
                 connections_bound = connections_bound.min(c.max);
+                topics_published += s.topics.published;
+                topics_received += s.topics.received;
+                topics_not_passed += s.topics.not_passed;
             }
         }
         Ok(Summary {
+            topics_published,
+            topics_received,
+            topics_not_passed,
             connections_max,
             connections_bound,
             series: self.series.len(),

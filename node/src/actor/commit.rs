@@ -50,8 +50,33 @@ impl Actor {
             let out = self.engine.handle(Timestamp::now(), Input::Committed);
             self.sends.extend(out);
         }
+        let sends = std::mem::take(&mut self.sends);
+        if self.send_all(sends) && self.storage_fault.is_none() {
+            // A publish that could not go out: its changes go by message
+            // now (a commit runs the resyncs it set) rather than at the
+            // next commit.
+            let out = self.engine.handle(Timestamp::now(), Input::Committed);
+            self.send_all(out);
+        }
+        for e in std::mem::take(&mut self.notes) {
+            let _ = self.events.send(e);
+        }
+        let fault = self.storage_fault.as_deref();
+        for r in std::mem::take(&mut self.replies) {
+            r(fault);
+        }
+        if std::mem::take(&mut self.rekey) {
+            self.restart_network()?;
+        }
+        Ok(())
+    }
+
+    /// Performs released sends, publishes and disconnections; whether a
+    /// publish could not go out.
+    fn send_all(&mut self, outputs: Vec<Output>) -> bool {
         let mut lost = Vec::new();
-        for o in std::mem::take(&mut self.sends) {
+        let mut unpublished = false;
+        for o in outputs {
             match o {
                 Output::Send { to, msg, id } => {
                     let Some(peer) = self.peer_of_agency(&to) else {
@@ -67,7 +92,7 @@ impl Actor {
                     let req = self.swarm.behaviour_mut().sync.send_request(&peer, msg);
                     self.outstanding.insert(req, (to, id));
                 }
-                Output::Publish { topic, changes } => self.publish(topic, changes),
+                Output::Publish { topic, changes } => unpublished |= !self.publish(topic, changes),
                 Output::Disconnect { peer, reason } => {
                     info!(peer = %peer.short(), %reason, "disconnecting");
                     if let Some(p) = self.peer_of_agency(&peer) {
@@ -80,17 +105,7 @@ impl Actor {
         for input in lost {
             self.engine_input(input);
         }
-        for e in std::mem::take(&mut self.notes) {
-            let _ = self.events.send(e);
-        }
-        let fault = self.storage_fault.as_deref();
-        for r in std::mem::take(&mut self.replies) {
-            r(fault);
-        }
-        if std::mem::take(&mut self.rekey) {
-            self.restart_network()?;
-        }
-        Ok(())
+        unpublished
     }
 
     pub(super) fn apply(&mut self, outputs: Vec<Output>) {

@@ -69,15 +69,16 @@ impl Actor {
     }
 
     /// Publishes changes the store holds now; one that cannot go (no
-    /// member subscribed after all) is sent by message instead.
-    pub(super) fn publish(&mut self, topic: Topic, changes: Vec<SignedChange>) {
+    /// member subscribed after all) is sent by message instead (returns
+    /// false).
+    pub(super) fn publish(&mut self, topic: Topic, changes: Vec<SignedChange>) -> bool {
         let name = topic.name(&self.network_name());
         let data = match cbor4ii::serde::to_vec(Vec::new(), &changes) {
             Ok(d) => d,
             Err(e) => {
                 warn!(error = %e, "cannot encode a publish");
                 self.engine_input(Input::Unpublished { changes });
-                return;
+                return false;
             }
         };
         match self
@@ -86,10 +87,14 @@ impl Actor {
             .gossip
             .publish(IdentTopic::new(name), data)
         {
-            Ok(_) | Err(gossipsub::PublishError::Duplicate) => self.topics.published += 1,
+            Ok(_) | Err(gossipsub::PublishError::Duplicate) => {
+                self.topics.published += 1;
+                true
+            }
             Err(e) => {
                 debug!(error = %e, "not published: sent by message");
                 self.engine_input(Input::Unpublished { changes });
+                false
             }
         }
     }
