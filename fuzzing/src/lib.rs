@@ -3,7 +3,8 @@
 //! Every input a node takes from outside, as a function of bytes that must
 //! never panic, loop or allocate without bound, whatever the bytes:
 //! - [`sync_message`]: a sync message or join request off the wire (CBOR, as
-//!   the libp2p codec decodes it), handed to a member's engine;
+//!   the libp2p codec decodes it), or a message on a gossipsub topic, handed
+//!   to a member's engine;
 //! - [`ingest`]: a change signed by a member but with arbitrary content
 //!   (record keys and JSON values of the fuzzer's choice), or arbitrary bytes
 //!   as a change, received by another member;
@@ -84,13 +85,32 @@ fn receive(sim: &mut Sim, msg: Message) {
     }
 }
 
-/// A sync message (first byte even) or a join request (odd) as CBOR.
+/// A sync message (first byte even) or a join request (odd) as CBOR; with
+/// first byte 255, a message on a gossipsub topic (the next byte picks the
+/// topic: 0 the catalogues, odd agency 1's, else agency 0's) from agency 1.
 pub fn sync_message(data: &[u8]) {
     let Some((&kind, body)) = data.split_first() else {
         return;
     };
     let mut sim = network();
-    if kind % 2 == 0 {
+    if kind == 255 {
+        use crdt_model::engine::Topic;
+        let Some((&t, body)) = body.split_first() else {
+            return;
+        };
+        let topic = match t {
+            0 => Topic::Catalogues,
+            t if t % 2 == 1 => Topic::Owner(sim.id(1)),
+            _ => Topic::Owner(sim.id(0)),
+        };
+        if let Ok(changes) = cbor4ii::serde::from_slice::<Vec<SignedChange>>(body) {
+            let (from, now) = (sim.id(1), sim.now());
+            if let Some(e) = sim.nodes[0].engine.as_mut() {
+                let _ = e.gossip(now, from, topic, changes);
+                e.settle();
+            }
+        }
+    } else if kind % 2 == 0 {
         if let Ok(msg) = cbor4ii::serde::from_slice::<Message>(body) {
             receive(&mut sim, msg);
         }
@@ -294,6 +314,11 @@ pub fn seeds() -> Vec<(&'static str, Vec<u8>)> {
             },
         ),
     ));
+    // The same changes on agency 1's topic (those of agency 0's requests to
+    // it; the others are misplaced there).
+    let mut on_topic = vec![255, 1];
+    on_topic.extend(cbor4ii::serde::to_vec(Vec::new(), &changes).unwrap_or_default());
+    out.push(("sync_message", on_topic));
     out.push((
         "sync_message",
         cbor(
