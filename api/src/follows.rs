@@ -89,7 +89,10 @@ pub struct TopicsView {
     pub published: u64,
     /// Messages received on its topics.
     pub received: u64,
-    /// Of those, messages not passed on (a change refused, or from a peer
-    /// not in session).
+    /// Messages rejected and so not passed on: a change in them refused
+    /// (forged, revoked, against the rules) or on the wrong topic, or
+    /// undecodable. (Messages only of changes held already or waiting for
+    /// earlier ones, or from a peer not in session, are not passed on
+    /// either, and not counted here.)
     pub not_passed: u64,
 }

@@ -198,6 +198,8 @@ pub struct Sim {
     timers: BTreeSet<(usize, i64)>,
     /// Topics and publishes (see [`pubsub`]).
     pubsub: pubsub::Pubsub,
+    /// Each node's peers on an open session (as `connected` has them).
+    adjacent: BTreeMap<usize, BTreeSet<usize>>,
 }
 
 impl Sim {
@@ -287,6 +289,7 @@ impl Sim {
             base_roster,
             in_flight: 0,
             pubsub: pubsub::Pubsub::default(),
+            adjacent: BTreeMap::new(),
         };
         for i in 0..n {
             sim.start(i);
@@ -351,6 +354,19 @@ impl Sim {
         self.restart_all();
     }
 
+    /// Opens or closes the session of pair `p`; what it was.
+    fn set_connected(&mut self, p: (usize, usize), up: bool) -> Option<bool> {
+        for (x, y) in [(p.0, p.1), (p.1, p.0)] {
+            let adj = self.adjacent.entry(x).or_default();
+            if up {
+                adj.insert(y);
+            } else {
+                adj.remove(&y);
+            }
+        }
+        self.connected.insert(p, up)
+    }
+
     fn pair(a: usize, b: usize) -> (usize, usize) {
         (a.min(b), a.max(b))
     }
@@ -374,7 +390,7 @@ impl Sim {
         let up = self.nodes[a].engine.is_some() && self.nodes[b].engine.is_some();
         let conn = self.connected.get(&(a, b)).copied().unwrap_or(false);
         if up && !conn {
-            self.connected.insert((a, b), true);
+            self.set_connected((a, b), true);
             self.handshake(a, b);
             self.handshake(b, a);
             // Either side may have closed the session during the
@@ -475,7 +491,7 @@ impl Sim {
     fn set_link(&mut self, a: usize, b: usize, up: bool) {
         let p = Self::pair(a, b);
         self.link_up.insert(p, up);
-        if !up && self.connected.insert(p, false) == Some(true) {
+        if !up && self.set_connected(p, false) == Some(true) {
             let (ia, ib) = (self.id(a), self.id(b));
             if self.nodes[a].engine.is_some() {
                 self.input(a, Input::Disconnected(ib));
@@ -491,7 +507,7 @@ impl Sim {
         for j in 0..self.nodes.len() {
             if j != i {
                 let p = Self::pair(i, j);
-                if self.connected.insert(p, false) == Some(true) && self.nodes[j].engine.is_some() {
+                if self.set_connected(p, false) == Some(true) && self.nodes[j].engine.is_some() {
                     let id = self.id(i);
                     self.input(j, Input::Disconnected(id));
                 }
@@ -713,7 +729,7 @@ impl Sim {
                 Output::Disconnect { peer, .. } => {
                     if let Some(j) = self.nodes.iter().position(|n| n.key.id() == peer) {
                         let p = Self::pair(i, j);
-                        if self.connected.insert(p, false) == Some(true) {
+                        if self.set_connected(p, false) == Some(true) {
                             let me = self.id(i);
                             self.input(j, Input::Disconnected(me));
                         }

@@ -3,7 +3,8 @@
 //! exactly the interested nodes by their owner's topic; a province that
 //! publishes meets the interest targets, with bytes within 10 % of one
 //! that sends live changes by message; a forged, misplaced or stranger's
-//! message is not passed on.
+//! message is not passed on, nor one of changes held already or waiting for
+//! an earlier one.
 
 use crdt_model::engine::{LocalOp, LocalOutcome, Output, Topic, Verdict};
 use crdt_model::ids::{DocId, shard_of};
@@ -131,6 +132,31 @@ fn a_forged_misplaced_or_strangers_message_is_not_passed_on() {
     let (v, _) = one.gossip(now, from, Topic::Catalogues, vec![change.clone()]);
     assert_eq!(v, Verdict::Accept);
     assert!(one.ledger().doc(&change.doc).is_some());
+    // Held already: taken in, not passed on again.
+    let (v, _) = one.gossip(now, from, Topic::Catalogues, vec![change.clone()]);
+    assert_eq!(v, Verdict::Ignore);
+    // Node 0 writes two more changes; the later one, arriving first, waits
+    // for the earlier (its record checks run when it applies): not passed
+    // on. The earlier one then applies both, and is passed on.
+    let mut next = Vec::new();
+    for name in ["hall", "yard"] {
+        let r = test_resource(sim.id(0), name, Capacity::People(2), Approval::Automatic);
+        let engine = sim.nodes[0].engine.as_mut().expect("running");
+        let (_, outputs) = engine
+            .local(now, LocalOp::PutResource(Box::new(r)))
+            .expect("publish");
+        next.extend(outputs.into_iter().filter_map(|o| match o {
+            Output::Persist(c) => c.first().cloned(),
+            _ => None,
+        }));
+    }
+    assert_eq!(next.len(), 2);
+    let one = sim.nodes[1].engine.as_mut().expect("running");
+    let (v, _) = one.gossip(now, from, Topic::Catalogues, vec![next[1].clone()]);
+    assert_eq!(v, Verdict::Ignore, "waits for the one before");
+    let (v, _) = one.gossip(now, from, Topic::Catalogues, vec![next[0].clone()]);
+    assert_eq!(v, Verdict::Accept);
+    assert_eq!(one.ledger().doc_len(&change.doc), 3);
     // From an agency that is no peer of ours (no session): not judged.
     sim.crash(2);
     let one = sim.nodes[1].engine.as_mut().expect("running");
@@ -153,6 +179,7 @@ fn a_province_publishing_live_changes_meets_the_interest_targets() {
         assert_eq!(st.cut_off, 0, "{st:?}");
         assert!(st.visible_p99_ms < 1_000, "{st:?}");
         assert_eq!(st.held_mean, by_message.held_mean, "the same interest");
+        assert!(st.published > 0 && by_message.published == 0, "{st:?}");
         // A relay passes a message to every subscribed peer but its
         // sender, where a session sends only what the peer lacks: copies
         // that cross cost a little more.

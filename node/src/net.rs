@@ -37,7 +37,7 @@ pub struct Behaviour {
     /// Live changes on topics, one per owner and one for the catalogues
     /// (`crdt_model::engine::Topic`), passed on only once the engine has
     /// verified them.
-    pub gossip: gossipsub::Behaviour,
+    pub gossip: gossipsub::Behaviour<gossipsub::IdentityTransform, TopicFilter>,
     /// Address exchange.
     pub identify: identify::Behaviour,
     /// Liveness.
@@ -77,12 +77,31 @@ pub fn limits(max: usize) -> connection_limits::Behaviour {
     )
 }
 
+/// Most topics a peer may subscribe to: a node following everything
+/// subscribes to every member's (a province has about 30,000 members).
+pub const MAX_PEER_TOPICS: usize = 40_000;
+
+/// The topics gossipsub takes subscriptions to: only Tongchou's, at most
+/// [`MAX_PEER_TOPICS`] a peer (the default filter took 100, fewer than a
+/// node following everything subscribes to in a network of 100 members).
+pub type TopicFilter = gossipsub::MaxCountSubscriptionFilter<Ours>;
+
+/// Tongchou's topics (`/tongchou/…`).
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Ours;
+
+impl gossipsub::TopicSubscriptionFilter for Ours {
+    fn can_subscribe(&mut self, topic: &gossipsub::TopicHash) -> bool {
+        topic.as_str().starts_with("/tongchou/")
+    }
+}
+
 /// The gossipsub behaviour: messages carry no signature of their own
 /// (every change in them is signed) and are known by the SHA-256 of their
 /// content, so a change published twice is one message; a message is
 /// passed on only once the engine has verified it (`validate_messages`);
 /// as large as a sync message.
-pub fn gossip() -> anyhow::Result<gossipsub::Behaviour> {
+pub fn gossip() -> anyhow::Result<gossipsub::Behaviour<gossipsub::IdentityTransform, TopicFilter>> {
     use sha2::Digest;
     let cfg = gossipsub::ConfigBuilder::default()
         .validation_mode(gossipsub::ValidationMode::Anonymous)
@@ -93,8 +112,17 @@ pub fn gossip() -> anyhow::Result<gossipsub::Behaviour> {
         .max_transmit_size(usize::try_from(MAX_MESSAGE).unwrap_or(usize::MAX))
         .build()
         .map_err(|e| anyhow::anyhow!("gossipsub configuration: {e}"))?;
-    gossipsub::Behaviour::new(gossipsub::MessageAuthenticity::Anonymous, cfg)
-        .map_err(|e| anyhow::anyhow!("gossipsub: {e}"))
+    let filter = gossipsub::MaxCountSubscriptionFilter {
+        filter: Ours,
+        max_subscribed_topics: MAX_PEER_TOPICS,
+        max_subscriptions_per_request: MAX_PEER_TOPICS,
+    };
+    gossipsub::Behaviour::new_with_subscription_filter(
+        gossipsub::MessageAuthenticity::Anonymous,
+        cfg,
+        filter,
+    )
+    .map_err(|e| anyhow::anyhow!("gossipsub: {e}"))
 }
 
 /// The libp2p keypair of an agency (its agency key).

@@ -124,9 +124,13 @@ async fn forged_unauthorized_and_impersonating_changes_are_refused_and_not_forwa
         .expect("A subscribes to the topics and takes the messages");
     tokio::task::block_in_place(|| {
         wait_for(
-            "A to judge the three messages and pass none on",
+            "A to reject the three messages, refusing their changes",
             Duration::from_secs(30),
-            || (a.status().topics.not_passed >= not_passed + 3).then_some(()),
+            || {
+                let st = a.status();
+                (st.topics.not_passed >= not_passed + 3 && st.refused_total >= refused + 3)
+                    .then_some(())
+            },
         );
         // A still publishes what it writes, and C takes it in from the
         // topic; the rogue messages never reached C.

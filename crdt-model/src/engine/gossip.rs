@@ -9,15 +9,17 @@
 //! so the topic's mesh carries a change to exactly the replicas that hold
 //! it, each relaying what it accepted. A peer the driver reports
 //! subscribed ([`Input::Subscribed`]) is not sent by message what the
-//! topic brings it: for a while ([`ON_WAY_MS`]) such a change counts as
-//! on its way, like a message not yet acknowledged, and a summary that
-//! still lacks it afterwards has it sent by message (a topic may lose
-//! what a session does not). Changes that came by message (catching up)
+//! topic brings it: for a while ([`ON_WAY_MS`] from the first such change
+//! of a document) such changes count as on their way, like a message not
+//! yet acknowledged, and a summary that still lacks them afterwards, or
+//! lacks one before them, has them sent by message (a topic may lose what
+//! a session does not). Changes that came by message (catching up)
 //! go on by message; only the author publishes, the mesh relays.
 //!
-//! A relayed message is passed on only when its every change verified
-//! ([`Verdict::Accept`]): a forged, revoked or misplaced change stops at
-//! the first replica.
+//! A relayed message is passed on only when every change it carries was
+//! applied here ([`Verdict::Accept`]): a forged, revoked or misplaced
+//! change stops at the first replica, and so does one not yet checked
+//! (waiting for an earlier one) or one held already.
 
 use serde::{Deserialize, Serialize};
 
@@ -80,6 +82,21 @@ pub enum Verdict {
     Ignore,
 }
 
+/// Changes of one document a peer's topic is to bring it.
+#[derive(Debug, Clone, Copy)]
+struct OnWay {
+    low: u64,
+    high: u64,
+    since_ms: i64,
+}
+
+impl OnWay {
+    /// Whether the window is still open (a clock set back closes it).
+    fn open(&self, now: Timestamp) -> bool {
+        (0..ON_WAY_MS).contains(&(ms(now) - self.since_ms))
+    }
+}
+
 /// The publish-subscribe state of an engine.
 #[derive(Debug, Default)]
 pub(super) struct Gossip {
@@ -87,14 +104,15 @@ pub(super) struct Gossip {
     subscribed: BTreeMap<AgencyId, BTreeSet<Topic>>,
     /// Changes to publish once the driver has stored them.
     unpublished: Vec<(Topic, Vec<SignedChange>)>,
-    /// Per peer, per document, the highest change its topic is to bring
-    /// it, and when it was published or relayed (ms).
-    on_way: BTreeMap<AgencyId, BTreeMap<DocId, (u64, i64)>>,
+    /// Per peer, per document, the changes its topic is to bring it: the
+    /// lowest and highest numbers published or relayed since the first of
+    /// them, and when that first one went (ms).
+    on_way: BTreeMap<AgencyId, BTreeMap<DocId, OnWay>>,
     /// The topics last told to the driver.
     told: BTreeSet<Topic>,
-    /// Whether the changes being taken in came on a topic and are passed
-    /// on there.
-    relaying: bool,
+    /// The changes of the message being taken in from a topic, when it is
+    /// passed on there: `(document, number)`.
+    relaying: BTreeSet<(DocId, u64)>,
     /// Messages published, and received on topics, since the start.
     pub(super) counts: (u64, u64),
 }
@@ -158,17 +176,34 @@ impl Engine {
         }
         let changes: Vec<SignedChange> =
             changes.into_iter().filter(|c| self.wants(&c.doc)).collect();
+        let carried: BTreeSet<(DocId, u64)> = changes
+            .iter()
+            .map(|c| (c.doc.clone(), c.number()))
+            .collect();
         let report = self.ledger.ingest(changes);
-        let verdict = if report.refused.is_empty() {
-            Verdict::Accept
-        } else if report
+        // Passed on only if every change it carries was taken in now: not
+        // one refused (forged, revoked, against the rules), not one waiting
+        // for an earlier one (its record checks run when it applies), not
+        // one held already (a message of old changes would be passed on
+        // by every node for nothing). Refusals of earlier changes it
+        // released are not its own.
+        let applied: BTreeSet<(DocId, u64)> = report
+            .accepted
+            .iter()
+            .map(|c| (c.doc.clone(), c.number()))
+            .filter(|k| carried.contains(k))
+            .collect();
+        let refused = report
             .refused
             .iter()
-            .all(|r| matches!(r.reason, RefuseReason::QueueFull))
-        {
-            Verdict::Ignore
-        } else {
+            .filter(|r| carried.contains(&(r.doc.clone(), r.seq)))
+            .any(|r| !matches!(r.reason, RefuseReason::QueueFull));
+        let verdict = if refused {
             Verdict::Reject
+        } else if !carried.is_empty() && applied.len() == carried.len() {
+            Verdict::Accept
+        } else {
+            Verdict::Ignore
         };
         if let Some(p) = self.peers.get_mut(&from) {
             p.duplicates.0 += report.duplicates as u64;
@@ -178,19 +213,22 @@ impl Engine {
                 *k = (*k).max(*seq);
             }
         }
-        self.gossip.relaying = verdict == Verdict::Accept;
+        if verdict == Verdict::Accept {
+            self.gossip.relaying = applied;
+        }
         self.after_ingest(now, Some(from), report, &mut out);
-        self.gossip.relaying = false;
+        self.gossip.relaying.clear();
         self.on_gap(now, from, &mut out);
         (verdict, self.route(out))
     }
 
     /// Whether change `c`, accepted just now (`local`: written here),
-    /// reaches `peer` by its topic: published here, or relayed from a
-    /// topic, and the peer subscribed to it.
+    /// reaches `peer` by its topic: published here, or carried by the
+    /// message being passed on from a topic, and the peer subscribed to
+    /// it.
     pub(super) fn by_topic(&self, peer: &AgencyId, c: &SignedChange, local: bool) -> bool {
         self.cfg.gossip
-            && (local || self.gossip.relaying)
+            && (local || self.gossip.relaying.contains(&(c.doc.clone(), c.number())))
             && self
                 .gossip
                 .subscribed
@@ -199,25 +237,50 @@ impl Engine {
     }
 
     /// Notes that `peer`'s topic brings it `c` (counted as on its way).
+    /// A window opens with the first such change of a document and lasts
+    /// [`ON_WAY_MS`], later changes not moving it: a busy document's lost
+    /// change is not hidden for longer.
     pub(super) fn on_way(&mut self, now: Timestamp, peer: AgencyId, c: &SignedChange) {
-        let e = self
-            .gossip
-            .on_way
-            .entry(peer)
-            .or_default()
-            .entry(c.doc.clone())
-            .or_default();
-        *e = (e.0.max(c.number()), ms(now));
+        let n = c.number();
+        let docs = self.gossip.on_way.entry(peer).or_default();
+        match docs.get_mut(&c.doc) {
+            Some(w) if w.open(now) => {
+                w.low = w.low.min(n);
+                w.high = w.high.max(n);
+            }
+            _ => {
+                docs.insert(
+                    c.doc.clone(),
+                    OnWay {
+                        low: n,
+                        high: n,
+                        since_ms: ms(now),
+                    },
+                );
+            }
+        }
     }
 
-    /// The changes on their way to `peer` by its topics, as `(document,
-    /// highest)`; older ones are forgotten.
-    pub(super) fn topic_on_way(&mut self, now: Timestamp, peer: &AgencyId) -> Vec<(DocId, u64)> {
+    /// Raises what `peer`'s summary says it holds (`known`) of each
+    /// document to what its topics are bringing it, where the summary
+    /// holds everything before the first of those (a change lost earlier
+    /// is not hidden); windows past [`ON_WAY_MS`] are forgotten.
+    pub(super) fn topic_on_way(
+        &mut self,
+        now: Timestamp,
+        peer: &AgencyId,
+        known: &mut BTreeMap<DocId, u64>,
+    ) {
         let Some(docs) = self.gossip.on_way.get_mut(peer) else {
-            return Vec::new();
+            return;
         };
-        docs.retain(|_, (_, at)| ms(now) - *at < ON_WAY_MS);
-        docs.iter().map(|(d, (n, _))| (d.clone(), *n)).collect()
+        docs.retain(|_, w| w.open(now));
+        for (doc, w) in docs.iter() {
+            let k = known.entry(doc.clone()).or_default();
+            if *k + 1 >= w.low {
+                *k = (*k).max(w.high);
+            }
+        }
     }
 
     /// Queues `accepted` (written here, on topics some peer is to get
@@ -266,8 +329,14 @@ impl Engine {
         !self.gossip.unpublished.is_empty()
     }
 
-    /// The driver's report of a peer's subscription.
+    /// The driver's report of a peer's subscription (to another member's
+    /// topic or the catalogues'; others are no topic of ours).
     pub(super) fn on_subscribed(&mut self, peer: AgencyId, topic: Topic, on: bool) {
+        if let Topic::Owner(a) = &topic
+            && self.ledger.roster().member(a).is_none()
+        {
+            return;
+        }
         let t = self.gossip.subscribed.entry(peer).or_default();
         if on {
             t.insert(topic);
@@ -294,7 +363,7 @@ impl Engine {
             let way = self.gossip.on_way.get_mut(&peer).expect("listed above");
             let mine: flow::Carried = carried
                 .iter()
-                .filter(|(d, n)| way.get(d).is_some_and(|(m, _)| m >= n))
+                .filter(|(d, n)| way.get(d).is_some_and(|w| w.high >= *n))
                 .cloned()
                 .collect();
             for (d, _) in &mine {

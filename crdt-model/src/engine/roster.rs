@@ -35,6 +35,12 @@ impl Engine {
         // our summary makes every peer send again what we lack. New
         // members may be of a city we follow.
         self.interest = self.follows.resolve(self.me, &self.ledger);
+        // Changes waiting for one refused before: the messages taken in
+        // meanwhile count as seen, or their senders would take what they
+        // carried as still on its way and never send it again.
+        for p in self.peers.values_mut() {
+            p.seen_whole = p.seen;
+        }
         self.summary_to_all(false, out);
     }
 

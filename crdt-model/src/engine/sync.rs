@@ -316,11 +316,9 @@ impl Engine {
         // again; one that arrived and was dropped shows in a later
         // summary.)
         let outstanding = self.outbox.unseen(&from, seen);
-        // So do changes its topics are bringing it.
-        let by_topic = self.topic_on_way(now, &from);
-        let Some(peer) = self.peers.get_mut(&from) else {
+        if !self.peers.contains_key(&from) {
             return;
-        };
+        }
         let mut known: BTreeMap<DocId, u64> = docs.into_iter().collect();
         let docs_on_way: BTreeSet<&DocId> = outstanding.iter().map(|(d, _)| d).collect();
         for doc in docs_on_way {
@@ -333,10 +331,9 @@ impl Engine {
                 known.insert(doc.clone(), n);
             }
         }
-        for (doc, n) in by_topic {
-            let k = known.entry(doc).or_default();
-            *k = (*k).max(n);
-        }
+        // So do changes its topics are bringing it.
+        self.topic_on_way(now, &from, &mut known);
+        let peer = self.peers.get_mut(&from).expect("checked above");
         peer.interest = follows.map(|f| f.into_iter().collect());
         // An older summary overtaken by a newer one keeps the newer share.
         if round.0 != peer.round.0 || round.1 >= peer.round.1 {

@@ -124,6 +124,9 @@ pub struct ProvinceStats {
     /// Bytes received per answered question (the answer and anything
     /// else that arrived meanwhile).
     pub busy_bytes_mean: f64,
+    /// With [`Province::gossip`]: messages published on topics (the
+    /// catalogues and the bookings).
+    pub published: u64,
 }
 
 /// The links the nodes open, each planning its dials
@@ -331,6 +334,7 @@ pub fn run(p: &Province) -> ProvinceStats {
     sim.run_until_quiet(10_000_000);
     // Bytes received while booking (not what a revocation costs after).
     let received: Vec<u64> = sim.nodes.iter().map(|n| n.received_bytes).collect();
+    let published = sim.published();
     let busy = free_busy(&mut sim, &owners, &rooms);
     let revoked = p
         .revoke
@@ -345,6 +349,7 @@ pub fn run(p: &Province) -> ProvinceStats {
         }
     };
     let mut st = ProvinceStats {
+        published,
         agencies: n,
         visible_p50_ms: pct(0.5),
         visible_p99_ms: pct(0.99),

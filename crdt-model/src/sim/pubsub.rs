@@ -87,15 +87,10 @@ impl Sim {
 
     /// The peers of `i` on an open session.
     fn connected_peers(&self, i: usize) -> Vec<usize> {
-        self.connected
-            .iter()
-            .filter(|(_, up)| **up)
-            .filter_map(|((a, b), _)| match (*a == i, *b == i) {
-                (true, _) => Some(*b),
-                (_, true) => Some(*a),
-                _ => None,
-            })
-            .collect()
+        self.adjacent
+            .get(&i)
+            .map(|s| s.iter().copied().collect())
+            .unwrap_or_default()
     }
 
     /// Node `i`'s engine subscribes to `topics` from now on.

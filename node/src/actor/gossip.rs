@@ -16,7 +16,8 @@ use super::*;
 pub(super) struct Topics {
     /// The topics subscribed to.
     pub(super) subscribed: BTreeSet<Topic>,
-    /// Messages published, received, and received but not passed on.
+    /// Messages published, received, and rejected (a change in them
+    /// refused or misplaced: not passed on).
     pub(super) published: u64,
     pub(super) received: u64,
     pub(super) not_passed: u64,
@@ -107,7 +108,7 @@ impl Actor {
                 message,
             } => {
                 let verdict = self.take_in(propagation_source, message);
-                if verdict != Verdict::Accept {
+                if verdict == Verdict::Reject {
                     self.topics.not_passed += 1;
                 }
                 let acceptance = match verdict {
@@ -170,9 +171,20 @@ impl Actor {
     }
 
     /// A peer's subscription, told to the engine if the peer is a member
-    /// in session (a stranger's is kept by gossipsub only).
+    /// in session. A revoked member waiting out its admission grace is
+    /// cut at once (gossipsub would send it what is published on the
+    /// topic); a stranger, maybe a newcomer about to be admitted, is kept
+    /// by gossipsub only.
     fn subscription(&mut self, peer: &PeerId, topic: &str, on: bool) {
         let Some(&agency) = self.connected.get(peer) else {
+            let roster = self.engine.ledger().roster();
+            if let Some(a) = self.agency_of_peer(peer)
+                && roster.member(&a).is_some()
+                && !roster.is_active(&a)
+            {
+                debug!(peer = %a.short(), "a revoked member subscribed: disconnecting");
+                let _ = self.swarm.disconnect_peer_id(*peer);
+            }
             return;
         };
         if let Some(topic) = Topic::parse(&self.network_name(), topic) {
