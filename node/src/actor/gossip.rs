@@ -171,20 +171,10 @@ impl Actor {
     }
 
     /// A peer's subscription, told to the engine if the peer is a member
-    /// in session. A revoked member waiting out its admission grace is
-    /// cut at once (gossipsub would send it what is published on the
-    /// topic); a stranger, maybe a newcomer about to be admitted, is kept
-    /// by gossipsub only.
+    /// in session (a stranger's, or a revoked member's while it is told
+    /// of its revocation, is kept by gossipsub only).
     fn subscription(&mut self, peer: &PeerId, topic: &str, on: bool) {
         let Some(&agency) = self.connected.get(peer) else {
-            let roster = self.engine.ledger().roster();
-            if let Some(a) = self.agency_of_peer(peer)
-                && roster.member(&a).is_some()
-                && !roster.is_active(&a)
-            {
-                debug!(peer = %a.short(), "a revoked member subscribed: disconnecting");
-                let _ = self.swarm.disconnect_peer_id(*peer);
-            }
             return;
         };
         if let Some(topic) = Topic::parse(&self.network_name(), topic) {
