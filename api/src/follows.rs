@@ -77,10 +77,10 @@ pub struct ConnectionsView {
     pub found: usize,
 }
 
-/// Live changes on gossipsub topics: one per owner, one for the
-/// catalogues. A node subscribes to the catalogues, its own topic and
-/// those of the owners it follows; what it writes goes on its topic to
-/// the members subscribed there, each passing on what it verified.
+/// Live changes on gossipsub topics, one per owner (catalogues go by
+/// message). A node subscribes to its own topic and those of the owners
+/// it follows; what it writes goes on the topic to the members subscribed
+/// there, each passing on what it verified.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TopicsView {
     /// Topics subscribed to.

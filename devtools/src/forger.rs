@@ -180,7 +180,8 @@ pub async fn send(
 
 /// Connects to `addr` as `key` and publishes each of `changes` on its own
 /// gossipsub topic in network `network` (the topic an honest node would
-/// publish it on), once the node has told us it subscribes there. Returns
+/// publish it on; a catalogue change, which has none, on its writer's),
+/// once the node has told us it subscribes there. Returns
 /// the task that keeps the connection up (abort it when done): what the
 /// node passes on, and whether it does, is for the caller to watch.
 pub async fn publish(
@@ -194,9 +195,13 @@ pub async fn publish(
     let mut swarm = net::swarm(key, false, 50)?;
     swarm.listen_on("/ip4/127.0.0.1/tcp/0".parse()?)?;
     swarm.dial(addr)?;
+    // A catalogue change has no topic: it goes on its writer's.
     let mut waiting: Vec<(String, SignedChange)> = changes
         .into_iter()
-        .map(|c| (Topic::of(&c.doc).name(network), c))
+        .map(|c| {
+            let topic = Topic::of(&c.doc).unwrap_or(Topic::Owner(c.doc.owner));
+            (topic.name(network), c)
+        })
         .collect();
     let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
     let mut subscribed = std::collections::BTreeSet::new();

@@ -87,7 +87,7 @@ fn receive(sim: &mut Sim, msg: Message) {
 
 /// A sync message (first byte even) or a join request (odd) as CBOR; with
 /// first byte 255, a message on a gossipsub topic (the next byte picks the
-/// topic: 0 the catalogues, odd agency 1's, else agency 0's) from agency 1.
+/// topic: odd agency 1's, even agency 0's) from agency 1.
 pub fn sync_message(data: &[u8]) {
     let Some((&kind, body)) = data.split_first() else {
         return;
@@ -98,11 +98,7 @@ pub fn sync_message(data: &[u8]) {
         let Some((&t, body)) = body.split_first() else {
             return;
         };
-        let topic = match t {
-            0 => Topic::Catalogues,
-            t if t % 2 == 1 => Topic::Owner(sim.id(1)),
-            _ => Topic::Owner(sim.id(0)),
-        };
+        let topic = Topic::Owner(sim.id(usize::from(t % 2 == 1)));
         if let Ok(changes) = cbor4ii::serde::from_slice::<Vec<SignedChange>>(body) {
             let (from, now) = (sim.id(1), sim.now());
             if let Some(e) = sim.nodes[0].engine.as_mut() {

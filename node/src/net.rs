@@ -34,9 +34,8 @@ pub struct Behaviour {
     pub sync: request_response::cbor::Behaviour<Message, Ack>,
     /// Admission handshake for agencies joining with a token.
     pub join: request_response::cbor::Behaviour<JoinRequest, JoinResponse>,
-    /// Live changes on topics, one per owner and one for the catalogues
-    /// (`crdt_model::engine::Topic`), passed on only once the engine has
-    /// verified them.
+    /// Live changes on topics, one per owner (`crdt_model::engine::Topic`),
+    /// passed on only once the engine has verified them.
     pub gossip: gossipsub::Behaviour<gossipsub::IdentityTransform, TopicFilter>,
     /// Address exchange.
     pub identify: identify::Behaviour,

@@ -1,11 +1,14 @@
-//! Live changes over publish-subscribe topics, one per owner and one for
-//! the catalogues (gossipsub in the node, a flooding model in the
-//! simulator), beside the sessions' catch-up.
+//! Live changes over publish-subscribe topics, one per owner (gossipsub in
+//! the node, a flooding model in the simulator), beside the sessions'
+//! catch-up.
 //!
-//! A change written here is published on its topic ([`Topic::of`]): the
-//! requests and decisions concerning owner X on X's topic, catalogues on
-//! the catalogues' topic. A replica subscribes to the catalogues, to its
-//! own topic and to those of the owners it follows ([`Engine::topics`]),
+//! A request, cancellation or decision written here is published on its
+//! topic ([`Topic::of`]): those concerning owner X on X's topic.
+//! Catalogues have none: every replica holds them all, they change
+//! seldom, and a topic every node subscribes to would bring each change
+//! once from each of a node's mesh peers, where the sessions bring it
+//! once. A replica subscribes to its own topic and to those of the owners
+//! it follows ([`Engine::topics`]),
 //! so the topic's mesh carries a change to exactly the replicas that hold
 //! it, each relaying what it accepted. A peer the driver reports
 //! subscribed ([`Input::Subscribed`]) is not sent by message what the
@@ -33,19 +36,18 @@ pub const ON_WAY_MS: i64 = 10_000;
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Topic {
-    /// Every catalogue (every replica holds them all).
-    Catalogues,
     /// The requests and decisions concerning an owner (its documents'
     /// subject, see [`crate::interest::subject`]).
     Owner(AgencyId),
 }
 
 impl Topic {
-    /// The topic a document's changes are published on.
-    pub fn of(doc: &DocId) -> Topic {
+    /// The topic a document's changes are published on (none for a
+    /// catalogue: they go by message).
+    pub fn of(doc: &DocId) -> Option<Topic> {
         match doc.kind {
-            crate::ids::DocKind::Catalog => Topic::Catalogues,
-            _ => Topic::Owner(crate::interest::subject(doc)),
+            crate::ids::DocKind::Catalog => None,
+            _ => Some(Topic::Owner(crate::interest::subject(doc))),
         }
     }
 
@@ -53,7 +55,6 @@ impl Topic {
     /// to).
     pub fn name(&self, network: &str) -> String {
         match self {
-            Topic::Catalogues => format!("/tongchou/{network}/catalogues"),
             Topic::Owner(a) => format!("/tongchou/{network}/owner/{a}"),
         }
     }
@@ -61,10 +62,8 @@ impl Topic {
     /// The topic named `name` in network `network`, if it is one of ours.
     pub fn parse(network: &str, name: &str) -> Option<Topic> {
         let rest = name.strip_prefix("/tongchou/")?.strip_prefix(network)?;
-        match rest.strip_prefix('/')? {
-            "catalogues" => Some(Topic::Catalogues),
-            other => other.strip_prefix("owner/")?.parse().ok().map(Topic::Owner),
-        }
+        let owner = rest.strip_prefix('/')?.strip_prefix("owner/")?;
+        owner.parse().ok().map(Topic::Owner)
     }
 }
 
@@ -118,11 +117,10 @@ pub(super) struct Gossip {
 }
 
 impl Engine {
-    /// The topics this replica subscribes to: the catalogues, its own,
-    /// and those of the owners it follows (every member's when it follows
-    /// everything).
+    /// The topics this replica subscribes to: its own, and those of the
+    /// owners it follows (every member's when it follows everything).
     pub fn topics(&self) -> BTreeSet<Topic> {
-        let mut out = BTreeSet::from([Topic::Catalogues, Topic::Owner(self.me)]);
+        let mut out = BTreeSet::from([Topic::Owner(self.me)]);
         match &self.interest {
             Some(owners) => out.extend(owners.iter().copied().map(Topic::Owner)),
             None => out.extend(
@@ -170,7 +168,10 @@ impl Engine {
             return (Verdict::Ignore, out);
         }
         self.gossip.counts.1 += 1;
-        if changes.iter().any(|c| Topic::of(&c.doc) != topic) {
+        if changes
+            .iter()
+            .any(|c| Topic::of(&c.doc).as_ref() != Some(&topic))
+        {
             // Misplaced: subscribers of this topic may not hold it.
             return (Verdict::Reject, out);
         }
@@ -233,7 +234,8 @@ impl Engine {
                 .gossip
                 .subscribed
                 .get(peer)
-                .is_some_and(|t| t.contains(&Topic::of(&c.doc)))
+                .zip(Topic::of(&c.doc))
+                .is_some_and(|(t, topic)| t.contains(&topic))
     }
 
     /// Notes that `peer`'s topic brings it `c` (counted as on its way).
@@ -291,10 +293,9 @@ impl Engine {
         }
         let mut by_topic: BTreeMap<Topic, Vec<SignedChange>> = BTreeMap::new();
         for c in accepted {
-            by_topic
-                .entry(Topic::of(&c.doc))
-                .or_default()
-                .push(c.clone());
+            if let Some(t) = Topic::of(&c.doc) {
+                by_topic.entry(t).or_default().push(c.clone());
+            }
         }
         for (topic, changes) in by_topic {
             // Within the driver's message size, like a session's batches.

@@ -603,7 +603,10 @@ impl Engine {
                 self.resync_after_commit.insert(peer);
             }
         }
-        let reached: BTreeSet<Topic> = by_topic.iter().map(|(_, c)| Topic::of(&c.doc)).collect();
+        let reached: BTreeSet<Topic> = by_topic
+            .iter()
+            .filter_map(|(_, c)| Topic::of(&c.doc))
+            .collect();
         for (peer, c) in by_topic {
             self.on_way(now, peer, &c);
         }
@@ -611,7 +614,7 @@ impl Engine {
             let published: Vec<SignedChange> = report
                 .accepted
                 .iter()
-                .filter(|c| reached.contains(&Topic::of(&c.doc)))
+                .filter(|c| Topic::of(&c.doc).is_some_and(|t| reached.contains(&t)))
                 .cloned()
                 .collect();
             self.publish(&published);
