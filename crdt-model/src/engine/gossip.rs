@@ -298,21 +298,9 @@ impl Engine {
             }
         }
         for (topic, changes) in by_topic {
-            // Within the driver's message size, like a session's batches.
-            let mut batch = Vec::new();
-            let mut bytes = 0;
-            for c in changes {
-                bytes += c.change.len() + 200;
-                batch.push(c);
-                if batch.len() >= self.cfg.max_batch || bytes >= self.cfg.max_batch_bytes {
-                    self.gossip
-                        .unpublished
-                        .push((topic.clone(), std::mem::take(&mut batch)));
-                    bytes = 0;
-                }
-            }
-            if !batch.is_empty() {
-                self.gossip.unpublished.push((topic, batch));
+            // Within the driver's message size, like a session's messages.
+            for batch in self.batches(changes) {
+                self.gossip.unpublished.push((topic.clone(), batch));
             }
         }
     }

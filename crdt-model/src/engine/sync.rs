@@ -477,33 +477,33 @@ impl Engine {
         changes: Vec<SignedChange>,
         out: &mut Vec<Output>,
     ) {
+        for changes in self.batches(changes) {
+            out.push(Output::Send {
+                to,
+                msg: Message::Changes { changes, n: 0 },
+                id: 0,
+            });
+        }
+    }
+
+    /// `changes` cut into messages of at most [`Config::max_batch`]
+    /// changes and about [`Config::max_batch_bytes`] bytes.
+    pub(super) fn batches(&self, changes: Vec<SignedChange>) -> Vec<Vec<SignedChange>> {
+        let mut out = Vec::new();
         let mut batch = Vec::new();
         let mut bytes = 0;
         for c in changes {
             bytes += c.change.len() + 200;
             batch.push(c);
             if batch.len() >= self.cfg.max_batch || bytes >= self.cfg.max_batch_bytes {
-                out.push(Output::Send {
-                    to,
-                    msg: Message::Changes {
-                        changes: std::mem::take(&mut batch),
-                        n: 0,
-                    },
-                    id: 0,
-                });
+                out.push(std::mem::take(&mut batch));
                 bytes = 0;
             }
         }
         if !batch.is_empty() {
-            out.push(Output::Send {
-                to,
-                msg: Message::Changes {
-                    changes: batch,
-                    n: 0,
-                },
-                id: 0,
-            });
+            out.push(batch);
         }
+        out
     }
 
     /// Persists, forwards and reacts to what an ingest accepted.
