@@ -36,8 +36,7 @@ fn message_id(changes: &[SignedChange]) -> u64 {
 }
 
 impl Sim {
-    /// Whether live changes go on topics (for engines started from now
-    /// on; [`Sim::with_gossip`] starts every node so).
+    /// Whether live changes go on topics (see [`Sim::enable_gossip`]).
     pub fn gossip(&self) -> bool {
         self.pubsub.on
     }

@@ -150,23 +150,12 @@ impl Actor {
             }
         };
         self.topics.received += 1;
-        let st = self.peers.entry(agency).or_default();
-        st.bytes_in += changes
-            .iter()
-            .map(|c| c.change.len() as u64 + 64 + super::swarm::FRAMING)
-            .sum::<u64>();
-        st.messages_in += 1;
-        st.last_seen = Some(Timestamp::now());
-        let before = self.engine.peer_duplicates(&agency);
-        let (verdict, out) = self.engine.gossip(Timestamp::now(), agency, topic, changes);
-        self.apply(out);
-        let after = self.engine.peer_duplicates(&agency);
-        let again = (
-            after.0.saturating_sub(before.0),
-            after.1.saturating_sub(before.1),
-        );
-        let st = self.peers.entry(agency).or_default();
-        st.duplicate_bytes_in += again.1 + again.0 * super::swarm::FRAMING;
+        let bytes = super::swarm::change_bytes(&changes);
+        let (verdict, _) = self.take_from(agency, bytes, |a| {
+            let (verdict, out) = a.engine.gossip(Timestamp::now(), agency, topic, changes);
+            a.apply(out);
+            verdict
+        });
         verdict
     }
 

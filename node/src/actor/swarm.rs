@@ -5,7 +5,7 @@ use super::*;
 
 /// Bytes counted per change received beyond its bytes and signature: an
 /// estimate of the message's framing (document id, number, encoding).
-pub(super) const FRAMING: u64 = 120;
+const FRAMING: u64 = 120;
 
 impl Actor {
     pub(super) fn handle_swarm(&mut self, ev: SwarmEvent<BehaviourEvent>) {
@@ -177,35 +177,21 @@ impl Actor {
                     debug!(%peer, "message from a peer that is not a connected member: dropped");
                     return;
                 };
-                let st = self.peers.entry(agency).or_default();
-                if let crdt_model::engine::Message::Changes { changes, .. } = &request {
-                    st.bytes_in += changes
-                        .iter()
-                        .map(|c| c.change.len() as u64 + 64 + FRAMING)
-                        .sum::<u64>();
-                }
-                st.messages_in += 1;
-                st.last_seen = Some(Timestamp::now());
-                let before = self.engine.peer_duplicates(&agency);
+                let bytes = match &request {
+                    crdt_model::engine::Message::Changes { changes, .. } => change_bytes(changes),
+                    _ => 0,
+                };
                 let traced = tracing::enabled!(target: "tongchou::sync", tracing::Level::DEBUG)
                     .then(|| request.clone());
-                self.engine_input(Input::Received {
-                    from: agency,
-                    msg: request,
+                let ((), again) = self.take_from(agency, bytes, |a| {
+                    a.engine_input(Input::Received {
+                        from: agency,
+                        msg: request,
+                    })
                 });
-                // Counted like `bytes_in` (framing included), from what
-                // the engine found it held already (nothing if the engine
-                // closed the session meanwhile: its counts went with it).
-                let after = self.engine.peer_duplicates(&agency);
-                let again = (
-                    after.0.saturating_sub(before.0),
-                    after.1.saturating_sub(before.1),
-                );
                 if let Some(msg) = traced {
-                    super::commit::trace_sync("received", &agency, &msg, again.0);
+                    super::commit::trace_sync("received", &agency, &msg, again);
                 }
-                let st = self.peers.entry(agency).or_default();
-                st.duplicate_bytes_in += again.1 + again.0 * FRAMING;
             }
             request_response::Event::Message {
                 message: request_response::Message::Response { request_id, .. },
@@ -229,6 +215,33 @@ impl Actor {
         }
     }
 
+    /// Counts a message from member `agency` carrying `bytes` of changes,
+    /// hands it to the engine with `take`, and counts like `bytes_in`
+    /// (framing included) what the engine found it held already (nothing
+    /// if the engine closed the session meanwhile: its counts went with
+    /// it). Returns `take`'s result and the changes received again.
+    pub(super) fn take_from<R>(
+        &mut self,
+        agency: AgencyId,
+        bytes: u64,
+        take: impl FnOnce(&mut Self) -> R,
+    ) -> (R, u64) {
+        let st = self.peers.entry(agency).or_default();
+        st.bytes_in += bytes;
+        st.messages_in += 1;
+        st.last_seen = Some(Timestamp::now());
+        let before = self.engine.peer_duplicates(&agency);
+        let r = take(self);
+        let after = self.engine.peer_duplicates(&agency);
+        let again = (
+            after.0.saturating_sub(before.0),
+            after.1.saturating_sub(before.1),
+        );
+        let st = self.peers.entry(agency).or_default();
+        st.duplicate_bytes_in += again.1 + again.0 * FRAMING;
+        (r, again.0)
+    }
+
     /// The member agency a peer signs for, by its key (its own key when the
     /// roster does not know it: a stranger or a newcomer).
     pub(super) fn agency_of_peer(&self, peer: &PeerId) -> Option<AgencyId> {
@@ -239,4 +252,13 @@ impl Actor {
     pub(super) fn peer_of_agency(&self, agency: &AgencyId) -> Option<PeerId> {
         net::peer_of(&self.engine.ledger().roster().current_key(agency))
     }
+}
+
+/// Bytes counted for received changes: their bytes and signatures, and
+/// [`FRAMING`] each.
+pub(super) fn change_bytes(changes: &[crdt_model::signed::SignedChange]) -> u64 {
+    changes
+        .iter()
+        .map(|c| c.change.len() as u64 + 64 + FRAMING)
+        .sum()
 }
